@@ -1,0 +1,57 @@
+# Aiguillage — the commands a developer and CI use. See README.md.
+UV := python3 -m uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON_PREFERENCE := only-system
+RUN := $(UV) run --frozen
+MANAGE := $(RUN) python manage.py
+PYTEST_WORKERS ?= 2
+
+.PHONY: setup system-deps demo run test lint typecheck test-sqlite test-postgres bench messages clean
+
+setup:  ## Python environment (uv, from uv.lock) and compiled translations
+	@./scripts/ensure_uv.sh
+	$(UV) sync --frozen --quiet
+	@mkdir -p var
+	$(MANAGE) compilemessages --ignore=.venv -v 0
+
+system-deps:  ## PostgreSQL, Chromium and gettext from Debian (installs them as root, else says what to install)
+	@./scripts/system_deps.sh
+
+demo:  ## Runs the app on SQLite with the demo data on http://127.0.0.1:8000
+	@./scripts/system_deps.sh --demo
+	@$(MAKE) --no-print-directory setup
+	$(MANAGE) migrate --no-input -v 0
+	$(MANAGE) load_demo
+	$(MANAGE) runserver 127.0.0.1:8000
+
+run:  ## Production-like: gunicorn, prod settings (needs AIGUILLAGE_SECRET_KEY; DATABASE_URL for PostgreSQL)
+	@$(MAKE) --no-print-directory setup
+	DJANGO_SETTINGS_MODULE=aiguillage.settings.prod $(MANAGE) migrate --no-input
+	DJANGO_SETTINGS_MODULE=aiguillage.settings.prod $(MANAGE) collectstatic --no-input -v 0
+	DJANGO_SETTINGS_MODULE=aiguillage.settings.prod $(RUN) gunicorn aiguillage.wsgi \
+		--bind $${AIGUILLAGE_BIND:-127.0.0.1:8000} --workers $${AIGUILLAGE_WORKERS:-3} --access-logfile -
+
+lint:
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+typecheck:
+	$(RUN) mypy .
+
+test-sqlite:
+	$(RUN) pytest -n $(PYTEST_WORKERS) -q
+
+test-postgres:
+	$(RUN) python scripts/pg_cluster.py -- $(RUN) env AIGUILLAGE_EXPECT_DB=postgresql pytest -n $(PYTEST_WORKERS) -q
+
+test: system-deps setup lint typecheck test-sqlite test-postgres  ## Everything CI checks
+
+bench:  ## Benchmarks (outside the test suite): median of several runs, figures printed
+	@$(MAKE) --no-print-directory setup
+	$(RUN) python scripts/pg_cluster.py -- $(RUN) python -m bench
+
+messages:  ## Refresh the translation catalogues after changing user-facing strings
+	$(MANAGE) makemessages -l fr -l en --ignore=.venv --ignore=var --no-obsolete
+
+clean:
+	rm -rf var .venv .mypy_cache .ruff_cache

@@ -1,0 +1,94 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from directory.models import Professional, Site
+from territory.models import Cell
+
+
+class User(AbstractUser):
+    """A person who logs in. What they may do depends on their memberships, one per cell.
+
+    `is_superuser` marks a platform administrator (the Django admin); it gives no access to cells' patient data.
+    """
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Role(models.TextChoices):
+    REQUESTER = "requester", _("Requester")
+    COORDINATOR = "coordinator", _("Coordinator")
+    SUPERVISOR = "supervisor", _("Supervising doctor")
+    EFFECTOR = "effector", _("Effector")
+    CELL_ADMIN = "cell_admin", _("Cell administrator")
+
+
+class RequesterType(models.TextChoices):
+    """Who sends requests (PRODUCT.md, 'Who uses it'): only health professionals and structures."""
+
+    GP = "gp", _("General practitioner")
+    NURSE = "nurse", _("Nurse (IDEL)")
+    PHARMACIST = "pharmacist", _("Pharmacist")
+    MIDWIFE = "midwife", _("Midwife")
+    PHYSIOTHERAPIST = "physiotherapist", _("Physiotherapist")
+    SAS_REGULATOR = "sas_regulator", _("SAS / Centre 15 regulator")
+    EMERGENCY = "emergency", _("Hospital emergency department")
+    SOS_MEDECINS = "sos_medecins", _("SOS Médecins")
+
+
+class Membership(models.Model):
+    """A user's role in one cell. Requesters and effectors are linked to the directory."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    cell = models.ForeignKey(Cell, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("cell"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    requester_type = models.CharField(
+        _("requester type"), max_length=20, choices=RequesterType.choices, blank=True
+    )
+    professional = models.ForeignKey(
+        Professional,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("professional"),
+    )
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("structure"),
+        help_text=_("For a requester who acts for a structure (pharmacy, emergency department, SAS…)."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["cell__name", "user__username"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "cell"], name="membership_one_role_per_cell"),
+            models.CheckConstraint(
+                condition=~Q(role="requester") | ~Q(requester_type=""), name="membership_requester_has_type"
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="requester") | Q(professional__isnull=False) | Q(site__isnull=False),
+                name="membership_requester_is_linked",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="effector") | Q(professional__isnull=False),
+                name="membership_effector_is_professional",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.cell}"

@@ -1,0 +1,117 @@
+"""Who may do what, per role, and the one place where a view gets its cell.
+
+Every view declares a `permission` (a `Perm`, or `PUBLIC`). `tests/test_isolation.py` fails when a URL has none.
+A user reaches a cell only through an active membership: another cell's address answers 404, and a permission the
+role lacks answers 403. Objects are always looked up within `self.cell`, so another cell's object is a 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any, ClassVar, TypeVar
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponseBase
+from django.views import View
+
+from territory.models import Cell
+
+from .models import Membership, Role, User
+
+
+class Perm(StrEnum):
+    CELL_HOME = "cell.home"
+    COMMUNE_SEARCH = "territory.commune_search"
+    TERRITORY_VIEW = "territory.view"
+    TERRITORY_MANAGE = "territory.manage"
+    DIRECTORY_VIEW = "directory.view"
+    DIRECTORY_MANAGE = "directory.manage"
+    RESOURCES_VIEW = "directory.resources_view"
+    MEMBERS_MANAGE = "accounts.members_manage"
+    OWN_PROFILE = "accounts.own_profile"
+
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+
+_EVERY_MEMBER = {Perm.CELL_HOME, Perm.COMMUNE_SEARCH, Perm.OWN_PROFILE}
+
+ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    Role.REQUESTER: frozenset(_EVERY_MEMBER),
+    Role.EFFECTOR: frozenset(_EVERY_MEMBER | {Perm.RESOURCES_VIEW}),
+    Role.COORDINATOR: frozenset(
+        _EVERY_MEMBER | {Perm.DIRECTORY_VIEW, Perm.RESOURCES_VIEW, Perm.TERRITORY_VIEW}
+    ),
+    Role.SUPERVISOR: frozenset(_EVERY_MEMBER | {Perm.DIRECTORY_VIEW, Perm.RESOURCES_VIEW, Perm.TERRITORY_VIEW}),
+    Role.CELL_ADMIN: frozenset(
+        _EVERY_MEMBER
+        | {
+            Perm.DIRECTORY_VIEW,
+            Perm.DIRECTORY_MANAGE,
+            Perm.RESOURCES_VIEW,
+            Perm.TERRITORY_VIEW,
+            Perm.TERRITORY_MANAGE,
+            Perm.MEMBERS_MANAGE,
+        }
+    ),
+}
+
+
+def role_allows(role: str, permission: Perm) -> bool:
+    return permission in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def membership_for(user: User, cell_slug: str) -> Membership:
+    """The user's active membership in the cell named by the address, or 404 (never reveal that the cell exists)."""
+    membership = (
+        Membership.objects.select_related("cell", "professional", "site")
+        .filter(user=user, cell__slug=cell_slug, is_active=True)
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership
+
+
+class CellMixin(LoginRequiredMixin, View):
+    """Base of every cell view: resolves `self.cell` and `self.membership`, then checks `permission`."""
+
+    permission: ClassVar[Perm]
+    request: HttpRequest
+    cell: Cell
+    membership: Membership
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        assert isinstance(request.user, User)
+        self.membership = membership_for(request.user, kwargs["cell"])
+        self.cell = self.membership.cell
+        if not role_allows(self.membership.role, self.permission):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def allows(self, permission: Perm) -> bool:
+        return role_allows(self.membership.role, permission)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]
+        context["cell"] = self.cell
+        context["membership"] = self.membership
+        context["perms_in_cell"] = {p.name: role_allows(self.membership.role, p) for p in Perm}
+        return context
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def declare(permission: str) -> Callable[[F], F]:
+    """For function views outside a cell (login, language): states what they require, for the URL walk test."""
+
+    def mark(view: F) -> F:
+        view.permission = permission  # type: ignore[attr-defined]
+        return view
+
+    return mark

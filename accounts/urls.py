@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("connexion/", views.LoginView.as_view(), name="login"),
+    path("deconnexion/", views.LogoutView.as_view(), name="logout"),
+    path("c/<slug:cell>/", views.CellHome.as_view(), name="cell_home"),
+    path("c/<slug:cell>/membres/", views.MemberList.as_view(), name="member_list"),
+    path("c/<slug:cell>/membres/nouveau/", views.MemberCreate.as_view(), name="member_create"),
+    path("c/<slug:cell>/membres/<int:pk>/", views.MemberUpdate.as_view(), name="member_update"),
+]

@@ -1,0 +1,16 @@
+"""Local development and `make demo`: SQLite by default, debug on, loopback only."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("AIGUILLAGE_DEBUG", default=True)
+SECRET_KEY = env.str("AIGUILLAGE_SECRET_KEY", default="dev-only-not-secret-aiguillage-demo-key-0123456789")
+ALLOWED_HOSTS = env.list("AIGUILLAGE_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+AIGUILLAGE_DEMO = env.bool("AIGUILLAGE_DEMO", default=True)
+# Serve static files from the apps and static/ directly (no collectstatic needed).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

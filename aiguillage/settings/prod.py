@@ -1,0 +1,19 @@
+"""Production: every secret from the environment, HTTPS only, PostgreSQL expected (DATABASE_URL)."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import SECRET_KEY, env
+
+if len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("AIGUILLAGE_SECRET_KEY must be set to a random string of at least 50 characters.")
+
+DEBUG = False
+AIGUILLAGE_DEMO = False
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("AIGUILLAGE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("AIGUILLAGE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env.bool("AIGUILLAGE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True

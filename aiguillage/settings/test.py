@@ -1,0 +1,18 @@
+"""The test suite: same code paths as production, fast password hashing, plain static storage."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "test-only-not-secret-aiguillage-key-0123456789abcdef"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+AIGUILLAGE_DEMO = False
+LOGGING["root"]["level"] = env.str("AIGUILLAGE_LOG_LEVEL", default="WARNING")  # noqa: F405
+# Serve static files from the apps and static/ directly (no collectstatic needed).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("accounts.urls")),
+    path("c/<slug:cell>/territoire/", include("territory.urls")),
+    path("c/<slug:cell>/annuaire/", include("directory.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("plateforme/admin/", admin.site.urls),
+]

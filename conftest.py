@@ -1,0 +1,68 @@
+"""Fixtures for every test: two cells with an owner, a colleague and an outsider (healthchecks' alice/bob/charlie)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from accounts.models import Role, User
+from tests.factories import (
+    CellFactory,
+    MembershipFactory,
+    ProfessionalFactory,
+    ResourceFactory,
+    SiteFactory,
+    TerritoryFactory,
+    UserFactory,
+)
+from territory.models import Cell, Territory
+
+# Playwright's sync API runs an event loop in the test thread; Django's async-safety check would refuse the ORM there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ARGENTAN, GACE, L_AIGLE = "61006", "61181", "61214"
+CLISSON, VALLET = "44043", "44212"
+
+
+@dataclass
+class World:
+    cell: Cell
+    territory: Territory
+    other_cell: Cell
+    other_territory: Territory
+    owner: User  # cell administrator of `cell`
+    colleague: User  # coordinator of `cell`
+    outsider: User  # cell administrator of `other_cell`
+
+    def client_for(self, user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    cell = CellFactory(name="CSNP Test Orne", slug="test-orne")
+    territory = TerritoryFactory(cell=cell, name="CPTS Test Orne", communes=[ARGENTAN, GACE, L_AIGLE])
+    other = CellFactory(name="CSNP Test Vignoble", slug="test-vignoble")
+    other_territory = TerritoryFactory(cell=other, name="CPTS Test Vignoble", communes=[CLISSON, VALLET])
+    owner = MembershipFactory(user=UserFactory(username="alice"), cell=cell, role=Role.CELL_ADMIN).user
+    colleague = MembershipFactory(user=UserFactory(username="bob"), cell=cell, role=Role.COORDINATOR).user
+    outsider = MembershipFactory(user=UserFactory(username="charlie"), cell=other, role=Role.CELL_ADMIN).user
+    return World(cell, territory, other, other_territory, owner, colleague, outsider)
+
+
+@pytest.fixture
+def populated(world: World) -> World:
+    """One of each directory object in each cell, with recognisable names."""
+    for cell, tag in ((world.cell, "Orne"), (world.other_cell, "Vignoble")):
+        site = SiteFactory(cell=cell, name=f"Maison de santé {tag}")
+        pro = ProfessionalFactory(cell=cell, last_name=f"Docteur{tag}")
+        pro.sites.add(site)
+        ResourceFactory(cell=cell, name=f"Pharmacie de garde {tag}")
+    return world
+
+

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+
+from territory.forms import CommuneField
+from territory.models import Cell
+from territory.selectors import cell_communes
+
+from .models import Professional, ReorientationResource, Site
+
+PHONE_INVALID = _("Enter a French phone number, such as 06 12 34 56 78 or +33 6 12 34 56 78.")
+
+
+def french_phone(label: str | Any) -> PhoneNumberField:
+    return PhoneNumberField(
+        label=label, region="FR", required=False, error_messages={"invalid": PHONE_INVALID},
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+
+
+class CellModelForm(forms.ModelForm):
+    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cell = cell
+        for field in self.fields.values():
+            if isinstance(field, CommuneField):
+                field.set_cell(cell)
+
+    def _post_clean(self) -> None:
+        # Model validation runs in the service, which knows the cell; the form only parses and checks fields.
+        pass
+
+
+class SiteForm(CellModelForm):
+    commune = CommuneField(label=_("Commune"))
+    phone = french_phone(_("Phone"))
+
+    class Meta:
+        model = Site
+        fields = ["kind", "name", "address", "commune", "phone", "email", "finess", "hours", "latitude", "longitude",
+                  "is_active"]
+        widgets = {"hours": forms.Textarea(attrs={"rows": 3})}
+
+
+class ProfessionalForm(CellModelForm):
+    phone = french_phone(_("Phone"))
+
+    class Meta:
+        model = Professional
+        fields = ["last_name", "first_name", "profession", "specialty", "rpps", "adeli", "sites", "is_adherent",
+                  "teleconsultant_tier", "phone", "email", "mssante", "is_active"]
+        widgets = {"sites": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
+        super().__init__(*args, cell=cell, **kwargs)
+        self.fields["sites"].queryset = cell.sites.select_related("commune").order_by("name")  # type: ignore[attr-defined]
+        self.fields["rpps"].widget.attrs.update(inputmode="numeric", autocomplete="off")
+
+
+class ResourceForm(CellModelForm):
+    commune = CommuneField(label=_("Commune"), required=False)
+    phone = french_phone(_("Phone"))
+
+    class Meta:
+        model = ReorientationResource
+        fields = ["kind", "name", "address", "commune", "phone", "email", "website", "hours", "communes_served",
+                  "notes", "is_active"]
+        widgets = {
+            "communes_served": forms.CheckboxSelectMultiple,
+            "hours": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
+        super().__init__(*args, cell=cell, **kwargs)
+        self.fields["communes_served"].queryset = cell_communes(cell).order_by("search_name")  # type: ignore[attr-defined]

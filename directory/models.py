@@ -1,0 +1,186 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from common.text import normalize
+from territory.models import Cell, Commune
+
+
+class SiteKind(models.TextChoices):
+    PRACTICE = "practice", _("Medical practice")
+    HEALTH_CENTRE = "health_centre", _("Health centre")
+    PHARMACY = "pharmacy", _("Pharmacy")
+    HOSPITAL = "hospital", _("Hospital / emergency department")
+    RADIOLOGY = "radiology", _("Radiology centre")
+    LABORATORY = "laboratory", _("Laboratory")
+    PHYSIOTHERAPY = "physiotherapy", _("Physiotherapy practice")
+    NURSING = "nursing", _("Nursing practice")
+    TELEMEDICINE_SPOT = "telemedicine_spot", _("Telemedicine spot")
+    MOBILE_UNIT = "mobile_unit", _("Médicobus (mobile practice)")
+    OTHER = "other", _("Other structure")
+
+
+class Site(models.Model):
+    """A place where care is given or from where patients are sent: practice, pharmacy, spot, the Médicobus…"""
+
+    cell = models.ForeignKey(Cell, on_delete=models.PROTECT, related_name="sites", verbose_name=_("cell"))
+    kind = models.CharField(_("kind"), max_length=30, choices=SiteKind.choices)
+    name = models.CharField(_("name"), max_length=150)
+    address = models.CharField(_("street address"), max_length=200, blank=True)
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+", verbose_name=_("commune"))
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    phone = PhoneNumberField(_("phone"), blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    finess = models.CharField(_("FINESS"), max_length=9, blank=True)
+    hours = models.TextField(_("opening hours"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        constraints = [
+            models.UniqueConstraint(fields=["cell", "name", "commune"], name="site_unique_name_commune_per_cell"),
+            models.CheckConstraint(
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | (Q(latitude__gte=-90) & Q(latitude__lte=90) & Q(longitude__gte=-180) & Q(longitude__lte=180)),
+                name="site_point_complete_and_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} — {self.commune.name}"
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        """The site's own point when geocoded, else its commune's point, else None."""
+        if self.latitude is not None and self.longitude is not None:
+            return (self.latitude, self.longitude)
+        if self.commune.has_point:
+            return (self.commune.latitude, self.commune.longitude)  # type: ignore[return-value]
+        return None
+
+
+class Profession(models.TextChoices):
+    GP = "gp", _("General practitioner")
+    SPECIALIST = "specialist", _("Specialist doctor")
+    RADIOLOGIST = "radiologist", _("Radiologist")
+    NURSE = "nurse", _("Nurse (IDEL)")
+    PHARMACIST = "pharmacist", _("Pharmacist")
+    MIDWIFE = "midwife", _("Midwife")
+    PHYSIOTHERAPIST = "physiotherapist", _("Physiotherapist")
+    BIOLOGIST = "biologist", _("Medical biologist")
+    MEDICAL_ASSISTANT = "medical_assistant", _("Medical assistant")
+    OTHER = "other", _("Other profession")
+
+
+class TeleconsultantTier(models.TextChoices):
+    """Order in which a teleconsultant doctor is sought (seed 001)."""
+
+    LOCAL = "local", _("Territory volunteer")
+    REGIONAL = "regional", _("Regional pool")
+    EXTRA_TERRITORIAL = "extra_territorial", _("Extra-territorial")
+
+
+class Professional(models.Model):
+    cell = models.ForeignKey(Cell, on_delete=models.PROTECT, related_name="professionals", verbose_name=_("cell"))
+    last_name = models.CharField(_("last name"), max_length=100)
+    first_name = models.CharField(_("first name"), max_length=100)
+    search_name = models.CharField(max_length=210, db_index=True, editable=False)
+    profession = models.CharField(_("profession"), max_length=30, choices=Profession.choices)
+    specialty = models.CharField(_("specialty"), max_length=100, blank=True)
+    rpps = models.CharField(_("RPPS"), max_length=11, blank=True)
+    adeli = models.CharField(_("ADELI"), max_length=9, blank=True)
+    sites = models.ManyToManyField(Site, related_name="professionals", blank=True, verbose_name=_("sites"))
+    is_adherent = models.BooleanField(_("CPTS adherent"), default=False)
+    teleconsultant_tier = models.CharField(
+        _("teleconsultant tier"),
+        max_length=20,
+        choices=TeleconsultantTier.choices,
+        blank=True,
+        help_text=_("Only for doctors who take assisted teleconsultations."),
+    )
+    phone = PhoneNumberField(_("phone"), blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    mssante = models.EmailField(_("MSSanté address"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["search_name"]
+        verbose_name = _("professional")
+        verbose_name_plural = _("professionals")
+        constraints = [
+            models.UniqueConstraint(fields=["cell", "rpps"], condition=~Q(rpps=""), name="professional_unique_rpps"),
+            models.UniqueConstraint(
+                fields=["cell", "adeli"], condition=~Q(adeli=""), name="professional_unique_adeli"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name.upper()}"
+
+    @property
+    def full_name(self) -> str:
+        return str(self)
+
+    @property
+    def identifier(self) -> str:
+        return self.rpps or self.adeli
+
+    def site_names(self) -> str:
+        return ", ".join(site.name for site in self.sites.all())
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.search_name = normalize(f"{self.last_name} {self.first_name}")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class ResourceKind(models.TextChoices):
+    PHARMACY = "pharmacy", _("Pharmacy")
+    NURSING = "nursing", _("Nurses")
+    SOS_MEDECINS = "sos_medecins", _("SOS Médecins")
+    DUTY_PRACTICE = "duty_practice", _("Maison médicale de garde")
+    EMERGENCY = "emergency", _("Hospital emergency department")
+    SAMU = "samu", _("SAMU – Centre 15")
+    DENTAL_DUTY = "dental_duty", _("Dental on-call service")
+    SOCIAL_SERVICES = "social_services", _("Social services")
+    CMP = "cmp", _("Medical-psychological centre (CMP)")
+    PMI = "pmi", _("Mother and child protection (PMI)")
+    OTHER_DOCTOR = "other_doctor", _("Other doctor")
+    OTHER = "other", _("Other resource")
+
+
+class ReorientationResource(models.Model):
+    """Where the cell sends a patient when it cannot honour the request itself."""
+
+    cell = models.ForeignKey(
+        Cell, on_delete=models.PROTECT, related_name="reorientation_resources", verbose_name=_("cell")
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=ResourceKind.choices)
+    name = models.CharField(_("name"), max_length=150)
+    address = models.CharField(_("street address"), max_length=200, blank=True)
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("commune")
+    )
+    phone = PhoneNumberField(_("phone"), blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    hours = models.TextField(_("hours"), blank=True)
+    communes_served = models.ManyToManyField(
+        Commune, related_name="+", blank=True, verbose_name=_("communes served")
+    )
+    notes = models.TextField(_("notes for the coordinators"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("reorientation resource")
+        verbose_name_plural = _("reorientation resources")
+        constraints = [
+            models.UniqueConstraint(fields=["cell", "kind", "name"], name="resource_unique_name_per_cell"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

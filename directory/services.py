@@ -1,0 +1,132 @@
+"""Writes to the directory. Each service checks the rules a form cannot see alone, then saves in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from common.errors import DomainError
+from territory.models import Cell, Commune
+from territory.selectors import cell_communes, commune_in_cell
+
+from .identifiers import InvalidIdentifier, check_adeli, check_finess, check_rpps
+from .models import Profession, Professional, ReorientationResource, Site
+
+COMMUNE_OUTSIDE_TERRITORY = _("%(commune)s is not in the territory of %(cell)s.")
+PROFESSIONAL_DUPLICATE_RPPS = _("%(name)s already has this RPPS number in the directory.")
+PROFESSIONAL_DUPLICATE_ADELI = _("%(name)s already has this ADELI number in the directory.")
+PROFESSIONAL_IDENTIFIER_REQUIRED = _("A health professional needs an RPPS or ADELI number.")
+SITE_DUPLICATE = _("A site with this name already exists in this commune.")
+RESOURCE_DUPLICATE = _("A resource of this kind with this name already exists.")
+SITE_OF_OTHER_CELL = _("This site does not belong to the cell.")
+
+# Professions registered in RPPS or ADELI: they must carry an identifier (an assistant does not have one).
+PROFESSIONS_WITH_IDENTIFIER = frozenset(Profession.values) - {Profession.MEDICAL_ASSISTANT, Profession.OTHER}
+
+
+def _require_commune_in_cell(commune: Commune | None, cell: Cell, field: str = "commune") -> None:
+    if commune is not None and not commune_in_cell(commune, cell):
+        raise DomainError(COMMUNE_OUTSIDE_TERRITORY % {"commune": commune, "cell": cell.name}, field=field)
+
+
+def _apply(instance: Any, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+@transaction.atomic
+def site_save(*, cell: Cell, site: Site | None = None, **fields: Any) -> Site:
+    """Create or change a site. Its commune must lie in the cell's territory; its FINESS, when given, must be valid."""
+    site = site or Site(cell=cell)
+    _apply(site, fields)
+    _require_commune_in_cell(site.commune, cell)
+    if site.finess:
+        try:
+            site.finess = check_finess(site.finess).value
+        except InvalidIdentifier as error:
+            raise DomainError(error.message, field="finess") from error
+    duplicate = Site.objects.filter(cell=cell, name__iexact=site.name, commune=site.commune).exclude(pk=site.pk)
+    if duplicate.exists():
+        raise DomainError(SITE_DUPLICATE, field="name")
+    site.save()
+    return site
+
+
+@transaction.atomic
+def professional_save(
+    *, cell: Cell, professional: Professional | None = None, sites: Iterable[Site] | None = None, **fields: Any
+) -> Professional:
+    """Create or change a professional.
+
+    RPPS and ADELI are checked (a failed RPPS key is only a warning, returned by `identifier_warnings`); the same
+    RPPS or ADELI twice in one cell is refused with the name of the professional who has it; sites must be the cell's.
+    """
+    professional = professional or Professional(cell=cell)
+    _apply(professional, fields)
+    try:
+        if professional.rpps:
+            professional.rpps = check_rpps(professional.rpps).value
+    except InvalidIdentifier as error:
+        raise DomainError(error.message, field="rpps") from error
+    try:
+        if professional.adeli:
+            professional.adeli = check_adeli(professional.adeli).value
+    except InvalidIdentifier as error:
+        raise DomainError(error.message, field="adeli") from error
+    if professional.profession in PROFESSIONS_WITH_IDENTIFIER and not (professional.rpps or professional.adeli):
+        raise DomainError(PROFESSIONAL_IDENTIFIER_REQUIRED, field="rpps")
+    others = Professional.objects.filter(cell=cell).exclude(pk=professional.pk)
+    if professional.rpps and (twin := others.filter(rpps=professional.rpps).first()):
+        raise DomainError(PROFESSIONAL_DUPLICATE_RPPS % {"name": twin}, field="rpps", code="duplicate")
+    if professional.adeli and (twin := others.filter(adeli=professional.adeli).first()):
+        raise DomainError(PROFESSIONAL_DUPLICATE_ADELI % {"name": twin}, field="adeli", code="duplicate")
+    site_list = list(sites) if sites is not None else None
+    if site_list is not None and any(site.cell_id != cell.pk for site in site_list):
+        raise DomainError(SITE_OF_OTHER_CELL, field="sites")
+    try:
+        with transaction.atomic():
+            professional.save()
+    except IntegrityError as error:  # a concurrent save of the same identifier
+        raise DomainError(PROFESSIONAL_DUPLICATE_RPPS % {"name": professional}, field="rpps") from error
+    if site_list is not None:
+        professional.sites.set(site_list)
+    return professional
+
+
+def identifier_warnings(professional: Professional) -> list[str]:
+    """Warnings to show after saving (a failed RPPS check key): the record is kept, the user is told to check."""
+    if not professional.rpps:
+        return []
+    return [str(w) for w in check_rpps(professional.rpps).warnings]
+
+
+@transaction.atomic
+def resource_save(
+    *,
+    cell: Cell,
+    resource: ReorientationResource | None = None,
+    communes_served: Iterable[Commune] | None = None,
+    **fields: Any,
+) -> ReorientationResource:
+    """Create or change a reorientation resource; its commune and the communes it serves lie in the territory."""
+    resource = resource or ReorientationResource(cell=cell)
+    _apply(resource, fields)
+    _require_commune_in_cell(resource.commune, cell)
+    served = list(communes_served) if communes_served is not None else None
+    if served:
+        inside = set(cell_communes(cell).filter(pk__in=[c.pk for c in served]).values_list("pk", flat=True))
+        for commune in served:
+            if commune.pk not in inside:
+                raise DomainError(
+                    COMMUNE_OUTSIDE_TERRITORY % {"commune": commune, "cell": cell.name}, field="communes_served"
+                )
+    duplicate = ReorientationResource.objects.filter(cell=cell, kind=resource.kind, name__iexact=resource.name)
+    if duplicate.exclude(pk=resource.pk).exists():
+        raise DomainError(RESOURCE_DUPLICATE, field="name")
+    resource.save()
+    if served is not None:
+        resource.communes_served.set(served)
+    return resource

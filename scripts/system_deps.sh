@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Makes sure the machine has what the project needs outside Python: PostgreSQL server binaries (the test run starts its
+# own throwaway cluster), Chromium (browser tests), gettext (compiled translations).
+# As root, installs what is missing with apt; otherwise says exactly what to install and fails.
+set -euo pipefail
+
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+
+if [ "${1:-}" = "--demo" ]; then
+  # The demo needs only gettext (translations); no database server, no browser.
+  missing=()
+  command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+fi
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" = "0" ]; then
+  echo "Installing with apt: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  exit 0
+fi
+
+echo "Missing system packages: ${missing[*]}" >&2
+echo "Install them as root: apt-get install ${missing[*]}" >&2
+exit 1

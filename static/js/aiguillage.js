@@ -1,0 +1,11 @@
+// Keyboard shortcuts for people who use Aiguillage all day: "/" focuses the page's search field.
+document.addEventListener("keydown", (event) => {
+  const target = event.target;
+  const typing = target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+  if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+  const field = document.querySelector(`[data-shortcut="${event.key}"]`);
+  if (field instanceof HTMLElement) {
+    event.preventDefault();
+    field.focus();
+  }
+});

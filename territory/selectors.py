@@ -1,0 +1,66 @@
+"""Reads about communes, territories and cells."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.shortcuts import get_object_or_404
+
+from common.text import normalize
+
+from .models import Cell, Commune, Territory
+
+_DIGITS = re.compile(r"^\d{2,5}$")
+_INSEE_LIKE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$", re.IGNORECASE)
+
+
+def commune_search(query: str, *, cell: Cell | None = None, limit: int = 20) -> list[Commune]:
+    """Communes matching a name (accent-, case- and punctuation-insensitive), a postal code or an INSEE code.
+
+    Names that start with the query come first, then those containing it; larger communes first within each group.
+    With `cell`, only the communes of the cell's territories.
+    """
+    query = query.strip()
+    if not query:
+        return []
+    communes = Commune.objects.all()
+    if cell is not None:
+        communes = communes.filter(territories__cell=cell).distinct()
+    if _INSEE_LIKE.match(query) or _DIGITS.match(query):
+        code = query.upper()
+        matches = communes.filter(
+            Q(insee_code=code) | Q(postal_codes__startswith=code) | Q(postal_codes__contains=" " + code)
+        ).annotate(rank=Case(When(insee_code=code, then=Value(0)), default=Value(1), output_field=IntegerField()))
+    else:
+        needle = normalize(query)
+        if not needle:
+            return []
+        matches = communes.filter(
+            Q(search_name__startswith=needle) | Q(search_name__contains=" " + needle) | Q(search_name__contains=needle)
+        ).annotate(
+            rank=Case(
+                When(search_name=needle, then=Value(0)),
+                When(search_name__startswith=needle, then=Value(1)),
+                When(search_name__contains=" " + needle, then=Value(2)),
+                default=Value(3),
+                output_field=IntegerField(),
+            )
+        )
+    return list(matches.order_by("rank", "-population", "search_name")[:limit])
+
+
+def cell_communes(cell: Cell) -> QuerySet[Commune]:
+    return Commune.objects.filter(territories__cell=cell).distinct()
+
+
+def commune_in_cell(commune: Commune, cell: Cell) -> bool:
+    return Territory.objects.filter(cell=cell, communes=commune).exists()
+
+
+def territory_list(cell: Cell) -> QuerySet[Territory]:
+    return Territory.objects.filter(cell=cell).annotate(commune_count=Count("communes")).order_by("name")
+
+
+def territory_get(cell: Cell, pk: int) -> Territory:
+    return get_object_or_404(Territory, cell=cell, pk=pk)

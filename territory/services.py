@@ -1,0 +1,45 @@
+"""Writes to territories: a territory belongs to one cell; a commune may be in several territories of one cell."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from common.errors import DomainError
+
+from .models import Cell, Commune, Territory
+
+TERRITORY_DUPLICATE_NAME = _("The cell already has a territory with this name.")
+TERRITORY_DUPLICATE_FINESS = _("Another territory already has this FINESS number.")
+COMMUNE_ALREADY_IN_TERRITORY = _("%(commune)s is already in this territory.")
+
+
+@transaction.atomic
+def territory_save(*, cell: Cell, territory: Territory | None = None, name: str, finess: str = "") -> Territory:
+    """Create or rename a territory; its FINESS (the CPTS's, for the SAS platform) is checked and unique."""
+    from directory.identifiers import InvalidIdentifier, check_finess
+
+    territory = territory or Territory(cell=cell)
+    territory.name = name.strip()
+    if finess:
+        try:
+            finess = check_finess(finess).value
+        except InvalidIdentifier as error:
+            raise DomainError(error.message, field="finess") from error
+    territory.finess = finess
+    if Territory.objects.filter(cell=cell, name__iexact=territory.name).exclude(pk=territory.pk).exists():
+        raise DomainError(TERRITORY_DUPLICATE_NAME, field="name")
+    if finess and Territory.objects.filter(finess=finess).exclude(pk=territory.pk).exists():
+        raise DomainError(TERRITORY_DUPLICATE_FINESS, field="finess")
+    territory.save()
+    return territory
+
+
+def territory_add_commune(*, territory: Territory, commune: Commune) -> None:
+    if territory.communes.filter(pk=commune.pk).exists():
+        raise DomainError(COMMUNE_ALREADY_IN_TERRITORY % {"commune": commune}, field="commune")
+    territory.communes.add(commune)
+
+
+def territory_remove_commune(*, territory: Territory, commune: Commune) -> None:
+    territory.communes.remove(commune)

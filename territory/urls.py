@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "territory"
+
+urlpatterns = [
+    path("communes/", views.CommuneSearch.as_view(), name="commune_search"),
+    path("", views.TerritoryList.as_view(), name="territory_list"),
+    path("nouveau/", views.TerritoryEdit.as_view(), name="territory_create"),
+    path("<int:pk>/", views.TerritoryDetail.as_view(), name="territory_detail"),
+    path("<int:pk>/modifier/", views.TerritoryEdit.as_view(), name="territory_update"),
+    path("<int:pk>/communes/", views.TerritoryCommuneAdd.as_view(), name="territory_commune_add"),
+    path("<int:pk>/communes/<int:commune_pk>/retirer/", views.TerritoryCommuneRemove.as_view(),
+         name="territory_commune_remove"),
+]

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _t
+from django.views.generic import TemplateView
+
+from accounts.policies import CellMixin, Perm
+from common.errors import DomainError, add_to_form
+from common.views import CellFormView
+
+from . import selectors, services
+from .forms import TerritoryCommuneAddForm, TerritoryForm, commune_label
+from .models import Territory
+
+
+class CommuneSearch(CellMixin, TemplateView):
+    """Suggestions for a commune input: `<option>`s for its datalist (htmx). `scope=all` searches all of France."""
+
+    permission = Perm.COMMUNE_SEARCH
+    template_name = "territory/_commune_options.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        field = self.request.GET.get("field", "q")
+        query = self.request.GET.get(field) or self.request.GET.get("q", "")
+        within = None if self.request.GET.get("scope") == "all" else self.cell
+        context["options"] = [commune_label(c) for c in selectors.commune_search(query, cell=within)]
+        return context
+
+
+class TerritoryList(CellMixin, TemplateView):
+    permission = Perm.TERRITORY_VIEW
+    template_name = "territory/territory_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["territories"] = selectors.territory_list(self.cell)
+        return context
+
+
+class TerritoryDetail(CellMixin, TemplateView):
+    """A territory's communes, and for the cell administrator a form to add one (any commune of France)."""
+
+    permission = Perm.TERRITORY_VIEW
+    template_name = "territory/territory_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        territory = selectors.territory_get(self.cell, self.kwargs["pk"])
+        form = kwargs.get("add_form") or TerritoryCommuneAddForm()
+        form.fields["commune"].widget.search_url = reverse(  # type: ignore[attr-defined]
+            "territory:commune_search", kwargs={"cell": self.cell.slug}
+        ) + "?scope=all"
+        context.update(
+            territory=territory,
+            communes=territory.communes.order_by("search_name"),
+            add_form=form,
+            can_manage=self.allows(Perm.TERRITORY_MANAGE),
+        )
+        return context
+
+
+class TerritoryCommuneAdd(TerritoryDetail):
+    permission = Perm.TERRITORY_MANAGE
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        territory = selectors.territory_get(self.cell, kwargs["pk"])
+        form = TerritoryCommuneAddForm(request.POST)
+        if form.is_valid():
+            try:
+                services.territory_add_commune(territory=territory, commune=form.cleaned_data["commune"])
+            except DomainError as error:
+                add_to_form(form, error)
+        if form.errors:
+            return self.render_to_response(self.get_context_data(add_form=form), status=422)
+        messages.success(request, _t("%(commune)s added.") % {"commune": form.cleaned_data["commune"]})
+        return HttpResponseRedirect(
+            reverse("territory:territory_detail", kwargs={"cell": self.cell.slug, "pk": territory.pk})
+        )
+
+
+class TerritoryCommuneRemove(CellMixin, TemplateView):
+    permission = Perm.TERRITORY_MANAGE
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        territory = selectors.territory_get(self.cell, kwargs["pk"])
+        commune = get_object_or_404(territory.communes, pk=kwargs["commune_pk"])
+        services.territory_remove_commune(territory=territory, commune=commune)
+        if getattr(request, "htmx", False):
+            return HttpResponse("")
+        messages.success(request, _t("%(commune)s removed.") % {"commune": commune})
+        return HttpResponseRedirect(reverse("territory:territory_detail", kwargs={"cell": self.cell.slug,
+                                                                                 "pk": territory.pk}))
+
+
+class TerritoryEdit(CellFormView):
+    permission = Perm.TERRITORY_MANAGE
+    form_class = TerritoryForm
+    cancel_url_name = "territory:territory_list"
+    detail_url_name = "territory:territory_detail"
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return _t("Edit the territory") if self.object else _t("New territory")
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs.pop("cell")
+        return kwargs
+
+    def get_object(self) -> Territory | None:
+        return selectors.territory_get(self.cell, self.kwargs["pk"]) if "pk" in self.kwargs else None
+
+    def save(self, form: TerritoryForm) -> Model:
+        return services.territory_save(
+            cell=self.cell, territory=self.object, name=form.cleaned_data["name"],  # type: ignore[arg-type]
+            finess=form.cleaned_data["finess"],
+        )
+
+    def success_url_for(self, obj: Model) -> str:
+        return reverse("territory:territory_detail", kwargs={"cell": self.cell.slug, "pk": obj.pk})
+
+    def success_message(self, obj: Model) -> str:
+        return _t("Territory “%(name)s” saved.") % {"name": obj}
+
