@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import Role, User
+from territory.models import Cell, Territory
 from tests.factories import (
     CellFactory,
     MembershipFactory,
@@ -18,7 +19,6 @@ from tests.factories import (
     TerritoryFactory,
     UserFactory,
 )
-from territory.models import Cell, Territory
 
 # Playwright's sync API runs an event loop in the test thread; Django's async-safety check would refuse the ORM there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -64,5 +64,3 @@ def populated(world: World) -> World:
         pro.sites.add(site)
         ResourceFactory(cell=cell, name=f"Pharmacie de garde {tag}")
     return world
-
-

@@ -38,7 +38,9 @@ class MemberForm(forms.Form):
                 },
             )
         super().__init__(*args, **kwargs)
-        self.fields["requester_type"].choices = [("", "—"), *RequesterType.choices]
+        requester_type = self.fields["requester_type"]
+        assert isinstance(requester_type, forms.ChoiceField)
+        requester_type.choices = [("", "—"), *RequesterType.choices]
         self.fields["professional"].queryset = Professional.objects.filter(cell=cell)  # type: ignore[attr-defined]
         self.fields["site"].queryset = Site.objects.filter(cell=cell).select_related("commune")  # type: ignore[attr-defined]
 

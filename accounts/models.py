@@ -48,9 +48,7 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
     cell = models.ForeignKey(Cell, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("cell"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    requester_type = models.CharField(
-        _("requester type"), max_length=20, choices=RequesterType.choices, blank=True
-    )
+    requester_type = models.CharField(_("requester type"), max_length=20, choices=RequesterType.choices, blank=True)
     professional = models.ForeignKey(
         Professional,
         on_delete=models.PROTECT,

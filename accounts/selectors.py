@@ -14,8 +14,9 @@ def membership_list(cell: Cell) -> QuerySet[Membership]:
 
 
 def membership_get(cell: Cell, pk: int) -> Membership:
-    return get_object_or_404(Membership.objects.select_related("user", "professional", "site", "cell"), cell=cell,
-                             pk=pk)
+    return get_object_or_404(
+        Membership.objects.select_related("user", "professional", "site", "cell"), cell=cell, pk=pk
+    )
 
 
 def active_memberships(user: User) -> QuerySet[Membership]:

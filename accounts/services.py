@@ -87,9 +87,7 @@ def member_update(
     is_active: bool = True,
 ) -> Membership:
     """Change a member's role, links or access. A deactivated membership loses access to the cell at once."""
-    _check_links(
-        cell=membership.cell, role=role, requester_type=requester_type, professional=professional, site=site
-    )
+    _check_links(cell=membership.cell, role=role, requester_type=requester_type, professional=professional, site=site)
     user = membership.user
     user.first_name, user.last_name, user.email = first_name, last_name, email
     user.save(update_fields=["first_name", "last_name", "email"])

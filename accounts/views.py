@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Model, Q, QuerySet
@@ -12,7 +13,6 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-import django_filters
 from common.views import CellFormView, CellListView, Column
 from territory.models import Cell
 

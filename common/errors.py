@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
-from django.utils.functional import Promise
+from django_stubs_ext import StrPromise
 
 
 class DomainError(Exception):
-    def __init__(self, message: str | Promise, *, field: str | None = None, code: str = "invalid") -> None:
+    def __init__(self, message: str | StrPromise, *, field: str | None = None, code: str = "invalid") -> None:
         super().__init__(str(message))
         self.message = message
         self.field = field

@@ -56,7 +56,8 @@ class CellListView(CellMixin, ListView):
 
     def get_queryset(self) -> QuerySet[Any]:
         self.filterset = self.filterset_class(self.request.GET or None, queryset=self.base_queryset(), cell=self.cell)
-        return self.filterset.qs  # type: ignore[no-any-return]
+        queryset: QuerySet[Any] = self.filterset.qs
+        return queryset
 
     def get_template_names(self) -> list[str]:
         if getattr(self.request, "htmx", False) and not self.request.htmx.boosted:  # type: ignore[attr-defined]
@@ -65,9 +66,7 @@ class CellListView(CellMixin, ListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        rows = [
-            (obj, [(column, column.value(obj)) for column in self.columns]) for obj in context["object_list"]
-        ]
+        rows = [(obj, [(column, column.value(obj)) for column in self.columns]) for obj in context["object_list"]]
         query = self.request.GET.copy()
         query.pop("page", None)
         can_create = self.create_url_name and self.create_permission and self.allows(self.create_permission)

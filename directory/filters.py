@@ -12,15 +12,24 @@ from common.text import normalize
 from territory.models import Cell, Commune
 from territory.selectors import cell_communes
 
-from .models import Profession, Professional, ReorientationResource, ResourceKind, Site, SiteKind, TeleconsultantTier
+from .models import (
+    Profession,
+    Professional,
+    ReorientationResource,
+    ResourceKind,
+    Site,
+    SiteKind,
+    TeleconsultantTier,
+)
 
 
 class CellFilterSet(django_filters.FilterSet):
     def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.cell = cell
-        if "commune" in self.filters:
-            self.filters["commune"].queryset = cell_communes(cell).order_by("search_name")
+        commune_filter = self.filters.get("commune")
+        if isinstance(commune_filter, django_filters.ModelChoiceFilter):
+            commune_filter.queryset = cell_communes(cell).order_by("search_name")
 
 
 class SiteFilter(CellFilterSet):
@@ -54,9 +63,7 @@ class ProfessionalFilter(CellFilterSet):
 
     def search(self, queryset: QuerySet[Professional], name: str, value: str) -> QuerySet[Professional]:
         digits = "".join(c for c in value if c.isalnum())
-        return queryset.filter(
-            Q(search_name__contains=normalize(value)) | Q(rpps=digits) | Q(adeli=digits.upper())
-        )
+        return queryset.filter(Q(search_name__contains=normalize(value)) | Q(rpps=digits) | Q(adeli=digits.upper()))
 
 
 class ResourceFilter(CellFilterSet):

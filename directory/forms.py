@@ -17,7 +17,10 @@ PHONE_INVALID = _("Enter a French phone number, such as 06 12 34 56 78 or +33 6 
 
 def french_phone(label: str | Any) -> PhoneNumberField:
     return PhoneNumberField(
-        label=label, region="FR", required=False, error_messages={"invalid": PHONE_INVALID},
+        label=label,
+        region="FR",
+        required=False,
+        error_messages={"invalid": PHONE_INVALID},
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
 
@@ -41,8 +44,19 @@ class SiteForm(CellModelForm):
 
     class Meta:
         model = Site
-        fields = ["kind", "name", "address", "commune", "phone", "email", "finess", "hours", "latitude", "longitude",
-                  "is_active"]
+        fields = [
+            "kind",
+            "name",
+            "address",
+            "commune",
+            "phone",
+            "email",
+            "finess",
+            "hours",
+            "latitude",
+            "longitude",
+            "is_active",
+        ]
         widgets = {"hours": forms.Textarea(attrs={"rows": 3})}
 
 
@@ -51,8 +65,21 @@ class ProfessionalForm(CellModelForm):
 
     class Meta:
         model = Professional
-        fields = ["last_name", "first_name", "profession", "specialty", "rpps", "adeli", "sites", "is_adherent",
-                  "teleconsultant_tier", "phone", "email", "mssante", "is_active"]
+        fields = [
+            "last_name",
+            "first_name",
+            "profession",
+            "specialty",
+            "rpps",
+            "adeli",
+            "sites",
+            "is_adherent",
+            "teleconsultant_tier",
+            "phone",
+            "email",
+            "mssante",
+            "is_active",
+        ]
         widgets = {"sites": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
@@ -64,11 +91,23 @@ class ProfessionalForm(CellModelForm):
 class ResourceForm(CellModelForm):
     commune = CommuneField(label=_("Commune"), required=False)
     phone = french_phone(_("Phone"))
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
 
     class Meta:
         model = ReorientationResource
-        fields = ["kind", "name", "address", "commune", "phone", "email", "website", "hours", "communes_served",
-                  "notes", "is_active"]
+        fields = [
+            "kind",
+            "name",
+            "address",
+            "commune",
+            "phone",
+            "email",
+            "website",
+            "hours",
+            "communes_served",
+            "notes",
+            "is_active",
+        ]
         widgets = {
             "communes_served": forms.CheckboxSelectMultiple,
             "hours": forms.Textarea(attrs={"rows": 3}),

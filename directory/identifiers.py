@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.functional import Promise
+from django_stubs_ext import StrPromise
 
 RPPS_INVALID = _("An RPPS number has exactly 11 digits.")
 RPPS_KEY_WARNING = _("This RPPS number fails its check key: check it against the professional's card.")
@@ -22,12 +22,12 @@ POSTAL_CODE_INVALID = _("A postal code has 5 digits, such as 61200.")
 
 _SPACES = re.compile(r"[\s.\-]+")
 _DEPARTMENT_THEN_7_DIGITS = re.compile(r"^(?:\d{2}|2A|2B)\d{7}$")
-_INSEE = re.compile(r"^(?:(?:0[1-9]|[1-8]\d|9[0-5])\d{3}|2[AB]\d{3}|97[1-6]\d{2})$")
+_INSEE = re.compile(r"^(?:(?:0[1-9]|1\d|2[1-9]|[3-8]\d|9[0-5])\d{3}|2[AB]\d{3}|97[1-6]\d{2})$")
 _POSTAL_CODE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-8])\d{3}$")
 
 
 class InvalidIdentifier(ValueError):
-    def __init__(self, message: str | Promise) -> None:
+    def __init__(self, message: str | StrPromise) -> None:
         super().__init__(str(message))
         self.message = message
 
@@ -35,7 +35,7 @@ class InvalidIdentifier(ValueError):
 @dataclass(frozen=True)
 class Checked:
     value: str
-    warnings: list[str | Promise] = field(default_factory=list)
+    warnings: list[str | StrPromise] = field(default_factory=list)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -50,6 +50,19 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+def luhn_key(digits: str) -> str:
+    """The digit to append to `digits` so that the whole passes the Luhn check."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = int(char)
+        if position % 2 == 0:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return str((10 - total % 10) % 10)
+
+
 def _compact(value: str) -> str:
     return _SPACES.sub("", value).upper()
 
@@ -61,7 +74,7 @@ def check_rpps(value: str) -> Checked:
         compact = compact[1:]  # the national identifier form "8" + RPPS
     if not re.fullmatch(r"\d{11}", compact):
         raise InvalidIdentifier(RPPS_INVALID)
-    warnings: list[str | Promise] = [] if luhn_ok(compact) else [RPPS_KEY_WARNING]
+    warnings: list[str | StrPromise] = [] if luhn_ok(compact) else [RPPS_KEY_WARNING]
     return Checked(compact, warnings)
 
 
@@ -80,7 +93,7 @@ def check_finess(value: str) -> Checked:
         raise InvalidIdentifier(FINESS_INVALID)
     # Corsican FINESS numbers carry their key computed on 20 for 2A/2B.
     numeric = compact.replace("2A", "20", 1).replace("2B", "20", 1) if compact[:2] in ("2A", "2B") else compact
-    warnings: list[str | Promise] = [] if luhn_ok(numeric) else [FINESS_KEY_WARNING]
+    warnings: list[str | StrPromise] = [] if luhn_ok(numeric) else [FINESS_KEY_WARNING]
     return Checked(compact, warnings)
 
 

@@ -113,13 +113,15 @@ class Professional(models.Model):
         verbose_name_plural = _("professionals")
         constraints = [
             models.UniqueConstraint(fields=["cell", "rpps"], condition=~Q(rpps=""), name="professional_unique_rpps"),
-            models.UniqueConstraint(
-                fields=["cell", "adeli"], condition=~Q(adeli=""), name="professional_unique_adeli"
-            ),
+            models.UniqueConstraint(fields=["cell", "adeli"], condition=~Q(adeli=""), name="professional_unique_adeli"),
         ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name.upper()}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.search_name = normalize(f"{self.last_name} {self.first_name}")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
     def full_name(self) -> str:
@@ -131,10 +133,6 @@ class Professional(models.Model):
 
     def site_names(self) -> str:
         return ", ".join(site.name for site in self.sites.all())
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.search_name = normalize(f"{self.last_name} {self.first_name}")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class ResourceKind(models.TextChoices):
@@ -168,9 +166,7 @@ class ReorientationResource(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     website = models.URLField(_("website"), blank=True)
     hours = models.TextField(_("hours"), blank=True)
-    communes_served = models.ManyToManyField(
-        Commune, related_name="+", blank=True, verbose_name=_("communes served")
-    )
+    communes_served = models.ManyToManyField(Commune, related_name="+", blank=True, verbose_name=_("communes served"))
     notes = models.TextField(_("notes for the coordinators"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -11,7 +11,12 @@ from .models import Professional, ReorientationResource, Site
 
 
 def site_list(cell: Cell) -> QuerySet[Site]:
-    return Site.objects.filter(cell=cell).select_related("commune").annotate(professional_count=Count("professionals")).order_by("name")
+    return (
+        Site.objects.filter(cell=cell)
+        .select_related("commune")
+        .annotate(professional_count=Count("professionals"))
+        .order_by("name")
+    )
 
 
 def site_get(cell: Cell, pk: int) -> Site:

@@ -57,7 +57,11 @@ def site_save(*, cell: Cell, site: Site | None = None, **fields: Any) -> Site:
 
 @transaction.atomic
 def professional_save(
-    *, cell: Cell, professional: Professional | None = None, sites: Iterable[Site] | None = None, **fields: Any
+    *,
+    cell: Cell,
+    professional: Professional | None = None,
+    sites: Iterable[Site] | None = None,
+    **fields: Any,
 ) -> Professional:
     """Create or change a professional.
 
@@ -121,7 +125,8 @@ def resource_save(
         for commune in served:
             if commune.pk not in inside:
                 raise DomainError(
-                    COMMUNE_OUTSIDE_TERRITORY % {"commune": commune, "cell": cell.name}, field="communes_served"
+                    COMMUNE_OUTSIDE_TERRITORY % {"commune": commune, "cell": cell.name},
+                    field="communes_served",
                 )
     duplicate = ReorientationResource.objects.filter(cell=cell, kind=resource.kind, name__iexact=resource.name)
     if duplicate.exclude(pk=resource.pk).exists():

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.db.models import Model, QuerySet
@@ -62,7 +62,7 @@ class SiteEdit(CellFormView):
         return selectors.site_get(self.cell, self.kwargs["pk"]) if "pk" in self.kwargs else None
 
     def save(self, form: SiteForm) -> Model:
-        return services.site_save(cell=self.cell, site=self.object, **form.cleaned_data)  # type: ignore[arg-type]
+        return services.site_save(cell=self.cell, site=cast(Site | None, self.object), **form.cleaned_data)
 
     def success_url_for(self, obj: Model) -> str:
         return reverse("directory:site_detail", kwargs={"cell": self.cell.slug, "pk": obj.pk})
@@ -119,7 +119,7 @@ class ProfessionalEdit(CellFormView):
         data = dict(form.cleaned_data)
         sites = data.pop("sites")
         professional = services.professional_save(
-            cell=self.cell, professional=self.object, sites=sites, **data  # type: ignore[arg-type]
+            cell=self.cell, professional=cast(Professional | None, self.object), sites=sites, **data
         )
         for warning in services.identifier_warnings(professional):
             messages.warning(self.request, warning)
@@ -179,7 +179,7 @@ class ResourceEdit(CellFormView):
         data = dict(form.cleaned_data)
         served = data.pop("communes_served")
         return services.resource_save(
-            cell=self.cell, resource=self.object, communes_served=served, **data  # type: ignore[arg-type]
+            cell=self.cell, resource=cast(ReorientationResource | None, self.object), communes_served=served, **data
         )
 
     def success_url_for(self, obj: Model) -> str:

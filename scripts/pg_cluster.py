@@ -48,9 +48,20 @@ def main(argv: list[str]) -> int:
     log = workdir / "server.log"
     try:
         subprocess.run(
-            [*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-             "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"],
-            check=True, stdout=subprocess.DEVNULL,
+            [
+                *prefix,
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         options = (
             f"-c listen_addresses=127.0.0.1 -p {port} -k {workdir} -c fsync=off "
@@ -58,18 +69,25 @@ def main(argv: list[str]) -> int:
         )
         subprocess.run(
             [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"],
-            check=True, stdout=subprocess.DEVNULL,
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         subprocess.run(
-            [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "aiguillage"], check=True
+            [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "aiguillage"],
+            check=True,
         )
-        print(f"PostgreSQL {bindir.parent.name} running on 127.0.0.1:{port} (throwaway cluster in {workdir})",
-              flush=True)
+        print(
+            f"PostgreSQL {bindir.parent.name} running on 127.0.0.1:{port} (throwaway cluster in {workdir})",
+            flush=True,
+        )
         env = dict(os.environ, DATABASE_URL=f"postgres://postgres@127.0.0.1:{port}/aiguillage")
         return subprocess.run(command, env=env).returncode
     finally:
-        subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -50,7 +50,16 @@ def load_communes(commune_model: Any, path: Path = COMMUNES_CSV, batch_size: int
     Returns (created, updated).
     """
     existing = {c.insee_code: c for c in commune_model.objects.all()}
-    fields = ["name", "search_name", "postal_codes", "department", "region", "population", "latitude", "longitude"]
+    fields = [
+        "name",
+        "search_name",
+        "postal_codes",
+        "department",
+        "region",
+        "population",
+        "latitude",
+        "longitude",
+    ]
     to_create, to_update = [], []
     for row in read_communes(path):
         values = {

@@ -50,9 +50,11 @@ class CommuneField(forms.Field):
             return commune_label(commune) if commune else ""
         return value
 
-    def set_cell(self, cell: Cell) -> None:
+    def set_cell(self, cell: Cell, *, all_of_france: bool = False) -> None:
+        """Suggest the cell's communes, or every commune of France (to extend a territory)."""
         assert isinstance(self.widget, CommuneInput)
-        self.widget.search_url = reverse("territory:commune_search", kwargs={"cell": cell.slug})
+        url = reverse("territory:commune_search", kwargs={"cell": cell.slug})
+        self.widget.search_url = url + ("?scope=all" if all_of_france else "")
 
     def to_python(self, value: Any) -> Commune | None:
         if isinstance(value, Commune):
@@ -86,3 +88,9 @@ class TerritoryForm(forms.ModelForm):
 
 class TerritoryCommuneAddForm(forms.Form):
     commune = CommuneField(label=_("Commune to add"))
+
+    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["commune"]
+        assert isinstance(field, CommuneField)
+        field.set_cell(cell, all_of_france=True)

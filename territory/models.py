@@ -67,9 +67,7 @@ class Territory(models.Model):
         verbose_name_plural = _("territories")
         constraints = [
             models.UniqueConstraint(fields=["cell", "name"], name="territory_unique_name_per_cell"),
-            models.UniqueConstraint(
-                fields=["finess"], condition=~Q(finess=""), name="territory_unique_finess"
-            ),
+            models.UniqueConstraint(fields=["finess"], condition=~Q(finess=""), name="territory_unique_finess"),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,9 @@ urlpatterns = [
     path("<int:pk>/", views.TerritoryDetail.as_view(), name="territory_detail"),
     path("<int:pk>/modifier/", views.TerritoryEdit.as_view(), name="territory_update"),
     path("<int:pk>/communes/", views.TerritoryCommuneAdd.as_view(), name="territory_commune_add"),
-    path("<int:pk>/communes/<int:commune_pk>/retirer/", views.TerritoryCommuneRemove.as_view(),
-         name="territory_commune_remove"),
+    path(
+        "<int:pk>/communes/<int:commune_pk>/retirer/",
+        views.TerritoryCommuneRemove.as_view(),
+        name="territory_commune_remove",
+    ),
 ]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.db.models import Model
@@ -53,10 +53,7 @@ class TerritoryDetail(CellMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         territory = selectors.territory_get(self.cell, self.kwargs["pk"])
-        form = kwargs.get("add_form") or TerritoryCommuneAddForm()
-        form.fields["commune"].widget.search_url = reverse(  # type: ignore[attr-defined]
-            "territory:commune_search", kwargs={"cell": self.cell.slug}
-        ) + "?scope=all"
+        form = kwargs.get("add_form") or TerritoryCommuneAddForm(cell=self.cell)
         context.update(
             territory=territory,
             communes=territory.communes.order_by("search_name"),
@@ -72,7 +69,7 @@ class TerritoryCommuneAdd(TerritoryDetail):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         territory = selectors.territory_get(self.cell, kwargs["pk"])
-        form = TerritoryCommuneAddForm(request.POST)
+        form = TerritoryCommuneAddForm(request.POST, cell=self.cell)
         if form.is_valid():
             try:
                 services.territory_add_commune(territory=territory, commune=form.cleaned_data["commune"])
@@ -97,8 +94,9 @@ class TerritoryCommuneRemove(CellMixin, TemplateView):
         if getattr(request, "htmx", False):
             return HttpResponse("")
         messages.success(request, _t("%(commune)s removed.") % {"commune": commune})
-        return HttpResponseRedirect(reverse("territory:territory_detail", kwargs={"cell": self.cell.slug,
-                                                                                 "pk": territory.pk}))
+        return HttpResponseRedirect(
+            reverse("territory:territory_detail", kwargs={"cell": self.cell.slug, "pk": territory.pk})
+        )
 
 
 class TerritoryEdit(CellFormView):
@@ -121,7 +119,9 @@ class TerritoryEdit(CellFormView):
 
     def save(self, form: TerritoryForm) -> Model:
         return services.territory_save(
-            cell=self.cell, territory=self.object, name=form.cleaned_data["name"],  # type: ignore[arg-type]
+            cell=self.cell,
+            territory=cast(Territory | None, self.object),
+            name=form.cleaned_data["name"],
             finess=form.cleaned_data["finess"],
         )
 
@@ -130,4 +130,3 @@ class TerritoryEdit(CellFormView):
 
     def success_message(self, obj: Model) -> str:
         return _t("Territory “%(name)s” saved.") % {"name": obj}
-

@@ -8,22 +8,11 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import Membership, Role, User
+from directory.identifiers import luhn_key
 from directory.models import Profession, Professional, ReorientationResource, ResourceKind, Site, SiteKind
 from territory.models import Cell, Commune, Territory
 
 _rpps_counter = itertools.count(1)
-
-
-def luhn_key(digits: str) -> str:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        digit = int(char)
-        if position % 2 == 0:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return str((10 - total % 10) % 10)
 
 
 def next_rpps() -> str:

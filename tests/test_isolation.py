@@ -137,7 +137,9 @@ def test_the_same_urls_work_for_their_own_cell(populated: World, route: Route) -
 
 
 @pytest.mark.parametrize(
-    "route", [r for r in ROUTES if r.kwargs == ("cell",) and declared_permission(r.callback)], ids=lambda r: r.name
+    "route",
+    [r for r in ROUTES if r.kwargs == ("cell",) and declared_permission(r.callback)],
+    ids=lambda r: r.name,
 )
 def test_lists_of_one_cell_never_show_the_other_cells_objects(populated: World, route: Route) -> None:
     client = populated.client_for(populated.owner)
@@ -147,8 +149,13 @@ def test_lists_of_one_cell_never_show_the_other_cells_objects(populated: World, 
         if response.status_code == 405:
             continue
         body = response.content.decode()
-        for name in ("Maison de santé Vignoble", "DocteurVignoble", "Pharmacie de garde Vignoble", "CSNP Test Vignoble",
-                     "charlie"):
+        for name in (
+            "Maison de santé Vignoble",
+            "DocteurVignoble",
+            "Pharmacie de garde Vignoble",
+            "CSNP Test Vignoble",
+            "charlie",
+        ):
             assert name not in body, f"{url}{query} shows {name}"
 
 

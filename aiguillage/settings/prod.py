@@ -14,6 +14,9 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("AIGUILLAGE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("AIGUILLAGE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = env.bool("AIGUILLAGE_HSTS_PRELOAD", default=False)
+SECURE_HSTS_PRELOAD = env.bool("AIGUILLAGE_HSTS_PRELOAD", default=True)
+if not SECURE_HSTS_PRELOAD:
+    # The operator chose not to be preloaded (e.g. a shared parent domain): that check has nothing left to say.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

@@ -12,7 +12,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AIGUILLAGE_DEMO = False
-LOGGING["root"]["level"] = env.str("AIGUILLAGE_LOG_LEVEL", default="WARNING")  # noqa: F405
+LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": env.str("AIGUILLAGE_LOG_LEVEL", default="WARNING")}}  # noqa: F405
 # Serve static files from the apps and static/ directly (no collectstatic needed).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

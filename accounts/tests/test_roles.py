@@ -1,0 +1,157 @@
+"""Roles: where each lands, what each may open, and members managed by the cell administrator."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts import services
+from accounts.models import Membership, Role, User
+from accounts.policies import ROLE_PERMISSIONS, Perm
+from common.errors import DomainError
+from conftest import World
+from tests.factories import MembershipFactory, ProfessionalFactory, SiteFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "role, heading",
+    [
+        (Role.COORDINATOR, "accounts/home/coordinator.html"),
+        (Role.SUPERVISOR, "accounts/home/supervisor.html"),
+        (Role.CELL_ADMIN, "accounts/home/cell_admin.html"),
+        (Role.EFFECTOR, "accounts/home/effector.html"),
+        (Role.REQUESTER, "accounts/home/requester.html"),
+    ],
+)
+def test_each_role_lands_on_its_own_home_page(world: World, role: str, heading: str) -> None:
+    extra: dict[str, object] = {}
+    if role in (Role.EFFECTOR, Role.REQUESTER):
+        extra["professional"] = ProfessionalFactory(cell=world.cell)
+    if role == Role.REQUESTER:
+        extra["requester_type"] = "pharmacist"
+    user = MembershipFactory(cell=world.cell, role=role, **extra).user
+    client = world.client_for(user)
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/c/{world.cell.slug}/"
+    assert heading in [t.name for t in response.templates]
+
+
+def test_a_member_of_two_cells_chooses_one(world: World) -> None:
+    MembershipFactory(user=world.colleague, cell=world.other_cell, role=Role.COORDINATOR)
+    response = world.client_for(world.colleague).get("/")
+    assert response.status_code == 200
+    assert {m.cell for m in response.context["memberships"]} == {world.cell, world.other_cell}
+
+
+def test_login_page_then_home(world: World) -> None:
+    client = Client()
+    assert client.get("/").status_code == 302
+    response = client.post("/connexion/", {"username": "bob", "password": "motdepasse-de-test-42"}, follow=True)
+    assert response.redirect_chain[-1][0] == f"/c/{world.cell.slug}/"
+    bad = Client().post("/connexion/", {"username": "bob", "password": "wrong"})
+    assert bad.status_code == 200
+    assert bad.context["form"].errors
+
+
+def test_a_deactivated_membership_loses_the_cell_at_once(world: World) -> None:
+    client = world.client_for(world.colleague)
+    Membership.objects.filter(user=world.colleague).update(is_active=False)
+    assert client.get(f"/c/{world.cell.slug}/").status_code == 404
+
+
+def test_requesters_and_effectors_cannot_open_the_directory_lists(world: World) -> None:
+    pro = ProfessionalFactory(cell=world.cell)
+    requester = MembershipFactory(cell=world.cell, role=Role.REQUESTER, requester_type="gp", professional=pro).user
+    client = world.client_for(requester)
+    assert client.get(reverse("directory:professional_list", kwargs={"cell": world.cell.slug})).status_code == 403
+    assert client.get(reverse("accounts:member_list", kwargs={"cell": world.cell.slug})).status_code == 403
+
+
+def test_only_the_cell_administrator_manages_members_and_territory() -> None:
+    holders = {role for role, perms in ROLE_PERMISSIONS.items() if Perm.MEMBERS_MANAGE in perms}
+    assert holders == {Role.CELL_ADMIN}
+    assert {role for role, perms in ROLE_PERMISSIONS.items() if Perm.TERRITORY_MANAGE in perms} == {Role.CELL_ADMIN}
+
+
+def test_member_create_makes_a_user_with_a_strong_password(world: World) -> None:
+    site = SiteFactory(cell=world.cell, kind="pharmacy")
+    membership = services.member_create(
+        cell=world.cell,
+        username="pharma-test",
+        first_name="Lina",
+        last_name="Morel",
+        email="lina@example.org",
+        password="un-mot-de-passe-solide",
+        role=Role.REQUESTER,
+        requester_type="pharmacist",
+        site=site,
+    )
+    assert membership.user.check_password("un-mot-de-passe-solide")
+    assert Client().login(username="pharma-test", password="un-mot-de-passe-solide")
+
+
+@pytest.mark.parametrize("password", ["court", "123456789012", "password1234"])
+def test_member_create_refuses_weak_passwords_and_saves_nothing(world: World, password: str) -> None:
+    with pytest.raises(DomainError) as raised:
+        services.member_create(
+            cell=world.cell,
+            username="faible",
+            first_name="A",
+            last_name="B",
+            email="a@example.org",
+            password=password,
+            role=Role.COORDINATOR,
+        )
+    assert raised.value.field == "password"
+    assert not User.objects.filter(username="faible").exists()
+
+
+def test_a_requester_must_be_linked_to_the_directory(world: World) -> None:
+    with pytest.raises(DomainError) as raised:
+        services.member_create(
+            cell=world.cell,
+            username="orphan",
+            first_name="A",
+            last_name="B",
+            email="a@example.org",
+            password="un-mot-de-passe-solide",
+            role=Role.REQUESTER,
+            requester_type="gp",
+        )
+    assert raised.value.field == "professional"
+    assert not User.objects.filter(username="orphan").exists()
+
+
+def test_member_form_errors_keep_the_typed_values(world: World) -> None:
+    client = world.client_for(world.owner)
+    response = client.post(
+        reverse("accounts:member_create", kwargs={"cell": world.cell.slug}),
+        {
+            "username": "bob",
+            "first_name": "Léa",
+            "last_name": "Roux",
+            "email": "lea@example.org",
+            "password": "un-mot-de-passe-solide",
+            "role": "coordinator",
+        },
+    )
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["username"]
+    assert 'value="Léa"' in response.content.decode()
+
+
+def test_members_of_another_cell_cannot_be_linked(world: World) -> None:
+    foreign = ProfessionalFactory(cell=world.other_cell)
+    with pytest.raises(DomainError):
+        services.member_create(
+            cell=world.cell,
+            username="x-link",
+            first_name="A",
+            last_name="B",
+            email="a@example.org",
+            password="un-mot-de-passe-solide",
+            role=Role.EFFECTOR,
+            professional=foreign,
+        )
+    assert not UserFactory._meta.model.objects.filter(username="x-link").exists()
