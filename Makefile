@@ -32,6 +32,7 @@ run:  ## Production-like: gunicorn, prod settings (needs AIGUILLAGE_SECRET_KEY; 
 		--bind $${AIGUILLAGE_BIND:-127.0.0.1:8000} --workers $${AIGUILLAGE_WORKERS:-3} --access-logfile -
 
 lint:
+	./scripts/check_messages.sh
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 
@@ -51,7 +52,7 @@ bench:  ## Benchmarks (outside the test suite): median of several runs, figures 
 	$(RUN) python scripts/pg_cluster.py -- $(RUN) python -m bench
 
 messages:  ## Refresh the translation catalogues after changing user-facing strings
-	$(MANAGE) makemessages -l fr -l en --ignore=.venv --ignore=var --no-obsolete
+	$(MANAGE) makemessages -l fr --ignore=.venv --ignore=var --ignore=tests --ignore=conftest.py --ignore="*/tests/*" --no-obsolete
 
 clean:
 	rm -rf var .venv .mypy_cache .ruff_cache
