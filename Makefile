@@ -43,13 +43,13 @@ test-sqlite:
 	$(RUN) pytest -n $(PYTEST_WORKERS) -q
 
 test-postgres:
-	$(RUN) python scripts/pg_cluster.py -- $(RUN) env AIGUILLAGE_EXPECT_DB=postgresql pytest -n $(PYTEST_WORKERS) -q
+	python3 scripts/pg_cluster.py -- $(RUN) env AIGUILLAGE_EXPECT_DB=postgresql pytest -n $(PYTEST_WORKERS) -q
 
 test: system-deps setup lint typecheck test-sqlite test-postgres  ## Everything CI checks
 
 bench:  ## Benchmarks (outside the test suite): median of several runs, figures printed
 	@$(MAKE) --no-print-directory setup
-	$(RUN) python scripts/pg_cluster.py -- $(RUN) python -m bench
+	python3 scripts/pg_cluster.py -- $(RUN) python -m bench
 
 messages:  ## Refresh the translation catalogues after changing user-facing strings
 	$(MANAGE) makemessages -l fr --ignore=.venv --ignore=var --ignore=tests --ignore=conftest.py --ignore="*/tests/*" --no-obsolete

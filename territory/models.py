@@ -9,7 +9,7 @@ class Commune(models.Model):
     insee_code = models.CharField(_("INSEE code"), max_length=5, unique=True)
     name = models.CharField(_("name"), max_length=100)
     search_name = models.CharField(max_length=100, db_index=True, editable=False)
-    postal_codes = models.CharField(_("postal codes"), max_length=100, blank=True)
+    postal_codes = models.CharField(_("postal codes"), max_length=255, blank=True)
     department = models.CharField(_("department"), max_length=3, db_index=True)
     region = models.CharField(_("region"), max_length=3, blank=True)
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)

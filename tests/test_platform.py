@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -21,8 +22,13 @@ def test_production_settings_pass_the_deployment_checks() -> None:
         "AIGUILLAGE_ALLOWED_HOSTS": "aiguillage.example.org",
         "DATABASE_URL": "sqlite:///:memory:",
     }
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -63,3 +69,32 @@ def test_the_french_catalogue_has_no_untranslated_or_fuzzy_entry() -> None:
     for flag in ("--untranslated", "--only-fuzzy"):
         result = subprocess.run(["msgattrib", flag, str(po)], capture_output=True, text=True, check=True)
         assert result.stdout.strip() == "", f"entries left {flag}:\n{result.stdout[:2000]}"
+
+
+@pytest.mark.django_db
+def test_the_models_and_the_migrations_agree() -> None:
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_the_embedded_database_runs_in_wal_mode(tmp_path: Path, django_db_blocker: Any) -> None:
+    from django.db.utils import ConnectionHandler
+
+    from aiguillage.settings.base import SQLITE_OPTIONS
+
+    handler = ConnectionHandler(
+        {
+            "default": {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": str(tmp_path / "wal.sqlite3"),
+                "OPTIONS": SQLITE_OPTIONS,
+            }
+        }
+    )
+    try:
+        with django_db_blocker.unblock(), handler["default"].cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone()[0] == "wal"
+    finally:
+        handler.close_all()

@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('insee_code', models.CharField(max_length=5, unique=True, verbose_name='INSEE code')),
                 ('name', models.CharField(max_length=100, verbose_name='name')),
                 ('search_name', models.CharField(db_index=True, editable=False, max_length=100)),
-                ('postal_codes', models.CharField(blank=True, max_length=100, verbose_name='postal codes')),
+                ('postal_codes', models.CharField(blank=True, max_length=255, verbose_name='postal codes')),
                 ('department', models.CharField(db_index=True, max_length=3, verbose_name='department')),
                 ('region', models.CharField(blank=True, max_length=3, verbose_name='region')),
                 ('population', models.PositiveIntegerField(blank=True, null=True, verbose_name='population')),
