@@ -9,10 +9,11 @@ from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from common.filters import yes_no_filter
 from common.views import CellFormView, CellListView, Column
 from territory.models import Cell
 
@@ -63,7 +64,7 @@ class CellHome(CellMixin, TemplateView):
 class MemberFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     role = django_filters.ChoiceFilter(label=_("Role"), choices=Role.choices, empty_label=_("All roles"))
-    is_active = django_filters.BooleanFilter(label=_("Access to the cell"))
+    is_active = yes_no_filter(_("Access to the cell"), "is_active")
 
     class Meta:
         model = Membership
@@ -117,7 +118,7 @@ class MemberCreate(CellFormView):
         return reverse("accounts:member_list", kwargs={"cell": self.cell.slug})
 
     def success_message(self, obj: Model) -> str:
-        return _t("Member %(name)s created.") % {"name": obj}
+        return gettext("Member %(name)s created.") % {"name": obj}
 
 
 class MemberUpdate(CellFormView):
@@ -137,4 +138,4 @@ class MemberUpdate(CellFormView):
         return reverse("accounts:member_list", kwargs={"cell": self.cell.slug})
 
     def success_message(self, obj: Model) -> str:
-        return _t("Member %(name)s saved.") % {"name": obj}
+        return gettext("Member %(name)s saved.") % {"name": obj}

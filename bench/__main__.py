@@ -57,8 +57,10 @@ def main() -> int:
     client = Client()
     client.force_login(User.objects.get(username="admin-orne"))
     measure("GET professionals list (page 1, 25 rows)", lambda: client.get("/c/orne-est/annuaire/professionnels/"))
-    measure("GET professionals search ?q=mart (htmx partial)",
-            lambda: client.get("/c/orne-est/annuaire/professionnels/?q=mart", HTTP_HX_REQUEST="true"))
+    measure(
+        "GET professionals search ?q=mart (htmx partial)",
+        lambda: client.get("/c/orne-est/annuaire/professionnels/?q=mart", HTTP_HX_REQUEST="true"),
+    )
     measure("GET cell home (cell administrator)", lambda: client.get("/c/orne-est/"))
     return 0
 

@@ -18,7 +18,7 @@ from django.utils.functional import Promise
 from django.views.generic import FormView, ListView, TemplateView
 
 from accounts.policies import CellMixin, Perm
-from common.errors import DomainError, add_to_form
+from common.errors import DomainError, add_to_form, mark_invalid_fields
 
 
 class Column:
@@ -115,6 +115,10 @@ class CellFormView(CellMixin, FormView):
 
     def success_message(self, obj: Model) -> str:
         return ""
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        mark_invalid_fields(form)
+        return super().form_invalid(form)
 
     def form_valid(self, form: Any) -> HttpResponse:
         try:

@@ -8,6 +8,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from common.filters import yes_no_filter
 from common.text import normalize
 from territory.models import Cell, Commune
 from territory.selectors import cell_communes
@@ -55,7 +56,7 @@ class ProfessionalFilter(CellFilterSet):
     teleconsultant_tier = django_filters.ChoiceFilter(
         label=_("Teleconsultant tier"), choices=TeleconsultantTier.choices, empty_label=_("All")
     )
-    is_adherent = django_filters.BooleanFilter(label=_("CPTS adherent"))
+    is_adherent = yes_no_filter(_("CPTS adherent"), "is_adherent")
 
     class Meta:
         model = Professional

@@ -58,6 +58,11 @@ class SiteForm(CellModelForm):
             "is_active",
         ]
         widgets = {"hours": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "latitude": _("Leave empty to use the commune's point; fill in for a precise distance (WGS-84 degrees)."),
+            "longitude": _("Leave empty to use the commune's point."),
+            "finess": _("9 characters, for a structure registered in FINESS."),
+        }
 
 
 class ProfessionalForm(CellModelForm):

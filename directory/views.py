@@ -5,7 +5,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.db.models import Model, QuerySet
 from django.urls import reverse
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 
@@ -56,7 +56,7 @@ class SiteEdit(CellFormView):
 
     @property
     def title(self) -> str:  # type: ignore[override]
-        return _t("Edit the site") if self.object else _t("New site")
+        return gettext("Edit the site") if self.object else gettext("New site")
 
     def get_object(self) -> Site | None:
         return selectors.site_get(self.cell, self.kwargs["pk"]) if "pk" in self.kwargs else None
@@ -68,7 +68,7 @@ class SiteEdit(CellFormView):
         return reverse("directory:site_detail", kwargs={"cell": self.cell.slug, "pk": obj.pk})
 
     def success_message(self, obj: Model) -> str:
-        return _t("Site “%(name)s” saved.") % {"name": obj}
+        return gettext("Site “%(name)s” saved.") % {"name": obj}
 
 
 class ProfessionalList(CellListView):
@@ -110,7 +110,7 @@ class ProfessionalEdit(CellFormView):
 
     @property
     def title(self) -> str:  # type: ignore[override]
-        return _t("Edit the professional") if self.object else _t("New professional")
+        return gettext("Edit the professional") if self.object else gettext("New professional")
 
     def get_object(self) -> Professional | None:
         return selectors.professional_get(self.cell, self.kwargs["pk"]) if "pk" in self.kwargs else None
@@ -129,7 +129,7 @@ class ProfessionalEdit(CellFormView):
         return reverse("directory:professional_detail", kwargs={"cell": self.cell.slug, "pk": obj.pk})
 
     def success_message(self, obj: Model) -> str:
-        return _t("Professional %(name)s saved.") % {"name": obj}
+        return gettext("Professional %(name)s saved.") % {"name": obj}
 
 
 class ResourceList(CellListView):
@@ -170,7 +170,7 @@ class ResourceEdit(CellFormView):
 
     @property
     def title(self) -> str:  # type: ignore[override]
-        return _t("Edit the resource") if self.object else _t("New reorientation resource")
+        return gettext("Edit the resource") if self.object else gettext("New reorientation resource")
 
     def get_object(self) -> ReorientationResource | None:
         return selectors.resource_get(self.cell, self.kwargs["pk"]) if "pk" in self.kwargs else None
@@ -186,4 +186,4 @@ class ResourceEdit(CellFormView):
         return reverse("directory:resource_detail", kwargs={"cell": self.cell.slug, "pk": obj.pk})
 
     def success_message(self, obj: Model) -> str:
-        return _t("Resource “%(name)s” saved.") % {"name": obj}
+        return gettext("Resource “%(name)s” saved.") % {"name": obj}

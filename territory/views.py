@@ -7,11 +7,11 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.views.generic import TemplateView
 
 from accounts.policies import CellMixin, Perm
-from common.errors import DomainError, add_to_form
+from common.errors import DomainError, add_to_form, mark_invalid_fields
 from common.views import CellFormView
 
 from . import selectors, services
@@ -76,8 +76,9 @@ class TerritoryCommuneAdd(TerritoryDetail):
             except DomainError as error:
                 add_to_form(form, error)
         if form.errors:
+            mark_invalid_fields(form)
             return self.render_to_response(self.get_context_data(add_form=form), status=422)
-        messages.success(request, _t("%(commune)s added.") % {"commune": form.cleaned_data["commune"]})
+        messages.success(request, gettext("%(commune)s added.") % {"commune": form.cleaned_data["commune"]})
         return HttpResponseRedirect(
             reverse("territory:territory_detail", kwargs={"cell": self.cell.slug, "pk": territory.pk})
         )
@@ -93,7 +94,7 @@ class TerritoryCommuneRemove(CellMixin, TemplateView):
         services.territory_remove_commune(territory=territory, commune=commune)
         if getattr(request, "htmx", False):
             return HttpResponse("")
-        messages.success(request, _t("%(commune)s removed.") % {"commune": commune})
+        messages.success(request, gettext("%(commune)s removed.") % {"commune": commune})
         return HttpResponseRedirect(
             reverse("territory:territory_detail", kwargs={"cell": self.cell.slug, "pk": territory.pk})
         )
@@ -107,7 +108,7 @@ class TerritoryEdit(CellFormView):
 
     @property
     def title(self) -> str:  # type: ignore[override]
-        return _t("Edit the territory") if self.object else _t("New territory")
+        return gettext("Edit the territory") if self.object else gettext("New territory")
 
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()
@@ -129,4 +130,4 @@ class TerritoryEdit(CellFormView):
         return reverse("territory:territory_detail", kwargs={"cell": self.cell.slug, "pk": obj.pk})
 
     def success_message(self, obj: Model) -> str:
-        return _t("Territory “%(name)s” saved.") % {"name": obj}
+        return gettext("Territory “%(name)s” saved.") % {"name": obj}

@@ -12,7 +12,7 @@ from demo.loader import load_demo
 from territory.communes import load_communes
 from territory.models import Commune
 
-from .browser import browser, page, screenshot  # noqa: F401  (fixtures)
+from .browser import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -60,7 +60,7 @@ def test_the_cell_administrator_adds_a_site_with_the_commune_autocomplete(
     base = str(live_server)
     log_in(page, base, "admin-orne")
     page.goto(f"{base}/c/orne-est/annuaire/sites/nouveau/")
-    page.get_by_label("Nom", exact=True).fill("Cabinet des Essais")
+    page.get_by_role("textbox", name="Nom", exact=True).fill("Cabinet des Essais")
     page.get_by_label("Type").select_option("practice")
     page.get_by_label("Téléphone").fill("02 33 12 34 5")
     commune = page.get_by_label("Commune")
@@ -70,7 +70,7 @@ def test_the_cell_administrator_adds_a_site_with_the_commune_autocomplete(
     page.get_by_role("button", name="Enregistrer").click()
     # The phone is wrong: the form comes back with the error on the field and everything typed kept.
     expect(page.locator(".error-summary")).to_be_visible()
-    expect(page.get_by_label("Nom", exact=True)).to_have_value("Cabinet des Essais")
+    expect(page.get_by_role("textbox", name="Nom", exact=True)).to_have_value("Cabinet des Essais")
     expect(page.get_by_label("Commune")).to_have_value(re.compile("Gacé"))
     screenshot(page, "site-form-error")
     page.get_by_label("Téléphone").fill("02 33 12 34 56")

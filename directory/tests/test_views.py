@@ -125,7 +125,7 @@ def test_a_coordinator_reads_the_directory_but_cannot_edit_it(world: World) -> N
 
 
 def test_list_search_filters_and_paginates(world: World, settings: object) -> None:
-    settings.AIGUILLAGE_PAGE_SIZE = 5  # type: ignore[attr-defined]
+    settings.AIGUILLAGE_PAGE_SIZE = 5
     for i in range(12):
         ProfessionalFactory(cell=world.cell, last_name=f"Leroux{i:02d}")
     ProfessionalFactory(cell=world.cell, last_name="Élodie-Bérard", profession="nurse")
