@@ -30,6 +30,7 @@ class Perm(StrEnum):
     DIRECTORY_MANAGE = "directory.manage"
     RESOURCES_VIEW = "directory.resources_view"
     MEMBERS_MANAGE = "accounts.members_manage"
+    CELL_MANAGE = "territory.cell_manage"
     OWN_PROFILE = "accounts.own_profile"
 
 
@@ -52,6 +53,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.TERRITORY_VIEW,
             Perm.TERRITORY_MANAGE,
             Perm.MEMBERS_MANAGE,
+            Perm.CELL_MANAGE,
         }
     ),
 }

@@ -16,6 +16,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.views.generic import FormView, ListView, TemplateView
+from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.policies import CellMixin, Perm
 from common.errors import DomainError, add_to_form, mark_invalid_fields
@@ -34,7 +35,10 @@ class Column:
             value = display() if display else getattr(value, part, "")
             if value is None:
                 return ""
-        return value() if callable(value) else value
+        value = value() if callable(value) else value
+        if isinstance(value, PhoneNumber):
+            return value.as_national
+        return value
 
 
 class CellListView(CellMixin, ListView):

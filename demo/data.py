@@ -25,7 +25,7 @@ CLISSON, VALLET, LE_PALLET = "44043", "44212", "44117"
 class CellData:
     slug: str
     name: str
-    phone: str  # Cell.phone is free text, shown as dialled
+    phone: str
     email: str
     territory: str
     finess: str
@@ -86,7 +86,7 @@ class AccountData:
 ORNE = CellData(
     slug="orne-est",
     name="CSNP Orne-Est",
-    phone="02 61 91 00 00",
+    phone="+33261910000",
     email="coordination@orne-est.example.org",
     territory="CPTS Orne-Est",
     finess="610999906",
@@ -97,7 +97,7 @@ ORNE = CellData(
 VIGNOBLE = CellData(
     slug="sud-loire-vignoble",
     name="CPTS Sud Loire Vignoble",
-    phone="02 61 91 00 44",
+    phone="+33261910044",
     email="coordination@sud-loire-vignoble.example.org",
     territory="CPTS Sud Loire Vignoble",
     finess="440999902",

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
 
 from common.text import normalize
 
@@ -78,6 +79,28 @@ class CommuneField(forms.Field):
         if len(candidates) > 1:
             raise forms.ValidationError(self.error_messages["ambiguous"], code="ambiguous", params={"value": text})
         raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
+
+
+class CellForm(forms.ModelForm):
+    phone = PhoneNumberField(
+        label=_("Professionals-only phone"),
+        region="FR",
+        required=False,
+        help_text=_("Shown to requesters; never to patients."),
+        error_messages={"invalid": _("Enter a French phone number, such as 06 12 34 56 78 or +33 6 12 34 56 78.")},
+        widget=forms.TextInput(attrs={"type": "tel"}),
+    )
+
+    class Meta:
+        model = Cell
+        fields = ["name", "phone", "email"]
+
+    def __init__(self, *args: Any, cell: Cell | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+    def _post_clean(self) -> None:
+        # Uniqueness and saving are the service's job (cell_update).
+        pass
 
 
 class TerritoryForm(forms.ModelForm):

@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
 
 
 class Commune(models.Model):
@@ -35,7 +36,7 @@ class Cell(models.Model):
 
     name = models.CharField(_("name"), max_length=150, unique=True)
     slug = models.SlugField(_("short name (in addresses)"), max_length=50, unique=True)
-    phone = models.CharField(_("professionals-only phone"), max_length=20, blank=True)
+    phone = PhoneNumberField(_("professionals-only phone"), blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

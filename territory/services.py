@@ -35,6 +35,20 @@ def territory_save(*, cell: Cell, territory: Territory | None = None, name: str,
     return territory
 
 
+CELL_DUPLICATE_NAME = _("Another cell already has this name.")
+
+
+@transaction.atomic
+def cell_update(*, cell: Cell, name: str, phone: object, email: str) -> Cell:
+    """The cell administrator names the cell and gives its professionals-only number (shown to requesters)."""
+    name = name.strip()
+    if Cell.objects.filter(name__iexact=name).exclude(pk=cell.pk).exists():
+        raise DomainError(CELL_DUPLICATE_NAME, field="name")
+    cell.name, cell.phone, cell.email = name, phone, email
+    cell.save(update_fields=["name", "phone", "email"])
+    return cell
+
+
 def territory_add_commune(*, territory: Territory, commune: Commune) -> None:
     if territory.communes.filter(pk=commune.pk).exists():
         raise DomainError(COMMUNE_ALREADY_IN_TERRITORY % {"commune": commune}, field="commune")

@@ -7,6 +7,7 @@ app_name = "territory"
 urlpatterns = [
     path("communes/", views.CommuneSearch.as_view(), name="commune_search"),
     path("", views.TerritoryList.as_view(), name="territory_list"),
+    path("cellule/", views.CellSettings.as_view(), name="cell_settings"),
     path("nouveau/", views.TerritoryEdit.as_view(), name="territory_create"),
     path("<int:pk>/", views.TerritoryDetail.as_view(), name="territory_detail"),
     path("<int:pk>/modifier/", views.TerritoryEdit.as_view(), name="territory_update"),

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from accounts.policies import CellMixin, Perm
@@ -15,8 +16,8 @@ from common.errors import DomainError, add_to_form, mark_invalid_fields
 from common.views import CellFormView
 
 from . import selectors, services
-from .forms import TerritoryCommuneAddForm, TerritoryForm, commune_label
-from .models import Territory
+from .forms import CellForm, TerritoryCommuneAddForm, TerritoryForm, commune_label
+from .models import Cell, Territory
 
 
 class CommuneSearch(CellMixin, TemplateView):
@@ -131,3 +132,29 @@ class TerritoryEdit(CellFormView):
 
     def success_message(self, obj: Model) -> str:
         return gettext("Territory “%(name)s” saved.") % {"name": obj}
+
+
+class CellSettings(CellFormView):
+    """The cell's own details, for its administrator (cells are created by the platform administrator)."""
+
+    permission = Perm.CELL_MANAGE
+    form_class = CellForm
+    cancel_url_name = "territory:territory_list"
+    title = _("The cell")
+
+    def get_object(self) -> Cell:
+        return self.cell
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["cancel_url"] = reverse("territory:territory_list", kwargs={"cell": self.cell.slug})
+        return context
+
+    def save(self, form: CellForm) -> Model:
+        return services.cell_update(cell=self.cell, **form.cleaned_data)
+
+    def success_url_for(self, obj: Model) -> str:
+        return reverse("territory:territory_list", kwargs={"cell": self.cell.slug})
+
+    def success_message(self, obj: Model) -> str:
+        return gettext("The cell's details are saved.")

@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
+import phonenumber_field.modelfields
 
 
 class Migration(migrations.Migration):
@@ -18,7 +19,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=150, unique=True, verbose_name='name')),
                 ('slug', models.SlugField(unique=True, verbose_name='short name (in addresses)')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='professionals-only phone')),
+                ('phone', phonenumber_field.modelfields.PhoneNumberField(blank=True, max_length=128, region=None, verbose_name='professionals-only phone')),
                 ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
             ],

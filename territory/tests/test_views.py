@@ -1,0 +1,58 @@
+import pytest
+from django.urls import reverse
+
+from conftest import World
+from territory.models import Cell
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_cell_administrator_sets_the_professionals_only_number(world: World) -> None:
+    client = world.client_for(world.owner)
+    url = reverse("territory:cell_settings", kwargs={"cell": world.cell.slug})
+    response = client.post(url, {"name": "CSNP Test Orne", "phone": "02 33 12 34 56", "email": "csnp@example.org"})
+    assert response.status_code == 302
+    world.cell.refresh_from_db()
+    assert str(world.cell.phone) == "+33233123456"
+
+
+def test_a_cell_cannot_take_another_cells_name(world: World) -> None:
+    client = world.client_for(world.owner)
+    url = reverse("territory:cell_settings", kwargs={"cell": world.cell.slug})
+    response = client.post(url, {"name": "csnp test vignoble", "phone": "", "email": ""})
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["name"]
+    assert Cell.objects.get(pk=world.cell.pk).name == "CSNP Test Orne"
+
+
+def test_a_coordinator_cannot_change_the_cell(world: World) -> None:
+    client = world.client_for(world.colleague)
+    url = reverse("territory:cell_settings", kwargs={"cell": world.cell.slug})
+    assert client.post(url, {"name": "Renamed", "phone": "", "email": ""}).status_code == 403
+
+
+def test_adding_and_removing_communes_of_the_territory(world: World) -> None:
+    client = world.client_for(world.owner)
+    add = reverse("territory:territory_commune_add", kwargs={"cell": world.cell.slug, "pk": world.territory.pk})
+    assert client.post(add, {"commune": "Vimoutiers (61120) · 61508"}).status_code == 302
+    assert world.territory.communes.filter(insee_code="61508").exists()
+    again = client.post(add, {"commune": "Vimoutiers (61120) · 61508"})
+    assert again.status_code == 422
+    assert "Vimoutiers" in again.context["add_form"].errors["commune"][0]
+    unknown = client.post(add, {"commune": "Atlantide"})
+    assert unknown.status_code == 422
+    commune_pk = world.territory.communes.get(insee_code="61508").pk
+    remove = reverse(
+        "territory:territory_commune_remove",
+        kwargs={"cell": world.cell.slug, "pk": world.territory.pk, "commune_pk": commune_pk},
+    )
+    assert client.post(remove, HTTP_HX_REQUEST="true").status_code == 200
+    assert not world.territory.communes.filter(insee_code="61508").exists()
+
+
+def test_a_territory_finess_is_checked(world: World) -> None:
+    client = world.client_for(world.owner)
+    url = reverse("territory:territory_update", kwargs={"cell": world.cell.slug, "pk": world.territory.pk})
+    response = client.post(url, {"name": "CPTS Test Orne", "finess": "12345"})
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["finess"]
