@@ -155,3 +155,31 @@ def test_members_of_another_cell_cannot_be_linked(world: World) -> None:
             professional=foreign,
         )
     assert not UserFactory._meta.model.objects.filter(username="x-link").exists()
+
+
+def test_a_platform_administrator_without_a_cell_lands_on_the_django_admin(world: World) -> None:
+    admin = UserFactory(username="plateforme", is_staff=True, is_superuser=True)
+    response = world.client_for(admin).get("/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+
+
+def test_a_user_without_any_cell_is_told_to_ask_for_access(world: World) -> None:
+    lonely = UserFactory(username="sans-cellule")
+    response = world.client_for(lonely).get("/")
+    assert response.status_code == 200
+    assert "administrateur de votre cellule" in response.content.decode()
+
+
+def test_a_cell_administrator_cannot_open_the_django_admin(world: World) -> None:
+    response = world.client_for(world.owner).get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+def test_the_cell_home_uses_a_constant_number_of_queries(world: World, django_assert_max_num_queries: object) -> None:
+    for _ in range(15):
+        ProfessionalFactory(cell=world.cell)
+    client = world.client_for(world.owner)
+    with django_assert_max_num_queries(10):  # type: ignore[operator]
+        assert client.get(f"/c/{world.cell.slug}/").status_code == 200
