@@ -11,10 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from common.text import normalize
+from directory.identifiers import InvalidIdentifier, check_insee_code, check_postal_code
 
 from .models import Cell, Commune, Territory
 
 COMMUNE_UNKNOWN = _("Unknown commune: type its name or postal code and pick it from the list.")
+COMMUNE_NO_SUCH_CODE = _("No commune has the postal code or INSEE code %(code)s.")
 COMMUNE_AMBIGUOUS = _("Several communes match “%(value)s”: pick one from the list (the postal code tells them apart).")
 
 _TRAILING_INSEE = re.compile(r"(?:·|-|—)\s*((?:\d{2}|2[AB])\d{3})\s*$", re.IGNORECASE)
@@ -41,7 +43,11 @@ class CommuneInput(forms.TextInput):
 
 class CommuneField(forms.Field):
     widget = CommuneInput
-    default_error_messages = {"unknown": COMMUNE_UNKNOWN, "ambiguous": COMMUNE_AMBIGUOUS}
+    default_error_messages = {
+        "unknown": COMMUNE_UNKNOWN,
+        "ambiguous": COMMUNE_AMBIGUOUS,
+        "no_such_code": COMMUNE_NO_SUCH_CODE,
+    }
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, Commune):
@@ -68,10 +74,9 @@ class CommuneField(forms.Field):
             commune = Commune.objects.filter(insee_code=match.group(1).upper()).first()
             if commune:
                 return commune
-        if re.fullmatch(r"(?:\d{2}|2[AB])\d{3}", text, re.IGNORECASE):
-            candidates = list(Commune.objects.filter(insee_code=text.upper())) or list(
-                Commune.objects.filter(postal_codes__contains=text)[:2]
-            )
+        code = text.replace(" ", "").upper()
+        if re.fullmatch(r"[\dAB]+", code) and any(c.isdigit() for c in code):
+            candidates = self._by_code(code)
         else:
             candidates = list(Commune.objects.filter(search_name=normalize(text))[:2])
         if len(candidates) == 1:
@@ -79,6 +84,24 @@ class CommuneField(forms.Field):
         if len(candidates) > 1:
             raise forms.ValidationError(self.error_messages["ambiguous"], code="ambiguous", params={"value": text})
         raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
+
+    def _by_code(self, code: str) -> list[Commune]:
+        """A typed code: an INSEE code, or a postal code (which may serve several communes)."""
+        try:
+            check_insee_code(code)
+            by_insee = list(Commune.objects.filter(insee_code=code))
+        except InvalidIdentifier:
+            by_insee = []
+        if by_insee:
+            return by_insee
+        try:
+            check_postal_code(code)
+        except InvalidIdentifier as error:
+            raise forms.ValidationError(error.message, code="invalid_code") from error
+        by_postal_code = list(Commune.objects.filter(postal_codes__contains=code)[:2])
+        if not by_postal_code:
+            raise forms.ValidationError(self.error_messages["no_such_code"], code="no_such_code", params={"code": code})
+        return by_postal_code
 
 
 class CellForm(forms.ModelForm):

@@ -1,8 +1,10 @@
 import pytest
+from django.core.exceptions import ValidationError
 
 from common.text import normalize
 from conftest import ARGENTAN, CLISSON, GACE, World
 from territory.communes import COMMUNES_CSV, load_communes, read_communes
+from territory.forms import CommuneField
 from territory.geo import great_circle_km
 from territory.models import Commune
 from territory.selectors import commune_search
@@ -95,3 +97,35 @@ def test_commune_search_endpoint_returns_datalist_options(world: World) -> None:
     assert "44043" in everywhere.content.decode()
     inside = client.get(f"/c/{world.cell.slug}/territoire/communes/", {"q": "Clisson"})
     assert "44043" not in inside.content.decode()
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("Gacé (61230) · 61181", GACE),
+        ("gace", GACE),
+        ("61181", GACE),
+        ("61790", "61447"),
+        ("2A004", "2A004"),
+        ("Argentan", ARGENTAN),
+    ],
+)
+def test_the_commune_field_understands_names_codes_and_suggestions(typed: str, expected: str) -> None:
+    assert CommuneField().clean(typed).insee_code == expected
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("6123", "code postal"),
+        ("61999", "Aucune commune"),
+        ("99999", "code postal"),
+        ("Atlantide", "Commune inconnue"),
+        ("61200", "Plusieurs communes"),
+        ("Saint-Martin", "Plusieurs communes"),
+    ],
+)
+def test_the_commune_field_explains_what_is_wrong_in_french(typed: str, message: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        CommuneField().clean(typed)
+    assert message in raised.value.messages[0]
