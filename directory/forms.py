@@ -4,25 +4,13 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from phonenumber_field.formfields import PhoneNumberField
 
+from common.forms import french_phone
 from territory.forms import CommuneField
 from territory.models import Cell
 from territory.selectors import cell_communes
 
 from .models import Professional, ReorientationResource, Site
-
-PHONE_INVALID = _("Enter a French phone number, such as 06 12 34 56 78 or +33 6 12 34 56 78.")
-
-
-def french_phone(label: str | Any) -> PhoneNumberField:
-    return PhoneNumberField(
-        label=label,
-        region="FR",
-        required=False,
-        error_messages={"invalid": PHONE_INVALID},
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
-    )
 
 
 class CellModelForm(forms.ModelForm):

@@ -8,8 +8,8 @@ from typing import Any
 from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from phonenumber_field.formfields import PhoneNumberField
 
+from common.forms import french_phone
 from common.text import normalize
 from directory.identifiers import InvalidIdentifier, check_insee_code, check_postal_code
 
@@ -105,14 +105,7 @@ class CommuneField(forms.Field):
 
 
 class CellForm(forms.ModelForm):
-    phone = PhoneNumberField(
-        label=_("Professionals-only phone"),
-        region="FR",
-        required=False,
-        help_text=_("Shown to requesters; never to patients."),
-        error_messages={"invalid": _("Enter a French phone number, such as 06 12 34 56 78 or +33 6 12 34 56 78.")},
-        widget=forms.TextInput(attrs={"type": "tel"}),
-    )
+    phone = french_phone(_("Professionals-only phone"), help_text=_("Shown to requesters; never to patients."))
 
     class Meta:
         model = Cell
