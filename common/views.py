@@ -15,7 +15,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.functional import Promise
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import FormView, ListView
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.policies import CellMixin, Perm
@@ -143,7 +143,3 @@ class CellFormView(CellMixin, FormView):
             cancel_url = reverse(self.cancel_url_name, kwargs={"cell": self.cell.slug})
         context.update(title=self.title, object=self.object, cancel_url=cancel_url)
         return context
-
-
-class CellTemplateView(CellMixin, TemplateView):
-    pass

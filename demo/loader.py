@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 from django.db import models, transaction
 
 from accounts.models import Membership, Role, User
+from common.identifiers import luhn_key
 from common.text import normalize
-from directory.identifiers import luhn_key
 from directory.models import Professional, ReorientationResource, Site
 from territory.geo import great_circle_km
 from territory.models import Cell, Commune, Territory

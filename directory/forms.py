@@ -55,6 +55,11 @@ class SiteForm(CellModelForm):
 
 class ProfessionalForm(CellModelForm):
     phone = french_phone(_("Phone"))
+    # Longer than the stored value: "100 0123 4567", "8" + RPPS or "0" + ADELI are normalised by the service.
+    rpps = forms.CharField(label=_("RPPS"), max_length=20, required=False, help_text=_("11 digits."))
+    adeli = forms.CharField(
+        label=_("ADELI"), max_length=20, required=False, help_text=_("9 characters, for professions not yet in RPPS.")
+    )
 
     class Meta:
         model = Professional
@@ -79,6 +84,7 @@ class ProfessionalForm(CellModelForm):
         super().__init__(*args, cell=cell, **kwargs)
         self.fields["sites"].queryset = cell.sites.select_related("commune").order_by("name")  # type: ignore[attr-defined]
         self.fields["rpps"].widget.attrs.update(inputmode="numeric", autocomplete="off")
+        self.fields["adeli"].widget.attrs.update(autocomplete="off")
 
 
 class ResourceForm(CellModelForm):

@@ -44,8 +44,14 @@ class Site(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["cell", "name", "commune"], name="site_unique_name_commune_per_cell"),
             models.CheckConstraint(
-                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
-                | (Q(latitude__gte=-90) & Q(latitude__lte=90) & Q(longitude__gte=-180) & Q(longitude__lte=180)),
+                # Both or neither; NULL compared in SQL would pass a range check, hence the explicit isnull=False.
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(
+                    latitude__isnull=False,
+                    longitude__isnull=False,
+                    latitude__range=(-90, 90),
+                    longitude__range=(-180, 180),
+                ),
                 name="site_point_complete_and_valid",
             ),
         ]

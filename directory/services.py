@@ -9,10 +9,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
+from common.identifiers import InvalidIdentifier, check_adeli, check_finess, check_rpps
 from territory.models import Cell, Commune
 from territory.selectors import cell_communes, commune_in_cell
 
-from .identifiers import InvalidIdentifier, check_adeli, check_finess, check_rpps
 from .models import Profession, Professional, ReorientationResource, Site
 
 COMMUNE_OUTSIDE_TERRITORY = _("%(commune)s is not in the territory of %(cell)s.")
@@ -22,6 +22,9 @@ PROFESSIONAL_IDENTIFIER_REQUIRED = _("A health professional needs an RPPS or ADE
 SITE_DUPLICATE = _("A site with this name already exists in this commune.")
 RESOURCE_DUPLICATE = _("A resource of this kind with this name already exists.")
 SITE_OF_OTHER_CELL = _("This site does not belong to the cell.")
+POINT_INCOMPLETE = _("Give both the latitude and the longitude, or neither (the commune's point is then used).")
+LATITUDE_OUT_OF_RANGE = _("A latitude lies between -90 and 90 degrees.")
+LONGITUDE_OUT_OF_RANGE = _("A longitude lies between -180 and 180 degrees.")
 
 # Professions registered in RPPS or ADELI: they must carry an identifier (an assistant does not have one).
 PROFESSIONS_WITH_IDENTIFIER = frozenset(Profession.values) - {Profession.MEDICAL_ASSISTANT, Profession.OTHER}
@@ -30,6 +33,15 @@ PROFESSIONS_WITH_IDENTIFIER = frozenset(Profession.values) - {Profession.MEDICAL
 def _require_commune_in_cell(commune: Commune | None, cell: Cell, field: str = "commune") -> None:
     if commune is not None and not commune_in_cell(commune, cell):
         raise DomainError(COMMUNE_OUTSIDE_TERRITORY % {"commune": commune, "cell": cell.name}, field=field)
+
+
+def _require_valid_point(latitude: float | None, longitude: float | None) -> None:
+    if (latitude is None) != (longitude is None):
+        raise DomainError(POINT_INCOMPLETE, field="longitude" if longitude is None else "latitude")
+    if latitude is not None and not -90 <= latitude <= 90:
+        raise DomainError(LATITUDE_OUT_OF_RANGE, field="latitude")
+    if longitude is not None and not -180 <= longitude <= 180:
+        raise DomainError(LONGITUDE_OUT_OF_RANGE, field="longitude")
 
 
 def _apply(instance: Any, fields: dict[str, Any]) -> None:
@@ -43,6 +55,7 @@ def site_save(*, cell: Cell, site: Site | None = None, **fields: Any) -> Site:
     site = site or Site(cell=cell)
     _apply(site, fields)
     _require_commune_in_cell(site.commune, cell)
+    _require_valid_point(site.latitude, site.longitude)
     if site.finess:
         try:
             site.finess = check_finess(site.finess).value
@@ -51,7 +64,11 @@ def site_save(*, cell: Cell, site: Site | None = None, **fields: Any) -> Site:
     duplicate = Site.objects.filter(cell=cell, name__iexact=site.name, commune=site.commune).exclude(pk=site.pk)
     if duplicate.exists():
         raise DomainError(SITE_DUPLICATE, field="name")
-    site.save()
+    try:
+        with transaction.atomic():
+            site.save()
+    except IntegrityError as error:  # the same site saved at the same moment by someone else
+        raise DomainError(SITE_DUPLICATE, field="name") from error
     return site
 
 
@@ -93,8 +110,10 @@ def professional_save(
     try:
         with transaction.atomic():
             professional.save()
-    except IntegrityError as error:  # a concurrent save of the same identifier
-        raise DomainError(PROFESSIONAL_DUPLICATE_RPPS % {"name": professional}, field="rpps") from error
+    except IntegrityError as error:  # the same identifier saved at the same moment by someone else
+        field = "rpps" if professional.rpps and others.filter(rpps=professional.rpps).exists() else "adeli"
+        message = PROFESSIONAL_DUPLICATE_RPPS if field == "rpps" else PROFESSIONAL_DUPLICATE_ADELI
+        raise DomainError(message % {"name": professional}, field=field) from error
     if site_list is not None:
         professional.sites.set(site_list)
     return professional
@@ -131,7 +150,11 @@ def resource_save(
     duplicate = ReorientationResource.objects.filter(cell=cell, kind=resource.kind, name__iexact=resource.name)
     if duplicate.exclude(pk=resource.pk).exists():
         raise DomainError(RESOURCE_DUPLICATE, field="name")
-    resource.save()
+    try:
+        with transaction.atomic():
+            resource.save()
+    except IntegrityError as error:  # the same resource saved at the same moment by someone else
+        raise DomainError(RESOURCE_DUPLICATE, field="name") from error
     if served is not None:
         resource.communes_served.set(served)
     return resource

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import french_phone
+from common.identifiers import InvalidIdentifier, check_insee_code, check_postal_code
 from common.text import normalize
-from directory.identifiers import InvalidIdentifier, check_insee_code, check_postal_code
 
 from .models import Cell, Commune, Territory
 
@@ -52,7 +52,7 @@ class CommuneField(forms.Field):
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, Commune):
             return commune_label(value)
-        if isinstance(value, int) or (isinstance(value, str) and value.isdigit() and len(value) < 5):
+        if isinstance(value, int):  # a primary key: the initial value of a model form, never what was typed
             commune = Commune.objects.filter(pk=value).first()
             return commune_label(commune) if commune else ""
         return value

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
+from common.identifiers import InvalidIdentifier, check_finess
 
 from .models import Cell, Commune, Territory
 
@@ -17,8 +18,6 @@ COMMUNE_ALREADY_IN_TERRITORY = _("%(commune)s is already in this territory.")
 @transaction.atomic
 def territory_save(*, cell: Cell, territory: Territory | None = None, name: str, finess: str = "") -> Territory:
     """Create or rename a territory; its FINESS (the CPTS's, for the SAS platform) is checked and unique."""
-    from directory.identifiers import InvalidIdentifier, check_finess
-
     territory = territory or Territory(cell=cell)
     territory.name = name.strip()
     if finess:

@@ -8,7 +8,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import Membership, Role, User
-from directory.identifiers import luhn_key
+from common.identifiers import luhn_key
 from directory.models import Profession, Professional, ReorientationResource, ResourceKind, Site, SiteKind
 from territory.models import Cell, Commune, Territory
 

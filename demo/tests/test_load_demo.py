@@ -11,9 +11,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.models import Membership, Role, User
+from common.identifiers import check_adeli, check_finess, check_rpps
 from demo import data
 from demo.loader import DEMO_PASSWORD, DemoSummary, load_demo
-from directory.identifiers import check_adeli, check_finess, check_rpps
 from directory.models import Profession, Professional, ReorientationResource, Site, SiteKind, TeleconsultantTier
 from territory.models import Cell, Commune, Territory
 

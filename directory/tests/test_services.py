@@ -1,9 +1,9 @@
 import pytest
 
 from common.errors import DomainError
+from common.identifiers import RPPS_KEY_WARNING, luhn_key
 from conftest import ARGENTAN, CLISSON, World
 from directory import services
-from directory.identifiers import RPPS_KEY_WARNING, luhn_key
 from directory.models import Profession, Professional, ReorientationResource, Site, SiteKind
 from tests.factories import ProfessionalFactory, SiteFactory, commune, next_rpps
 

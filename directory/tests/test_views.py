@@ -154,3 +154,84 @@ def test_list_pages_use_a_constant_number_of_queries(
     with django_assert_max_num_queries(12):  # type: ignore[operator]
         response = client.get(reverse(url_name, kwargs={"cell": world.cell.slug}))
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "latitude, longitude, field",
+    [("100", "0", "latitude"), ("48.7", "", "longitude"), ("", "0.2", "latitude"), ("48.7", "200", "longitude")],
+)
+def test_a_site_point_must_be_complete_and_on_earth(world: World, latitude: str, longitude: str, field: str) -> None:
+    client = world.client_for(world.owner)
+    response = client.post(
+        reverse("directory:site_create", kwargs={"cell": world.cell.slug}),
+        site_payload(latitude=latitude, longitude=longitude),
+    )
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == [field]
+    assert not Site.objects.filter(name="Cabinet des Tilleuls").exists()
+
+
+def test_a_precise_point_is_kept_and_preferred_to_the_communes(world: World) -> None:
+    client = world.client_for(world.owner)
+    response = client.post(
+        reverse("directory:site_create", kwargs={"cell": world.cell.slug}),
+        site_payload(latitude="48.745", longitude="-0.02"),
+    )
+    assert response.status_code == 302
+    assert Site.objects.get(name="Cabinet des Tilleuls").point == (48.745, -0.02)
+
+
+def test_a_typed_code_is_shown_back_as_typed_never_as_another_commune(world: World) -> None:
+    client = world.client_for(world.owner)
+    response = client.post(
+        reverse("directory:site_create", kwargs={"cell": world.cell.slug}), site_payload(commune="12")
+    )
+    assert response.status_code == 200
+    assert 'value="12"' in response.content.decode()
+
+
+@pytest.mark.parametrize("typed", ["{rpps}", "{spaced}", "8{rpps}"])
+def test_rpps_typed_in_its_usual_forms_is_accepted(world: World, typed: str) -> None:
+    rpps = next_rpps()
+    value = typed.format(rpps=rpps, spaced=f"{rpps[:3]} {rpps[3:7]} {rpps[7:]}")
+    client = world.client_for(world.owner)
+    response = client.post(
+        reverse("directory:professional_create", kwargs={"cell": world.cell.slug}),
+        {
+            "last_name": "Forme",
+            "first_name": "Usuelle",
+            "profession": "gp",
+            "rpps": value,
+            "adeli": "",
+            "teleconsultant_tier": "",
+            "phone": "",
+            "email": "",
+            "mssante": "",
+            "specialty": "",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    assert Professional.objects.get(last_name="Forme").rpps == rpps
+
+
+def test_adeli_with_its_national_prefix_is_accepted(world: World) -> None:
+    client = world.client_for(world.owner)
+    response = client.post(
+        reverse("directory:professional_create", kwargs={"cell": world.cell.slug}),
+        {
+            "last_name": "Infirmière",
+            "first_name": "Ada",
+            "profession": "nurse",
+            "rpps": "",
+            "adeli": "0611234567",
+            "teleconsultant_tier": "",
+            "phone": "",
+            "email": "",
+            "mssante": "",
+            "specialty": "",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert Professional.objects.get(last_name="Infirmière").adeli == "611234567"

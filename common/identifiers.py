@@ -109,12 +109,3 @@ def check_postal_code(value: str) -> Checked:
     if not _POSTAL_CODE.fullmatch(compact):
         raise InvalidIdentifier(POSTAL_CODE_INVALID)
     return Checked(compact)
-
-
-def national_practitioner_id(*, rpps: str = "", adeli: str = "") -> str:
-    """The identifier used by national services (SAS, Pro Santé Connect): 8 + RPPS, or 0 + ADELI."""
-    if rpps:
-        return "8" + rpps
-    if adeli:
-        return "0" + adeli
-    return ""

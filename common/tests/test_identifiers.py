@@ -1,6 +1,6 @@
 import pytest
 
-from directory.identifiers import (
+from common.identifiers import (
     ADELI_INVALID,
     FINESS_INVALID,
     INSEE_INVALID,
@@ -15,7 +15,6 @@ from directory.identifiers import (
     check_rpps,
     luhn_key,
     luhn_ok,
-    national_practitioner_id,
 )
 from tests.factories import next_rpps
 
@@ -112,9 +111,3 @@ def test_postal_codes(value: str, ok: bool) -> None:
         with pytest.raises(InvalidIdentifier) as raised:
             check_postal_code(value)
         assert raised.value.message == POSTAL_CODE_INVALID
-
-
-def test_national_identifier_prefixes() -> None:
-    assert national_practitioner_id(rpps="10003456786") == "810003456786"
-    assert national_practitioner_id(adeli="611234567") == "0611234567"
-    assert national_practitioner_id() == ""
