@@ -8,52 +8,79 @@ from django.utils.translation import gettext_lazy as _
 from directory.models import Professional, Site
 from territory.models import Cell
 
-from .models import RequesterType, Role
+from .models import Membership, RequesterType, Role
+from .selectors import account_is_shared
 
 
-class MemberForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=150)
-    last_name = forms.CharField(label=_("Last name"), max_length=150)
-    email = forms.EmailField(label=_("E-mail"))
+class MembershipForm(forms.Form):
+    """The role in the cell and the directory records it is linked to (only the cell's records are offered)."""
+
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    requester_type = forms.ChoiceField(label=_("Requester type"), required=False)
+    requester_type = forms.ChoiceField(
+        label=_("Requester type"), required=False, choices=[("", "—"), *RequesterType.choices]
+    )
     professional = forms.ModelChoiceField(
-        label=_("Professional (directory)"), queryset=Professional.objects.none(), required=False
+        label=_("Professional (directory)"),
+        queryset=Professional.objects.none(),
+        required=False,
+        help_text=_("Required for an effector; for a requester, the professional or the structure."),
     )
     site = forms.ModelChoiceField(label=_("Structure (directory)"), queryset=Site.objects.none(), required=False)
 
-    def __init__(self, *args: Any, cell: Cell, instance: Any = None, **kwargs: Any) -> None:
-        if instance is not None:
-            kwargs.setdefault(
-                "initial",
-                {
-                    "first_name": instance.user.first_name,
-                    "last_name": instance.user.last_name,
-                    "email": instance.user.email,
-                    "role": instance.role,
-                    "requester_type": instance.requester_type,
-                    "professional": instance.professional_id,
-                    "site": instance.site_id,
-                    "is_active": instance.is_active,
-                },
-            )
+    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        requester_type = self.fields["requester_type"]
-        assert isinstance(requester_type, forms.ChoiceField)
-        requester_type.choices = [("", "—"), *RequesterType.choices]
-        self.fields["professional"].queryset = Professional.objects.filter(cell=cell)  # type: ignore[attr-defined]
-        self.fields["site"].queryset = Site.objects.filter(cell=cell).select_related("commune")  # type: ignore[attr-defined]
+        professional = self.fields["professional"]
+        site = self.fields["site"]
+        assert isinstance(professional, forms.ModelChoiceField) and isinstance(site, forms.ModelChoiceField)
+        professional.queryset = Professional.objects.filter(cell=cell)
+        site.queryset = Site.objects.filter(cell=cell).select_related("commune")
 
 
-class MemberCreateForm(MemberForm):
+class MemberCreateForm(MembershipForm):
     username = forms.SlugField(label=_("Username"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail"))
     password = forms.CharField(
         label=_("Initial password"),
         widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "new-password"}),
-        help_text=_("At least 12 characters; the member can change it later."),
+        help_text=_("At least 12 characters; the member changes it from their account page."),
     )
     field_order = ["username", "first_name", "last_name", "email", "password", "role"]
 
 
-class MemberUpdateForm(MemberForm):
+class MemberAttachForm(MembershipForm):
+    """An account that already exists (in another cell): named by its username and e-mail address together."""
+
+    username = forms.CharField(label=_("Username of the existing account"), max_length=150)
+    email = forms.EmailField(label=_("Its e-mail address"))
+    field_order = ["username", "email", "role"]
+
+
+class MemberUpdateForm(MembershipForm):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail"))
     is_active = forms.BooleanField(label=_("Access to the cell"), required=False)
+    field_order = ["first_name", "last_name", "email", "role"]
+
+    def __init__(self, *args: Any, cell: Cell, instance: Membership, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "first_name": instance.user.first_name,
+                "last_name": instance.user.last_name,
+                "email": instance.user.email,
+                "role": instance.role,
+                "requester_type": instance.requester_type,
+                "professional": instance.professional_id,
+                "site": instance.site_id,
+                "is_active": instance.is_active,
+            },
+        )
+        super().__init__(*args, cell=cell, **kwargs)
+        if account_is_shared(instance):
+            # The account belongs to other cells too: its identity is not this cell's to change.
+            for name in ("first_name", "last_name", "email"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Shared with another cell: not editable here.")

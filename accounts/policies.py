@@ -31,13 +31,12 @@ class Perm(StrEnum):
     RESOURCES_VIEW = "directory.resources_view"
     MEMBERS_MANAGE = "accounts.members_manage"
     CELL_MANAGE = "territory.cell_manage"
-    OWN_PROFILE = "accounts.own_profile"
 
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 
-_EVERY_MEMBER = {Perm.CELL_HOME, Perm.COMMUNE_SEARCH, Perm.OWN_PROFILE}
+_EVERY_MEMBER = {Perm.CELL_HOME, Perm.COMMUNE_SEARCH}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.REQUESTER: frozenset(_EVERY_MEMBER),

@@ -10,13 +10,21 @@ from .models import Membership, User
 
 
 def membership_list(cell: Cell) -> QuerySet[Membership]:
-    return Membership.objects.filter(cell=cell).select_related("user", "professional", "site")
+    return Membership.objects.filter(cell=cell).select_related("user", "professional", "site__commune")
 
 
 def membership_get(cell: Cell, pk: int) -> Membership:
     return get_object_or_404(
         Membership.objects.select_related("user", "professional", "site", "cell"), cell=cell, pk=pk
     )
+
+
+def account_is_shared(membership: Membership) -> bool:
+    """Whether the member's account is also used elsewhere (another cell, or the platform administration)."""
+    user = membership.user
+    if user.is_staff or user.is_superuser:
+        return True
+    return Membership.objects.filter(user=user, is_active=True).exclude(cell=membership.cell_id).exists()
 
 
 def active_memberships(user: User) -> QuerySet[Membership]:

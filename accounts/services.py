@@ -1,4 +1,4 @@
-"""Writes to accounts: creating a member of a cell, changing their role or links, ending their access."""
+"""Writes to accounts: creating or attaching a member of a cell, changing their role or links, ending their access."""
 
 from __future__ import annotations
 
@@ -8,17 +8,31 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
-from directory.models import Professional, Site
+from directory.models import Profession, Professional, Site
 from territory.models import Cell
 
-from .models import Membership, Role, User
+from .models import Membership, RequesterType, Role, User
+from .selectors import account_is_shared
 
-USERNAME_TAKEN = _("This username is already taken.")
-ALREADY_MEMBER = _("This user is already a member of the cell.")
+USERNAME_TAKEN = _("This username is not available: choose another, or attach the existing account.")
+ACCOUNT_NOT_FOUND = _("No account has this username with this e-mail address.")
+ALREADY_MEMBER = _("This account is already a member of the cell (it may have lost its access: edit it).")
 REQUESTER_TYPE_REQUIRED = _("Say what kind of requester this is.")
 REQUESTER_LINK_REQUIRED = _("Link the requester to a professional or a structure of the directory.")
+REQUESTER_TYPE_MISMATCH = _("A requester of this type is linked to a professional of the same profession.")
 EFFECTOR_LINK_REQUIRED = _("Link the effector to their professional record in the directory.")
 LINK_OF_OTHER_CELL = _("This record does not belong to the cell.")
+LAST_CELL_ADMIN = _("The cell must keep at least one administrator with access.")
+SHARED_ACCOUNT = _("This account is shared with another cell: its name and e-mail cannot be changed here.")
+
+# The profession a requester of each individual type has; the other types act for a structure.
+REQUESTER_PROFESSION = {
+    RequesterType.GP: Profession.GP,
+    RequesterType.NURSE: Profession.NURSE,
+    RequesterType.PHARMACIST: Profession.PHARMACIST,
+    RequesterType.MIDWIFE: Profession.MIDWIFE,
+    RequesterType.PHYSIOTHERAPIST: Profession.PHYSIOTHERAPIST,
+}
 
 
 def _check_links(
@@ -33,8 +47,30 @@ def _check_links(
             raise DomainError(REQUESTER_TYPE_REQUIRED, field="requester_type")
         if professional is None and site is None:
             raise DomainError(REQUESTER_LINK_REQUIRED, field="professional")
+        expected = REQUESTER_PROFESSION.get(RequesterType(requester_type))
+        if professional is not None and expected is not None and professional.profession != expected:
+            raise DomainError(REQUESTER_TYPE_MISMATCH, field="professional")
     if role == Role.EFFECTOR and professional is None:
         raise DomainError(EFFECTOR_LINK_REQUIRED, field="professional")
+
+
+def _create_membership(
+    *,
+    user: User,
+    cell: Cell,
+    role: str,
+    requester_type: str,
+    professional: Professional | None,
+    site: Site | None,
+) -> Membership:
+    return Membership.objects.create(
+        user=user,
+        cell=cell,
+        role=role,
+        requester_type=requester_type if role == Role.REQUESTER else "",
+        professional=professional,
+        site=site,
+    )
 
 
 @transaction.atomic
@@ -51,7 +87,7 @@ def member_create(
     professional: Professional | None = None,
     site: Site | None = None,
 ) -> Membership:
-    """Create a user and their membership of the cell in one go; the password follows the validators (12+ chars)."""
+    """Create an account and its membership of the cell in one go; the password follows the validators (12+)."""
     username = username.strip()
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError(USERNAME_TAKEN, field="username")
@@ -63,13 +99,34 @@ def member_create(
         raise DomainError(" ".join(error.messages), field="password") from error
     user.set_password(password)
     user.save()
-    return Membership.objects.create(
-        user=user,
-        cell=cell,
-        role=role,
-        requester_type=requester_type if role == Role.REQUESTER else "",
-        professional=professional,
-        site=site,
+    return _create_membership(
+        user=user, cell=cell, role=role, requester_type=requester_type, professional=professional, site=site
+    )
+
+
+@transaction.atomic
+def member_attach(
+    *,
+    cell: Cell,
+    username: str,
+    email: str,
+    role: str,
+    requester_type: str = "",
+    professional: Professional | None = None,
+    site: Site | None = None,
+) -> Membership:
+    """Give an existing account (of another cell) a role in this cell.
+
+    The account is named by its username and e-mail address together, so that a cell cannot probe for accounts.
+    """
+    user = User.objects.filter(username__iexact=username.strip(), email__iexact=email.strip(), is_active=True).first()
+    if user is None:
+        raise DomainError(ACCOUNT_NOT_FOUND, field="username")
+    if Membership.objects.filter(user=user, cell=cell).exists():
+        raise DomainError(ALREADY_MEMBER, field="username")
+    _check_links(cell=cell, role=role, requester_type=requester_type, professional=professional, site=site)
+    return _create_membership(
+        user=user, cell=cell, role=role, requester_type=requester_type, professional=professional, site=site
     )
 
 
@@ -86,11 +143,25 @@ def member_update(
     site: Site | None = None,
     is_active: bool = True,
 ) -> Membership:
-    """Change a member's role, links or access. A deactivated membership loses access to the cell at once."""
-    _check_links(cell=membership.cell, role=role, requester_type=requester_type, professional=professional, site=site)
+    """Change a member's role, links or access; a deactivated membership loses access to the cell at once.
+
+    The cell keeps at least one active administrator. An account shared with another cell keeps its name and e-mail.
+    """
+    membership = Membership.objects.select_for_update().select_related("user", "cell").get(pk=membership.pk)
+    cell = membership.cell
+    _check_links(cell=cell, role=role, requester_type=requester_type, professional=professional, site=site)
+    stays_admin = role == Role.CELL_ADMIN and is_active
+    if membership.role == Role.CELL_ADMIN and membership.is_active and not stays_admin:
+        other_admins = Membership.objects.select_for_update().filter(cell=cell, role=Role.CELL_ADMIN, is_active=True)
+        if not other_admins.exclude(pk=membership.pk).exists():
+            raise DomainError(LAST_CELL_ADMIN, field="role")
     user = membership.user
-    user.first_name, user.last_name, user.email = first_name, last_name, email
-    user.save(update_fields=["first_name", "last_name", "email"])
+    identity = (first_name, last_name, email)
+    if identity != (user.first_name, user.last_name, user.email):
+        if account_is_shared(membership):
+            raise DomainError(SHARED_ACCOUNT, field="email")
+        user.first_name, user.last_name, user.email = identity
+        user.save(update_fields=["first_name", "last_name", "email"])
     membership.role = role
     membership.requester_type = requester_type if role == Role.REQUESTER else ""
     membership.professional = professional

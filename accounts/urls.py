@@ -8,8 +8,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("connexion/", views.LoginView.as_view(), name="login"),
     path("deconnexion/", views.LogoutView.as_view(), name="logout"),
+    path("compte/mot-de-passe/", views.PasswordChangeView.as_view(), name="password_change"),
     path("c/<slug:cell>/", views.CellHome.as_view(), name="cell_home"),
     path("c/<slug:cell>/membres/", views.MemberList.as_view(), name="member_list"),
     path("c/<slug:cell>/membres/nouveau/", views.MemberCreate.as_view(), name="member_create"),
+    path("c/<slug:cell>/membres/rattacher/", views.MemberAttach.as_view(), name="member_attach"),
     path("c/<slug:cell>/membres/<int:pk>/", views.MemberUpdate.as_view(), name="member_update"),
 ]

@@ -3,12 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -18,7 +19,7 @@ from common.views import CellFormView, CellListView, Column
 from territory.models import Cell
 
 from . import selectors, services
-from .forms import MemberCreateForm, MemberUpdateForm
+from .forms import MemberAttachForm, MemberCreateForm, MemberUpdateForm
 from .models import Membership, Role, User
 from .policies import AUTHENTICATED, PUBLIC, CellMixin, Perm, declare
 
@@ -31,6 +32,18 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     permission = PUBLIC
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Every account changes its own password (the validators ask for 12+ characters, not in common lists)."""
+
+    permission = AUTHENTICATED
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:home")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        messages.success(self.request, gettext("Your password has been changed."))
+        return super().form_valid(form)
 
 
 @declare(AUTHENTICATED)
@@ -104,6 +117,12 @@ class MemberList(CellListView):
     def base_queryset(self) -> QuerySet[Membership]:
         return selectors.membership_list(self.cell)
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        attach = reverse("accounts:member_attach", kwargs={"cell": self.cell.slug})
+        context["extra_actions"] = [(attach, _("Attach an existing account"))]
+        return context
+
 
 class MemberCreate(CellFormView):
     permission = Perm.MEMBERS_MANAGE
@@ -119,6 +138,22 @@ class MemberCreate(CellFormView):
 
     def success_message(self, obj: Model) -> str:
         return gettext("Member %(name)s created.") % {"name": obj}
+
+
+class MemberAttach(CellFormView):
+    permission = Perm.MEMBERS_MANAGE
+    form_class = MemberAttachForm
+    cancel_url_name = "accounts:member_list"
+    title = _("Attach an existing account")
+
+    def save(self, form: MemberAttachForm) -> Model:
+        return services.member_attach(cell=self.cell, **form.cleaned_data)
+
+    def success_url_for(self, obj: Model) -> str:
+        return reverse("accounts:member_list", kwargs={"cell": self.cell.slug})
+
+    def success_message(self, obj: Model) -> str:
+        return gettext("Account %(name)s attached to the cell.") % {"name": obj}
 
 
 class MemberUpdate(CellFormView):

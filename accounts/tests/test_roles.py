@@ -183,3 +183,107 @@ def test_the_cell_home_uses_a_constant_number_of_queries(world: World, django_as
     client = world.client_for(world.owner)
     with django_assert_max_num_queries(10):  # type: ignore[operator]
         assert client.get(f"/c/{world.cell.slug}/").status_code == 200
+
+
+def test_an_existing_account_is_attached_by_username_and_email_together(world: World) -> None:
+    membership = services.member_attach(
+        cell=world.other_cell, username="BOB", email="bob@example.org", role=Role.COORDINATOR
+    )
+    assert membership.user == world.colleague
+    assert {m.cell for m in world.colleague.memberships.all()} == {world.cell, world.other_cell}
+
+
+@pytest.mark.parametrize("username, email", [("bob", "wrong@example.org"), ("nobody", "bob@example.org")])
+def test_attaching_needs_both_the_username_and_its_email(world: World, username: str, email: str) -> None:
+    with pytest.raises(DomainError) as raised:
+        services.member_attach(cell=world.other_cell, username=username, email=email, role=Role.COORDINATOR)
+    assert raised.value.message == services.ACCOUNT_NOT_FOUND
+    assert not Membership.objects.filter(cell=world.other_cell, user__username="bob").exists()
+
+
+def test_an_account_cannot_be_attached_twice(world: World) -> None:
+    with pytest.raises(DomainError) as raised:
+        services.member_attach(cell=world.cell, username="bob", email="bob@example.org", role=Role.COORDINATOR)
+    assert raised.value.message == services.ALREADY_MEMBER
+
+
+def test_the_last_cell_administrator_cannot_leave_or_be_demoted(world: World) -> None:
+    admin = Membership.objects.get(user=world.owner, cell=world.cell)
+    for change in ({"role": Role.COORDINATOR, "is_active": True}, {"role": Role.CELL_ADMIN, "is_active": False}):
+        with pytest.raises(DomainError) as raised:
+            services.member_update(membership=admin, first_name="A", last_name="B", email="alice@example.org", **change)
+        assert raised.value.message == services.LAST_CELL_ADMIN
+    admin.refresh_from_db()
+    assert (admin.role, admin.is_active) == (Role.CELL_ADMIN, True)
+    MembershipFactory(cell=world.cell, role=Role.CELL_ADMIN)
+    services.member_update(
+        membership=admin, first_name="A", last_name="B", email="alice@example.org", role=Role.COORDINATOR
+    )
+    admin.refresh_from_db()
+    assert admin.role == Role.COORDINATOR
+
+
+def test_a_cell_cannot_rename_an_account_shared_with_another_cell(world: World) -> None:
+    shared = services.member_attach(
+        cell=world.other_cell, username="bob", email="bob@example.org", role=Role.COORDINATOR
+    )
+    with pytest.raises(DomainError) as raised:
+        services.member_update(
+            membership=shared, first_name="Robert", last_name="X", email="x@example.org", role=Role.COORDINATOR
+        )
+    assert raised.value.message == services.SHARED_ACCOUNT
+    world.colleague.refresh_from_db()
+    assert world.colleague.email == "bob@example.org"
+    form_page = world.client_for(world.outsider).get(
+        reverse("accounts:member_update", kwargs={"cell": world.other_cell.slug, "pk": shared.pk})
+    )
+    assert form_page.context["form"].fields["email"].disabled
+
+
+def test_a_requester_type_matches_the_linked_professional(world: World) -> None:
+    gp = ProfessionalFactory(cell=world.cell, profession="gp")
+    with pytest.raises(DomainError) as raised:
+        services.member_create(
+            cell=world.cell,
+            username="faux-pharma",
+            first_name="A",
+            last_name="B",
+            email="a@example.org",
+            password="un-mot-de-passe-solide",
+            role=Role.REQUESTER,
+            requester_type="pharmacist",
+            professional=gp,
+        )
+    assert raised.value.message == services.REQUESTER_TYPE_MISMATCH
+    ok = services.member_create(
+        cell=world.cell,
+        username="vrai-mg",
+        first_name="A",
+        last_name="B",
+        email="a@example.org",
+        password="un-mot-de-passe-solide",
+        role=Role.REQUESTER,
+        requester_type="gp",
+        professional=gp,
+    )
+    assert ok.professional == gp
+
+
+def test_every_account_changes_its_own_password(world: World) -> None:
+    client = world.client_for(world.colleague)
+    url = reverse("accounts:password_change")
+    weak = client.post(
+        url, {"old_password": "motdepasse-de-test-42", "new_password1": "court", "new_password2": "court"}
+    )
+    assert weak.status_code == 200 and weak.context["form"].errors["new_password2"]
+    response = client.post(
+        url,
+        {
+            "old_password": "motdepasse-de-test-42",
+            "new_password1": "un-tout-nouveau-secret-7",
+            "new_password2": "un-tout-nouveau-secret-7",
+        },
+    )
+    assert response.status_code == 302
+    world.colleague.refresh_from_db()
+    assert world.colleague.check_password("un-tout-nouveau-secret-7")
