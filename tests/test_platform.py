@@ -98,3 +98,29 @@ def test_the_embedded_database_runs_in_wal_mode(tmp_path: Path, django_db_blocke
             assert cursor.fetchone()[0] == "wal"
     finally:
         handler.close_all()
+
+
+@pytest.mark.django_db
+def test_error_pages_are_in_french(client: Any) -> None:
+    from accounts.models import Role
+    from tests.factories import CellFactory, MembershipFactory, ProfessionalFactory
+
+    missing = client.get("/n-existe-pas/")
+    assert missing.status_code == 404
+    assert "Page introuvable" in missing.content.decode()
+    cell = CellFactory(slug="erreurs")
+    requester = MembershipFactory(
+        cell=cell, role=Role.REQUESTER, requester_type="gp", professional=ProfessionalFactory(cell=cell)
+    ).user
+    client.force_login(requester)
+    denied = client.get(f"/c/{cell.slug}/annuaire/professionnels/")
+    assert denied.status_code == 403
+    assert "Accès refusé" in denied.content.decode()
+
+
+def test_the_500_page_needs_no_database_nor_context() -> None:
+    from django.template import engines
+
+    body = (ROOT / "templates" / "500.html").read_text()
+    assert "{%" not in body and "{{" not in body
+    assert engines["django"].from_string(body).render({})
