@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from django.test import Client
@@ -36,6 +36,7 @@ class World:
     owner: User  # cell administrator of `cell`
     colleague: User  # coordinator of `cell`
     outsider: User  # cell administrator of `other_cell`
+    extra_members: list[User] = field(default_factory=list)  # the other roles of `cell`, in `populated`
 
     def client_for(self, user: User) -> Client:
         client = Client()
@@ -63,4 +64,18 @@ def populated(world: World) -> World:
         pro = ProfessionalFactory(cell=cell, last_name=f"Docteur{tag}")
         pro.sites.add(site)
         ResourceFactory(cell=cell, name=f"Pharmacie de garde {tag}")
+    pro = world.cell.professionals.first()
+    world.extra_members = [
+        MembershipFactory(user=UserFactory(username="sylvie"), cell=world.cell, role=Role.SUPERVISOR).user,
+        MembershipFactory(
+            user=UserFactory(username="eric"), cell=world.cell, role=Role.EFFECTOR, professional=pro
+        ).user,
+        MembershipFactory(
+            user=UserFactory(username="rita"),
+            cell=world.cell,
+            role=Role.REQUESTER,
+            requester_type="gp",
+            professional=pro,
+        ).user,
+    ]
     return world

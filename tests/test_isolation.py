@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import World
 from directory.models import Professional, ReorientationResource, Site
+from tests.factories import UserFactory, next_rpps
 
 # Outside any cell and harmless: Django's admin (platform administrators only, guarded by is_staff) and i18n.
 NOT_CELL_NAMESPACES = {"admin"}
@@ -110,30 +111,151 @@ def test_every_object_url_is_known_to_this_test(route: Route) -> None:
     assert set(route.kwargs) - {"cell"} == set(OBJECTS_BY_URL[route.name])
 
 
+def _commune_label(commune: Any) -> str:
+    return f"{commune.name} ({commune.postal_codes.split()[0]}) · {commune.insee_code}"
+
+
+def _professional_body(world: World, cell: Any) -> dict[str, Any]:
+    return {
+        "last_name": "Corps",
+        "first_name": "Valide",
+        "profession": "gp",
+        "rpps": next_rpps(),
+        "adeli": "",
+        "sites": [Site.objects.filter(cell=cell).first().pk],
+        "teleconsultant_tier": "",
+        "phone": "",
+        "email": "",
+        "mssante": "",
+        "specialty": "",
+        "is_active": "on",
+    }
+
+
+def _site_body(world: World, cell: Any) -> dict[str, Any]:
+    return {
+        "kind": "practice",
+        "name": f"Cabinet {next_rpps()}",
+        "address": "",
+        "phone": "",
+        "email": "",
+        "commune": _commune_label(cell.territories.first().communes.first()),
+        "finess": "",
+        "hours": "",
+        "latitude": "",
+        "longitude": "",
+        "is_active": "on",
+    }
+
+
+def _resource_body(world: World, cell: Any) -> dict[str, Any]:
+    return {
+        "kind": "pharmacy",
+        "name": f"Pharmacie {next_rpps()}",
+        "address": "",
+        "commune": "",
+        "phone": "",
+        "email": "",
+        "website": "",
+        "hours": "",
+        "notes": "",
+        "is_active": "on",
+        "communes_served": [cell.territories.first().communes.first().pk],
+    }
+
+
+# A body that succeeds when posted to the URL in its own cell: the same body must fail on the other cell.
+VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
+    "directory:site_create": _site_body,
+    "directory:site_update": _site_body,
+    "directory:professional_create": _professional_body,
+    "directory:professional_update": _professional_body,
+    "directory:resource_create": _resource_body,
+    "directory:resource_update": _resource_body,
+    "territory:territory_create": lambda w, cell: {"name": f"Territoire {next_rpps()}", "finess": ""},
+    "territory:territory_update": lambda w, cell: {"name": f"Territoire {next_rpps()}", "finess": ""},
+    "territory:territory_commune_add": lambda w, cell: {"commune": "Vimoutiers (61120) · 61508"},
+    "territory:territory_commune_remove": lambda w, cell: {},
+    "territory:cell_settings": lambda w, cell: {"name": cell.name, "phone": "02 33 00 00 00", "email": ""},
+    "accounts:member_create": lambda w, cell: {
+        "username": f"nouveau-{next_rpps()}",
+        "first_name": "Nina",
+        "last_name": "Neuve",
+        "email": "n@example.org",
+        "password": "un-mot-de-passe-solide",
+        "role": "coordinator",
+    },
+    "accounts:member_attach": lambda w, cell: {"username": "dora", "email": "dora@example.org", "role": "coordinator"},
+    "accounts:member_update": lambda w, cell: {
+        "first_name": "Alice",
+        "last_name": "Admin",
+        "email": "alice@example.org",
+        "role": "cell_admin",
+        "is_active": "on",
+    },
+}
+
+
+def test_every_url_that_accepts_a_post_has_a_valid_body_here() -> None:
+    """So that the walks below post real, valid data, not only empty forms."""
+    for route in ROUTES:
+        view_class = getattr(route.callback, "view_class", None)
+        if view_class is None or "cell" not in route.kwargs:
+            continue
+        if hasattr(view_class, "post"):
+            assert route.name in VALID_BODIES, f"say in VALID_BODIES what a valid POST to {route.name} is"
+
+
+def _roles(world: World) -> list[Any]:
+    return [world.owner, world.colleague, *world.extra_members]
+
+
+def _fingerprint(cell: Any) -> tuple[Any, ...]:
+    return (
+        cell.name,
+        str(cell.phone),
+        tuple(cell.territories.values_list("name", "finess")),
+        tuple(cell.territories.first().communes.values_list("pk", flat=True)),
+        tuple(Site.objects.filter(cell=cell).values_list("name", "commune")),
+        tuple(Professional.objects.filter(cell=cell).values_list("last_name", "rpps")),
+        tuple(ReorientationResource.objects.filter(cell=cell).values_list("name", flat=True)),
+        tuple(cell.memberships.values_list("user__username", "role", "is_active")),
+    )
+
+
 @pytest.mark.parametrize("route", [r for r in ROUTES if "cell" in r.kwargs], ids=lambda r: r.name)
-def test_a_user_of_one_cell_gets_403_or_404_on_every_url_of_the_other_cell(populated: World, route: Route) -> None:
-    client = populated.client_for(populated.owner)
+def test_no_role_of_one_cell_reaches_any_url_of_the_other_cell(populated: World, route: Route) -> None:
+    UserFactory(username="dora", email="dora@example.org")  # an account of nobody's, for member_attach
     other = populated.other_cell
-    own_address_foreign_objects = None
-    if set(route.kwargs) - {"cell"}:
-        own_address_foreign_objects = url_for(route, populated, cell_of_address=populated.cell, cell_of_objects=other)
-    foreign = url_for(route, populated, cell_of_address=other, cell_of_objects=other)
-    for url in filter(None, [foreign, own_address_foreign_objects]):
-        for method in ("get", "post"):
-            response = getattr(client, method)(url)
-            assert response.status_code in (403, 404, 405), f"{method.upper()} {url} answered {response.status_code}"
-    # The other cell's data is untouched by the attempts above.
-    assert other.territories.first().communes.count() == 2
-    assert Site.objects.filter(cell=other).count() == 1
+    before = _fingerprint(other)
+    for user in _roles(populated):
+        client = populated.client_for(user)
+        urls = [url_for(route, populated, cell_of_address=other, cell_of_objects=other)]
+        if set(route.kwargs) - {"cell"}:
+            urls.append(url_for(route, populated, cell_of_address=populated.cell, cell_of_objects=other))
+        body = VALID_BODIES[route.name](populated, other) if route.name in VALID_BODIES else {}
+        for url in urls:
+            for method, data in (("get", None), ("post", body)):
+                response = getattr(client, method)(url, data)
+                assert response.status_code in (403, 404, 405), (
+                    f"{user.username}: {method.upper()} {url} answered {response.status_code}"
+                )
+    assert _fingerprint(other) == before, "the other cell's data changed"
 
 
 @pytest.mark.parametrize("route", [r for r in ROUTES if "cell" in r.kwargs], ids=lambda r: r.name)
 def test_the_same_urls_work_for_their_own_cell(populated: World, route: Route) -> None:
-    """Guards the test above against passing vacuously (a broken URL would also answer 404)."""
+    """Guards the test above against passing vacuously: in its own cell each URL answers, and each POST succeeds."""
+    UserFactory(username="dora", email="dora@example.org")  # an account of nobody's, for member_attach
     client = populated.client_for(populated.owner)
     url = url_for(route, populated, cell_of_address=populated.cell, cell_of_objects=populated.cell)
     response = client.get(url)
     assert response.status_code in (200, 405), f"GET {url} answered {response.status_code}"
+    if route.name in VALID_BODIES:
+        body = VALID_BODIES[route.name](populated, populated.cell)
+        posted = client.post(url, body)
+        errors = posted.context["form"].errors if posted.context and "form" in posted.context else ""
+        assert posted.status_code == 302, f"POST {url} answered {posted.status_code} {errors}"
 
 
 @pytest.mark.parametrize(
@@ -169,3 +291,30 @@ def test_an_anonymous_visitor_is_sent_to_login_from_every_cell_url(populated: Wo
         assert response.status_code in (302, 405), f"{url} answered {response.status_code} to an anonymous visitor"
         if response.status_code == 302:
             assert "/connexion/" in response["Location"]
+
+
+def test_ids_of_the_other_cell_inside_form_bodies_are_refused(populated: World) -> None:
+    """Choices in forms are limited to the cell: another cell's site, commune or professional is not a valid choice."""
+    client = populated.client_for(populated.owner)
+    cell, other = populated.cell, populated.other_cell
+    foreign_site = Site.objects.get(cell=other)
+    body = _professional_body(populated, cell) | {"sites": [foreign_site.pk]}
+    response = client.post(reverse("directory:professional_create", kwargs={"cell": cell.slug}), body)
+    assert response.status_code == 200 and "sites" in response.context["form"].errors
+    body = _resource_body(populated, cell) | {"communes_served": [other.territories.first().communes.first().pk]}
+    response = client.post(reverse("directory:resource_create", kwargs={"cell": cell.slug}), body)
+    assert response.status_code == 200 and "communes_served" in response.context["form"].errors
+    foreign_pro = Professional.objects.get(cell=other)
+    body = {
+        "username": "x-cell",
+        "first_name": "X",
+        "last_name": "Y",
+        "email": "x@example.org",
+        "password": "un-mot-de-passe-solide",
+        "role": "effector",
+        "professional": foreign_pro.pk,
+    }
+    response = client.post(reverse("accounts:member_create", kwargs={"cell": cell.slug}), body)
+    assert response.status_code == 200 and "professional" in response.context["form"].errors
+    assert not Professional.objects.filter(last_name="Corps").exists()
+    assert not ReorientationResource.objects.filter(cell=cell, name__startswith="Pharmacie 1").exists()
