@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from common.filters import yes_no_filter
+from common.forms import describe_fields
 from common.views import CellFormView, CellListView, Column
 from territory.models import Cell
 
@@ -44,6 +45,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form: Any) -> HttpResponse:
         messages.success(self.request, gettext("Your password has been changed."))
         return super().form_valid(form)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        describe_fields(context["form"])
+        return context
 
 
 @declare(AUTHENTICATED)

@@ -35,13 +35,3 @@ def add_to_form(form: BaseForm, error: DomainError | ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
-
-
-def mark_invalid_fields(form: BaseForm) -> None:
-    """Tell assistive technologies which fields are wrong and where their message is (RGAA 11.10)."""
-    for name in form.errors:
-        if name in form.fields:
-            field = form[name]
-            form.fields[name].widget.attrs.update(
-                {"aria-invalid": "true", "aria-describedby": f"{field.auto_id}_error"}
-            )

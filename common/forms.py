@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.forms import BaseForm
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 from phonenumber_field.formfields import PhoneNumberField
@@ -21,3 +22,21 @@ def french_phone(label: StrOrPromise, *, required: bool = False, help_text: StrO
         error_messages={"invalid": PHONE_INVALID},
         widget=RegionalPhoneNumberWidget(region="FR", attrs={"autocomplete": "off"}),
     )
+
+
+def describe_fields(form: BaseForm) -> None:
+    """Link each field to its help text and error message, and mark wrong fields, for assistive technologies
+    (RGAA 11.10). Ids follow templates/common/_field.html: `<auto_id>_help` and `<auto_id>_error`."""
+    errors = form.errors if form.is_bound else {}
+    for name, field in form.fields.items():
+        auto_id = form[name].auto_id
+        described_by = []
+        if field.help_text:
+            described_by.append(f"{auto_id}_help")
+        if name in errors:
+            described_by.append(f"{auto_id}_error")
+            field.widget.attrs["aria-invalid"] = "true"
+        else:
+            field.widget.attrs.pop("aria-invalid", None)
+        if described_by:
+            field.widget.attrs["aria-describedby"] = " ".join(described_by)

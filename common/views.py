@@ -19,7 +19,8 @@ from django.views.generic import FormView, ListView
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.policies import CellMixin, Perm
-from common.errors import DomainError, add_to_form, mark_invalid_fields
+from common.errors import DomainError, add_to_form
+from common.forms import describe_fields
 
 
 class Column:
@@ -120,10 +121,6 @@ class CellFormView(CellMixin, FormView):
     def success_message(self, obj: Model) -> str:
         return ""
 
-    def form_invalid(self, form: Any) -> HttpResponse:
-        mark_invalid_fields(form)
-        return super().form_invalid(form)
-
     def form_valid(self, form: Any) -> HttpResponse:
         try:
             obj = self.save(form)
@@ -142,4 +139,5 @@ class CellFormView(CellMixin, FormView):
         else:
             cancel_url = reverse(self.cancel_url_name, kwargs={"cell": self.cell.slug})
         context.update(title=self.title, object=self.object, cancel_url=cancel_url)
+        describe_fields(context["form"])
         return context

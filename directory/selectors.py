@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 
-from territory.models import Cell
+from territory.models import Cell, Commune
 
 from .models import Professional, ReorientationResource, Site
 
@@ -41,3 +42,13 @@ def resource_get(cell: Cell, pk: int) -> ReorientationResource:
         cell=cell,
         pk=pk,
     )
+
+
+def records_in_commune(cell: Cell, commune: Commune) -> list[str]:
+    """The cell's sites and resources located in, or serving, a commune (named, for a message)."""
+    sites = [site.name for site in Site.objects.filter(cell=cell, commune=commune)]
+    resources = ReorientationResource.objects.filter(Q(commune=commune) | Q(communes_served=commune), cell=cell)
+    names = sites + sorted({resource.name for resource in resources})
+    if len(names) > 3:
+        return [*names[:3], gettext("%(count)s more") % {"count": len(names) - 3}]
+    return names

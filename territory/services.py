@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -54,5 +56,20 @@ def territory_add_commune(*, territory: Territory, commune: Commune) -> None:
     territory.communes.add(commune)
 
 
+# Other apps say here what of theirs lies in a commune (directory: sites, resources…), so that a commune in use is
+# not taken out of the cell's territory behind their back. Each returns short French descriptions.
+COMMUNE_USERS: list[Callable[[Cell, Commune], list[str]]] = []
+
+COMMUNE_IN_USE = _("%(commune)s cannot leave the territory: %(users)s are there. Change them first.")
+
+
+@transaction.atomic
 def territory_remove_commune(*, territory: Territory, commune: Commune) -> None:
+    """Take a commune out of a territory, unless the cell's records are in it and no other territory of the cell
+    keeps it."""
+    kept_elsewhere = Territory.objects.filter(cell=territory.cell_id, communes=commune).exclude(pk=territory.pk)
+    if not kept_elsewhere.exists():
+        users = [description for find in COMMUNE_USERS for description in find(territory.cell, commune)]
+        if users:
+            raise DomainError(COMMUNE_IN_USE % {"commune": commune.name, "users": ", ".join(users)}, field="commune")
     territory.communes.remove(commune)

@@ -5,14 +5,15 @@ from typing import Any, cast
 from django.contrib import messages
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from accounts.policies import CellMixin, Perm
-from common.errors import DomainError, add_to_form, mark_invalid_fields
+from common.errors import DomainError, add_to_form
+from common.forms import describe_fields
 from common.views import CellFormView
 
 from . import selectors, services
@@ -55,9 +56,12 @@ class TerritoryDetail(CellMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         territory = selectors.territory_get(self.cell, self.kwargs["pk"])
         form = kwargs.get("add_form") or TerritoryCommuneAddForm(cell=self.cell)
+        describe_fields(form)
+        communes = list(territory.communes.order_by("search_name"))
         context.update(
             territory=territory,
-            communes=territory.communes.order_by("search_name"),
+            communes=communes,
+            commune_count=len(communes),
             add_form=form,
             can_manage=self.allows(Perm.TERRITORY_MANAGE),
         )
@@ -77,7 +81,6 @@ class TerritoryCommuneAdd(TerritoryDetail):
             except DomainError as error:
                 add_to_form(form, error)
         if form.errors:
-            mark_invalid_fields(form)
             return self.render_to_response(self.get_context_data(add_form=form), status=422)
         messages.success(request, gettext("%(commune)s added.") % {"commune": form.cleaned_data["commune"]})
         return HttpResponseRedirect(
@@ -92,9 +95,25 @@ class TerritoryCommuneRemove(CellMixin, TemplateView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         territory = selectors.territory_get(self.cell, kwargs["pk"])
         commune = get_object_or_404(territory.communes, pk=kwargs["commune_pk"])
-        services.territory_remove_commune(territory=territory, commune=commune)
+        try:
+            services.territory_remove_commune(territory=territory, commune=commune)
+        except DomainError as error:
+            if getattr(request, "htmx", False):
+                # htmx does not swap a 4xx: answer 200 with the row unchanged and the reason spoken and shown.
+                response = render(request, "territory/_commune_kept.html", {"message": error.message})
+                response["HX-Reswap"] = "none"
+                return response
+            messages.error(request, str(error.message))
+            return HttpResponseRedirect(
+                reverse("territory:territory_detail", kwargs={"cell": self.cell.slug, "pk": territory.pk})
+            )
         if getattr(request, "htmx", False):
-            return HttpResponse("")
+            # The row goes; the count and a spoken confirmation are swapped out of band.
+            return render(
+                request,
+                "territory/_commune_removed.html",
+                {"commune": commune, "commune_count": territory.communes.count()},
+            )
         messages.success(request, gettext("%(commune)s removed.") % {"commune": commune})
         return HttpResponseRedirect(
             reverse("territory:territory_detail", kwargs={"cell": self.cell.slug, "pk": territory.pk})

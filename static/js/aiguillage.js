@@ -9,3 +9,9 @@ document.addEventListener("keydown", (event) => {
     field.focus();
   }
 });
+
+// After a form comes back with errors, take the user to the summary that lists them.
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+});

@@ -56,3 +56,35 @@ def test_a_territory_finess_is_checked(world: World) -> None:
     response = client.post(url, {"name": "CPTS Test Orne", "finess": "12345"})
     assert response.status_code == 200
     assert list(response.context["form"].errors) == ["finess"]
+
+
+def test_a_commune_with_the_cells_records_stays_in_the_territory(world: World) -> None:
+    from tests.factories import SiteFactory, commune
+
+    SiteFactory(cell=world.cell, name="Cabinet de Gacé", commune=commune("61181"))
+    gace = world.territory.communes.get(insee_code="61181")
+    client = world.client_for(world.owner)
+    url = reverse(
+        "territory:territory_commune_remove",
+        kwargs={"cell": world.cell.slug, "pk": world.territory.pk, "commune_pk": gace.pk},
+    )
+    kept = client.post(url, HTTP_HX_REQUEST="true")
+    assert kept.status_code == 200
+    assert kept["HX-Reswap"] == "none"
+    assert "Cabinet de Gacé" in kept.content.decode()
+    assert world.territory.communes.filter(pk=gace.pk).exists()
+    plain = client.post(url, follow=True)
+    assert "Cabinet de Gacé" in plain.content.decode()
+    assert world.territory.communes.filter(pk=gace.pk).exists()
+
+
+def test_removing_a_commune_announces_it_and_updates_the_count(world: World) -> None:
+    client = world.client_for(world.owner)
+    laigle = world.territory.communes.get(insee_code="61214")
+    url = reverse(
+        "territory:territory_commune_remove",
+        kwargs={"cell": world.cell.slug, "pk": world.territory.pk, "commune_pk": laigle.pk},
+    )
+    body = client.post(url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="commune-count"' in body and "2 communes" in body
+    assert "L&#x27;Aigle retirée du territoire" in body and 'role="status"' in body
