@@ -124,6 +124,13 @@ class TerritoryForm(forms.ModelForm):
         model = Territory
         fields = ["name", "finess"]
 
+    def __init__(self, *args: Any, cell: Cell | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+    def _post_clean(self) -> None:
+        # Checks and saving are the service's job (territory_save), which knows the cell.
+        pass
+
 
 class TerritoryCommuneAddForm(forms.Form):
     commune = CommuneField(label=_("Commune to add"))

@@ -130,11 +130,6 @@ class TerritoryEdit(CellFormView):
     def title(self) -> str:  # type: ignore[override]
         return gettext("Edit the territory") if self.object else gettext("New territory")
 
-    def get_form_kwargs(self) -> dict[str, Any]:
-        kwargs = super().get_form_kwargs()
-        kwargs.pop("cell")
-        return kwargs
-
     def get_object(self) -> Territory | None:
         return selectors.territory_get(self.cell, self.kwargs["pk"]) if "pk" in self.kwargs else None
 

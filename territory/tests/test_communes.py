@@ -129,3 +129,16 @@ def test_the_commune_field_explains_what_is_wrong_in_french(typed: str, message:
     with pytest.raises(ValidationError) as raised:
         CommuneField().clean(typed)
     assert message in raised.value.messages[0]
+
+
+@pytest.mark.django_db
+def test_postgresql_searches_communes_through_trigram_indexes() -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        assert connection.vendor == "sqlite"  # the embedded database scans, and has no such index to check
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'territory_commune'")
+        names = {row[0] for row in cursor.fetchall()}
+    assert {"territory_commune_search_trgm", "territory_commune_postal_codes_trgm"} <= names
