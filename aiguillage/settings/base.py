@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "accounts",
     "territory",
     "directory",
+    "referrals",
     "demo",
 ]
 

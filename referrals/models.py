@@ -1,0 +1,299 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from directory.models import Professional, ReorientationResource, Site
+from territory.models import Cell, Commune
+
+from .states import OPEN, CloseReason, Status
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web form")
+    PHONE = "phone", _("Phone")
+    QR = "qr", _("QR code")
+    API = "api", _("Software (API)")
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", _("Female")
+    MALE = "M", _("Male")
+    OTHER = "X", _("Other / not given")
+
+
+class MTSituation(models.TextChoices):
+    NO_MT = "no_mt", _("No médecin traitant")
+    MT_UNAVAILABLE = "mt_unavailable", _("Médecin traitant unavailable")
+    PASSING_THROUGH = "passing_through", _("Passing through the territory")
+
+
+class ReasonCategory(models.TextChoices):
+    FEVER_INFECTION = "fever_infection", _("Fever, infection")
+    PAIN = "pain", _("Pain")
+    TRAUMA = "trauma", _("Minor trauma, wound")
+    RESPIRATORY = "respiratory", _("Respiratory (cough, ENT)")
+    DIGESTIVE = "digestive", _("Digestive")
+    SKIN = "skin", _("Skin, rash")
+    URINARY = "urinary", _("Urinary")
+    PRESCRIPTION = "prescription", _("Prescription renewal, paperwork")
+    MENTAL_HEALTH = "mental_health", _("Mental health")
+    OTHER = "other", _("Other")
+
+
+class CareChannel(models.TextChoices):
+    """The filière of the care wanted (PRODUCT.md, glossary)."""
+
+    GP = "gp", _("GP consultation")
+    IMAGING = "imaging", _("Imaging")
+    PHYSIOTHERAPY = "physiotherapy", _("Physiotherapy")
+    NURSING = "nursing", _("Nursing")
+    BIOLOGY = "biology", _("Biology")
+
+
+class ExamType(models.TextChoices):
+    RADIOGRAPHY = "radiography", _("Radiography")
+    CT = "ct", _("CT scan")
+    ULTRASOUND = "ultrasound", _("Ultrasound")
+    MRI = "mri", _("MRI")
+
+
+class Urgency(models.TextChoices):
+    """As the requester sees it. The deadline follows: 24 h, or the 48 h of unscheduled care."""
+
+    WITHIN_24H = "24h", _("Within 24 hours")
+    WITHIN_48H = "48h", _("Within 48 hours")
+    THIS_WEEK = "week", _("This week")
+
+
+URGENCY_WEIGHT = {Urgency.WITHIN_24H: 3, Urgency.WITHIN_48H: 2, Urgency.THIS_WEEK: 1}
+
+
+class Elsewhere(models.TextChoices):
+    """Where the patient would have gone without the cell: the basis of 'ER visits avoided'."""
+
+    ER = "er", _("Emergency department")
+    NOWHERE = "nowhere", _("Nowhere (would have gone without care)")
+    SOS_MEDECINS = "sos_medecins", _("SOS Médecins")
+    OTHER = "other", _("Elsewhere")
+    UNKNOWN = "unknown", _("Don't know")
+
+
+class ReferralSettings(models.Model):
+    """A cell's own settings for handling requests."""
+
+    cell = models.OneToOneField(Cell, on_delete=models.CASCADE, related_name="referral_settings")
+    max_failed_callbacks = models.PositiveSmallIntegerField(_("failed callbacks before proposing closure"), default=3)
+    hold_idle_minutes = models.PositiveSmallIntegerField(
+        _("minutes after which an idle request frees itself"), default=20
+    )
+
+    class Meta:
+        verbose_name = _("request settings")
+        verbose_name_plural = _("request settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(max_failed_callbacks__gte=1), name="settings_callbacks_at_least_1"),
+            models.CheckConstraint(condition=Q(hold_idle_minutes__gte=1), name="settings_hold_at_least_1_minute"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.cell)
+
+
+class Request(models.Model):
+    """A request for unscheduled care (demande de SNP) about one patient, from one requester."""
+
+    cell = models.ForeignKey(Cell, on_delete=models.PROTECT, related_name="requests", verbose_name=_("cell"))
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=30, choices=Status.choices, db_index=True)
+    close_reason = models.CharField(_("reason for closing"), max_length=30, choices=CloseReason.choices, blank=True)
+    received_at = models.DateTimeField(_("received at"), db_index=True)
+    deadline_at = models.DateTimeField(_("deadline"), db_index=True)
+
+    # Who sent it: a professional or a structure of the directory, and the account that typed it.
+    requester_professional = models.ForeignKey(
+        Professional, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("requester")
+    )
+    requester_site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("requesting structure")
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    patient_last_name = models.CharField(_("patient's last name"), max_length=100)
+    patient_first_name = models.CharField(_("patient's first name"), max_length=100)
+    patient_search_name = models.CharField(max_length=210, db_index=True, editable=False)
+    patient_birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    patient_sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    patient_street = models.CharField(_("street address"), max_length=200, blank=True)
+    patient_commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+", verbose_name=_("commune"))
+    patient_phone = PhoneNumberField(_("patient's phone"), blank=True)
+    requester_answers = models.BooleanField(
+        _("the requester answers for the patient"),
+        default=False,
+        help_text=_("For a patient who cannot be called (nursing home, child, language…)."),
+    )
+    mt_name = models.CharField(_("médecin traitant"), max_length=150, blank=True)
+    mt_situation = models.CharField(_("situation"), max_length=20, choices=MTSituation.choices)
+    reason = models.TextField(_("reason for the request"))
+    reason_category = models.CharField(_("kind of reason"), max_length=20, choices=ReasonCategory.choices)
+    care_channel = models.CharField(_("care wanted"), max_length=20, choices=CareChannel.choices)
+    exam_type = models.CharField(_("exam"), max_length=20, choices=ExamType.choices, blank=True)
+    urgency = models.CharField(_("urgency"), max_length=5, choices=Urgency.choices)
+    elsewhere = models.CharField(
+        _("where the patient would have gone otherwise"), max_length=20, choices=Elsewhere.choices
+    )
+
+    # Who is working on it now: two coordinators never call the same patient.
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("held by"),
+    )
+    held_since = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+
+    failed_callbacks = models.PositiveSmallIntegerField(default=0)
+    reoriented_to = models.ForeignKey(
+        ReorientationResource,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reoriented to"),
+    )
+    # Idempotency of intake: the same form or API call posted twice creates one request.
+    submission_key = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["deadline_at", "received_at"]
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        indexes = [models.Index(fields=["cell", "status", "deadline_at"], name="request_queue")]
+        constraints = [
+            models.CheckConstraint(condition=Q(received_at__lt=models.F("deadline_at")), name="request_deadline_after"),
+            models.CheckConstraint(
+                condition=~Q(care_channel="imaging") | ~Q(exam_type=""), name="request_imaging_has_exam"
+            ),
+            models.CheckConstraint(
+                condition=~Q(patient_phone="") | Q(requester_answers=True), name="request_patient_reachable"
+            ),
+            models.CheckConstraint(
+                condition=Q(requester_professional__isnull=False) | Q(requester_site__isnull=False) | Q(channel="qr"),
+                name="request_has_requester",
+            ),
+            models.UniqueConstraint(
+                fields=["cell", "submission_key"], condition=~Q(submission_key=""), name="request_one_per_submission"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} — {self.patient_first_name} {self.patient_last_name.upper()}"
+
+    @property
+    def patient_name(self) -> str:
+        return f"{self.patient_first_name} {self.patient_last_name.upper()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN
+
+    def is_held_by_other(self, user_pk: int, now: datetime, idle: timedelta) -> bool:
+        """Held by someone else who was active within the idle time (after which the hold frees itself)."""
+        if self.holder_id is None or self.holder_id == user_pk or self.last_activity_at is None:
+            return False
+        return self.last_activity_at + idle > now
+
+
+class EventKind(models.TextChoices):
+    MOVE = "move", _("Status change")
+    CALLBACK = "callback", _("Callback")
+    NOTE = "note", _("Note")
+    TAKEN = "taken", _("Taken")
+    RELEASED = "released", _("Released")
+    DUPLICATE = "duplicate", _("Possible duplicate")
+
+
+class RequestEvent(models.Model):
+    """One line of a request's timeline: who did what, when (stored in UTC)."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    from_status = models.CharField(max_length=30, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=30, choices=Status.choices, blank=True)
+    text = models.TextField(blank=True)
+    visible_to_requester = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CallbackOutcome(models.TextChoices):
+    REACHED = "reached", _("Reached")
+    NO_ANSWER = "no_answer", _("No answer")
+    VOICEMAIL = "voicemail", _("Voicemail (message left)")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+    REFUSED = "refused", _("Refused")
+
+
+FAILED_OUTCOMES = frozenset({CallbackOutcome.NO_ANSWER, CallbackOutcome.VOICEMAIL, CallbackOutcome.WRONG_NUMBER})
+
+
+class Callback(models.Model):
+    """One attempt to call the patient back. Every attempt counts."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="callbacks")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=20, choices=CallbackOutcome.choices)
+    next_try_at = models.DateTimeField(_("next try"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.outcome}"
+
+
+class DuplicateFlag(models.Model):
+    """Two open requests that look like the same patient; a coordinator links or dismisses, never silently merged."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("To check")
+        LINKED = "linked", _("Same patient")
+        DISMISSED = "dismissed", _("Different patients")
+
+    first = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="+")
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="duplicate_flag_once"),
+            models.CheckConstraint(condition=Q(first__lt=models.F("second")), name="duplicate_flag_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ~ {self.second_id}"

@@ -1,0 +1,369 @@
+"""Writes to requests. Each service locks the request, checks the move against `states.MOVES`, writes the change
+and one timeline event, in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.phonenumber import PhoneNumber
+
+from accounts.models import User
+from common.errors import DomainError
+from common.text import normalize
+from directory.models import Professional, ReorientationResource, Site
+from territory.models import Cell, Commune
+
+from .deadlines import deadline_for
+from .models import (
+    FAILED_OUTCOMES,
+    CallbackOutcome,
+    CareChannel,
+    Channel,
+    DuplicateFlag,
+    EventKind,
+    ReferralSettings,
+    Request,
+    RequestEvent,
+)
+from .models import Callback as CallbackAttempt
+from .states import OPEN, CloseReason, IllegalMove, Status, check_move
+
+VITAL_EMERGENCY = _("A vital emergency is not unscheduled care: call the 15 now. Nothing has been recorded.")
+PHONE_REQUIRED = _("Give the patient's phone, or say that you answer for the patient.")
+EXAM_REQUIRED = _("Say which imaging exam is wanted.")
+REQUESTER_REQUIRED = _("Say who sends the request.")
+REQUESTER_OF_OTHER_CELL = _("This requester does not belong to the cell.")
+HELD_BY_OTHER = _("%(name)s is handling this request: wait, or ask them to release it.")
+NOT_OPEN = _("This request is no longer open.")
+CLOSE_REASON_REQUIRED = _("Say why the request is closed.")
+RESOURCE_REQUIRED = _("Choose where the patient is sent.")
+RESOURCE_OF_OTHER_CELL = _("This resource does not belong to the cell.")
+BIRTH_DATE_IN_FUTURE = _("A date of birth cannot be in the future.")
+
+
+class VitalEmergency(DomainError):
+    def __init__(self) -> None:
+        super().__init__(VITAL_EMERGENCY, field=None, code="vital_emergency")
+
+
+def settings_for(cell: Cell) -> ReferralSettings:
+    found, _created = ReferralSettings.objects.get_or_create(cell=cell)
+    return found
+
+
+def _event(
+    request: Request,
+    *,
+    at: datetime,
+    actor: User | None,
+    kind: str,
+    text: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    visible_to_requester: bool = True,
+) -> RequestEvent:
+    return RequestEvent.objects.create(
+        request=request,
+        at=at,
+        actor=actor,
+        kind=kind,
+        text=text,
+        from_status=from_status,
+        to_status=to_status,
+        visible_to_requester=visible_to_requester,
+    )
+
+
+def _move(request: Request, target: Status, *, actor: User | None, at: datetime, text: str = "") -> None:
+    try:
+        check_move(request.status, target)
+    except IllegalMove as error:
+        raise DomainError(error.message, code="illegal_move") from error
+    previous = request.status
+    request.status = target
+    request.last_activity_at = at
+    if target not in OPEN:
+        request.holder = None
+        request.held_since = None
+    _event(request, at=at, actor=actor, kind=EventKind.MOVE, from_status=previous, to_status=target, text=text)
+
+
+def _locked(request: Request) -> Request:
+    """The request re-read under a row lock, so that two coordinators' actions are applied one after the other."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock a request only inside a transaction")
+    return Request.objects.select_for_update().get(pk=request.pk)
+
+
+@dataclass(frozen=True)
+class PatientData:
+    last_name: str
+    first_name: str
+    commune: Commune
+    birth_date: date | None = None
+    sex: str = ""
+    street: str = ""
+    phone: PhoneNumber | str = ""
+    requester_answers: bool = False
+    mt_name: str = ""
+    mt_situation: str = "no_mt"
+
+
+@dataclass(frozen=True)
+class NeedData:
+    reason: str
+    reason_category: str
+    care_channel: str
+    urgency: str
+    elsewhere: str
+    exam_type: str = ""
+
+
+@transaction.atomic
+def request_create(
+    *,
+    cell: Cell,
+    channel: str,
+    patient: PatientData,
+    need: NeedData,
+    submitted_by: User | None,
+    requester_professional: Professional | None = None,
+    requester_site: Site | None = None,
+    vital_emergency: bool = False,
+    submission_key: str = "",
+    now: datetime | None = None,
+) -> Request:
+    """Record a request: received (or to validate, from a QR code), with its deadline and a first timeline line.
+
+    A vital emergency is refused before anything is stored. The same `submission_key` twice returns the first request
+    (a double submit creates one request). A patient matching an open request is flagged on both, never merged.
+    """
+    if vital_emergency:
+        raise VitalEmergency()
+    now = now or timezone.now()
+    if submission_key:
+        existing = Request.objects.filter(cell=cell, submission_key=submission_key).first()
+        if existing is not None:
+            return existing
+    if channel != Channel.QR and requester_professional is None and requester_site is None:
+        raise DomainError(REQUESTER_REQUIRED, field="requester")
+    for record, field in ((requester_professional, "requester_professional"), (requester_site, "requester_site")):
+        if record is not None and record.cell_id != cell.pk:
+            raise DomainError(REQUESTER_OF_OTHER_CELL, field=field)
+    if not patient.phone and not patient.requester_answers:
+        raise DomainError(PHONE_REQUIRED, field="patient_phone")
+    if patient.birth_date and patient.birth_date > timezone.localdate(now):
+        raise DomainError(BIRTH_DATE_IN_FUTURE, field="patient_birth_date")
+    if need.care_channel == CareChannel.IMAGING and not need.exam_type:
+        raise DomainError(EXAM_REQUIRED, field="exam_type")
+    status = Status.TO_VALIDATE if channel == Channel.QR else Status.RECEIVED
+    request = Request(
+        cell=cell,
+        reference=uuid.uuid4().hex[:20],
+        channel=channel,
+        status=status,
+        received_at=now,
+        deadline_at=deadline_for(now, need.urgency),
+        requester_professional=requester_professional,
+        requester_site=requester_site,
+        submitted_by=submitted_by,
+        patient_last_name=patient.last_name.strip(),
+        patient_first_name=patient.first_name.strip(),
+        patient_search_name=normalize(f"{patient.last_name} {patient.first_name}"),
+        patient_birth_date=patient.birth_date,
+        patient_sex=patient.sex,
+        patient_street=patient.street,
+        patient_commune=patient.commune,
+        patient_phone=patient.phone or "",
+        requester_answers=patient.requester_answers,
+        mt_name=patient.mt_name.strip(),
+        mt_situation=patient.mt_situation,
+        reason=need.reason.strip(),
+        reason_category=need.reason_category,
+        care_channel=need.care_channel,
+        exam_type=need.exam_type if need.care_channel == CareChannel.IMAGING else "",
+        urgency=need.urgency,
+        elsewhere=need.elsewhere,
+        submission_key=submission_key,
+        last_activity_at=now,
+    )
+    try:
+        with transaction.atomic():
+            request.save()
+    except IntegrityError:
+        # The same submission, saved a moment ago by a concurrent double click.
+        existing = Request.objects.filter(cell=cell, submission_key=submission_key).first() if submission_key else None
+        if existing is None:
+            raise
+        return existing
+    request.reference = f"D{now.year % 100:02d}-{request.pk:06d}"
+    request.save(update_fields=["reference"])
+    _event(request, at=now, actor=submitted_by, kind=EventKind.MOVE, to_status=status, text=str(Channel(channel).label))
+    _flag_duplicates(request, now=now)
+    return request
+
+
+def _flag_duplicates(request: Request, *, now: datetime) -> None:
+    same_patient = Q(patient_birth_date=request.patient_birth_date) if request.patient_birth_date else Q(pk__in=[])
+    if request.patient_phone:
+        same_patient |= Q(patient_phone=request.patient_phone)
+    twins = (
+        Request.objects.filter(cell=request.cell, patient_search_name=request.patient_search_name, status__in=OPEN)
+        .filter(same_patient)
+        .exclude(pk=request.pk)
+    )
+    for twin in twins:
+        first, second = sorted((twin.pk, request.pk))
+        DuplicateFlag.objects.get_or_create(first_id=first, second_id=second)
+        for one, other in ((request, twin), (twin, request)):
+            _event(one, at=now, actor=None, kind=EventKind.DUPLICATE, text=other.reference, visible_to_requester=False)
+
+
+@transaction.atomic
+def request_take(*, request: Request, user: User, now: datetime | None = None) -> Request:
+    """The coordinator takes the request: nobody else calls this patient until it is released or left idle."""
+    now = now or timezone.now()
+    request = _locked(request)
+    if request.status not in OPEN:
+        raise DomainError(NOT_OPEN, code="not_open")
+    idle = timedelta(minutes=settings_for(request.cell).hold_idle_minutes)
+    if request.is_held_by_other(user.pk, now, idle):
+        raise DomainError(HELD_BY_OTHER % {"name": request.holder}, code="held")
+    if request.holder_id != user.pk:
+        request.holder, request.held_since = user, now
+        _event(request, at=now, actor=user, kind=EventKind.TAKEN, visible_to_requester=False)
+    if request.status == Status.RECEIVED:
+        _move(request, Status.IN_PROGRESS, actor=user, at=now)
+    request.last_activity_at = now
+    request.save()
+    return request
+
+
+@transaction.atomic
+def request_release(*, request: Request, user: User, now: datetime | None = None) -> Request:
+    now = now or timezone.now()
+    request = _locked(request)
+    if request.holder_id == user.pk:
+        request.holder, request.held_since = None, None
+        request.save(update_fields=["holder", "held_since"])
+        _event(request, at=now, actor=user, kind=EventKind.RELEASED, visible_to_requester=False)
+    return request
+
+
+def _require_handler(request: Request, user: User, now: datetime) -> None:
+    idle = timedelta(minutes=settings_for(request.cell).hold_idle_minutes)
+    if request.is_held_by_other(user.pk, now, idle):
+        raise DomainError(HELD_BY_OTHER % {"name": request.holder}, code="held")
+
+
+@dataclass(frozen=True)
+class CallbackResult:
+    request: Request
+    attempt: CallbackAttempt
+    propose_unreachable: bool
+
+
+@transaction.atomic
+def callback_log(
+    *,
+    request: Request,
+    user: User,
+    outcome: str,
+    next_try_at: datetime | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> CallbackResult:
+    """Record one attempt to call the patient back. After the cell's number of failed attempts, closing the request
+    as unreachable is proposed (the coordinator decides)."""
+    now = now or timezone.now()
+    request = _locked(request)
+    if request.status not in OPEN:
+        raise DomainError(NOT_OPEN, code="not_open")
+    _require_handler(request, user, now)
+    attempt = CallbackAttempt.objects.create(
+        request=request, at=now, by=user, outcome=outcome, next_try_at=next_try_at, note=note
+    )
+    if outcome in FAILED_OUTCOMES:
+        request.failed_callbacks += 1
+    request.holder, request.held_since = request.holder or user, request.held_since or now
+    if request.status == Status.RECEIVED:
+        _move(request, Status.IN_PROGRESS, actor=user, at=now)
+    request.last_activity_at = now
+    request.save()
+    label = str(CallbackOutcome(outcome).label)
+    _event(
+        request,
+        at=now,
+        actor=user,
+        kind=EventKind.CALLBACK,
+        text=f"{label}. {note}".strip(),
+        visible_to_requester=False,
+    )
+    limit = settings_for(request.cell).max_failed_callbacks
+    return CallbackResult(request, attempt, propose_unreachable=request.failed_callbacks >= limit)
+
+
+@transaction.atomic
+def request_close(*, request: Request, user: User, reason: str, note: str = "", now: datetime | None = None) -> Request:
+    """Close a request that will not be oriented nor reoriented; the reason is kept and shown to the requester."""
+    now = now or timezone.now()
+    if reason not in CloseReason.values:
+        raise DomainError(CLOSE_REASON_REQUIRED, field="reason")
+    request = _locked(request)
+    _require_handler(request, user, now)
+    _move(request, Status.CLOSED, actor=user, at=now, text=f"{CloseReason(reason).label}. {note}".strip())
+    request.close_reason = reason
+    request.save()
+    return request
+
+
+@transaction.atomic
+def request_reorient(
+    *,
+    request: Request,
+    user: User,
+    resource: ReorientationResource | None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Request:
+    """Send the patient to the most suitable resource of the directory; the requester sees where and why."""
+    now = now or timezone.now()
+    if resource is None:
+        raise DomainError(RESOURCE_REQUIRED, field="resource")
+    request = _locked(request)
+    if resource.cell_id != request.cell_id:
+        raise DomainError(RESOURCE_OF_OTHER_CELL, field="resource")
+    _require_handler(request, user, now)
+    _move(request, Status.REORIENTED, actor=user, at=now, text=f"{resource.name}. {note}".strip())
+    request.reoriented_to = resource
+    request.save()
+    return request
+
+
+@transaction.atomic
+def request_validate(*, request: Request, user: User, now: datetime | None = None) -> Request:
+    """A coordinator accepts a QR-code self-registration into the queue."""
+    now = now or timezone.now()
+    request = _locked(request)
+    _move(request, Status.RECEIVED, actor=user, at=now)
+    request.save()
+    return request
+
+
+@transaction.atomic
+def request_add_note(
+    *, request: Request, user: User, text: str, visible_to_requester: bool = False, now: datetime | None = None
+) -> RequestEvent:
+    now = now or timezone.now()
+    request = _locked(request)
+    request.last_activity_at = now
+    request.save(update_fields=["last_activity_at"])
+    return _event(
+        request, at=now, actor=user, kind=EventKind.NOTE, text=text.strip(), visible_to_requester=visible_to_requester
+    )
