@@ -18,7 +18,7 @@ NOON = datetime(2026, 5, 12, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def requester_pro(world: World):  # type: ignore[no-untyped-def]
+def requester_pro(world: World):
     return ProfessionalFactory(cell=world.cell, profession="pharmacist")
 
 

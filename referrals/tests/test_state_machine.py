@@ -49,7 +49,7 @@ class RequestLife(RuleBasedStateMachine):
         self.now += timedelta(minutes=minutes)
         return self.now
 
-    def _attempt(self, action, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def _attempt(self, action, **kwargs) -> None:
         before = Request.objects.get(pk=self.request.pk)
         try:
             action(request=self.request, **kwargs)
@@ -126,7 +126,7 @@ def test_no_sequence_of_actions_reaches_an_illegal_state(world: World) -> None:
     class Bound(RequestLife):
         pass
 
-    Bound.world, Bound.second, Bound.resource = world, second, resource  # type: ignore[attr-defined]
+    Bound.world, Bound.second, Bound.resource = world, second, resource
     run_state_machine_as_test(
         Bound,
         settings=settings(
