@@ -31,6 +31,12 @@ class Perm(StrEnum):
     RESOURCES_VIEW = "directory.resources_view"
     MEMBERS_MANAGE = "accounts.members_manage"
     CELL_MANAGE = "territory.cell_manage"
+    QUEUE_VIEW = "referrals.queue_view"
+    REQUEST_VIEW = "referrals.request_view"
+    REQUEST_HANDLE = "referrals.request_handle"
+    REQUEST_SUBMIT = "referrals.request_submit"
+    REQUEST_PHONE_INTAKE = "referrals.request_phone_intake"
+    OWN_REQUESTS = "referrals.own_requests"
 
 
 PUBLIC = "public"
@@ -38,11 +44,18 @@ AUTHENTICATED = "authenticated"
 
 _EVERY_MEMBER = {Perm.CELL_HOME, Perm.COMMUNE_SEARCH}
 
+_CELL_STAFF = {Perm.QUEUE_VIEW, Perm.REQUEST_VIEW}
+_HANDLING = {Perm.REQUEST_HANDLE, Perm.REQUEST_PHONE_INTAKE}
+
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
-    Role.REQUESTER: frozenset(_EVERY_MEMBER),
+    Role.REQUESTER: frozenset(_EVERY_MEMBER | {Perm.REQUEST_SUBMIT, Perm.OWN_REQUESTS, Perm.REQUEST_VIEW}),
     Role.EFFECTOR: frozenset(_EVERY_MEMBER | {Perm.RESOURCES_VIEW}),
-    Role.COORDINATOR: frozenset(_EVERY_MEMBER | {Perm.DIRECTORY_VIEW, Perm.RESOURCES_VIEW, Perm.TERRITORY_VIEW}),
-    Role.SUPERVISOR: frozenset(_EVERY_MEMBER | {Perm.DIRECTORY_VIEW, Perm.RESOURCES_VIEW, Perm.TERRITORY_VIEW}),
+    Role.COORDINATOR: frozenset(
+        _EVERY_MEMBER | _CELL_STAFF | _HANDLING | {Perm.DIRECTORY_VIEW, Perm.RESOURCES_VIEW, Perm.TERRITORY_VIEW}
+    ),
+    Role.SUPERVISOR: frozenset(
+        _EVERY_MEMBER | _CELL_STAFF | _HANDLING | {Perm.DIRECTORY_VIEW, Perm.RESOURCES_VIEW, Perm.TERRITORY_VIEW}
+    ),
     Role.CELL_ADMIN: frozenset(
         _EVERY_MEMBER
         | {
@@ -53,6 +66,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.TERRITORY_MANAGE,
             Perm.MEMBERS_MANAGE,
             Perm.CELL_MANAGE,
+            *_CELL_STAFF,
         }
     ),
 }

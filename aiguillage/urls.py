@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("c/<slug:cell>/territoire/", include("territory.urls")),
     path("c/<slug:cell>/annuaire/", include("directory.urls")),
+    path("c/<slug:cell>/demandes/", include("referrals.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("plateforme/admin/", admin.site.urls),
 ]

@@ -15,8 +15,10 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts.policies import role_allows
 from conftest import World
 from directory.models import Professional, ReorientationResource, Site
+from referrals.models import RequestEvent
 from tests.factories import UserFactory, next_rpps
 
 # Outside any cell and harmless: Django's admin (platform administrators only, guarded by is_staff) and i18n.
@@ -78,6 +80,8 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
         "commune_pk": lambda w, cell: cell.territories.first().communes.first(),
     },
     "accounts:member_update": {"pk": lambda w, cell: cell.memberships.first()},
+    "referrals:request_detail": {"pk": lambda w, cell: cell.requests.first()},
+    "referrals:request_action": {"pk": lambda w, cell: cell.requests.first(), "action": lambda w, cell: "take"},
 }
 
 
@@ -87,7 +91,8 @@ def url_for(route: Route, world: World, *, cell_of_address: Any, cell_of_objects
         if key == "cell":
             kwargs[key] = cell_of_address.slug
         else:
-            kwargs[key] = OBJECTS_BY_URL[route.name][key](world, cell_of_objects).pk
+            value = OBJECTS_BY_URL[route.name][key](world, cell_of_objects)
+            kwargs[key] = getattr(value, "pk", value)
     return reverse(route.name, kwargs=kwargs)
 
 
@@ -164,6 +169,27 @@ def _resource_body(world: World, cell: Any) -> dict[str, Any]:
     }
 
 
+def _intake_body(cell: Any) -> dict[str, Any]:
+    return {
+        "patient_last_name": "Lemoine",
+        "patient_first_name": "Anaïs",
+        "patient_birth_date": "1975-04-02",
+        "patient_sex": "F",
+        "patient_commune": _commune_label(cell.territories.first().communes.first()),
+        "patient_street": "",
+        "patient_phone": "06 12 34 56 78",
+        "mt_situation": "no_mt",
+        "mt_name": "",
+        "reason": "Otalgie",
+        "reason_category": "pain",
+        "care_channel": "gp",
+        "exam_type": "",
+        "urgency": "48h",
+        "elsewhere": "er",
+        "submission_key": next_rpps(),
+    }
+
+
 # A body that succeeds when posted to the URL in its own cell: the same body must fail on the other cell.
 VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "directory:site_create": _site_body,
@@ -186,6 +212,11 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
         "role": "coordinator",
     },
     "accounts:member_attach": lambda w, cell: {"username": "dora", "email": "dora@example.org", "role": "coordinator"},
+    "referrals:request_new": lambda w, cell: _intake_body(cell),
+    "referrals:request_phone": lambda w, cell: (
+        _intake_body(cell) | {"requester_professional": cell.professionals.first().pk}
+    ),
+    "referrals:request_action": lambda w, cell: {},
     "accounts:member_update": lambda w, cell: {
         "first_name": "Alice",
         "last_name": "Admin",
@@ -210,6 +241,14 @@ def _roles(world: World) -> list[Any]:
     return [world.owner, world.colleague, *world.extra_members]
 
 
+def _member_allowed(world: World, permission: Any) -> Any:
+    """A member of the cell whose role has the permission (each route is tried by someone entitled to it)."""
+    for user in _roles(world):
+        if role_allows(user.memberships.get(cell=world.cell).role, permission):
+            return user
+    raise AssertionError(f"no role of the test cell has {permission}")
+
+
 def _fingerprint(cell: Any) -> tuple[Any, ...]:
     return (
         cell.name,
@@ -220,6 +259,8 @@ def _fingerprint(cell: Any) -> tuple[Any, ...]:
         tuple(Professional.objects.filter(cell=cell).values_list("last_name", "rpps")),
         tuple(ReorientationResource.objects.filter(cell=cell).values_list("name", flat=True)),
         tuple(cell.memberships.values_list("user__username", "role", "is_active")),
+        tuple(cell.requests.values_list("status", "holder", "failed_callbacks", "reoriented_to")),
+        tuple(RequestEvent.objects.filter(request__cell=cell).values_list("pk", flat=True)),
     )
 
 
@@ -247,7 +288,7 @@ def test_no_role_of_one_cell_reaches_any_url_of_the_other_cell(populated: World,
 def test_the_same_urls_work_for_their_own_cell(populated: World, route: Route) -> None:
     """Guards the test above against passing vacuously: in its own cell each URL answers, and each POST succeeds."""
     UserFactory(username="dora", email="dora@example.org")  # an account of nobody's, for member_attach
-    client = populated.client_for(populated.owner)
+    client = populated.client_for(_member_allowed(populated, declared_permission(route.callback)))
     url = url_for(route, populated, cell_of_address=populated.cell, cell_of_objects=populated.cell)
     response = client.get(url)
     assert response.status_code in (200, 405), f"GET {url} answered {response.status_code}"
@@ -264,12 +305,13 @@ def test_the_same_urls_work_for_their_own_cell(populated: World, route: Route) -
     ids=lambda r: r.name,
 )
 def test_lists_of_one_cell_never_show_the_other_cells_objects(populated: World, route: Route) -> None:
-    client = populated.client_for(populated.owner)
+    client = populated.client_for(_member_allowed(populated, declared_permission(route.callback)))
     url = url_for(route, populated, cell_of_address=populated.cell, cell_of_objects=populated.cell)
-    for query in ("", "?q=Vignoble", "?q=Clisson"):
+    for query in ("", "?q=Vignoble", "?q=Clisson", "?q=PatientVignoble"):
         response = client.get(url + query)
         if response.status_code == 405:
             continue
+        assert response.status_code == 200, f"{url}{query} answered {response.status_code}"
         body = response.content.decode()
         for name in (
             "Maison de santé Vignoble",
@@ -277,6 +319,7 @@ def test_lists_of_one_cell_never_show_the_other_cells_objects(populated: World, 
             "Pharmacie de garde Vignoble",
             "CSNP Test Vignoble",
             "charlie",
+            "PATIENTVIGNOBLE",
         ):
             assert name not in body, f"{url}{query} shows {name}"
 

@@ -15,3 +15,56 @@ document.addEventListener("DOMContentLoaded", () => {
   const summary = document.getElementById("error-summary");
   if (summary) summary.focus();
 });
+
+// j / k move between the rows of a list (the queue), Enter follows the focused link.
+document.addEventListener("keydown", (event) => {
+  const target = event.target;
+  const typing = target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+  if (typing || event.ctrlKey || event.metaKey || event.altKey || !["j", "k"].includes(event.key)) return;
+  const links = Array.from(document.querySelectorAll("[data-row-link]"));
+  if (!links.length) return;
+  event.preventDefault();
+  const current = links.indexOf(document.activeElement);
+  const next = event.key === "j" ? Math.min(current + 1, links.length - 1) : Math.max(current - 1, 0);
+  links[next].focus();
+});
+
+// A form sent twice by a double click: the second click does nothing (the server also ignores a repeated submission).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement)) return;
+  const button = form.querySelector("[data-submit-once]");
+  if (!button) return;
+  if (form.dataset.sent) { event.preventDefault(); return; }
+  form.dataset.sent = "1";
+  button.setAttribute("aria-disabled", "true");
+});
+
+// A long form typed while the session expires is kept in this tab and restored after logging in again.
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.querySelector("form[data-draft]");
+  if (!form) return;
+  const key = "aiguillage-draft:" + form.dataset.draft;
+  const fields = () => Array.from(form.elements).filter((el) => el.name && el.name !== "csrfmiddlewaretoken" && el.name !== "submission_key");
+  const hasErrors = document.getElementById("error-summary");
+  const saved = sessionStorage.getItem(key);
+  if (saved && !hasErrors) {
+    const values = JSON.parse(saved);
+    for (const el of fields()) {
+      if (!(el.name in values)) continue;
+      if (el.type === "checkbox") el.checked = values[el.name] === true;
+      else if (el.type === "radio") el.checked = values[el.name] === el.value;
+      else el.value = values[el.name];
+    }
+  }
+  form.addEventListener("input", () => {
+    const values = {};
+    for (const el of fields()) {
+      if (el.type === "checkbox") values[el.name] = el.checked;
+      else if (el.type === "radio") { if (el.checked) values[el.name] = el.value; }
+      else values[el.name] = el.value;
+    }
+    sessionStorage.setItem(key, JSON.stringify(values));
+  });
+  form.addEventListener("submit", () => sessionStorage.removeItem(key));
+});

@@ -1,0 +1,129 @@
+"""Reads of requests, always within one cell, and for a requester only what they (or their structure) sent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import Membership, Role
+from common.text import normalize
+from directory.models import ReorientationResource
+from territory.models import Territory
+
+from .models import CareChannel, DuplicateFlag, Request, RequestEvent, Urgency
+from .states import OPEN
+
+STAFF_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.CELL_ADMIN})
+
+
+def _with_queue_columns(requests: QuerySet[Request]) -> QuerySet[Request]:
+    in_territory = Territory.objects.filter(cell=OuterRef("cell"), communes=OuterRef("patient_commune"))
+    pending_duplicate = DuplicateFlag.objects.filter(
+        Q(first=OuterRef("pk")) | Q(second=OuterRef("pk")), decision=DuplicateFlag.Decision.PENDING
+    )
+    return requests.select_related("patient_commune", "holder", "requester_professional", "requester_site").annotate(
+        callback_count=Count("callbacks", distinct=True),
+        in_territory=Exists(in_territory),
+        possible_duplicate=Exists(pending_duplicate),
+    )
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    q: str = ""
+    status: str = ""
+    care_channel: str = ""
+    urgency: str = ""
+    mine: bool = False
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> QueueFilters:
+        """Filters from a query string; unknown values are ignored rather than failing."""
+
+        def pick(name: str, allowed: Iterable[str]) -> str:
+            value = params.get(name, "")
+            return value if value in allowed else ""
+
+        return cls(
+            q=params.get("q", "")[:100],
+            status=pick("status", OPEN),
+            care_channel=pick("care_channel", CareChannel.values),
+            urgency=pick("urgency", Urgency.values),
+            mine=params.get("mine") == "1",
+        )
+
+
+def queue(membership: Membership, filters: QueueFilters | None = None) -> QuerySet[Request]:
+    """Open requests of the cell, most pressing deadline first."""
+    filters = filters or QueueFilters()
+    requests = Request.objects.filter(cell=membership.cell, status__in=OPEN)
+    if filters.status:
+        requests = requests.filter(status=filters.status)
+    if filters.care_channel:
+        requests = requests.filter(care_channel=filters.care_channel)
+    if filters.urgency:
+        requests = requests.filter(urgency=filters.urgency)
+    if filters.mine:
+        requests = requests.filter(holder=membership.user)
+    if filters.q.strip():
+        text = filters.q.strip()
+        requests = requests.filter(
+            Q(patient_search_name__contains=normalize(text))
+            | Q(reference__iexact=text)
+            | Q(patient_phone__endswith=text.replace(" ", "")[-9:])
+        )
+    return _with_queue_columns(requests).order_by("deadline_at", "received_at")
+
+
+def requester_scope(membership: Membership) -> Q:
+    """What a requester sees: requests sent as their professional record, or for their structure."""
+    scope = Q(pk__in=[])
+    if membership.professional_id:
+        scope |= Q(requester_professional=membership.professional_id)
+    if membership.site_id:
+        scope |= Q(requester_site=membership.site_id)
+    return scope
+
+
+def requests_sent(membership: Membership) -> QuerySet[Request]:
+    requests = Request.objects.filter(requester_scope(membership), cell=membership.cell)
+    return requests.select_related("patient_commune", "reoriented_to").order_by("-received_at")
+
+
+def request_for(membership: Membership, pk: int) -> Request:
+    """One request, if this member may see it: cell staff see the cell's, a requester only their own."""
+    requests = _with_queue_columns(Request.objects.filter(cell=membership.cell))
+    if membership.role not in STAFF_ROLES:
+        if membership.role != Role.REQUESTER:
+            raise Http404
+        requests = requests.filter(requester_scope(membership))
+    request = requests.select_related("reoriented_to", "submitted_by").filter(pk=pk).first()
+    if request is None:
+        raise Http404
+    return request
+
+
+def timeline(request: Request, *, for_requester: bool) -> QuerySet[RequestEvent]:
+    events = request.events.select_related("actor")
+    if for_requester:
+        events = events.filter(visible_to_requester=True)
+    return events.order_by("at", "pk")
+
+
+def duplicates_of(request: Request) -> QuerySet[DuplicateFlag]:
+    return DuplicateFlag.objects.filter(Q(first=request) | Q(second=request)).select_related("first", "second")
+
+
+def resources_for(request: Request, kind: str = "") -> QuerySet[ReorientationResource]:
+    """Active resources of the cell that serve the patient's commune (or the whole territory), nearest kinds first."""
+    resources = ReorientationResource.objects.filter(cell=request.cell_id, is_active=True).filter(
+        Q(communes_served=request.patient_commune_id)
+        | Q(communes_served__isnull=True)
+        | Q(commune=request.patient_commune_id)
+    )
+    if kind:
+        resources = resources.filter(kind=kind)
+    return resources.distinct().select_related("commune").order_by("kind", "name")

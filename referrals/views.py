@@ -1,0 +1,251 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Model
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from accounts.models import Role, User
+from accounts.policies import CellMixin, Perm
+from common.errors import DomainError, add_to_form
+from common.forms import describe_fields
+from common.views import CellFormView
+
+from . import selectors, services
+from .forms import CallbackForm, CloseForm, IntakeForm, NoteForm, PhoneIntakeForm, ReorientForm
+from .models import CareChannel, Channel, Request, Urgency
+from .states import OPEN, Status
+
+
+def _request_url(request: Request) -> str:
+    return reverse("referrals:request_detail", kwargs={"cell": request.cell.slug, "pk": request.pk})
+
+
+class QueueView(CellMixin, TemplateView):
+    """The cell's open requests, most pressing first; the table refreshes itself (htmx) without reloading."""
+
+    permission = Perm.QUEUE_VIEW
+    template_name = "referrals/queue.html"
+
+    def get_template_names(self) -> list[str]:
+        if getattr(self.request, "htmx", False):
+            return ["referrals/_queue_rows.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        filters = selectors.QueueFilters.from_params(self.request.GET)
+        context.update(
+            requests=list(selectors.queue(self.membership, filters)),
+            filters=filters,
+            now=timezone.now(),
+            open_statuses=[(s.value, s.label) for s in Status if s in OPEN],
+            care_channels=CareChannel.choices,
+            urgencies=Urgency.choices,
+            can_handle=self.allows(Perm.REQUEST_HANDLE),
+        )
+        return context
+
+
+class IntakeView(CellFormView):
+    """A requester's web form."""
+
+    permission = Perm.REQUEST_SUBMIT
+    form_class: type[IntakeForm] = IntakeForm
+    template_name = "referrals/intake.html"
+    cancel_url_name = "referrals:my_requests"
+    title = _("Send a patient")
+    channel = Channel.WEB
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs.pop("instance", None)
+        return kwargs
+
+    def requester(self, data: dict[str, Any]) -> dict[str, Any]:
+        return {"requester_professional": self.membership.professional, "requester_site": self.membership.site}
+
+    def save(self, form: IntakeForm) -> Model:
+        data = form.cleaned_data
+        patient = services.PatientData(
+            last_name=data["patient_last_name"],
+            first_name=data["patient_first_name"],
+            commune=data["patient_commune"],
+            birth_date=data["patient_birth_date"],
+            sex=data["patient_sex"],
+            street=data["patient_street"],
+            phone=data["patient_phone"] or "",
+            requester_answers=data["requester_answers"],
+            mt_name=data["mt_name"],
+            mt_situation=data["mt_situation"],
+        )
+        need = services.NeedData(
+            reason=data["reason"],
+            reason_category=data["reason_category"],
+            care_channel=data["care_channel"],
+            exam_type=data["exam_type"],
+            urgency=data["urgency"],
+            elsewhere=data["elsewhere"],
+        )
+        assert isinstance(self.request.user, User)
+        return services.request_create(
+            cell=self.cell,
+            channel=self.channel,
+            patient=patient,
+            need=need,
+            submitted_by=self.request.user,
+            vital_emergency=data["vital_emergency"],
+            submission_key=data["submission_key"],
+            **self.requester(data),
+        )
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        try:
+            return super().form_valid(form)
+        except services.VitalEmergency as error:
+            form.add_error("vital_emergency", str(error.message))
+            return self.render_to_response(self.get_context_data(form=form, vital_emergency=True), status=200)
+
+    def success_url_for(self, obj: Model) -> str:
+        assert isinstance(obj, Request)
+        return _request_url(obj)
+
+    def success_message(self, obj: Model) -> str:
+        assert isinstance(obj, Request)
+        return gettext("Request %(reference)s received: the cell calls the patient back.") % {
+            "reference": obj.reference
+        }
+
+
+class PhoneIntakeView(IntakeView):
+    """A coordinator types a request received on the professionals-only number."""
+
+    permission = Perm.REQUEST_PHONE_INTAKE
+    form_class = PhoneIntakeForm
+    cancel_url_name = "referrals:queue"
+    title = _("Request received by phone")
+    channel = Channel.PHONE
+
+    def requester(self, data: dict[str, Any]) -> dict[str, Any]:
+        return {"requester_professional": data["requester_professional"], "requester_site": data["requester_site"]}
+
+    def success_message(self, obj: Model) -> str:
+        assert isinstance(obj, Request)
+        return gettext("Request %(reference)s recorded.") % {"reference": obj.reference}
+
+
+class MyRequests(CellMixin, TemplateView):
+    permission = Perm.OWN_REQUESTS
+    template_name = "referrals/my_requests.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["requests"] = selectors.requests_sent(self.membership)[:200]
+        return context
+
+
+class RequestDetail(CellMixin, TemplateView):
+    permission = Perm.REQUEST_VIEW
+    template_name = "referrals/request_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        request = selectors.request_for(self.membership, self.kwargs["pk"])
+        for_requester = self.membership.role == Role.REQUESTER
+        kind = self.request.GET.get("kind", "")
+        context.update(
+            req=request,
+            now=timezone.now(),
+            for_requester=for_requester,
+            events=selectors.timeline(request, for_requester=for_requester),
+            can_handle=self.allows(Perm.REQUEST_HANDLE) and request.status in OPEN,
+            is_holder=request.holder_id == self.request.user.pk,
+            callbacks=request.callbacks.select_related("by") if not for_requester else [],
+            duplicates=selectors.duplicates_of(request) if not for_requester else [],
+            callback_form=kwargs.get("callback_form") or CallbackForm(),
+            close_form=kwargs.get("close_form") or CloseForm(),
+            reorient_form=kwargs.get("reorient_form")
+            or ReorientForm(resources=selectors.resources_for(request, kind), initial={"kind": kind}),
+            note_form=kwargs.get("note_form") or NoteForm(),
+            limit=services.settings_for(self.cell).max_failed_callbacks,
+        )
+        for name in ("callback_form", "close_form", "reorient_form", "note_form"):
+            describe_fields(context[name])
+        return context
+
+
+class RequestAction(RequestDetail):
+    """One action on a request (take, release, validate, callback, close, reorient, note), posted from its page.
+
+    Actions without a form apply at once; the others re-show the request page with the form's errors (nothing done).
+    """
+
+    permission = Perm.REQUEST_HANDLE
+    http_method_names = ["post"]
+    FORM_ACTIONS = ("callback", "close", "reorient", "note")
+
+    def bound_form(self, action: str, target: Request) -> Form:
+        data = self.request.POST
+        if action == "callback":
+            return CallbackForm(data)
+        if action == "close":
+            return CloseForm(data)
+        if action == "reorient":
+            return ReorientForm(data, resources=selectors.resources_for(target, data.get("kind", "")))
+        return NoteForm(data)
+
+    def apply(self, action: str, target: Request, user: User, form: Form | None) -> None:
+        data = form.cleaned_data if form is not None else {}
+        if action == "take":
+            services.request_take(request=target, user=user)
+        elif action == "release":
+            services.request_release(request=target, user=user)
+        elif action == "validate":
+            services.request_validate(request=target, user=user)
+        elif action == "callback":
+            result = services.callback_log(request=target, user=user, **data)
+            if result.propose_unreachable:
+                message = gettext(
+                    "%(count)s failed attempts: close the request as unreachable? The requester will be told."
+                )
+                messages.warning(self.request, message % {"count": result.request.failed_callbacks})
+        elif action == "close":
+            services.request_close(request=target, user=user, **data)
+        elif action == "reorient":
+            services.request_reorient(request=target, user=user, resource=data["resource"], note=data["note"])
+        else:
+            services.request_add_note(request=target, user=user, **data)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        action = kwargs["action"]
+        if action not in ("take", "release", "validate", *self.FORM_ACTIONS):
+            raise Http404
+        target = selectors.request_for(self.membership, kwargs["pk"])
+        user = request.user
+        assert isinstance(user, User)
+        form = self.bound_form(action, target) if action in self.FORM_ACTIONS else None
+        if form is None or form.is_valid():
+            try:
+                self.apply(action, target, user, form)
+            except DomainError as error:
+                if form is None:
+                    messages.error(request, str(error.message))
+                    return HttpResponseRedirect(_request_url(target))
+                add_to_form(form, error)
+        if form is not None and form.errors:
+            context = self.get_context_data(**{f"{action}_form": form})
+            return render(request, self.template_name, context, status=422)
+        if action == "take" and getattr(request, "htmx", False):
+            # From the queue: the coordinator goes straight to the request they took.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = _request_url(target)
+            return response
+        return HttpResponseRedirect(_request_url(target))
