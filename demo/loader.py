@@ -17,11 +17,13 @@ from accounts.models import Membership, Role, User
 from common.identifiers import luhn_key
 from common.text import normalize
 from directory.models import Professional, ReorientationResource, Site
+from referrals.models import Request
 from territory.geo import great_circle_km
 from territory.models import Cell, Commune, Territory
 
 from . import data
 from .data import DEMO_PASSWORD
+from .requests import load_demo_requests
 
 __all__ = ["DEMO_PASSWORD", "DemoDataError", "DemoSummary", "demo_adeli", "demo_rpps", "load_demo"]
 
@@ -44,6 +46,7 @@ class DemoSummary:
     resources: int = 0
     users: int = 0
     memberships: int = 0
+    requests: int = 0
     created: int = 0
     accounts: list[tuple[str, str, str]] = field(default_factory=list)  # (username, role label, cell name)
 
@@ -235,6 +238,13 @@ def load_demo() -> DemoSummary:
     cells = {spec.slug: loader.load_cell(spec) for spec in data.CELLS}
     for account in data.ACCOUNTS:
         loader.load_account(account, cells[account.cell])
+    # A working day in the queue of the first cell, handled by its coordinator.
+    first = cells[data.CELLS[0].slug]
+    coordinator = (
+        User.objects.filter(memberships__cell=first, memberships__role=Role.COORDINATOR).order_by("pk").first()
+    )
+    if coordinator is not None:
+        loader.created += load_demo_requests(first, coordinator)
 
     demo_cells = list(cells.values())
     return DemoSummary(
@@ -246,6 +256,7 @@ def load_demo() -> DemoSummary:
         resources=ReorientationResource.objects.filter(cell__in=demo_cells).count(),
         users=User.objects.filter(username__in=[account.username for account in data.ACCOUNTS]).count(),
         memberships=Membership.objects.filter(cell__in=demo_cells).count(),
+        requests=Request.objects.filter(cell__in=demo_cells).count(),
         created=loader.created,
         accounts=[
             (account.username, str(Role(account.role).label), cells[account.cell].name) for account in data.ACCOUNTS

@@ -15,6 +15,8 @@ from common.identifiers import check_adeli, check_finess, check_rpps
 from demo import data
 from demo.loader import DEMO_PASSWORD, DemoSummary, load_demo
 from directory.models import Profession, Professional, ReorientationResource, Site, SiteKind, TeleconsultantTier
+from referrals.models import DuplicateFlag, Request, RequestEvent
+from referrals.states import Status
 from territory.models import Cell, Commune, Territory
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +38,8 @@ def _counts() -> dict[str, int]:
         "communes served": ReorientationResource.communes_served.through.objects.count(),
         "users": User.objects.count(),
         "memberships": Membership.objects.count(),
+        "requests": Request.objects.count(),
+        "request events": RequestEvent.objects.count(),
     }
 
 
@@ -171,6 +175,14 @@ def test_loading_twice_creates_nothing_new(summary: DemoSummary) -> None:
     assert _counts() == before
     assert again.created == 0
     assert (again.sites, again.professionals, again.resources) == (summary.sites, summary.professionals, 33)
+
+
+def test_the_queue_of_the_demo_shows_a_working_day(summary: DemoSummary) -> None:
+    orne = Cell.objects.get(slug=data.ORNE.slug)
+    statuses = set(Request.objects.filter(cell=orne).values_list("status", flat=True))
+    assert {Status.RECEIVED, Status.IN_PROGRESS, Status.TO_VALIDATE, Status.REORIENTED, Status.CLOSED} <= statuses
+    assert DuplicateFlag.objects.filter(first__cell=orne).exists()
+    assert not Request.objects.filter(cell__slug="sud-loire-vignoble").exists()
 
 
 def test_loading_restores_a_changed_demo_password(summary: DemoSummary) -> None:

@@ -48,6 +48,7 @@ class Command(BaseCommand):
         out.write(f"  Lieux : {summary.sites}")
         out.write(f"  Professionnels : {summary.professionals}")
         out.write(f"  Ressources de réorientation : {summary.resources}")
+        out.write(f"  Demandes : {summary.requests}")
         out.write(f"  Comptes : {summary.users} ({summary.memberships} rattachements à une cellule)")
         out.write("")
         out.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD})")

@@ -1,0 +1,275 @@
+"""Demo requests for CSNP Orne-Est, so that the queue shows a working day. Invented patients.
+
+Each request has a stable submission key: loading again finds it and changes nothing. Times are relative to the moment
+of loading, so the clocks show every colour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from accounts.models import User
+from directory.models import Professional, ReorientationResource, Site
+from referrals import services
+from referrals.models import Channel, Request
+from territory.models import Cell, Commune
+
+
+@dataclass(frozen=True)
+class DemoRequest:
+    key: str
+    hours_ago: float
+    channel: str
+    requester: str  # a requester account's username, or "" for a QR self-registration
+    last_name: str
+    first_name: str
+    born: str
+    commune: str  # INSEE code
+    phone: str
+    mt_situation: str
+    reason: str
+    reason_category: str
+    care_channel: str
+    urgency: str
+    elsewhere: str
+    exam_type: str = ""
+    then: tuple[str, ...] = ()  # what the coordinator did: "take", "no_answer", "reached", "reorient", "close"
+
+
+REQUESTS = [
+    DemoRequest(
+        "demo-01",
+        40,
+        Channel.WEB,
+        "pharmacie-gace",
+        "Verdier",
+        "Yvette",
+        "1948-03-12",
+        "61181",
+        "+33612004001",
+        "mt_unavailable",
+        "Toux fébrile depuis 3 jours, essoufflement léger à l'effort.",
+        "respiratory",
+        "gp",
+        "24h",
+        "er",
+        then=("take", "no_answer"),
+    ),
+    DemoRequest(
+        "demo-02",
+        30,
+        Channel.PHONE,
+        "sas61",
+        "Moulin",
+        "Théo",
+        "2019-07-02",
+        "61006",
+        "+33612004002",
+        "no_mt",
+        "Otalgie droite, fièvre 38,5 °C depuis hier soir.",
+        "pain",
+        "gp",
+        "48h",
+        "er",
+    ),
+    DemoRequest(
+        "demo-03",
+        20,
+        Channel.WEB,
+        "pharmacie-gace",
+        "Castel",
+        "Murielle",
+        "1972-11-23",
+        "61214",
+        "+33612004003",
+        "passing_through",
+        "Entorse de cheville hier, douleur à l'appui : radio ?",
+        "trauma",
+        "imaging",
+        "48h",
+        "er",
+        exam_type="radiography",
+        then=("take", "reached"),
+    ),
+    DemoRequest(
+        "demo-04",
+        8,
+        Channel.PHONE,
+        "sas61",
+        "Roussel",
+        "Gérard",
+        "1955-05-30",
+        "61508",
+        "+33612004004",
+        "no_mt",
+        "Brûlures mictionnelles depuis 2 jours, pas de fièvre.",
+        "urinary",
+        "gp",
+        "48h",
+        "nowhere",
+    ),
+    DemoRequest(
+        "demo-05",
+        3,
+        Channel.WEB,
+        "pharmacie-gace",
+        "Lebrun",
+        "Chloé",
+        "1994-09-14",
+        "61181",
+        "+33612004005",
+        "no_mt",
+        "Éruption cutanée prurigineuse depuis ce matin.",
+        "skin",
+        "gp",
+        "week",
+        "nowhere",
+    ),
+    DemoRequest(
+        "demo-06",
+        1,
+        Channel.QR,
+        "",
+        "Martel",
+        "Jacques",
+        "1961-01-08",
+        "61006",
+        "+33612004006",
+        "no_mt",
+        "Renouvellement de traitement, médecin parti à la retraite.",
+        "prescription",
+        "gp",
+        "week",
+        "nowhere",
+    ),
+    DemoRequest(
+        "demo-07",
+        0.5,
+        Channel.PHONE,
+        "sas61",
+        "Verdier",
+        "Yvette",
+        "1948-03-12",
+        "61181",
+        "+33612004001",
+        "mt_unavailable",
+        "Rappel de la pharmacie : toux persistante.",
+        "respiratory",
+        "gp",
+        "24h",
+        "er",
+    ),
+    DemoRequest(
+        "demo-08",
+        26,
+        Channel.WEB,
+        "pharmacie-gace",
+        "Fontaine",
+        "Lucas",
+        "1988-06-19",
+        "61214",
+        "+33612004008",
+        "no_mt",
+        "Lombalgie aiguë après effort, sans signe neurologique.",
+        "pain",
+        "physiotherapy",
+        "week",
+        "nowhere",
+        then=("take", "reorient"),
+    ),
+    DemoRequest(
+        "demo-09",
+        35,
+        Channel.PHONE,
+        "sas61",
+        "Dubreuil",
+        "Anne",
+        "1979-12-01",
+        "61006",
+        "+33612004009",
+        "mt_unavailable",
+        "Plaie superficielle de la main à surveiller.",
+        "trauma",
+        "nursing",
+        "48h",
+        "er",
+        then=("take", "no_answer", "no_answer", "no_answer", "close"),
+    ),
+]
+
+
+def _requester(username: str, cell: Cell) -> tuple[Professional | None, Site | None, User | None]:
+    if not username:
+        return None, None, None
+    user = User.objects.get(username=username)
+    membership = user.memberships.get(cell=cell)
+    return membership.professional, membership.site, user
+
+
+def load_demo_requests(cell: Cell, coordinator: User) -> int:
+    """Create the demo requests missing from the cell; returns how many were created."""
+    now = timezone.now()
+    created = 0
+    for spec in REQUESTS:
+        if Request.objects.filter(cell=cell, submission_key=spec.key).exists():
+            continue
+        professional, site, user = _requester(spec.requester, cell)
+        received = now - timedelta(hours=spec.hours_ago)
+        request = services.request_create(
+            cell=cell,
+            channel=spec.channel,
+            patient=services.PatientData(
+                last_name=spec.last_name,
+                first_name=spec.first_name,
+                commune=Commune.objects.get(insee_code=spec.commune),
+                birth_date=datetime.strptime(spec.born, "%Y-%m-%d").date(),
+                phone=spec.phone,
+                mt_situation=spec.mt_situation,
+            ),
+            need=services.NeedData(
+                reason=spec.reason,
+                reason_category=spec.reason_category,
+                care_channel=spec.care_channel,
+                urgency=spec.urgency,
+                elsewhere=spec.elsewhere,
+                exam_type=spec.exam_type,
+            ),
+            submitted_by=user or None,
+            requester_professional=professional,
+            requester_site=site,
+            submission_key=spec.key,
+            now=received,
+        )
+        created += 1
+        _replay(request, spec.then, coordinator, received)
+    return created
+
+
+def _replay(request: Request, actions: tuple[str, ...], coordinator: User, received: datetime) -> None:
+    at = received
+    for action in actions:
+        at += timedelta(minutes=25)
+        if action == "take":
+            services.request_take(request=request, user=coordinator, now=at)
+        elif action in ("no_answer", "reached"):
+            services.callback_log(request=request, user=coordinator, outcome=action, now=at)
+        elif action == "reorient":
+            resource = ReorientationResource.objects.filter(cell=request.cell, kind="other_doctor").first()
+            services.request_reorient(
+                request=request,
+                user=coordinator,
+                resource=resource,
+                now=at,
+                note="Consultation sans rendez-vous ce soir.",
+            )
+        elif action == "close":
+            services.request_close(
+                request=request,
+                user=coordinator,
+                reason="unreachable",
+                now=at,
+                note="Trois appels sans réponse ; l'adresseur est prévenu.",
+            )
