@@ -31,13 +31,12 @@ class TimeLeft:
         return self.seconds < 0
 
     def short(self) -> str:
-        """'5 h 07', '42 min', or '-1 h 10' once passed."""
-        sign = "-" if self.seconds < 0 else ""
+        """'5 h 07' or '42 min' (how long before the deadline, or since it passed: see `overdue`)."""
         minutes = abs(self.seconds) // 60
         hours, minutes = divmod(minutes, 60)
         if hours:
-            return f"{sign}{hours} h {minutes:02d}"
-        return f"{sign}{minutes} min"
+            return f"{hours} h {minutes:02d}"
+        return f"{minutes} min"
 
 
 def time_left(deadline_at: datetime, now: datetime) -> TimeLeft:

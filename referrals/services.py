@@ -49,7 +49,7 @@ BIRTH_DATE_IN_FUTURE = _("A date of birth cannot be in the future.")
 
 class VitalEmergency(DomainError):
     def __init__(self) -> None:
-        super().__init__(VITAL_EMERGENCY, field=None, code="vital_emergency")
+        super().__init__(VITAL_EMERGENCY, field="vital_emergency", code="vital_emergency")
 
 
 def settings_for(cell: Cell) -> ReferralSettings:

@@ -107,13 +107,6 @@ class IntakeView(CellFormView):
             **self.requester(data),
         )
 
-    def form_valid(self, form: Any) -> HttpResponse:
-        try:
-            return super().form_valid(form)
-        except services.VitalEmergency as error:
-            form.add_error("vital_emergency", str(error.message))
-            return self.render_to_response(self.get_context_data(form=form, vital_emergency=True), status=200)
-
     def success_url_for(self, obj: Model) -> str:
         assert isinstance(obj, Request)
         return _request_url(obj)

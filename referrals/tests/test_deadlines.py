@@ -49,7 +49,7 @@ def test_a_naive_time_is_refused() -> None:
         (11.5, "amber", "11 h 30"),
         (3.25, "red", "3 h 15"),
         (0.5, "red", "30 min"),
-        (-1.5, "red", "-1 h 30"),
+        (-1.5, "red", "1 h 30"),
     ],
 )
 def test_time_left_turns_amber_then_red(hours_left: float, level: str, text: str) -> None:

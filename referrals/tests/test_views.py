@@ -1,0 +1,178 @@
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import Role
+from conftest import World
+from referrals.models import Request
+from referrals.states import Status
+from tests.factories import MembershipFactory, ProfessionalFactory, ResourceFactory
+
+from .factories import make_request
+
+pytestmark = pytest.mark.django_db
+
+
+def intake_body(**overrides: str) -> dict[str, str]:
+    body = {
+        "patient_last_name": "Lemoine",
+        "patient_first_name": "Anaïs",
+        "patient_birth_date": "1975-04-02",
+        "patient_sex": "F",
+        "patient_commune": "Argentan (61200) · 61006",
+        "patient_street": "",
+        "patient_phone": "06 12 34 56 78",
+        "mt_situation": "no_mt",
+        "mt_name": "",
+        "reason": "Otalgie",
+        "reason_category": "pain",
+        "care_channel": "gp",
+        "exam_type": "",
+        "urgency": "48h",
+        "elsewhere": "er",
+        "submission_key": "k1",
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def requester(world: World):
+    pro = ProfessionalFactory(cell=world.cell, profession="pharmacist")
+    return MembershipFactory(cell=world.cell, role=Role.REQUESTER, requester_type="pharmacist", professional=pro)
+
+
+def test_the_queue_issues_a_constant_number_of_queries(world: World) -> None:
+    ProfessionalFactory(cell=world.cell)
+    client = world.client_for(world.colleague)
+    url = reverse("referrals:queue", kwargs={"cell": world.cell.slug})
+    make_request(world.cell)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for i in range(25):
+        request = make_request(world.cell, last_name=f"Patient{i}", phone=f"+336120000{i:02d}")
+        if i % 3 == 0:
+            from referrals import services
+
+            services.request_take(request=request, user=world.colleague)
+            services.callback_log(request=request, user=world.colleague, outcome="no_answer")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert len(response.context["requests"]) == 26
+    assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]
+
+
+def test_a_requester_sends_a_request_and_sees_only_their_own(world: World, requester) -> None:
+    client = world.client_for(requester.user)
+    response = client.post(reverse("referrals:request_new", kwargs={"cell": world.cell.slug}), intake_body())
+    request = Request.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/demandes/{request.pk}/")
+    assert (request.requester_professional, request.submitted_by) == (requester.professional, requester.user)
+    other = make_request(world.cell, requester_professional=ProfessionalFactory(cell=world.cell))
+    mine = client.get(reverse("referrals:my_requests", kwargs={"cell": world.cell.slug}))
+    assert list(mine.context["requests"]) == [request]
+    assert (
+        client.get(reverse("referrals:request_detail", kwargs={"cell": world.cell.slug, "pk": other.pk})).status_code
+        == 404
+    )
+
+
+def test_a_requester_does_not_see_the_cells_internal_notes(world: World, requester) -> None:
+    request = make_request(world.cell, requester_professional=requester.professional)
+    from referrals import services
+
+    services.callback_log(request=request, user=world.colleague, outcome="no_answer", note="Messagerie pleine")
+    page = world.client_for(requester.user).get(
+        reverse("referrals:request_detail", kwargs={"cell": world.cell.slug, "pk": request.pk})
+    )
+    assert "Messagerie pleine" not in page.content.decode()
+    assert page.context["callbacks"] == []
+
+
+def test_the_same_form_posted_twice_creates_one_request(world: World, requester) -> None:
+    client = world.client_for(requester.user)
+    url = reverse("referrals:request_new", kwargs={"cell": world.cell.slug})
+    client.post(url, intake_body(submission_key="double"))
+    client.post(url, intake_body(submission_key="double"))
+    assert Request.objects.count() == 1
+
+
+def test_a_vital_emergency_says_call_the_15_and_stores_nothing(world: World, requester) -> None:
+    client = world.client_for(requester.user)
+    response = client.post(
+        reverse("referrals:request_new", kwargs={"cell": world.cell.slug}), intake_body(vital_emergency="on")
+    )
+    assert response.status_code == 200
+    assert "15" in response.context["form"].errors["vital_emergency"][0]
+    assert not Request.objects.exists()
+
+
+def test_bad_intake_keeps_what_was_typed(world: World, requester) -> None:
+    client = world.client_for(requester.user)
+    response = client.post(
+        reverse("referrals:request_new", kwargs={"cell": world.cell.slug}),
+        intake_body(patient_phone="", patient_birth_date="31/02/2020", care_channel="imaging"),
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "patient_birth_date" in errors
+    assert 'value="Lemoine"' in response.content.decode()
+    assert not Request.objects.exists()
+
+
+def test_phone_intake_names_the_requester(world: World) -> None:
+    pro = ProfessionalFactory(cell=world.cell, profession="gp")
+    client = world.client_for(world.colleague)
+    response = client.post(
+        reverse("referrals:request_phone", kwargs={"cell": world.cell.slug}),
+        intake_body(requester_professional=str(pro.pk)),
+    )
+    assert response.status_code == 302
+    assert Request.objects.get().requester_professional == pro
+
+
+def test_actions_from_the_request_page(world: World) -> None:
+    ProfessionalFactory(cell=world.cell)
+    request = make_request(world.cell)
+    client = world.client_for(world.colleague)
+
+    def act(action: str, **data: str):
+        return client.post(
+            reverse("referrals:request_action", kwargs={"cell": world.cell.slug, "pk": request.pk, "action": action}),
+            data,
+        )
+
+    taken = client.post(
+        reverse("referrals:request_action", kwargs={"cell": world.cell.slug, "pk": request.pk, "action": "take"}),
+        HTTP_HX_REQUEST="true",
+    )
+    assert taken.status_code == 204 and taken["HX-Redirect"].endswith(f"/demandes/{request.pk}/")
+    assert act("callback", outcome="").status_code == 422
+    assert act("callback", outcome="no_answer", note="Sonnerie").status_code == 302
+    assert act("reorient", resource="").status_code == 422
+    resource = ResourceFactory(cell=world.cell, name="Maison médicale de garde")
+    assert act("reorient", resource=str(resource.pk), note="Ce soir").status_code == 302
+    request.refresh_from_db()
+    assert (request.status, request.failed_callbacks) == (Status.REORIENTED, 1)
+    closed_again = act("close", reason="resolved_otherwise")
+    assert closed_again.status_code == 422
+    assert "Réorientée" in closed_again.context["close_form"].non_field_errors()[0]
+    request.refresh_from_db()
+    assert request.status == Status.REORIENTED
+    assert act("explode").status_code == 404
+
+
+def test_the_request_page_shows_paris_time_across_the_clock_change(world: World) -> None:
+    ProfessionalFactory(cell=world.cell)
+    request = make_request(world.cell, now=datetime(2026, 3, 28, 9, 0, tzinfo=UTC))  # 10:00 CET
+    page = (
+        world.client_for(world.colleague)
+        .get(reverse("referrals:request_detail", kwargs={"cell": world.cell.slug, "pk": request.pk}))
+        .content.decode()
+    )
+    assert "28/03/2026 10:00" in page
+    assert "30/03/2026 11:00" in page  # 48 real hours later, in summer time
