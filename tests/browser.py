@@ -6,6 +6,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
+from demo.data import DEMO_PASSWORD
+
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 
 
@@ -15,3 +17,14 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def log_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/connexion/")
+    page.get_by_label("Identifiant").fill(username)
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+
+
+def log_out(page: Page) -> None:
+    page.get_by_role("button", name="Se déconnecter").click()

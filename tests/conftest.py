@@ -41,3 +41,16 @@ def page(browser: Browser) -> Iterator[Page]:
     opened = context.new_page()
     yield opened
     context.close()
+
+
+@pytest.fixture
+def demo() -> None:
+    """The demo data in the live server's database. Transactional tests empty the database after each test,
+    communes included: reload what the demo needs."""
+    from demo.loader import load_demo
+    from territory.communes import load_communes
+    from territory.models import Commune
+
+    if not Commune.objects.exists():
+        load_communes(Commune)
+    load_demo()

@@ -7,12 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from demo.data import DEMO_PASSWORD
-from demo.loader import load_demo
-from territory.communes import load_communes
-from territory.models import Commune
-
-from .browser import screenshot
+from .browser import log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,21 +21,6 @@ HOMES = {
     "idel-cabourg": ("orne-est", "Mon espace effecteur"),
     "coordination-vignoble": ("sud-loire-vignoble", "Coordination"),
 }
-
-
-@pytest.fixture
-def demo() -> None:
-    # Transactional tests empty the database after each test, communes included: reload what the demo needs.
-    if not Commune.objects.exists():
-        load_communes(Commune)
-    load_demo()
-
-
-def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/connexion/")
-    page.get_by_label("Identifiant").fill(username)
-    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def test_each_demo_account_lands_on_its_role_home(live_server: object, page: Page, demo: None) -> None:

@@ -1,12 +1,14 @@
-// Keyboard shortcuts for people who use Aiguillage all day: "/" focuses the page's search field.
+// Keyboard shortcuts for people who use Aiguillage all day: elements carry data-shortcut="key" ("/" search…).
 document.addEventListener("keydown", (event) => {
   const target = event.target;
   const typing = target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
   if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
-  const field = document.querySelector(`[data-shortcut="${event.key}"]`);
-  if (field instanceof HTMLElement) {
+  const element = document.querySelector(`[data-shortcut="${event.key}"]`);
+  if (element instanceof HTMLElement) {
     event.preventDefault();
-    field.focus();
+    // A link or a button is followed; a field gets the focus.
+    if (element instanceof HTMLAnchorElement || element instanceof HTMLButtonElement) element.click();
+    else element.focus();
   }
 });
 

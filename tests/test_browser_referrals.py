@@ -1,0 +1,100 @@
+"""In a real browser: a request through each channel to reorientation or closure, as the people of the cell do it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .browser import log_in, log_out, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def fill_patient(page: Page, last_name: str) -> None:
+    page.get_by_role("textbox", name="Nom du patient", exact=True).fill(last_name)
+    page.get_by_label("Prénom du patient").fill("Aurore")
+    page.get_by_label("Date de naissance").fill("1983-05-17")
+    commune = page.get_by_label("Commune où se trouve le patient")
+    commune.fill("vimou")
+    option = page.locator("#id_patient_commune-suggestions option").first
+    expect(option).to_have_attribute("value", re.compile("Vimoutiers"))
+    commune.fill(option.get_attribute("value") or "")
+    page.get_by_label("Téléphone du patient").fill("06 98 76 54 32")
+    page.get_by_label("Motif de la demande").fill("Douleur dentaire et fièvre depuis hier.")
+    page.get_by_label("Type de motif").select_option("pain")
+
+
+def test_a_web_request_is_called_back_and_reoriented_and_the_requester_sees_it(
+    live_server: object, page: Page, demo: None
+) -> None:
+    base = str(live_server)
+    log_in(page, base, "pharmacie-gace")
+    page.get_by_role("link", name="Adresser un patient").first.click()
+    fill_patient(page, "Brunet")
+    screenshot(page, "intake-filled")
+    page.get_by_role("button", name="Envoyer la demande").click()
+    expect(page.get_by_role("status").first).to_contain_text("reçue")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Aurore BRUNET")
+    log_out(page)
+
+    log_in(page, base, "coordination")
+    page.get_by_role("link", name="File d’attente").click()
+    row = page.locator("#queue-rows tr", has_text="Aurore BRUNET")
+    expect(row).to_contain_text("Reçue")
+    row.get_by_role("button", name=re.compile("Prendre")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Aurore BRUNET")
+    expect(page.locator(".status-line")).to_contain_text("En cours")
+    page.get_by_label("Pas de réponse").check()
+    page.get_by_role("button", name="Enregistrer l’appel").click()
+    expect(page.locator("table.data")).to_contain_text("Pas de réponse")
+    page.get_by_text("Réorienter", exact=True).click()
+    page.get_by_role("combobox", name="Ressource", exact=True).select_option(index=1)
+    page.get_by_label("Note pour l’adresseur").last.fill("Garde dentaire ce matin.")
+    page.get_by_role("button", name="Réorienter le patient").click()
+    expect(page.locator(".status-line")).to_contain_text("Réorientée")
+    screenshot(page, "request-reoriented")
+    log_out(page)
+
+    log_in(page, base, "pharmacie-gace")
+    page.get_by_role("link", name="Mes demandes").first.click()
+    expect(page.locator("tr", has_text="Aurore BRUNET")).to_contain_text("Réorientée")
+
+
+def test_a_phone_request_is_typed_by_the_coordinator_and_closed(live_server: object, page: Page, demo: None) -> None:
+    base = str(live_server)
+    log_in(page, base, "coordination")
+    page.get_by_role("link", name="File d’attente").click()
+    page.keyboard.press("n")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Demande reçue par téléphone")
+    requester = page.get_by_label("Professionnel adresseur")
+    martin = requester.locator("option", has_text="Claire MARTIN").get_attribute("value")
+    requester.select_option(value=martin)
+    fill_patient(page, "Perrin")
+    page.get_by_role("button", name="Envoyer la demande").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Aurore PERRIN")
+    page.get_by_role("button", name="Prendre cette demande").click()
+    page.get_by_text("Clôturer", exact=True).click()
+    page.get_by_role("combobox", name="Motif", exact=True).select_option("refused_by_patient")
+    page.get_by_role("button", name="Clôturer la demande").click()
+    expect(page.locator(".status-line")).to_contain_text("Clôturée")
+    expect(page.locator("ol.timeline")).to_contain_text("Refusée par le patient")
+
+
+def test_a_vital_emergency_is_sent_to_the_15_and_a_draft_survives_a_reload(
+    live_server: object, page: Page, demo: None
+) -> None:
+    base = str(live_server)
+    log_in(page, base, "sas61")
+    page.goto(f"{base}/c/orne-est/demandes/nouvelle/")
+    page.get_by_role("textbox", name="Nom du patient", exact=True).fill("Garnier")
+    page.reload()  # as after logging in again: the tab kept what was typed
+    expect(page.get_by_role("textbox", name="Nom du patient", exact=True)).to_have_value("Garnier")
+    fill_patient(page, "Garnier")
+    page.get_by_label("Signes d’urgence vitale").check()
+    page.get_by_role("button", name="Envoyer la demande").click()
+    expect(page.locator("#error-summary")).to_contain_text("15")
+    expect(page.locator("#error-summary")).to_be_focused()
+    page.goto(f"{base}/c/orne-est/demandes/envoyees/")
+    expect(page.locator("tbody")).not_to_contain_text("GARNIER")
