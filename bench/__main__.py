@@ -11,8 +11,12 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import django
+
+if TYPE_CHECKING:
+    from territory.models import Cell
 
 
 def measure(name: str, action: Callable[[], object], *, rounds: int = 7, inner: int = 20) -> None:
@@ -46,6 +50,8 @@ def main() -> int:
 
     load_demo()
     from accounts.models import User
+    from referrals.models import Request
+    from referrals.states import OPEN
     from territory.models import Cell
     from territory.selectors import commune_search
 
@@ -62,7 +68,69 @@ def main() -> int:
         lambda: client.get("/c/orne-est/annuaire/professionnels/?q=mart", HTTP_HX_REQUEST="true"),
     )
     measure("GET cell home (cell administrator)", lambda: client.get("/c/orne-est/"))
+
+    seeded = seed_requests(cell, total=50_000, open_=300)
+    coordinator = Client()
+    coordinator.force_login(User.objects.get(username="coordination"))
+    print(f"Requests in the database: {seeded} ({Request.objects.filter(cell=cell, status__in=OPEN).count()} open)")
+    measure(
+        "GET queue (50,000 requests, 200 most pressing shown)",
+        lambda: coordinator.get("/c/orne-est/demandes/"),
+        rounds=7,
+        inner=5,
+    )
+    measure(
+        "GET queue search ?q=dupont (htmx partial)",
+        lambda: coordinator.get("/c/orne-est/demandes/?q=dupont", HTTP_HX_REQUEST="true"),
+        rounds=7,
+        inner=5,
+    )
     return 0
+
+
+def seed_requests(cell: Cell, *, total: int, open_: int) -> int:
+    """Many past requests (closed, reoriented, seen) and a day's open ones, written in bulk."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from referrals.models import Request
+    from referrals.states import Status
+
+    territory = cell.territories.first()
+    assert territory is not None
+    communes = list(territory.communes.all())
+    requester = cell.professionals.first()
+    now = timezone.now()
+    done = [Status.CLOSED, Status.REORIENTED, Status.SEEN, Status.NO_SHOW]
+    rows = []
+    for i in range(total):
+        is_open = i < open_
+        received = now - timedelta(minutes=i * 7 if is_open else 60 * 24 * 3 + i)
+        rows.append(
+            Request(
+                cell=cell,
+                reference=f"B{i:07d}",
+                channel="phone",
+                status=Status.RECEIVED if is_open else done[i % len(done)],
+                received_at=received,
+                deadline_at=received + timedelta(hours=48),
+                requester_professional=requester,
+                patient_last_name=("Dupont" if i % 50 == 0 else f"Patient{i}"),
+                patient_first_name="Test",
+                patient_search_name=("dupont test" if i % 50 == 0 else f"patient{i} test"),
+                patient_commune=communes[i % len(communes)],
+                patient_phone=f"+336{i:08d}",
+                mt_situation="no_mt",
+                reason="Bench",
+                reason_category="other",
+                care_channel="gp",
+                urgency="48h",
+                elsewhere="er",
+            )
+        )
+    Request.objects.bulk_create(rows, batch_size=2000)
+    return Request.objects.filter(cell=cell).count()
 
 
 if __name__ == "__main__":

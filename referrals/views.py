@@ -34,6 +34,7 @@ class QueueView(CellMixin, TemplateView):
 
     permission = Perm.QUEUE_VIEW
     template_name = "referrals/queue.html"
+    LIMIT = 200  # the most pressing ones; beyond, the filters narrow the list
 
     def get_template_names(self) -> list[str]:
         if getattr(self.request, "htmx", False):
@@ -43,8 +44,11 @@ class QueueView(CellMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         filters = selectors.QueueFilters.from_params(self.request.GET)
+        requests = selectors.queue(self.membership, filters)
+        shown = list(requests[: self.LIMIT])
         context.update(
-            requests=list(selectors.queue(self.membership, filters)),
+            requests=shown,
+            total=len(shown) if len(shown) < self.LIMIT else requests.count(),
             filters=filters,
             now=timezone.now(),
             open_statuses=[(s.value, s.label) for s in Status if s in OPEN],

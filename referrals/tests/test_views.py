@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -176,3 +176,23 @@ def test_the_request_page_shows_paris_time_across_the_clock_change(world: World)
     )
     assert "28/03/2026 10:00" in page
     assert "30/03/2026 11:00" in page  # 48 real hours later, in summer time
+
+
+def test_a_long_queue_shows_the_most_pressing_and_says_how_many_more(world: World, monkeypatch) -> None:
+    from referrals.views import QueueView
+
+    monkeypatch.setattr(QueueView, "LIMIT", 3)
+    ProfessionalFactory(cell=world.cell)
+    start = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    for i, urgency in enumerate(["week", "24h", "48h", "week", "24h"]):
+        make_request(
+            world.cell,
+            last_name=f"Ordre{i}",
+            phone=f"+3361200011{i}",
+            urgency=urgency,
+            now=start + timedelta(minutes=10 * i),
+        )
+    response = world.client_for(world.colleague).get(reverse("referrals:queue", kwargs={"cell": world.cell.slug}))
+    assert [r.patient_last_name for r in response.context["requests"]] == ["Ordre1", "Ordre4", "Ordre0"]
+    assert response.context["total"] == 5
+    assert "sur 5" in response.content.decode()
