@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import Role, User
+from referrals import services
 from referrals.tests.factories import make_request
 from territory.models import Cell, Territory
 from tests.factories import (
@@ -65,7 +66,10 @@ def populated(world: World) -> World:
         pro = ProfessionalFactory(cell=cell, last_name=f"Docteur{tag}")
         pro.sites.add(site)
         ResourceFactory(cell=cell, name=f"Pharmacie de garde {tag}")
-        make_request(cell, last_name=f"Patient{tag}", requester_professional=pro)
+        request = make_request(cell, last_name=f"Patient{tag}", requester_professional=pro)
+        make_request(cell, last_name=f"Patient{tag}", requester_professional=pro)  # flagged as a duplicate
+        coordinator = world.colleague if cell == world.cell else world.outsider
+        services.question_ask(request=request, user=coordinator, question="Orientation en présentiel possible ?")
     pro = world.cell.professionals.first()
     world.extra_members = [
         MembershipFactory(user=UserFactory(username="sylvie"), cell=world.cell, role=Role.SUPERVISOR).user,

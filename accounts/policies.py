@@ -37,6 +37,9 @@ class Perm(StrEnum):
     REQUEST_SUBMIT = "referrals.request_submit"
     REQUEST_PHONE_INTAKE = "referrals.request_phone_intake"
     OWN_REQUESTS = "referrals.own_requests"
+    SUPERVISOR_ANSWER = "referrals.supervisor_answer"
+    ROSTER_VIEW = "referrals.roster_view"
+    ROSTER_MANAGE = "referrals.roster_manage"
 
 
 PUBLIC = "public"
@@ -44,7 +47,7 @@ AUTHENTICATED = "authenticated"
 
 _EVERY_MEMBER = {Perm.CELL_HOME, Perm.COMMUNE_SEARCH}
 
-_CELL_STAFF = {Perm.QUEUE_VIEW, Perm.REQUEST_VIEW}
+_CELL_STAFF = {Perm.QUEUE_VIEW, Perm.REQUEST_VIEW, Perm.ROSTER_VIEW}
 _HANDLING = {Perm.REQUEST_HANDLE, Perm.REQUEST_PHONE_INTAKE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
@@ -54,7 +57,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
         _EVERY_MEMBER | _CELL_STAFF | _HANDLING | {Perm.DIRECTORY_VIEW, Perm.RESOURCES_VIEW, Perm.TERRITORY_VIEW}
     ),
     Role.SUPERVISOR: frozenset(
-        _EVERY_MEMBER | _CELL_STAFF | _HANDLING | {Perm.DIRECTORY_VIEW, Perm.RESOURCES_VIEW, Perm.TERRITORY_VIEW}
+        _EVERY_MEMBER
+        | _CELL_STAFF
+        | _HANDLING
+        | {Perm.DIRECTORY_VIEW, Perm.RESOURCES_VIEW, Perm.TERRITORY_VIEW, Perm.SUPERVISOR_ANSWER, Perm.ROSTER_MANAGE}
     ),
     Role.CELL_ADMIN: frozenset(
         _EVERY_MEMBER
@@ -66,6 +72,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.TERRITORY_MANAGE,
             Perm.MEMBERS_MANAGE,
             Perm.CELL_MANAGE,
+            Perm.ROSTER_MANAGE,
             *_CELL_STAFF,
         }
     ),

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Role, User
 from common.forms import french_phone
 from directory.models import Profession, Professional, ReorientationResource, ResourceKind, Site
 from territory.forms import CommuneField
@@ -19,6 +20,7 @@ from .models import (
     MTSituation,
     ReasonCategory,
     Sex,
+    SupervisorDecision,
     Urgency,
 )
 from .states import CloseReason
@@ -136,3 +138,32 @@ class ReorientForm(forms.Form):
 class NoteForm(forms.Form):
     text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
     visible_to_requester = forms.BooleanField(label=_("The requester may read it"), required=False)
+
+
+class QuestionForm(forms.Form):
+    question = forms.CharField(label=_("Question for the supervising doctor"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AnswerForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=SupervisorDecision.choices)
+    answer = forms.CharField(
+        label=_("Note for the coordinator"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ShiftForm(forms.Form):
+    supervisor = forms.ModelChoiceField(label=_("Supervising doctor"), queryset=User.objects.none())
+    starts_at = forms.DateTimeField(
+        label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    ends_at = forms.DateTimeField(
+        label=_("To"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+
+    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        supervisor = self.fields["supervisor"]
+        assert isinstance(supervisor, forms.ModelChoiceField)
+        supervisor.queryset = User.objects.filter(
+            memberships__cell=cell, memberships__role=Role.SUPERVISOR, memberships__is_active=True
+        ).order_by("last_name")

@@ -222,6 +222,8 @@ class EventKind(models.TextChoices):
     TAKEN = "taken", _("Taken")
     RELEASED = "released", _("Released")
     DUPLICATE = "duplicate", _("Possible duplicate")
+    QUESTION = "question", _("Question to the supervisor")
+    ANSWER = "answer", _("Supervisor's answer")
 
 
 class RequestEvent(models.Model):
@@ -297,3 +299,56 @@ class DuplicateFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_id} ~ {self.second_id}"
+
+
+class SupervisorDecision(models.TextChoices):
+    ORIENT = "orient", _("Orient (book a slot)")
+    REORIENT = "reorient", _("Reorient")
+    CALL_15 = "call_15", _("Call the 15")
+    ADVICE = "advice", _("Advice")
+
+
+class SupervisorQuestion(models.Model):
+    """A coordinator asks the supervising doctor about a request (sollicitation du médecin superviseur)."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="questions")
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(db_index=True)
+    question = models.TextField(_("question"))
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    decision = models.CharField(_("decision"), max_length=10, choices=SupervisorDecision.choices, blank=True)
+    answer = models.TextField(_("answer"), blank=True)
+
+    class Meta:
+        ordering = ["asked_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True, decision="") | Q(answered_at__isnull=False) & ~Q(decision=""),
+                name="question_answer_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.asked_at:%Y-%m-%d %H:%M}"
+
+
+class DutyShift(models.Model):
+    """Who is the supervising doctor on duty, and when (a cell's duty roster)."""
+
+    cell = models.ForeignKey(Cell, on_delete=models.CASCADE, related_name="duty_shifts")
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("supervising doctor")
+    )
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("to"))
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["cell", "starts_at", "ends_at"], name="duty_shift_lookup")]
+        constraints = [models.CheckConstraint(condition=Q(starts_at__lt=models.F("ends_at")), name="shift_ends_after")]
+
+    def __str__(self) -> str:
+        return f"{self.supervisor} {self.starts_at:%Y-%m-%d %H:%M}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -13,7 +14,7 @@ from common.text import normalize
 from directory.models import ReorientationResource
 from territory.models import Territory
 
-from .models import CareChannel, DuplicateFlag, Request, RequestEvent, Urgency
+from .models import CareChannel, DuplicateFlag, DutyShift, Request, RequestEvent, SupervisorQuestion, Urgency
 from .states import OPEN
 
 STAFF_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.CELL_ADMIN})
@@ -127,3 +128,34 @@ def resources_for(request: Request, kind: str = "") -> QuerySet[ReorientationRes
     if kind:
         resources = resources.filter(kind=kind)
     return resources.distinct().select_related("commune").order_by("kind", "name")
+
+
+def questions_pending(cell_id: int) -> QuerySet[SupervisorQuestion]:
+    """The supervisor's inbox: unanswered questions, oldest first."""
+    return (
+        SupervisorQuestion.objects.filter(request__cell=cell_id, answered_at__isnull=True)
+        .select_related("request__patient_commune", "asked_by")
+        .order_by("asked_at")
+    )
+
+
+def questions_of(request: Request) -> QuerySet[SupervisorQuestion]:
+    return request.questions.select_related("asked_by", "answered_by").order_by("asked_at")
+
+
+def question_for(cell_id: int, pk: int) -> SupervisorQuestion:
+    question = SupervisorQuestion.objects.select_related("request").filter(request__cell=cell_id, pk=pk).first()
+    if question is None:
+        raise Http404
+    return question
+
+
+def duplicate_flag_for(cell_id: int, pk: int) -> DuplicateFlag:
+    flag = DuplicateFlag.objects.filter(first__cell=cell_id, pk=pk).first()
+    if flag is None:
+        raise Http404
+    return flag
+
+
+def shifts(cell_id: int, since: datetime) -> QuerySet[DutyShift]:
+    return DutyShift.objects.filter(cell=cell_id, ends_at__gt=since).select_related("supervisor").order_by("starts_at")

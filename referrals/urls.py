@@ -9,6 +9,11 @@ urlpatterns = [
     path("nouvelle/", views.IntakeView.as_view(), name="request_new"),
     path("telephone/", views.PhoneIntakeView.as_view(), name="request_phone"),
     path("envoyees/", views.MyRequests.as_view(), name="my_requests"),
+    path("superviseur/", views.SupervisorInbox.as_view(), name="supervisor_inbox"),
+    path("questions/<int:pk>/repondre/", views.QuestionAnswer.as_view(), name="question_answer"),
+    path("astreinte/", views.DutyRoster.as_view(), name="duty_roster"),
+    path("astreinte/ajouter/", views.ShiftAdd.as_view(), name="shift_add"),
+    path("doublons/<int:pk>/", views.DuplicateDecide.as_view(), name="duplicate_decide"),
     path("<int:pk>/", views.RequestDetail.as_view(), name="request_detail"),
     path("<int:pk>/<slug:action>/", views.RequestAction.as_view(), name="request_action"),
 ]

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.models import Role, User
@@ -20,7 +21,17 @@ from common.forms import describe_fields
 from common.views import CellFormView
 
 from . import selectors, services
-from .forms import CallbackForm, CloseForm, IntakeForm, NoteForm, PhoneIntakeForm, ReorientForm
+from .forms import (
+    AnswerForm,
+    CallbackForm,
+    CloseForm,
+    IntakeForm,
+    NoteForm,
+    PhoneIntakeForm,
+    QuestionForm,
+    ReorientForm,
+    ShiftForm,
+)
 from .models import CareChannel, Channel, Request, Urgency
 from .states import OPEN, Status
 
@@ -172,9 +183,12 @@ class RequestDetail(CellMixin, TemplateView):
             reorient_form=kwargs.get("reorient_form")
             or ReorientForm(resources=selectors.resources_for(request, kind), initial={"kind": kind}),
             note_form=kwargs.get("note_form") or NoteForm(),
+            ask_form=kwargs.get("ask_form") or QuestionForm(),
+            questions=selectors.questions_of(request) if not for_requester else [],
+            on_duty=services.supervisor_on_duty(self.cell) if not for_requester else None,
             limit=services.settings_for(self.cell).max_failed_callbacks,
         )
-        for name in ("callback_form", "close_form", "reorient_form", "note_form"):
+        for name in ("callback_form", "close_form", "reorient_form", "note_form", "ask_form"):
             describe_fields(context[name])
         return context
 
@@ -187,7 +201,7 @@ class RequestAction(RequestDetail):
 
     permission = Perm.REQUEST_HANDLE
     http_method_names = ["post"]
-    FORM_ACTIONS = ("callback", "close", "reorient", "note")
+    FORM_ACTIONS = ("callback", "close", "reorient", "note", "ask")
 
     def bound_form(self, action: str, target: Request) -> Form:
         data = self.request.POST
@@ -197,6 +211,8 @@ class RequestAction(RequestDetail):
             return CloseForm(data)
         if action == "reorient":
             return ReorientForm(data, resources=selectors.resources_for(target, data.get("kind", "")))
+        if action == "ask":
+            return QuestionForm(data)
         return NoteForm(data)
 
     def apply(self, action: str, target: Request, user: User, form: Form | None) -> None:
@@ -218,6 +234,11 @@ class RequestAction(RequestDetail):
             services.request_close(request=target, user=user, **data)
         elif action == "reorient":
             services.request_reorient(request=target, user=user, resource=data["resource"], note=data["note"])
+        elif action == "ask":
+            services.question_ask(request=target, user=user, question=data["question"])
+            on_duty = services.supervisor_on_duty(target.cell)
+            if on_duty is not None:
+                messages.success(self.request, gettext("Question sent; %(name)s is on duty.") % {"name": on_duty})
         else:
             services.request_add_note(request=target, user=user, **data)
 
@@ -245,4 +266,96 @@ class RequestAction(RequestDetail):
             response = HttpResponse(status=204)
             response["HX-Redirect"] = _request_url(target)
             return response
+        return HttpResponseRedirect(_request_url(target))
+
+
+class SupervisorInbox(CellMixin, TemplateView):
+    """The supervising doctor's pending questions, oldest first, each answerable in place."""
+
+    permission = Perm.SUPERVISOR_ANSWER
+    template_name = "referrals/supervisor_inbox.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            questions=list(selectors.questions_pending(self.cell.pk)),
+            now=timezone.now(),
+            answer_form=AnswerForm(),
+            on_duty=services.supervisor_on_duty(self.cell),
+        )
+        return context
+
+
+class QuestionAnswer(CellMixin, View):
+    permission = Perm.SUPERVISOR_ANSWER
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        question = selectors.question_for(self.cell.pk, kwargs["pk"])
+        form = AnswerForm(request.POST)
+        user = request.user
+        assert isinstance(user, User)
+        if form.is_valid():
+            try:
+                services.question_answer(question=question, user=user, **form.cleaned_data)
+            except DomainError as error:
+                messages.error(request, str(error.message))
+            else:
+                messages.success(request, gettext("Answer sent to the coordinators."))
+        else:
+            messages.error(request, gettext("Choose a decision to answer."))
+        return HttpResponseRedirect(reverse("referrals:supervisor_inbox", kwargs={"cell": self.cell.slug}))
+
+
+class DutyRoster(CellMixin, TemplateView):
+    """Who is the supervising doctor on duty now, and the shifts to come."""
+
+    permission = Perm.ROSTER_VIEW
+    template_name = "referrals/duty_roster.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        now = timezone.now()
+        form = kwargs.get("form") or ShiftForm(cell=self.cell)
+        describe_fields(form)
+        context.update(
+            shifts=selectors.shifts(self.cell.pk, since=now),
+            on_duty=services.supervisor_on_duty(self.cell, now),
+            form=form,
+            can_manage=self.allows(Perm.ROSTER_MANAGE),
+        )
+        return context
+
+
+class ShiftAdd(DutyRoster):
+    permission = Perm.ROSTER_MANAGE
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = ShiftForm(request.POST, cell=self.cell)
+        if form.is_valid():
+            try:
+                services.shift_add(cell=self.cell, **form.cleaned_data)
+            except DomainError as error:
+                add_to_form(form, error)
+        if form.errors:
+            return self.render_to_response(self.get_context_data(form=form), status=422)
+        messages.success(request, gettext("Shift added to the roster."))
+        return HttpResponseRedirect(reverse("referrals:duty_roster", kwargs={"cell": self.cell.slug}))
+
+
+class DuplicateDecide(CellMixin, View):
+    permission = Perm.REQUEST_HANDLE
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        flag = selectors.duplicate_flag_for(self.cell.pk, kwargs["pk"])
+        user = request.user
+        assert isinstance(user, User)
+        try:
+            services.duplicate_decide(flag=flag, user=user, decision=request.POST.get("decision", ""))
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        back = request.POST.get("back")
+        target = flag.first if str(flag.second_id) != back else flag.second
         return HttpResponseRedirect(_request_url(target))

@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.policies import role_allows
 from conftest import World
 from directory.models import Professional, ReorientationResource, Site
-from referrals.models import RequestEvent
+from referrals.models import DuplicateFlag, DutyShift, RequestEvent, SupervisorQuestion
 from tests.factories import UserFactory, next_rpps
 
 # Outside any cell and harmless: Django's admin (platform administrators only, guarded by is_staff) and i18n.
@@ -82,6 +82,8 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     "accounts:member_update": {"pk": lambda w, cell: cell.memberships.first()},
     "referrals:request_detail": {"pk": lambda w, cell: cell.requests.first()},
     "referrals:request_action": {"pk": lambda w, cell: cell.requests.first(), "action": lambda w, cell: "take"},
+    "referrals:question_answer": {"pk": lambda w, cell: SupervisorQuestion.objects.filter(request__cell=cell).first()},
+    "referrals:duplicate_decide": {"pk": lambda w, cell: DuplicateFlag.objects.filter(first__cell=cell).first()},
 }
 
 
@@ -217,6 +219,13 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
         _intake_body(cell) | {"requester_professional": cell.professionals.first().pk}
     ),
     "referrals:request_action": lambda w, cell: {},
+    "referrals:question_answer": lambda w, cell: {"decision": "advice", "answer": "Orienter en présentiel."},
+    "referrals:duplicate_decide": lambda w, cell: {"decision": "dismissed"},
+    "referrals:shift_add": lambda w, cell: {
+        "supervisor": getattr(cell.memberships.filter(role="supervisor").first(), "user_id", 0),
+        "starts_at": "2026-12-01T08:00",
+        "ends_at": "2026-12-01T20:00",
+    },
     "accounts:member_update": lambda w, cell: {
         "first_name": "Alice",
         "last_name": "Admin",
@@ -261,6 +270,9 @@ def _fingerprint(cell: Any) -> tuple[Any, ...]:
         tuple(cell.memberships.values_list("user__username", "role", "is_active")),
         tuple(cell.requests.values_list("status", "holder", "failed_callbacks", "reoriented_to")),
         tuple(RequestEvent.objects.filter(request__cell=cell).values_list("pk", flat=True)),
+        tuple(SupervisorQuestion.objects.filter(request__cell=cell).values_list("decision", flat=True)),
+        tuple(DuplicateFlag.objects.filter(first__cell=cell).values_list("decision", flat=True)),
+        tuple(DutyShift.objects.filter(cell=cell).values_list("pk", flat=True)),
     )
 
 

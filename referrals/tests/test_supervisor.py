@@ -1,0 +1,134 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Role
+from common.errors import DomainError
+from conftest import World
+from referrals import services
+from referrals.models import DuplicateFlag, DutyShift
+from referrals.states import Status
+from tests.factories import MembershipFactory, ProfessionalFactory
+
+from .factories import make_request
+
+pytestmark = pytest.mark.django_db
+NOON = datetime(2026, 10, 25, 11, 0, tzinfo=UTC)  # the day of the autumn clock change
+
+
+@pytest.fixture
+def supervisor(world: World):
+    return MembershipFactory(cell=world.cell, role=Role.SUPERVISOR).user
+
+
+@pytest.fixture
+def request_(world: World):
+    ProfessionalFactory(cell=world.cell)
+    return make_request(world.cell, now=NOON)
+
+
+def test_a_question_puts_the_request_on_hold_and_the_answer_brings_it_back(world: World, supervisor, request_) -> None:
+    question = services.question_ask(
+        request=request_, user=world.colleague, question="Téléconsultation ?", now=NOON + timedelta(minutes=5)
+    )
+    request_.refresh_from_db()
+    assert request_.status == Status.WAITING_SUPERVISOR
+    services.question_answer(
+        question=question,
+        user=supervisor,
+        decision="orient",
+        answer="Oui, spot de Vimoutiers",
+        now=NOON + timedelta(minutes=20),
+    )
+    request_.refresh_from_db()
+    question.refresh_from_db()
+    assert request_.status == Status.IN_PROGRESS
+    assert (question.decision, question.answered_by) == ("orient", supervisor)
+    assert request_.events.filter(kind="answer", text__contains="spot de Vimoutiers").exists()
+
+
+def test_only_a_supervisor_answers_and_only_once(world: World, supervisor, request_) -> None:
+    question = services.question_ask(request=request_, user=world.colleague, question="Avis ?")
+    with pytest.raises(DomainError):
+        services.question_answer(question=question, user=world.colleague, decision="advice")
+    services.question_answer(question=question, user=supervisor, decision="advice")
+    with pytest.raises(DomainError) as raised:
+        services.question_answer(question=question, user=supervisor, decision="call_15")
+    assert raised.value.message == services.ALREADY_ANSWERED
+
+
+def test_an_empty_question_is_refused(world: World, request_) -> None:
+    with pytest.raises(DomainError) as raised:
+        services.question_ask(request=request_, user=world.colleague, question="  ")
+    assert raised.value.field == "question"
+    request_.refresh_from_db()
+    assert request_.status == Status.RECEIVED
+
+
+def test_the_roster_tells_who_is_on_duty_across_the_clock_change(world: World, supervisor) -> None:
+    other = MembershipFactory(cell=world.cell, role=Role.SUPERVISOR).user
+    services.shift_add(
+        cell=world.cell, supervisor=supervisor, starts_at=NOON - timedelta(hours=12), ends_at=NOON + timedelta(hours=1)
+    )
+    services.shift_add(
+        cell=world.cell, supervisor=other, starts_at=NOON + timedelta(hours=1), ends_at=NOON + timedelta(hours=13)
+    )
+    assert services.supervisor_on_duty(world.cell, NOON) == supervisor
+    assert services.supervisor_on_duty(world.cell, NOON + timedelta(hours=2)) == other
+    assert services.supervisor_on_duty(world.cell, NOON + timedelta(hours=14)) is None
+    assert services.supervisor_on_duty(world.other_cell, NOON) is None
+
+
+def test_a_shift_needs_a_supervisor_of_the_cell_and_an_end_after_its_start(world: World, supervisor) -> None:
+    with pytest.raises(DomainError) as raised:
+        services.shift_add(cell=world.cell, supervisor=world.colleague, starts_at=NOON, ends_at=NOON + timedelta(1))
+    assert raised.value.field == "supervisor"
+    with pytest.raises(DomainError) as raised:
+        services.shift_add(cell=world.cell, supervisor=supervisor, starts_at=NOON, ends_at=NOON)
+    assert raised.value.field == "ends_at"
+    assert not DutyShift.objects.exists()
+
+
+def test_the_inbox_lists_pending_questions_oldest_first_and_answers_them(world: World, supervisor) -> None:
+    ProfessionalFactory(cell=world.cell)
+    first = make_request(world.cell, last_name="Premier", phone="+33611110001")
+    second = make_request(world.cell, last_name="Second", phone="+33611110002")
+    services.question_ask(request=second, user=world.colleague, question="B", now=NOON + timedelta(minutes=10))
+    asked = services.question_ask(request=first, user=world.colleague, question="A", now=NOON)
+    client = world.client_for(supervisor)
+    inbox = client.get(reverse("referrals:supervisor_inbox", kwargs={"cell": world.cell.slug}))
+    assert [q.question for q in inbox.context["questions"]] == ["A", "B"]
+    client.post(
+        reverse("referrals:question_answer", kwargs={"cell": world.cell.slug, "pk": asked.pk}),
+        {"decision": "reorient", "answer": "Pharmacie"},
+    )
+    after = client.get(reverse("referrals:supervisor_inbox", kwargs={"cell": world.cell.slug}))
+    assert [q.question for q in after.context["questions"]] == ["B"]
+    coordinator_view = world.client_for(world.colleague).get(
+        reverse("referrals:request_detail", kwargs={"cell": world.cell.slug, "pk": first.pk})
+    )
+    assert "Pharmacie" in coordinator_view.content.decode()
+
+
+def test_a_coordinator_links_or_dismisses_a_duplicate(world: World) -> None:
+    ProfessionalFactory(cell=world.cell)
+    first = make_request(world.cell)
+    make_request(world.cell)
+    flag = DuplicateFlag.objects.get()
+    client = world.client_for(world.colleague)
+    response = client.post(
+        reverse("referrals:duplicate_decide", kwargs={"cell": world.cell.slug, "pk": flag.pk}),
+        {"decision": "linked", "back": str(first.pk)},
+    )
+    assert response["Location"].endswith(f"/demandes/{first.pk}/")
+    flag.refresh_from_db()
+    assert (flag.decision, flag.decided_by) == ("linked", world.colleague)
+    bad = client.post(
+        reverse("referrals:duplicate_decide", kwargs={"cell": world.cell.slug, "pk": flag.pk}),
+        {"decision": "merge"},
+        follow=True,
+    )
+    assert bad.status_code == 200
+    flag.refresh_from_db()
+    assert flag.decision == "linked"
