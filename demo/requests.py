@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Role, User
 from directory.models import Professional, ReorientationResource, Site
 from referrals import services
 from referrals.models import Channel, Request
@@ -36,7 +36,7 @@ class DemoRequest:
     urgency: str
     elsewhere: str
     exam_type: str = ""
-    then: tuple[str, ...] = ()  # what the coordinator did: "take", "no_answer", "reached", "reorient", "close"
+    then: tuple[str, ...] = ()  # what the coordinator did: "take", "no_answer", "reached", "ask", "reorient", "close"
 
 
 REQUESTS = [
@@ -110,6 +110,7 @@ REQUESTS = [
         "gp",
         "48h",
         "nowhere",
+        then=("take", "reached", "ask"),
     ),
     DemoRequest(
         "demo-05",
@@ -210,9 +211,15 @@ def _requester(username: str, cell: Cell) -> tuple[Professional | None, Site | N
 
 
 def load_demo_requests(cell: Cell, coordinator: User) -> int:
-    """Create the demo requests missing from the cell; returns how many were created."""
+    """Create the demo requests missing from the cell, and a supervisor on duty now; returns how many were created."""
     now = timezone.now()
     created = 0
+    supervisor = User.objects.filter(memberships__cell=cell, memberships__role=Role.SUPERVISOR).order_by("pk").first()
+    if supervisor is not None and services.supervisor_on_duty(cell, now) is None:
+        services.shift_add(
+            cell=cell, supervisor=supervisor, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=24)
+        )
+        created += 1
     for spec in REQUESTS:
         if Request.objects.filter(cell=cell, submission_key=spec.key).exists():
             continue
@@ -256,6 +263,14 @@ def _replay(request: Request, actions: tuple[str, ...], coordinator: User, recei
             services.request_take(request=request, user=coordinator, now=at)
         elif action in ("no_answer", "reached"):
             services.callback_log(request=request, user=coordinator, outcome=action, now=at)
+        elif action == "ask":
+            services.question_ask(
+                request=request,
+                user=coordinator,
+                now=at,
+                question="Patient de 71 ans, brûlures mictionnelles sans fièvre : téléconsultation "
+                "assistée possible, ou consultation en présentiel ?",
+            )
         elif action == "reorient":
             resource = ReorientationResource.objects.filter(cell=request.cell, kind="other_doctor").first()
             services.request_reorient(
