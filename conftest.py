@@ -10,6 +10,7 @@ from django.test import Client
 
 from accounts.models import Role, User
 from referrals import services
+from referrals.models import Partner
 from referrals.tests.factories import make_request
 from territory.models import Cell, Territory
 from tests.factories import (
@@ -68,6 +69,7 @@ def populated(world: World) -> World:
         ResourceFactory(cell=cell, name=f"Pharmacie de garde {tag}")
         request = make_request(cell, last_name=f"Patient{tag}", requester_professional=pro)
         make_request(cell, last_name=f"Patient{tag}", requester_professional=pro)  # flagged as a duplicate
+        Partner.objects.create(cell=cell, name=f"Mairie {tag}", kind="town_hall", commune=site.commune)
         coordinator = world.colleague if cell == world.cell else world.outsider
         services.question_ask(request=request, user=coordinator, question="Orientation en présentiel possible ?")
     pro = world.cell.professionals.first()

@@ -40,6 +40,7 @@ class Perm(StrEnum):
     SUPERVISOR_ANSWER = "referrals.supervisor_answer"
     ROSTER_VIEW = "referrals.roster_view"
     ROSTER_MANAGE = "referrals.roster_manage"
+    PARTNERS_MANAGE = "referrals.partners_manage"
 
 
 PUBLIC = "public"
@@ -73,6 +74,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.MEMBERS_MANAGE,
             Perm.CELL_MANAGE,
             Perm.ROSTER_MANAGE,
+            Perm.PARTNERS_MANAGE,
             *_CELL_STAFF,
         }
     ),

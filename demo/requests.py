@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from directory.models import Professional, ReorientationResource, Site
 from referrals import services
-from referrals.models import Channel, Request
+from referrals.models import Channel, Partner, Request
 from territory.models import Cell, Commune
 
 
@@ -202,6 +202,13 @@ REQUESTS = [
 ]
 
 
+# Where the cell's QR code is displayed (seed 002).
+PARTNERS = [
+    ("Mairie de Gacé", "town_hall", "61181"),
+    ("France Services de Vimoutiers", "france_services", "61508"),
+]
+
+
 def _requester(username: str, cell: Cell) -> tuple[Professional | None, Site | None, User | None]:
     if not username:
         return None, None, None
@@ -214,6 +221,12 @@ def load_demo_requests(cell: Cell, coordinator: User) -> int:
     """Create the demo requests missing from the cell, and a supervisor on duty now; returns how many were created."""
     now = timezone.now()
     created = 0
+    partners = {
+        name: Partner.objects.get_or_create(
+            cell=cell, name=name, defaults={"kind": kind, "commune": Commune.objects.get(insee_code=insee)}
+        )[0]
+        for name, kind, insee in PARTNERS
+    }
     supervisor = User.objects.filter(memberships__cell=cell, memberships__role=Role.SUPERVISOR).order_by("pk").first()
     if supervisor is not None and services.supervisor_on_duty(cell, now) is None:
         services.shift_add(
@@ -247,6 +260,7 @@ def load_demo_requests(cell: Cell, coordinator: User) -> int:
             submitted_by=user or None,
             requester_professional=professional,
             requester_site=site,
+            partner=partners[PARTNERS[0][0]] if spec.channel == Channel.QR else None,
             submission_key=spec.key,
             now=received,
         )

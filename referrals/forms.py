@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
 from django import forms
+from django.core import signing
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Role, User
 from common.forms import french_phone
 from directory.models import Profession, Professional, ReorientationResource, ResourceKind, Site
 from territory.forms import CommuneField
-from territory.models import Cell
+from territory.models import Cell, Commune
 
 from .models import (
     CallbackOutcome,
@@ -18,6 +21,7 @@ from .models import (
     Elsewhere,
     ExamType,
     MTSituation,
+    Partner,
     ReasonCategory,
     Sex,
     SupervisorDecision,
@@ -167,3 +171,68 @@ class ShiftForm(forms.Form):
         supervisor.queryset = User.objects.filter(
             memberships__cell=cell, memberships__role=Role.SUPERVISOR, memberships__is_active=True
         ).order_by("last_name")
+
+
+class PublicForm(forms.Form):
+    """The patient's short form behind a partner's QR code. Public: a honeypot field and a signed start time keep
+    robots out; nothing typed is ever shown back after sending."""
+
+    MIN_SECONDS, MAX_SECONDS = 3, 2 * 3600
+    SALT = "aiguillage.qr-form"
+
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    birth_date = forms.DateField(label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}))
+    phone = french_phone(_("Phone number where the cell can call you"), required=True)
+    commune = forms.ModelChoiceField(label=_("Commune where you are"), queryset=Commune.objects.none())
+    mt_situation = forms.ChoiceField(label=_("Your médecin traitant"), choices=MTSituation.choices)
+    need = forms.ChoiceField(
+        label=_("You need"),
+        choices=[
+            (CareChannel.GP, _("A doctor's consultation")),
+            (CareChannel.NURSING, _("Nursing care")),
+            (CareChannel.PHYSIOTHERAPY, pgettext_lazy("you need", "Physiotherapy")),
+        ],
+    )
+    reason = forms.CharField(label=_("In a few words, why?"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    consent = forms.BooleanField(
+        label=_("I agree that the coordination cell keeps these details to call me back and organise my care."),
+    )
+    website = forms.CharField(label=_("Leave this field empty"), required=False)  # the honeypot
+    started = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("started", signing.dumps({"t": time.time()}, salt=self.SALT))
+        super().__init__(*args, **kwargs)
+        commune = self.fields["commune"]
+        assert isinstance(commune, forms.ModelChoiceField)
+        commune.queryset = Commune.objects.filter(territories__cell=cell).distinct().order_by("search_name")
+        self.fields["website"].widget.attrs.update(tabindex="-1", autocomplete="off")
+
+    def is_robot(self) -> bool:
+        """Filled the hidden field, sent the form faster than a person can, or with a forged or stale start time."""
+        if self.data.get("website"):
+            return True
+        try:
+            started = signing.loads(self.data.get("started", ""), salt=self.SALT, max_age=self.MAX_SECONDS)
+        except signing.BadSignature:
+            return True
+        return time.time() - float(started.get("t", 0)) < self.MIN_SECONDS
+
+
+class PartnerForm(forms.ModelForm):
+    commune = CommuneField(label=_("Commune"))
+
+    class Meta:
+        model = Partner
+        fields = ["name", "kind", "commune", "is_active"]
+
+    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        commune = self.fields["commune"]
+        assert isinstance(commune, CommuneField)
+        commune.set_cell(cell)
+
+    def _post_clean(self) -> None:
+        # The service checks the territory and the uniqueness.
+        pass

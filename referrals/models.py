@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -105,6 +106,48 @@ class ReferralSettings(models.Model):
         return str(self.cell)
 
 
+class PartnerKind(models.TextChoices):
+    PHARMACY = "pharmacy", _("Pharmacy")
+    TOWN_HALL = "town_hall", _("Town hall")
+    FRANCE_SERVICES = "france_services", _("France Services")
+    SOCIAL = "social", _("Social services")
+    OTHER = "other", _("Other partner")
+
+
+def new_partner_token() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Partner(models.Model):
+    """An organisation where the cell's QR code is displayed (seed 002): patients register there by themselves."""
+
+    cell = models.ForeignKey(Cell, on_delete=models.PROTECT, related_name="partners", verbose_name=_("cell"))
+    name = models.CharField(_("name"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=20, choices=PartnerKind.choices)
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+", verbose_name=_("commune"))
+    token = models.CharField(max_length=32, unique=True, default=new_partner_token, editable=False)
+    is_active = models.BooleanField(_("QR code active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("partner organisation")
+        verbose_name_plural = _("partner organisations")
+        constraints = [models.UniqueConstraint(fields=["cell", "name"], name="partner_unique_name_per_cell")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PublicSubmission(models.Model):
+    """A trace of each public form submission, kept one day, to limit how often one address may submit."""
+
+    key = models.CharField(max_length=64, db_index=True)  # a hash of the address and the partner: no IP stored
+    at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]} {self.at:%Y-%m-%d %H:%M}"
+
+
 class Request(models.Model):
     """A request for unscheduled care (demande de SNP) about one patient, from one requester."""
 
@@ -125,6 +168,14 @@ class Request(models.Model):
     )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    partner = models.ForeignKey(
+        Partner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requests",
+        verbose_name=_("partner organisation"),
     )
 
     patient_last_name = models.CharField(_("patient's last name"), max_length=100)

@@ -12,9 +12,18 @@ from django.http import Http404
 from accounts.models import Membership, Role
 from common.text import normalize
 from directory.models import ReorientationResource
-from territory.models import Territory
+from territory.models import Cell, Territory
 
-from .models import CareChannel, DuplicateFlag, DutyShift, Request, RequestEvent, SupervisorQuestion, Urgency
+from .models import (
+    CareChannel,
+    DuplicateFlag,
+    DutyShift,
+    Partner,
+    Request,
+    RequestEvent,
+    SupervisorQuestion,
+    Urgency,
+)
 from .states import OPEN
 
 STAFF_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.CELL_ADMIN})
@@ -159,3 +168,27 @@ def duplicate_flag_for(cell_id: int, pk: int) -> DuplicateFlag:
 
 def shifts(cell_id: int, since: datetime) -> QuerySet[DutyShift]:
     return DutyShift.objects.filter(cell=cell_id, ends_at__gt=since).select_related("supervisor").order_by("starts_at")
+
+
+def partner_by_token(token: str) -> Partner:
+    """The active partner behind a QR code; an unknown or disabled code is a plain 404."""
+    partner = Partner.objects.select_related("cell").filter(token=token, is_active=True).first()
+    if partner is None:
+        raise Http404
+    return partner
+
+
+def partner_list(cell: Cell) -> QuerySet[Partner]:
+    return (
+        Partner.objects.filter(cell=cell)
+        .select_related("commune")
+        .annotate(request_count=Count("requests"))
+        .order_by("name")
+    )
+
+
+def partner_get(cell: Cell, pk: int) -> Partner:
+    partner = Partner.objects.select_related("commune").filter(cell=cell, pk=pk).first()
+    if partner is None:
+        raise Http404
+    return partner

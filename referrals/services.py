@@ -3,10 +3,13 @@ and one timeline event, in one transaction."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -18,6 +21,7 @@ from common.errors import DomainError
 from common.text import normalize
 from directory.models import Professional, ReorientationResource, Site
 from territory.models import Cell, Commune
+from territory.selectors import commune_in_cell
 
 from .deadlines import deadline_for
 from .models import (
@@ -28,6 +32,8 @@ from .models import (
     DuplicateFlag,
     DutyShift,
     EventKind,
+    Partner,
+    PublicSubmission,
     ReferralSettings,
     Request,
     RequestEvent,
@@ -138,6 +144,7 @@ def request_create(
     submitted_by: User | None,
     requester_professional: Professional | None = None,
     requester_site: Site | None = None,
+    partner: Partner | None = None,
     vital_emergency: bool = False,
     submission_key: str = "",
     now: datetime | None = None,
@@ -176,6 +183,7 @@ def request_create(
         requester_professional=requester_professional,
         requester_site=requester_site,
         submitted_by=submitted_by,
+        partner=partner,
         patient_last_name=patient.last_name.strip(),
         patient_first_name=patient.first_name.strip(),
         patient_search_name=normalize(f"{patient.last_name} {patient.first_name}"),
@@ -471,3 +479,40 @@ def shift_add(*, cell: Cell, supervisor: User, starts_at: datetime, ends_at: dat
     if not supervisor.memberships.filter(cell=cell, role=Role.SUPERVISOR, is_active=True).exists():
         raise DomainError(SHIFT_NOT_SUPERVISOR, field="supervisor")
     return DutyShift.objects.create(cell=cell, supervisor=supervisor, starts_at=starts_at, ends_at=ends_at)
+
+
+PARTNER_OUTSIDE = _("%(commune)s is not in the territory of %(cell)s.")
+PARTNER_DUPLICATE = _("The cell already has a partner with this name.")
+TOO_MANY_SUBMISSIONS = _("Several requests were just sent from here. Please wait a few minutes, or ask the staff.")
+PUBLIC_WINDOW = timedelta(minutes=10)
+PUBLIC_MAX_PER_WINDOW = 5
+
+
+@transaction.atomic
+def partner_save(*, cell: Cell, partner: Partner | None = None, **fields: object) -> Partner:
+    """Create or change a partner organisation; its commune lies in the cell's territory."""
+    partner = partner or Partner(cell=cell)
+    for name, value in fields.items():
+        setattr(partner, name, value)
+    if not commune_in_cell(partner.commune, cell):
+        raise DomainError(
+            _("%(commune)s is not in the territory of %(cell)s.") % {"commune": partner.commune, "cell": cell.name},
+            field="commune",
+        )
+    if Partner.objects.filter(cell=cell, name__iexact=partner.name).exclude(pk=partner.pk).exists():
+        raise DomainError(PARTNER_DUPLICATE, field="name")
+    partner.save()
+    return partner
+
+
+def public_throttle(*, partner: Partner, address: str, now: datetime | None = None) -> None:
+    """At most a few self-registrations per address and partner every few minutes; the address itself is not kept,
+    only a keyed hash of it, for a day."""
+    now = now or timezone.now()
+    key = hmac.new(django_settings.SECRET_KEY.encode(), f"{partner.token}|{address}".encode(), hashlib.sha256)
+    digest = key.hexdigest()
+    PublicSubmission.objects.filter(at__lt=now - timedelta(days=1)).delete()
+    recent = PublicSubmission.objects.filter(key=digest, at__gte=now - PUBLIC_WINDOW).count()
+    if recent >= PUBLIC_MAX_PER_WINDOW:
+        raise DomainError(TOO_MANY_SUBMISSIONS, code="throttled")
+    PublicSubmission.objects.create(key=digest, at=now)

@@ -14,6 +14,10 @@ urlpatterns = [
     path("astreinte/", views.DutyRoster.as_view(), name="duty_roster"),
     path("astreinte/ajouter/", views.ShiftAdd.as_view(), name="shift_add"),
     path("doublons/<int:pk>/", views.DuplicateDecide.as_view(), name="duplicate_decide"),
+    path("partenaires/", views.PartnerList.as_view(), name="partner_list"),
+    path("partenaires/nouveau/", views.PartnerEdit.as_view(), name="partner_create"),
+    path("partenaires/<int:pk>/", views.PartnerPoster.as_view(), name="partner_poster"),
+    path("partenaires/<int:pk>/modifier/", views.PartnerEdit.as_view(), name="partner_update"),
     path("<int:pk>/", views.RequestDetail.as_view(), name="request_detail"),
     path("<int:pk>/<slug:action>/", views.RequestAction.as_view(), name="request_action"),
 ]

@@ -1,38 +1,45 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+import segno
 from django.contrib import messages
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from accounts.models import Role, User
-from accounts.policies import CellMixin, Perm
+from accounts.policies import PUBLIC, CellMixin, Perm
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
-from common.views import CellFormView
+from common.views import CellFormView, CellListView, Column
 
 from . import selectors, services
+from .filters import PartnerFilter
 from .forms import (
     AnswerForm,
     CallbackForm,
     CloseForm,
     IntakeForm,
     NoteForm,
+    PartnerForm,
     PhoneIntakeForm,
+    PublicForm,
     QuestionForm,
     ReorientForm,
     ShiftForm,
 )
-from .models import CareChannel, Channel, Request, Urgency
+from .models import CareChannel, Channel, Elsewhere, Partner, ReasonCategory, Request, Urgency
 from .states import OPEN, Status
 
 
@@ -359,3 +366,126 @@ class DuplicateDecide(CellMixin, View):
         back = request.POST.get("back")
         target = flag.first if str(flag.second_id) != back else flag.second
         return HttpResponseRedirect(_request_url(target))
+
+
+@method_decorator(never_cache, name="dispatch")
+class PublicRequest(TemplateView):
+    """The patient's form behind a partner's QR code: no account, nothing shown back, robots and floods refused."""
+
+    permission = PUBLIC
+    template_name = "referrals/public_form.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.partner = selectors.partner_by_token(kwargs["token"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = kwargs.get("form") or PublicForm(cell=self.partner.cell)
+        describe_fields(form)
+        context.update(form=form, partner=self.partner, cell=None, public_cell=self.partner.cell)
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = PublicForm(request.POST, cell=self.partner.cell)
+        thanks = HttpResponseRedirect(reverse("public:thanks", kwargs={"token": self.partner.token}))
+        if form.is_robot():
+            return thanks  # a robot learns nothing
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=422)
+        data = form.cleaned_data
+        try:
+            services.public_throttle(partner=self.partner, address=request.META.get("REMOTE_ADDR", ""))
+            services.request_create(
+                cell=self.partner.cell,
+                channel=Channel.QR,
+                partner=self.partner,
+                submitted_by=None,
+                patient=services.PatientData(
+                    last_name=data["last_name"],
+                    first_name=data["first_name"],
+                    commune=data["commune"],
+                    birth_date=data["birth_date"],
+                    phone=data["phone"],
+                    mt_situation=data["mt_situation"],
+                ),
+                need=services.NeedData(
+                    reason=data["reason"],
+                    reason_category=ReasonCategory.OTHER,
+                    care_channel=data["need"],
+                    urgency=Urgency.THIS_WEEK,
+                    elsewhere=Elsewhere.UNKNOWN,
+                ),
+            )
+        except DomainError as error:
+            add_to_form(form, error)
+            return self.render_to_response(
+                self.get_context_data(form=form), status=429 if error.code == "throttled" else 422
+            )
+        return thanks
+
+
+class PublicThanks(TemplateView):
+    permission = PUBLIC
+    template_name = "referrals/public_thanks.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        partner = selectors.partner_by_token(kwargs["token"])
+        context.update(partner=partner, public_cell=partner.cell)
+        return context
+
+
+class PartnerList(CellListView):
+    permission = Perm.PARTNERS_MANAGE
+    filterset_class = PartnerFilter
+    title = _("Partner organisations (QR codes)")
+    columns = [
+        Column(_("Name"), "name", link=True),
+        Column(_("Kind"), "kind"),
+        Column(_("Commune"), "commune"),
+        Column(_("Requests"), "request_count"),
+        Column(_("QR code active"), "is_active"),
+    ]
+    detail_url_name = "referrals:partner_poster"
+    create_url_name = "referrals:partner_create"
+    create_permission = Perm.PARTNERS_MANAGE
+    create_label = _("Add a partner")
+    empty_label = _("No partner yet.")
+
+    def base_queryset(self) -> QuerySet[Partner]:
+        return selectors.partner_list(self.cell)
+
+
+class PartnerEdit(CellFormView):
+    permission = Perm.PARTNERS_MANAGE
+    form_class = PartnerForm
+    cancel_url_name = "referrals:partner_list"
+    detail_url_name = "referrals:partner_poster"
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return gettext("Edit the partner") if self.object else gettext("New partner organisation")
+
+    def get_object(self) -> Partner | None:
+        return selectors.partner_get(self.cell, self.kwargs["pk"]) if "pk" in self.kwargs else None
+
+    def save(self, form: PartnerForm) -> Model:
+        return services.partner_save(cell=self.cell, partner=cast(Partner | None, self.object), **form.cleaned_data)
+
+    def success_url_for(self, obj: Model) -> str:
+        return reverse("referrals:partner_poster", kwargs={"cell": self.cell.slug, "pk": obj.pk})
+
+
+class PartnerPoster(CellMixin, TemplateView):
+    """A page to print and display at the partner's: the QR code and what it is for."""
+
+    permission = Perm.PARTNERS_MANAGE
+    template_name = "referrals/partner_poster.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        partner = selectors.partner_get(self.cell, self.kwargs["pk"])
+        url = self.request.build_absolute_uri(reverse("public:request", kwargs={"token": partner.token}))
+        context.update(partner=partner, url=url, qr_svg=mark_safe(segno.make(url, error="m").svg_inline(scale=6)))  # noqa: S308
+        return context

@@ -84,6 +84,10 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     "referrals:request_action": {"pk": lambda w, cell: cell.requests.first(), "action": lambda w, cell: "take"},
     "referrals:question_answer": {"pk": lambda w, cell: SupervisorQuestion.objects.filter(request__cell=cell).first()},
     "referrals:duplicate_decide": {"pk": lambda w, cell: DuplicateFlag.objects.filter(first__cell=cell).first()},
+    "referrals:partner_poster": {"pk": lambda w, cell: cell.partners.first()},
+    "referrals:partner_update": {"pk": lambda w, cell: cell.partners.first()},
+    "public:request": {"token": lambda w, cell: cell.partners.first().token},
+    "public:thanks": {"token": lambda w, cell: cell.partners.first().token},
 }
 
 
@@ -171,6 +175,11 @@ def _resource_body(world: World, cell: Any) -> dict[str, Any]:
     }
 
 
+def _partner_body(cell: Any) -> dict[str, Any]:
+    commune = _commune_label(cell.territories.first().communes.first())
+    return {"name": f"Mairie {next_rpps()}", "kind": "town_hall", "commune": commune, "is_active": "on"}
+
+
 def _intake_body(cell: Any) -> dict[str, Any]:
     return {
         "patient_last_name": "Lemoine",
@@ -221,6 +230,8 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "referrals:request_action": lambda w, cell: {},
     "referrals:question_answer": lambda w, cell: {"decision": "advice", "answer": "Orienter en présentiel."},
     "referrals:duplicate_decide": lambda w, cell: {"decision": "dismissed"},
+    "referrals:partner_create": lambda w, cell: _partner_body(cell),
+    "referrals:partner_update": lambda w, cell: _partner_body(cell),
     "referrals:shift_add": lambda w, cell: {
         "supervisor": getattr(cell.memberships.filter(role="supervisor").first(), "user_id", 0),
         "starts_at": "2026-12-01T08:00",
@@ -273,6 +284,7 @@ def _fingerprint(cell: Any) -> tuple[Any, ...]:
         tuple(SupervisorQuestion.objects.filter(request__cell=cell).values_list("decision", flat=True)),
         tuple(DuplicateFlag.objects.filter(first__cell=cell).values_list("decision", flat=True)),
         tuple(DutyShift.objects.filter(cell=cell).values_list("pk", flat=True)),
+        tuple(cell.partners.values_list("name", "is_active")),
     )
 
 
