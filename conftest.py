@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import Role, User
+from directory.models import Site
 from referrals import services
 from referrals.models import Partner
 from referrals.tests.factories import make_request
@@ -69,7 +70,9 @@ def populated(world: World) -> World:
         ResourceFactory(cell=cell, name=f"Pharmacie de garde {tag}")
         request = make_request(cell, last_name=f"Patient{tag}", requester_professional=pro)
         make_request(cell, last_name=f"Patient{tag}", requester_professional=pro)  # flagged as a duplicate
-        Partner.objects.create(cell=cell, name=f"Mairie {tag}", kind="town_hall", commune=site.commune)
+        Partner.objects.create(
+            cell=cell, name=f"Mairie {tag}", kind="town_hall", commune=Site.objects.get(pk=site.pk).commune
+        )
         coordinator = world.colleague if cell == world.cell else world.outsider
         services.question_ask(request=request, user=coordinator, question="Orientation en présentiel possible ?")
     pro = world.cell.professionals.first()
