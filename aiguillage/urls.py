@@ -7,6 +7,7 @@ urlpatterns = [
     path("c/<slug:cell>/annuaire/", include("directory.urls")),
     path("c/<slug:cell>/demandes/", include("referrals.urls")),
     path("q/", include("referrals.public_urls")),
+    path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("plateforme/admin/", admin.site.urls),
 ]

@@ -21,8 +21,9 @@ from directory.models import Professional, ReorientationResource, Site
 from referrals.models import DuplicateFlag, DutyShift, RequestEvent, SupervisorQuestion
 from tests.factories import UserFactory, next_rpps
 
-# Outside any cell and harmless: Django's admin (platform administrators only, guarded by is_staff) and i18n.
-NOT_CELL_NAMESPACES = {"admin"}
+# Outside any cell: Django's admin (platform administrators only, guarded by is_staff), i18n, and the JSON API, whose
+# every operation requires a bearer token (api/tests/test_api.py checks it in the OpenAPI document and by calling it).
+NOT_CELL_NAMESPACES = {"admin", "api_v1"}
 NOT_CELL_URLS = {"set_language"}
 
 

@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "territory",
     "directory",
     "referrals",
+    "api",
+    "ninja",
     "demo",
 ]
 

@@ -1,0 +1,163 @@
+"""The JSON API, driven as a requester's software would: JSON in, JSON out, a bearer token per organisation."""
+
+import json
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from accounts.models import Role
+from api.services import api_token_create
+from conftest import World
+from referrals import services
+from referrals.models import Channel, Request
+from tests.factories import MembershipFactory, ProfessionalFactory, ResourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def requester(world: World):
+    pro = ProfessionalFactory(cell=world.cell, profession="gp")
+    return MembershipFactory(cell=world.cell, role=Role.REQUESTER, requester_type="sas_regulator", professional=pro)
+
+
+@pytest.fixture
+def token(requester) -> str:
+    return api_token_create(membership=requester)[1]
+
+
+def payload(**patient: object) -> dict[str, Any]:
+    return {
+        "patient": {
+            "last_name": "Girard",
+            "first_name": "Hugo",
+            "birth_date": "1990-08-30",
+            "commune_insee": "61006",
+            "phone": "06 12 34 56 78",
+            "mt_situation": "no_mt",
+            **patient,
+        },
+        "need": {
+            "reason": "Douleur lombaire aiguë",
+            "reason_category": "pain",
+            "care_channel": "gp",
+            "urgency": "48h",
+            "elsewhere": "er",
+        },
+        "idempotency_key": "sas-0001",
+    }
+
+
+def post(token: str, body: object) -> object:
+    return Client().post(
+        "/api/v1/requests", data=json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+
+
+def test_software_sends_a_request_and_follows_it(world: World, requester, token: str) -> None:
+    response = post(token, payload())
+    assert response.status_code == 201, response.content
+    data = response.json()
+    request = Request.objects.get()
+    assert (data["id"], data["status"], request.channel) == (request.pk, "received", Channel.API)
+    assert request.requester_professional == requester.professional
+    assert str(request.patient_phone) == "+33612345678"
+    services.request_reorient(
+        request=request, user=world.colleague, resource=ResourceFactory(cell=world.cell, name="SOS Médecins")
+    )
+    followed = Client().get(f"/api/v1/requests/{request.pk}", HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    assert (followed["status"], followed["reoriented_to"]) == ("reoriented", "SOS Médecins")
+    assert [event["status"] for event in followed["timeline"]] == ["received", "reoriented"]
+
+
+def test_the_same_idempotency_key_creates_one_request(token: str) -> None:
+    first, second = post(token, payload()), post(token, payload())
+    assert first.status_code == 201 and second.status_code == 201
+    assert first.json()["id"] == second.json()["id"]
+    assert Request.objects.count() == 1
+
+
+def test_bad_input_answers_422_naming_each_field_in_french(token: str) -> None:
+    body = payload(commune_insee="99999", phone="12")
+    body["need"]["urgency"] = "yesterday"
+    del body["patient"]["last_name"]
+    response = post(token, body)
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert set(errors) == {"patient.last_name", "need.urgency"}
+    assert errors["patient.last_name"] == ["Ce champ est obligatoire."]
+    second = post(token, payload(commune_insee="99999", phone="12"))
+    assert second.status_code == 422
+    assert set(second.json()["errors"]) == {"patient.commune_insee", "patient.phone"}
+    assert not Request.objects.exists()
+
+
+def test_domain_rules_answer_422_on_their_field(token: str) -> None:
+    body = payload(phone="")
+    response = post(token, body)
+    assert response.status_code == 422 and set(response.json()["errors"]) == {"patient.phone"}
+    emergency = payload() | {"vital_emergency": True}
+    response = post(token, emergency)
+    assert response.status_code == 422 and "15" in response.json()["errors"]["vital_emergency"][0]
+    assert not Request.objects.exists()
+
+
+def test_a_malformed_body_is_a_422_not_a_500(token: str) -> None:
+    response = Client().post(
+        "/api/v1/requests", data="{not json", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code in (400, 422)
+    assert "errors" in response.json() or "detail" in response.json()
+
+
+@pytest.mark.parametrize("header", ["", "Bearer nope", "Token abc"])
+def test_no_valid_token_no_access(header: str) -> None:
+    response = Client().post(
+        "/api/v1/requests", data=json.dumps(payload()), content_type="application/json", HTTP_AUTHORIZATION=header
+    )
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+
+
+def test_another_organisations_request_is_a_404(world: World, token: str) -> None:
+    other = MembershipFactory(
+        cell=world.cell, role=Role.REQUESTER, requester_type="gp", professional=ProfessionalFactory(cell=world.cell)
+    )
+    theirs = post(api_token_create(membership=other)[1], payload()).json()["id"]
+    response = Client().get(f"/api/v1/requests/{theirs}", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 404
+
+
+def test_a_revoked_token_or_a_deactivated_member_loses_access(requester, token: str) -> None:
+    requester.is_active = False
+    requester.save()
+    assert post(token, payload()).status_code == 401
+
+
+def test_the_openapi_schema_and_docs_are_served_without_a_cdn() -> None:
+    schema = Client().get("/api/v1/openapi.json")
+    assert schema.status_code == 200
+    document = schema.json()
+    assert document["openapi"].startswith("3.")
+    assert "/api/v1/requests" in document["paths"]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            assert operation.get("security"), f"{method.upper()} {path} is open without a token"
+    docs = Client().get("/api/v1/docs").content.decode()
+    assert "cdn" not in docs.lower() and "unpkg" not in docs.lower()
+    assert "/static/ninja/swagger-ui" in docs
+
+
+def test_the_command_prints_a_working_token_once(requester) -> None:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("create_api_token", requester.user.username, stdout=out)
+    clear = out.getvalue().strip().splitlines()[-1]
+    assert clear.startswith("aig_")
+    assert post(clear, payload()).status_code == 201
+    from api.models import ApiToken
+
+    assert not ApiToken.objects.filter(digest=clear).exists()

@@ -1,0 +1,254 @@
+"""The JSON API for requesters' software (SAS, emergency departments, practice software): `/api/v1/`.
+
+Bearer tokens per requester organisation (`manage.py create_api_token USERNAME`). Errors answer 4xx with a body that
+names each field: `{"errors": {"patient.phone": ["…"]}}`. OpenAPI 3 at `/api/v1/openapi.json`, docs at `/api/v1/docs`
+(served from the django-ninja package's own static files, no CDN).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+import phonenumbers
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext, gettext_lazy
+from ninja import Field, NinjaAPI, Schema
+from ninja import Status as Answer
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from accounts.models import Membership
+from common.errors import DomainError
+from referrals import selectors, services
+from referrals.models import (
+    CareChannel,
+    Channel,
+    Elsewhere,
+    ExamType,
+    MTSituation,
+    ReasonCategory,
+    Request,
+    Sex,
+    Urgency,
+)
+from referrals.states import Status
+from territory.models import Commune
+
+from .services import api_token_authenticate
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Membership | None:
+        return api_token_authenticate(token)
+
+
+api = NinjaAPI(
+    title="Aiguillage",
+    version="1",
+    description=(
+        "Send a request for unscheduled care (soins non programmés) to a coordination cell, and follow it. "
+        "Authenticate with `Authorization: Bearer <token>` (a token per requester organisation)."
+    ),
+    urls_namespace="api_v1",
+    auth=BearerToken(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _choices(values: list[str]) -> Any:
+    return Literal[tuple(values)]
+
+
+class PatientIn(Schema):
+    last_name: str = Field(min_length=1, max_length=100)
+    first_name: str = Field(min_length=1, max_length=100)
+    birth_date: date | None = None
+    sex: _choices(Sex.values) | None = None  # type: ignore[valid-type]
+    street: str = Field("", max_length=200)
+    commune_insee: str = Field(min_length=5, max_length=5, description="INSEE code of the commune (COG), e.g. 61006")
+    phone: str = Field("", max_length=30, description="French number; required unless requester_answers")
+    requester_answers: bool = False
+    mt_name: str = Field("", max_length=150, description="Name of the médecin traitant, empty when none")
+    mt_situation: _choices(MTSituation.values)  # type: ignore[valid-type]
+
+
+class NeedIn(Schema):
+    reason: str = Field(min_length=1, max_length=2000)
+    reason_category: _choices(ReasonCategory.values)  # type: ignore[valid-type]
+    care_channel: _choices(CareChannel.values)  # type: ignore[valid-type]
+    exam_type: _choices(ExamType.values) | None = None  # type: ignore[valid-type]
+    urgency: _choices(Urgency.values)  # type: ignore[valid-type]
+    elsewhere: _choices(Elsewhere.values)  # type: ignore[valid-type]
+
+
+class RequestIn(Schema):
+    patient: PatientIn
+    need: NeedIn
+    vital_emergency: bool = Field(False, description="True refuses the request: a vital emergency goes to the 15")
+    idempotency_key: str = Field("", max_length=64, description="The same key twice creates one request")
+
+
+class EventOut(Schema):
+    at: datetime
+    status: str | None
+    text: str
+
+
+class RequestOut(Schema):
+    id: int
+    reference: str
+    status: str
+    status_label: str
+    received_at: datetime
+    deadline_at: datetime
+    reoriented_to: str | None
+    close_reason: str | None
+    timeline: list[EventOut]
+
+
+class Errors(Schema):
+    errors: dict[str, list[str]]
+
+
+def _out(request: Request) -> RequestOut:
+    events = selectors.timeline(request, for_requester=True)
+    return RequestOut(
+        id=request.pk,
+        reference=request.reference,
+        status=request.status,
+        status_label=str(Status(request.status).label),
+        received_at=request.received_at,
+        deadline_at=request.deadline_at,
+        reoriented_to=request.reoriented_to.name if request.reoriented_to else None,
+        close_reason=request.close_reason or None,
+        timeline=[
+            EventOut(at=e.at, status=e.to_status or None, text=e.text or str(e.get_kind_display())) for e in events
+        ],
+    )
+
+
+# Field names of the services, as the API names them.
+API_FIELD = {
+    "patient_phone": "patient.phone",
+    "patient_birth_date": "patient.birth_date",
+    "exam_type": "need.exam_type",
+    "vital_emergency": "vital_emergency",
+    "requester": "requester",
+}
+
+PHONE_INVALID = gettext_lazy("Not a valid French phone number.")
+COMMUNE_UNKNOWN = gettext_lazy("No commune has this INSEE code.")
+
+
+def _parse_phone(value: str) -> str:
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, "FR")
+    except phonenumbers.NumberParseException as error:
+        raise HttpError(422, "phone") from error
+    if not phonenumbers.is_valid_number(number):
+        raise HttpError(422, "phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@api.post("/requests", response={201: RequestOut, 422: Errors}, summary="Send a request")
+def create_request(request: HttpRequest, payload: RequestIn) -> Answer[Any]:
+    membership: Membership = request.auth  # type: ignore[attr-defined]
+    errors: dict[str, list[str]] = {}
+    commune = Commune.objects.filter(insee_code=payload.patient.commune_insee.upper()).first()
+    if commune is None:
+        errors["patient.commune_insee"] = [str(COMMUNE_UNKNOWN)]
+    try:
+        phone = _parse_phone(payload.patient.phone)
+    except HttpError:
+        errors["patient.phone"] = [str(PHONE_INVALID)]
+        phone = ""
+    if errors:
+        return Answer(422, {"errors": errors})
+    assert commune is not None
+    key = payload.idempotency_key or request.headers.get("Idempotency-Key", "")
+    try:
+        with transaction.atomic():
+            created = services.request_create(
+                cell=membership.cell,
+                channel=Channel.API,
+                patient=services.PatientData(
+                    last_name=payload.patient.last_name,
+                    first_name=payload.patient.first_name,
+                    commune=commune,
+                    birth_date=payload.patient.birth_date,
+                    sex=payload.patient.sex or "",
+                    street=payload.patient.street,
+                    phone=phone,
+                    requester_answers=payload.patient.requester_answers,
+                    mt_name=payload.patient.mt_name,
+                    mt_situation=payload.patient.mt_situation,
+                ),
+                need=services.NeedData(
+                    reason=payload.need.reason,
+                    reason_category=payload.need.reason_category,
+                    care_channel=payload.need.care_channel,
+                    exam_type=payload.need.exam_type or "",
+                    urgency=payload.need.urgency,
+                    elsewhere=payload.need.elsewhere,
+                ),
+                submitted_by=membership.user,
+                requester_professional=membership.professional,
+                requester_site=membership.site,
+                vital_emergency=payload.vital_emergency,
+                submission_key=f"api:{key}" if key else "",
+            )
+    except DomainError as error:
+        field = API_FIELD.get(error.field or "", error.field or "request")
+        return Answer(422, {"errors": {field: [str(error.message)]}})
+    return Answer(201, _out(selectors.request_for(membership, created.pk)))
+
+
+@api.get("/requests/{request_id}", response={200: RequestOut, 404: Errors}, summary="Follow a request")
+def get_request(request: HttpRequest, request_id: int) -> Answer[Any]:
+    """Status and timeline as the requester may see them; another organisation's request is a 404."""
+    membership: Membership = request.auth  # type: ignore[attr-defined]
+    try:
+        found = selectors.request_for(membership, request_id)
+    except Http404:
+        return Answer(404, {"errors": {"request_id": [gettext("No such request among yours.")]}})
+    return Answer(200, _out(found))
+
+
+_MESSAGES = {
+    "missing": gettext_lazy("This field is required."),
+    "literal_error": gettext_lazy("Unknown value: %(expected)s."),
+    "string_too_short": gettext_lazy("This field cannot be empty."),
+    "string_too_long": gettext_lazy("Too long: %(max_length)s characters at most."),
+    "date_from_datetime_parsing": gettext_lazy("Not a date: use YYYY-MM-DD."),
+    "date_parsing": gettext_lazy("Not a date: use YYYY-MM-DD."),
+    "bool_parsing": gettext_lazy("Expected true or false."),
+    "json_invalid": gettext_lazy("The body is not valid JSON."),
+}
+
+
+@api.exception_handler(ValidationError)
+def validation_errors(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """422 with a French message per field, named by its path in the body (e.g. `patient.phone`)."""
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
+        field = ".".join(location) or "body"
+        template = _MESSAGES.get(error.get("type", ""), gettext_lazy("Invalid value."))
+        context = error.get("ctx", {}) or {}
+        errors.setdefault(field, []).append(
+            str(template) % {k: v for k, v in context.items()} if context else str(template)
+        )
+    return api.create_response(request, {"errors": errors}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    message = gettext("A valid bearer token is required: Authorization: Bearer <token>.")
+    response = api.create_response(request, {"errors": {"authorization": [message]}}, status=401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response
