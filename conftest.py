@@ -11,7 +11,7 @@ from django.test import Client
 from accounts.models import Role, User
 from directory.models import Site
 from referrals import services
-from referrals.models import Partner
+from referrals.models import Partner, ProtocolQuestion, ProtocolRule
 from referrals.tests.factories import make_request
 from territory.models import Cell, Territory
 from tests.factories import (
@@ -70,6 +70,8 @@ def populated(world: World) -> World:
         ResourceFactory(cell=cell, name=f"Pharmacie de garde {tag}")
         request = make_request(cell, last_name=f"Patient{tag}", requester_professional=pro)
         make_request(cell, last_name=f"Patient{tag}", requester_professional=pro)  # flagged as a duplicate
+        question = ProtocolQuestion.objects.create(cell=cell, order=1, text="Peut se déplacer ?", kind="yes_no")
+        ProtocolRule.objects.create(question=question, answer="no", modality="home_visit")
         Partner.objects.create(
             cell=cell, name=f"Mairie {tag}", kind="town_hall", commune=Site.objects.get(pk=site.pk).commune
         )

@@ -41,6 +41,8 @@ class Perm(StrEnum):
     ROSTER_VIEW = "referrals.roster_view"
     ROSTER_MANAGE = "referrals.roster_manage"
     PARTNERS_MANAGE = "referrals.partners_manage"
+    PROTOCOL_VIEW = "referrals.protocol_view"
+    PROTOCOL_MANAGE = "referrals.protocol_manage"
 
 
 PUBLIC = "public"
@@ -48,7 +50,7 @@ AUTHENTICATED = "authenticated"
 
 _EVERY_MEMBER = {Perm.CELL_HOME, Perm.COMMUNE_SEARCH}
 
-_CELL_STAFF = {Perm.QUEUE_VIEW, Perm.REQUEST_VIEW, Perm.ROSTER_VIEW}
+_CELL_STAFF = {Perm.QUEUE_VIEW, Perm.REQUEST_VIEW, Perm.ROSTER_VIEW, Perm.PROTOCOL_VIEW}
 _HANDLING = {Perm.REQUEST_HANDLE, Perm.REQUEST_PHONE_INTAKE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
@@ -75,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.CELL_MANAGE,
             Perm.ROSTER_MANAGE,
             Perm.PARTNERS_MANAGE,
+            Perm.PROTOCOL_MANAGE,
             *_CELL_STAFF,
         }
     ),

@@ -23,6 +23,7 @@ from territory.models import Cell, Commune, Territory
 
 from . import data
 from .data import DEMO_PASSWORD
+from .protocol import load_demo_protocol
 from .requests import load_demo_requests
 
 __all__ = ["DEMO_PASSWORD", "DemoDataError", "DemoSummary", "demo_adeli", "demo_rpps", "load_demo"]
@@ -243,6 +244,8 @@ def load_demo() -> DemoSummary:
     coordinator = (
         User.objects.filter(memberships__cell=first, memberships__role=Role.COORDINATOR).order_by("pk").first()
     )
+    for cell in cells.values():
+        loader.created += load_demo_protocol(cell)
     if coordinator is not None:
         loader.created += load_demo_requests(first, coordinator)
 

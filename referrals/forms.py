@@ -20,8 +20,12 @@ from .models import (
     CareChannel,
     Elsewhere,
     ExamType,
+    Modality,
     MTSituation,
     Partner,
+    ProtocolQuestion,
+    ProtocolRule,
+    QuestionKind,
     ReasonCategory,
     Sex,
     SupervisorDecision,
@@ -235,4 +239,93 @@ class PartnerForm(forms.ModelForm):
 
     def _post_clean(self) -> None:
         # The service checks the territory and the uniqueness.
+        pass
+
+
+YES_NO = [("yes", pgettext_lazy("answer", "Yes")), ("no", pgettext_lazy("answer", "No"))]
+
+
+class QualificationForm(forms.Form):
+    """The protocol's questions (fields q<pk>), then the decision: empty means 'as the protocol suggests'."""
+
+    care_channel = forms.ChoiceField(label=_("Care decided"), required=False)
+    exam_type = forms.ChoiceField(label=_("Imaging exam"), choices=[("", "—"), *ExamType.choices], required=False)
+    modality = forms.ChoiceField(label=_("Modality decided"), required=False)
+    urgency = forms.ChoiceField(label=_("Urgency decided"), required=False)
+    reason = forms.CharField(
+        label=_("Reason for the decision"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when you decide otherwise than the protocol suggests."),
+    )
+
+    def __init__(self, *args: Any, questions: list[ProtocolQuestion], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        suggestion = ("", _("As suggested"))
+        for name, choices in (
+            ("care_channel", CareChannel.choices),
+            ("modality", Modality.choices),
+            ("urgency", Urgency.choices),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [suggestion, *choices]
+        self.questions = questions
+        answer_fields: dict[str, forms.Field] = {}
+        for question in questions:
+            name = f"q{question.pk}"
+            if question.kind == QuestionKind.YES_NO:
+                answer_fields[name] = forms.ChoiceField(
+                    label=question.text, choices=YES_NO, required=False, widget=forms.RadioSelect
+                )
+            elif question.kind == QuestionKind.CHOICE:
+                answer_fields[name] = forms.ChoiceField(
+                    label=question.text,
+                    required=False,
+                    choices=[("", "—"), *[(choice, choice) for choice in question.choice_list]],
+                )
+            else:
+                answer_fields[name] = forms.CharField(
+                    label=question.text,
+                    required=False,
+                    max_length=20,
+                    widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                )
+        self.fields = {**answer_fields, **self.fields}
+
+    def answers(self) -> dict[str, str]:
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        if data:
+            return {str(q.pk): str(data.get(f"q{q.pk}", "") or "") for q in self.questions}
+        return {str(q.pk): str(self.data.get(self.add_prefix(f"q{q.pk}"), "") or "") for q in self.questions}
+
+    def answer_fields(self) -> list[forms.BoundField]:
+        return [self[f"q{q.pk}"] for q in self.questions]
+
+    def decision_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("care_channel", "exam_type", "modality", "urgency", "reason")]
+
+
+class ProtocolQuestionForm(forms.ModelForm):
+    class Meta:
+        model = ProtocolQuestion
+        fields = ["order", "text", "kind", "choices", "red_flag", "red_flag_message", "is_active"]
+        widgets = {"choices": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+    def _post_clean(self) -> None:
+        pass
+
+
+class ProtocolRuleForm(forms.ModelForm):
+    class Meta:
+        model = ProtocolRule
+        fields = ["answer", "care_channel", "modality", "urgency", "note"]
+
+    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+    def _post_clean(self) -> None:
         pass

@@ -64,6 +64,15 @@ class ExamType(models.TextChoices):
     MRI = "mri", _("MRI")
 
 
+class Modality(models.TextChoices):
+    """How the care is given (PRODUCT.md): the agenda's slots carry the same modalities."""
+
+    IN_PERSON = "in_person", _("In person")
+    ASSISTED_TELECONSULTATION = "assisted_teleconsultation", _("Assisted teleconsultation")
+    MEDICOBUS = "medicobus", _("Médicobus")
+    HOME_VISIT = "home_visit", _("Home visit")
+
+
 class Urgency(models.TextChoices):
     """As the requester sees it. The deadline follows: 24 h, or the 48 h of unscheduled care."""
 
@@ -198,6 +207,7 @@ class Request(models.Model):
     care_channel = models.CharField(_("care wanted"), max_length=20, choices=CareChannel.choices)
     exam_type = models.CharField(_("exam"), max_length=20, choices=ExamType.choices, blank=True)
     urgency = models.CharField(_("urgency"), max_length=5, choices=Urgency.choices)
+    modality = models.CharField(_("modality"), max_length=30, choices=Modality.choices, blank=True)
     elsewhere = models.CharField(
         _("where the patient would have gone otherwise"), max_length=20, choices=Elsewhere.choices
     )
@@ -274,6 +284,7 @@ class EventKind(models.TextChoices):
     RELEASED = "released", _("Released")
     DUPLICATE = "duplicate", _("Possible duplicate")
     QUESTION = "question", _("Question to the supervisor")
+    QUALIFIED = "qualified", _("Qualified")
     ANSWER = "answer", _("Supervisor's answer")
 
 
@@ -403,3 +414,91 @@ class DutyShift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supervisor} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class QuestionKind(models.TextChoices):
+    YES_NO = "yes_no", _("Yes / no")
+    CHOICE = "choice", _("Choice")
+    NUMBER = "number", _("Number")
+
+
+class ProtocolQuestion(models.Model):
+    """One question of the cell's qualification protocol (analyse procédurée des critères)."""
+
+    cell = models.ForeignKey(Cell, on_delete=models.CASCADE, related_name="protocol_questions")
+    order = models.PositiveSmallIntegerField(_("order"), default=10)
+    text = models.CharField(_("question"), max_length=200)
+    kind = models.CharField(_("kind of answer"), max_length=10, choices=QuestionKind.choices)
+    choices = models.TextField(_("choices"), blank=True, help_text=_("For a choice: one answer per line."))
+    red_flag = models.CharField(
+        _("red-flag answer"),
+        max_length=50,
+        blank=True,
+        help_text=_("The answer that stops the flow: yes or no; one of the choices; a bound such as >=40 or <90."),
+    )
+    red_flag_message = models.CharField(_("what to say then"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("protocol question")
+        verbose_name_plural = _("protocol questions")
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+
+class ProtocolRule(models.Model):
+    """If a question gets an answer, suggest a care channel, a modality and/or an urgency."""
+
+    question = models.ForeignKey(
+        ProtocolQuestion, on_delete=models.CASCADE, related_name="rules", verbose_name=_("question")
+    )
+    answer = models.CharField(
+        _("when the answer is"), max_length=50, help_text=_("yes or no; one of the choices; a bound such as >=39.")
+    )
+    care_channel = models.CharField(_("suggest the care"), max_length=20, choices=CareChannel.choices, blank=True)
+    modality = models.CharField(_("suggest the modality"), max_length=30, choices=Modality.choices, blank=True)
+    urgency = models.CharField(_("suggest the urgency"), max_length=5, choices=Urgency.choices, blank=True)
+    note = models.CharField(_("why"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["question__order", "pk"]
+        verbose_name = _("protocol rule")
+        verbose_name_plural = _("protocol rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(care_channel="") | ~Q(modality="") | ~Q(urgency=""), name="rule_suggests_something"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question} = {self.answer}"
+
+
+class Qualification(models.Model):
+    """The coordinator's qualification of a request: the answers, what the protocol suggested, what was decided
+    and why. Kept as it was at the time, even if the protocol changes later."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="qualifications")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    answers = models.JSONField(default=list)  # [{"question": text, "answer": value}]
+    red_flags = models.JSONField(default=list)
+    suggested_care_channel = models.CharField(max_length=20, choices=CareChannel.choices, blank=True)
+    suggested_modality = models.CharField(max_length=30, choices=Modality.choices, blank=True)
+    suggested_urgency = models.CharField(max_length=5, choices=Urgency.choices, blank=True)
+    care_channel = models.CharField(_("care"), max_length=20, choices=CareChannel.choices)
+    modality = models.CharField(_("modality"), max_length=30, choices=Modality.choices, blank=True)
+    urgency = models.CharField(_("urgency"), max_length=5, choices=Urgency.choices)
+    reason = models.TextField(_("reason for the decision"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.at:%Y-%m-%d %H:%M}"

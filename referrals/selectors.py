@@ -19,6 +19,8 @@ from .models import (
     DuplicateFlag,
     DutyShift,
     Partner,
+    ProtocolQuestion,
+    ProtocolRule,
     Request,
     RequestEvent,
     SupervisorQuestion,
@@ -192,3 +194,21 @@ def partner_get(cell: Cell, pk: int) -> Partner:
     if partner is None:
         raise Http404
     return partner
+
+
+def protocol_questions(cell: Cell) -> QuerySet[ProtocolQuestion]:
+    return ProtocolQuestion.objects.filter(cell=cell).prefetch_related("rules").order_by("order", "pk")
+
+
+def protocol_question_get(cell: Cell, pk: int) -> ProtocolQuestion:
+    question = ProtocolQuestion.objects.filter(cell=cell, pk=pk).first()
+    if question is None:
+        raise Http404
+    return question
+
+
+def protocol_rule_get(question: ProtocolQuestion, pk: int) -> ProtocolRule:
+    rule = question.rules.filter(pk=pk).first()
+    if rule is None:
+        raise Http404
+    return rule

@@ -34,12 +34,25 @@ from .forms import (
     NoteForm,
     PartnerForm,
     PhoneIntakeForm,
+    ProtocolQuestionForm,
+    ProtocolRuleForm,
     PublicForm,
+    QualificationForm,
     QuestionForm,
     ReorientForm,
     ShiftForm,
 )
-from .models import CareChannel, Channel, Elsewhere, Partner, ReasonCategory, Request, Urgency
+from .models import (
+    CareChannel,
+    Channel,
+    Elsewhere,
+    Partner,
+    ProtocolQuestion,
+    ProtocolRule,
+    ReasonCategory,
+    Request,
+    Urgency,
+)
 from .states import OPEN, Status
 
 
@@ -185,17 +198,22 @@ class RequestDetail(CellMixin, TemplateView):
             is_holder=request.holder_id == self.request.user.pk,
             callbacks=request.callbacks.select_related("by") if not for_requester else [],
             duplicates=selectors.duplicates_of(request) if not for_requester else [],
-            callback_form=kwargs.get("callback_form") or CallbackForm(),
-            close_form=kwargs.get("close_form") or CloseForm(),
+            callback_form=kwargs.get("callback_form") or CallbackForm(prefix="callback"),
+            close_form=kwargs.get("close_form") or CloseForm(prefix="close"),
             reorient_form=kwargs.get("reorient_form")
-            or ReorientForm(resources=selectors.resources_for(request, kind), initial={"kind": kind}),
-            note_form=kwargs.get("note_form") or NoteForm(),
-            ask_form=kwargs.get("ask_form") or QuestionForm(),
+            or ReorientForm(
+                resources=selectors.resources_for(request, kind), initial={"kind": kind}, prefix="reorient"
+            ),
+            note_form=kwargs.get("note_form") or NoteForm(prefix="note"),
+            ask_form=kwargs.get("ask_form") or QuestionForm(prefix="ask"),
+            qualify_form=kwargs.get("qualify_form")
+            or QualificationForm(questions=services.protocol_for(self.cell)[0], prefix="qualify"),
+            qualifications=request.qualifications.select_related("by") if not for_requester else [],
             questions=selectors.questions_of(request) if not for_requester else [],
             on_duty=services.supervisor_on_duty(self.cell) if not for_requester else None,
             limit=services.settings_for(self.cell).max_failed_callbacks,
         )
-        for name in ("callback_form", "close_form", "reorient_form", "note_form", "ask_form"):
+        for name in ("callback_form", "close_form", "reorient_form", "note_form", "ask_form", "qualify_form"):
             describe_fields(context[name])
         return context
 
@@ -208,19 +226,23 @@ class RequestAction(RequestDetail):
 
     permission = Perm.REQUEST_HANDLE
     http_method_names = ["post"]
-    FORM_ACTIONS = ("callback", "close", "reorient", "note", "ask")
+    FORM_ACTIONS = ("callback", "close", "reorient", "note", "ask", "qualify")
 
     def bound_form(self, action: str, target: Request) -> Form:
+        """Each form of the request page has its action as prefix, so that their fields never share an id."""
         data = self.request.POST
         if action == "callback":
-            return CallbackForm(data)
+            return CallbackForm(data, prefix=action)
         if action == "close":
-            return CloseForm(data)
+            return CloseForm(data, prefix=action)
         if action == "reorient":
-            return ReorientForm(data, resources=selectors.resources_for(target, data.get("kind", "")))
+            kind = data.get("reorient-kind", "")
+            return ReorientForm(data, resources=selectors.resources_for(target, kind), prefix=action)
         if action == "ask":
-            return QuestionForm(data)
-        return NoteForm(data)
+            return QuestionForm(data, prefix=action)
+        if action == "qualify":
+            return QualificationForm(data, questions=services.protocol_for(target.cell)[0], prefix=action)
+        return NoteForm(data, prefix=action)
 
     def apply(self, action: str, target: Request, user: User, form: Form | None) -> None:
         data = form.cleaned_data if form is not None else {}
@@ -241,6 +263,21 @@ class RequestAction(RequestDetail):
             services.request_close(request=target, user=user, **data)
         elif action == "reorient":
             services.request_reorient(request=target, user=user, resource=data["resource"], note=data["note"])
+        elif action == "qualify":
+            assert isinstance(form, QualificationForm)
+            qualification = services.qualification_record(
+                request=target,
+                user=user,
+                answers=form.answers(),
+                care_channel=data["care_channel"],
+                modality=data["modality"],
+                urgency=data["urgency"],
+                exam_type=data["exam_type"],
+                reason=data["reason"],
+            )
+            if qualification.red_flags:
+                flags = "; ".join(qualification.red_flags)
+                messages.error(self.request, str(services.RED_FLAG_STOPS % {"flags": flags}))
         elif action == "ask":
             services.question_ask(request=target, user=user, question=data["question"])
             on_duty = services.supervisor_on_duty(target.cell)
@@ -251,9 +288,15 @@ class RequestAction(RequestDetail):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         action = kwargs["action"]
-        if action not in ("take", "release", "validate", *self.FORM_ACTIONS):
+        if action not in ("take", "release", "validate", "preview", *self.FORM_ACTIONS):
             raise Http404
         target = selectors.request_for(self.membership, kwargs["pk"])
+        if action == "preview":
+            # What the protocol suggests for the answers typed so far (htmx, as the coordinator answers).
+            typed = QualificationForm(request.POST, questions=services.protocol_for(target.cell)[0], prefix="qualify")
+            outcome = services.qualification_preview(cell=target.cell, answers=typed.answers())
+            context = {"outcome": outcome, "suggested": services.suggestion_labels(outcome)}
+            return render(request, "referrals/_suggestion.html", context)
         user = request.user
         assert isinstance(user, User)
         form = self.bound_form(action, target) if action in self.FORM_ACTIONS else None
@@ -489,3 +532,59 @@ class PartnerPoster(CellMixin, TemplateView):
         url = self.request.build_absolute_uri(reverse("public:request", kwargs={"token": partner.token}))
         context.update(partner=partner, url=url, qr_svg=mark_safe(segno.make(url, error="m").svg_inline(scale=6)))  # noqa: S308
         return context
+
+
+class ProtocolView(CellMixin, TemplateView):
+    """The cell's qualification protocol: its questions, red flags and rules."""
+
+    permission = Perm.PROTOCOL_VIEW
+    template_name = "referrals/protocol.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["questions"] = selectors.protocol_questions(self.cell)
+        context["can_manage"] = self.allows(Perm.PROTOCOL_MANAGE)
+        return context
+
+
+class ProtocolQuestionEdit(CellFormView):
+    permission = Perm.PROTOCOL_MANAGE
+    form_class = ProtocolQuestionForm
+    cancel_url_name = "referrals:protocol"
+    title = _("Protocol question")
+
+    def get_object(self) -> Model | None:
+        return selectors.protocol_question_get(self.cell, self.kwargs["pk"]) if "pk" in self.kwargs else None
+
+    def save(self, form: ProtocolQuestionForm) -> Model:
+        question = cast(ProtocolQuestion | None, self.object)
+        return services.protocol_question_save(cell=self.cell, question=question, **form.cleaned_data)
+
+    def success_url_for(self, obj: Model) -> str:
+        return reverse("referrals:protocol", kwargs={"cell": self.cell.slug})
+
+
+class ProtocolRuleEdit(CellFormView):
+    permission = Perm.PROTOCOL_MANAGE
+    form_class = ProtocolRuleForm
+    cancel_url_name = "referrals:protocol"
+    title = _("Protocol rule")
+
+    def get_object(self) -> Model | None:
+        self.question = selectors.protocol_question_get(self.cell, self.kwargs["pk"])
+        if "rule_pk" in self.kwargs:
+            return selectors.protocol_rule_get(self.question, self.kwargs["rule_pk"])
+        return None
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["cancel_url"] = reverse("referrals:protocol", kwargs={"cell": self.cell.slug})
+        context["title"] = f"{self.title} — {self.question}"
+        return context
+
+    def save(self, form: ProtocolRuleForm) -> Model:
+        rule = cast(ProtocolRule | None, self.object)
+        return services.protocol_rule_save(question=self.question, rule=rule, **form.cleaned_data)
+
+    def success_url_for(self, obj: Model) -> str:
+        return reverse("referrals:protocol", kwargs={"cell": self.cell.slug})

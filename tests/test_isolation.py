@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.policies import role_allows
 from conftest import World
 from directory.models import Professional, ReorientationResource, Site
-from referrals.models import DuplicateFlag, DutyShift, RequestEvent, SupervisorQuestion
+from referrals.models import DuplicateFlag, DutyShift, ProtocolRule, RequestEvent, SupervisorQuestion
 from tests.factories import UserFactory, next_rpps
 
 # Outside any cell: Django's admin (platform administrators only, guarded by is_staff), i18n, and the JSON API, whose
@@ -87,6 +87,12 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     "referrals:duplicate_decide": {"pk": lambda w, cell: DuplicateFlag.objects.filter(first__cell=cell).first()},
     "referrals:partner_poster": {"pk": lambda w, cell: cell.partners.first()},
     "referrals:partner_update": {"pk": lambda w, cell: cell.partners.first()},
+    "referrals:protocol_question_update": {"pk": lambda w, cell: cell.protocol_questions.first()},
+    "referrals:protocol_rule_create": {"pk": lambda w, cell: cell.protocol_questions.first()},
+    "referrals:protocol_rule_update": {
+        "pk": lambda w, cell: cell.protocol_questions.first(),
+        "rule_pk": lambda w, cell: cell.protocol_questions.first().rules.first(),
+    },
     "public:request": {"token": lambda w, cell: cell.partners.first().token},
     "public:thanks": {"token": lambda w, cell: cell.partners.first().token},
 }
@@ -232,6 +238,38 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "referrals:question_answer": lambda w, cell: {"decision": "advice", "answer": "Orienter en présentiel."},
     "referrals:duplicate_decide": lambda w, cell: {"decision": "dismissed"},
     "referrals:partner_create": lambda w, cell: _partner_body(cell),
+    "referrals:protocol_question_create": lambda w, cell: {
+        "order": "5",
+        "text": "Fièvre ?",
+        "kind": "yes_no",
+        "choices": "",
+        "red_flag": "",
+        "red_flag_message": "",
+        "is_active": "on",
+    },
+    "referrals:protocol_question_update": lambda w, cell: {
+        "order": "1",
+        "text": "Peut se déplacer ?",
+        "kind": "yes_no",
+        "choices": "",
+        "red_flag": "",
+        "red_flag_message": "",
+        "is_active": "on",
+    },
+    "referrals:protocol_rule_create": lambda w, cell: {
+        "answer": "yes",
+        "urgency": "24h",
+        "care_channel": "",
+        "modality": "",
+        "note": "",
+    },
+    "referrals:protocol_rule_update": lambda w, cell: {
+        "answer": "no",
+        "modality": "home_visit",
+        "care_channel": "",
+        "urgency": "",
+        "note": "Visite",
+    },
     "referrals:partner_update": lambda w, cell: _partner_body(cell),
     "referrals:shift_add": lambda w, cell: {
         "supervisor": getattr(cell.memberships.filter(role="supervisor").first(), "user_id", 0),
@@ -286,6 +324,8 @@ def _fingerprint(cell: Any) -> tuple[Any, ...]:
         tuple(DuplicateFlag.objects.filter(first__cell=cell).values_list("decision", flat=True)),
         tuple(DutyShift.objects.filter(cell=cell).values_list("pk", flat=True)),
         tuple(cell.partners.values_list("name", "is_active")),
+        tuple(cell.protocol_questions.values_list("text", "red_flag")),
+        tuple(ProtocolRule.objects.filter(question__cell=cell).values_list("answer", "modality")),
     )
 
 

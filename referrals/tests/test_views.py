@@ -143,7 +143,7 @@ def test_actions_from_the_request_page(world: World) -> None:
     def act(action: str, **data: str):
         return client.post(
             reverse("referrals:request_action", kwargs={"cell": world.cell.slug, "pk": request.pk, "action": action}),
-            data,
+            {f"{action}-{name}": value for name, value in data.items()},
         )
 
     taken = client.post(
