@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import Role, User
@@ -527,6 +528,8 @@ def public_throttle(*, partner: Partner, address: str, now: datetime | None = No
     PublicSubmission.objects.create(key=digest, at=now)
 
 
+YES_LABEL = pgettext_lazy("answer", "Yes")
+NO_LABEL = pgettext_lazy("answer", "No")
 ANSWER_NOT_A_CHOICE = _("“%(answer)s” is not one of the answers offered.")
 ANSWER_NOT_A_NUMBER = _("Give a number.")
 ANSWER_NOT_YES_NO = _("Answer yes or no.")
@@ -576,6 +579,13 @@ def suggestion_labels(outcome: protocol.Outcome) -> list[str]:
     if outcome.urgency:
         labels.append(str(Urgency(outcome.urgency).label))
     return labels
+
+
+def _answer_as_said(question: ProtocolQuestion, answer: str) -> str:
+    """The answer in words, as kept in the qualification (oui / non rather than yes / no)."""
+    if question.kind == QuestionKind.YES_NO and answer in ("yes", "no"):
+        return str(YES_LABEL if answer == "yes" else NO_LABEL)
+    return answer
 
 
 def qualification_preview(*, cell: Cell, answers: dict[str, str]) -> protocol.Outcome:
@@ -629,7 +639,7 @@ def qualification_record(
         request=request,
         by=user,
         at=now,
-        answers=[{"question": q.text, "answer": answers.get(str(q.pk), "")} for q in questions],
+        answers=[{"question": q.text, "answer": _answer_as_said(q, answers.get(str(q.pk), ""))} for q in questions],
         red_flags=outcome.red_flags,
         suggested_care_channel=outcome.care_channel,
         suggested_modality=outcome.modality,

@@ -131,3 +131,92 @@ def test_a_supervisor_round_trip(live_server: object, page: Page, demo: None) ->
     expect(page.locator(".status-line")).to_contain_text("En cours")
     expect(page.locator("p.answer")).to_contain_text("Consultation en présentiel aujourd’hui.")
     screenshot(page, "supervisor-answer")
+
+
+def test_a_qr_registration_is_validated_then_qualified_with_the_protocols_suggestion(
+    live_server: object, page: Page, demo: None
+) -> None:
+    from referrals.models import Partner
+
+    base = str(live_server)
+    partner = Partner.objects.get(name="Mairie de Gacé")
+    page.goto(f"{base}/q/{partner.token}/")
+    page.get_by_role("textbox", name="Nom", exact=True).fill("Colin")
+    page.get_by_role("textbox", name="Prénom", exact=True).fill("Maëlle")
+    page.get_by_label("Date de naissance").fill("2001-02-03")
+    page.get_by_label("Numéro de téléphone").fill("06 55 44 33 22")
+    page.get_by_label("Commune où vous vous trouvez").select_option(label="Gacé (61230)")
+    page.get_by_label("En quelques mots").fill("Mal de gorge et fièvre depuis deux jours")
+    page.get_by_label("J’accepte").check()
+    page.wait_for_timeout(3200)  # a person takes a few seconds; a robot that sends at once is ignored
+    page.get_by_role("button", name="Envoyer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Merci")
+    expect(page.locator("main")).not_to_contain_text("Colin")
+
+    log_in(page, base, "coordination")
+    page.get_by_role("link", name="File d’attente").click()
+    row = page.locator("#queue-rows tr", has_text="Maëlle COLIN")
+    expect(row).to_contain_text("À valider")
+    row.get_by_role("link", name="Maëlle COLIN").click()
+    page.get_by_role("button", name="Valider et placer dans la file d’attente").click()
+    page.get_by_role("button", name="Prendre cette demande").click()
+    page.get_by_role("group", name="Le patient peut-il se déplacer ?").get_by_label("Non").check()
+    expect(page.locator("#suggestion")).to_contain_text("Visite à domicile")
+    page.get_by_role("group", name=re.compile("examen physique")).get_by_label("Non").check()
+    expect(page.locator("#suggestion")).to_contain_text("Visite à domicile")
+    page.get_by_role("button", name="Enregistrer la qualification").click()
+    expect(page.locator("dl.facts").first).to_contain_text("Visite à domicile")
+    screenshot(page, "request-qualified")
+
+
+def test_a_request_sent_by_software_through_the_api_is_reoriented_in_the_browser(
+    live_server: object, page: Page, demo: None
+) -> None:
+    import json
+    import urllib.request
+
+    from accounts.models import Membership
+    from api.services import api_token_create
+
+    base = str(live_server)
+    _token, clear = api_token_create(membership=Membership.objects.get(user__username="sas61"))
+    body = {
+        "patient": {
+            "last_name": "Navarro",
+            "first_name": "Inès",
+            "commune_insee": "61006",
+            "phone": "0611223344",
+            "mt_situation": "mt_unavailable",
+        },
+        "need": {
+            "reason": "Cystite récidivante",
+            "reason_category": "urinary",
+            "care_channel": "gp",
+            "urgency": "48h",
+            "elsewhere": "nowhere",
+        },
+    }
+    call = urllib.request.Request(  # a real HTTP client against the live server
+        f"{base}/api/v1/requests",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {clear}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(call) as answer:
+        assert answer.status == 201
+        created = json.loads(answer.read())
+
+    log_in(page, base, "coordination")
+    page.goto(f"{base}/c/orne-est/demandes/{created['id']}/")
+    expect(page.locator("dl.facts").first).to_contain_text("Logiciel (API)")
+    page.get_by_role("button", name="Prendre cette demande").click()
+    page.locator("summary", has_text="Réorienter").click()
+    page.get_by_role("combobox", name="Ressource", exact=True).select_option(index=1)
+    page.get_by_role("button", name="Réorienter le patient").click()
+    expect(page.locator(".status-line")).to_contain_text("Réorientée")
+
+    follow = urllib.request.Request(
+        f"{base}/api/v1/requests/{created['id']}", headers={"Authorization": f"Bearer {clear}"}
+    )
+    with urllib.request.urlopen(follow) as answer:
+        assert json.loads(answer.read())["status"] == "reoriented"

@@ -91,7 +91,7 @@ def test_the_preview_and_the_form_on_the_request_page(world: World, request_) ->
     url = reverse("referrals:request_action", kwargs={"cell": world.cell.slug, "pk": request_.pk, "action": "qualify"})
     response = client.post(
         url,
-        {f"q{questions[5].pk}": "no", "care_channel": "", "modality": "", "urgency": "", "exam_type": "", "reason": ""},
+        {f"qualify-q{questions[5].pk}": "no", "qualify-care_channel": "", "qualify-reason": ""},
     )
     assert response.status_code == 302
     request_.refresh_from_db()
