@@ -10,6 +10,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -17,6 +18,7 @@ from django.views.generic import TemplateView
 from common.filters import yes_no_filter
 from common.forms import describe_fields
 from common.views import CellFormView, CellListView, Column
+from referrals.selectors import queue_summary
 from territory.models import Cell
 
 from . import selectors, services
@@ -77,6 +79,7 @@ class CellHome(CellMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         if self.membership.role in (Role.COORDINATOR, Role.SUPERVISOR, Role.CELL_ADMIN):
             context["overview"] = selectors.cell_overview(self.cell)
+            context["queue"] = queue_summary(self.cell, timezone.now())
         return context
 
 

@@ -212,3 +212,15 @@ def protocol_rule_get(question: ProtocolQuestion, pk: int) -> ProtocolRule:
     if rule is None:
         raise Http404
     return rule
+
+
+def queue_summary(cell: Cell, now: datetime) -> dict[str, int]:
+    """The figures a coordinator sees first: open requests, overdue, waiting for the supervisor, to validate."""
+    open_requests = Request.objects.filter(cell=cell, status__in=OPEN)
+    return open_requests.aggregate(
+        open=Count("pk"),
+        overdue=Count("pk", filter=Q(deadline_at__lt=now)),
+        unheld=Count("pk", filter=Q(holder__isnull=True)),
+        waiting_supervisor=Count("pk", filter=Q(status="waiting_supervisor")),
+        to_validate=Count("pk", filter=Q(status="to_validate")),
+    )
