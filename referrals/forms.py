@@ -27,6 +27,7 @@ from .models import (
     ProtocolRule,
     QuestionKind,
     ReasonCategory,
+    ReferralSettings,
     Sex,
     SupervisorDecision,
     Urgency,
@@ -329,3 +330,22 @@ class ProtocolRuleForm(forms.ModelForm):
 
     def _post_clean(self) -> None:
         pass
+
+
+class ReferralSettingsForm(forms.ModelForm):
+    max_failed_callbacks = forms.IntegerField(
+        label=_("Failed callbacks before proposing closure"), min_value=1, max_value=10
+    )
+    hold_idle_minutes = forms.IntegerField(
+        label=_("Minutes after which an idle request frees itself"),
+        min_value=1,
+        max_value=240,
+        help_text=_("A coordinator who took a request and did nothing on it for this long no longer holds it."),
+    )
+
+    class Meta:
+        model = ReferralSettings
+        fields = ["max_failed_callbacks", "hold_idle_minutes"]
+
+    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)

@@ -112,7 +112,7 @@ def request_for(membership: Membership, pk: int) -> Request:
         if membership.role != Role.REQUESTER:
             raise Http404
         requests = requests.filter(requester_scope(membership))
-    request = requests.select_related("reoriented_to", "submitted_by").filter(pk=pk).first()
+    request = requests.select_related("reoriented_to", "submitted_by", "partner").filter(pk=pk).first()
     if request is None:
         raise Http404
     return request

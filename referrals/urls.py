@@ -14,6 +14,7 @@ urlpatterns = [
     path("astreinte/", views.DutyRoster.as_view(), name="duty_roster"),
     path("astreinte/ajouter/", views.ShiftAdd.as_view(), name="shift_add"),
     path("doublons/<int:pk>/", views.DuplicateDecide.as_view(), name="duplicate_decide"),
+    path("reglages/", views.ReferralSettingsEdit.as_view(), name="settings"),
     path("protocole/", views.ProtocolView.as_view(), name="protocol"),
     path("protocole/nouvelle/", views.ProtocolQuestionEdit.as_view(), name="protocol_question_create"),
     path("protocole/<int:pk>/", views.ProtocolQuestionEdit.as_view(), name="protocol_question_update"),

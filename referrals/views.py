@@ -39,6 +39,7 @@ from .forms import (
     PublicForm,
     QualificationForm,
     QuestionForm,
+    ReferralSettingsForm,
     ReorientForm,
     ShiftForm,
 )
@@ -588,3 +589,25 @@ class ProtocolRuleEdit(CellFormView):
 
     def success_url_for(self, obj: Model) -> str:
         return reverse("referrals:protocol", kwargs={"cell": self.cell.slug})
+
+
+class ReferralSettingsEdit(CellFormView):
+    """How the cell handles requests: failed callbacks before closing is proposed, idle time that frees a hold."""
+
+    permission = Perm.CELL_MANAGE
+    form_class = ReferralSettingsForm
+    cancel_url_name = "accounts:cell_home"
+    title = _("Handling of requests")
+
+    def get_object(self) -> Model:
+        return services.settings_for(self.cell)
+
+    def save(self, form: ReferralSettingsForm) -> Model:
+        saved: Model = form.save()
+        return saved
+
+    def success_url_for(self, obj: Model) -> str:
+        return reverse("accounts:cell_home", kwargs={"cell": self.cell.slug})
+
+    def success_message(self, obj: Model) -> str:
+        return gettext("Settings saved.")

@@ -18,7 +18,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.policies import role_allows
 from conftest import World
 from directory.models import Professional, ReorientationResource, Site
-from referrals.models import DuplicateFlag, DutyShift, ProtocolRule, RequestEvent, SupervisorQuestion
+from referrals.models import (
+    DuplicateFlag,
+    DutyShift,
+    ProtocolRule,
+    ReferralSettings,
+    RequestEvent,
+    SupervisorQuestion,
+)
 from tests.factories import UserFactory, next_rpps
 
 # Outside any cell: Django's admin (platform administrators only, guarded by is_staff), i18n, and the JSON API, whose
@@ -238,6 +245,7 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "referrals:question_answer": lambda w, cell: {"decision": "advice", "answer": "Orienter en présentiel."},
     "referrals:duplicate_decide": lambda w, cell: {"decision": "dismissed"},
     "referrals:partner_create": lambda w, cell: _partner_body(cell),
+    "referrals:settings": lambda w, cell: {"max_failed_callbacks": "4", "hold_idle_minutes": "30"},
     "referrals:protocol_question_create": lambda w, cell: {
         "order": "5",
         "text": "Fièvre ?",
@@ -324,6 +332,7 @@ def _fingerprint(cell: Any) -> tuple[Any, ...]:
         tuple(DuplicateFlag.objects.filter(first__cell=cell).values_list("decision", flat=True)),
         tuple(DutyShift.objects.filter(cell=cell).values_list("pk", flat=True)),
         tuple(cell.partners.values_list("name", "is_active")),
+        tuple(ReferralSettings.objects.filter(cell=cell).values_list("max_failed_callbacks", "hold_idle_minutes")),
         tuple(cell.protocol_questions.values_list("text", "red_flag")),
         tuple(ProtocolRule.objects.filter(question__cell=cell).values_list("answer", "modality")),
     )

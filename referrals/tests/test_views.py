@@ -196,3 +196,15 @@ def test_a_long_queue_shows_the_most_pressing_and_says_how_many_more(world: Worl
     assert [r.patient_last_name for r in response.context["requests"]] == ["Ordre1", "Ordre4", "Ordre0"]
     assert response.context["total"] == 5
     assert "sur 5" in response.content.decode()
+
+
+def test_the_cell_administrator_sets_how_requests_are_handled(world: World) -> None:
+    from referrals import services as referral_services
+
+    url = reverse("referrals:settings", kwargs={"cell": world.cell.slug})
+    client = world.client_for(world.owner)
+    assert client.post(url, {"max_failed_callbacks": "0", "hold_idle_minutes": "30"}).status_code == 200
+    assert client.post(url, {"max_failed_callbacks": "4", "hold_idle_minutes": "45"}).status_code == 302
+    settings = referral_services.settings_for(world.cell)
+    assert (settings.max_failed_callbacks, settings.hold_idle_minutes) == (4, 45)
+    assert world.client_for(world.colleague).post(url, {"max_failed_callbacks": "9"}).status_code == 403
