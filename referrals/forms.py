@@ -104,7 +104,24 @@ class PhoneIntakeForm(IntakeForm):
     requester_site = forms.ModelChoiceField(
         label=_("Requesting structure"), queryset=Site.objects.none(), required=False
     )
+    # A requester missing from the directory is added on the fly, with the request.
+    new_requester_last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    new_requester_first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    new_requester_profession = forms.ChoiceField(label=_("Profession"), choices=Profession.choices, required=False)
+    new_requester_rpps = forms.CharField(label=_("RPPS or ADELI"), max_length=20, required=False)
+    new_requester_phone = french_phone(_("Phone"))
     field_order = ["requester_professional", "requester_site", "vital_emergency"]
+
+    NEW_REQUESTER_FIELDS = (
+        "new_requester_last_name",
+        "new_requester_first_name",
+        "new_requester_profession",
+        "new_requester_rpps",
+        "new_requester_phone",
+    )
+
+    def new_requester_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.NEW_REQUESTER_FIELDS]
 
     def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
         super().__init__(*args, cell=cell, **kwargs)

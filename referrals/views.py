@@ -4,6 +4,7 @@ from typing import Any, cast
 
 import segno
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
@@ -23,6 +24,8 @@ from accounts.policies import PUBLIC, CellMixin, Perm
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
 from common.views import CellFormView, CellListView, Column
+from directory import services as directory_services
+from directory.models import Profession, Professional
 
 from . import selectors, services
 from .filters import PartnerFilter
@@ -164,7 +167,32 @@ class PhoneIntakeView(IntakeView):
     channel = Channel.PHONE
 
     def requester(self, data: dict[str, Any]) -> dict[str, Any]:
-        return {"requester_professional": data["requester_professional"], "requester_site": data["requester_site"]}
+        professional = data["requester_professional"]
+        if professional is None and data["requester_site"] is None and data["new_requester_last_name"].strip():
+            professional = self.new_requester(data)
+        return {"requester_professional": professional, "requester_site": data["requester_site"]}
+
+    def new_requester(self, data: dict[str, Any]) -> Professional:
+        """Add the requester to the directory on the fly; its errors land on the new requester's fields."""
+        identifier = data["new_requester_rpps"].replace(" ", "")
+        fields = {"rpps": identifier} if len(identifier) >= 11 else {"adeli": identifier}
+        try:
+            return directory_services.professional_save(
+                cell=self.cell,
+                last_name=data["new_requester_last_name"],
+                first_name=data["new_requester_first_name"],
+                profession=data["new_requester_profession"] or Profession.OTHER,
+                phone=data["new_requester_phone"] or "",
+                **fields,
+            )
+        except DomainError as error:
+            field = {"rpps": "new_requester_rpps", "adeli": "new_requester_rpps"}.get(error.field or "")
+            raise DomainError(error.message, field=field or "new_requester_last_name", code=error.code) from error
+
+    def save(self, form: IntakeForm) -> Model:
+        # The new requester and the request are saved together, or neither.
+        with transaction.atomic():
+            return super().save(form)
 
     def success_message(self, obj: Model) -> str:
         assert isinstance(obj, Request)

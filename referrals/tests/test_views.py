@@ -208,3 +208,41 @@ def test_the_cell_administrator_sets_how_requests_are_handled(world: World) -> N
     settings = referral_services.settings_for(world.cell)
     assert (settings.max_failed_callbacks, settings.hold_idle_minutes) == (4, 45)
     assert world.client_for(world.colleague).post(url, {"max_failed_callbacks": "9"}).status_code == 403
+
+
+def test_phone_intake_adds_a_requester_missing_from_the_directory(world: World) -> None:
+    from common.identifiers import luhn_key
+    from directory.models import Professional
+
+    rpps = "1998765432" + luhn_key("1998765432")
+    client = world.client_for(world.colleague)
+    url = reverse("referrals:request_phone", kwargs={"cell": world.cell.slug})
+    body = intake_body(
+        new_requester_last_name="Fabre",
+        new_requester_first_name="Yann",
+        new_requester_profession="nurse",
+        new_requester_rpps=rpps,
+        new_requester_phone="02 33 11 22 33",
+    )
+    response = client.post(url, body)
+    assert response.status_code == 302
+    nurse = Professional.objects.get(rpps=rpps)
+    assert Request.objects.get().requester_professional == nurse
+
+
+def test_a_bad_new_requester_saves_neither_the_requester_nor_the_request(world: World) -> None:
+    from directory.models import Professional
+
+    client = world.client_for(world.colleague)
+    url = reverse("referrals:request_phone", kwargs={"cell": world.cell.slug})
+    body = intake_body(
+        new_requester_last_name="Fabre",
+        new_requester_first_name="Yann",
+        new_requester_profession="nurse",
+        new_requester_rpps="123",
+    )
+    response = client.post(url, body)
+    assert response.status_code == 200
+    assert "new_requester_rpps" in response.context["form"].errors
+    assert not Professional.objects.filter(last_name="Fabre").exists()
+    assert not Request.objects.exists()
