@@ -40,7 +40,7 @@ def test_a_web_request_is_called_back_and_reoriented_and_the_requester_sees_it(
     log_out(page)
 
     log_in(page, base, "coordination")
-    page.get_by_role("link", name="File d’attente").click()
+    page.get_by_role("link", name="File d’attente", exact=True).click()
     row = page.locator("#queue-rows tr", has_text="Aurore BRUNET")
     expect(row).to_contain_text("Reçue")
     row.get_by_role("button", name=re.compile("Prendre")).click()
@@ -65,7 +65,10 @@ def test_a_web_request_is_called_back_and_reoriented_and_the_requester_sees_it(
 def test_a_phone_request_is_typed_by_the_coordinator_and_closed(live_server: object, page: Page, demo: None) -> None:
     base = str(live_server)
     log_in(page, base, "coordination")
-    page.get_by_role("link", name="File d’attente").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Coordination")
+    page.wait_for_load_state("load")
+    page.keyboard.press("f")  # from the home page, the queue
+    expect(page.get_by_role("heading", level=1)).to_have_text("File d’attente")
     page.keyboard.press("n")
     expect(page.get_by_role("heading", level=1)).to_have_text("Demande reçue par téléphone")
     requester = page.get_by_label("Professionnel adresseur")
@@ -103,7 +106,7 @@ def test_a_vital_emergency_is_sent_to_the_15_and_a_draft_survives_a_reload(
 def test_a_supervisor_round_trip(live_server: object, page: Page, demo: None) -> None:
     base = str(live_server)
     log_in(page, base, "coordination")
-    page.get_by_role("link", name="File d’attente").click()
+    page.get_by_role("link", name="File d’attente", exact=True).click()
     row = page.locator("#queue-rows tr", has_text="Théo MOULIN")
     row.get_by_role("link", name="Théo MOULIN").click()
     page.get_by_role("button", name="Prendre cette demande").click()
@@ -126,7 +129,7 @@ def test_a_supervisor_round_trip(live_server: object, page: Page, demo: None) ->
     log_out(page)
 
     log_in(page, base, "coordination")
-    page.get_by_role("link", name="File d’attente").click()
+    page.get_by_role("link", name="File d’attente", exact=True).click()
     page.locator("#queue-rows tr", has_text="Théo MOULIN").get_by_role("link", name="Théo MOULIN").click()
     expect(page.locator(".status-line")).to_contain_text("En cours")
     expect(page.locator("p.answer")).to_contain_text("Consultation en présentiel aujourd’hui.")
@@ -154,7 +157,7 @@ def test_a_qr_registration_is_validated_then_qualified_with_the_protocols_sugges
     expect(page.locator("main")).not_to_contain_text("Colin")
 
     log_in(page, base, "coordination")
-    page.get_by_role("link", name="File d’attente").click()
+    page.get_by_role("link", name="File d’attente", exact=True).click()
     row = page.locator("#queue-rows tr", has_text="Maëlle COLIN")
     expect(row).to_contain_text("À valider")
     row.get_by_role("link", name="Maëlle COLIN").click()
