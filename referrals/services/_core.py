@@ -1,0 +1,82 @@
+"""What every request service shares: the cell's settings, the row lock, the checked move and its timeline line."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from common.errors import DomainError
+from territory.models import Cell
+
+from ..models import (
+    EventKind,
+    ReferralSettings,
+    Request,
+    RequestEvent,
+)
+from ..states import OPEN, IllegalMove, Status, check_move
+
+EXAM_REQUIRED = _("Say which imaging exam is wanted.")
+HELD_BY_OTHER = _("%(name)s is handling this request: wait, or ask them to release it.")
+NOT_OPEN = _("This request is no longer open.")
+
+
+def settings_for(cell: Cell) -> ReferralSettings:
+    found, _created = ReferralSettings.objects.get_or_create(cell=cell)
+    return found
+
+
+def _event(
+    request: Request,
+    *,
+    at: datetime,
+    actor: User | None,
+    kind: str,
+    text: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    visible_to_requester: bool = True,
+) -> RequestEvent:
+    return RequestEvent.objects.create(
+        request=request,
+        at=at,
+        actor=actor,
+        kind=kind,
+        text=text,
+        from_status=from_status,
+        to_status=to_status,
+        visible_to_requester=visible_to_requester,
+    )
+
+
+def _move(request: Request, target: Status, *, actor: User | None, at: datetime, text: str = "") -> None:
+    try:
+        check_move(request.status, target)
+    except IllegalMove as error:
+        raise DomainError(error.message, code="illegal_move") from error
+    previous = request.status
+    request.status = target
+    request.last_activity_at = at
+    if target not in OPEN:
+        request.holder = None
+        request.held_since = None
+    _event(request, at=at, actor=actor, kind=EventKind.MOVE, from_status=previous, to_status=target, text=text)
+
+
+def _locked(request: Request) -> Request:
+    """The request re-read under a row lock, so that two coordinators' actions are applied one after the other."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock a request only inside a transaction")
+    return Request.objects.select_for_update().get(pk=request.pk)
+
+
+def _require_handler(request: Request, user: User, now: datetime) -> None:
+    idle = timedelta(minutes=settings_for(request.cell).hold_idle_minutes)
+    if request.is_held_by_other(user.pk, now, idle):
+        raise DomainError(HELD_BY_OTHER % {"name": request.holder}, code="held")
+
+
+DECISION_REQUIRED = _("Give a decision.")

@@ -1,0 +1,199 @@
+"""Handling a request: taking it, calling back, reorienting, closing, notes, duplicates decided."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from common.errors import DomainError
+from directory.models import ReorientationResource
+
+from ..models import (
+    FAILED_OUTCOMES,
+    CallbackOutcome,
+    DuplicateFlag,
+    EventKind,
+    Request,
+    RequestEvent,
+)
+from ..models import Callback as CallbackAttempt
+from ..states import OPEN, CloseReason, Status
+from ._core import (
+    DECISION_REQUIRED,
+    HELD_BY_OTHER,
+    NOT_OPEN,
+    _event,
+    _locked,
+    _move,
+    _require_handler,
+    settings_for,
+)
+
+CLOSE_REASON_REQUIRED = _("Say why the request is closed.")
+RESOURCE_REQUIRED = _("Choose where the patient is sent.")
+RESOURCE_OF_OTHER_CELL = _("This resource does not belong to the cell.")
+
+
+@transaction.atomic
+def request_take(*, request: Request, user: User, now: datetime | None = None) -> Request:
+    """The coordinator takes the request: nobody else calls this patient until it is released or left idle."""
+    now = now or timezone.now()
+    request = _locked(request)
+    if request.status not in OPEN:
+        raise DomainError(NOT_OPEN, code="not_open")
+    idle = timedelta(minutes=settings_for(request.cell).hold_idle_minutes)
+    if request.is_held_by_other(user.pk, now, idle):
+        raise DomainError(HELD_BY_OTHER % {"name": request.holder}, code="held")
+    if request.holder_id != user.pk:
+        request.holder, request.held_since = user, now
+        _event(request, at=now, actor=user, kind=EventKind.TAKEN, visible_to_requester=False)
+    if request.status == Status.RECEIVED:
+        _move(request, Status.IN_PROGRESS, actor=user, at=now)
+    request.last_activity_at = now
+    request.save()
+    return request
+
+
+@transaction.atomic
+def request_release(*, request: Request, user: User, now: datetime | None = None) -> Request:
+    now = now or timezone.now()
+    request = _locked(request)
+    if request.holder_id == user.pk:
+        request.holder, request.held_since = None, None
+        request.save(update_fields=["holder", "held_since"])
+        _event(request, at=now, actor=user, kind=EventKind.RELEASED, visible_to_requester=False)
+    return request
+
+
+@dataclass(frozen=True)
+class CallbackResult:
+    request: Request
+    attempt: CallbackAttempt
+    propose_unreachable: bool
+
+
+@transaction.atomic
+def callback_log(
+    *,
+    request: Request,
+    user: User,
+    outcome: str,
+    next_try_at: datetime | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> CallbackResult:
+    """Record one attempt to call the patient back. After the cell's number of failed attempts, closing the request
+    as unreachable is proposed (the coordinator decides)."""
+    now = now or timezone.now()
+    request = _locked(request)
+    if request.status not in OPEN:
+        raise DomainError(NOT_OPEN, code="not_open")
+    _require_handler(request, user, now)
+    attempt = CallbackAttempt.objects.create(
+        request=request, at=now, by=user, outcome=outcome, next_try_at=next_try_at, note=note
+    )
+    if outcome in FAILED_OUTCOMES:
+        request.failed_callbacks += 1
+    request.holder, request.held_since = request.holder or user, request.held_since or now
+    if request.status == Status.RECEIVED:
+        _move(request, Status.IN_PROGRESS, actor=user, at=now)
+    request.last_activity_at = now
+    request.save()
+    label = str(CallbackOutcome(outcome).label)
+    _event(
+        request,
+        at=now,
+        actor=user,
+        kind=EventKind.CALLBACK,
+        text=f"{label}. {note}".strip(),
+        visible_to_requester=False,
+    )
+    limit = settings_for(request.cell).max_failed_callbacks
+    return CallbackResult(request, attempt, propose_unreachable=request.failed_callbacks >= limit)
+
+
+@transaction.atomic
+def request_close(*, request: Request, user: User, reason: str, note: str = "", now: datetime | None = None) -> Request:
+    """Close a request that will not be oriented nor reoriented; the reason is kept and shown to the requester."""
+    now = now or timezone.now()
+    if reason not in CloseReason.values:
+        raise DomainError(CLOSE_REASON_REQUIRED, field="reason")
+    request = _locked(request)
+    _require_handler(request, user, now)
+    _move(request, Status.CLOSED, actor=user, at=now, text=f"{CloseReason(reason).label}. {note}".strip())
+    request.close_reason = reason
+    request.save()
+    return request
+
+
+@transaction.atomic
+def request_reorient(
+    *,
+    request: Request,
+    user: User,
+    resource: ReorientationResource | None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Request:
+    """Send the patient to the most suitable resource of the directory; the requester sees where and why."""
+    now = now or timezone.now()
+    if resource is None:
+        raise DomainError(RESOURCE_REQUIRED, field="resource")
+    request = _locked(request)
+    if resource.cell_id != request.cell_id:
+        raise DomainError(RESOURCE_OF_OTHER_CELL, field="resource")
+    _require_handler(request, user, now)
+    _move(request, Status.REORIENTED, actor=user, at=now, text=f"{resource.name}. {note}".strip())
+    request.reoriented_to = resource
+    request.save()
+    return request
+
+
+@transaction.atomic
+def request_validate(*, request: Request, user: User, now: datetime | None = None) -> Request:
+    """A coordinator accepts a QR-code self-registration into the queue."""
+    now = now or timezone.now()
+    request = _locked(request)
+    _move(request, Status.RECEIVED, actor=user, at=now)
+    request.save()
+    return request
+
+
+@transaction.atomic
+def request_add_note(
+    *, request: Request, user: User, text: str, visible_to_requester: bool = False, now: datetime | None = None
+) -> RequestEvent:
+    now = now or timezone.now()
+    request = _locked(request)
+    request.last_activity_at = now
+    request.save(update_fields=["last_activity_at"])
+    return _event(
+        request, at=now, actor=user, kind=EventKind.NOTE, text=text.strip(), visible_to_requester=visible_to_requester
+    )
+
+
+@transaction.atomic
+def duplicate_decide(*, flag: DuplicateFlag, user: User, decision: str, now: datetime | None = None) -> DuplicateFlag:
+    """A coordinator says whether two flagged requests are the same patient; nothing is merged either way."""
+    now = now or timezone.now()
+    if decision not in (DuplicateFlag.Decision.LINKED, DuplicateFlag.Decision.DISMISSED):
+        raise DomainError(DECISION_REQUIRED, field="decision")
+    flag = DuplicateFlag.objects.select_for_update().select_related("first", "second").get(pk=flag.pk)
+    flag.decision, flag.decided_by, flag.decided_at = decision, user, now
+    flag.save()
+    label = str(DuplicateFlag.Decision(decision).label)
+    for one, other in ((flag.first, flag.second), (flag.second, flag.first)):
+        _event(
+            one,
+            at=now,
+            actor=user,
+            kind=EventKind.DUPLICATE,
+            text=f"{other.reference} : {label}",
+            visible_to_requester=False,
+        )
+    return flag
