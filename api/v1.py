@@ -105,6 +105,7 @@ class RequestOut(Schema):
     received_at: datetime
     deadline_at: datetime
     reoriented_to: str | None
+    reorientation_reason: str | None
     close_reason: str | None
     timeline: list[EventOut]
 
@@ -123,6 +124,7 @@ def _out(request: Request) -> RequestOut:
         received_at=request.received_at,
         deadline_at=request.deadline_at,
         reoriented_to=request.reoriented_to.name if request.reoriented_to else None,
+        reorientation_reason=request.reorientation_reason or None,
         close_reason=request.close_reason or None,
         timeline=[
             EventOut(at=e.at, status=e.to_status or None, text=e.text or str(e.get_kind_display())) for e in events

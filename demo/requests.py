@@ -291,6 +291,7 @@ def _replay(request: Request, actions: tuple[str, ...], coordinator: User, recei
                 request=request,
                 user=coordinator,
                 resource=resource,
+                reason="other_care_fits",
                 now=at,
                 note="Consultation sans rendez-vous ce soir.",
             )

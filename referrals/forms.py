@@ -32,7 +32,7 @@ from .models import (
     SupervisorDecision,
     Urgency,
 )
-from .states import CloseReason
+from .states import CloseReason, ReorientationReason
 
 
 class IntakeForm(forms.Form):
@@ -152,6 +152,7 @@ class ReorientForm(forms.Form):
         label=_("Kind of resource"), choices=[("", _("All kinds")), *ResourceKind.choices], required=False
     )
     resource = forms.ModelChoiceField(label=_("Resource"), queryset=ReorientationResource.objects.none())
+    reason = forms.ChoiceField(label=_("Why"), choices=ReorientationReason.choices)
     note = forms.CharField(label=_("Note for the requester"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, resources: Any, **kwargs: Any) -> None:
@@ -211,8 +212,8 @@ class PublicForm(forms.Form):
     need = forms.ChoiceField(
         label=_("You need"),
         choices=[
-            (CareChannel.GP, _("A doctor's consultation")),
-            (CareChannel.NURSING, _("Nursing care")),
+            (CareChannel.GP, pgettext_lazy("you need", "A doctor's consultation")),
+            (CareChannel.NURSING, pgettext_lazy("you need", "Nursing care")),
             (CareChannel.PHYSIOTHERAPY, pgettext_lazy("you need", "Physiotherapy")),
         ],
     )

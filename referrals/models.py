@@ -12,7 +12,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 from directory.models import Professional, ReorientationResource, Site
 from territory.models import Cell, Commune
 
-from .states import OPEN, CloseReason, Status
+from .states import OPEN, CloseReason, ReorientationReason, Status
 
 
 class Channel(models.TextChoices):
@@ -225,6 +225,9 @@ class Request(models.Model):
     last_activity_at = models.DateTimeField(null=True, blank=True)
 
     failed_callbacks = models.PositiveSmallIntegerField(default=0)
+    reorientation_reason = models.CharField(
+        _("reason for the reorientation"), max_length=30, choices=ReorientationReason.choices, blank=True
+    )
     reoriented_to = models.ForeignKey(
         ReorientationResource,
         on_delete=models.PROTECT,

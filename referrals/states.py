@@ -33,6 +33,19 @@ class CloseReason(models.TextChoices):
     DUPLICATE = "duplicate", _("Duplicate of another request")
 
 
+class ReorientationReason(models.TextChoices):
+    NO_SLOT_IN_TIME = "no_slot_in_time", _("No slot within the deadline")
+    OTHER_CARE_FITS = "other_care_fits", _("Another kind of care fits better")
+    PHARMACY_ADVICE = "pharmacy_advice", _("Pharmacist's advice is enough")
+    NURSING = "nursing", _("Nursing care")
+    OUTSIDE_TERRITORY = "outside_territory", _("Outside the territory")
+    OUT_OF_HOURS = "out_of_hours", _("Out of hours: on-call service")
+    HOSPITAL = "hospital", _("Needs a hospital")
+    SOCIAL = "social", _("Social or medico-social need")
+    PATIENT_CHOICE = "patient_choice", _("The patient's choice")
+    OTHER = "other", _("Other reason")
+
+
 # Allowed moves: from a status to the statuses it may go to. Anything else is refused.
 MOVES: dict[Status, frozenset[Status]] = {
     Status.TO_VALIDATE: frozenset({Status.RECEIVED, Status.CLOSED}),

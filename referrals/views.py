@@ -291,7 +291,9 @@ class RequestAction(RequestDetail):
         elif action == "close":
             services.request_close(request=target, user=user, **data)
         elif action == "reorient":
-            services.request_reorient(request=target, user=user, resource=data["resource"], note=data["note"])
+            services.request_reorient(
+                request=target, user=user, resource=data["resource"], reason=data["reason"], note=data["note"]
+            )
         elif action == "qualify":
             assert isinstance(form, QualificationForm)
             qualification = services.qualification_record(

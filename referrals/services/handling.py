@@ -22,7 +22,7 @@ from ..models import (
     RequestEvent,
 )
 from ..models import Callback as CallbackAttempt
-from ..states import OPEN, CloseReason, Status
+from ..states import OPEN, CloseReason, ReorientationReason, Status
 from ._core import (
     DECISION_REQUIRED,
     HELD_BY_OTHER,
@@ -36,6 +36,7 @@ from ._core import (
 
 CLOSE_REASON_REQUIRED = _("Say why the request is closed.")
 RESOURCE_REQUIRED = _("Choose where the patient is sent.")
+REORIENTATION_REASON_REQUIRED = _("Say why the patient is reoriented.")
 RESOURCE_OF_OTHER_CELL = _("This resource does not belong to the cell.")
 
 
@@ -137,19 +138,25 @@ def request_reorient(
     request: Request,
     user: User,
     resource: ReorientationResource | None,
+    reason: str = ReorientationReason.OTHER,
     note: str = "",
     now: datetime | None = None,
 ) -> Request:
-    """Send the patient to the most suitable resource of the directory; the requester sees where and why."""
+    """Send the patient to the most suitable resource of the directory, with a coded reason (for the indicators);
+    the requester sees where and why."""
     now = now or timezone.now()
     if resource is None:
         raise DomainError(RESOURCE_REQUIRED, field="resource")
+    if reason not in ReorientationReason.values:
+        raise DomainError(REORIENTATION_REASON_REQUIRED, field="reason")
     request = _locked(request)
     if resource.cell_id != request.cell_id:
         raise DomainError(RESOURCE_OF_OTHER_CELL, field="resource")
     _require_handler(request, user, now)
-    _move(request, Status.REORIENTED, actor=user, at=now, text=f"{resource.name}. {note}".strip())
+    label = ReorientationReason(reason).label
+    _move(request, Status.REORIENTED, actor=user, at=now, text=f"{resource.name} ({label}). {note}".strip())
     request.reoriented_to = resource
+    request.reorientation_reason = reason
     request.save()
     return request
 

@@ -181,3 +181,14 @@ def test_a_qr_registration_waits_for_validation(world: World) -> None:
     assert request.status == Status.TO_VALIDATE
     validated = services.request_validate(request=request, user=world.colleague)
     assert validated.status == Status.RECEIVED
+
+
+def test_a_reorientation_needs_a_known_reason(world: World, requester_pro) -> None:
+    request = make_request(world.cell, requester_professional=requester_pro)
+    resource = ResourceFactory(cell=world.cell)
+    with pytest.raises(DomainError) as raised:
+        services.request_reorient(request=request, user=world.colleague, resource=resource, reason="because")
+    assert raised.value.field == "reason"
+    services.request_reorient(request=request, user=world.colleague, resource=resource, reason="no_slot_in_time")
+    request.refresh_from_db()
+    assert request.reorientation_reason == "no_slot_in_time"

@@ -155,7 +155,7 @@ def test_actions_from_the_request_page(world: World) -> None:
     assert act("callback", outcome="no_answer", note="Sonnerie").status_code == 302
     assert act("reorient", resource="").status_code == 422
     resource = ResourceFactory(cell=world.cell, name="Maison médicale de garde")
-    assert act("reorient", resource=str(resource.pk), note="Ce soir").status_code == 302
+    assert act("reorient", resource=str(resource.pk), reason="out_of_hours", note="Ce soir").status_code == 302
     request.refresh_from_db()
     assert (request.status, request.failed_callbacks) == (Status.REORIENTED, 1)
     closed_again = act("close", reason="resolved_otherwise")
