@@ -34,6 +34,7 @@ def api_token_authenticate(clear: str) -> Membership | None:
             digest=token_digest(clear),
             revoked_at__isnull=True,
             membership__is_active=True,
+            membership__role=Role.REQUESTER,
             membership__user__is_active=True,
         )
         .first()

@@ -141,8 +141,21 @@ API_FIELD = {
     "requester": "requester",
 }
 
+NUL_CHARACTER = gettext_lazy("Null characters are not allowed.")
 PHONE_INVALID = gettext_lazy("Not a valid French phone number.")
 COMMUNE_UNKNOWN = gettext_lazy("No commune has this INSEE code.")
+
+
+def _texts(data: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """Every text of the body with its path (patient.last_name…)."""
+    found: list[tuple[str, str]] = []
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            found += _texts(value, path + ".")
+        elif isinstance(value, str):
+            found.append((path, value))
+    return found
 
 
 def _parse_phone(value: str) -> str:
@@ -161,6 +174,9 @@ def _parse_phone(value: str) -> str:
 def create_request(request: HttpRequest, payload: RequestIn) -> Answer[Any]:
     membership: Membership = request.auth  # type: ignore[attr-defined]
     errors: dict[str, list[str]] = {}
+    for path, value in _texts(payload.model_dump()):
+        if "\x00" in value:
+            errors[path] = [str(NUL_CHARACTER)]
     commune = Commune.objects.filter(insee_code=payload.patient.commune_insee.upper()).first()
     if commune is None:
         errors["patient.commune_insee"] = [str(COMMUNE_UNKNOWN)]
@@ -246,6 +262,18 @@ def validation_errors(request: HttpRequest, exc: ValidationError) -> HttpRespons
             str(template) % {k: v for k, v in context.items()} if context else str(template)
         )
     return api.create_response(request, {"errors": errors}, status=422)
+
+
+@api.exception_handler(HttpError)
+def http_errors(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """Ninja's own errors (a body that is not JSON…) in the same French `errors` format."""
+    message = _MESSAGES["json_invalid"] if exc.status_code == 400 else gettext_lazy("Invalid request.")
+    return api.create_response(request, {"errors": {"body": [str(message)]}}, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"errors": {"request": [gettext("Not found.")]}}, status=404)
 
 
 @api.exception_handler(AuthenticationError)

@@ -234,7 +234,7 @@ def load_demo_requests(cell: Cell, coordinator: User) -> int:
         )
         created += 1
     for spec in REQUESTS:
-        if Request.objects.filter(cell=cell, submission_key=spec.key).exists():
+        if Request.objects.filter(cell=cell, submission_key__endswith=f":{spec.key}").exists():
             continue
         professional, site, user = _requester(spec.requester, cell)
         received = now - timedelta(hours=spec.hours_ago)

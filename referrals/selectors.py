@@ -144,7 +144,7 @@ def resources_for(request: Request, kind: str = "") -> QuerySet[ReorientationRes
 def questions_pending(cell_id: int) -> QuerySet[SupervisorQuestion]:
     """The supervisor's inbox: unanswered questions, oldest first."""
     return (
-        SupervisorQuestion.objects.filter(request__cell=cell_id, answered_at__isnull=True)
+        SupervisorQuestion.objects.filter(request__cell=cell_id, answered_at__isnull=True, request__status__in=OPEN)
         .select_related("request__patient_commune", "asked_by")
         .order_by("asked_at")
     )

@@ -23,6 +23,7 @@ from accounts.models import Role, User
 from accounts.policies import PUBLIC, CellMixin, Perm
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
+from common.http import client_address
 from common.views import CellFormView, CellListView, Column
 from directory import services as directory_services
 from directory.models import Profession, Professional
@@ -337,6 +338,11 @@ class RequestAction(RequestDetail):
             except DomainError as error:
                 if form is None:
                     messages.error(request, str(error.message))
+                    if getattr(request, "htmx", False):
+                        # From the queue (htmx): reload the page, which shows the message, rather than swap.
+                        response = HttpResponse(status=204)
+                        response["HX-Refresh"] = "true"
+                        return response
                     return HttpResponseRedirect(_request_url(target))
                 add_to_form(form, error)
         if form is not None and form.errors:
@@ -469,7 +475,7 @@ class PublicRequest(TemplateView):
             return self.render_to_response(self.get_context_data(form=form), status=422)
         data = form.cleaned_data
         try:
-            services.public_throttle(partner=self.partner, address=request.META.get("REMOTE_ADDR", ""))
+            services.public_throttle(partner=self.partner, address=client_address(request))
             services.request_create(
                 cell=self.partner.cell,
                 channel=Channel.QR,

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "territory",
     "directory",
     "referrals",
+    "agenda",
     "api",
     "ninja",
     "demo",
@@ -124,6 +125,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Behind a reverse proxy, the header that carries the visitor's address (e.g. HTTP_X_REAL_IP); empty without a proxy.
+AIGUILLAGE_CLIENT_IP_HEADER = env.str("AIGUILLAGE_CLIENT_IP_HEADER", default="")
 
 # Pages of lists in the cell administration screens.
 AIGUILLAGE_PAGE_SIZE = env.int("AIGUILLAGE_PAGE_SIZE", default=25)

@@ -108,8 +108,32 @@ def test_a_malformed_body_is_a_422_not_a_500(token: str) -> None:
     response = Client().post(
         "/api/v1/requests", data="{not json", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
     )
-    assert response.status_code in (400, 422)
-    assert "errors" in response.json() or "detail" in response.json()
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"body": ["Le corps de la requête n’est pas du JSON valide."]}}
+
+
+def test_blank_names_and_null_characters_are_refused(token: str) -> None:
+    blank = post(token, payload(last_name="   "))
+    assert blank.status_code == 422 and set(blank.json()["errors"]) == {"patient_last_name"}
+    nul = post(token, payload(first_name="Hu\x00go"))
+    assert nul.status_code == 422 and set(nul.json()["errors"]) == {"patient.first_name"}
+    assert not Request.objects.exists()
+
+
+def test_idempotency_keys_are_per_organisation(world: World, token: str) -> None:
+    other = MembershipFactory(
+        cell=world.cell, role=Role.REQUESTER, requester_type="gp", professional=ProfessionalFactory(cell=world.cell)
+    )
+    mine = post(token, payload()).json()["id"]
+    theirs = post(api_token_create(membership=other)[1], payload(last_name="Autre")).json()["id"]
+    assert mine != theirs
+    assert Request.objects.count() == 2
+
+
+def test_a_token_stops_working_when_its_owner_is_no_longer_a_requester(requester, token: str) -> None:
+    requester.role = Role.COORDINATOR
+    requester.save()
+    assert post(token, payload()).status_code == 401
 
 
 @pytest.mark.parametrize("header", ["", "Bearer nope", "Token abc"])

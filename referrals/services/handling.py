@@ -34,6 +34,8 @@ from ._core import (
     settings_for,
 )
 
+NEXT_TRY_IN_PAST = _("The next try cannot be in the past.")
+ALREADY_DECIDED = _("This possible duplicate has already been decided.")
 CLOSE_REASON_REQUIRED = _("Say why the request is closed.")
 RESOURCE_REQUIRED = _("Choose where the patient is sent.")
 REORIENTATION_REASON_REQUIRED = _("Say why the patient is reoriented.")
@@ -98,9 +100,14 @@ def callback_log(
     attempt = CallbackAttempt.objects.create(
         request=request, at=now, by=user, outcome=outcome, next_try_at=next_try_at, note=note
     )
+    if next_try_at is not None and next_try_at < now:
+        raise DomainError(NEXT_TRY_IN_PAST, field="next_try_at")
     if outcome in FAILED_OUTCOMES:
         request.failed_callbacks += 1
-    request.holder, request.held_since = request.holder or user, request.held_since or now
+    if request.holder_id != user.pk:
+        # Nobody holds it, or the hold expired (checked above): the one calling now holds it.
+        request.holder, request.held_since = user, now
+        _event(request, at=now, actor=user, kind=EventKind.TAKEN, visible_to_requester=False)
     if request.status == Status.RECEIVED:
         _move(request, Status.IN_PROGRESS, actor=user, at=now)
     request.last_activity_at = now
@@ -166,6 +173,7 @@ def request_validate(*, request: Request, user: User, now: datetime | None = Non
     """A coordinator accepts a QR-code self-registration into the queue."""
     now = now or timezone.now()
     request = _locked(request)
+    _require_handler(request, user, now)
     _move(request, Status.RECEIVED, actor=user, at=now)
     request.save()
     return request
@@ -177,6 +185,7 @@ def request_add_note(
 ) -> RequestEvent:
     now = now or timezone.now()
     request = _locked(request)
+    _require_handler(request, user, now)
     request.last_activity_at = now
     request.save(update_fields=["last_activity_at"])
     return _event(
@@ -191,6 +200,8 @@ def duplicate_decide(*, flag: DuplicateFlag, user: User, decision: str, now: dat
     if decision not in (DuplicateFlag.Decision.LINKED, DuplicateFlag.Decision.DISMISSED):
         raise DomainError(DECISION_REQUIRED, field="decision")
     flag = DuplicateFlag.objects.select_for_update().select_related("first", "second").get(pk=flag.pk)
+    if flag.decision != DuplicateFlag.Decision.PENDING:
+        raise DomainError(ALREADY_DECIDED, field="decision")
     flag.decision, flag.decided_by, flag.decided_at = decision, user, now
     flag.save()
     label = str(DuplicateFlag.Decision(decision).label)
@@ -204,3 +215,54 @@ def duplicate_decide(*, flag: DuplicateFlag, user: User, decision: str, now: dat
             visible_to_requester=False,
         )
     return flag
+
+
+ORIENT_NOT_ALLOWED = _("This request cannot be oriented now (it is “%(status)s”).")
+
+
+def request_lock(request: Request) -> Request:
+    """The request re-read under its row lock, for another app's transaction (the agenda's booking)."""
+    return _locked(request)
+
+
+def request_check_orientable(*, request: Request, user: User, now: datetime) -> None:
+    """Raise unless this user may orient this (locked) request now."""
+    if request.status not in (
+        Status.RECEIVED,
+        Status.IN_PROGRESS,
+        Status.WAITING_SUPERVISOR,
+        Status.APPOINTMENT_CANCELLED,
+    ):
+        raise DomainError(ORIENT_NOT_ALLOWED % {"status": Status(request.status).label}, field="slot")
+    _require_handler(request, user, now)
+
+
+def request_orient(*, request: Request, user: User, at: datetime, modality: str, where: str) -> Request:
+    """Inside the booking's transaction: the (locked) request is oriented to an appointment."""
+    request.modality = modality
+    _move(request, Status.ORIENTED, actor=user, at=at, text=where)
+    request.save()
+    return request
+
+
+def request_appointment_cancelled(*, request: Request, user: User, at: datetime, reason: str = "") -> Request:
+    """Inside the cancellation's transaction: the request goes back to the coordinators."""
+    if request.status == Status.ORIENTED:
+        _move(request, Status.APPOINTMENT_CANCELLED, actor=user, at=at, text=reason.strip())
+        request.save()
+    return request
+
+
+def request_appointment_outcome(
+    *, request: Request, user: User, at: datetime, seen: bool, note: str = "", follow_up_needed: bool = False
+) -> Request:
+    """Inside the outcome's transaction: seen or no-show, with the note for the médecin traitant."""
+    text = note.strip()
+    if follow_up_needed:
+        text = f"{text} {FOLLOW_UP_NEEDED}".strip()
+    _move(request, Status.SEEN if seen else Status.NO_SHOW, actor=user, at=at, text=text)
+    request.save()
+    return request
+
+
+FOLLOW_UP_NEEDED = _("Follow-up needed.")

@@ -38,6 +38,7 @@ from ._core import (
     _event,
 )
 
+FIELD_REQUIRED = _("This field is required.")
 PHONE_REQUIRED = _("Give the patient's phone, or say that you answer for the patient.")
 REQUESTER_REQUIRED = _("Say who sends the request.")
 REQUESTER_OF_OTHER_CELL = _("This requester does not belong to the cell.")
@@ -98,6 +99,8 @@ def request_create(
         raise VitalEmergency()
     now = now or timezone.now()
     if submission_key:
+        # Scoped to whoever sends it: another organisation's key never returns (nor blocks) this one's request.
+        submission_key = f"{submitted_by.pk if submitted_by else 'anonymous'}:{submission_key}"[:64]
         existing = Request.objects.filter(cell=cell, submission_key=submission_key).first()
         if existing is not None:
             return existing
@@ -106,6 +109,13 @@ def request_create(
     for record, field in ((requester_professional, "requester_professional"), (requester_site, "requester_site")):
         if record is not None and record.cell_id != cell.pk:
             raise DomainError(REQUESTER_OF_OTHER_CELL, field=field)
+    for value, field in (
+        (patient.last_name, "patient_last_name"),
+        (patient.first_name, "patient_first_name"),
+        (need.reason, "reason"),
+    ):
+        if not value.strip():
+            raise DomainError(FIELD_REQUIRED, field=field)
     if not patient.phone and not patient.requester_answers:
         raise DomainError(PHONE_REQUIRED, field="patient_phone")
     if patient.birth_date and patient.birth_date > timezone.localdate(now):

@@ -38,6 +38,7 @@ from ._core import (
     _require_handler,
 )
 
+NOT_VALIDATED = _("Validate the self-registration into the queue before qualifying it.")
 YES_LABEL = pgettext_lazy("answer", "Yes")
 NO_LABEL = pgettext_lazy("answer", "No")
 ANSWER_NOT_A_CHOICE = _("“%(answer)s” is not one of the answers offered.")
@@ -127,8 +128,8 @@ def qualification_record(
     _check_answers(questions, answers)
     outcome = protocol.evaluate(plain, rules, answers)
     request = _locked(request)
-    if request.status not in OPEN:
-        raise DomainError(NOT_OPEN, code="not_open")
+    if request.status not in OPEN or request.status == Status.TO_VALIDATE:
+        raise DomainError(NOT_OPEN if request.status not in OPEN else NOT_VALIDATED, code="not_open")
     _require_handler(request, user, now)
     decided_channel = care_channel or outcome.care_channel or request.care_channel
     decided_modality = modality or outcome.modality or request.modality

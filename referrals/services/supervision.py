@@ -19,9 +19,10 @@ from ..models import (
     SupervisorDecision,
     SupervisorQuestion,
 )
-from ..states import Status
+from ..states import OPEN, Status
 from ._core import (
     DECISION_REQUIRED,
+    NOT_OPEN,
     _event,
     _locked,
     _move,
@@ -75,6 +76,8 @@ def question_answer(
     if not user.memberships.filter(cell=question.request.cell_id, role=Role.SUPERVISOR, is_active=True).exists():
         raise DomainError(NOT_A_SUPERVISOR, field="decision")
     request = _locked(question.request)
+    if request.status not in OPEN:
+        raise DomainError(NOT_OPEN, field="decision")
     question.answered_by, question.answered_at = user, now
     question.decision, question.answer = decision, answer.strip()
     question.save()

@@ -192,3 +192,33 @@ def test_a_reorientation_needs_a_known_reason(world: World, requester_pro) -> No
     services.request_reorient(request=request, user=world.colleague, resource=resource, reason="no_slot_in_time")
     request.refresh_from_db()
     assert request.reorientation_reason == "no_slot_in_time"
+
+
+def test_a_callback_after_an_expired_hold_takes_the_request(world: World, requester_pro) -> None:
+    request = make_request(world.cell, requester_professional=requester_pro, now=NOON)
+    other = MembershipFactory(cell=world.cell, role=Role.COORDINATOR).user
+    services.request_take(request=request, user=world.colleague, now=NOON)
+    later = NOON + timedelta(minutes=services.settings_for(world.cell).hold_idle_minutes + 5)
+    result = services.callback_log(request=request, user=other, outcome="no_answer", now=later)
+    assert result.request.holder == other
+    with pytest.raises(DomainError):
+        services.request_add_note(request=request, user=world.colleague, text="Je reprends", now=later)
+
+
+def test_a_next_try_in_the_past_is_refused(world: World, requester_pro) -> None:
+    request = make_request(world.cell, requester_professional=requester_pro, now=NOON)
+    with pytest.raises(DomainError) as raised:
+        services.callback_log(
+            request=request, user=world.colleague, outcome="no_answer", next_try_at=NOON - timedelta(hours=1), now=NOON
+        )
+    assert raised.value.field == "next_try_at"
+    assert request.callbacks.count() == 0
+
+
+def test_a_duplicate_is_decided_once(world: World, requester_pro) -> None:
+    make_request(world.cell, requester_professional=requester_pro)
+    make_request(world.cell, requester_professional=requester_pro)
+    flag = DuplicateFlag.objects.get()
+    services.duplicate_decide(flag=flag, user=world.colleague, decision="dismissed")
+    with pytest.raises(DomainError):
+        services.duplicate_decide(flag=flag, user=world.colleague, decision="linked")

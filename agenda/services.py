@@ -1,0 +1,114 @@
+"""Booking: a request placed in a slot, never more bookings than the slot's capacity.
+
+The capacity is enforced by the database twice: a conditional UPDATE that only increments `booked` while it is under
+`capacity` (one statement, atomic on PostgreSQL and SQLite), and a CHECK constraint behind it. The request is locked
+first (referrals' row lock), so one request is never booked twice either. The request's state is changed by the
+referrals services, inside the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from common.errors import DomainError
+from referrals import services as referrals
+from referrals.models import CareChannel, Request
+
+from .models import Booking, BookingStatus, Slot, SlotStatus
+
+SLOT_JUST_TAKEN = _("This slot was just taken: choose another one.")
+SLOT_PAST = _("This slot has already started.")
+SLOT_CANCELLED = _("This slot was cancelled by its professional.")
+SLOT_OTHER_CELL = _("This slot belongs to another cell.")
+SLOT_WRONG_CARE = _("This slot is for another kind of care than the request.")
+ALREADY_BOOKED = _("This request already has an appointment.")
+BOOKING_NOT_ACTIVE = _("This appointment is no longer active.")
+OUTCOME_TOO_EARLY = _("The outcome is recorded once the appointment has started.")
+
+
+def slot_label(slot: Slot) -> str:
+    local = timezone.localtime(slot.starts_at)
+    where = slot.site.name if slot.site else str(slot.get_modality_display())
+    who = f" — {slot.professional}" if slot.professional else ""
+    return f"{local:%d/%m/%Y %H:%M}, {where}{who}"
+
+
+@transaction.atomic
+def slot_book(*, slot: Slot, request: Request, user: User, now: datetime | None = None) -> Booking:
+    """Book the slot for the request and orient the request. A booking that loses the race is told the slot was
+    just taken, and nothing is written."""
+    now = now or timezone.now()
+    request = referrals.request_lock(request)
+    if slot.cell_id != request.cell_id:
+        raise DomainError(SLOT_OTHER_CELL, field="slot")
+    referrals.request_check_orientable(request=request, user=user, now=now)
+    if slot.care_channel != request.care_channel or (
+        request.care_channel == CareChannel.IMAGING and slot.exam_type != request.exam_type
+    ):
+        raise DomainError(SLOT_WRONG_CARE, field="slot")
+    taken = Slot.objects.filter(pk=slot.pk, status=SlotStatus.OPEN, starts_at__gt=now, booked__lt=F("capacity")).update(
+        booked=F("booked") + 1
+    )
+    if taken != 1:
+        current = Slot.objects.get(pk=slot.pk)
+        if current.status == SlotStatus.CANCELLED:
+            raise DomainError(SLOT_CANCELLED, field="slot", code="cancelled")
+        if current.starts_at <= now:
+            raise DomainError(SLOT_PAST, field="slot", code="past")
+        raise DomainError(SLOT_JUST_TAKEN, field="slot", code="taken")
+    try:
+        with transaction.atomic():
+            booking = Booking.objects.create(slot=slot, request=request, booked_by=user, booked_at=now)
+    except IntegrityError as error:  # the database's one-active-booking-per-request rule
+        raise DomainError(ALREADY_BOOKED, field="slot") from error
+    slot = Slot.objects.select_related("site", "professional").get(pk=slot.pk)
+    referrals.request_orient(request=request, user=user, at=now, modality=slot.modality, where=slot_label(slot))
+    return booking
+
+
+@transaction.atomic
+def booking_cancel(*, booking: Booking, user: User, reason: str = "", now: datetime | None = None) -> Booking:
+    """Cancel an appointment: the slot is free again and the request goes back to the coordinators."""
+    now = now or timezone.now()
+    booking = Booking.objects.select_for_update().select_related("request").get(pk=booking.pk)
+    if booking.status != BookingStatus.BOOKED:
+        raise DomainError(BOOKING_NOT_ACTIVE)
+    request = referrals.request_lock(booking.request)
+    booking.status = BookingStatus.CANCELLED
+    booking.save(update_fields=["status"])
+    Slot.objects.filter(pk=booking.slot_id, booked__gt=0).update(booked=F("booked") - 1)
+    referrals.request_appointment_cancelled(request=request, user=user, at=now, reason=reason)
+    return booking
+
+
+@transaction.atomic
+def booking_outcome(
+    *,
+    booking: Booking,
+    user: User,
+    seen: bool,
+    follow_up_needed: bool = False,
+    note: str = "",
+    now: datetime | None = None,
+) -> Booking:
+    """What happened: seen, or no-show; whether a follow-up is needed; a short note for the médecin traitant."""
+    now = now or timezone.now()
+    booking = Booking.objects.select_for_update().select_related("slot", "request").get(pk=booking.pk)
+    if booking.status != BookingStatus.BOOKED:
+        raise DomainError(BOOKING_NOT_ACTIVE)
+    if booking.slot.starts_at > now:
+        raise DomainError(OUTCOME_TOO_EARLY)
+    request = referrals.request_lock(booking.request)
+    booking.status = BookingStatus.SEEN if seen else BookingStatus.NO_SHOW
+    booking.follow_up_needed, booking.outcome_note = follow_up_needed, note.strip()
+    booking.save()
+    referrals.request_appointment_outcome(
+        request=request, user=user, at=now, seen=seen, note=note, follow_up_needed=follow_up_needed
+    )
+    return booking
