@@ -16,3 +16,8 @@ LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": env.str("AIGUIL
 # Serve static files from the apps and static/ directly (no collectstatic needed).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# A file, not shared memory, for SQLite test databases: the concurrency tests book from many threads at once, and an
+# in-memory shared cache answers "table locked" instead of waiting its turn as a real SQLite file does.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-aiguillage.sqlite3")}  # noqa: F405

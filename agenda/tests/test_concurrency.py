@@ -1,0 +1,67 @@
+"""50 simultaneous bookings of one slot, each in its own database connection, through the real booking code: exactly
+one wins, the others are told the slot was just taken, none errors. Runs on SQLite and on PostgreSQL (`make test`)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import Role
+from agenda import services
+from agenda.models import Booking, Slot
+from common.errors import DomainError
+from referrals.models import Request
+from referrals.tests.factories import make_request
+from territory.communes import load_communes
+from territory.models import Commune
+from tests.factories import CellFactory, MembershipFactory, ProfessionalFactory, TerritoryFactory
+
+from .factories import make_slot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ATTEMPTS = 50
+
+
+def test_fifty_simultaneous_bookings_of_one_slot_give_one_booking() -> None:
+    if not Commune.objects.exists():  # transactional tests empty the database, reference data included
+        load_communes(Commune)
+    cell = CellFactory(slug="course")
+    TerritoryFactory(cell=cell, communes=["61006"])
+    ProfessionalFactory(cell=cell)
+    coordinators = [MembershipFactory(cell=cell, role=Role.COORDINATOR).user for _ in range(5)]
+    requests = [make_request(cell, last_name=f"Course{i}", phone=f"+33611{i:06d}") for i in range(ATTEMPTS)]
+    slot = make_slot(cell, starts_at=timezone.now() + timedelta(hours=5))
+    barrier = threading.Barrier(ATTEMPTS)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def attempt(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            services.slot_book(slot=slot, request=requests[index], user=coordinators[index % len(coordinators)])
+            result = "booked"
+        except DomainError as error:
+            result = error.code
+        except Exception as error:
+            result = f"error: {type(error).__name__}: {error}"
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(ATTEMPTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(outcomes) == ATTEMPTS
+    assert outcomes.count("booked") == 1, outcomes
+    assert outcomes.count("taken") == ATTEMPTS - 1, [o for o in outcomes if o not in ("booked", "taken")]
+    slot.refresh_from_db()
+    assert (slot.booked, Booking.objects.filter(slot=slot).count()) == (1, 1)
+    assert Request.objects.filter(status="oriented").count() == 1
+    assert Slot.objects.get(pk=slot.pk).free == 0
