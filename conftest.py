@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import Role, User
+from agenda.models import Slot
+from agenda.services import slot_book
+from agenda.tests.factories import make_slot
 from directory.models import Site
 from referrals import services
 from referrals.models import Partner, ProtocolQuestion, ProtocolRule
@@ -69,6 +74,14 @@ def populated(world: World) -> World:
         pro.sites.add(site)
         ResourceFactory(cell=cell, name=f"Pharmacie de garde {tag}")
         request = make_request(cell, last_name=f"Patient{tag}", requester_professional=pro)
+        booked = make_request(cell, last_name=f"Oriente{tag}", phone="+33699000001", requester_professional=pro)
+        past_slot = make_slot(cell, starts_at=timezone.now() + timedelta(minutes=1))
+        make_slot(cell, starts_at=timezone.now() + timedelta(hours=6))  # free, for the booking walk
+        coordinator_of_cell = world.colleague if cell == world.cell else world.outsider
+        slot_book(slot=past_slot, request=booked, user=coordinator_of_cell)
+        Slot.objects.filter(pk=past_slot.pk).update(
+            starts_at=timezone.now() - timedelta(hours=1), ends_at=timezone.now() - timedelta(minutes=40)
+        )
         make_request(cell, last_name=f"Patient{tag}", requester_professional=pro)  # flagged as a duplicate
         question = ProtocolQuestion.objects.create(cell=cell, order=1, text="Peut se déplacer ?", kind="yes_no")
         ProtocolRule.objects.create(question=question, answer="no", modality="home_visit")

@@ -6,6 +6,7 @@ urlpatterns = [
     path("c/<slug:cell>/territoire/", include("territory.urls")),
     path("c/<slug:cell>/annuaire/", include("directory.urls")),
     path("c/<slug:cell>/demandes/", include("referrals.urls")),
+    path("c/<slug:cell>/agenda/", include("agenda.urls")),
     path("q/", include("referrals.public_urls")),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

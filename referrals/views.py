@@ -21,6 +21,7 @@ from django.views.generic import TemplateView
 
 from accounts.models import Role, User
 from accounts.policies import PUBLIC, CellMixin, Perm
+from agenda import selectors as agenda_selectors
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
 from common.http import client_address
@@ -58,7 +59,7 @@ from .models import (
     Request,
     Urgency,
 )
-from .states import OPEN, Status
+from .states import OPEN, Status, allowed
 
 
 def _request_url(request: Request) -> str:
@@ -240,6 +241,10 @@ class RequestDetail(CellMixin, TemplateView):
             or QualificationForm(questions=services.protocol_for(self.cell)[0], prefix="qualify"),
             qualifications=request.qualifications.select_related("by") if not for_requester else [],
             questions=selectors.questions_of(request) if not for_requester else [],
+            booking=agenda_selectors.active_booking(request),
+            candidates=agenda_selectors.free_slots_for(request, timezone.now())
+            if self.allows(Perm.REQUEST_HANDLE) and allowed(request.status, Status.ORIENTED)
+            else None,
             on_duty=services.supervisor_on_duty(self.cell) if not for_requester else None,
             limit=services.settings_for(self.cell).max_failed_callbacks,
         )

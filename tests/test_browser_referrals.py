@@ -48,7 +48,9 @@ def test_a_web_request_is_called_back_and_reoriented_and_the_requester_sees_it(
     expect(page.locator(".status-line")).to_contain_text("En cours")
     page.get_by_label("Pas de réponse").check()
     page.get_by_role("button", name="Enregistrer l’appel").click()
-    expect(page.locator("table.data")).to_contain_text("Pas de réponse")
+    expect(page.locator("section", has=page.get_by_role("heading", name="Appels")).locator("table")).to_contain_text(
+        "Pas de réponse"
+    )
     page.locator("summary", has_text="Réorienter").click()
     page.get_by_role("combobox", name="Ressource", exact=True).select_option(index=1)
     page.locator("#id_reorient-note").fill("Garde dentaire ce matin.")
@@ -223,3 +225,18 @@ def test_a_request_sent_by_software_through_the_api_is_reoriented_in_the_browser
     )
     with urllib.request.urlopen(follow) as answer:
         assert json.loads(answer.read())["status"] == "reoriented"
+
+
+def test_a_coordinator_orients_a_request_into_a_slot(live_server: object, page: Page, demo: None) -> None:
+    base = str(live_server)
+    log_in(page, base, "coordination")
+    page.get_by_role("link", name="File d’attente", exact=True).click()
+    page.locator("#queue-rows tr", has_text="Chloé LEBRUN").get_by_role("link", name="Chloé LEBRUN").click()
+    page.get_by_role("button", name="Prendre cette demande").click()
+    first = page.locator("table.slots tbody tr").first
+    expect(first).to_contain_text("km")
+    first.get_by_role("button", name=re.compile("Réserver")).click()
+    expect(page.get_by_role("status").first).to_contain_text("Rendez-vous réservé")
+    expect(page.locator(".status-line")).to_contain_text("Orientée")
+    expect(page.get_by_role("heading", name="Rendez-vous")).to_be_visible()
+    screenshot(page, "request-oriented")

@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.policies import role_allows
+from agenda.models import Booking
 from conftest import World
 from directory.models import Professional, ReorientationResource, Site
 from referrals.models import (
@@ -100,6 +101,9 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
         "pk": lambda w, cell: cell.protocol_questions.first(),
         "rule_pk": lambda w, cell: cell.protocol_questions.first().rules.first(),
     },
+    "agenda:book": {"pk": lambda w, cell: cell.requests.first(), "slot_pk": lambda w, cell: cell.slots.first()},
+    "agenda:booking_cancel": {"pk": lambda w, cell: Booking.objects.filter(request__cell=cell).first()},
+    "agenda:booking_outcome": {"pk": lambda w, cell: Booking.objects.filter(request__cell=cell).first()},
     "public:request": {"token": lambda w, cell: cell.partners.first().token},
     "public:thanks": {"token": lambda w, cell: cell.partners.first().token},
 }
@@ -246,6 +250,9 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "referrals:duplicate_decide": lambda w, cell: {"decision": "dismissed"},
     "referrals:partner_create": lambda w, cell: _partner_body(cell),
     "referrals:settings": lambda w, cell: {"max_failed_callbacks": "4", "hold_idle_minutes": "30"},
+    "agenda:book": lambda w, cell: {},
+    "agenda:booking_cancel": lambda w, cell: {"reason": "Indisponible"},
+    "agenda:booking_outcome": lambda w, cell: {"outcome": "no_show"},
     "referrals:protocol_question_create": lambda w, cell: {
         "order": "5",
         "text": "Fièvre ?",
@@ -332,6 +339,8 @@ def _fingerprint(cell: Any) -> tuple[Any, ...]:
         tuple(DuplicateFlag.objects.filter(first__cell=cell).values_list("decision", flat=True)),
         tuple(DutyShift.objects.filter(cell=cell).values_list("pk", flat=True)),
         tuple(cell.partners.values_list("name", "is_active")),
+        tuple(cell.slots.values_list("booked", "status")),
+        tuple(Booking.objects.filter(request__cell=cell).values_list("status", flat=True)),
         tuple(ReferralSettings.objects.filter(cell=cell).values_list("max_failed_callbacks", "hold_idle_minutes")),
         tuple(cell.protocol_questions.values_list("text", "red_flag")),
         tuple(ProtocolRule.objects.filter(question__cell=cell).values_list("answer", "modality")),

@@ -1,0 +1,63 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from agenda.models import Booking
+from conftest import World
+from referrals.states import Status
+from referrals.tests.factories import make_request
+from tests.factories import ProfessionalFactory, SiteFactory
+
+from .factories import make_slot
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_request_page_lists_free_slots_before_the_deadline_first_then_nearest(world: World) -> None:
+    ProfessionalFactory(cell=world.cell)
+    request = make_request(world.cell, urgency="24h")
+    near = SiteFactory(cell=world.cell, name="Cabinet proche", commune=world.territory.communes.get(insee_code="61006"))
+    far = SiteFactory(cell=world.cell, name="Cabinet loin", commune=world.territory.communes.get(insee_code="61214"))
+    late = make_slot(world.cell, site=near, starts_at=timezone.now() + timedelta(hours=30))
+    far_soon = make_slot(world.cell, site=far, starts_at=timezone.now() + timedelta(hours=2))
+    near_soon = make_slot(world.cell, site=near, starts_at=timezone.now() + timedelta(hours=3))
+    make_slot(world.cell, site=near, care_channel="physiotherapy")
+    page = world.client_for(world.colleague).get(
+        reverse("referrals:request_detail", kwargs={"cell": world.cell.slug, "pk": request.pk})
+    )
+    order = [c.slot for c in page.context["candidates"]]
+    assert order == [near_soon, far_soon, late]
+    assert page.context["candidates"][2].before_deadline is False
+
+
+def test_booking_from_the_page_then_recording_the_outcome(world: World) -> None:
+    ProfessionalFactory(cell=world.cell)
+    request = make_request(world.cell)
+    slot = make_slot(world.cell, starts_at=timezone.now() + timedelta(hours=2))
+    client = world.client_for(world.colleague)
+    response = client.post(
+        reverse("agenda:book", kwargs={"cell": world.cell.slug, "pk": request.pk, "slot_pk": slot.pk}), follow=True
+    )
+    request.refresh_from_db()
+    assert request.status == Status.ORIENTED
+    assert "Rendez-vous réservé" in response.content.decode()
+    again = client.post(
+        reverse("agenda:book", kwargs={"cell": world.cell.slug, "pk": request.pk, "slot_pk": slot.pk}), follow=True
+    )
+    assert "ne peut pas être orientée" in again.content.decode()
+    booking = Booking.objects.get()
+    early = client.post(
+        reverse("agenda:booking_outcome", kwargs={"cell": world.cell.slug, "pk": booking.pk}),
+        {"outcome": "seen"},
+        follow=True,
+    )
+    assert "une fois le rendez-vous commencé" in early.content.decode()
+    cancel = client.post(
+        reverse("agenda:booking_cancel", kwargs={"cell": world.cell.slug, "pk": booking.pk}),
+        {"reason": "Patient guéri"},
+    )
+    assert cancel.status_code == 302
+    request.refresh_from_db()
+    assert request.status == Status.APPOINTMENT_CANCELLED

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.views import View
+
+from accounts.models import User
+from accounts.policies import CellMixin, Perm
+from common.errors import DomainError
+from referrals import selectors as referral_selectors
+
+from . import selectors, services
+
+
+def _back(cell_slug: str, request_pk: int) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("referrals:request_detail", kwargs={"cell": cell_slug, "pk": request_pk}))
+
+
+class BookSlot(CellMixin, View):
+    """Book a slot for a request, from the request's page: on a lost race, the page shows the next choices."""
+
+    permission = Perm.REQUEST_HANDLE
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        target = referral_selectors.request_for(self.membership, kwargs["pk"])
+        slot = selectors.slot_for(self.cell, kwargs["slot_pk"])
+        user = request.user
+        assert isinstance(user, User)
+        try:
+            services.slot_book(slot=slot, request=target, user=user)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, gettext("Appointment booked: %(slot)s.") % {"slot": services.slot_label(slot)})
+        return _back(self.cell.slug, target.pk)
+
+
+class BookingCancel(CellMixin, View):
+    permission = Perm.REQUEST_HANDLE
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        booking = selectors.booking_for(self.cell, kwargs["pk"])
+        user = request.user
+        assert isinstance(user, User)
+        try:
+            services.booking_cancel(booking=booking, user=user, reason=request.POST.get("reason", "")[:500])
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        return _back(self.cell.slug, booking.request_id)
+
+
+class BookingOutcome(CellMixin, View):
+    permission = Perm.REQUEST_HANDLE
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        booking = selectors.booking_for(self.cell, kwargs["pk"])
+        user = request.user
+        assert isinstance(user, User)
+        outcome = request.POST.get("outcome", "")
+        if outcome not in ("seen", "no_show"):
+            messages.error(request, gettext("Say whether the patient was seen."))
+            return _back(self.cell.slug, booking.request_id)
+        try:
+            services.booking_outcome(
+                booking=booking,
+                user=user,
+                seen=outcome == "seen",
+                follow_up_needed=request.POST.get("follow_up") == "on",
+                note=request.POST.get("note", "")[:2000],
+            )
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        return _back(self.cell.slug, booking.request_id)
