@@ -352,6 +352,7 @@ class RequestAction(RequestDetail):
                 add_to_form(form, error)
         if form is not None and form.errors:
             context = self.get_context_data(**{f"{action}_form": form})
+            context["failed_form"] = form
             return render(request, self.template_name, context, status=422)
         if action == "take" and getattr(request, "htmx", False):
             # From the queue: the coordinator goes straight to the request they took.

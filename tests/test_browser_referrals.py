@@ -240,3 +240,22 @@ def test_a_coordinator_orients_a_request_into_a_slot(live_server: object, page: 
     expect(page.locator(".status-line")).to_contain_text("Orientée")
     expect(page.get_by_role("heading", name="Rendez-vous")).to_be_visible()
     screenshot(page, "request-oriented")
+
+
+def test_the_queue_refreshes_in_place_and_says_how_many_requests_are_open(
+    live_server: object, page: Page, demo: None
+) -> None:
+    base = str(live_server)
+    log_in(page, base, "coordination")
+    page.get_by_role("link", name="File d’attente", exact=True).click()
+    rows = page.locator("#queue-rows tr").count()
+    page.evaluate("window.__sameDocument = true; document.getElementById('queue-count').textContent = 'périmé'")
+    with page.expect_response(re.compile(r"/demandes/")):
+        page.evaluate(
+            "htmx.ajax('GET', window.location.pathname, {source: '#queue-rows', target: '#queue-rows', "
+            "swap: 'outerHTML'})"
+        )
+    expect(page.locator("#queue-count")).to_have_count(1)
+    expect(page.locator("#queue-count")).to_contain_text("demandes ouvertes")
+    expect(page.locator("#queue-rows tr")).to_have_count(rows)
+    assert page.evaluate("window.__sameDocument") is True

@@ -151,7 +151,9 @@ def test_actions_from_the_request_page(world: World) -> None:
         HTTP_HX_REQUEST="true",
     )
     assert taken.status_code == 204 and taken["HX-Redirect"].endswith(f"/demandes/{request.pk}/")
-    assert act("callback", outcome="").status_code == 422
+    failed = act("callback", outcome="")
+    assert failed.status_code == 422
+    assert 'id="error-summary"' in failed.content.decode() and "Résultat" in failed.content.decode()
     assert act("callback", outcome="no_answer", note="Sonnerie").status_code == 302
     assert act("reorient", resource="").status_code == 422
     resource = ResourceFactory(cell=world.cell, name="Maison médicale de garde")
