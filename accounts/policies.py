@@ -43,6 +43,7 @@ class Perm(StrEnum):
     PARTNERS_MANAGE = "referrals.partners_manage"
     PROTOCOL_VIEW = "referrals.protocol_view"
     PROTOCOL_MANAGE = "referrals.protocol_manage"
+    SLOTS_PUBLISH = "agenda.slots_publish"
 
 
 PUBLIC = "public"
@@ -51,11 +52,11 @@ AUTHENTICATED = "authenticated"
 _EVERY_MEMBER = {Perm.CELL_HOME, Perm.COMMUNE_SEARCH}
 
 _CELL_STAFF = {Perm.QUEUE_VIEW, Perm.REQUEST_VIEW, Perm.ROSTER_VIEW, Perm.PROTOCOL_VIEW}
-_HANDLING = {Perm.REQUEST_HANDLE, Perm.REQUEST_PHONE_INTAKE}
+_HANDLING = {Perm.REQUEST_HANDLE, Perm.REQUEST_PHONE_INTAKE, Perm.SLOTS_PUBLISH}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.REQUESTER: frozenset(_EVERY_MEMBER | {Perm.REQUEST_SUBMIT, Perm.OWN_REQUESTS, Perm.REQUEST_VIEW}),
-    Role.EFFECTOR: frozenset(_EVERY_MEMBER | {Perm.RESOURCES_VIEW}),
+    Role.EFFECTOR: frozenset(_EVERY_MEMBER | {Perm.RESOURCES_VIEW, Perm.SLOTS_PUBLISH}),
     Role.COORDINATOR: frozenset(
         _EVERY_MEMBER | _CELL_STAFF | _HANDLING | {Perm.DIRECTORY_VIEW, Perm.RESOURCES_VIEW, Perm.TERRITORY_VIEW}
     ),

@@ -69,3 +69,12 @@ def active_booking(request: Request) -> Booking | None:
         .filter(request=request, status=BookingStatus.BOOKED)
         .first()
     )
+
+
+def upcoming_slots(cell: Cell, now: datetime, professional_id: int | None = None) -> list[Slot]:
+    slots = Slot.objects.filter(cell=cell, starts_at__gt=now - timedelta(hours=12)).select_related(
+        "site", "professional"
+    )
+    if professional_id is not None:
+        slots = slots.filter(professional=professional_id)
+    return list(slots.order_by("starts_at")[:300])

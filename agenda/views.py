@@ -5,15 +5,20 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.views import View
+from django.views.generic import FormView
 
-from accounts.models import User
+from accounts.models import Role, User
 from accounts.policies import CellMixin, Perm
-from common.errors import DomainError
+from common.errors import DomainError, add_to_form
+from common.forms import describe_fields
+from directory.models import Professional
 from referrals import selectors as referral_selectors
 
 from . import selectors, services
+from .forms import PublishForm
 
 
 def _back(cell_slug: str, request_pk: int) -> HttpResponseRedirect:
@@ -78,3 +83,38 @@ class BookingOutcome(CellMixin, View):
         except DomainError as error:
             messages.error(request, str(error.message))
         return _back(self.cell.slug, booking.request_id)
+
+
+class SlotPublish(CellMixin, FormView):
+    """Effectors publish their own slots; coordinators publish on an effector's behalf. The list shows what comes."""
+
+    permission = Perm.SLOTS_PUBLISH
+    template_name = "agenda/publish.html"
+
+    def own_professional(self) -> Professional | None:
+        return self.membership.professional if self.membership.role == Role.EFFECTOR else None
+
+    def get_form(self, form_class: Any = None) -> PublishForm:
+        return PublishForm(**self.get_form_kwargs(), cell=self.cell, own=self.own_professional())
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        own = self.own_professional()
+        describe_fields(context["form"])
+        context.update(
+            title=gettext("Publish slots"),
+            slots=selectors.upcoming_slots(self.cell, timezone.now(), own.pk if own else None),
+        )
+        return context
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        data = dict(form.cleaned_data)
+        if self.own_professional() is not None:
+            data["professional"] = self.own_professional()
+        try:
+            created = services.slots_publish(cell=self.cell, **data)
+        except DomainError as error:
+            add_to_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, gettext("%(count)s slots published.") % {"count": len(created)})
+        return HttpResponseRedirect(reverse("agenda:publish", kwargs={"cell": self.cell.slug}))

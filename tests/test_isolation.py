@@ -251,6 +251,17 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "referrals:partner_create": lambda w, cell: _partner_body(cell),
     "referrals:settings": lambda w, cell: {"max_failed_callbacks": "4", "hold_idle_minutes": "30"},
     "agenda:book": lambda w, cell: {},
+    "agenda:publish": lambda w, cell: {
+        "professional": cell.professionals.first().pk,
+        "day": "2030-01-07",
+        "start": "18:00",
+        "end": "19:00",
+        "minutes": "20",
+        "care_channel": "gp",
+        "exam_type": "",
+        "modality": "in_person",
+        "capacity": "1",
+    },
     "agenda:booking_cancel": lambda w, cell: {"reason": "Indisponible"},
     "agenda:booking_outcome": lambda w, cell: {"outcome": "no_show"},
     "referrals:protocol_question_create": lambda w, cell: {

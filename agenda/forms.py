@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from directory.models import Professional, Site
+from referrals.models import CareChannel, ExamType, Modality
+from territory.models import Cell
+
+
+class PublishForm(forms.Form):
+    """One-off slots: a day, from… to…, cut in slots of N minutes, and who may book them."""
+
+    professional = forms.ModelChoiceField(label=_("Professional"), queryset=Professional.objects.none(), required=False)
+    site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none(), required=False)
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}))
+    minutes = forms.IntegerField(label=_("Length of a slot (minutes)"), initial=20, min_value=5, max_value=240)
+    care_channel = forms.ChoiceField(label=_("Care"), choices=CareChannel.choices)
+    exam_type = forms.ChoiceField(label=_("Imaging exam"), choices=[("", "—"), *ExamType.choices], required=False)
+    modality = forms.ChoiceField(label=_("Modality"), choices=Modality.choices)
+    capacity = forms.IntegerField(label=_("Patients per slot"), initial=1, min_value=1, max_value=50)
+    open_to_pharmacists = forms.BooleanField(label=_("Pharmacists may book them directly"), required=False)
+    open_to_sas = forms.BooleanField(label=_("SAS regulators may book them"), required=False)
+    open_to_er = forms.BooleanField(label=_("Emergency departments may book them"), required=False)
+    open_to_gps = forms.BooleanField(label=_("GPs may book them (e.g. imaging)"), required=False)
+
+    def __init__(self, *args: Any, cell: Cell, own: Professional | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        professional = self.fields["professional"]
+        site = self.fields["site"]
+        assert isinstance(professional, forms.ModelChoiceField) and isinstance(site, forms.ModelChoiceField)
+        professional.queryset = Professional.objects.filter(cell=cell, is_active=True).order_by("search_name")
+        site.queryset = Site.objects.filter(cell=cell, is_active=True).select_related("commune").order_by("name")
+        if own is not None:
+            # An effector publishes their own slots, at their own sites.
+            professional.queryset = Professional.objects.filter(pk=own.pk)
+            professional.initial = own.pk
+            professional.required = True
+            site.queryset = own.sites.select_related("commune").order_by("name")
