@@ -259,3 +259,21 @@ def test_the_queue_refreshes_in_place_and_says_how_many_requests_are_open(
     expect(page.locator("#queue-count")).to_contain_text("demandes ouvertes")
     expect(page.locator("#queue-rows tr")).to_have_count(rows)
     assert page.evaluate("window.__sameDocument") is True
+
+
+def test_an_effector_publishes_an_evening_of_slots(live_server: object, page: Page, demo: None) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    base = str(live_server)
+    log_in(page, base, "dr-martin")
+    page.get_by_role("link", name="Publier des créneaux").first.click()
+    day = timezone.localdate() + timedelta(days=20)
+    page.locator("#id_day").fill(day.isoformat())
+    page.locator("#id_start").fill("19:00")
+    page.locator("#id_end").fill("20:00")
+    page.get_by_label("Les pharmaciens peuvent les réserver directement").check()
+    page.get_by_role("button", name="Publier", exact=True).click()
+    expect(page.get_by_role("status").first).to_contain_text("3 créneaux publiés")
+    expect(page.locator("table.data tbody")).to_contain_text(day.strftime("%d/%m"))
