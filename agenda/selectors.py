@@ -78,3 +78,26 @@ def upcoming_slots(cell: Cell, now: datetime, professional_id: int | None = None
     if professional_id is not None:
         slots = slots.filter(professional=professional_id)
     return list(slots.order_by("starts_at")[:300])
+
+
+# Which audience flag of a slot lets each kind of requester book it directly (seed 004).
+AUDIENCE_FLAG = {
+    "pharmacist": "open_to_pharmacists",
+    "sas_regulator": "open_to_sas",
+    "emergency": "open_to_er",
+    "gp": "open_to_gps",
+}
+
+
+def slots_open_to(cell: Cell, requester_type: str, now: datetime, limit: int = 40) -> list[Slot]:
+    """Free future slots a requester of this type may book directly, soonest first."""
+    flag = AUDIENCE_FLAG.get(requester_type)
+    if flag is None:
+        return []
+    return list(
+        Slot.objects.filter(
+            cell=cell, status=SlotStatus.OPEN, starts_at__gt=now, booked__lt=F("capacity"), **{flag: True}
+        )
+        .select_related("site", "professional")
+        .order_by("starts_at")[:limit]
+    )

@@ -23,10 +23,12 @@ from referrals.models import CareChannel, Request
 from territory.models import Cell
 
 from .models import Booking, BookingStatus, Slot, SlotStatus
+from .selectors import AUDIENCE_FLAG
 
 SLOT_JUST_TAKEN = _("This slot was just taken: choose another one.")
 SLOT_PAST = _("This slot has already started.")
 SLOT_CANCELLED = _("This slot was cancelled by its professional.")
+SLOT_NOT_FOR_YOU = _("This slot is not open to direct booking by your profession.")
 SLOT_OTHER_CELL = _("This slot belongs to another cell.")
 SLOT_WRONG_CARE = _("This slot is for another kind of care than the request.")
 ALREADY_BOOKED = _("This request already has an appointment.")
@@ -42,13 +44,19 @@ def slot_label(slot: Slot) -> str:
 
 
 @transaction.atomic
-def slot_book(*, slot: Slot, request: Request, user: User, now: datetime | None = None) -> Booking:
+def slot_book(
+    *, slot: Slot, request: Request, user: User, requester_type: str = "", now: datetime | None = None
+) -> Booking:
     """Book the slot for the request and orient the request. A booking that loses the race is told the slot was
-    just taken, and nothing is written."""
+    just taken, and nothing is written. A requester (`requester_type`) books only slots open to their kind."""
     now = now or timezone.now()
     request = referrals.request_lock(request)
     if slot.cell_id != request.cell_id:
         raise DomainError(SLOT_OTHER_CELL, field="slot")
+    if requester_type:
+        flag = AUDIENCE_FLAG.get(requester_type)
+        if flag is None or not getattr(slot, flag):
+            raise DomainError(SLOT_NOT_FOR_YOU, field="slot")
     referrals.request_check_orientable(request=request, user=user, now=now)
     if slot.care_channel != request.care_channel or (
         request.care_channel == CareChannel.IMAGING and slot.exam_type != request.exam_type

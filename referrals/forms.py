@@ -78,6 +78,11 @@ class IntakeForm(forms.Form):
         label=_("Without the cell, the patient would have gone to"), choices=Elsewhere.choices
     )
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    slot = forms.ChoiceField(
+        label=_("Book a slot now (optional)"),
+        required=False,
+        help_text=_("Slots the professionals opened to your profession; the cell still calls the patient."),
+    )
 
     def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).setdefault("submission_key", uuid.uuid4().hex)

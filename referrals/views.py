@@ -22,6 +22,7 @@ from django.views.generic import TemplateView
 from accounts.models import Role, User
 from accounts.policies import PUBLIC, CellMixin, Perm
 from agenda import selectors as agenda_selectors
+from agenda import services as agenda_services
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
 from common.http import client_address
@@ -114,6 +115,24 @@ class IntakeView(CellFormView):
     def requester(self, data: dict[str, Any]) -> dict[str, Any]:
         return {"requester_professional": self.membership.professional, "requester_site": self.membership.site}
 
+    def direct_slots(self) -> list[Any]:
+        """Slots this requester may book directly (seed 004: the pharmacist books a GP's SNP slot)."""
+        return agenda_selectors.slots_open_to(self.cell, self.membership.requester_type, timezone.now())
+
+    def get_form(self, form_class: Any = None) -> Any:
+        form = super().get_form(form_class)
+        if "slot" in form.fields:
+            choices = [
+                (str(slot.pk), f"{agenda_services.slot_label(slot)} ({slot.get_care_channel_display()})")
+                for slot in (self.direct_slots() if self.channel == Channel.WEB else [])
+            ]
+            may_book = self.channel == Channel.WEB and self.membership.requester_type in agenda_selectors.AUDIENCE_FLAG
+            if may_book:
+                form.fields["slot"].choices = [("", "—"), *choices]
+            else:
+                del form.fields["slot"]
+        return form
+
     def save(self, form: IntakeForm) -> Model:
         data = form.cleaned_data
         patient = services.PatientData(
@@ -137,16 +156,26 @@ class IntakeView(CellFormView):
             elsewhere=data["elsewhere"],
         )
         assert isinstance(self.request.user, User)
-        return services.request_create(
-            cell=self.cell,
-            channel=self.channel,
-            patient=patient,
-            need=need,
-            submitted_by=self.request.user,
-            vital_emergency=data["vital_emergency"],
-            submission_key=data["submission_key"],
-            **self.requester(data),
-        )
+        with transaction.atomic():  # the request and its direct booking, or neither
+            created = services.request_create(
+                cell=self.cell,
+                channel=self.channel,
+                patient=patient,
+                need=need,
+                submitted_by=self.request.user,
+                vital_emergency=data["vital_emergency"],
+                submission_key=data["submission_key"],
+                **self.requester(data),
+            )
+            if data.get("slot"):
+                slot = agenda_selectors.slot_for(self.cell, int(data["slot"]))
+                agenda_services.slot_book(
+                    slot=slot,
+                    request=created,
+                    user=self.request.user,
+                    requester_type=self.membership.requester_type,
+                )
+        return created
 
     def success_url_for(self, obj: Model) -> str:
         assert isinstance(obj, Request)

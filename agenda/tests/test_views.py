@@ -61,3 +61,39 @@ def test_booking_from_the_page_then_recording_the_outcome(world: World) -> None:
     assert cancel.status_code == 302
     request.refresh_from_db()
     assert request.status == Status.APPOINTMENT_CANCELLED
+
+
+def test_a_pharmacist_books_a_gp_slot_directly_with_the_request(world: World) -> None:
+    from accounts.models import Role
+    from tests.factories import MembershipFactory
+
+    pharmacist = ProfessionalFactory(cell=world.cell, profession="pharmacist")
+    member = MembershipFactory(
+        cell=world.cell, role=Role.REQUESTER, requester_type="pharmacist", professional=pharmacist
+    )
+    closed = make_slot(world.cell, starts_at=timezone.now() + timedelta(hours=4))
+    open_slot = make_slot(world.cell, starts_at=timezone.now() + timedelta(hours=5), open_to_pharmacists=True)
+    client = world.client_for(member.user)
+    url = reverse("referrals:request_new", kwargs={"cell": world.cell.slug})
+    form = client.get(url).context["form"]
+    assert [value for value, _ in form.fields["slot"].choices] == ["", str(open_slot.pk)]
+    body = {
+        "patient_last_name": "Direct",
+        "patient_first_name": "Élise",
+        "patient_commune": "Argentan (61200) · 61006",
+        "patient_phone": "06 10 20 30 40",
+        "mt_situation": "no_mt",
+        "reason": "Angine",
+        "reason_category": "pain",
+        "care_channel": "gp",
+        "urgency": "48h",
+        "elsewhere": "er",
+        "submission_key": "direct-1",
+        "slot": str(open_slot.pk),
+    }
+    assert client.post(url, body).status_code == 302
+    booking = Booking.objects.get()
+    assert (booking.slot, booking.request.status) == (open_slot, Status.ORIENTED)
+    refused = client.post(url, body | {"submission_key": "direct-2", "slot": str(closed.pk)})
+    assert refused.status_code == 200  # not a choice offered to pharmacists
+    assert Booking.objects.count() == 1
