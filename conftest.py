@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Role, User
+from agenda.calendar import feed_renew
 from agenda.models import Slot
 from agenda.services import slot_book
 from agenda.tests.factories import make_slot
@@ -77,6 +78,7 @@ def populated(world: World) -> World:
         booked = make_request(cell, last_name=f"Oriente{tag}", phone="+33699000001", requester_professional=pro)
         past_slot = make_slot(cell, starts_at=timezone.now() + timedelta(minutes=1))
         make_slot(cell, starts_at=timezone.now() + timedelta(hours=6))  # free, for the booking walk
+        feed_renew(professional=pro)
         coordinator_of_cell = world.colleague if cell == world.cell else world.outsider
         slot_book(slot=past_slot, request=booked, user=coordinator_of_cell)
         Slot.objects.filter(pk=past_slot.pk).update(

@@ -44,6 +44,7 @@ class Perm(StrEnum):
     PROTOCOL_VIEW = "referrals.protocol_view"
     PROTOCOL_MANAGE = "referrals.protocol_manage"
     SLOTS_PUBLISH = "agenda.slots_publish"
+    OWN_CALENDAR = "agenda.own_calendar"
 
 
 PUBLIC = "public"
@@ -56,7 +57,7 @@ _HANDLING = {Perm.REQUEST_HANDLE, Perm.REQUEST_PHONE_INTAKE, Perm.SLOTS_PUBLISH}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.REQUESTER: frozenset(_EVERY_MEMBER | {Perm.REQUEST_SUBMIT, Perm.OWN_REQUESTS, Perm.REQUEST_VIEW}),
-    Role.EFFECTOR: frozenset(_EVERY_MEMBER | {Perm.RESOURCES_VIEW, Perm.SLOTS_PUBLISH}),
+    Role.EFFECTOR: frozenset(_EVERY_MEMBER | {Perm.RESOURCES_VIEW, Perm.SLOTS_PUBLISH, Perm.OWN_CALENDAR}),
     Role.COORDINATOR: frozenset(
         _EVERY_MEMBER | _CELL_STAFF | _HANDLING | {Perm.DIRECTORY_VIEW, Perm.RESOURCES_VIEW, Perm.TERRITORY_VIEW}
     ),

@@ -91,3 +91,14 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} → {self.slot_id}"
+
+
+class CalendarFeed(models.Model):
+    """A professional's iCalendar feed on a secret, revocable address (for their own calendar software)."""
+
+    professional = models.OneToOneField(Professional, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.professional}"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -11,14 +11,16 @@ from django.views import View
 from django.views.generic import FormView
 
 from accounts.models import Role, User
-from accounts.policies import CellMixin, Perm
+from accounts.policies import PUBLIC, CellMixin, Perm
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
 from directory.models import Professional
 from referrals import selectors as referral_selectors
 
 from . import selectors, services
+from .calendar import feed_ical, feed_renew
 from .forms import PublishForm
+from .models import CalendarFeed
 
 
 def _back(cell_slug: str, request_pk: int) -> HttpResponseRedirect:
@@ -101,9 +103,14 @@ class SlotPublish(CellMixin, FormView):
         context = super().get_context_data(**kwargs)
         own = self.own_professional()
         describe_fields(context["form"])
+        feed = CalendarFeed.objects.filter(professional=own).first() if own else None
         context.update(
             title=gettext("Publish slots"),
             slots=selectors.upcoming_slots(self.cell, timezone.now(), own.pk if own else None),
+            feed_url=self.request.build_absolute_uri(reverse("calendar_feed", kwargs={"token": feed.token}))
+            if feed
+            else "",
+            is_effector=own is not None,
         )
         return context
 
@@ -117,4 +124,33 @@ class SlotPublish(CellMixin, FormView):
             add_to_form(form, error)
             return self.form_invalid(form)
         messages.success(self.request, gettext("%(count)s slots published.") % {"count": len(created)})
+        return HttpResponseRedirect(reverse("agenda:publish", kwargs={"cell": self.cell.slug}))
+
+
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The public iCalendar address: the token is the only key; a renewed or unknown token is a 404."""
+    feed = CalendarFeed.objects.select_related("professional").filter(token=token).first()
+    if feed is None:
+        raise Http404
+    body = feed_ical(feed.professional, timezone.now())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+calendar_feed.permission = PUBLIC  # type: ignore[attr-defined]
+
+
+class CalendarFeedRenew(CellMixin, View):
+    """An effector (re)creates the secret address of their calendar; the previous one stops working."""
+
+    permission = Perm.OWN_CALENDAR
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        professional = self.membership.professional
+        if professional is None:
+            raise Http404
+        feed_renew(professional=professional)
+        messages.success(request, gettext("New calendar address created; the previous one no longer works."))
         return HttpResponseRedirect(reverse("agenda:publish", kwargs={"cell": self.cell.slug}))

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from agenda import views as agenda_views
+
 urlpatterns = [
     path("", include("accounts.urls")),
     path("c/<slug:cell>/territoire/", include("territory.urls")),
@@ -9,6 +11,7 @@ urlpatterns = [
     path("c/<slug:cell>/agenda/", include("agenda.urls")),
     path("q/", include("referrals.public_urls")),
     path("api/", include("api.urls")),
+    path("ical/<str:token>.ics", agenda_views.calendar_feed, name="calendar_feed"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("plateforme/admin/", admin.site.urls),
 ]

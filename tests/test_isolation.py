@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.policies import role_allows
-from agenda.models import Booking
+from agenda.models import Booking, CalendarFeed
 from conftest import World
 from directory.models import Professional, ReorientationResource, Site
 from referrals.models import (
@@ -105,6 +105,7 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     "agenda:booking_cancel": {"pk": lambda w, cell: Booking.objects.filter(request__cell=cell).first()},
     "agenda:booking_outcome": {"pk": lambda w, cell: Booking.objects.filter(request__cell=cell).first()},
     "public:request": {"token": lambda w, cell: cell.partners.first().token},
+    "calendar_feed": {"token": lambda w, cell: CalendarFeed.objects.filter(professional__cell=cell).first().token},
     "public:thanks": {"token": lambda w, cell: cell.partners.first().token},
 }
 
@@ -251,6 +252,7 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "referrals:partner_create": lambda w, cell: _partner_body(cell),
     "referrals:settings": lambda w, cell: {"max_failed_callbacks": "4", "hold_idle_minutes": "30"},
     "agenda:book": lambda w, cell: {},
+    "agenda:feed_renew": lambda w, cell: {},
     "agenda:publish": lambda w, cell: {
         "professional": cell.professionals.first().pk,
         "day": "2030-01-07",
