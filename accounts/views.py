@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -15,13 +14,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from common.filters import yes_no_filter
 from common.forms import describe_fields
 from common.views import CellFormView, CellListView, Column
 from referrals.selectors import queue_summary
-from territory.models import Cell
 
 from . import selectors, services
+from .filters import MemberFilter
 from .forms import MemberAttachForm, MemberCreateForm, MemberUpdateForm
 from .models import Membership, Role, User
 from .policies import AUTHENTICATED, PUBLIC, CellMixin, Perm, declare
@@ -81,27 +79,6 @@ class CellHome(CellMixin, TemplateView):
             context["overview"] = selectors.cell_overview(self.cell)
             context["queue"] = queue_summary(self.cell, timezone.now())
         return context
-
-
-class MemberFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search")
-    role = django_filters.ChoiceFilter(label=_("Role"), choices=Role.choices, empty_label=_("All roles"))
-    is_active = yes_no_filter(_("Access to the cell"), "is_active")
-
-    class Meta:
-        model = Membership
-        fields = ["q", "role", "is_active"]
-
-    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-
-    def search(self, queryset: QuerySet[Membership], name: str, value: str) -> QuerySet[Membership]:
-        return queryset.filter(
-            Q(user__username__icontains=value)
-            | Q(user__last_name__icontains=value)
-            | Q(user__first_name__icontains=value)
-            | Q(user__email__icontains=value)
-        )
 
 
 class MemberList(CellListView):

@@ -8,7 +8,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from common.filters import yes_no_filter
+from common.filters import CellFilterSet, yes_no_filter
 from common.text import normalize
 from territory.models import Cell, Commune
 from territory.selectors import cell_communes
@@ -24,16 +24,17 @@ from .models import (
 )
 
 
-class CellFilterSet(django_filters.FilterSet):
+class CommuneFilterSet(CellFilterSet):
+    """Commune choices limited to the cell's territory."""
+
     def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.cell = cell
+        super().__init__(*args, cell=cell, **kwargs)
         commune_filter = self.filters.get("commune")
         if isinstance(commune_filter, django_filters.ModelChoiceFilter):
             commune_filter.queryset = cell_communes(cell).order_by("search_name")
 
 
-class SiteFilter(CellFilterSet):
+class SiteFilter(CommuneFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=SiteKind.choices, empty_label=_("All kinds"))
     commune = django_filters.ModelChoiceFilter(
@@ -48,7 +49,7 @@ class SiteFilter(CellFilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(commune__search_name__contains=normalize(value)))
 
 
-class ProfessionalFilter(CellFilterSet):
+class ProfessionalFilter(CommuneFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     profession = django_filters.ChoiceFilter(
         label=_("Profession"), choices=Profession.choices, empty_label=_("All professions")
@@ -67,7 +68,7 @@ class ProfessionalFilter(CellFilterSet):
         return queryset.filter(Q(search_name__contains=normalize(value)) | Q(rpps=digits) | Q(adeli=digits.upper()))
 
 
-class ResourceFilter(CellFilterSet):
+class ResourceFilter(CommuneFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ResourceKind.choices, empty_label=_("All kinds"))
     commune = django_filters.ModelChoiceFilter(

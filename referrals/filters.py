@@ -1,26 +1,21 @@
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from territory.models import Cell
+from common.filters import CellFilterSet
 
 from .models import Partner, PartnerKind
 
 
-class PartnerFilter(django_filters.FilterSet):
+class PartnerFilter(CellFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=PartnerKind.choices, empty_label=_("All kinds"))
 
     class Meta:
         model = Partner
         fields = ["q", "kind"]
-
-    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
 
     def search(self, queryset: QuerySet[Partner], name: str, value: str) -> QuerySet[Partner]:
         return queryset.filter(Q(name__icontains=value) | Q(commune__name__icontains=value))
