@@ -17,6 +17,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import User
 from common.errors import DomainError
+from common.locking import lock_names
 from common.text import normalize
 from directory.models import Professional, Site
 from territory.models import Cell, Commune
@@ -171,6 +172,9 @@ def request_create(
 
 
 def _flag_duplicates(request: Request, *, now: datetime) -> None:
+    # Two channels may receive the same patient at the same moment: each transaction would miss the other's
+    # uncommitted row. Serialised on the patient's normalised name, the second one sees the first.
+    lock_names(f"request-patient:{request.cell_id}:{request.patient_search_name}")
     same_patient = Q(patient_birth_date=request.patient_birth_date) if request.patient_birth_date else Q(pk__in=[])
     if request.patient_phone:
         same_patient |= Q(patient_phone=request.patient_phone)
