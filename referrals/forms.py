@@ -230,7 +230,10 @@ class PublicForm(forms.Form):
     started = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {}).setdefault("started", signing.dumps({"t": time.time()}, salt=self.SALT))
+        # The start time and a one-time number, signed: the number is the submission's idempotency key, so a form
+        # sent twice (double click, replayed by a robot within the validity) creates one request.
+        started = signing.dumps({"t": time.time(), "n": uuid.uuid4().hex}, salt=self.SALT)
+        kwargs.setdefault("initial", {}).setdefault("started", started)
         super().__init__(*args, **kwargs)
         commune = self.fields["commune"]
         assert isinstance(commune, forms.ModelChoiceField)
@@ -241,11 +244,23 @@ class PublicForm(forms.Form):
         """Filled the hidden field, sent the form faster than a person can, or with a forged or stale start time."""
         if self.data.get("website"):
             return True
-        try:
-            started = signing.loads(self.data.get("started", ""), salt=self.SALT, max_age=self.MAX_SECONDS)
-        except signing.BadSignature:
+        started = self._started()
+        if started is None or not started.get("n"):
             return True
         return time.time() - float(started.get("t", 0)) < self.MIN_SECONDS
+
+    def _started(self) -> dict[str, Any] | None:
+        try:
+            loaded = signing.loads(self.data.get("started", ""), salt=self.SALT, max_age=self.MAX_SECONDS)
+        except signing.BadSignature:
+            return None
+        return loaded if isinstance(loaded, dict) else None
+
+    @property
+    def submission_key(self) -> str:
+        """The one-time number of this form (checked by `is_robot` first)."""
+        started = self._started() or {}
+        return str(started.get("n", ""))
 
 
 class PartnerForm(forms.ModelForm):

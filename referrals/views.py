@@ -516,6 +516,7 @@ class PublicRequest(TemplateView):
                 channel=Channel.QR,
                 partner=self.partner,
                 submitted_by=None,
+                submission_key=form.submission_key,
                 patient=services.PatientData(
                     last_name=data["last_name"],
                     first_name=data["first_name"],

@@ -1,6 +1,7 @@
 """The QR-code form: public, so robots and floods are refused, and nothing typed is ever shown back."""
 
 import time
+import uuid
 
 import pytest
 from django.core import signing
@@ -33,7 +34,7 @@ def body(partner: Partner, *, seconds_ago: float = 30, **overrides: str) -> dict
         "reason": "Renouvellement d'ordonnance et tension à surveiller",
         "consent": "on",
         "website": "",
-        "started": signing.dumps({"t": time.time() - seconds_ago}, salt=PublicForm.SALT),
+        "started": signing.dumps({"t": time.time() - seconds_ago, "n": uuid.uuid4().hex}, salt=PublicForm.SALT),
     }
     data.update(overrides)
     return data
@@ -58,6 +59,19 @@ def test_a_patient_registers_through_a_partners_qr_code(partner: Partner) -> Non
 def test_robots_are_thanked_and_ignored(partner: Partner, overrides: dict[str, str]) -> None:
     response = Client().post(url(partner), body(partner, **overrides))
     assert response.status_code == 302
+    assert not Request.objects.exists()
+
+
+def test_a_form_sent_twice_creates_one_request(partner: Partner) -> None:
+    sent = body(partner)
+    client = Client()
+    assert client.post(url(partner), sent).status_code == 302
+    assert client.post(url(partner), sent).status_code == 302
+    assert Request.objects.count() == 1
+
+
+def test_a_start_time_without_its_one_time_number_is_a_robots(partner: Partner) -> None:
+    Client().post(url(partner), body(partner, started=signing.dumps({"t": time.time() - 30}, salt=PublicForm.SALT)))
     assert not Request.objects.exists()
 
 
