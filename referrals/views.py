@@ -29,6 +29,7 @@ from common.http import client_address
 from common.views import CellFormView, CellListView, Column
 from directory import services as directory_services
 from directory.models import Profession, Professional
+from notifications.selectors import messages_about
 
 from . import selectors, services
 from .filters import PartnerFilter
@@ -257,6 +258,7 @@ class RequestDetail(CellMixin, TemplateView):
             can_handle=self.allows(Perm.REQUEST_HANDLE) and request.status in OPEN,
             is_holder=request.holder_id == self.request.user.pk,
             callbacks=request.callbacks.select_related("by") if not for_requester else [],
+            messages_sent=messages_about(request) if not for_requester else [],
             duplicates=selectors.duplicates_of(request) if not for_requester else [],
             callback_form=kwargs.get("callback_form") or CallbackForm(prefix="callback"),
             close_form=kwargs.get("close_form") or CloseForm(prefix="close"),

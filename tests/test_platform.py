@@ -21,6 +21,8 @@ def test_production_settings_pass_the_deployment_checks() -> None:
         "AIGUILLAGE_SECRET_KEY": "x" * 20 + "a-long-random-looking-secret-for-the-check-only-9f8e7d6c",
         "AIGUILLAGE_ALLOWED_HOSTS": "aiguillage.example.org",
         "DATABASE_URL": "sqlite:///:memory:",
+        "AIGUILLAGE_BASE_URL": "https://aiguillage.example.org",
+        "AIGUILLAGE_EMAIL_URL": "smtp+tls://aiguillage:not-a-secret@smtp.example.org:587",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

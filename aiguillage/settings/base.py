@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "directory",
     "referrals",
     "agenda",
+    "notifications",
     "api",
     "ninja",
     "demo",
@@ -128,6 +129,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # Behind a reverse proxy, the header that carries the visitor's address (e.g. HTTP_X_REAL_IP); empty without a proxy.
 AIGUILLAGE_CLIENT_IP_HEADER = env.str("AIGUILLAGE_CLIENT_IP_HEADER", default="")
+
+# The address people reach Aiguillage at, for the links in messages (no trailing slash).
+AIGUILLAGE_BASE_URL = env.str("AIGUILLAGE_BASE_URL", default="http://127.0.0.1:8000")
+
+# E-mail: an SMTP URL in production (smtp+tls://user:password@host:587), printed on the console in development.
+vars().update(env.email_url("AIGUILLAGE_EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("AIGUILLAGE_FROM_EMAIL", default="Aiguillage <aiguillage@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Pages of lists in the cell administration screens.
 AIGUILLAGE_PAGE_SIZE = env.int("AIGUILLAGE_PAGE_SIZE", default=25)

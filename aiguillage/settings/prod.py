@@ -20,3 +20,7 @@ if not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+
+# Links in messages must lead to the real address, and e-mail must reach a real server.
+AIGUILLAGE_BASE_URL = env.str("AIGUILLAGE_BASE_URL")
+vars().update(env.email_url("AIGUILLAGE_EMAIL_URL"))

@@ -52,7 +52,7 @@ def _event(
     )
 
 
-def _move(request: Request, target: Status, *, actor: User | None, at: datetime, text: str = "") -> None:
+def _move(request: Request, target: Status, *, actor: User | None, at: datetime, text: str = "") -> RequestEvent:
     try:
         check_move(request.status, target)
     except IllegalMove as error:
@@ -63,7 +63,14 @@ def _move(request: Request, target: Status, *, actor: User | None, at: datetime,
     if target not in OPEN:
         request.holder = None
         request.held_since = None
-    _event(request, at=at, actor=actor, kind=EventKind.MOVE, from_status=previous, to_status=target, text=text)
+    return _event(request, at=at, actor=actor, kind=EventKind.MOVE, from_status=previous, to_status=target, text=text)
+
+
+def _tell_requester(request: Request, move: RequestEvent) -> None:
+    """After the (saved) request moved: the requester's message, queued in this transaction."""
+    from notifications.services import request_moved  # notifications reads requests: imported here, not at load
+
+    request_moved(request=request, event=move)
 
 
 def _locked(request: Request) -> Request:

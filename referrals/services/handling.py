@@ -31,6 +31,7 @@ from ._core import (
     _locked,
     _move,
     _require_handler,
+    _tell_requester,
     settings_for,
 )
 
@@ -133,9 +134,10 @@ def request_close(*, request: Request, user: User, reason: str, note: str = "", 
         raise DomainError(CLOSE_REASON_REQUIRED, field="reason")
     request = _locked(request)
     _require_handler(request, user, now)
-    _move(request, Status.CLOSED, actor=user, at=now, text=f"{CloseReason(reason).label}. {note}".strip())
+    move = _move(request, Status.CLOSED, actor=user, at=now, text=f"{CloseReason(reason).label}. {note}".strip())
     request.close_reason = reason
     request.save()
+    _tell_requester(request, move)
     return request
 
 
@@ -161,10 +163,11 @@ def request_reorient(
         raise DomainError(RESOURCE_OF_OTHER_CELL, field="resource")
     _require_handler(request, user, now)
     label = ReorientationReason(reason).label
-    _move(request, Status.REORIENTED, actor=user, at=now, text=f"{resource.name} ({label}). {note}".strip())
+    move = _move(request, Status.REORIENTED, actor=user, at=now, text=f"{resource.name} ({label}). {note}".strip())
     request.reoriented_to = resource
     request.reorientation_reason = reason
     request.save()
+    _tell_requester(request, move)
     return request
 
 
@@ -240,8 +243,9 @@ def request_check_orientable(*, request: Request, user: User, now: datetime) -> 
 def request_orient(*, request: Request, user: User, at: datetime, modality: str, where: str) -> Request:
     """Inside the booking's transaction: the (locked) request is oriented to an appointment."""
     request.modality = modality
-    _move(request, Status.ORIENTED, actor=user, at=at, text=where)
+    move = _move(request, Status.ORIENTED, actor=user, at=at, text=where)
     request.save()
+    _tell_requester(request, move)
     return request
 
 

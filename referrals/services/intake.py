@@ -37,6 +37,7 @@ from ..states import OPEN, Status
 from ._core import (
     EXAM_REQUIRED,
     _event,
+    _tell_requester,
 )
 
 FIELD_REQUIRED = _("This field is required.")
@@ -166,8 +167,11 @@ def request_create(
         return existing
     request.reference = f"D{now.year % 100:02d}-{request.pk:06d}"
     request.save(update_fields=["reference"])
-    _event(request, at=now, actor=submitted_by, kind=EventKind.MOVE, to_status=status, text=str(Channel(channel).label))
+    move = _event(
+        request, at=now, actor=submitted_by, kind=EventKind.MOVE, to_status=status, text=str(Channel(channel).label)
+    )
     _flag_duplicates(request, now=now)
+    _tell_requester(request, move)
     return request
 
 

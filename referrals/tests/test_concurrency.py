@@ -44,7 +44,7 @@ def test_simultaneous_requests_for_one_patient_are_all_flagged() -> None:
     for thread in threads:
         thread.join(timeout=120)
     assert errors == []
-    pks = sorted(Request.objects.filter(cell=cell).values_list("pk", flat=True))
+    pks = sorted(Request.objects.filter(cell_id=cell.pk).values_list("pk", flat=True))
     assert len(pks) == len(CHANNELS)
     flagged = set(DuplicateFlag.objects.values_list("first_id", "second_id"))
     assert flagged == set(itertools.combinations(pks, 2))

@@ -1,0 +1,60 @@
+"""Messages sent by Aiguillage, kept as an outbox: a message is a row written in the same transaction as the change it
+reports (a rolled-back change leaves no message), then sent after the commit."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from territory.models import Cell
+
+
+class MessageChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+
+
+class MessageKind(models.TextChoices):
+    REQUEST_RECEIVED = "request_received", _("Request received")
+    REQUEST_ORIENTED = "request_oriented", _("Request oriented")
+    REQUEST_REORIENTED = "request_reoriented", _("Request reoriented")
+    REQUEST_CLOSED = "request_closed", _("Request closed")
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Not sent")
+
+
+class Message(models.Model):
+    cell = models.ForeignKey(Cell, on_delete=models.CASCADE, related_name="messages")
+    request = models.ForeignKey(
+        "referrals.Request", on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=MessageKind.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=MessageChannel.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    to = models.CharField(_("recipient"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+    # What the message is about (kind and the timeline line it reports): the same news is never queued twice.
+    key = models.CharField(max_length=100, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED, db_index=True
+    )
+    created_at = models.DateTimeField(_("queued at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.to}"

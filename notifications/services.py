@@ -1,0 +1,143 @@
+"""Telling people what became of a request. A message is queued in the caller's transaction (so a rolled-back change
+sends nothing) and sent once the transaction commits; a message is claimed before it is sent, so it goes out once."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from referrals.models import Channel, Request, RequestEvent
+from referrals.states import CloseReason, ReorientationReason, Status
+
+from .models import Message, MessageChannel, MessageKind, MessageStatus
+
+logger = logging.getLogger(__name__)
+
+TOLD = {
+    Status.RECEIVED: MessageKind.REQUEST_RECEIVED,
+    Status.ORIENTED: MessageKind.REQUEST_ORIENTED,
+    Status.REORIENTED: MessageKind.REQUEST_REORIENTED,
+    Status.CLOSED: MessageKind.REQUEST_CLOSED,
+}
+
+
+def requester_address(request: Request) -> tuple[str, str]:
+    """Where the requester reads their e-mail, and how to greet them: the professional, else the structure, else the
+    account that sent the request itself."""
+    for record in (request.requester_professional, request.requester_site):
+        if record is not None and record.email:
+            return record.email, str(record)
+    user = request.submitted_by
+    if request.channel in (Channel.WEB, Channel.API) and user is not None and user.email:
+        return user.email, user.get_full_name() or user.username
+    return "", ""
+
+
+def _initials(request: Request) -> str:
+    # E-mail is not a channel for health data: the patient is named by initials, the details wait behind the login.
+    return f"{request.patient_first_name[:1].upper()}. {request.patient_last_name[:1].upper()}."
+
+
+def _news(request: Request, kind: str) -> str:
+    patient = _initials(request)
+    if kind == MessageKind.REQUEST_RECEIVED:
+        deadline = timezone.localtime(request.deadline_at)
+        return _(
+            "The coordination cell has received your request for %(patient)s; it will act before %(deadline)s."
+        ) % {
+            "patient": patient,
+            "deadline": f"{deadline:%d/%m/%Y %H:%M}",
+        }
+    if kind == MessageKind.REQUEST_ORIENTED:
+        return _("An appointment has been found for %(patient)s: %(where)s.") % {
+            "patient": patient,
+            "where": request.events.filter(to_status=Status.ORIENTED).values_list("text", flat=True).last() or "",
+        }
+    if kind == MessageKind.REQUEST_REORIENTED:
+        return _("%(patient)s has been reoriented to %(resource)s (%(reason)s).") % {
+            "patient": patient,
+            "resource": request.reoriented_to,
+            "reason": ReorientationReason(request.reorientation_reason).label if request.reorientation_reason else "",
+        }
+    return _("The request for %(patient)s has been closed: %(reason)s.") % {
+        "patient": patient,
+        "reason": CloseReason(request.close_reason).label if request.close_reason else "",
+    }
+
+
+def request_moved(*, request: Request, event: RequestEvent) -> Message | None:
+    """Queue the requester's e-mail for a move they should hear of (received, oriented, reoriented, closed); not when
+    they made the move themselves, nor when there is no address to write to. Called inside the move's transaction,
+    after the request is saved."""
+    kind = TOLD.get(Status(event.to_status)) if event.to_status else None
+    if kind is None:
+        return None
+    address, name = requester_address(request)
+    actor = event.actor
+    if not address or (actor is not None and actor.email and actor.email.lower() == address.lower()):
+        return None
+    with translation.override(settings.LANGUAGE_CODE):
+        url = settings.AIGUILLAGE_BASE_URL.rstrip("/") + reverse(
+            "referrals:request_detail", kwargs={"cell": request.cell.slug, "pk": request.pk}
+        )
+        subject = _("[Aiguillage] Request %(reference)s: %(status)s") % {
+            "reference": request.reference,
+            "status": Status(event.to_status).label,
+        }
+        body = render_to_string(
+            "notifications/requester_update.txt",
+            {"name": name, "news": _news(request, kind), "url": url, "cell": request.cell},
+        )
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                cell=request.cell,
+                request=request,
+                kind=kind,
+                channel=MessageChannel.EMAIL,
+                to=address,
+                subject=subject,
+                body=body,
+                key=f"{kind}:{event.pk}",
+                created_at=event.at,
+            )
+    except IntegrityError:
+        return None  # already queued for this very move
+    transaction.on_commit(lambda: message_send(message_pk=message.pk))
+    return message
+
+
+def message_send(*, message_pk: int, now: datetime | None = None) -> bool:
+    """Send one queued message. It is claimed first by a conditional update: of two senders, one sends, the other
+    finds nothing to do. A refusal by the mail server leaves it queued with the error, for the next try."""
+    now = now or timezone.now()
+    claimed = Message.objects.filter(pk=message_pk, status=MessageStatus.QUEUED).update(status=MessageStatus.SENDING)
+    if not claimed:
+        return False
+    message = Message.objects.get(pk=message_pk)
+    try:
+        EmailMessage(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.to]).send()
+    except Exception as error:  # the mail server's refusal or absence, whatever the backend says
+        logger.warning("message %s not sent: %s", message.pk, error)
+        Message.objects.filter(pk=message.pk).update(
+            status=MessageStatus.QUEUED, attempts=message.attempts + 1, error=str(error)[:1000]
+        )
+        return False
+    Message.objects.filter(pk=message.pk).update(
+        status=MessageStatus.SENT, sent_at=now, attempts=message.attempts + 1, error=""
+    )
+    return True
+
+
+def messages_send_queued() -> int:
+    """Send whatever is still queued (a mail server that was down); returns how many went out."""
+    pks = list(Message.objects.filter(status=MessageStatus.QUEUED).order_by("pk").values_list("pk", flat=True))
+    return sum(message_send(message_pk=pk) for pk in pks)
