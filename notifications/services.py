@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from referrals.models import Channel, Request, RequestEvent
 from referrals.states import CloseReason, ReorientationReason, Status
 
@@ -73,6 +74,12 @@ def _news(request: Request, kind: str) -> str:
     }
 
 
+def _is_requester(user: User, request: Request, address: str) -> bool:
+    """The requester made this move themselves (sent it from their account, or it is their address)."""
+    sent_it = user.pk == request.submitted_by_id and request.channel in (Channel.WEB, Channel.API)
+    return sent_it or (bool(user.email) and user.email.lower() == address.lower())
+
+
 def request_moved(*, request: Request, event: RequestEvent) -> Message | None:
     """Queue the requester's e-mail for a move they should hear of (received, oriented, reoriented, closed); not when
     they made the move themselves, nor when there is no address to write to. Called inside the move's transaction,
@@ -82,7 +89,7 @@ def request_moved(*, request: Request, event: RequestEvent) -> Message | None:
         return None
     address, name = requester_address(request)
     actor = event.actor
-    if not address or (actor is not None and actor.email and actor.email.lower() == address.lower()):
+    if not address or (actor is not None and _is_requester(actor, request, address)):
         return None
     with translation.override(settings.LANGUAGE_CODE):
         url = settings.AIGUILLAGE_BASE_URL.rstrip("/") + reverse(

@@ -1,8 +1,11 @@
-"""In a real browser: a request through each channel to reorientation or closure, as the people of the cell do it."""
+"""In a real browser: a request through each channel (web, phone, QR code, API) to orientation, reorientation and
+closure, and a supervisor round trip, as the people of the cell do it."""
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -26,46 +29,34 @@ def fill_patient(page: Page, last_name: str) -> None:
     page.get_by_label("Type de motif").select_option("pain")
 
 
-def test_a_web_request_is_called_back_and_reoriented_and_the_requester_sees_it(
-    live_server: object, page: Page, demo: None
-) -> None:
-    base = str(live_server)
+SURNAMES = {
+    ("web", "orient"): "Aubert",
+    ("web", "reorient"): "Brunet",
+    ("web", "close"): "Carpentier",
+    ("phone", "orient"): "Deschamps",
+    ("phone", "reorient"): "Etienne",
+    ("phone", "close"): "Perrin",
+    ("qr", "orient"): "Gauthier",
+    ("qr", "reorient"): "Hamon",
+    ("qr", "close"): "Jacquet",
+    ("api", "orient"): "Lemaire",
+    ("api", "reorient"): "Navarro",
+    ("api", "close"): "Olivier",
+}
+
+
+def send_by_web(page: Page, base: str, surname: str) -> None:
     log_in(page, base, "pharmacie-gace")
     page.get_by_role("link", name="Adresser un patient").first.click()
-    fill_patient(page, "Brunet")
+    fill_patient(page, surname)
     screenshot(page, "intake-filled")
     page.get_by_role("button", name="Envoyer la demande").click()
     expect(page.get_by_role("status").first).to_contain_text("reçue")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Aurore BRUNET")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Aurore {surname.upper()}")
     log_out(page)
 
-    log_in(page, base, "coordination")
-    page.get_by_role("link", name="File d’attente", exact=True).click()
-    row = page.locator("#queue-rows tr", has_text="Aurore BRUNET")
-    expect(row).to_contain_text("Reçue")
-    row.get_by_role("button", name=re.compile("Prendre")).click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Aurore BRUNET")
-    expect(page.locator(".status-line")).to_contain_text("En cours")
-    page.get_by_label("Pas de réponse").check()
-    page.get_by_role("button", name="Enregistrer l’appel").click()
-    expect(page.locator("section", has=page.get_by_role("heading", name="Appels")).locator("table")).to_contain_text(
-        "Pas de réponse"
-    )
-    page.locator("summary", has_text="Réorienter").click()
-    page.get_by_role("combobox", name="Ressource", exact=True).select_option(index=1)
-    page.locator("#id_reorient-note").fill("Garde dentaire ce matin.")
-    page.get_by_role("button", name="Réorienter le patient").click()
-    expect(page.locator(".status-line")).to_contain_text("Réorientée")
-    screenshot(page, "request-reoriented")
-    log_out(page)
 
-    log_in(page, base, "pharmacie-gace")
-    page.get_by_role("link", name="Mes demandes").first.click()
-    expect(page.locator("tr", has_text="Aurore BRUNET")).to_contain_text("Réorientée")
-
-
-def test_a_phone_request_is_typed_by_the_coordinator_and_closed(live_server: object, page: Page, demo: None) -> None:
-    base = str(live_server)
+def send_by_phone(page: Page, base: str, surname: str) -> None:
     log_in(page, base, "coordination")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Coordination")
     page.wait_for_load_state("load")
@@ -76,15 +67,145 @@ def test_a_phone_request_is_typed_by_the_coordinator_and_closed(live_server: obj
     requester = page.get_by_label("Professionnel adresseur")
     martin = requester.locator("option", has_text="Claire MARTIN").get_attribute("value")
     requester.select_option(value=martin)
-    fill_patient(page, "Perrin")
+    fill_patient(page, surname)
     page.get_by_role("button", name="Envoyer la demande").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Aurore PERRIN")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Aurore {surname.upper()}")
+    log_out(page)
+
+
+def send_by_qr_code(page: Page, base: str, surname: str) -> None:
+    from referrals.models import Partner
+
+    partner = Partner.objects.get(name="Mairie de Gacé")
+    page.goto(f"{base}/q/{partner.token}/")
+    page.get_by_role("textbox", name="Nom", exact=True).fill(surname)
+    page.get_by_role("textbox", name="Prénom", exact=True).fill("Aurore")
+    page.get_by_label("Date de naissance").fill("2001-02-03")
+    page.get_by_label("Numéro de téléphone").fill("06 55 44 33 22")
+    page.get_by_label("Commune où vous vous trouvez").select_option(label="Gacé (61230)")
+    page.get_by_label("En quelques mots").fill("Mal de gorge et fièvre depuis deux jours")
+    page.get_by_label("J’accepte").check()
+    page.wait_for_timeout(3200)  # a person takes a few seconds; a robot that sends at once is ignored
+    page.get_by_role("button", name="Envoyer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Merci")
+    expect(page.locator("main")).not_to_contain_text(surname)
+
+
+def api_token() -> str:
+    from accounts.models import Membership
+    from api.services import api_token_create
+
+    _token, clear = api_token_create(membership=Membership.objects.get(user__username="sas61"))
+    return clear
+
+
+def send_by_api(base: str, surname: str, token: str) -> int:
+    body = {
+        "patient": {
+            "last_name": surname,
+            "first_name": "Aurore",
+            "commune_insee": "61006",
+            "phone": "0611223344",
+            "mt_situation": "mt_unavailable",
+        },
+        "need": {
+            "reason": "Cystite récidivante",
+            "reason_category": "urinary",
+            "care_channel": "gp",
+            "urgency": "48h",
+            "elsewhere": "nowhere",
+        },
+    }
+    call = urllib.request.Request(  # a real HTTP client against the live server
+        f"{base}/api/v1/requests",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(call) as answer:
+        assert answer.status == 201
+        return int(json.loads(answer.read())["id"])
+
+
+def status_by_api(base: str, pk: int, token: str) -> str:
+    follow = urllib.request.Request(f"{base}/api/v1/requests/{pk}", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(follow) as answer:
+        return str(json.loads(answer.read())["status"])
+
+
+def handle(page: Page, base: str, surname: str, ending: str) -> None:
+    """The coordinator finds the request in the queue, takes it, calls, and ends it one of the three ways."""
+    log_in(page, base, "coordination")
+    page.get_by_role("link", name="File d’attente", exact=True).click()
+    name = f"Aurore {surname.upper()}"
+    row = page.locator("#queue-rows tr", has_text=name)
+    row.get_by_role("link", name=name).click()
+    validate = page.get_by_role("button", name="Valider et placer dans la file d’attente")
+    if validate.count():
+        expect(page.locator(".status-line")).to_contain_text("À valider")
+        validate.click()
     page.get_by_role("button", name="Prendre cette demande").click()
-    page.locator("summary", has_text="Clôturer").click()
-    page.get_by_role("combobox", name="Motif", exact=True).select_option("refused_by_patient")
-    page.get_by_role("button", name="Clôturer la demande").click()
-    expect(page.locator(".status-line")).to_contain_text("Clôturée")
-    expect(page.locator("ol.timeline")).to_contain_text("Refusée par le patient")
+    expect(page.locator(".status-line")).to_contain_text("En cours")
+    page.get_by_label("Pas de réponse").check()
+    page.get_by_role("button", name="Enregistrer l’appel").click()
+    calls = page.locator("section", has=page.get_by_role("heading", name="Appels")).locator("table")
+    expect(calls).to_contain_text("Pas de réponse")
+    if ending == "orient":
+        first = page.locator("table.slots tbody tr").first
+        expect(first).to_contain_text("km")
+        first.get_by_role("button", name=re.compile("Réserver")).click()
+        expect(page.get_by_role("status").first).to_contain_text("Rendez-vous réservé")
+        expect(page.locator(".status-line")).to_contain_text("Orientée")
+        expect(page.get_by_role("heading", name="Rendez-vous")).to_be_visible()
+    elif ending == "reorient":
+        page.locator("summary", has_text="Réorienter").click()
+        page.get_by_role("combobox", name="Ressource", exact=True).select_option(index=1)
+        page.locator("#id_reorient-note").fill("Garde dentaire ce matin.")
+        page.get_by_role("button", name="Réorienter le patient").click()
+        expect(page.locator(".status-line")).to_contain_text("Réorientée")
+    else:
+        page.locator("summary", has_text="Clôturer").click()
+        page.get_by_role("combobox", name="Motif", exact=True).select_option("refused_by_patient")
+        page.get_by_role("button", name="Clôturer la demande").click()
+        expect(page.locator(".status-line")).to_contain_text("Clôturée")
+        expect(page.locator("ol.timeline")).to_contain_text("Refusée par le patient")
+    screenshot(page, f"request-{ending}")
+    log_out(page)
+
+
+SHOWN = {"orient": "Orientée", "reorient": "Réorientée", "close": "Clôturée"}
+API_STATUS = {"orient": "oriented", "reorient": "reoriented", "close": "closed"}
+MESSAGE_KIND = {"orient": "request_oriented", "reorient": "request_reoriented", "close": "request_closed"}
+
+
+@pytest.mark.parametrize("ending", ["orient", "reorient", "close"])
+@pytest.mark.parametrize("channel", ["web", "phone", "qr", "api"])
+def test_a_request_goes_through_each_channel_to_each_ending(
+    live_server: object, page: Page, demo: None, channel: str, ending: str
+) -> None:
+    base = str(live_server)
+    surname = SURNAMES[channel, ending]
+    token = api_token() if channel == "api" else ""
+    pk = 0
+    if channel == "web":
+        send_by_web(page, base, surname)
+    elif channel == "phone":
+        send_by_phone(page, base, surname)
+    elif channel == "qr":
+        send_by_qr_code(page, base, surname)
+    else:
+        pk = send_by_api(base, surname, token)
+    handle(page, base, surname, ending)
+    if channel == "web":  # the requester follows it on their own page
+        log_in(page, base, "pharmacie-gace")
+        page.get_by_role("link", name="Mes demandes").first.click()
+        expect(page.locator("tr", has_text=f"Aurore {surname.upper()}")).to_contain_text(SHOWN[ending])
+    if channel == "api":  # the requester's software follows it
+        assert status_by_api(base, pk, token) == API_STATUS[ending]
+    if channel in ("web", "phone", "api"):  # and the requester was told by e-mail
+        from notifications.models import Message
+
+        assert Message.objects.filter(request__patient_last_name=surname, kind=MESSAGE_KIND[ending]).exists()
 
 
 def test_a_vital_emergency_is_sent_to_the_15_and_a_draft_survives_a_reload(
@@ -141,28 +262,14 @@ def test_a_supervisor_round_trip(live_server: object, page: Page, demo: None) ->
 def test_a_qr_registration_is_validated_then_qualified_with_the_protocols_suggestion(
     live_server: object, page: Page, demo: None
 ) -> None:
-    from referrals.models import Partner
-
     base = str(live_server)
-    partner = Partner.objects.get(name="Mairie de Gacé")
-    page.goto(f"{base}/q/{partner.token}/")
-    page.get_by_role("textbox", name="Nom", exact=True).fill("Colin")
-    page.get_by_role("textbox", name="Prénom", exact=True).fill("Maëlle")
-    page.get_by_label("Date de naissance").fill("2001-02-03")
-    page.get_by_label("Numéro de téléphone").fill("06 55 44 33 22")
-    page.get_by_label("Commune où vous vous trouvez").select_option(label="Gacé (61230)")
-    page.get_by_label("En quelques mots").fill("Mal de gorge et fièvre depuis deux jours")
-    page.get_by_label("J’accepte").check()
-    page.wait_for_timeout(3200)  # a person takes a few seconds; a robot that sends at once is ignored
-    page.get_by_role("button", name="Envoyer").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Merci")
-    expect(page.locator("main")).not_to_contain_text("Colin")
+    send_by_qr_code(page, base, "Colin")
 
     log_in(page, base, "coordination")
     page.get_by_role("link", name="File d’attente", exact=True).click()
-    row = page.locator("#queue-rows tr", has_text="Maëlle COLIN")
+    row = page.locator("#queue-rows tr", has_text="Aurore COLIN")
     expect(row).to_contain_text("À valider")
-    row.get_by_role("link", name="Maëlle COLIN").click()
+    row.get_by_role("link", name="Aurore COLIN").click()
     page.get_by_role("button", name="Valider et placer dans la file d’attente").click()
     page.get_by_role("button", name="Prendre cette demande").click()
     page.get_by_role("group", name="Le patient peut-il se déplacer ?").get_by_label("Non").check()
@@ -172,74 +279,6 @@ def test_a_qr_registration_is_validated_then_qualified_with_the_protocols_sugges
     page.get_by_role("button", name="Enregistrer la qualification").click()
     expect(page.locator("dl.facts").first).to_contain_text("Visite à domicile")
     screenshot(page, "request-qualified")
-
-
-def test_a_request_sent_by_software_through_the_api_is_reoriented_in_the_browser(
-    live_server: object, page: Page, demo: None
-) -> None:
-    import json
-    import urllib.request
-
-    from accounts.models import Membership
-    from api.services import api_token_create
-
-    base = str(live_server)
-    _token, clear = api_token_create(membership=Membership.objects.get(user__username="sas61"))
-    body = {
-        "patient": {
-            "last_name": "Navarro",
-            "first_name": "Inès",
-            "commune_insee": "61006",
-            "phone": "0611223344",
-            "mt_situation": "mt_unavailable",
-        },
-        "need": {
-            "reason": "Cystite récidivante",
-            "reason_category": "urinary",
-            "care_channel": "gp",
-            "urgency": "48h",
-            "elsewhere": "nowhere",
-        },
-    }
-    call = urllib.request.Request(  # a real HTTP client against the live server
-        f"{base}/api/v1/requests",
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Authorization": f"Bearer {clear}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(call) as answer:
-        assert answer.status == 201
-        created = json.loads(answer.read())
-
-    log_in(page, base, "coordination")
-    page.goto(f"{base}/c/orne-est/demandes/{created['id']}/")
-    expect(page.locator("dl.facts").first).to_contain_text("Logiciel (API)")
-    page.get_by_role("button", name="Prendre cette demande").click()
-    page.locator("summary", has_text="Réorienter").click()
-    page.get_by_role("combobox", name="Ressource", exact=True).select_option(index=1)
-    page.get_by_role("button", name="Réorienter le patient").click()
-    expect(page.locator(".status-line")).to_contain_text("Réorientée")
-
-    follow = urllib.request.Request(
-        f"{base}/api/v1/requests/{created['id']}", headers={"Authorization": f"Bearer {clear}"}
-    )
-    with urllib.request.urlopen(follow) as answer:
-        assert json.loads(answer.read())["status"] == "reoriented"
-
-
-def test_a_coordinator_orients_a_request_into_a_slot(live_server: object, page: Page, demo: None) -> None:
-    base = str(live_server)
-    log_in(page, base, "coordination")
-    page.get_by_role("link", name="File d’attente", exact=True).click()
-    page.locator("#queue-rows tr", has_text="Chloé LEBRUN").get_by_role("link", name="Chloé LEBRUN").click()
-    page.get_by_role("button", name="Prendre cette demande").click()
-    first = page.locator("table.slots tbody tr").first
-    expect(first).to_contain_text("km")
-    first.get_by_role("button", name=re.compile("Réserver")).click()
-    expect(page.get_by_role("status").first).to_contain_text("Rendez-vous réservé")
-    expect(page.locator(".status-line")).to_contain_text("Orientée")
-    expect(page.get_by_role("heading", name="Rendez-vous")).to_be_visible()
-    screenshot(page, "request-oriented")
 
 
 def test_the_queue_refreshes_in_place_and_says_how_many_requests_are_open(
