@@ -8,7 +8,7 @@ referrals services, inside the same transaction.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -17,13 +17,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from common.errors import DomainError
-from directory.models import Professional, Site
 from referrals import services as referrals
 from referrals.models import CareChannel, Request
-from territory.models import Cell
 
-from .models import Booking, BookingStatus, Slot, SlotStatus
-from .selectors import AUDIENCE_FLAG
+from ..models import Booking, BookingStatus, Slot, SlotStatus
+from ..selectors import AUDIENCE_FLAG
 
 SLOT_JUST_TAKEN = _("This slot was just taken: choose another one.")
 SLOT_PAST = _("This slot has already started.")
@@ -122,87 +120,3 @@ def booking_outcome(
         request=request, user=user, at=now, seen=seen, note=note, follow_up_needed=follow_up_needed
     )
     return booking
-
-
-SLOT_ORDER = _("A slot ends after it starts.")
-SLOT_LENGTH = _("A slot lasts between 5 minutes and 4 hours.")
-SLOT_IN_PAST = _("Slots are published for the future.")
-SLOT_OVERLAP = _("%(professional)s already has a slot then (%(when)s).")
-SLOT_EXAM_REQUIRED = _("Say which imaging exam these slots are for.")
-SLOT_OF_OTHER_CELL = _("This professional or site does not belong to the cell.")
-
-
-@transaction.atomic
-def slots_publish(
-    *,
-    cell: Cell,
-    professional: Professional | None,
-    site: Site | None,
-    day: date,
-    start: time,
-    end: time,
-    minutes: int,
-    care_channel: str,
-    modality: str,
-    exam_type: str = "",
-    capacity: int = 1,
-    open_to_pharmacists: bool = False,
-    open_to_sas: bool = False,
-    open_to_er: bool = False,
-    open_to_gps: bool = False,
-    now: datetime | None = None,
-) -> list[Slot]:
-    """Publish one-off slots: from `start` to `end` on `day` (Europe/Paris wall-clock), cut in `minutes`.
-
-    Refused: an end before the start, slots in the past, a professional's overlapping slots, imaging without exam.
-    """
-    now = now or timezone.now()
-    for record, field in ((professional, "professional"), (site, "site")):
-        if record is not None and record.cell_id != cell.pk:
-            raise DomainError(SLOT_OF_OTHER_CELL, field=field)
-    if not 5 <= minutes <= 240:
-        raise DomainError(SLOT_LENGTH, field="minutes")
-    zone = timezone.get_current_timezone()
-    first = datetime.combine(day, start, tzinfo=zone)
-    last = datetime.combine(day, end, tzinfo=zone)
-    if last <= first:
-        raise DomainError(SLOT_ORDER, field="end")
-    if first <= now:
-        raise DomainError(SLOT_IN_PAST, field="day")
-    if care_channel == CareChannel.IMAGING and not exam_type:
-        raise DomainError(SLOT_EXAM_REQUIRED, field="exam_type")
-    slots = []
-    current = first
-    while current + timedelta(minutes=minutes) <= last:
-        slots.append(
-            Slot(
-                cell=cell,
-                professional=professional,
-                site=site,
-                starts_at=current,
-                ends_at=current + timedelta(minutes=minutes),
-                care_channel=care_channel,
-                exam_type=exam_type if care_channel == CareChannel.IMAGING else "",
-                modality=modality,
-                capacity=capacity,
-                open_to_pharmacists=open_to_pharmacists,
-                open_to_sas=open_to_sas,
-                open_to_er=open_to_er,
-                open_to_gps=open_to_gps,
-            )
-        )
-        current += timedelta(minutes=minutes)
-    if not slots:
-        raise DomainError(SLOT_LENGTH, field="minutes")
-    if professional is not None:
-        clash = (
-            Slot.objects.filter(
-                professional=professional, status=SlotStatus.OPEN, starts_at__lt=last, ends_at__gt=first
-            )
-            .order_by("starts_at")
-            .first()
-        )
-        if clash is not None:
-            when = f"{timezone.localtime(clash.starts_at):%d/%m %H:%M}"
-            raise DomainError(SLOT_OVERLAP % {"professional": professional, "when": when}, field="start")
-    return Slot.objects.bulk_create(slots)
