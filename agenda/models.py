@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -15,7 +17,98 @@ class SlotStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class Slot(models.Model):
+class Audience(models.Model):
+    """Who may book, chosen by the professional (the cell's coordinators always may): shared by slots and plans."""
+
+    open_to_pharmacists = models.BooleanField(_("pharmacists"), default=False)
+    open_to_sas = models.BooleanField(_("SAS regulators"), default=False)
+    open_to_er = models.BooleanField(_("hospital emergency departments"), default=False)
+    open_to_gps = models.BooleanField(_("GPs"), default=False)
+
+    class Meta:
+        abstract = True
+
+
+class AvailabilityPlan(Audience):
+    """A recurring offer: on some weekdays, from a time to a time (Europe/Paris wall-clock), cut in slots of N
+    minutes, between a first and a last day. Slots are generated ahead on a rolling horizon (`extend_plans`)."""
+
+    cell = models.ForeignKey(Cell, on_delete=models.PROTECT, related_name="plans")
+    professional = models.ForeignKey(
+        Professional,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plans",
+        verbose_name=_("professional"),
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, null=True, blank=True, related_name="plans", verbose_name=_("site")
+    )
+    weekdays = models.JSONField(_("days of the week"), default=list)  # 0 = Monday … 6 = Sunday
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("to"))
+    minutes = models.PositiveSmallIntegerField(_("length of a slot (minutes)"), default=15)
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    care_channel = models.CharField(_("care"), max_length=20, choices=CareChannel.choices)
+    exam_type = models.CharField(_("exam"), max_length=20, choices=ExamType.choices, blank=True)
+    modality = models.CharField(_("modality"), max_length=30, choices=Modality.choices)
+    capacity = models.PositiveSmallIntegerField(_("patients per slot"), default=1)
+    is_active = models.BooleanField(_("active"), default=True)
+    generated_until = models.DateField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["first_day", "start_time", "pk"]
+        verbose_name = _("recurring plan")
+        verbose_name_plural = _("recurring plans")
+        constraints = [
+            models.CheckConstraint(condition=Q(start_time__lt=F("end_time")), name="plan_ends_after_start"),
+            models.CheckConstraint(condition=Q(first_day__lte=F("last_day")), name="plan_last_day_after_first"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="plan_capacity_at_least_1"),
+            models.CheckConstraint(condition=~Q(care_channel="imaging") | ~Q(exam_type=""), name="plan_imaging_exam"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.professional or self.site} — {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+
+class Absence(models.Model):
+    """A time a professional (or a whole site: a holiday, a closure) offers nothing: its free slots are withdrawn and
+    no plan generates any there; booked slots are kept and listed, for a coordinator to move them."""
+
+    cell = models.ForeignKey(Cell, on_delete=models.PROTECT, related_name="absences")
+    professional = models.ForeignKey(
+        Professional,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="absences",
+        verbose_name=_("professional"),
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, null=True, blank=True, related_name="absences", verbose_name=_("site")
+    )
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("to"))
+    reason = models.CharField(_("reason"), max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        constraints = [
+            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="absence_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(professional__isnull=False) | Q(site__isnull=False), name="absence_of_someone"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.professional or self.site}: {self.starts_at:%Y-%m-%d} → {self.ends_at:%Y-%m-%d}"
+
+
+class Slot(Audience):
     """A time an effector offers for unscheduled care. `booked` counts its active bookings; the database refuses
     more than `capacity` (constraint), and booking goes through a conditional update (no lost race)."""
 
@@ -39,11 +132,9 @@ class Slot(models.Model):
     capacity = models.PositiveSmallIntegerField(_("capacity"), default=1)
     booked = models.PositiveSmallIntegerField(default=0, editable=False)
     status = models.CharField(max_length=10, choices=SlotStatus.choices, default=SlotStatus.OPEN)
-    # Who may book it, chosen by the professional (coordinators of the cell always may).
-    open_to_pharmacists = models.BooleanField(_("pharmacists"), default=False)
-    open_to_sas = models.BooleanField(_("SAS regulators"), default=False)
-    open_to_er = models.BooleanField(_("hospital emergency departments"), default=False)
-    open_to_gps = models.BooleanField(_("GPs"), default=False)
+    plan = models.ForeignKey(
+        AvailabilityPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="slots", editable=False
+    )
 
     class Meta:
         ordering = ["starts_at", "pk"]
@@ -61,6 +152,10 @@ class Slot(models.Model):
     @property
     def free(self) -> int:
         return self.capacity - self.booked
+
+    def is_not_taken(self, now: datetime) -> bool:
+        """Offered, passed, and nobody booked it: kept as such for the indicators (fill rate)."""
+        return self.status == SlotStatus.OPEN and self.ends_at <= now and self.booked == 0
 
 
 class BookingStatus(models.TextChoices):

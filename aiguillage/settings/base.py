@@ -138,6 +138,9 @@ vars().update(env.email_url("AIGUILLAGE_EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("AIGUILLAGE_FROM_EMAIL", default="Aiguillage <aiguillage@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# How far ahead recurring plans generate their slots (days); `manage.py extend_plans` keeps the horizon rolling.
+AIGUILLAGE_AGENDA_HORIZON_DAYS = env.int("AIGUILLAGE_AGENDA_HORIZON_DAYS", default=28)
+
 # Pages of lists in the cell administration screens.
 AIGUILLAGE_PAGE_SIZE = env.int("AIGUILLAGE_PAGE_SIZE", default=25)
 

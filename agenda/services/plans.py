@@ -1,0 +1,265 @@
+"""Recurring plans and absences.
+
+A plan stores its rule (weekdays, times of day in Europe/Paris, first and last day); its slots are generated in
+wall-clock time, then converted to UTC, so 18:00 stays 18:00 across the clock changes. Slots are generated ahead up to a
+rolling horizon (`AIGUILLAGE_AGENDA_HORIZON_DAYS`), extended daily by `manage.py extend_plans`. Changing or stopping a
+plan withdraws its future free slots and spares the booked ones, which are listed for the coordinator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from common.errors import DomainError
+from directory.models import Professional, Site
+from referrals.models import CareChannel
+from territory.models import Cell
+
+from ..models import Absence, AvailabilityPlan, Slot, SlotStatus
+from .publishing import SLOT_EXAM_REQUIRED, SLOT_LENGTH, SLOT_OF_OTHER_CELL
+
+PLAN_NO_END = _("Give the last day: a plan runs for a set period (renew it when it ends).")
+PLAN_NO_DAYS = _("Choose at least one day of the week.")
+PLAN_DAYS_ORDER = _("The last day comes after the first.")
+PLAN_TOO_LONG = _("A plan runs for one year at most.")
+PLAN_ENDED = _("This plan has already ended.")
+PLAN_TIMES_ORDER = _("The end time comes after the start time.")
+PLAN_WHO = _("Say whose plan it is: a professional or a site.")
+PLAN_OVERLAP = _("%(who)s already has a plan at these times: %(plan)s.")
+ABSENCE_ORDER = _("An absence ends after it starts.")
+ABSENCE_WHO = _("Say who is absent: a professional or a site.")
+
+MAX_PLAN_DAYS = 366
+
+
+def horizon(now: datetime) -> date:
+    return timezone.localdate(now) + timedelta(days=settings.AIGUILLAGE_AGENDA_HORIZON_DAYS)
+
+
+@dataclass
+class PlanResult:
+    plan: AvailabilityPlan
+    created: int = 0
+    skipped: int = 0  # times taken by another slot or an absence
+    spared: list[Slot] = field(default_factory=list)  # booked slots kept as they were
+
+
+def _wall_clock(day: date, at: time) -> datetime | None:
+    """The Paris time on that day, aware; None when it does not exist (the skipped hour of the March change).
+    In the repeated hour of October, the first of the two."""
+    zone = timezone.get_current_timezone()
+    naive = datetime.combine(day, at)
+    aware = naive.replace(tzinfo=zone)
+    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        return None
+    return aware
+
+
+def _check_plan(cell: Cell, plan: AvailabilityPlan, now: datetime) -> None:
+    for record, name in ((plan.professional, "professional"), (plan.site, "site")):
+        if record is not None and record.cell_id != cell.pk:
+            raise DomainError(SLOT_OF_OTHER_CELL, field=name)
+    if plan.professional is None and plan.site is None:
+        raise DomainError(PLAN_WHO, field="professional")
+    if not plan.weekdays or any(day not in range(7) for day in plan.weekdays):
+        raise DomainError(PLAN_NO_DAYS, field="weekdays")
+    if plan.last_day is None:
+        raise DomainError(PLAN_NO_END, field="last_day")
+    if plan.first_day is None or plan.last_day < plan.first_day:
+        raise DomainError(PLAN_DAYS_ORDER, field="last_day")
+    if (plan.last_day - plan.first_day).days >= MAX_PLAN_DAYS:
+        raise DomainError(PLAN_TOO_LONG, field="last_day")
+    if plan.last_day < timezone.localdate(now):
+        raise DomainError(PLAN_ENDED, field="last_day")
+    if plan.end_time <= plan.start_time:
+        raise DomainError(PLAN_TIMES_ORDER, field="end_time")
+    if not 5 <= plan.minutes <= 240:
+        raise DomainError(SLOT_LENGTH, field="minutes")
+    if plan.care_channel == CareChannel.IMAGING and not plan.exam_type:
+        raise DomainError(SLOT_EXAM_REQUIRED, field="exam_type")
+    if plan.care_channel != CareChannel.IMAGING:
+        plan.exam_type = ""
+    if plan.professional is not None:
+        others = AvailabilityPlan.objects.filter(
+            professional=plan.professional,
+            is_active=True,
+            first_day__lte=plan.last_day,
+            last_day__gte=plan.first_day,
+            start_time__lt=plan.end_time,
+            end_time__gt=plan.start_time,
+        ).exclude(pk=plan.pk)
+        for other in others:
+            if set(other.weekdays) & set(plan.weekdays):
+                raise DomainError(PLAN_OVERLAP % {"who": plan.professional, "plan": other}, field="start_time")
+
+
+def _withdraw_future_free(plan: AvailabilityPlan, now: datetime) -> list[Slot]:
+    """Withdraw the plan's future free slots; return the booked ones, kept as they were."""
+    future = Slot.objects.filter(plan=plan, status=SlotStatus.OPEN, starts_at__gt=now)
+    future.filter(booked=0).update(status=SlotStatus.CANCELLED)
+    return list(future.filter(booked__gt=0).select_related("site", "professional").order_by("starts_at"))
+
+
+@transaction.atomic
+def plan_save(
+    *, cell: Cell, plan: AvailabilityPlan | None = None, now: datetime | None = None, **fields: Any
+) -> PlanResult:
+    """Create or change a plan, and generate its slots up to the horizon. A change withdraws the plan's future free
+    slots and generates them again; booked ones are spared and listed."""
+    now = now or timezone.now()
+    if plan is not None and plan.pk:
+        plan = AvailabilityPlan.objects.select_for_update().get(pk=plan.pk)
+    else:
+        plan = AvailabilityPlan(cell=cell)
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    plan.weekdays = sorted({int(day) for day in plan.weekdays or []})
+    _check_plan(cell, plan, now)
+    spared = _withdraw_future_free(plan, now) if plan.pk else []
+    plan.generated_until = None
+    plan.is_active = True
+    plan.save()
+    result = plan_extend(plan=plan, until=horizon(now), now=now)
+    result.spared = spared
+    return result
+
+
+@transaction.atomic
+def plan_stop(*, plan: AvailabilityPlan, now: datetime | None = None) -> PlanResult:
+    """Stop a plan: its future free slots are withdrawn; booked ones are kept and listed."""
+    now = now or timezone.now()
+    plan = AvailabilityPlan.objects.select_for_update().get(pk=plan.pk)
+    spared = _withdraw_future_free(plan, now)
+    plan.is_active = False
+    plan.save(update_fields=["is_active"])
+    return PlanResult(plan, spared=spared)
+
+
+def _busy(plan: AvailabilityPlan, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """Times already taken for this plan's professional (their open slots) or by an absence of them or the site."""
+    spans: list[tuple[datetime, datetime]] = []
+    if plan.professional_id is not None:
+        spans += Slot.objects.filter(
+            professional=plan.professional_id, status=SlotStatus.OPEN, starts_at__lt=end, ends_at__gt=start
+        ).values_list("starts_at", "ends_at")
+    whose = Q(pk__in=[])
+    if plan.professional_id is not None:
+        whose |= Q(professional=plan.professional_id)
+    if plan.site_id is not None:
+        whose |= Q(site=plan.site_id)
+    spans += Absence.objects.filter(whose, starts_at__lt=end, ends_at__gt=start).values_list("starts_at", "ends_at")
+    return spans
+
+
+@transaction.atomic
+def plan_extend(*, plan: AvailabilityPlan, until: date, now: datetime | None = None) -> PlanResult:
+    """Generate the plan's slots from where it stopped up to `until` (its last day at most). The plan is locked and
+    re-read first, so two runs at once (the daily job and a save) never generate the same slot twice."""
+    now = now or timezone.now()
+    plan = AvailabilityPlan.objects.select_for_update().get(pk=plan.pk)
+    result = PlanResult(plan)
+    first = max(plan.first_day, timezone.localdate(now))
+    if plan.generated_until is not None:
+        first = max(first, plan.generated_until + timedelta(days=1))
+    last = min(plan.last_day, until)
+    if not plan.is_active or last < first:
+        return result
+    busy = _busy(
+        plan,
+        datetime.combine(first, time.min, tzinfo=timezone.get_current_timezone()),
+        datetime.combine(last + timedelta(days=2), time.min, tzinfo=timezone.get_current_timezone()),
+    )
+    step = timedelta(minutes=plan.minutes)
+    slots = []
+    day = first
+    while day <= last:
+        if day.weekday() in plan.weekdays:
+            wall = datetime.combine(day, plan.start_time)
+            end_of_day = datetime.combine(day, plan.end_time)
+            while wall + step <= end_of_day:
+                starts_at = _wall_clock(day, wall.time())
+                ends_at = _wall_clock((wall + step).date(), (wall + step).time())
+                wall += step
+                if starts_at is None or ends_at is None or starts_at <= now:
+                    continue
+                if any(start < ends_at and starts_at < end for start, end in busy):
+                    result.skipped += 1
+                    continue
+                slots.append(
+                    Slot(
+                        cell_id=plan.cell_id,
+                        plan=plan,
+                        professional_id=plan.professional_id,
+                        site_id=plan.site_id,
+                        starts_at=starts_at,
+                        ends_at=ends_at,
+                        care_channel=plan.care_channel,
+                        exam_type=plan.exam_type,
+                        modality=plan.modality,
+                        capacity=plan.capacity,
+                        open_to_pharmacists=plan.open_to_pharmacists,
+                        open_to_sas=plan.open_to_sas,
+                        open_to_er=plan.open_to_er,
+                        open_to_gps=plan.open_to_gps,
+                    )
+                )
+        day += timedelta(days=1)
+    Slot.objects.bulk_create(slots)
+    result.created = len(slots)
+    plan.generated_until = last
+    plan.save(update_fields=["generated_until"])
+    return result
+
+
+def plans_extend_all(*, now: datetime | None = None) -> int:
+    """The daily job: every active plan generated up to the horizon. Returns how many slots were created."""
+    now = now or timezone.now()
+    until = horizon(now)
+    due = AvailabilityPlan.objects.filter(is_active=True, last_day__gte=timezone.localdate(now)).filter(
+        Q(generated_until__isnull=True) | Q(generated_until__lt=until)
+    )
+    return sum(plan_extend(plan=plan, until=until, now=now).created for plan in due)
+
+
+@dataclass
+class AbsenceResult:
+    absence: Absence
+    withdrawn: int
+    kept: list[Slot]  # booked slots in the absence: to move or cancel
+
+
+@transaction.atomic
+def absence_add(
+    *,
+    cell: Cell,
+    starts_at: datetime,
+    ends_at: datetime,
+    professional: Professional | None = None,
+    site: Site | None = None,
+    reason: str = "",
+) -> AbsenceResult:
+    """Record an absence (a professional's, or a site's holiday): free slots in it are withdrawn, plans generate
+    none there; booked slots are kept and listed, for a coordinator to move or cancel the appointments."""
+    for record, name in ((professional, "professional"), (site, "site")):
+        if record is not None and record.cell_id != cell.pk:
+            raise DomainError(SLOT_OF_OTHER_CELL, field=name)
+    if professional is None and site is None:
+        raise DomainError(ABSENCE_WHO, field="professional")
+    if ends_at <= starts_at:
+        raise DomainError(ABSENCE_ORDER, field="ends_at")
+    absence = Absence.objects.create(
+        cell=cell, professional=professional, site=site, starts_at=starts_at, ends_at=ends_at, reason=reason.strip()
+    )
+    whose = Q(professional=professional) if professional is not None else Q(site=site)
+    inside = Slot.objects.filter(whose, cell=cell, status=SlotStatus.OPEN, starts_at__lt=ends_at, ends_at__gt=starts_at)
+    withdrawn = inside.filter(booked=0).update(status=SlotStatus.CANCELLED)
+    kept = list(inside.filter(booked__gt=0).select_related("site", "professional").order_by("starts_at"))
+    return AbsenceResult(absence, withdrawn, kept)
