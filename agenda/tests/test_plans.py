@@ -14,11 +14,17 @@ from agenda import services
 from agenda.models import AvailabilityPlan, Slot, SlotStatus
 from common.errors import DomainError
 from conftest import World
-from directory.models import Professional
+from directory.models import Professional, Site
 from referrals.tests.factories import make_request
 from tests.factories import ProfessionalFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def new_professional(world: World) -> Professional:
+    professional = ProfessionalFactory(cell=world.cell)
+    assert isinstance(professional, Professional)
+    return professional
 
 
 def at(year: int, month: int, day: int, hour: int = 8) -> datetime:
@@ -60,7 +66,7 @@ def starts(professional: Professional, day: date) -> list[str]:
 def test_every_tuesday_from_18_to_20_stays_18_to_20_in_paris_across_the_clock_change(
     world: World, now: datetime, before: date, after: date
 ) -> None:
-    pro = ProfessionalFactory(cell=world.cell)
+    pro = new_professional(world)
     save_plan(world, pro, now)
     winter_first = {3: "17:00", 10: "16:00"}[now.month]  # 18:00 in Paris before the change, in UTC
     summer_first = {3: "16:00", 10: "17:00"}[now.month]
@@ -75,18 +81,18 @@ def test_every_tuesday_from_18_to_20_stays_18_to_20_in_paris_across_the_clock_ch
 def test_the_missing_hour_of_march_gives_no_slot_and_the_repeated_hour_of_october_gives_it_once(
     world: World,
 ) -> None:
-    pro = ProfessionalFactory(cell=world.cell)
+    pro = new_professional(world)
     save_plan(world, pro, at(2026, 3, 1), weekdays=[6], start_time=time(2, 0), end_time=time(3, 0), minutes=30)
     assert starts(pro, date(2026, 3, 22)) == ["01:00", "01:30"]
     assert starts(pro, date(2026, 3, 29)) == []  # 02:00–03:00 does not exist that night
-    other = ProfessionalFactory(cell=world.cell)
+    other = new_professional(world)
     save_plan(world, other, at(2026, 10, 1), weekdays=[6], start_time=time(2, 0), end_time=time(3, 0), minutes=30)
     assert starts(other, date(2026, 10, 25)) == ["00:00", "00:30"]  # the first 02:00–03:00, summer time
 
 
 @override_settings(AIGUILLAGE_AGENDA_HORIZON_DAYS=28)
 def test_slots_are_generated_up_to_a_rolling_horizon(world: World) -> None:
-    pro = ProfessionalFactory(cell=world.cell)
+    pro = new_professional(world)
     now = at(2026, 11, 2)  # a Monday
     result = save_plan(world, pro, now)
     assert result.created == 4 * 8  # four Tuesdays within 28 days
@@ -105,7 +111,7 @@ def book(world: World, slot: Slot, now: datetime) -> None:
 @override_settings(AIGUILLAGE_AGENDA_HORIZON_DAYS=28)
 def test_changing_a_plan_spares_the_booked_slots_and_says_which(world: World) -> None:
     ProfessionalFactory(cell=world.cell)  # the requests' requester
-    pro = ProfessionalFactory(cell=world.cell)
+    pro = new_professional(world)
     now = at(2026, 11, 2)
     result = save_plan(world, pro, now)
     booked = Slot.objects.filter(plan=result.plan).order_by("starts_at")[1]  # Tuesday 18:15
@@ -132,7 +138,7 @@ def test_changing_a_plan_spares_the_booked_slots_and_says_which(world: World) ->
 @override_settings(AIGUILLAGE_AGENDA_HORIZON_DAYS=28)
 def test_an_absence_withdraws_free_slots_keeps_booked_ones_and_plans_skip_it(world: World) -> None:
     ProfessionalFactory(cell=world.cell)
-    pro = ProfessionalFactory(cell=world.cell)
+    pro = new_professional(world)
     now = at(2026, 11, 2)
     plan = save_plan(world, pro, now).plan
     first_tuesday = Slot.objects.filter(plan=plan).order_by("starts_at")
@@ -155,6 +161,7 @@ def test_an_absence_withdraws_free_slots_keeps_booked_ones_and_plans_skip_it(wor
 
 def test_a_site_holiday_withdraws_the_sites_slots(world: World) -> None:
     site = SiteFactory(cell=world.cell)
+    assert isinstance(site, Site)
     now = timezone.now()
     start = now + timedelta(days=3)
     slot = Slot.objects.create(
@@ -197,7 +204,7 @@ def test_bad_plans_are_refused_on_their_field_and_nothing_is_kept(
 
 
 def test_two_plans_of_one_professional_at_the_same_times_are_refused(world: World) -> None:
-    pro = ProfessionalFactory(cell=world.cell)
+    pro = new_professional(world)
     save_plan(world, pro, at(2026, 11, 2))
     with pytest.raises(DomainError) as raised:
         save_plan(world, pro, at(2026, 11, 2), weekdays=[1, 3], start_time=time(19, 30), end_time=time(21, 0))
