@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.test import Client
@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from agenda.calendar import feed_renew
 from agenda.models import Slot
-from agenda.services import slot_book
+from agenda.services import plan_save, slot_book
 from agenda.tests.factories import make_slot
 from directory.models import Site
 from referrals import services
@@ -79,6 +79,19 @@ def populated(world: World) -> World:
         past_slot = make_slot(cell, starts_at=timezone.now() + timedelta(minutes=1))
         make_slot(cell, starts_at=timezone.now() + timedelta(hours=6))  # free, for the booking walk
         feed_renew(professional=pro)
+        plan_save(
+            cell=cell,
+            professional=pro,
+            site=site,
+            weekdays=[2],
+            start_time=time(9, 0),
+            end_time=time(10, 0),
+            minutes=20,
+            first_day=timezone.localdate(),
+            last_day=timezone.localdate() + timedelta(days=30),
+            care_channel="gp",
+            modality="in_person",
+        )
         coordinator_of_cell = world.colleague if cell == world.cell else world.outsider
         slot_book(slot=past_slot, request=booked, user=coordinator_of_cell)
         Slot.objects.filter(pk=past_slot.pk).update(

@@ -3,30 +3,21 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Professional, Site
 from referrals.models import CareChannel, ExamType, Modality
 from territory.models import Cell
 
+from .models import AvailabilityPlan
 
-class PublishForm(forms.Form):
-    """One-off slots: a day, from… to…, cut in slots of N minutes, and who may book them."""
+
+class WhoForm(forms.Form):
+    """Whose availability: any professional and site of the cell for a coordinator; an effector, their own."""
 
     professional = forms.ModelChoiceField(label=_("Professional"), queryset=Professional.objects.none(), required=False)
     site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none(), required=False)
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}))
-    minutes = forms.IntegerField(label=_("Length of a slot (minutes)"), initial=20, min_value=5, max_value=240)
-    care_channel = forms.ChoiceField(label=_("Care"), choices=CareChannel.choices)
-    exam_type = forms.ChoiceField(label=_("Imaging exam"), choices=[("", "—"), *ExamType.choices], required=False)
-    modality = forms.ChoiceField(label=_("Modality"), choices=Modality.choices)
-    capacity = forms.IntegerField(label=_("Patients per slot"), initial=1, min_value=1, max_value=50)
-    open_to_pharmacists = forms.BooleanField(label=_("Pharmacists may book them directly"), required=False)
-    open_to_sas = forms.BooleanField(label=_("SAS regulators may book them"), required=False)
-    open_to_er = forms.BooleanField(label=_("Emergency departments may book them"), required=False)
-    open_to_gps = forms.BooleanField(label=_("GPs may book them (e.g. imaging)"), required=False)
 
     def __init__(self, *args: Any, cell: Cell, own: Professional | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -36,8 +27,60 @@ class PublishForm(forms.Form):
         professional.queryset = Professional.objects.filter(cell=cell, is_active=True).order_by("search_name")
         site.queryset = Site.objects.filter(cell=cell, is_active=True).select_related("commune").order_by("name")
         if own is not None:
-            # An effector publishes their own slots, at their own sites.
             professional.queryset = Professional.objects.filter(pk=own.pk)
             professional.initial = own.pk
             professional.required = True
             site.queryset = own.sites.select_related("commune").order_by("name")
+
+
+class OfferForm(WhoForm):
+    """What is offered and to whom: care, exam, modality, capacity, audience."""
+
+    care_channel = forms.ChoiceField(label=_("Care"), choices=CareChannel.choices)
+    exam_type = forms.ChoiceField(label=_("Imaging exam"), choices=[("", "—"), *ExamType.choices], required=False)
+    modality = forms.ChoiceField(label=_("Modality"), choices=Modality.choices)
+    capacity = forms.IntegerField(label=_("Patients per slot"), initial=1, min_value=1, max_value=50)
+    open_to_pharmacists = forms.BooleanField(label=_("Pharmacists may book them directly"), required=False)
+    open_to_sas = forms.BooleanField(label=_("SAS regulators may book them"), required=False)
+    open_to_er = forms.BooleanField(label=_("Emergency departments may book them"), required=False)
+    open_to_gps = forms.BooleanField(label=_("GPs may book them (e.g. imaging)"), required=False)
+
+
+class PublishForm(OfferForm):
+    """One-off slots: a day, from… to…, cut in slots of N minutes, and who may book them."""
+
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}))
+    minutes = forms.IntegerField(label=_("Length of a slot (minutes)"), initial=20, min_value=5, max_value=240)
+
+
+class PlanForm(OfferForm):
+    """A recurring plan: weekdays, times, slot length, and the period it runs (an end is required)."""
+
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Days of the week"),
+        choices=sorted(WEEKDAYS.items()),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    start_time = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}))
+    minutes = forms.IntegerField(label=_("Length of a slot (minutes)"), initial=15, min_value=5, max_value=240)
+    first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    # Not required here: the service says why a plan needs an end.
+    last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}), required=False)
+
+    @classmethod
+    def initial_from(cls, plan: AvailabilityPlan) -> dict[str, Any]:
+        names = [name for name in cls.base_fields if name not in ("professional", "site")]
+        initial = {name: getattr(plan, name) for name in names}
+        initial.update(professional=plan.professional_id, site=plan.site_id)
+        return initial
+
+
+class AbsenceForm(WhoForm):
+    starts_at = forms.DateTimeField(label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    ends_at = forms.DateTimeField(label=_("To"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    reason = forms.CharField(label=_("Reason (holiday, training…)"), max_length=150, required=False)

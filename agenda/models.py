@@ -5,6 +5,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Professional, Site
@@ -70,7 +71,12 @@ class AvailabilityPlan(Audience):
         ]
 
     def __str__(self) -> str:
-        return f"{self.professional or self.site} — {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+        days = ", ".join(self.weekday_names)
+        return f"{self.professional or self.site} — {days} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+    @property
+    def weekday_names(self) -> list[str]:
+        return [str(WEEKDAYS[day]) for day in sorted(self.weekdays)]
 
 
 class Absence(models.Model):

@@ -12,7 +12,7 @@ from referrals.models import CareChannel, Request
 from territory.geo import great_circle_km
 from territory.models import Cell
 
-from .models import Booking, BookingStatus, Slot, SlotStatus
+from .models import Absence, AvailabilityPlan, Booking, BookingStatus, Slot, SlotStatus
 
 FINDER_DAYS = 14
 FINDER_CANDIDATES = 300
@@ -101,3 +101,29 @@ def slots_open_to(cell: Cell, requester_type: str, now: datetime, limit: int = 4
         .select_related("site", "professional")
         .order_by("starts_at")[:limit]
     )
+
+
+def plans_for(cell: Cell, professional_id: int | None = None) -> list[AvailabilityPlan]:
+    """The cell's plans (an effector's own only), running ones first."""
+    plans = AvailabilityPlan.objects.filter(cell=cell).select_related("professional", "site")
+    if professional_id is not None:
+        plans = plans.filter(professional=professional_id)
+    return list(plans.order_by("-is_active", "-last_day", "pk"))
+
+
+def plan_for(cell: Cell, pk: int, professional_id: int | None = None) -> AvailabilityPlan:
+    plans = AvailabilityPlan.objects.filter(cell=cell, pk=pk)
+    if professional_id is not None:
+        plans = plans.filter(professional=professional_id)
+    plan = plans.first()
+    if plan is None:
+        raise Http404
+    return plan
+
+
+def absences_for(cell: Cell, now: datetime, professional_id: int | None = None) -> list[Absence]:
+    """Absences that have not ended yet (an effector's own only)."""
+    absences = Absence.objects.filter(cell=cell, ends_at__gt=now).select_related("professional", "site")
+    if professional_id is not None:
+        absences = absences.filter(professional=professional_id)
+    return list(absences.order_by("starts_at"))

@@ -6,6 +6,11 @@ app_name = "agenda"
 
 urlpatterns = [
     path("creneaux/", views.SlotPublish.as_view(), name="publish"),
+    path("plans/", views.PlanList.as_view(), name="plans"),
+    path("plans/nouveau/", views.PlanEdit.as_view(), name="plan_create"),
+    path("plans/<int:pk>/", views.PlanEdit.as_view(), name="plan_update"),
+    path("plans/<int:pk>/arreter/", views.PlanStop.as_view(), name="plan_stop"),
+    path("absences/", views.AbsenceList.as_view(), name="absences"),
     path("calendrier/", views.CalendarFeedRenew.as_view(), name="feed_renew"),
     path("demandes/<int:pk>/creneaux/<int:slot_pk>/", views.BookSlot.as_view(), name="book"),
     path("rendez-vous/<int:pk>/annuler/", views.BookingCancel.as_view(), name="booking_cancel"),

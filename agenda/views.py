@@ -4,11 +4,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views import View
-from django.views.generic import FormView
+from django.views.generic import FormView, TemplateView
 
 from accounts.models import Role, User
 from accounts.policies import PUBLIC, CellMixin, Perm
@@ -19,8 +20,8 @@ from referrals import selectors as referral_selectors
 
 from . import selectors, services
 from .calendar import feed_ical, feed_renew
-from .forms import PublishForm
-from .models import CalendarFeed
+from .forms import AbsenceForm, PlanForm, PublishForm
+from .models import AvailabilityPlan, CalendarFeed
 
 
 def _back(cell_slug: str, request_pk: int) -> HttpResponseRedirect:
@@ -87,14 +88,22 @@ class BookingOutcome(CellMixin, View):
         return _back(self.cell.slug, booking.request_id)
 
 
-class SlotPublish(CellMixin, FormView):
+class OwnMixin(CellMixin):
+    """An effector sees and changes their own availability only; coordinators, everyone's in the cell."""
+
+    def own_professional(self) -> Professional | None:
+        return self.membership.professional if self.membership.role == Role.EFFECTOR else None
+
+    def own_pk(self) -> int | None:
+        own = self.own_professional()
+        return own.pk if own else None
+
+
+class SlotPublish(OwnMixin, FormView):
     """Effectors publish their own slots; coordinators publish on an effector's behalf. The list shows what comes."""
 
     permission = Perm.SLOTS_PUBLISH
     template_name = "agenda/publish.html"
-
-    def own_professional(self) -> Professional | None:
-        return self.membership.professional if self.membership.role == Role.EFFECTOR else None
 
     def get_form(self, form_class: Any = None) -> PublishForm:
         return PublishForm(**self.get_form_kwargs(), cell=self.cell, own=self.own_professional())
@@ -154,3 +163,122 @@ class CalendarFeedRenew(CellMixin, View):
         feed_renew(professional=professional)
         messages.success(request, gettext("New calendar address created; the previous one no longer works."))
         return HttpResponseRedirect(reverse("agenda:publish", kwargs={"cell": self.cell.slug}))
+
+
+def _spared_message(request: HttpRequest, spared: list[Any]) -> None:
+    if spared:
+        listed = ", ".join(services.slot_label(slot) for slot in spared)
+        messages.warning(
+            request,
+            gettext(
+                "%(count)s booked slots were kept as they were: %(slots)s. Move or cancel these appointments if needed."
+            )
+            % {"count": len(spared), "slots": listed},
+        )
+
+
+class PlanList(OwnMixin, TemplateView):
+    permission = Perm.SLOTS_PUBLISH
+    template_name = "agenda/plans.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(title=gettext("Recurring plans"), plans=selectors.plans_for(self.cell, self.own_pk()))
+        return context
+
+
+class PlanEdit(OwnMixin, FormView):
+    """Create a plan, or change one (its future free slots are generated again; booked ones are spared)."""
+
+    permission = Perm.SLOTS_PUBLISH
+    template_name = "agenda/plan_form.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.plan: AvailabilityPlan | None = None
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_plan(self) -> AvailabilityPlan | None:
+        if "pk" in self.kwargs and self.plan is None:
+            self.plan = selectors.plan_for(self.cell, self.kwargs["pk"], self.own_pk())
+        return self.plan
+
+    def get_initial(self) -> dict[str, Any]:
+        plan = self.get_plan()
+        return PlanForm.initial_from(plan) if plan else {"first_day": timezone.localdate()}
+
+    def get_form(self, form_class: Any = None) -> PlanForm:
+        return PlanForm(**self.get_form_kwargs(), cell=self.cell, own=self.own_professional())
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        describe_fields(context["form"])
+        plan = self.get_plan()
+        context.update(title=gettext("Change the plan") if plan else gettext("New recurring plan"), plan=plan)
+        return context
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        data = dict(form.cleaned_data)
+        if self.own_professional() is not None:
+            data["professional"] = self.own_professional()
+        try:
+            result = services.plan_save(cell=self.cell, plan=self.get_plan(), **data)
+        except DomainError as error:
+            add_to_form(form, error)
+            return self.form_invalid(form)
+        text = gettext("Plan saved: %(count)s slots generated up to %(until)s.") % {
+            "count": result.created,
+            "until": f"{result.plan.generated_until:%d/%m/%Y}" if result.plan.generated_until else "—",
+        }
+        if result.skipped:
+            text += " " + gettext("%(count)s times were left out (another slot or an absence).") % {
+                "count": result.skipped
+            }
+        messages.success(self.request, text)
+        _spared_message(self.request, result.spared)
+        return HttpResponseRedirect(reverse("agenda:plans", kwargs={"cell": self.cell.slug}))
+
+
+class PlanStop(OwnMixin, View):
+    permission = Perm.SLOTS_PUBLISH
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        plan = selectors.plan_for(self.cell, kwargs["pk"], self.own_pk())
+        result = services.plan_stop(plan=plan)
+        messages.success(request, gettext("Plan stopped: its free slots to come were withdrawn."))
+        _spared_message(request, result.spared)
+        return HttpResponseRedirect(reverse("agenda:plans", kwargs={"cell": self.cell.slug}))
+
+
+class AbsenceList(OwnMixin, FormView):
+    """Absences and holidays: adding one withdraws the free slots it covers, and names the booked ones."""
+
+    permission = Perm.SLOTS_PUBLISH
+    template_name = "agenda/absences.html"
+
+    def get_form(self, form_class: Any = None) -> AbsenceForm:
+        return AbsenceForm(**self.get_form_kwargs(), cell=self.cell, own=self.own_professional())
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        describe_fields(context["form"])
+        context.update(
+            title=gettext("Absences and holidays"),
+            absences=selectors.absences_for(self.cell, timezone.now(), self.own_pk()),
+        )
+        return context
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        data = dict(form.cleaned_data)
+        if self.own_professional() is not None:
+            data["professional"] = self.own_professional()
+        try:
+            result = services.absence_add(cell=self.cell, **data)
+        except DomainError as error:
+            add_to_form(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, gettext("Absence recorded: %(count)s free slots withdrawn.") % {"count": result.withdrawn}
+        )
+        _spared_message(self.request, result.kept)
+        return HttpResponseRedirect(reverse("agenda:absences", kwargs={"cell": self.cell.slug}))

@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from accounts.policies import role_allows
 from agenda.models import Booking, CalendarFeed
@@ -102,6 +104,8 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
         "rule_pk": lambda w, cell: cell.protocol_questions.first().rules.first(),
     },
     "agenda:book": {"pk": lambda w, cell: cell.requests.first(), "slot_pk": lambda w, cell: cell.slots.first()},
+    "agenda:plan_update": {"pk": lambda w, cell: cell.plans.first()},
+    "agenda:plan_stop": {"pk": lambda w, cell: cell.plans.first()},
     "agenda:booking_cancel": {"pk": lambda w, cell: Booking.objects.filter(request__cell=cell).first()},
     "agenda:booking_outcome": {"pk": lambda w, cell: Booking.objects.filter(request__cell=cell).first()},
     "public:request": {"token": lambda w, cell: cell.partners.first().token},
@@ -221,6 +225,23 @@ def _intake_body(cell: Any) -> dict[str, Any]:
 
 
 # A body that succeeds when posted to the URL in its own cell: the same body must fail on the other cell.
+def _plan_body(cell: Any) -> dict[str, Any]:
+    today = timezone.localdate()
+    return {
+        "professional": cell.professionals.first().pk,
+        "weekdays": ["5"],
+        "start_time": "09:00",
+        "end_time": "10:00",
+        "minutes": "20",
+        "first_day": today.isoformat(),
+        "last_day": (today + timedelta(days=40)).isoformat(),
+        "care_channel": "gp",
+        "exam_type": "",
+        "modality": "in_person",
+        "capacity": "1",
+    }
+
+
 VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "directory:site_create": _site_body,
     "directory:site_update": _site_body,
@@ -263,6 +284,15 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
         "exam_type": "",
         "modality": "in_person",
         "capacity": "1",
+    },
+    "agenda:plan_create": lambda w, cell: _plan_body(cell),
+    "agenda:plan_update": lambda w, cell: _plan_body(cell),
+    "agenda:plan_stop": lambda w, cell: {},
+    "agenda:absences": lambda w, cell: {
+        "professional": cell.professionals.first().pk,
+        "starts_at": "2030-02-01T08:00",
+        "ends_at": "2030-02-08T20:00",
+        "reason": "Congés",
     },
     "agenda:booking_cancel": lambda w, cell: {"reason": "Indisponible"},
     "agenda:booking_outcome": lambda w, cell: {"outcome": "no_show"},
