@@ -10,6 +10,7 @@ from directory.models import Professional, Site
 from referrals.models import CareChannel, ExamType, Modality
 from territory.models import Cell
 
+from .finder import Filters
 from .models import AvailabilityPlan
 
 
@@ -84,3 +85,19 @@ class AbsenceForm(WhoForm):
     starts_at = forms.DateTimeField(label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     ends_at = forms.DateTimeField(label=_("To"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     reason = forms.CharField(label=_("Reason (holiday, training…)"), max_length=150, required=False)
+
+
+class FinderForm(forms.Form):
+    """The slot finder's filters (GET): a modality, a maximum distance, before the deadline only."""
+
+    modality = forms.ChoiceField(
+        label=_("Modality"), choices=[("", _("Any modality")), *Modality.choices], required=False
+    )
+    km = forms.FloatField(label=_("Within (km)"), min_value=1, max_value=500, required=False)
+    deadline = forms.BooleanField(label=_("Before the deadline only"), required=False)
+
+    def filters(self) -> Filters:
+        if not self.is_valid():
+            return Filters()
+        data = self.cleaned_data
+        return Filters(modality=data["modality"], max_km=data["km"], before_deadline_only=data["deadline"])

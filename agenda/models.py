@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.models import Professional, Site
 from referrals.models import CareChannel, ExamType, Modality, Request
-from territory.models import Cell
+from territory.models import Cell, Commune
 
 
 class SlotStatus(models.TextChoices):
@@ -58,6 +58,14 @@ class AvailabilityPlan(Audience):
     capacity = models.PositiveSmallIntegerField(_("patients per slot"), default=1)
     is_active = models.BooleanField(_("active"), default=True)
     generated_until = models.DateField(null=True, blank=True, editable=False)
+    # A Médicobus stop: the tour it belongs to, and where the bus stands (its slots carry the place).
+    tour = models.ForeignKey(
+        "MedicobusTour", on_delete=models.CASCADE, null=True, blank=True, related_name="stops", editable=False
+    )
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("commune")
+    )
+    place = models.CharField(_("place"), max_length=150, blank=True)
 
     class Meta:
         ordering = ["first_day", "start_time", "pk"]
@@ -141,6 +149,13 @@ class Slot(Audience):
     plan = models.ForeignKey(
         AvailabilityPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="slots", editable=False
     )
+    # Where, when not at a site (a Médicobus stop): the commune gives the distance, the place tells the patient.
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("commune")
+    )
+    place = models.CharField(_("place"), max_length=150, blank=True)
+    # Set when a change (plan, tour, absence) left this booked slot where it was: a coordinator should check it.
+    attention = models.CharField(_("to check"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["starts_at", "pk"]
@@ -158,6 +173,23 @@ class Slot(Audience):
     @property
     def free(self) -> int:
         return self.capacity - self.booked
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        """Where the patient goes: the stop's commune, else the site's point."""
+        if self.commune_id is not None and self.commune is not None and self.commune.has_point:
+            return (self.commune.latitude, self.commune.longitude)  # type: ignore[return-value]
+        return self.site.point if self.site_id is not None and self.site is not None else None
+
+    @property
+    def is_teleconsultant_time(self) -> bool:
+        """A remote doctor's time for assisted teleconsultations: paired with a spot's slot, never booked alone."""
+        return self.modality == Modality.ASSISTED_TELECONSULTATION and self.site_id is None
+
+    @property
+    def is_spot_time(self) -> bool:
+        """A telemedicine spot's time (an IDEL with the patient): booking it pairs a teleconsultant's time."""
+        return self.modality == Modality.ASSISTED_TELECONSULTATION and self.site_id is not None
 
     def is_not_taken(self, now: datetime) -> bool:
         """Offered, passed, and nobody booked it: kept as such for the indicators (fill rate)."""
@@ -179,6 +211,10 @@ class Booking(models.Model):
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     booked_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=BookingStatus.choices, default=BookingStatus.BOOKED)
+    # An assisted teleconsultation: the teleconsultant doctor's time booked with the spot's, in the same transaction.
+    paired_slot = models.ForeignKey(
+        "Slot", on_delete=models.PROTECT, null=True, blank=True, related_name="paired_bookings"
+    )
     follow_up_needed = models.BooleanField(_("follow-up needed"), default=False)
     outcome_note = models.TextField(_("note for the médecin traitant"), blank=True)
 
@@ -192,6 +228,56 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} → {self.slot_id}"
+
+
+class MedicobusTour(models.Model):
+    """A weekly tour of the Médicobus: its stops (commune, place, day, hours) are plans of the tour's doctor."""
+
+    cell = models.ForeignKey(Cell, on_delete=models.PROTECT, related_name="tours")
+    name = models.CharField(_("name"), max_length=150)
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("vehicle")
+    )
+    doctor = models.ForeignKey(Professional, on_delete=models.PROTECT, related_name="+", verbose_name=_("doctor"))
+    assistant = models.ForeignKey(
+        Professional,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("medical assistant"),
+    )
+    minutes = models.PositiveSmallIntegerField(_("length of a consultation (minutes)"), default=20)
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("Médicobus tour")
+        verbose_name_plural = _("Médicobus tours")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TelemedicineSpot(models.Model):
+    """A telemedicine spot open for a period, on some days and hours, with the IDEL on duty who assist the patient.
+    Its times are a plan of the spot's site; each booking pairs a teleconsultant doctor's time, in tier order."""
+
+    cell = models.ForeignKey(Cell, on_delete=models.PROTECT, related_name="spots")
+    site = models.OneToOneField(Site, on_delete=models.PROTECT, related_name="spot", verbose_name=_("site"))
+    nurses = models.ManyToManyField(Professional, related_name="spots", blank=True, verbose_name=_("IDEL on duty"))
+    plan = models.OneToOneField(
+        AvailabilityPlan, on_delete=models.PROTECT, null=True, blank=True, related_name="spot", editable=False
+    )
+
+    class Meta:
+        verbose_name = _("telemedicine spot")
+        verbose_name_plural = _("telemedicine spots")
+
+    def __str__(self) -> str:
+        return self.site.name
 
 
 class CalendarFeed(models.Model):

@@ -2,51 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import F
 from django.http import Http404
 
-from referrals.models import CareChannel, Request
-from territory.geo import great_circle_km
+from referrals.models import Request
 from territory.models import Cell
 
 from .models import Absence, AvailabilityPlan, Booking, BookingStatus, Slot, SlotStatus
-
-FINDER_DAYS = 14
-FINDER_CANDIDATES = 300
-
-
-@dataclass(frozen=True)
-class Candidate:
-    slot: Slot
-    before_deadline: bool
-    km: float | None
-
-
-def free_slots_for(request: Request, now: datetime, limit: int = 20) -> list[Candidate]:
-    """Free slots the request may use, those before its deadline first, then the nearest, then the earliest."""
-    slots = Slot.objects.filter(
-        cell=request.cell_id,
-        status=SlotStatus.OPEN,
-        care_channel=request.care_channel,
-        starts_at__gt=now,
-        starts_at__lt=now + timedelta(days=FINDER_DAYS),
-        booked__lt=F("capacity"),
-    ).select_related("site__commune", "professional")
-    if request.care_channel == CareChannel.IMAGING:
-        slots = slots.filter(exam_type=request.exam_type)
-    patient = request.patient_commune
-    candidates = []
-    for slot in slots.order_by("starts_at")[:FINDER_CANDIDATES]:
-        point = slot.site.point if slot.site else None
-        km = None
-        if point and patient.latitude is not None and patient.longitude is not None:
-            km = great_circle_km(patient.latitude, patient.longitude, point[0], point[1])
-        candidates.append(Candidate(slot, slot.starts_at <= request.deadline_at, km))
-    candidates.sort(key=lambda c: (not c.before_deadline, c.km if c.km is not None else 9999.0, c.slot.starts_at))
-    return candidates[:limit]
 
 
 def slot_for(cell: Cell, pk: int) -> Slot:

@@ -23,6 +23,8 @@ from accounts.models import Role, User
 from accounts.policies import PUBLIC, CellMixin, Perm
 from agenda import selectors as agenda_selectors
 from agenda import services as agenda_services
+from agenda.finder import find_slots
+from agenda.forms import FinderForm
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
 from common.http import client_address
@@ -250,6 +252,8 @@ class RequestDetail(CellMixin, TemplateView):
         request = selectors.request_for(self.membership, self.kwargs["pk"])
         for_requester = self.membership.role == Role.REQUESTER
         kind = self.request.GET.get("kind", "")
+        can_orient = self.allows(Perm.REQUEST_HANDLE) and allowed(request.status, Status.ORIENTED)
+        finder_form = FinderForm(self.request.GET or None, prefix="finder")
         context.update(
             req=request,
             now=timezone.now(),
@@ -273,9 +277,8 @@ class RequestDetail(CellMixin, TemplateView):
             qualifications=request.qualifications.select_related("by") if not for_requester else [],
             questions=selectors.questions_of(request) if not for_requester else [],
             booking=agenda_selectors.active_booking(request),
-            candidates=agenda_selectors.free_slots_for(request, timezone.now())
-            if self.allows(Perm.REQUEST_HANDLE) and allowed(request.status, Status.ORIENTED)
-            else None,
+            finder_form=finder_form,
+            candidates=find_slots(request, timezone.now(), finder_form.filters()) if can_orient else None,
             on_duty=services.supervisor_on_duty(self.cell) if not for_requester else None,
             limit=services.settings_for(self.cell).max_failed_callbacks,
         )

@@ -3,6 +3,7 @@
 from .booking import (
     ALREADY_BOOKED,
     BOOKING_NOT_ACTIVE,
+    NO_TELECONSULTANT,
     OUTCOME_TOO_EARLY,
     SLOT_CANCELLED,
     SLOT_JUST_TAKEN,
@@ -10,10 +11,12 @@ from .booking import (
     SLOT_OTHER_CELL,
     SLOT_PAST,
     SLOT_WRONG_CARE,
+    TELECONSULTANT_TIME,
     booking_cancel,
     booking_outcome,
     slot_book,
     slot_label,
+    teleconsultants_for,
 )
 from .plans import (
     ABSENCE_ORDER,
@@ -43,12 +46,15 @@ from .publishing import (
     SLOT_OVERLAP,
     slots_publish,
 )
+from .spots import SLOT_OUTSIDE_SPOT, SPOT_NURSES_ONLY, SPOT_SITE_KIND, SPOT_TAKEN, spot_save
+from .tours import STOP_OUTSIDE, TOUR_CHANGED, TOUR_NO_STOP, StopData, TourResult, tour_save, tour_stop
 
 __all__ = [
     "ABSENCE_ORDER",
     "ABSENCE_WHO",
     "ALREADY_BOOKED",
     "BOOKING_NOT_ACTIVE",
+    "NO_TELECONSULTANT",
     "OUTCOME_TOO_EARLY",
     "PLAN_DAYS_ORDER",
     "PLAN_ENDED",
@@ -67,11 +73,21 @@ __all__ = [
     "SLOT_OF_OTHER_CELL",
     "SLOT_ORDER",
     "SLOT_OTHER_CELL",
+    "SLOT_OUTSIDE_SPOT",
     "SLOT_OVERLAP",
     "SLOT_PAST",
     "SLOT_WRONG_CARE",
+    "SPOT_NURSES_ONLY",
+    "SPOT_SITE_KIND",
+    "SPOT_TAKEN",
+    "STOP_OUTSIDE",
+    "TELECONSULTANT_TIME",
+    "TOUR_CHANGED",
+    "TOUR_NO_STOP",
     "AbsenceResult",
     "PlanResult",
+    "StopData",
+    "TourResult",
     "absence_add",
     "booking_cancel",
     "booking_outcome",
@@ -82,4 +98,8 @@ __all__ = [
     "slot_book",
     "slot_label",
     "slots_publish",
+    "spot_save",
+    "teleconsultants_for",
+    "tour_save",
+    "tour_stop",
 ]

@@ -11,14 +11,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from common.errors import DomainError
+from directory.models import TeleconsultantTier
 from referrals import services as referrals
-from referrals.models import CareChannel, Request
+from referrals.models import CareChannel, Modality, Request
 
 from ..models import Booking, BookingStatus, Slot, SlotStatus
 from ..selectors import AUDIENCE_FLAG
@@ -34,11 +35,63 @@ BOOKING_NOT_ACTIVE = _("This appointment is no longer active.")
 OUTCOME_TOO_EARLY = _("The outcome is recorded once the appointment has started.")
 
 
-def slot_label(slot: Slot) -> str:
+TELECONSULTANT_TIME = _(
+    "This is a teleconsultant's time: book the telemedicine spot's slot, and the doctor is paired with it."
+)
+TELECONSULTATION_WITH = _("teleconsultation with %(doctor)s")
+NO_TELECONSULTANT = _("No teleconsultant doctor is free at that time: choose another time at the spot.")
+TIER_RANK = Case(
+    When(professional__teleconsultant_tier=TeleconsultantTier.LOCAL, then=Value(0)),
+    When(professional__teleconsultant_tier=TeleconsultantTier.REGIONAL, then=Value(1)),
+    When(professional__teleconsultant_tier=TeleconsultantTier.EXTRA_TERRITORIAL, then=Value(2)),
+    default=Value(3),
+)
+
+
+def slot_label(slot: Slot, paired: Slot | None = None) -> str:
     local = timezone.localtime(slot.starts_at)
-    where = slot.site.name if slot.site else str(slot.get_modality_display())
+    if slot.commune_id is not None:
+        where = f"{slot.get_modality_display()}, {slot.place} ({slot.commune})" if slot.place else str(slot.commune)
+    else:
+        where = slot.site.name if slot.site else str(slot.get_modality_display())
     who = f" — {slot.professional}" if slot.professional else ""
+    if paired is not None and paired.professional is not None:
+        tier = paired.professional.get_teleconsultant_tier_display()
+        who += " — " + str(TELECONSULTATION_WITH % {"doctor": paired.professional}) + (f" ({tier})" if tier else "")
     return f"{local:%d/%m/%Y %H:%M}, {where}{who}"
+
+
+def teleconsultants_for(spot_slot: Slot, now: datetime) -> QuerySet[Slot]:
+    """Free teleconsultant times covering the spot's slot, in tier order: the territory's volunteers, then the
+    regional pool, then extra-territorial doctors; the earliest first within a tier."""
+    return (
+        Slot.objects.filter(
+            cell=spot_slot.cell_id,
+            modality=Modality.ASSISTED_TELECONSULTATION,
+            site__isnull=True,
+            professional__isnull=False,
+            care_channel=spot_slot.care_channel,
+            status=SlotStatus.OPEN,
+            starts_at__lte=spot_slot.starts_at,
+            ends_at__gte=spot_slot.ends_at,
+            booked__lt=F("capacity"),
+        )
+        .annotate(tier_rank=TIER_RANK)
+        .select_related("professional")
+        .order_by("tier_rank", "starts_at", "pk")
+    )
+
+
+def _pair_teleconsultant(spot_slot: Slot, now: datetime) -> Slot:
+    """Take the first teleconsultant time still free, in tier order (each taken by a conditional update: a doctor's
+    time that went meanwhile is passed over)."""
+    for candidate in teleconsultants_for(spot_slot, now)[:20]:
+        taken = Slot.objects.filter(pk=candidate.pk, status=SlotStatus.OPEN, booked__lt=F("capacity")).update(
+            booked=F("booked") + 1
+        )
+        if taken == 1:
+            return candidate
+    raise DomainError(NO_TELECONSULTANT, field="slot", code="no_teleconsultant")
 
 
 @transaction.atomic
@@ -60,6 +113,8 @@ def slot_book(
         request.care_channel == CareChannel.IMAGING and slot.exam_type != request.exam_type
     ):
         raise DomainError(SLOT_WRONG_CARE, field="slot")
+    if slot.is_teleconsultant_time:
+        raise DomainError(TELECONSULTANT_TIME, field="slot")
     taken = Slot.objects.filter(pk=slot.pk, status=SlotStatus.OPEN, starts_at__gt=now, booked__lt=F("capacity")).update(
         booked=F("booked") + 1
     )
@@ -70,13 +125,18 @@ def slot_book(
         if current.starts_at <= now:
             raise DomainError(SLOT_PAST, field="slot", code="past")
         raise DomainError(SLOT_JUST_TAKEN, field="slot", code="taken")
+    # The spot's time is held; its teleconsultant is paired in the same transaction (none free: nothing is kept).
+    paired = _pair_teleconsultant(slot, now) if slot.is_spot_time else None
     try:
         with transaction.atomic():
-            booking = Booking.objects.create(slot=slot, request=request, booked_by=user, booked_at=now)
+            booking = Booking.objects.create(
+                slot=slot, request=request, booked_by=user, booked_at=now, paired_slot=paired
+            )
     except IntegrityError as error:  # the database's one-active-booking-per-request rule
         raise DomainError(ALREADY_BOOKED, field="slot") from error
-    slot = Slot.objects.select_related("site", "professional").get(pk=slot.pk)
-    referrals.request_orient(request=request, user=user, at=now, modality=slot.modality, where=slot_label(slot))
+    slot = Slot.objects.select_related("site", "professional", "commune").get(pk=slot.pk)
+    where = slot_label(slot, paired)
+    referrals.request_orient(request=request, user=user, at=now, modality=slot.modality, where=where)
     return booking
 
 
@@ -90,7 +150,8 @@ def booking_cancel(*, booking: Booking, user: User, reason: str = "", now: datet
     request = referrals.request_lock(booking.request)
     booking.status = BookingStatus.CANCELLED
     booking.save(update_fields=["status"])
-    Slot.objects.filter(pk=booking.slot_id, booked__gt=0).update(booked=F("booked") - 1)
+    freed = [booking.slot_id] + ([booking.paired_slot_id] if booking.paired_slot_id else [])
+    Slot.objects.filter(pk__in=freed, booked__gt=0).update(booked=F("booked") - 1)
     referrals.request_appointment_cancelled(request=request, user=user, at=now, reason=reason)
     return booking
 

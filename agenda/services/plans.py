@@ -101,11 +101,18 @@ def _check_plan(cell: Cell, plan: AvailabilityPlan, now: datetime) -> None:
                 raise DomainError(PLAN_OVERLAP % {"who": plan.professional, "plan": other}, field="start_time")
 
 
-def _withdraw_future_free(plan: AvailabilityPlan, now: datetime) -> list[Slot]:
-    """Withdraw the plan's future free slots; return the booked ones, kept as they were."""
+PLAN_CHANGED = _("Its plan changed after the booking: check the appointment still holds.")
+ABSENCE_OVER = _("An absence now covers this appointment: move or cancel it.")
+
+
+def _withdraw_future_free(plan: AvailabilityPlan, now: datetime, attention: str) -> list[Slot]:
+    """Withdraw the plan's future free slots; the booked ones are kept as they were, marked for a coordinator to
+    check, and returned."""
     future = Slot.objects.filter(plan=plan, status=SlotStatus.OPEN, starts_at__gt=now)
     future.filter(booked=0).update(status=SlotStatus.CANCELLED)
-    return list(future.filter(booked__gt=0).select_related("site", "professional").order_by("starts_at"))
+    spared = future.filter(booked__gt=0)
+    spared.update(attention=attention)
+    return list(spared.select_related("site", "professional").order_by("starts_at"))
 
 
 @transaction.atomic
@@ -123,7 +130,7 @@ def plan_save(
         setattr(plan, name, value)
     plan.weekdays = sorted({int(day) for day in plan.weekdays or []})
     _check_plan(cell, plan, now)
-    spared = _withdraw_future_free(plan, now) if plan.pk else []
+    spared = _withdraw_future_free(plan, now, str(PLAN_CHANGED)) if plan.pk else []
     plan.generated_until = None
     plan.is_active = True
     plan.save()
@@ -133,11 +140,11 @@ def plan_save(
 
 
 @transaction.atomic
-def plan_stop(*, plan: AvailabilityPlan, now: datetime | None = None) -> PlanResult:
+def plan_stop(*, plan: AvailabilityPlan, now: datetime | None = None, attention: str = "") -> PlanResult:
     """Stop a plan: its future free slots are withdrawn; booked ones are kept and listed."""
     now = now or timezone.now()
     plan = AvailabilityPlan.objects.select_for_update().get(pk=plan.pk)
-    spared = _withdraw_future_free(plan, now)
+    spared = _withdraw_future_free(plan, now, str(attention or PLAN_CHANGED))
     plan.is_active = False
     plan.save(update_fields=["is_active"])
     return PlanResult(plan, spared=spared)
@@ -199,6 +206,8 @@ def plan_extend(*, plan: AvailabilityPlan, until: date, now: datetime | None = N
                         plan=plan,
                         professional_id=plan.professional_id,
                         site_id=plan.site_id,
+                        commune_id=plan.commune_id,
+                        place=plan.place,
                         starts_at=starts_at,
                         ends_at=ends_at,
                         care_channel=plan.care_channel,
@@ -261,5 +270,7 @@ def absence_add(
     whose = Q(professional=professional) if professional is not None else Q(site=site)
     inside = Slot.objects.filter(whose, cell=cell, status=SlotStatus.OPEN, starts_at__lt=ends_at, ends_at__gt=starts_at)
     withdrawn = inside.filter(booked=0).update(status=SlotStatus.CANCELLED)
-    kept = list(inside.filter(booked__gt=0).select_related("site", "professional").order_by("starts_at"))
+    booked = inside.filter(booked__gt=0)
+    booked.update(attention=str(ABSENCE_OVER))
+    kept = list(booked.select_related("site", "professional").order_by("starts_at"))
     return AbsenceResult(absence, withdrawn, kept)

@@ -62,6 +62,9 @@ def slots_publish(
         raise DomainError(SLOT_IN_PAST, field="day")
     if care_channel == CareChannel.IMAGING and not exam_type:
         raise DomainError(SLOT_EXAM_REQUIRED, field="exam_type")
+    from .spots import check_within_spot_hours  # spots build on the publishing rules
+
+    check_within_spot_hours(site, first, last)
     slots = []
     current = first
     while current + timedelta(minutes=minutes) <= last:

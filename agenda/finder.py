@@ -1,0 +1,150 @@
+"""The slot finder: every free slot a request may use, across channels and modalities, ranked, with the reasons.
+
+Rank, in this order: before the request's deadline first; then distance from the patient's commune (great-circle km,
+in 5 km bands so that a slightly nearer slot does not beat a better-fitting one); then modality fit (the modality the
+coordinator decided, when there is one); then the teleconsultant's tier for an assisted teleconsultation (territory
+volunteers, regional pool, extra-territorial); then the earliest. Two queries whatever the number of slots: the
+candidate slots, and the teleconsultants' free times that could pair with the spots among them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+
+from directory.models import TeleconsultantTier
+from referrals.models import CareChannel, Modality, Request
+from territory.geo import great_circle_km
+
+from .models import Slot, SlotStatus
+
+FINDER_DAYS = 14
+FINDER_CANDIDATES = 300
+KM_BAND = 5.0
+TIER_ORDER: dict[str, int] = {
+    TeleconsultantTier.LOCAL: 0,
+    TeleconsultantTier.REGIONAL: 1,
+    TeleconsultantTier.EXTRA_TERRITORIAL: 2,
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    modality: str = ""
+    max_km: float | None = None
+    before_deadline_only: bool = False
+
+
+@dataclass
+class Candidate:
+    slot: Slot
+    before_deadline: bool
+    km: float | None
+    modality_fits: bool
+    teleconsultant: Slot | None = None
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def tier_rank(self) -> int:
+        if self.teleconsultant is None or self.teleconsultant.professional is None:
+            return 0
+        return TIER_ORDER.get(self.teleconsultant.professional.teleconsultant_tier, 3)
+
+    @property
+    def tier_label(self) -> str:
+        doctor = self.teleconsultant.professional if self.teleconsultant else None
+        return doctor.get_teleconsultant_tier_display() if doctor else ""
+
+    def rank(self) -> tuple[bool, float, bool, int, datetime]:
+        band = self.km // KM_BAND if self.km is not None else 9999.0
+        return (not self.before_deadline, band, not self.modality_fits, self.tier_rank, self.slot.starts_at)
+
+
+def _candidate_slots(request: Request, now: datetime, filters: Filters) -> list[Slot]:
+    slots = Slot.objects.filter(
+        cell=request.cell_id,
+        status=SlotStatus.OPEN,
+        care_channel=request.care_channel,
+        starts_at__gt=now,
+        starts_at__lt=now + timedelta(days=FINDER_DAYS),
+        booked__lt=F("capacity"),
+    ).exclude(Q(modality=Modality.ASSISTED_TELECONSULTATION) & Q(site__isnull=True))  # teleconsultants' own time
+    if request.care_channel == CareChannel.IMAGING:
+        slots = slots.filter(exam_type=request.exam_type)
+    if filters.modality:
+        slots = slots.filter(modality=filters.modality)
+    if filters.before_deadline_only:
+        slots = slots.filter(starts_at__lte=request.deadline_at)
+    return list(
+        slots.select_related("site__commune", "commune", "professional").order_by("starts_at")[:FINDER_CANDIDATES]
+    )
+
+
+def _teleconsultants(request: Request, spots: list[Slot]) -> list[Slot]:
+    if not spots:
+        return []
+    return list(
+        Slot.objects.filter(
+            cell=request.cell_id,
+            modality=Modality.ASSISTED_TELECONSULTATION,
+            site__isnull=True,
+            professional__isnull=False,
+            care_channel=request.care_channel,
+            status=SlotStatus.OPEN,
+            booked__lt=F("capacity"),
+            starts_at__lte=max(s.starts_at for s in spots),
+            ends_at__gte=min(s.ends_at for s in spots),
+        ).select_related("professional")
+    )
+
+
+def _best_teleconsultant(spot: Slot, doctors: list[Slot]) -> Slot | None:
+    covering = [d for d in doctors if d.starts_at <= spot.starts_at and d.ends_at >= spot.ends_at]
+    tiers = TIER_ORDER
+    covering.sort(key=lambda d: (tiers.get(d.professional.teleconsultant_tier, 3) if d.professional else 3, d.pk))
+    return covering[0] if covering else None
+
+
+def find_slots(request: Request, now: datetime, filters: Filters | None = None, limit: int = 20) -> list[Candidate]:
+    filters = filters or Filters()
+    slots = _candidate_slots(request, now, filters)
+    doctors = _teleconsultants(request, [s for s in slots if s.is_spot_time])
+    patient = request.patient_commune
+    candidates = []
+    for slot in slots:
+        teleconsultant = _best_teleconsultant(slot, doctors) if slot.is_spot_time else None
+        if slot.is_spot_time and teleconsultant is None:
+            continue  # no doctor to pair: this time cannot be booked now
+        point = slot.point
+        km = None
+        if point and patient.latitude is not None and patient.longitude is not None:
+            km = great_circle_km(patient.latitude, patient.longitude, point[0], point[1])
+        if filters.max_km is not None and (km is None or km > filters.max_km):
+            continue
+        candidate = Candidate(
+            slot,
+            before_deadline=slot.starts_at <= request.deadline_at,
+            km=km,
+            modality_fits=not request.modality or slot.modality == request.modality,
+            teleconsultant=teleconsultant,
+        )
+        candidate.reasons = _reasons(candidate, request)
+        candidates.append(candidate)
+    candidates.sort(key=Candidate.rank)
+    return candidates[:limit]
+
+
+def _reasons(candidate: Candidate, request: Request) -> list[str]:
+    reasons = [_("before the deadline") if candidate.before_deadline else _("after the deadline")]
+    reasons.append(f"{candidate.km:.1f} km" if candidate.km is not None else _("distance unknown"))
+    if request.modality:
+        reasons.append(_("modality as decided") if candidate.modality_fits else _("another modality"))
+    if candidate.teleconsultant is not None and candidate.teleconsultant.professional is not None:
+        reasons.append(
+            _("teleconsultant: %(doctor)s (%(tier)s)")
+            % {"doctor": candidate.teleconsultant.professional, "tier": candidate.tier_label or "—"}
+        )
+    return reasons
