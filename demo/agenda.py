@@ -1,125 +1,98 @@
-"""Demo slots for the coming week in CSNP Orne-Est, so that requests can be oriented in the demo."""
+"""The demo's agenda in CSNP Orne-Est, made through the agenda's own services: GP evenings and imaging as recurring
+plans, a physiotherapy slot a week, the Médicobus tour, a telemedicine spot with its six IDEL, and teleconsultants of
+the three tiers. The spot is open from today (an invented season), so the assisted teleconsultation can be tried."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import time, timedelta
+from typing import Any
 
 from django.utils import timezone
 
-from agenda.models import Slot
-from directory.models import Profession, Professional, Site, SiteKind
-from territory.models import Cell
+from agenda import services
+from agenda.models import AvailabilityPlan, MedicobusTour
+from directory.models import Professional, Site
+from territory.models import Cell, Commune
 
-PARIS = ZoneInfo("Europe/Paris")
+from . import data
 
-
-def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    """Wall-clock time in Paris, stored in UTC (right across clock changes)."""
-    return datetime.combine(day, time(hour, minute), tzinfo=PARIS)
-
-
-def _series(
-    cell: Cell, day: date, start: tuple[int, int], end: tuple[int, int], minutes: int, **fields: object
-) -> list[Slot]:
-    slots = []
-    current, stop = _at(day, *start), _at(day, *end)
-    while current + timedelta(minutes=minutes) <= stop:
-        slots.append(Slot(cell=cell, starts_at=current, ends_at=current + timedelta(minutes=minutes), **fields))
-        current += timedelta(minutes=minutes)
-    return slots
+ALL_AUDIENCES = {"open_to_pharmacists": True, "open_to_sas": True, "open_to_er": True}
+MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY = range(5)
 
 
-def load_demo_slots(cell: Cell) -> int:
-    """A week of slots from today, created once (while the cell has future slots, nothing is added)."""
-    now = timezone.now()
-    if Slot.objects.filter(cell=cell, starts_at__gt=now).exists():
-        return 0
-    gps = list(
-        Professional.objects.filter(cell=cell, profession=Profession.GP, teleconsultant_tier="", sites__isnull=False)
-        .prefetch_related("sites")
-        .order_by("search_name")[:6]
+def load_demo_agenda(cell: Cell, sites: dict[str, Site], professionals: dict[str, Professional]) -> int:
+    """Plans, tour and spot, created once (while the cell has a plan, nothing is added); returns the slots made."""
+    if AvailabilityPlan.objects.filter(cell=cell).exists():
+        return services.plans_extend_all()
+    today = timezone.localdate()
+    period: dict[str, Any] = {"first_day": today, "last_day": today + timedelta(days=120)}
+    created = 0
+
+    def plan(professional: str, site: Site | None, weekdays: list[int], start: time, end: time, **fields: Any) -> None:
+        nonlocal created
+        result = services.plan_save(
+            cell=cell,
+            professional=professionals[professional],
+            site=site,
+            weekdays=weekdays,
+            start_time=start,
+            end_time=end,
+            **{"minutes": 20, "care_channel": "gp", "modality": "in_person", **period, **fields},
+        )
+        created += result.created
+
+    # Six GPs each release an evening or two a week at their practice, open to pharmacists, the SAS and the ER.
+    evenings = [[MONDAY, WEDNESDAY], [TUESDAY, THURSDAY], [WEDNESDAY, FRIDAY], [MONDAY, THURSDAY], [TUESDAY], [FRIDAY]]
+    for number, weekdays in enumerate(evenings, start=1):
+        key = f"gp-{number:02d}"
+        plan(key, professionals[key].sites.first(), weekdays, time(18, 0), time(19, 0), **ALL_AUDIENCES)
+    plan("radio-01", sites["imagerie"], [MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY], time(14, 0), time(15, 0),
+         care_channel="imaging", exam_type="radiography", open_to_gps=True)  # fmt: skip
+    plan(
+        "kine-01",
+        sites["kine-argentan"],
+        [THURSDAY],
+        time(17, 0),
+        time(17, 30),
+        minutes=30,
+        care_channel="physiotherapy",
     )
-    radiologist = Professional.objects.filter(cell=cell, profession=Profession.RADIOLOGIST).first()
-    radiology = Site.objects.filter(cell=cell, kind=SiteKind.RADIOLOGY).first()
-    physio = (
-        Professional.objects.filter(cell=cell, profession=Profession.PHYSIOTHERAPIST).prefetch_related("sites").first()
+    # Teleconsultants' own time (no site): a volunteer, the regional pool, an extra-territorial doctor.
+    remote = {"modality": "assisted_teleconsultation"}
+    plan("tc-01", None, [MONDAY], time(14, 0), time(16, 0), **remote)
+    plan("tc-04", None, [MONDAY, WEDNESDAY, FRIDAY], time(14, 0), time(18, 0), **remote)
+    plan("tc-07", None, [WEDNESDAY, FRIDAY], time(16, 0), time(18, 0), **remote)
+    _spot, spot_result = services.spot_save(
+        cell=cell,
+        site=sites["spot"],
+        nurses=[professionals[f"idel-0{i}"] for i in range(1, 7)],
+        weekdays=[MONDAY, WEDNESDAY, FRIDAY],
+        start_time=time(14, 0),
+        end_time=time(18, 0),
+        minutes=20,
+        open_to_sas=True,
+        **{**period, "last_day": today + timedelta(days=60)},
     )
-    spot = Site.objects.filter(cell=cell, kind=SiteKind.TELEMEDICINE_SPOT).first()
-    teleconsultant = Professional.objects.filter(cell=cell, teleconsultant_tier="local").first()
-    bus = Site.objects.filter(cell=cell, kind=SiteKind.MOBILE_UNIT).first()
-    slots: list[Slot] = []
-    today = timezone.localdate(now)
-    for offset in range(8):
-        day = today + timedelta(days=offset)
-        if day.weekday() >= 5:
-            continue
-        for index, gp in enumerate(gps):
-            if (offset + index) % 2:
-                continue  # each GP releases an evening every other day
-            slots += _series(
-                cell,
-                day,
-                (18, 0),
-                (19, 0),
-                20,
-                care_channel="gp",
-                modality="in_person",
-                professional=gp,
-                site=gp.sites.first(),
-                open_to_pharmacists=True,
-                open_to_sas=True,
-                open_to_er=True,
-            )
-        if radiologist and radiology:
-            slots += _series(
-                cell,
-                day,
-                (14, 0),
-                (15, 0),
-                20,
-                care_channel="imaging",
-                exam_type="radiography",
-                modality="in_person",
-                professional=radiologist,
-                site=radiology,
-                open_to_gps=True,
-            )
-        if spot and teleconsultant and day.weekday() in (0, 2, 4):
-            slots += _series(
-                cell,
-                day,
-                (14, 0),
-                (18, 0),
-                30,
-                care_channel="gp",
-                modality="assisted_teleconsultation",
-                professional=teleconsultant,
-                site=spot,
-            )
-        if bus and day.weekday() == 1:
-            slots.append(
-                Slot(
-                    cell=cell,
-                    starts_at=_at(day, 9),
-                    ends_at=_at(day, 12),
-                    care_channel="gp",
-                    modality="medicobus",
-                    site=bus,
-                    capacity=10,
-                )
-            )
-        if physio and day.weekday() == 3:
-            slots += _series(
-                cell,
-                day,
-                (17, 0),
-                (17, 30),
-                30,
-                care_channel="physiotherapy",
-                modality="in_person",
-                professional=physio,
-                site=physio.sites.first(),
-            )
-    Slot.objects.bulk_create([slot for slot in slots if slot.starts_at > now])
-    return len(slots)
+    created += spot_result.created
+    if not MedicobusTour.objects.filter(cell=cell).exists():
+        stops = [
+            services.StopData(MONDAY, _commune(data.GACE), "Place du Marché", time(9, 0), time(12, 0)),
+            services.StopData(TUESDAY, _commune(data.VIMOUTIERS), "Parking de la mairie", time(9, 0), time(12, 0)),
+            services.StopData(WEDNESDAY, _commune(data.ECOUCHE), "Place de l'Église", time(14, 0), time(17, 0)),
+            services.StopData(THURSDAY, _commune(data.RAI), "Salle des fêtes", time(9, 0), time(11, 0)),
+        ]
+        tour = services.tour_save(
+            cell=cell,
+            name="Tournée du Médicobus Orne-Est",
+            doctor=professionals["medicobus-doctor"],
+            assistant=professionals["medicobus-assistant"],
+            site=sites["medicobus"],
+            stops=stops,
+            **period,
+        )
+        created += tour.created
+    return created
+
+
+def _commune(insee: str) -> Commune:
+    return Commune.objects.get(insee_code=insee)

@@ -22,7 +22,7 @@ from territory.geo import great_circle_km
 from territory.models import Cell, Commune, Territory
 
 from . import data
-from .agenda import load_demo_slots
+from .agenda import load_demo_agenda
 from .data import DEMO_PASSWORD
 from .protocol import load_demo_protocol
 from .requests import load_demo_requests
@@ -247,7 +247,7 @@ def load_demo() -> DemoSummary:
     )
     for cell in cells.values():
         loader.created += load_demo_protocol(cell)
-    loader.created += load_demo_slots(first)
+    loader.created += load_demo_agenda(first, loader.sites[first.slug], loader.professionals[first.slug])
     if coordinator is not None:
         loader.created += load_demo_requests(first, coordinator)
 
