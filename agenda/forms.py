@@ -13,6 +13,11 @@ from territory.models import Cell
 from .finder import Filters
 from .models import AvailabilityPlan
 
+# HTML date and time inputs read and write ISO values, whatever the page's language.
+DATE: dict[str, Any] = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
+TIME: dict[str, Any] = {"attrs": {"type": "time"}, "format": "%H:%M"}
+DATETIME: dict[str, Any] = {"attrs": {"type": "datetime-local"}, "format": "%Y-%m-%dT%H:%M"}
+
 
 class WhoForm(forms.Form):
     """Whose availability: any professional and site of the cell for a coordinator; an effector, their own."""
@@ -50,9 +55,9 @@ class OfferForm(WhoForm):
 class PublishForm(OfferForm):
     """One-off slots: a day, from… to…, cut in slots of N minutes, and who may book them."""
 
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}))
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(**DATE))
+    start = forms.TimeField(label=_("From"), widget=forms.TimeInput(**TIME))
+    end = forms.TimeField(label=_("To"), widget=forms.TimeInput(**TIME))
     minutes = forms.IntegerField(label=_("Length of a slot (minutes)"), initial=20, min_value=5, max_value=240)
 
 
@@ -66,12 +71,12 @@ class PlanForm(OfferForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    start_time = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end_time = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}))
+    start_time = forms.TimeField(label=_("From"), widget=forms.TimeInput(**TIME))
+    end_time = forms.TimeField(label=_("To"), widget=forms.TimeInput(**TIME))
     minutes = forms.IntegerField(label=_("Length of a slot (minutes)"), initial=15, min_value=5, max_value=240)
-    first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(**DATE))
     # Not required here: the service says why a plan needs an end.
-    last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}), required=False)
+    last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(**DATE), required=False)
 
     @classmethod
     def initial_from(cls, plan: AvailabilityPlan) -> dict[str, Any]:
@@ -82,8 +87,8 @@ class PlanForm(OfferForm):
 
 
 class AbsenceForm(WhoForm):
-    starts_at = forms.DateTimeField(label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    ends_at = forms.DateTimeField(label=_("To"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    starts_at = forms.DateTimeField(label=_("From"), widget=forms.DateTimeInput(**DATETIME))
+    ends_at = forms.DateTimeField(label=_("To"), widget=forms.DateTimeInput(**DATETIME))
     reason = forms.CharField(label=_("Reason (holiday, training…)"), max_length=150, required=False)
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.db.models import F
 from django.http import Http404
 
-from referrals.models import Request
+from referrals.models import Modality, Request
 from territory.models import Cell
 
 from .models import Absence, AvailabilityPlan, Booking, BookingStatus, Slot, SlotStatus
@@ -29,7 +29,9 @@ def booking_for(cell: Cell, pk: int) -> Booking:
 
 def active_booking(request: Request) -> Booking | None:
     return (
-        Booking.objects.select_related("slot__site__commune", "slot__professional")
+        Booking.objects.select_related(
+            "slot__site__commune", "slot__commune", "slot__professional", "paired_slot__professional"
+        )
         .filter(request=request, status=BookingStatus.BOOKED)
         .first()
     )
@@ -62,7 +64,8 @@ def slots_open_to(cell: Cell, requester_type: str, now: datetime, limit: int = 4
         Slot.objects.filter(
             cell=cell, status=SlotStatus.OPEN, starts_at__gt=now, booked__lt=F("capacity"), **{flag: True}
         )
-        .select_related("site", "professional")
+        .exclude(modality=Modality.ASSISTED_TELECONSULTATION, site__isnull=True)
+        .select_related("site", "professional", "commune")
         .order_by("starts_at")[:limit]
     )
 
@@ -91,3 +94,17 @@ def absences_for(cell: Cell, now: datetime, professional_id: int | None = None) 
     if professional_id is not None:
         absences = absences.filter(professional=professional_id)
     return list(absences.order_by("starts_at"))
+
+
+def direct_booking_choices(cell: Cell, requester_type: str, now: datetime) -> list[tuple[str, str]]:
+    """The slots a requester of this type may book with their request, as (pk, label) choices: when, where, who,
+    and what care."""
+    from .services import slot_label  # labels are the booking's own words
+
+    choices = []
+    for slot in slots_open_to(cell, requester_type, now):
+        care = slot.get_care_channel_display()
+        if slot.exam_type:
+            care = f"{care} — {slot.get_exam_type_display()}"
+        choices.append((str(slot.pk), f"{slot_label(slot)} ({care})"))
+    return choices

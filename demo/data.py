@@ -358,6 +358,8 @@ ACCOUNTS = (
                 professional="ph-01", site="ph-gace"),
     AccountData("sas61", ORNE.slug, Role.REQUESTER, ("Régis", "Anquetil"), RequesterType.SAS_REGULATOR,
                 site="sas61"),
+    AccountData("medecin-gace", ORNE.slug, Role.REQUESTER, requester_type=RequesterType.GP, professional="gp-15",
+                site="cab-gace"),
     AccountData("admin-orne", ORNE.slug, Role.CELL_ADMIN, ("Pascale", "Durel")),
     AccountData("idel-cabourg", ORNE.slug, Role.EFFECTOR, professional="idel-01"),
     AccountData("coordination-vignoble", VIGNOBLE.slug, Role.COORDINATOR, ("Anaïs", "Guérineau")),

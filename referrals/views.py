@@ -118,19 +118,15 @@ class IntakeView(CellFormView):
     def requester(self, data: dict[str, Any]) -> dict[str, Any]:
         return {"requester_professional": self.membership.professional, "requester_site": self.membership.site}
 
-    def direct_slots(self) -> list[Any]:
-        """Slots this requester may book directly (seed 004: the pharmacist books a GP's SNP slot)."""
-        return agenda_selectors.slots_open_to(self.cell, self.membership.requester_type, timezone.now())
-
     def get_form(self, form_class: Any = None) -> Any:
         form = super().get_form(form_class)
         if "slot" in form.fields:
-            choices = [
-                (str(slot.pk), f"{agenda_services.slot_label(slot)} ({slot.get_care_channel_display()})")
-                for slot in (self.direct_slots() if self.channel == Channel.WEB else [])
-            ]
+            # Seed 004: the pharmacist books a GP's SNP slot, the GP an imaging slot, with the request.
             may_book = self.channel == Channel.WEB and self.membership.requester_type in agenda_selectors.AUDIENCE_FLAG
             if may_book:
+                choices = agenda_selectors.direct_booking_choices(
+                    self.cell, self.membership.requester_type, timezone.now()
+                )
                 form.fields["slot"].choices = [("", "—"), *choices]
             else:
                 del form.fields["slot"]

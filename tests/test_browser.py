@@ -17,6 +17,7 @@ HOMES = {
     "dr-martin": ("orne-est", "Mon espace effecteur"),
     "pharmacie-gace": ("orne-est", "Adresser un patient à la cellule"),
     "sas61": ("orne-est", "Adresser un patient à la cellule"),
+    "medecin-gace": ("orne-est", "Adresser un patient à la cellule"),
     "admin-orne": ("orne-est", "Administration de la cellule"),
     "idel-cabourg": ("orne-est", "Mon espace effecteur"),
     "coordination-vignoble": ("sud-loire-vignoble", "Coordination"),

@@ -1,0 +1,101 @@
+"""In a real browser: booking through each path of the agenda (seed 004 and PRODUCT.md): a pharmacist books a GP's
+slot directly, a GP books imaging directly, a coordinator books an assisted teleconsultation (the teleconsultant is
+paired, with their tier) and a Médicobus stop; an effector sets a recurring plan."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .browser import log_in, screenshot
+from .test_browser_referrals import fill_patient
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def send_with_a_direct_booking(page: Page, base: str, username: str, surname: str, slot_text: str) -> None:
+    log_in(page, base, username)
+    page.get_by_role("link", name="Adresser un patient").first.click()
+    fill_patient(page, surname)
+    if slot_text == "Radiographie":
+        page.get_by_label("Soins demandés").select_option("imaging")
+        page.get_by_label("Examen d’imagerie").select_option("radiography")
+    choice = page.get_by_label("Réserver un créneau maintenant")
+    label = choice.locator("option", has_text=slot_text).first.inner_text()
+    choice.select_option(label=label)
+    page.get_by_role("button", name="Envoyer la demande").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Aurore {surname.upper()}")
+    expect(page.locator(".status-line")).to_contain_text("Orientée")
+    expect(page.get_by_role("heading", name="Rendez-vous")).to_be_visible()
+
+
+def test_a_pharmacist_books_a_gps_slot_directly_with_the_request(live_server: object, page: Page, demo: None) -> None:
+    send_with_a_direct_booking(page, str(live_server), "pharmacie-gace", "Roussel", "Consultation")
+    expect(page.locator("section", has=page.get_by_role("heading", name="Rendez-vous"))).to_contain_text("18:")
+    screenshot(page, "direct-booking-pharmacist")
+
+
+def test_a_gp_books_an_imaging_slot_directly(live_server: object, page: Page, demo: None) -> None:
+    send_with_a_direct_booking(page, str(live_server), "medecin-gace", "Vasseur", "Radiographie")
+    expect(page.locator("section", has=page.get_by_role("heading", name="Rendez-vous"))).to_contain_text(
+        "Centre d'imagerie"
+    )
+
+
+def open_from_the_queue(page: Page, base: str, name: str) -> None:
+    log_in(page, base, "coordination")
+    page.get_by_role("link", name="File d’attente", exact=True).click()
+    page.locator("#queue-rows tr", has_text=name).get_by_role("link", name=name).click()
+    page.get_by_role("button", name="Prendre cette demande").click()
+
+
+def book_first_of_modality(page: Page, modality: str) -> None:
+    page.get_by_label("Modalité", exact=True).select_option(label=modality)
+    first = page.locator("table.slots tbody tr").first
+    expect(first).to_contain_text(modality)
+    first.get_by_role("button", name=re.compile("Réserver")).click()
+    expect(page.get_by_role("status").first).to_contain_text("Rendez-vous réservé")
+    expect(page.locator(".status-line")).to_contain_text("Orientée")
+
+
+def test_a_coordinator_books_an_assisted_teleconsultation_with_a_paired_teleconsultant(
+    live_server: object, page: Page, demo: None
+) -> None:
+    open_from_the_queue(page, str(live_server), "Chloé LEBRUN")
+    book_first_of_modality(page, "Téléconsultation assistée")
+    appointment = page.locator("section", has=page.get_by_role("heading", name="Rendez-vous"))
+    expect(appointment).to_contain_text("Spot de télémédecine")
+    expect(appointment).to_contain_text(re.compile(r"Téléconsultant : .+ \((Volontaire du territoire|Vivier)"))
+    screenshot(page, "assisted-teleconsultation")
+
+
+def test_a_coordinator_books_a_médicobus_stop(live_server: object, page: Page, demo: None) -> None:
+    open_from_the_queue(page, str(live_server), "Chloé LEBRUN")
+    book_first_of_modality(page, "Médicobus")
+    appointment = page.locator("section", has=page.get_by_role("heading", name="Rendez-vous"))
+    expect(appointment).to_contain_text(re.compile("Place du Marché|Parking de la mairie|Place de l'Église|Salle des"))
+
+
+def test_an_effector_sets_a_weekly_plan_and_sees_its_slots(live_server: object, page: Page, demo: None) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    base = str(live_server)
+    log_in(page, base, "dr-martin")
+    page.get_by_role("link", name="Publier des créneaux").first.click()
+    page.get_by_role("link", name="Plans récurrents").click()
+    page.get_by_role("link", name="Nouveau plan récurrent").click()
+    page.get_by_label("samedi").check()
+    page.locator("#id_start_time").fill("09:00")
+    page.locator("#id_end_time").fill("10:00")
+    page.get_by_role("button", name="Enregistrer le plan").click()  # no last day yet
+    expect(page.locator("#error-summary")).to_contain_text("période définie")
+    expect(page.locator("#id_start_time")).to_have_value("09:00")
+    page.locator("#id_last_day").fill((timezone.localdate() + timedelta(days=60)).isoformat())
+    page.get_by_role("button", name="Enregistrer le plan").click()
+    expect(page.get_by_role("status").first).to_contain_text("Plan enregistré")
+    expect(page.locator("table.data tbody")).to_contain_text("samedi")
+    screenshot(page, "plans")
