@@ -3,8 +3,8 @@
 Rank, in this order: before the request's deadline first; then distance from the patient's commune (great-circle km,
 in 5 km bands so that a slightly nearer slot does not beat a better-fitting one); then modality fit (the modality the
 coordinator decided, when there is one); then the teleconsultant's tier for an assisted teleconsultation (territory
-volunteers, regional pool, extra-territorial); then the earliest. Two queries whatever the number of slots: the
-candidate slots, and the teleconsultants' free times that could pair with the spots among them.
+volunteers, regional pool, extra-territorial); then the earliest. Three queries whatever the number of slots: the
+candidate slots, the teleconsultants' free times that could pair with the spots among them, and the chosen ones.
 """
 
 from __future__ import annotations
@@ -83,29 +83,33 @@ def _candidate_slots(request: Request, now: datetime, filters: Filters) -> list[
     )
 
 
-def _teleconsultants(request: Request, spots: list[Slot]) -> list[Slot]:
+def _teleconsultants(request: Request, spots: list[Slot]) -> dict[int, Slot]:
+    """For each spot's time, the best free teleconsultant time covering it (tier order, then the earliest made).
+    Two queries: the doctors' times in the window as plain tuples, then the chosen ones as objects."""
     if not spots:
-        return []
-    return list(
-        Slot.objects.filter(
-            cell=request.cell_id,
-            modality=Modality.ASSISTED_TELECONSULTATION,
-            site__isnull=True,
-            professional__isnull=False,
-            care_channel=request.care_channel,
-            status=SlotStatus.OPEN,
-            booked__lt=F("capacity"),
-            starts_at__lte=max(s.starts_at for s in spots),
-            ends_at__gte=min(s.ends_at for s in spots),
-        ).select_related("professional")
-    )
-
-
-def _best_teleconsultant(spot: Slot, doctors: list[Slot]) -> Slot | None:
-    covering = [d for d in doctors if d.starts_at <= spot.starts_at and d.ends_at >= spot.ends_at]
-    tiers = TIER_ORDER
-    covering.sort(key=lambda d: (tiers.get(d.professional.teleconsultant_tier, 3) if d.professional else 3, d.pk))
-    return covering[0] if covering else None
+        return {}
+    times = Slot.objects.filter(
+        cell=request.cell_id,
+        modality=Modality.ASSISTED_TELECONSULTATION,
+        site__isnull=True,
+        professional__isnull=False,
+        care_channel=request.care_channel,
+        status=SlotStatus.OPEN,
+        booked__lt=F("capacity"),
+        starts_at__lte=max(s.starts_at for s in spots),
+        ends_at__gte=min(s.ends_at for s in spots),
+    ).values_list("pk", "starts_at", "ends_at", "professional__teleconsultant_tier")
+    ranked = sorted(times, key=lambda row: (TIER_ORDER.get(row[3], 3), row[0]))
+    chosen: dict[int, int] = {}
+    for spot in spots:
+        for pk, starts_at, ends_at, _tier in ranked:
+            if starts_at <= spot.starts_at and ends_at >= spot.ends_at:
+                chosen[spot.pk] = pk
+                break
+    if not chosen:
+        return {}
+    doctors = Slot.objects.select_related("professional").in_bulk(set(chosen.values()))
+    return {spot_pk: doctors[pk] for spot_pk, pk in chosen.items()}
 
 
 def find_slots(request: Request, now: datetime, filters: Filters | None = None, limit: int = 20) -> list[Candidate]:
@@ -115,7 +119,7 @@ def find_slots(request: Request, now: datetime, filters: Filters | None = None, 
     patient = request.patient_commune
     candidates = []
     for slot in slots:
-        teleconsultant = _best_teleconsultant(slot, doctors) if slot.is_spot_time else None
+        teleconsultant = doctors.get(slot.pk) if slot.is_spot_time else None
         if slot.is_spot_time and teleconsultant is None:
             continue  # no doctor to pair: this time cannot be booked now
         point = slot.point

@@ -49,6 +49,8 @@ def main() -> int:
     from demo.loader import load_demo
 
     load_demo()
+    from django.utils import timezone
+
     from accounts.models import User
     from referrals.models import Request
     from referrals.states import OPEN
@@ -85,7 +87,68 @@ def main() -> int:
         rounds=7,
         inner=5,
     )
+    seeded_slots = seed_slots(cell, total=200_000)
+    request = Request.objects.filter(cell=cell, status__in=OPEN).order_by("deadline_at").first()
+    assert request is not None
+    from agenda.finder import find_slots
+
+    print(f"Future slots in the department: {seeded_slots}")
+    measure("slot finder for one request (200,000 future slots)", lambda: find_slots(request, timezone.now()))
+    measure(
+        "GET request page with the slot finder",
+        lambda: coordinator.get(f"/c/orne-est/demandes/{request.pk}/"),
+        rounds=7,
+        inner=5,
+    )
     return 0
+
+
+def seed_slots(cell: Cell, *, total: int) -> int:
+    """Future slots over 90 days across the cell's sites, every care channel and modality, with teleconsultants'
+    times beside the spots' (so the finder pairs them), written in bulk."""
+    import random
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from agenda.models import Slot
+    from directory.models import Professional, Site, SiteKind
+
+    rng = random.Random(2026)
+    sites = list(Site.objects.filter(cell=cell).exclude(kind=SiteKind.TELEMEDICINE_SPOT))
+    spot = Site.objects.filter(cell=cell, kind=SiteKind.TELEMEDICINE_SPOT).first()
+    doctors = list(Professional.objects.filter(cell=cell).exclude(teleconsultant_tier=""))
+    gps = list(Professional.objects.filter(cell=cell, profession="gp"))
+    communes = list(cell.territories.first().communes.all())  # type: ignore[union-attr]
+    channels = ["gp"] * 6 + ["imaging", "physiotherapy", "nursing", "biology"]
+    start = timezone.now() + timedelta(hours=1)
+    rows = []
+    for _ in range(total):
+        at = start + timedelta(minutes=rng.randrange(0, 90 * 24 * 60 // 20) * 20)
+        channel = rng.choice(channels)
+        kind = rng.random()
+        fields: dict[str, object] = {"modality": "in_person", "site": rng.choice(sites)}
+        if channel == "gp" and kind < 0.1 and spot is not None:
+            fields = {"modality": "assisted_teleconsultation", "site": spot}
+        elif channel == "gp" and kind < 0.2 and doctors:
+            fields = {"modality": "assisted_teleconsultation", "site": None, "professional": rng.choice(doctors)}
+        elif channel == "gp" and kind < 0.3:
+            fields = {"modality": "medicobus", "site": None, "commune": rng.choice(communes), "place": "Place"}
+        elif channel == "gp":
+            fields["professional"] = rng.choice(gps)
+        rows.append(
+            Slot(
+                cell=cell,
+                starts_at=at,
+                ends_at=at + timedelta(minutes=20),
+                care_channel=channel,
+                exam_type="radiography" if channel == "imaging" else "",
+                booked=1 if rng.random() < 0.3 else 0,
+                **fields,
+            )
+        )
+    Slot.objects.bulk_create(rows, batch_size=5000)
+    return Slot.objects.filter(cell=cell, starts_at__gt=timezone.now()).count()
 
 
 def seed_requests(cell: Cell, *, total: int, open_: int) -> int:
