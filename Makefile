@@ -8,9 +8,10 @@ PYTEST_WORKERS ?= 2
 
 .PHONY: setup system-deps demo run test lint typecheck test-sqlite test-postgres bench messages clean
 
-setup:  ## Python environment (uv, from uv.lock) and compiled translations
+setup:  ## Python environment (uv, from uv.lock), front-end libraries (npm, from package-lock.json), translations
 	@./scripts/ensure_uv.sh
 	$(UV) sync --frozen --quiet
+	npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p var
 	$(MANAGE) compilemessages --ignore=.venv -v 0
 

@@ -45,6 +45,8 @@ class Perm(StrEnum):
     PROTOCOL_MANAGE = "referrals.protocol_manage"
     SLOTS_PUBLISH = "agenda.slots_publish"
     OWN_CALENDAR = "agenda.own_calendar"
+    AGENDA_VIEW = "agenda.view"
+    AGENDA_MANAGE = "agenda.manage"  # Médicobus tours, telemedicine spots
 
 
 PUBLIC = "public"
@@ -53,11 +55,13 @@ AUTHENTICATED = "authenticated"
 _EVERY_MEMBER = {Perm.CELL_HOME, Perm.COMMUNE_SEARCH}
 
 _CELL_STAFF = {Perm.QUEUE_VIEW, Perm.REQUEST_VIEW, Perm.ROSTER_VIEW, Perm.PROTOCOL_VIEW}
-_HANDLING = {Perm.REQUEST_HANDLE, Perm.REQUEST_PHONE_INTAKE, Perm.SLOTS_PUBLISH}
+_HANDLING = {Perm.REQUEST_HANDLE, Perm.REQUEST_PHONE_INTAKE, Perm.SLOTS_PUBLISH, Perm.AGENDA_VIEW, Perm.AGENDA_MANAGE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.REQUESTER: frozenset(_EVERY_MEMBER | {Perm.REQUEST_SUBMIT, Perm.OWN_REQUESTS, Perm.REQUEST_VIEW}),
-    Role.EFFECTOR: frozenset(_EVERY_MEMBER | {Perm.RESOURCES_VIEW, Perm.SLOTS_PUBLISH, Perm.OWN_CALENDAR}),
+    Role.EFFECTOR: frozenset(
+        _EVERY_MEMBER | {Perm.RESOURCES_VIEW, Perm.SLOTS_PUBLISH, Perm.OWN_CALENDAR, Perm.AGENDA_VIEW}
+    ),
     Role.COORDINATOR: frozenset(
         _EVERY_MEMBER | _CELL_STAFF | _HANDLING | {Perm.DIRECTORY_VIEW, Perm.RESOURCES_VIEW, Perm.TERRITORY_VIEW}
     ),
@@ -78,6 +82,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.MEMBERS_MANAGE,
             Perm.CELL_MANAGE,
             Perm.ROSTER_MANAGE,
+            Perm.AGENDA_VIEW,
+            Perm.AGENDA_MANAGE,
             Perm.PARTNERS_MANAGE,
             Perm.PROTOCOL_MANAGE,
             *_CELL_STAFF,

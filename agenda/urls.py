@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import calendar_views, views
 
 app_name = "agenda"
 
 urlpatterns = [
     path("creneaux/", views.SlotPublish.as_view(), name="publish"),
+    path("vue/", calendar_views.CalendarPage.as_view(), name="calendar"),
+    path("vue/evenements/", calendar_views.CalendarEvents.as_view(), name="calendar_events"),
     path("plans/", views.PlanList.as_view(), name="plans"),
     path("plans/nouveau/", views.PlanEdit.as_view(), name="plan_create"),
     path("plans/<int:pk>/", views.PlanEdit.as_view(), name="plan_update"),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the machine has what the project needs outside Python: PostgreSQL server binaries (the test run starts its
-# own throwaway cluster), Chromium (browser tests), gettext (compiled translations).
+# own throwaway cluster), Chromium (browser tests), gettext (compiled translations), Node.js and npm (front-end
+# libraries from the npm registry).
 # As root, installs what is missing with apt; otherwise says exactly what to install and fails.
 set -euo pipefail
 
@@ -8,11 +9,13 @@ missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 
 if [ "${1:-}" = "--demo" ]; then
-  # The demo needs only gettext (translations); no database server, no browser.
+  # The demo needs gettext (translations) and npm (front-end libraries); no database server, no browser.
   missing=()
   command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+  command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0

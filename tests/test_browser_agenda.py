@@ -99,3 +99,31 @@ def test_an_effector_sets_a_weekly_plan_and_sees_its_slots(live_server: object, 
     expect(page.get_by_role("status").first).to_contain_text("Plan enregistré")
     expect(page.locator("table.data tbody")).to_contain_text("samedi")
     screenshot(page, "plans")
+
+
+def test_the_calendar_shows_the_week_and_filters_without_reloading(live_server: object, page: Page, demo: None) -> None:
+    base = str(live_server)
+    log_in(page, base, "coordination")
+    page.get_by_role("link", name="Agenda", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Agenda")
+    events = page.locator(".fc-timegrid-event")
+    expect(events.first).to_be_visible()
+    everyone = events.count()
+    page.evaluate("window.__sameDocument = true")
+    page.get_by_label("Soins").select_option("physiotherapy")
+    expect(page.locator(".fc-timegrid-event")).not_to_have_count(everyone)
+    assert page.evaluate("window.__sameDocument") is True
+    page.get_by_role("button", name="Jour", exact=True).click()
+    expect(page.locator(".fc-timeGridDay-view")).to_be_visible()
+    screenshot(page, "calendar-day")
+
+
+def test_an_effector_sees_their_own_agenda(live_server: object, page: Page, demo: None) -> None:
+    base = str(live_server)
+    log_in(page, base, "dr-martin")
+    page.get_by_role("link", name="Agenda", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon agenda")
+    expect(page.locator("#calendar-filters")).to_have_count(0)
+    page.get_by_role("button", name="Planning", exact=True).click()
+    expect(page.locator(".fc-list-event").first).to_be_visible()
+    screenshot(page, "calendar-effector")

@@ -111,7 +111,12 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("AIGUILLAGE_STATIC_ROOT", default=BASE_DIR / "var" / "static")
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Front-end libraries come from the npm registry (`npm ci` in `make setup`, package-lock.json), served from there.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/fullcalendar", BASE_DIR / "node_modules" / "fullcalendar"),
+    ("vendor/fullcalendar-core", BASE_DIR / "node_modules" / "@fullcalendar" / "core"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

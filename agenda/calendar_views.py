@@ -1,0 +1,142 @@
+"""The agenda as a calendar: week and day views (FullCalendar, from the npm registry) of the whole cell, an effector,
+a site or a care channel; each effector sees their own agenda with their patients."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts.policies import Perm
+from directory.models import Professional, Site
+from referrals.models import CareChannel
+
+from . import selectors
+from .models import Slot
+from .views import OwnMixin
+
+
+class CalendarFilters(forms.Form):
+    professional = forms.ModelChoiceField(
+        label=_("Professional"), queryset=Professional.objects.none(), required=False, empty_label=_("Everyone")
+    )
+    site = forms.ModelChoiceField(
+        label=_("Site"), queryset=Site.objects.none(), required=False, empty_label=_("Every site")
+    )
+    care_channel = forms.ChoiceField(
+        label=_("Care"), choices=[("", _("All care")), *CareChannel.choices], required=False
+    )
+
+    def __init__(self, *args: Any, cell: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        professional = self.fields["professional"]
+        site = self.fields["site"]
+        assert isinstance(professional, forms.ModelChoiceField) and isinstance(site, forms.ModelChoiceField)
+        offering = Slot.objects.filter(cell=cell).values("professional")
+        professional.queryset = Professional.objects.filter(cell=cell, pk__in=offering).order_by("search_name")
+        site.queryset = Site.objects.filter(cell=cell, pk__in=Slot.objects.filter(cell=cell).values("site")).order_by(
+            "name"
+        )
+
+
+class CalendarPage(OwnMixin, TemplateView):
+    permission = Perm.AGENDA_VIEW
+    template_name = "agenda/calendar.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        own = self.own_professional()
+        context.update(
+            title=gettext("My agenda") if own else gettext("Agenda"),
+            filters=None if own else CalendarFilters(cell=self.cell, auto_id="calendar-%s"),
+            events_url=reverse("agenda:calendar_events", kwargs={"cell": self.cell.slug}),
+            # The calendar shows Paris wall-clock times whatever the browser's zone: it runs in "UTC" and is given
+            # naive Paris times.
+            now=f"{timezone.localtime():%Y-%m-%dT%H:%M:%S}",
+        )
+        return context
+
+
+def _paris(value: str | None) -> datetime | None:
+    parsed = parse_datetime(value or "")
+    if parsed is None:
+        return None
+    # The calendar sends Paris wall-clock times (marked as UTC, see CalendarPage).
+    return timezone.make_aware(parsed.replace(tzinfo=None))
+
+
+def _wall(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%dT%H:%M:%S}"
+
+
+class CalendarEvents(OwnMixin, View):
+    """The calendar's events for the range it asks (at most six weeks), as JSON."""
+
+    permission = Perm.AGENDA_VIEW
+    http_method_names = ["get"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "start" not in request.GET and "end" not in request.GET:  # no range asked: this week
+            today = timezone.localdate()
+            monday = timezone.make_aware(datetime.combine(today - timedelta(days=today.weekday()), time.min))
+            start, end = monday, monday + timedelta(days=7)
+        else:
+            start, end = _paris(request.GET.get("start")), _paris(request.GET.get("end"))
+        errors = {}
+        if start is None:
+            errors["start"] = gettext("Give the start of the period.")
+        if end is None:
+            errors["end"] = gettext("Give the end of the period.")
+        if start and end and not timedelta(0) < end - start <= timedelta(days=42):
+            errors["end"] = gettext("The period lasts from one day to six weeks.")
+        if errors or start is None or end is None:
+            return JsonResponse({"errors": errors}, status=400)
+        own = self.own_pk()
+        filters = CalendarFilters(request.GET, cell=self.cell)
+        chosen = filters.cleaned_data if filters.is_valid() else {}
+        slots = selectors.calendar_slots(
+            self.cell,
+            start,
+            end,
+            professional_id=own if own is not None else getattr(chosen.get("professional"), "pk", None),
+            site_id=getattr(chosen.get("site"), "pk", None),
+            care_channel=chosen.get("care_channel", ""),
+        )
+        sees_patients = self.allows(Perm.QUEUE_VIEW) or own is not None
+        now = timezone.now()
+        return JsonResponse([self.event(slot, now, sees_patients) for slot in slots], safe=False)
+
+    def event(self, slot: Slot, now: datetime, sees_patients: bool) -> dict[str, Any]:
+        bookings = getattr(slot, "kept_bookings", [])
+        state = "full" if slot.free == 0 else "not-taken" if slot.is_not_taken(now) else "free"
+        if slot.attention:
+            state = "attention"
+        where = slot.site.name if slot.site else (f"{slot.place} ({slot.commune})" if slot.commune else "")
+        title = f"{slot.get_care_channel_display()} · {slot.booked}/{slot.capacity}"
+        patients = [booking.request.patient_name for booking in bookings] if sees_patients else []
+        url = ""
+        if sees_patients and bookings and self.allows(Perm.REQUEST_VIEW):
+            url = reverse("referrals:request_detail", kwargs={"cell": self.cell.slug, "pk": bookings[0].request_id})
+        return {
+            "id": slot.pk,
+            "title": " — ".join([title, *patients]),
+            "start": _wall(slot.starts_at),
+            "end": _wall(slot.ends_at),
+            "classNames": [f"slot-{state}"],
+            "url": url,
+            "extendedProps": {
+                "who": str(slot.professional or ""),
+                "where": where,
+                "modality": str(slot.get_modality_display()),
+                "attention": slot.attention,
+            },
+        }
