@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from agenda.calendar import feed_renew
 from agenda.models import Slot
-from agenda.services import plan_save, slot_book
+from agenda.services import StopData, plan_save, slot_book, spot_save, tour_save
 from agenda.tests.factories import make_slot
 from directory.models import Site
 from referrals import services
@@ -74,6 +74,27 @@ def populated(world: World) -> World:
         pro = ProfessionalFactory(cell=cell, last_name=f"Docteur{tag}")
         pro.sites.add(site)
         ResourceFactory(cell=cell, name=f"Pharmacie de garde {tag}")
+        spot_site = SiteFactory(cell=cell, name=f"Point de télémédecine {tag}", kind="telemedicine_spot")
+        SiteFactory(cell=cell, name=f"Point sans plan {tag}", kind="telemedicine_spot")  # for a spot to be opened
+        nurse = ProfessionalFactory(cell=cell, last_name=f"Infirmier{tag}", profession="nurse")
+        spot_save(
+            cell=cell,
+            site=spot_site,
+            nurses=[nurse],
+            weekdays=[4],
+            start_time=time(14, 0),
+            end_time=time(15, 0),
+            first_day=timezone.localdate(),
+            last_day=timezone.localdate() + timedelta(days=30),
+        )
+        tour_save(
+            cell=cell,
+            name=f"Médicobus {tag}",
+            doctor=pro,
+            first_day=timezone.localdate(),
+            last_day=timezone.localdate() + timedelta(days=30),
+            stops=[StopData(3, site.commune, "Place de la mairie", time(9, 0), time(10, 0))],
+        )
         request = make_request(cell, last_name=f"Patient{tag}", requester_professional=pro)
         booked = make_request(cell, last_name=f"Oriente{tag}", phone="+33699000001", requester_professional=pro)
         past_slot = make_slot(cell, starts_at=timezone.now() + timedelta(minutes=1))

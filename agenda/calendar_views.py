@@ -85,6 +85,8 @@ class CalendarEvents(OwnMixin, View):
     http_method_names = ["get"]
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        start: datetime | None
+        end: datetime | None
         if "start" not in request.GET and "end" not in request.GET:  # no range asked: this week
             today = timezone.localdate()
             monday = timezone.make_aware(datetime.combine(today - timedelta(days=today.weekday()), time.min))

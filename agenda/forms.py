@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.models import Professional, Site
 from referrals.models import CareChannel, ExamType, Modality
+from territory.forms import CommuneField
 from territory.models import Cell
 
 from .finder import Filters
@@ -106,3 +107,78 @@ class FinderForm(forms.Form):
             return Filters()
         data = self.cleaned_data
         return Filters(modality=data["modality"], max_km=data["km"], before_deadline_only=data["deadline"])
+
+
+class TourForm(forms.Form):
+    name = forms.CharField(label=_("Name of the tour"), max_length=150)
+    doctor = forms.ModelChoiceField(label=_("Doctor"), queryset=Professional.objects.none())
+    assistant = forms.ModelChoiceField(
+        label=_("Medical assistant"), queryset=Professional.objects.none(), required=False
+    )
+    site = forms.ModelChoiceField(label=_("Vehicle"), queryset=Site.objects.none(), required=False)
+    minutes = forms.IntegerField(label=_("Length of a consultation (minutes)"), initial=20, min_value=5, max_value=240)
+    first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(**DATE))
+    last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(**DATE), required=False)
+
+    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = Professional.objects.filter(cell=cell, is_active=True).order_by("search_name")
+        for name, queryset in (
+            ("doctor", people.filter(profession__in=["gp", "specialist"])),
+            ("assistant", people.exclude(profession__in=["gp", "specialist"])),
+            ("site", Site.objects.filter(cell=cell, is_active=True, kind="mobile_unit").order_by("name")),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = queryset
+
+
+class StopForm(forms.Form):
+    """One stop of the tour: a day, a commune and a place, from… to…, how many patients per consultation time."""
+
+    weekday = forms.TypedChoiceField(label=_("Day"), choices=sorted(WEEKDAYS.items()), coerce=int)
+    commune = CommuneField(label=_("Commune"))
+    place = forms.CharField(label=_("Place"), max_length=150)
+    start_time = forms.TimeField(label=_("From"), widget=forms.TimeInput(**TIME))
+    end_time = forms.TimeField(label=_("To"), widget=forms.TimeInput(**TIME))
+    capacity = forms.IntegerField(label=_("Patients per time"), initial=1, min_value=1, max_value=25)
+
+    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        commune = self.fields["commune"]
+        assert isinstance(commune, CommuneField)
+        commune.set_cell(cell)
+
+
+StopFormSet = forms.formset_factory(StopForm, extra=2, can_delete=True, max_num=14)
+
+
+class SpotForm(forms.Form):
+    site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none())
+    nurses = forms.ModelMultipleChoiceField(
+        label=_("IDEL on duty"), queryset=Professional.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Days of the week"),
+        choices=sorted(WEEKDAYS.items()),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    start_time = forms.TimeField(label=_("From"), widget=forms.TimeInput(**TIME))
+    end_time = forms.TimeField(label=_("To"), widget=forms.TimeInput(**TIME))
+    first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(**DATE))
+    last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(**DATE), required=False)
+    minutes = forms.IntegerField(label=_("Length of a teleconsultation (minutes)"), initial=20, min_value=5)
+    cabins = forms.IntegerField(label=_("Teleconsultations at the same time"), initial=1, min_value=1, max_value=10)
+    open_to_sas = forms.BooleanField(label=_("SAS regulators may book them"), required=False)
+
+    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        site = self.fields["site"]
+        nurses = self.fields["nurses"]
+        assert isinstance(site, forms.ModelChoiceField) and isinstance(nurses, forms.ModelMultipleChoiceField)
+        site.queryset = Site.objects.filter(cell=cell, kind="telemedicine_spot").order_by("name")
+        nurses.queryset = Professional.objects.filter(cell=cell, profession="nurse", is_active=True).order_by(
+            "search_name"
+        )

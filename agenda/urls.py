@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import calendar_views, views
+from . import calendar_views, organisation_views, views
 
 app_name = "agenda"
 
@@ -13,6 +13,12 @@ urlpatterns = [
     path("plans/<int:pk>/", views.PlanEdit.as_view(), name="plan_update"),
     path("plans/<int:pk>/arreter/", views.PlanStop.as_view(), name="plan_stop"),
     path("absences/", views.AbsenceList.as_view(), name="absences"),
+    path("tournees/", organisation_views.TourList.as_view(), name="tours"),
+    path("tournees/nouvelle/", organisation_views.TourEdit.as_view(), name="tour_create"),
+    path("tournees/<int:pk>/", organisation_views.TourEdit.as_view(), name="tour_update"),
+    path("tournees/<int:pk>/arreter/", organisation_views.TourStop.as_view(), name="tour_stop"),
+    path("points-de-telemedecine/nouveau/", organisation_views.SpotEdit.as_view(), name="spot_create"),
+    path("points-de-telemedecine/<int:pk>/", organisation_views.SpotEdit.as_view(), name="spot_update"),
     path("calendrier/", views.CalendarFeedRenew.as_view(), name="feed_renew"),
     path("demandes/<int:pk>/creneaux/<int:slot_pk>/", views.BookSlot.as_view(), name="book"),
     path("rendez-vous/<int:pk>/annuler/", views.BookingCancel.as_view(), name="booking_cancel"),

@@ -105,6 +105,9 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     },
     "agenda:book": {"pk": lambda w, cell: cell.requests.first(), "slot_pk": lambda w, cell: cell.slots.first()},
     "agenda:plan_update": {"pk": lambda w, cell: cell.plans.first()},
+    "agenda:tour_update": {"pk": lambda w, cell: cell.tours.first()},
+    "agenda:tour_stop": {"pk": lambda w, cell: cell.tours.first()},
+    "agenda:spot_update": {"pk": lambda w, cell: cell.spots.first()},
     "agenda:plan_stop": {"pk": lambda w, cell: cell.plans.first()},
     "agenda:booking_cancel": {"pk": lambda w, cell: Booking.objects.filter(request__cell=cell).first()},
     "agenda:booking_outcome": {"pk": lambda w, cell: Booking.objects.filter(request__cell=cell).first()},
@@ -242,6 +245,44 @@ def _plan_body(cell: Any) -> dict[str, Any]:
     }
 
 
+def _tour_body(cell: Any, name: str) -> dict[str, Any]:
+    today = timezone.localdate()
+    site = Site.objects.filter(cell=cell).exclude(kind="telemedicine_spot").first()
+    return {
+        "name": name,
+        "doctor": cell.professionals.filter(profession="gp").first().pk,
+        "minutes": "20",
+        "first_day": today.isoformat(),
+        "last_day": (today + timedelta(days=30)).isoformat(),
+        "stops-TOTAL_FORMS": "1",
+        "stops-INITIAL_FORMS": "0",
+        "stops-MIN_NUM_FORMS": "0",
+        "stops-MAX_NUM_FORMS": "14",
+        "stops-0-weekday": "1",
+        "stops-0-commune": _commune_label(site.commune),
+        "stops-0-place": "Place de l'église",
+        "stops-0-start_time": "14:00",
+        "stops-0-end_time": "15:00",
+        "stops-0-capacity": "1",
+    }
+
+
+def _spot_body(cell: Any, *, new: bool) -> dict[str, Any]:
+    today = timezone.localdate()
+    site = Site.objects.get(cell=cell, name__startswith="Point sans plan") if new else cell.spots.first().site
+    return {
+        "site": site.pk,
+        "nurses": [cell.professionals.filter(profession="nurse").first().pk],
+        "weekdays": ["0"],
+        "start_time": "14:00",
+        "end_time": "16:00",
+        "first_day": today.isoformat(),
+        "last_day": (today + timedelta(days=30)).isoformat(),
+        "minutes": "20",
+        "cabins": "1",
+    }
+
+
 VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "directory:site_create": _site_body,
     "directory:site_update": _site_body,
@@ -288,6 +329,11 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "agenda:plan_create": lambda w, cell: _plan_body(cell),
     "agenda:plan_update": lambda w, cell: _plan_body(cell),
     "agenda:plan_stop": lambda w, cell: {},
+    "agenda:tour_create": lambda w, cell: _tour_body(cell, "Nouvelle tournée"),
+    "agenda:tour_update": lambda w, cell: _tour_body(cell, cell.tours.first().name),
+    "agenda:tour_stop": lambda w, cell: {},
+    "agenda:spot_create": lambda w, cell: _spot_body(cell, new=True),
+    "agenda:spot_update": lambda w, cell: _spot_body(cell, new=False),
     "agenda:absences": lambda w, cell: {
         "professional": cell.professionals.first().pk,
         "starts_at": "2030-02-01T08:00",
@@ -466,14 +512,14 @@ def test_ids_of_the_other_cell_inside_form_bodies_are_refused(populated: World) 
     """Choices in forms are limited to the cell: another cell's site, commune or professional is not a valid choice."""
     client = populated.client_for(populated.owner)
     cell, other = populated.cell, populated.other_cell
-    foreign_site = Site.objects.get(cell=other)
+    foreign_site = Site.objects.get(cell=other, name="Maison de santé Vignoble")
     body = _professional_body(populated, cell) | {"sites": [foreign_site.pk]}
     response = client.post(reverse("directory:professional_create", kwargs={"cell": cell.slug}), body)
     assert response.status_code == 200 and "sites" in response.context["form"].errors
     body = _resource_body(populated, cell) | {"communes_served": [other.territories.first().communes.first().pk]}
     response = client.post(reverse("directory:resource_create", kwargs={"cell": cell.slug}), body)
     assert response.status_code == 200 and "communes_served" in response.context["form"].errors
-    foreign_pro = Professional.objects.get(cell=other)
+    foreign_pro = Professional.objects.get(cell=other, last_name="DocteurVignoble")
     body = {
         "username": "x-cell",
         "first_name": "X",
