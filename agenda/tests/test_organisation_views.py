@@ -104,7 +104,7 @@ def test_a_spot_is_opened_with_its_nurses_only(world: World) -> None:
     assert response.status_code == 302
     spot = TelemedicineSpot.objects.get()
     assert list(spot.nurses.all()) == [nurse]
-    assert Slot.objects.filter(site=site, modality="assisted_teleconsultation").exists()
+    assert Slot.objects.filter(site_id=site.pk, modality="assisted_teleconsultation").exists()
     again = client.post(url(world, "spot_update", pk=spot.pk), spot_body(site.pk, []))
     assert again.status_code == 200 and list(again.context["form"].errors) == ["nurses"]
 
