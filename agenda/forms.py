@@ -136,7 +136,10 @@ class TourForm(forms.Form):
 class StopForm(forms.Form):
     """One stop of the tour: a day, a commune and a place, from… to…, how many patients per consultation time."""
 
-    weekday = forms.TypedChoiceField(label=_("Day"), choices=sorted(WEEKDAYS.items()), coerce=int)
+    # An empty first choice, so that the formset's blank extra stops are left alone rather than refused.
+    weekday = forms.TypedChoiceField(
+        label=_("Day"), choices=[("", "—"), *sorted(WEEKDAYS.items())], coerce=int, empty_value=None
+    )
     commune = CommuneField(label=_("Commune"))
     place = forms.CharField(label=_("Place"), max_length=150)
     start_time = forms.TimeField(label=_("From"), widget=forms.TimeInput(**TIME))

@@ -127,3 +127,21 @@ def test_an_effector_sees_their_own_agenda(live_server: object, page: Page, demo
     page.get_by_role("button", name="Planning", exact=True).click()
     expect(page.locator(".fc-list-event").first).to_be_visible()
     screenshot(page, "calendar-effector")
+
+
+def test_a_coordinator_changes_a_médicobus_stop(live_server: object, page: Page, demo: None) -> None:
+    base = str(live_server)
+    log_in(page, base, "coordination")
+    page.get_by_role("link", name="Agenda", exact=True).click()
+    page.get_by_role("link", name="Médicobus et points de télémédecine").click()
+    tour = page.locator("section.card", has_text="Tournée du Médicobus Orne-Est")
+    expect(tour.locator("tbody tr")).to_have_count(4)
+    expect(page.locator("table.data").last).to_contain_text("Spot de télémédecine")
+    screenshot(page, "tours")
+    tour.get_by_role("link", name="Tournée du Médicobus Orne-Est").click()
+    page.locator("#id_stops-3-place").fill("Parking de la salle des fêtes")
+    page.get_by_role("button", name="Enregistrer la tournée").click()
+    expect(page.get_by_role("status").first).to_contain_text("Tournée enregistrée")
+    expect(page.locator("section.card", has_text="Tournée du Médicobus Orne-Est")).to_contain_text(
+        "Parking de la salle des fêtes"
+    )
