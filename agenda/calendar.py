@@ -7,12 +7,16 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 from icalendar import Calendar, Event, Timezone
 
 from directory.models import Professional
 
-from .models import BookingStatus, CalendarFeed, Slot, SlotStatus
+from .models import CalendarFeed, Slot, SlotStatus
+
+APPOINTMENT = _("SNP appointment")
+FREE_SLOT = _("Free SNP slot")
 
 
 @transaction.atomic
@@ -38,8 +42,7 @@ def feed_ical(professional: Professional, now: datetime) -> bytes:
     calendar.add_component(Timezone.from_tzid(zone))
     slots = (
         Slot.objects.filter(professional=professional, status=SlotStatus.OPEN, ends_at__gt=now - timedelta(days=30))
-        .select_related("site")
-        .prefetch_related("bookings")
+        .select_related("site", "commune")
         .order_by("starts_at")
     )
     for slot in slots:
@@ -48,9 +51,12 @@ def feed_ical(professional: Professional, now: datetime) -> bytes:
         event.add("dtstamp", now)
         event.add("dtstart", timezone.localtime(slot.starts_at))
         event.add("dtend", timezone.localtime(slot.ends_at))
-        booked = sum(1 for booking in slot.bookings.all() if booking.status == BookingStatus.BOOKED)
-        event.add("summary", "Rendez-vous SNP" if booked else "Créneau SNP libre")
-        if slot.site:
+        # `booked` counts the slot's own bookings and, for a teleconsultant's time, the spot's booking paired with it.
+        with translation.override(settings.LANGUAGE_CODE):
+            event.add("summary", str(APPOINTMENT if slot.booked else FREE_SLOT))
+        if slot.commune_id is not None and slot.commune is not None:
+            event.add("location", f"{slot.place}, {slot.commune.name}".strip(", "))
+        elif slot.site:
             event.add("location", f"{slot.site.name}, {slot.site.address}".strip(", "))
         calendar.add_component(event)
     return calendar.to_ical()

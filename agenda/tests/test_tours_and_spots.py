@@ -12,6 +12,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from agenda import services
+from agenda.calendar import feed_ical
 from agenda.models import Booking, Slot, SlotStatus
 from common.errors import DomainError
 from conftest import ARGENTAN, CLISSON, GACE, World
@@ -201,6 +202,7 @@ def test_an_assisted_teleconsultation_books_the_spot_and_a_teleconsultant_in_tie
     assert request.status == Status.ORIENTED
     oriented = request.events.filter(to_status=Status.ORIENTED).get()
     assert "RÉGIONAL" in oriented.text and "Vivier régional" in oriented.text
+    assert b"Rendez-vous SNP" in feed_ical(regional, NOW)  # the doctor's own calendar shows the appointment
     services.booking_cancel(booking=booking, user=world.colleague, now=NOW)
     assert Slot.objects.get(pk=spot_slot.pk).booked == 0 and Slot.objects.get(pk=regional_time.pk).booked == 0
 
