@@ -63,6 +63,26 @@ class BookingCancel(CellMixin, View):
         return _back(self.cell.slug, booking.request_id)
 
 
+class BookingMove(CellMixin, View):
+    """Move an appointment to another slot, from the request's page; a lost race leaves it where it was."""
+
+    permission = Perm.REQUEST_HANDLE
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        booking = selectors.booking_for(self.cell, kwargs["pk"])
+        slot = selectors.slot_for(self.cell, kwargs["slot_pk"])
+        user = request.user
+        assert isinstance(user, User)
+        try:
+            services.booking_move(booking=booking, slot=slot, user=user)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, gettext("Appointment moved: %(slot)s.") % {"slot": services.slot_label(slot)})
+        return _back(self.cell.slug, booking.request_id)
+
+
 class BookingOutcome(CellMixin, View):
     permission = Perm.REQUEST_HANDLE
     http_method_names = ["post"]

@@ -289,6 +289,7 @@ class EventKind(models.TextChoices):
     QUESTION = "question", _("Question to the supervisor")
     QUALIFIED = "qualified", _("Qualified")
     ANSWER = "answer", _("Supervisor's answer")
+    APPOINTMENT_MOVED = "appointment_moved", _("Appointment moved")
 
 
 class RequestEvent(models.Model):

@@ -250,6 +250,7 @@ class RequestDetail(CellMixin, TemplateView):
         kind = self.request.GET.get("kind", "")
         can_orient = self.allows(Perm.REQUEST_HANDLE) and allowed(request.status, Status.ORIENTED)
         finder_form = FinderForm(self.request.GET or None, prefix="finder")
+        can_move = self.allows(Perm.REQUEST_HANDLE) and request.status == Status.ORIENTED
         context.update(
             req=request,
             now=timezone.now(),
@@ -275,6 +276,7 @@ class RequestDetail(CellMixin, TemplateView):
             booking=agenda_selectors.active_booking(request),
             finder_form=finder_form,
             candidates=find_slots(request, timezone.now(), finder_form.filters()) if can_orient else None,
+            move_candidates=find_slots(request, timezone.now(), limit=8) if can_move else None,
             on_duty=services.supervisor_on_duty(self.cell) if not for_requester else None,
             limit=services.settings_for(self.cell).max_failed_callbacks,
         )

@@ -28,18 +28,18 @@ def send_with_a_direct_booking(page: Page, base: str, username: str, surname: st
     page.get_by_role("button", name="Envoyer la demande").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Aurore {surname.upper()}")
     expect(page.locator(".status-line")).to_contain_text("Orientée")
-    expect(page.get_by_role("heading", name="Rendez-vous")).to_be_visible()
+    expect(page.get_by_role("heading", name="Rendez-vous", exact=True)).to_be_visible()
 
 
 def test_a_pharmacist_books_a_gps_slot_directly_with_the_request(live_server: object, page: Page, demo: None) -> None:
     send_with_a_direct_booking(page, str(live_server), "pharmacie-gace", "Roussel", "Consultation")
-    expect(page.locator("section", has=page.get_by_role("heading", name="Rendez-vous"))).to_contain_text("18:")
+    expect(page.locator("section", has=page.get_by_role("heading", name="Rendez-vous", exact=True))).to_contain_text("18:")
     screenshot(page, "direct-booking-pharmacist")
 
 
 def test_a_gp_books_an_imaging_slot_directly(live_server: object, page: Page, demo: None) -> None:
     send_with_a_direct_booking(page, str(live_server), "medecin-gace", "Vasseur", "Radiographie")
-    expect(page.locator("section", has=page.get_by_role("heading", name="Rendez-vous"))).to_contain_text(
+    expect(page.locator("section", has=page.get_by_role("heading", name="Rendez-vous", exact=True))).to_contain_text(
         "Centre d'imagerie"
     )
 
@@ -65,7 +65,7 @@ def test_a_coordinator_books_an_assisted_teleconsultation_with_a_paired_telecons
 ) -> None:
     open_from_the_queue(page, str(live_server), "Chloé LEBRUN")
     book_first_of_modality(page, "Téléconsultation assistée")
-    appointment = page.locator("section", has=page.get_by_role("heading", name="Rendez-vous"))
+    appointment = page.locator("section", has=page.get_by_role("heading", name="Rendez-vous", exact=True))
     expect(appointment).to_contain_text("Spot de télémédecine")
     expect(appointment).to_contain_text(re.compile(r"Téléconsultant : .+ \((Volontaire du territoire|Vivier)"))
     screenshot(page, "assisted-teleconsultation")
@@ -74,8 +74,13 @@ def test_a_coordinator_books_an_assisted_teleconsultation_with_a_paired_telecons
 def test_a_coordinator_books_a_médicobus_stop(live_server: object, page: Page, demo: None) -> None:
     open_from_the_queue(page, str(live_server), "Chloé LEBRUN")
     book_first_of_modality(page, "Médicobus")
-    appointment = page.locator("section", has=page.get_by_role("heading", name="Rendez-vous"))
+    appointment = page.locator("section", has=page.get_by_role("heading", name="Rendez-vous", exact=True))
     expect(appointment).to_contain_text(re.compile("Place du Marché|Parking de la mairie|Place de l'Église|Salle des"))
+    page.locator("summary", has_text="Déplacer le rendez-vous").click()  # then the patient asks for another time
+    appointment.locator("table.slots tbody tr").first.get_by_role("button", name=re.compile("Déplacer ici")).click()
+    expect(page.get_by_role("status").first).to_contain_text("Rendez-vous déplacé")
+    expect(page.locator("ol.timeline")).to_contain_text("Rendez-vous déplacé")
+    expect(page.locator(".status-line")).to_contain_text("Orientée")
 
 
 def test_an_effector_sets_a_weekly_plan_and_sees_its_slots(live_server: object, page: Page, demo: None) -> None:

@@ -156,7 +156,7 @@ def handle(page: Page, base: str, surname: str, ending: str) -> None:
         first.get_by_role("button", name=re.compile("Réserver")).click()
         expect(page.get_by_role("status").first).to_contain_text("Rendez-vous réservé")
         expect(page.locator(".status-line")).to_contain_text("Orientée")
-        expect(page.get_by_role("heading", name="Rendez-vous")).to_be_visible()
+        expect(page.get_by_role("heading", name="Rendez-vous", exact=True)).to_be_visible()
     elif ending == "reorient":
         page.locator("summary", has_text="Réorienter").click()
         page.get_by_role("combobox", name="Ressource", exact=True).select_option(index=1)

@@ -111,6 +111,10 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     "agenda:plan_stop": {"pk": lambda w, cell: cell.plans.first()},
     "agenda:booking_cancel": {"pk": lambda w, cell: Booking.objects.filter(request__cell=cell).first()},
     "agenda:booking_outcome": {"pk": lambda w, cell: Booking.objects.filter(request__cell=cell).first()},
+    "agenda:booking_move": {
+        "pk": lambda w, cell: Booking.objects.filter(request__cell=cell).first(),
+        "slot_pk": lambda w, cell: cell.slots.filter(booked=0).last(),
+    },
     "public:request": {"token": lambda w, cell: cell.partners.first().token},
     "calendar_feed": {"token": lambda w, cell: CalendarFeed.objects.filter(professional__cell=cell).first().token},
     "public:thanks": {"token": lambda w, cell: cell.partners.first().token},
@@ -342,6 +346,7 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     },
     "agenda:booking_cancel": lambda w, cell: {"reason": "Indisponible"},
     "agenda:booking_outcome": lambda w, cell: {"outcome": "no_show"},
+    "agenda:booking_move": lambda w, cell: {},
     "referrals:protocol_question_create": lambda w, cell: {
         "order": "5",
         "text": "Fièvre ?",

@@ -109,6 +109,25 @@ def slot_book(
         if flag is None or not getattr(slot, flag):
             raise DomainError(SLOT_NOT_FOR_YOU, field="slot")
     referrals.request_check_orientable(request=request, user=user, now=now)
+    paired = _take(slot, request, now)
+    try:
+        with transaction.atomic():
+            booking = Booking.objects.create(
+                slot=slot, request=request, booked_by=user, booked_at=now, paired_slot=paired
+            )
+    except IntegrityError as error:  # the database's one-active-booking-per-request rule
+        raise DomainError(ALREADY_BOOKED, field="slot") from error
+    slot = Slot.objects.select_related("site", "professional", "commune").get(pk=slot.pk)
+    where = slot_label(slot, paired)
+    referrals.request_orient(request=request, user=user, at=now, modality=slot.modality, where=where)
+    return booking
+
+
+def _take(slot: Slot, request: Request, now: datetime) -> Slot | None:
+    """Hold one place of the slot for the request (conditional update), and pair a teleconsultant for a spot's time.
+    Raises with the reason when the slot cannot be taken."""
+    if slot.cell_id != request.cell_id:
+        raise DomainError(SLOT_OTHER_CELL, field="slot")
     if slot.care_channel != request.care_channel or (
         request.care_channel == CareChannel.IMAGING and slot.exam_type != request.exam_type
     ):
@@ -126,17 +145,38 @@ def slot_book(
             raise DomainError(SLOT_PAST, field="slot", code="past")
         raise DomainError(SLOT_JUST_TAKEN, field="slot", code="taken")
     # The spot's time is held; its teleconsultant is paired in the same transaction (none free: nothing is kept).
-    paired = _pair_teleconsultant(slot, now) if slot.is_spot_time else None
-    try:
-        with transaction.atomic():
-            booking = Booking.objects.create(
-                slot=slot, request=request, booked_by=user, booked_at=now, paired_slot=paired
-            )
-    except IntegrityError as error:  # the database's one-active-booking-per-request rule
-        raise DomainError(ALREADY_BOOKED, field="slot") from error
-    slot = Slot.objects.select_related("site", "professional", "commune").get(pk=slot.pk)
-    where = slot_label(slot, paired)
-    referrals.request_orient(request=request, user=user, at=now, modality=slot.modality, where=where)
+    return _pair_teleconsultant(slot, now) if slot.is_spot_time else None
+
+
+def _release(booking: Booking) -> None:
+    freed = [booking.slot_id] + ([booking.paired_slot_id] if booking.paired_slot_id else [])
+    Slot.objects.filter(pk__in=freed, booked__gt=0).update(booked=F("booked") - 1)
+
+
+SAME_SLOT = _("The appointment is already in this slot.")
+
+
+@transaction.atomic
+def booking_move(*, booking: Booking, slot: Slot, user: User, now: datetime | None = None) -> Booking:
+    """Move an appointment to another slot in one transaction: the new place is taken first (a lost race leaves the
+    appointment where it was), then the old one is freed; the request stays oriented and its timeline says where."""
+    now = now or timezone.now()
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    if booking.status != BookingStatus.BOOKED:
+        raise DomainError(BOOKING_NOT_ACTIVE, field="slot")
+    if booking.slot_id == slot.pk:
+        raise DomainError(SAME_SLOT, field="slot")
+    request = referrals.request_lock(booking.request)
+    if Slot.objects.filter(pk=booking.slot_id, starts_at__lte=now).exists():
+        raise DomainError(referrals.APPOINTMENT_NOT_MOVABLE, field="slot")
+    paired = _take(slot, request, now)
+    _release(booking)
+    booking.slot, booking.paired_slot = slot, paired
+    booking.save(update_fields=["slot", "paired_slot"])
+    moved_to = Slot.objects.select_related("site", "professional", "commune").get(pk=slot.pk)
+    referrals.request_appointment_moved(request=request, user=user, at=now, where=slot_label(moved_to, paired))
+    request.modality = moved_to.modality
+    request.save(update_fields=["modality"])
     return booking
 
 
@@ -150,8 +190,7 @@ def booking_cancel(*, booking: Booking, user: User, reason: str = "", now: datet
     request = referrals.request_lock(booking.request)
     booking.status = BookingStatus.CANCELLED
     booking.save(update_fields=["status"])
-    freed = [booking.slot_id] + ([booking.paired_slot_id] if booking.paired_slot_id else [])
-    Slot.objects.filter(pk__in=freed, booked__gt=0).update(booked=F("booked") - 1)
+    _release(booking)
     referrals.request_appointment_cancelled(request=request, user=user, at=now, reason=reason)
     return booking
 

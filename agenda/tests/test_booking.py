@@ -8,6 +8,7 @@ from agenda import services
 from agenda.models import Booking, BookingStatus, Slot, SlotStatus
 from common.errors import DomainError
 from conftest import World
+from referrals.models import EventKind
 from referrals.states import Status
 from referrals.tests.factories import make_request
 from tests.factories import ProfessionalFactory
@@ -94,3 +95,37 @@ def test_the_outcome_closes_the_loop(world: World, request_) -> None:
     request_.refresh_from_db()
     assert request_.status == Status.SEEN
     assert request_.events.filter(to_status=Status.SEEN, text__contains="Angine").exists()
+
+
+def test_an_appointment_is_moved_in_one_step_and_the_request_stays_oriented(world: World) -> None:
+    ProfessionalFactory(cell=world.cell)
+    now = timezone.now()
+    request = make_request(world.cell)
+    first = make_slot(world.cell, starts_at=now + timedelta(hours=2))
+    second = make_slot(world.cell, starts_at=now + timedelta(hours=5))
+    full = make_slot(world.cell, starts_at=now + timedelta(hours=6), booked=1)
+    booking = services.slot_book(slot=first, request=request, user=world.colleague, now=now)
+    with pytest.raises(DomainError) as raised:
+        services.booking_move(booking=booking, slot=full, user=world.colleague, now=now)
+    assert raised.value.code == "taken"
+    assert (Slot.objects.get(pk=first.pk).booked, Slot.objects.get(pk=full.pk).booked) == (1, 1)
+    services.booking_move(booking=booking, slot=second, user=world.colleague, now=now)
+    assert (Slot.objects.get(pk=first.pk).booked, Slot.objects.get(pk=second.pk).booked) == (0, 1)
+    booking.refresh_from_db()
+    request.refresh_from_db()
+    assert booking.slot_id == second.pk and request.status == Status.ORIENTED
+    assert request.events.filter(kind=EventKind.APPOINTMENT_MOVED).count() == 1
+
+
+def test_a_passed_appointment_is_not_moved(world: World) -> None:
+    ProfessionalFactory(cell=world.cell)
+    now = timezone.now()
+    booking = services.slot_book(
+        slot=make_slot(world.cell, starts_at=now + timedelta(hours=1)),
+        request=make_request(world.cell),
+        user=world.colleague,
+        now=now,
+    )
+    later = make_slot(world.cell, starts_at=now + timedelta(hours=5))
+    with pytest.raises(DomainError):
+        services.booking_move(booking=booking, slot=later, user=world.colleague, now=now + timedelta(hours=2))

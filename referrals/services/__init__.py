@@ -9,6 +9,7 @@ from ._core import (
     settings_for,
 )
 from .handling import (
+    APPOINTMENT_NOT_MOVABLE,
     CLOSE_REASON_REQUIRED,
     FOLLOW_UP_NEEDED,
     ORIENT_NOT_ALLOWED,
@@ -20,6 +21,7 @@ from .handling import (
     duplicate_decide,
     request_add_note,
     request_appointment_cancelled,
+    request_appointment_moved,
     request_appointment_outcome,
     request_check_orientable,
     request_close,
@@ -85,6 +87,7 @@ __all__ = [
     "ANSWER_NOT_A_CHOICE",
     "ANSWER_NOT_A_NUMBER",
     "ANSWER_NOT_YES_NO",
+    "APPOINTMENT_NOT_MOVABLE",
     "BIRTH_DATE_IN_FUTURE",
     "CHOICES_REQUIRED",
     "CLOSE_REASON_REQUIRED",
@@ -135,6 +138,7 @@ __all__ = [
     "question_ask",
     "request_add_note",
     "request_appointment_cancelled",
+    "request_appointment_moved",
     "request_appointment_outcome",
     "request_check_orientable",
     "request_close",

@@ -270,3 +270,17 @@ def request_appointment_outcome(
 
 
 FOLLOW_UP_NEEDED = _("Follow-up needed.")
+
+
+APPOINTMENT_NOT_MOVABLE = _("Only an appointment to come of an oriented request can be moved.")
+
+
+def request_appointment_moved(*, request: Request, user: User, at: datetime, where: str) -> Request:
+    """Inside the move's transaction: the (locked) request stays oriented; its timeline says where it now goes."""
+    if request.status != Status.ORIENTED:
+        raise DomainError(APPOINTMENT_NOT_MOVABLE, field="slot")
+    _require_handler(request, user, at)
+    request.last_activity_at = at
+    request.save(update_fields=["last_activity_at"])
+    _event(request, at=at, actor=user, kind=EventKind.APPOINTMENT_MOVED, text=where)
+    return request
