@@ -33,7 +33,9 @@ def send_with_a_direct_booking(page: Page, base: str, username: str, surname: st
 
 def test_a_pharmacist_books_a_gps_slot_directly_with_the_request(live_server: object, page: Page, demo: None) -> None:
     send_with_a_direct_booking(page, str(live_server), "pharmacie-gace", "Roussel", "Consultation")
-    expect(page.locator("section", has=page.get_by_role("heading", name="Rendez-vous", exact=True))).to_contain_text("18:")
+    expect(page.locator("section", has=page.get_by_role("heading", name="Rendez-vous", exact=True))).to_contain_text(
+        "18:"
+    )
     screenshot(page, "direct-booking-pharmacist")
 
 
