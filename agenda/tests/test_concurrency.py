@@ -18,7 +18,7 @@ from referrals.models import Request
 from referrals.tests.factories import make_request
 from territory.communes import load_communes
 from territory.models import Commune
-from tests.factories import CellFactory, MembershipFactory, ProfessionalFactory, TerritoryFactory
+from tests.factories import CellFactory, MembershipFactory, ProfessionalFactory, SiteFactory, TerritoryFactory
 
 from .factories import make_slot
 
@@ -65,3 +65,44 @@ def test_fifty_simultaneous_bookings_of_one_slot_give_one_booking() -> None:
     assert (slot.booked, Booking.objects.filter(slot=slot).count()) == (1, 1)
     assert Request.objects.filter(status="oriented").count() == 1
     assert Slot.objects.get(pk=slot.pk).free == 0
+
+
+def test_two_teleconsultations_racing_for_one_teleconsultant_give_one_booking() -> None:
+    """Two coordinators book the same spot time (two cabins) at once while one teleconsultant is free: one is paired,
+    the other is told no teleconsultant is free, and its hold on the spot is rolled back."""
+    if not Commune.objects.exists():
+        load_communes(Commune)
+    cell = CellFactory(slug="cabines")
+    TerritoryFactory(cell=cell, communes=["61006"])
+    ProfessionalFactory(cell=cell)
+    spot_site = SiteFactory(cell=cell, kind="telemedicine_spot")
+    doctor = ProfessionalFactory(cell=cell, teleconsultant_tier="local")
+    coordinators = [MembershipFactory(cell=cell, role=Role.COORDINATOR).user for _ in range(2)]
+    requests = [make_request(cell, last_name=f"Cabine{i}", phone=f"+33622{i:06d}") for i in range(2)]
+    start = timezone.now() + timedelta(hours=5)
+    spot = make_slot(cell, starts_at=start, site=spot_site, modality="assisted_teleconsultation", capacity=2)
+    remote = make_slot(cell, starts_at=start, professional=doctor, modality="assisted_teleconsultation")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def attempt(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            services.slot_book(slot=spot, request=requests[index], user=coordinators[index])
+            result = "booked"
+        except DomainError as error:
+            result = error.code
+        except Exception as error:
+            result = f"error: {type(error).__name__}: {error}"
+        finally:
+            connection.close()
+        outcomes.append(result)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["booked", "no_teleconsultant"]
+    assert (Slot.objects.get(pk=spot.pk).booked, Slot.objects.get(pk=remote.pk).booked) == (1, 1)
+    assert Booking.objects.get().paired_slot_id == remote.pk
