@@ -28,84 +28,77 @@ def _back(cell_slug: str, request_pk: int) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("referrals:request_detail", kwargs={"cell": cell_slug, "pk": request_pk}))
 
 
-class BookSlot(CellMixin, View):
+class RequestPageAction(CellMixin, View):
+    """A button on the request's page: do one thing, say how it went, and go back to the request."""
+
+    permission = Perm.REQUEST_HANDLE
+    http_method_names = ["post"]
+
+    def act(self, user: User) -> tuple[int, str]:
+        """Do it; return the request's id and the success message (a DomainError says why not)."""
+        raise NotImplementedError
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        assert isinstance(user, User)
+        request_pk = self.request_pk()
+        try:
+            request_pk, done = self.act(user)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            if done:
+                messages.success(request, done)
+        return _back(self.cell.slug, request_pk)
+
+    def request_pk(self) -> int:
+        return selectors.booking_for(self.cell, self.kwargs["pk"]).request_id
+
+
+class BookSlot(RequestPageAction):
     """Book a slot for a request, from the request's page: on a lost race, the page shows the next choices."""
 
-    permission = Perm.REQUEST_HANDLE
-    http_method_names = ["post"]
+    def request_pk(self) -> int:
+        return int(referral_selectors.request_for(self.membership, self.kwargs["pk"]).pk)
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        target = referral_selectors.request_for(self.membership, kwargs["pk"])
-        slot = selectors.slot_for(self.cell, kwargs["slot_pk"])
-        user = request.user
-        assert isinstance(user, User)
-        try:
-            services.slot_book(slot=slot, request=target, user=user)
-        except DomainError as error:
-            messages.error(request, str(error.message))
-        else:
-            messages.success(request, gettext("Appointment booked: %(slot)s.") % {"slot": services.slot_label(slot)})
-        return _back(self.cell.slug, target.pk)
+    def act(self, user: User) -> tuple[int, str]:
+        target = referral_selectors.request_for(self.membership, self.kwargs["pk"])
+        slot = selectors.slot_for(self.cell, self.kwargs["slot_pk"])
+        services.slot_book(slot=slot, request=target, user=user)
+        return target.pk, gettext("Appointment booked: %(slot)s.") % {"slot": services.slot_label(slot)}
 
 
-class BookingCancel(CellMixin, View):
-    permission = Perm.REQUEST_HANDLE
-    http_method_names = ["post"]
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        booking = selectors.booking_for(self.cell, kwargs["pk"])
-        user = request.user
-        assert isinstance(user, User)
-        try:
-            services.booking_cancel(booking=booking, user=user, reason=request.POST.get("reason", "")[:500])
-        except DomainError as error:
-            messages.error(request, str(error.message))
-        return _back(self.cell.slug, booking.request_id)
+class BookingCancel(RequestPageAction):
+    def act(self, user: User) -> tuple[int, str]:
+        booking = selectors.booking_for(self.cell, self.kwargs["pk"])
+        services.booking_cancel(booking=booking, user=user, reason=self.request.POST.get("reason", "")[:500])
+        return booking.request_id, ""
 
 
-class BookingMove(CellMixin, View):
+class BookingMove(RequestPageAction):
     """Move an appointment to another slot, from the request's page; a lost race leaves it where it was."""
 
-    permission = Perm.REQUEST_HANDLE
-    http_method_names = ["post"]
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        booking = selectors.booking_for(self.cell, kwargs["pk"])
-        slot = selectors.slot_for(self.cell, kwargs["slot_pk"])
-        user = request.user
-        assert isinstance(user, User)
-        try:
-            services.booking_move(booking=booking, slot=slot, user=user)
-        except DomainError as error:
-            messages.error(request, str(error.message))
-        else:
-            messages.success(request, gettext("Appointment moved: %(slot)s.") % {"slot": services.slot_label(slot)})
-        return _back(self.cell.slug, booking.request_id)
+    def act(self, user: User) -> tuple[int, str]:
+        booking = selectors.booking_for(self.cell, self.kwargs["pk"])
+        slot = selectors.slot_for(self.cell, self.kwargs["slot_pk"])
+        services.booking_move(booking=booking, slot=slot, user=user)
+        return booking.request_id, gettext("Appointment moved: %(slot)s.") % {"slot": services.slot_label(slot)}
 
 
-class BookingOutcome(CellMixin, View):
-    permission = Perm.REQUEST_HANDLE
-    http_method_names = ["post"]
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        booking = selectors.booking_for(self.cell, kwargs["pk"])
-        user = request.user
-        assert isinstance(user, User)
-        outcome = request.POST.get("outcome", "")
+class BookingOutcome(RequestPageAction):
+    def act(self, user: User) -> tuple[int, str]:
+        booking = selectors.booking_for(self.cell, self.kwargs["pk"])
+        outcome = self.request.POST.get("outcome", "")
         if outcome not in ("seen", "no_show"):
-            messages.error(request, gettext("Say whether the patient was seen."))
-            return _back(self.cell.slug, booking.request_id)
-        try:
-            services.booking_outcome(
-                booking=booking,
-                user=user,
-                seen=outcome == "seen",
-                follow_up_needed=request.POST.get("follow_up") == "on",
-                note=request.POST.get("note", "")[:2000],
-            )
-        except DomainError as error:
-            messages.error(request, str(error.message))
-        return _back(self.cell.slug, booking.request_id)
+            raise DomainError(gettext("Say whether the patient was seen."))
+        services.booking_outcome(
+            booking=booking,
+            user=user,
+            seen=outcome == "seen",
+            follow_up_needed=self.request.POST.get("follow_up") == "on",
+            note=self.request.POST.get("note", "")[:2000],
+        )
+        return booking.request_id, ""
 
 
 class OwnMixin(CellMixin):
