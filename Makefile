@@ -23,7 +23,10 @@ demo:  ## Runs the app on SQLite with the demo data on http://127.0.0.1:8000
 	@$(MAKE) --no-print-directory setup
 	$(MANAGE) migrate --no-input -v 0
 	$(MANAGE) load_demo
-	$(MANAGE) runserver 127.0.0.1:8000
+	@echo "The background worker (messages) runs beside the server; Ctrl+C stops both."
+	$(MANAGE) db_worker --no-reload --verbosity 0 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(MANAGE) runserver 127.0.0.1:8000
 
 run:  ## Production-like: gunicorn, prod settings (needs AIGUILLAGE_SECRET_KEY; DATABASE_URL for PostgreSQL)
 	@$(MAKE) --no-print-directory setup

@@ -1,4 +1,8 @@
-"""The slot finder: every free slot a request may use, across channels and modalities, ranked, with the reasons.
+"""The slot finder: the free slots a request may use, across channels and modalities, ranked, with the reasons.
+
+The candidates are the earliest FINDER_CANDIDATES free slots of the request's care within FINDER_DAYS (a cap that
+keeps the page fast in a busy cell; the modality and before-the-deadline filters apply before the cap, the distance
+after it).
 
 Rank, in this order: before the request's deadline first; then distance from the patient's commune (great-circle km,
 in 5 km bands so that a slightly nearer slot does not beat a better-fitting one); then modality fit (the modality the
@@ -99,7 +103,9 @@ def _teleconsultants(request: Request, spots: list[Slot]) -> dict[int, Slot]:
         starts_at__lte=max(s.starts_at for s in spots),
         ends_at__gte=min(s.ends_at for s in spots),
     ).values_list("pk", "starts_at", "ends_at", "professional__teleconsultant_tier")
-    ranked = sorted(times, key=lambda row: (TIER_ORDER.get(row[3], 3), row[0]))
+    # The same order as the booking's pairing (tier, then the earliest, then the oldest), so the doctor shown is the
+    # doctor booked when nothing changes in between.
+    ranked = sorted(times, key=lambda row: (TIER_ORDER.get(row[3], 3), row[1], row[0]))
     chosen: dict[int, int] = {}
     for spot in spots:
         for pk, starts_at, ends_at, _tier in ranked:

@@ -19,6 +19,7 @@ class MessageKind(models.TextChoices):
     REQUEST_ORIENTED = "request_oriented", _("Request oriented")
     REQUEST_REORIENTED = "request_reoriented", _("Request reoriented")
     REQUEST_CLOSED = "request_closed", _("Request closed")
+    APPOINTMENT_MOVED = "appointment_moved", _("Appointment moved")
 
 
 class MessageStatus(models.TextChoices):
@@ -49,6 +50,7 @@ class Message(models.Model):
     created_at = models.DateTimeField(_("queued at"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    next_try_at = models.DateTimeField(_("next try"), null=True, blank=True)
     error = models.TextField(blank=True)
 
     class Meta:

@@ -4,18 +4,21 @@ sends nothing) and sent once the transaction commits; a message is claimed befor
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from referrals.models import Channel, Request, RequestEvent
+from referrals.models import Channel, EventKind, Request, RequestEvent
 from referrals.states import CloseReason, ReorientationReason, Status
 
 from .models import Message, MessageChannel, MessageKind, MessageStatus
@@ -57,11 +60,16 @@ def _news(request: Request, kind: str) -> str:
             "patient": patient,
             "deadline": f"{deadline:%d/%m/%Y %H:%M}",
         }
-    if kind == MessageKind.REQUEST_ORIENTED:
-        return _("An appointment has been found for %(patient)s: %(where)s.") % {
-            "patient": patient,
-            "where": request.events.filter(to_status=Status.ORIENTED).values_list("text", flat=True).last() or "",
-        }
+    if kind in (MessageKind.REQUEST_ORIENTED, MessageKind.APPOINTMENT_MOVED):
+        # When, not where nor with whom: the place and the professional wait behind the login.
+        booking = request.bookings.filter(status="booked").select_related("slot").first()
+        when = f"{timezone.localtime(booking.slot.starts_at):%d/%m/%Y %H:%M}" if booking else "—"
+        text = (
+            _("An appointment has been found for %(patient)s on %(when)s; where and with whom are in Aiguillage.")
+            if kind == MessageKind.REQUEST_ORIENTED
+            else _("The appointment of %(patient)s has moved to %(when)s; where and with whom are in Aiguillage.")
+        )
+        return text % {"patient": patient, "when": when}
     if kind == MessageKind.REQUEST_REORIENTED:
         return _("%(patient)s has been reoriented to %(resource)s (%(reason)s).") % {
             "patient": patient,
@@ -84,7 +92,10 @@ def request_moved(*, request: Request, event: RequestEvent) -> Message | None:
     """Queue the requester's e-mail for a move they should hear of (received, oriented, reoriented, closed); not when
     they made the move themselves, nor when there is no address to write to. Called inside the move's transaction,
     after the request is saved."""
-    kind = TOLD.get(Status(event.to_status)) if event.to_status else None
+    if event.kind == EventKind.APPOINTMENT_MOVED:
+        kind: str | None = MessageKind.APPOINTMENT_MOVED
+    else:
+        kind = TOLD.get(Status(event.to_status)) if event.to_status else None
     if kind is None:
         return None
     address, name = requester_address(request)
@@ -97,7 +108,9 @@ def request_moved(*, request: Request, event: RequestEvent) -> Message | None:
         )
         subject = _("[Aiguillage] Request %(reference)s: %(status)s") % {
             "reference": request.reference,
-            "status": Status(event.to_status).label,
+            "status": MessageKind(kind).label
+            if event.kind == EventKind.APPOINTMENT_MOVED
+            else Status(event.to_status).label,
         }
         body = render_to_string(
             "notifications/requester_update.txt",
@@ -118,33 +131,68 @@ def request_moved(*, request: Request, event: RequestEvent) -> Message | None:
             )
     except IntegrityError:
         return None  # already queued for this very move
-    transaction.on_commit(lambda: message_send(message_pk=message.pk))
+    # The worker's task is stored in the same transaction: a rolled-back change leaves neither message nor task.
+    from .tasks import send_message
+
+    send_message.enqueue(message.pk)
     return message
 
 
-def message_send(*, message_pk: int, now: datetime | None = None) -> bool:
+@dataclass(frozen=True)
+class SendOutcome:
+    sent: bool
+    retry_at: datetime | None = None  # a temporary failure: when to try again
+
+
+MAX_ATTEMPTS = 8
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_WAIT = timedelta(hours=1)
+
+
+def _is_permanent(error: Exception) -> bool:
+    """A refusal that another try would not change: the address refused, or a 5xx answer."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return True
+    code = getattr(error, "smtp_code", None)
+    return isinstance(code, int) and 500 <= code < 600
+
+
+def message_send(*, message_pk: int, now: datetime | None = None) -> SendOutcome:
     """Send one queued message. It is claimed first by a conditional update: of two senders, one sends, the other
-    finds nothing to do. A refusal by the mail server leaves it queued with the error, for the next try."""
+    finds nothing to do. A temporary failure (server down, 4xx) puts it back in the queue with the time of the next
+    try, doubling the wait each time; a permanent refusal (5xx, address refused) or too many tries marks it not sent."""
     now = now or timezone.now()
     claimed = Message.objects.filter(pk=message_pk, status=MessageStatus.QUEUED).update(status=MessageStatus.SENDING)
     if not claimed:
-        return False
+        return SendOutcome(sent=False)
     message = Message.objects.get(pk=message_pk)
+    attempts = message.attempts + 1
     try:
         EmailMessage(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.to]).send()
     except Exception as error:  # the mail server's refusal or absence, whatever the backend says
-        logger.warning("message %s not sent: %s", message.pk, error)
+        logger.warning("message %s not sent (try %s): %s", message.pk, attempts, error)
+        if _is_permanent(error) or attempts >= MAX_ATTEMPTS:
+            Message.objects.filter(pk=message.pk).update(
+                status=MessageStatus.FAILED, attempts=attempts, error=str(error)[:1000]
+            )
+            return SendOutcome(sent=False)
+        retry_at = now + min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_WAIT)
         Message.objects.filter(pk=message.pk).update(
-            status=MessageStatus.QUEUED, attempts=message.attempts + 1, error=str(error)[:1000]
+            status=MessageStatus.QUEUED, attempts=attempts, error=str(error)[:1000], next_try_at=retry_at
         )
-        return False
+        return SendOutcome(sent=False, retry_at=retry_at)
     Message.objects.filter(pk=message.pk).update(
-        status=MessageStatus.SENT, sent_at=now, attempts=message.attempts + 1, error=""
+        status=MessageStatus.SENT, sent_at=now, attempts=attempts, error="", next_try_at=None
     )
-    return True
+    return SendOutcome(sent=True)
 
 
-def messages_send_queued() -> int:
-    """Send whatever is still queued (a mail server that was down); returns how many went out."""
-    pks = list(Message.objects.filter(status=MessageStatus.QUEUED).order_by("pk").values_list("pk", flat=True))
-    return sum(message_send(message_pk=pk) for pk in pks)
+def messages_send_queued(*, now: datetime | None = None) -> int:
+    """Send at once whatever is still queued and due (e.g. after fixing the mail settings); returns how many went
+    out. The worker does this by itself; this is for an operator."""
+    now = now or timezone.now()
+    due = Message.objects.filter(status=MessageStatus.QUEUED).filter(
+        Q(next_try_at__isnull=True) | Q(next_try_at__lte=now)
+    )
+    pks = list(due.order_by("pk").values_list("pk", flat=True))
+    return sum(message_send(message_pk=pk, now=now).sent for pk in pks)

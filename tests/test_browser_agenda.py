@@ -132,6 +132,7 @@ def test_an_effector_sees_their_own_agenda(live_server: object, page: Page, demo
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon agenda")
     expect(page.locator("#calendar-filters")).to_have_count(0)
     page.get_by_role("button", name="Planning", exact=True).click()
+    page.locator(".fc-next-button").click()  # next week: their Monday and Wednesday evenings, whatever today is
     expect(page.locator(".fc-list-event").first).to_be_visible()
     screenshot(page, "calendar-effector")
 

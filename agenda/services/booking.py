@@ -167,6 +167,8 @@ def booking_move(*, booking: Booking, slot: Slot, user: User, now: datetime | No
     if booking.slot_id == slot.pk:
         raise DomainError(SAME_SLOT, field="slot")
     request = referrals.request_lock(booking.request)
+    # Both slots locked in one order: two moves swapping slots wait for each other instead of deadlocking.
+    list(Slot.objects.select_for_update().filter(pk__in=[booking.slot_id, slot.pk]).order_by("pk"))
     if Slot.objects.filter(pk=booking.slot_id, starts_at__lte=now).exists():
         raise DomainError(referrals.APPOINTMENT_NOT_MOVABLE, field="slot")
     paired = _take(slot, request, now)

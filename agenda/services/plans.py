@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
+from common.locking import lock_names
 from directory.models import Professional, Site
 from referrals.models import CareChannel
 from territory.models import Cell
@@ -38,6 +39,12 @@ ABSENCE_ORDER = _("An absence ends after it starts.")
 ABSENCE_WHO = _("Say who is absent: a professional or a site.")
 
 MAX_PLAN_DAYS = 366
+
+
+def _lock_owner(professional_id: int | None, site_id: int | None) -> None:
+    names = [f"agenda-professional:{professional_id}"] if professional_id else []
+    names += [f"agenda-site:{site_id}"] if site_id else []
+    lock_names(*names)
 
 
 def horizon(now: datetime) -> date:
@@ -129,6 +136,7 @@ def plan_save(
     for name, value in fields.items():
         setattr(plan, name, value)
     plan.weekdays = sorted({int(day) for day in plan.weekdays or []})
+    _lock_owner(plan.professional_id, plan.site_id)  # two saves for one professional never both pass the checks
     _check_plan(cell, plan, now)
     spared = _withdraw_future_free(plan, now, str(PLAN_CHANGED)) if plan.pk else []
     plan.generated_until = None
@@ -151,17 +159,22 @@ def plan_stop(*, plan: AvailabilityPlan, now: datetime | None = None, attention:
 
 
 def _busy(plan: AvailabilityPlan, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    """Times already taken for this plan's professional (their open slots) or by an absence of them or the site."""
-    spans: list[tuple[datetime, datetime]] = []
+    """Times already taken: the plan's own open slots (booked ones spared by a change), its professional's other open
+    slots, and absences — the professional's own, or the whole site's (an absence naming a professional is theirs
+    only, as `absence_add` applies it)."""
+    mine = Q(plan=plan.pk) if plan.pk else Q(pk__in=[])
     if plan.professional_id is not None:
-        spans += Slot.objects.filter(
-            professional=plan.professional_id, status=SlotStatus.OPEN, starts_at__lt=end, ends_at__gt=start
-        ).values_list("starts_at", "ends_at")
+        mine |= Q(professional=plan.professional_id)
+    spans: list[tuple[datetime, datetime]] = list(
+        Slot.objects.filter(mine, status=SlotStatus.OPEN, starts_at__lt=end, ends_at__gt=start).values_list(
+            "starts_at", "ends_at"
+        )
+    )
     whose = Q(pk__in=[])
     if plan.professional_id is not None:
         whose |= Q(professional=plan.professional_id)
     if plan.site_id is not None:
-        whose |= Q(site=plan.site_id)
+        whose |= Q(professional__isnull=True, site=plan.site_id)
     spans += Absence.objects.filter(whose, starts_at__lt=end, ends_at__gt=start).values_list("starts_at", "ends_at")
     return spans
 
@@ -172,6 +185,7 @@ def plan_extend(*, plan: AvailabilityPlan, until: date, now: datetime | None = N
     re-read first, so two runs at once (the daily job and a save) never generate the same slot twice."""
     now = now or timezone.now()
     plan = AvailabilityPlan.objects.select_for_update().get(pk=plan.pk)
+    _lock_owner(plan.professional_id, plan.site_id)
     result = PlanResult(plan)
     first = max(plan.first_day, timezone.localdate(now))
     if plan.generated_until is not None:
@@ -193,10 +207,11 @@ def plan_extend(*, plan: AvailabilityPlan, until: date, now: datetime | None = N
             end_of_day = datetime.combine(day, plan.end_time)
             while wall + step <= end_of_day:
                 starts_at = _wall_clock(day, wall.time())
-                ends_at = _wall_clock((wall + step).date(), (wall + step).time())
                 wall += step
-                if starts_at is None or ends_at is None or starts_at <= now:
+                if starts_at is None or starts_at <= now:
                     continue
+                # The length is kept in absolute time: on the October night a 02:30 slot still lasts `minutes`.
+                ends_at = starts_at.astimezone(UTC) + step
                 if any(start < ends_at and starts_at < end for start, end in busy):
                     result.skipped += 1
                     continue
@@ -264,6 +279,8 @@ def absence_add(
         raise DomainError(ABSENCE_WHO, field="professional")
     if ends_at <= starts_at:
         raise DomainError(ABSENCE_ORDER, field="ends_at")
+    # Serialised with the plans' generation for the same professional or site: none can slip a slot into it.
+    _lock_owner(professional.pk if professional else None, None if professional else (site.pk if site else None))
     absence = Absence.objects.create(
         cell=cell, professional=professional, site=site, starts_at=starts_at, ends_at=ends_at, reason=reason.strip()
     )

@@ -56,9 +56,12 @@ def spot_save(
     not_nurses = [str(nurse) for nurse in nurses if nurse.profession != Profession.NURSE]
     if not_nurses:
         raise DomainError(SPOT_NURSES_ONLY % {"names": ", ".join(not_nurses)}, field="nurses")
+    others = TelemedicineSpot.objects.filter(site=site)
+    if spot is not None and spot.pk:
+        others = others.exclude(pk=spot.pk)
+    if others.exists():
+        raise DomainError(SPOT_TAKEN, field="site")
     if spot is None or not spot.pk:
-        if TelemedicineSpot.objects.filter(site=site).exists():
-            raise DomainError(SPOT_TAKEN, field="site")
         spot = TelemedicineSpot(cell=cell, site=site)
     else:
         spot = TelemedicineSpot.objects.select_for_update().get(pk=spot.pk)

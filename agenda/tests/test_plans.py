@@ -88,6 +88,7 @@ def test_the_missing_hour_of_march_gives_no_slot_and_the_repeated_hour_of_octobe
     other = new_professional(world)
     save_plan(world, other, at(2026, 10, 1), weekdays=[6], start_time=time(2, 0), end_time=time(3, 0), minutes=30)
     assert starts(other, date(2026, 10, 25)) == ["00:00", "00:30"]  # the first 02:00–03:00, summer time
+    assert {s.ends_at - s.starts_at for s in Slot.objects.filter(professional=other)} == {timedelta(minutes=30)}
 
 
 @override_settings(AIGUILLAGE_AGENDA_HORIZON_DAYS=28)
@@ -234,3 +235,15 @@ def test_a_passed_slot_nobody_booked_is_not_taken(world: World) -> None:
     assert not free.is_not_taken(now) and free.is_not_taken(later)
     taken.refresh_from_db()
     assert not taken.is_not_taken(later)
+
+
+@override_settings(AIGUILLAGE_AGENDA_HORIZON_DAYS=28)
+def test_one_professionals_absence_at_a_shared_site_leaves_colleagues_plans_alone(world: World) -> None:
+    site = SiteFactory(cell=world.cell)
+    assert isinstance(site, Site)
+    away, colleague = new_professional(world), new_professional(world)
+    now = at(2026, 11, 2)
+    services.absence_add(cell=world.cell, professional=away, site=site, starts_at=now, ends_at=now + timedelta(days=20))
+    result = save_plan(world, colleague, now, site=site)
+    assert result.created == 4 * 8 and result.skipped == 0
+    assert save_plan(world, away, now, site=site).created == 1 * 8  # the absent one: only after the absence

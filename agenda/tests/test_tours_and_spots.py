@@ -225,3 +225,27 @@ def test_without_a_free_teleconsultant_nothing_is_booked(world: World) -> None:
         Slot.objects.filter(pk=busy.pk).update(booked=0)
         services.slot_book(slot=Slot.objects.get(pk=busy.pk), request=request, user=world.colleague, now=NOW)
     assert "téléconsultant" in str(raised.value.message)
+
+
+@override_settings(AIGUILLAGE_AGENDA_HORIZON_DAYS=60)
+def test_saving_a_spot_again_keeps_one_slot_at_a_booked_time(world: World) -> None:
+    pro(world)
+    site = spot_site(world)
+    spot, _result = open_spot(world, site)
+    first = Slot.objects.filter(site=site).order_by("starts_at").first()
+    assert first is not None
+    teleconsultant_time(world, pro(world, teleconsultant_tier="local"), first.starts_at)
+    services.slot_book(slot=first, request=make_request(world.cell, now=NOW), user=world.colleague, now=NOW)
+    open_spot(world, site, spot=spot, nurses=list(spot.nurses.all()))  # e.g. the nurses on duty change
+    at_that_time = Slot.objects.filter(site=site, status="open", starts_at=first.starts_at)
+    assert list(at_that_time) == [first]  # one cabin: never a second slot beside the booked one
+
+
+@override_settings(AIGUILLAGE_AGENDA_HORIZON_DAYS=60)
+def test_a_site_cannot_hold_two_spots(world: World) -> None:
+    first_site, second_site = spot_site(world), SiteFactory(cell=world.cell, kind="telemedicine_spot")
+    open_spot(world, first_site)
+    second, _result = open_spot(world, second_site)
+    with pytest.raises(DomainError) as raised:
+        open_spot(world, first_site, spot=second)
+    assert raised.value.field == "site"

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "directory",
     "referrals",
     "agenda",
+    "django_tasks",
+    "django_tasks_db",
     "notifications",
     "api",
     "ninja",
@@ -137,6 +139,9 @@ AIGUILLAGE_CLIENT_IP_HEADER = env.str("AIGUILLAGE_CLIENT_IP_HEADER", default="")
 
 # The address people reach Aiguillage at, for the links in messages (no trailing slash).
 AIGUILLAGE_BASE_URL = env.str("AIGUILLAGE_BASE_URL", default="http://127.0.0.1:8000")
+
+# Background work (messages): tasks stored in the database, run by `manage.py db_worker` (no broker needed).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # E-mail: an SMTP URL in production (smtp+tls://user:password@host:587), printed on the console in development.
 vars().update(env.email_url("AIGUILLAGE_EMAIL_URL", default="consolemail://"))

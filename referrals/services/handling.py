@@ -282,5 +282,6 @@ def request_appointment_moved(*, request: Request, user: User, at: datetime, whe
     _require_handler(request, user, at)
     request.last_activity_at = at
     request.save(update_fields=["last_activity_at"])
-    _event(request, at=at, actor=user, kind=EventKind.APPOINTMENT_MOVED, text=where)
+    moved = _event(request, at=at, actor=user, kind=EventKind.APPOINTMENT_MOVED, text=where)
+    _tell_requester(request, moved)
     return request
