@@ -16,6 +16,7 @@ from agenda.models import Slot
 from agenda.services import StopData, plan_save, slot_book, spot_save, tour_save
 from agenda.tests.factories import make_slot
 from directory.models import Site
+from notifications.models import Message
 from referrals import services
 from referrals.models import Partner, ProtocolQuestion, ProtocolRule
 from referrals.tests.factories import make_request
@@ -96,6 +97,17 @@ def populated(world: World) -> World:
             stops=[StopData(3, site.commune, "Place de la mairie", time(9, 0), time(10, 0))],
         )
         request = make_request(cell, last_name=f"Patient{tag}", requester_professional=pro)
+        Message.objects.create(
+            cell=cell,
+            request=request,
+            kind="request_received",
+            channel="email",
+            to=f"docteur.{tag.lower()}@example.org",
+            subject=f"Demande {request.reference}",
+            body=f"Message pour Docteur{tag}",
+            key=f"test:{request.pk}",
+            created_at=timezone.now(),
+        )
         booked = make_request(cell, last_name=f"Oriente{tag}", phone="+33699000001", requester_professional=pro)
         past_slot = make_slot(cell, starts_at=timezone.now() + timedelta(minutes=1))
         make_slot(cell, starts_at=timezone.now() + timedelta(hours=6))  # free, for the booking walk

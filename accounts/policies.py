@@ -47,6 +47,7 @@ class Perm(StrEnum):
     OWN_CALENDAR = "agenda.own_calendar"
     AGENDA_VIEW = "agenda.view"
     AGENDA_MANAGE = "agenda.manage"  # Médicobus tours, telemedicine spots
+    MESSAGES_VIEW = "notifications.messages_view"  # the outbox: what was sent, to whom, whether it arrived
 
 
 PUBLIC = "public"
@@ -54,7 +55,7 @@ AUTHENTICATED = "authenticated"
 
 _EVERY_MEMBER = {Perm.CELL_HOME, Perm.COMMUNE_SEARCH}
 
-_CELL_STAFF = {Perm.QUEUE_VIEW, Perm.REQUEST_VIEW, Perm.ROSTER_VIEW, Perm.PROTOCOL_VIEW}
+_CELL_STAFF = {Perm.QUEUE_VIEW, Perm.REQUEST_VIEW, Perm.ROSTER_VIEW, Perm.PROTOCOL_VIEW, Perm.MESSAGES_VIEW}
 _HANDLING = {Perm.REQUEST_HANDLE, Perm.REQUEST_PHONE_INTAKE, Perm.SLOTS_PUBLISH, Perm.AGENDA_VIEW, Perm.AGENDA_MANAGE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {

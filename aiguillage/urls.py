@@ -9,6 +9,7 @@ urlpatterns = [
     path("c/<slug:cell>/annuaire/", include("directory.urls")),
     path("c/<slug:cell>/demandes/", include("referrals.urls")),
     path("c/<slug:cell>/agenda/", include("agenda.urls")),
+    path("c/<slug:cell>/messages/", include("notifications.urls")),
     path("q/", include("referrals.public_urls")),
     path("api/", include("api.urls")),
     path("ical/<str:token>.ics", agenda_views.calendar_feed, name="calendar_feed"),

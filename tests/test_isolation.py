@@ -105,6 +105,7 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     },
     "agenda:book": {"pk": lambda w, cell: cell.requests.first(), "slot_pk": lambda w, cell: cell.slots.first()},
     "agenda:plan_update": {"pk": lambda w, cell: cell.plans.first()},
+    "notifications:message_detail": {"pk": lambda w, cell: cell.messages.first()},
     "agenda:tour_update": {"pk": lambda w, cell: cell.tours.first()},
     "agenda:tour_stop": {"pk": lambda w, cell: cell.tours.first()},
     "agenda:spot_update": {"pk": lambda w, cell: cell.spots.first()},

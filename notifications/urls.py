@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("", views.Outbox.as_view(), name="outbox"),
+    path("<int:pk>/", views.MessageDetail.as_view(), name="message_detail"),
+]
