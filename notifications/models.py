@@ -12,6 +12,7 @@ from territory.models import Cell
 
 class MessageChannel(models.TextChoices):
     EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
 
 
 class MessageKind(models.TextChoices):
@@ -20,6 +21,7 @@ class MessageKind(models.TextChoices):
     REQUEST_REORIENTED = "request_reoriented", _("Request reoriented")
     REQUEST_CLOSED = "request_closed", _("Request closed")
     APPOINTMENT_MOVED = "appointment_moved", _("Appointment moved")
+    PATIENT_BOOKED = "patient_booked", _("Appointment confirmed to the patient")
 
 
 class MessageStatus(models.TextChoices):
@@ -52,6 +54,7 @@ class Message(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_try_at = models.DateTimeField(_("next try"), null=True, blank=True)
     error = models.TextField(blank=True)
+    provider_id = models.CharField(_("provider's reference"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

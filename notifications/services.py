@@ -22,6 +22,7 @@ from referrals.models import Channel, EventKind, Request, RequestEvent
 from referrals.states import CloseReason, ReorientationReason, Status
 
 from .models import Message, MessageChannel, MessageKind, MessageStatus
+from .sms import SmsPermanentError, SmsTemporaryError, send_sms, within_segments
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +99,8 @@ def request_moved(*, request: Request, event: RequestEvent) -> Message | None:
         kind = TOLD.get(Status(event.to_status)) if event.to_status else None
     if kind is None:
         return None
+    if kind in (MessageKind.REQUEST_ORIENTED, MessageKind.APPOINTMENT_MOVED):
+        patient_booked(request=request, event=event)
     address, name = requester_address(request)
     actor = event.actor
     if not address or (actor is not None and _is_requester(actor, request, address)):
@@ -116,26 +119,76 @@ def request_moved(*, request: Request, event: RequestEvent) -> Message | None:
             "notifications/requester_update.txt",
             {"name": name, "news": _news(request, kind), "url": url, "cell": request.cell},
         )
+    return _queue(
+        Message(
+            cell=request.cell,
+            request=request,
+            kind=kind,
+            channel=MessageChannel.EMAIL,
+            to=address,
+            subject=subject,
+            body=body,
+            key=f"{kind}:{event.pk}",
+            created_at=event.at,
+        )
+    )
+
+
+def _queue(message: Message) -> Message | None:
+    """Store the message and its worker's task in the caller's transaction (a rolled-back change leaves neither);
+    the same news twice (the same key) is stored once."""
     try:
         with transaction.atomic():
-            message = Message.objects.create(
-                cell=request.cell,
-                request=request,
-                kind=kind,
-                channel=MessageChannel.EMAIL,
-                to=address,
-                subject=subject,
-                body=body,
-                key=f"{kind}:{event.pk}",
-                created_at=event.at,
-            )
+            message.save()
     except IntegrityError:
-        return None  # already queued for this very move
-    # The worker's task is stored in the same transaction: a rolled-back change leaves neither message nor task.
+        return None
     from .tasks import send_message
 
     send_message.enqueue(message.pk)
     return message
+
+
+def patient_booked(*, request: Request, event: RequestEvent) -> Message | None:
+    """The patient's SMS when an appointment is booked or moved: when, where, what to bring, how to cancel; kept
+    within two SMS. Not when the requester answers for the patient, nor without a phone."""
+    if request.requester_answers or not request.patient_phone:
+        return None
+    booking = request.bookings.filter(status="booked").select_related("slot__site__commune", "slot__commune").first()
+    if booking is None:
+        return None
+    slot = booking.slot
+    when = timezone.localtime(slot.starts_at)
+    if slot.commune_id is not None and slot.commune is not None:
+        where = f"Médicobus, {slot.place}, {slot.commune.name}"
+    elif slot.site is not None:
+        where = f"{slot.site.name}, {slot.site.address} {slot.site.commune.name}".replace("  ", " ")
+    else:
+        where = str(slot.get_modality_display())
+    cell = request.cell
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _(
+            "%(cell)s: appointment on %(day)s at %(time)s, %(where)s. Bring your carte Vitale and prescriptions. "
+            "To cancel, call %(phone)s."
+        ) % {
+            "cell": cell.name,
+            "day": f"{when:%d/%m}",
+            "time": f"{when:%H:%M}",
+            "where": where,
+            "phone": cell.phone.as_national if cell.phone else "",
+        }
+    return _queue(
+        Message(
+            cell=cell,
+            request=request,
+            kind=MessageKind.PATIENT_BOOKED,
+            channel=MessageChannel.SMS,
+            to=request.patient_phone.as_e164,
+            subject=str(MessageKind.PATIENT_BOOKED.label),
+            body=within_segments(text),
+            key=f"{MessageKind.PATIENT_BOOKED}:{event.pk}",
+            created_at=event.at,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -150,9 +203,11 @@ LONGEST_WAIT = timedelta(hours=1)
 
 
 def _is_permanent(error: Exception) -> bool:
-    """A refusal that another try would not change: the address refused, or a 5xx answer."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
+    """A refusal that another try would not change: the address or number refused, or an SMTP 5xx answer."""
+    if isinstance(error, (smtplib.SMTPRecipientsRefused, SmsPermanentError)):
         return True
+    if isinstance(error, SmsTemporaryError):
+        return False
     code = getattr(error, "smtp_code", None)
     return isinstance(code, int) and 500 <= code < 600
 
@@ -167,9 +222,13 @@ def message_send(*, message_pk: int, now: datetime | None = None) -> SendOutcome
         return SendOutcome(sent=False)
     message = Message.objects.get(pk=message_pk)
     attempts = message.attempts + 1
+    provider_id = ""
     try:
-        EmailMessage(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.to]).send()
-    except Exception as error:  # the mail server's refusal or absence, whatever the backend says
+        if message.channel == MessageChannel.SMS:
+            provider_id = send_sms(to=message.to, text=message.body, reference=message.key).provider_id
+        else:
+            EmailMessage(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.to]).send()
+    except Exception as error:  # the provider's refusal or absence, whatever the backend says
         logger.warning("message %s not sent (try %s): %s", message.pk, attempts, error)
         if _is_permanent(error) or attempts >= MAX_ATTEMPTS:
             Message.objects.filter(pk=message.pk).update(
@@ -182,7 +241,7 @@ def message_send(*, message_pk: int, now: datetime | None = None) -> SendOutcome
         )
         return SendOutcome(sent=False, retry_at=retry_at)
     Message.objects.filter(pk=message.pk).update(
-        status=MessageStatus.SENT, sent_at=now, attempts=attempts, error="", next_try_at=None
+        status=MessageStatus.SENT, sent_at=now, attempts=attempts, error="", next_try_at=None, provider_id=provider_id
     )
     return SendOutcome(sent=True)
 

@@ -151,6 +151,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # How far ahead recurring plans generate their slots (days); `manage.py extend_plans` keeps the horizon rolling.
 AIGUILLAGE_AGENDA_HORIZON_DAYS = env.int("AIGUILLAGE_AGENDA_HORIZON_DAYS", default=28)
 
+# SMS: "console" (the log; demo and development) or "brevo" (Brevo's transactional SMS API, with its key).
+AIGUILLAGE_SMS_BACKEND = env.str("AIGUILLAGE_SMS_BACKEND", default="console")
+AIGUILLAGE_SMS_API_URL = env.str("AIGUILLAGE_SMS_API_URL", default="https://api.brevo.com")
+AIGUILLAGE_SMS_API_KEY = env.str("AIGUILLAGE_SMS_API_KEY", default="")
+AIGUILLAGE_SMS_SENDER = env.str("AIGUILLAGE_SMS_SENDER", default="Aiguillage")  # 11 letters or digits at most
+AIGUILLAGE_SMS_TIMEOUT = env.float("AIGUILLAGE_SMS_TIMEOUT", default=10.0)
+
 # Pages of lists in the cell administration screens.
 AIGUILLAGE_PAGE_SIZE = env.int("AIGUILLAGE_PAGE_SIZE", default=25)
 

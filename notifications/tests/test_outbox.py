@@ -21,7 +21,7 @@ def test_the_staff_read_their_cells_messages_and_filter_them(populated: World) -
     Message.objects.filter(cell=populated.cell).update(status="failed")
     assert "docteur.orne@example.org" not in client.get(url, {"status": "sent"}).content.decode()
     assert "docteur.orne@example.org" in client.get(url, {"status": "failed"}).content.decode()
-    message = Message.objects.get(cell=populated.cell)
+    message = Message.objects.get(cell=populated.cell, to="docteur.orne@example.org")
     detail = client.get(reverse("notifications:message_detail", kwargs={"cell": populated.cell.slug, "pk": message.pk}))
     assert "Message pour DocteurOrne" in detail.content.decode()
 

@@ -1,0 +1,118 @@
+"""SMS: length in segments (GSM 03.38 or UCS-2), a text kept within two segments, and the providers.
+
+The provider is chosen by a setting (`AIGUILLAGE_SMS_BACKEND`): "console" writes the SMS to the log (demo,
+development); "brevo" sends through Brevo's transactional SMS HTTP API (a French provider). A provider's answer is
+turned into one of two errors: temporary (tried again later) or permanent (never tried again).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+# GSM 03.38: the basic set (one unit each) and the extension set (two units: escape + character).
+GSM_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
+    "abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM_EXTENSION = frozenset("^{}\\[~]|€\f")
+MAX_SEGMENTS = 2
+
+
+def _units(text: str) -> tuple[int, bool]:
+    """Length in GSM units, and whether GSM 03.38 can carry the text at all (else UCS-2)."""
+    units = 0
+    for char in text:
+        if char in GSM_BASIC:
+            units += 1
+        elif char in GSM_EXTENSION:
+            units += 2
+        else:
+            return len(text.encode("utf-16-le")) // 2, False
+    return units, True
+
+
+def segments(text: str) -> int:
+    """How many SMS the text takes: 160 / 153 GSM units a part, or 70 / 67 UCS-2 characters."""
+    units, gsm = _units(text)
+    single, part = (160, 153) if gsm else (70, 67)
+    return 1 if units <= single else -(-units // part)
+
+
+def within_segments(text: str, limit: int = MAX_SEGMENTS) -> str:
+    """The text, shortened with an ellipsis if it takes more than `limit` segments."""
+    if segments(text) <= limit:
+        return text
+    while text and segments(text.rstrip() + "…") > limit:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+class SmsTemporaryError(Exception):
+    """The provider could not take it now (unreachable, overloaded, account to fix): try again later."""
+
+
+class SmsPermanentError(Exception):
+    """The provider refused this SMS for good (an invalid number, a refused content): never try again."""
+
+
+@dataclass(frozen=True)
+class SmsReceipt:
+    provider_id: str
+
+
+def send_sms(*, to: str, text: str, reference: str) -> SmsReceipt:
+    """Send one SMS with the configured provider; `reference` tags it at the provider (one per message)."""
+    backend = settings.AIGUILLAGE_SMS_BACKEND
+    if backend == "console":
+        logger.info("SMS to %s (%s segment(s)): %s", to, segments(text), text)
+        return SmsReceipt(provider_id=f"console-{reference}")
+    if backend == "brevo":
+        return _send_brevo(to=to, text=text, reference=reference)
+    raise SmsPermanentError(f"unknown SMS backend {backend!r}")
+
+
+def _send_brevo(*, to: str, text: str, reference: str) -> SmsReceipt:
+    _units_count, gsm = _units(text)
+    body = {
+        "sender": settings.AIGUILLAGE_SMS_SENDER,
+        "recipient": to.lstrip("+"),
+        "content": text,
+        "type": "transactional",
+        "tag": [reference],
+        "unicodeEnabled": not gsm,
+    }
+    url = settings.AIGUILLAGE_SMS_API_URL.rstrip("/") + "/v3/transactionalSMS/send"
+    if not url.startswith(("https://", "http://")):
+        raise SmsPermanentError(f"AIGUILLAGE_SMS_API_URL must be an http(s) address, not {url!r}")
+    call = urllib.request.Request(  # noqa: S310 (the scheme is checked just above)
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={
+            "api-key": settings.AIGUILLAGE_SMS_API_KEY,
+            "accept": "application/json",
+            "content-type": "application/json",
+        },
+    )
+    try:
+        with urllib.request.urlopen(call, timeout=settings.AIGUILLAGE_SMS_TIMEOUT) as answer:  # noqa: S310
+            payload = json.loads(answer.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        detail = error.read()[:300].decode(errors="replace")
+        if error.code == 400:  # an invalid number or content: the same request would fail again
+            raise SmsPermanentError(f"{error.code} {detail}") from error
+        raise SmsTemporaryError(f"{error.code} {detail}") from error
+    except (OSError, ValueError) as error:  # unreachable, timed out, or an answer that is not JSON
+        raise SmsTemporaryError(str(error) or type(error).__name__) from error
+    message_id = payload.get("messageId") if isinstance(payload, dict) else None
+    if message_id is None:
+        raise SmsTemporaryError(f"no messageId in the answer: {str(payload)[:200]}")
+    return SmsReceipt(provider_id=str(message_id))

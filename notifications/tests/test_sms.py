@@ -1,0 +1,145 @@
+"""SMS: segment counts, a patient's confirmation within two segments, and delivery through the Brevo transactional SMS
+API — against a fake Brevo server on loopback that speaks its protocol: success, a temporary failure then success, a
+permanent refusal (never retried)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from agenda import services as agenda
+from agenda.tests.factories import make_slot
+from conftest import World
+from notifications.models import Message, MessageKind, MessageStatus
+from notifications.sms import segments, within_segments
+from referrals.tests.factories import make_request
+from tests.factories import ProfessionalFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_segments_follow_gsm_and_ucs2_lengths() -> None:
+    assert segments("a" * 160) == 1 and segments("a" * 161) == 2 and segments("a" * 306) == 2
+    assert segments("€" * 80) == 1 and segments("€" * 81) == 2  # an extension character counts twice
+    assert segments("œ" * 70) == 1 and segments("œ" * 71) == 2  # not in GSM 03.38: UCS-2, 70 a part
+    shortened = within_segments("é" * 400)
+    assert segments(shortened) == 2 and shortened.endswith("…")
+
+
+class FakeBrevo:
+    """Answers POST /v3/transactionalSMS/send as Brevo does; `answers` is the list of statuses to give in turn."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.keys: list[str] = []
+        self.answers: list[int] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                status = fake.answers.pop(0) if fake.answers else 201
+                if self.path != "/v3/transactionalSMS/send":
+                    status = 404
+                fake.keys.append(self.headers.get("api-key", ""))
+                if status == 201:
+                    fake.received.append(body)
+                    payload: dict[str, Any] = {"messageId": 1511882900176220 + len(fake.received)}
+                elif status == 400:
+                    payload = {"code": "invalid_parameter", "message": "Invalid phone number"}
+                else:
+                    payload = {"code": "internal_error", "message": "Try again later"}
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+@pytest.fixture
+def brevo() -> Iterator[FakeBrevo]:
+    fake = FakeBrevo()
+    thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
+    thread.start()
+    with override_settings(
+        AIGUILLAGE_SMS_BACKEND="brevo", AIGUILLAGE_SMS_API_URL=fake.url, AIGUILLAGE_SMS_API_KEY="test-key"
+    ):
+        yield fake
+    fake.server.shutdown()
+
+
+def work() -> None:
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+
+
+def book(world: World) -> Message:
+    ProfessionalFactory(cell=world.cell)
+    site = SiteFactory(cell=world.cell, name="Maison de santé du Val", address="3 rue des Lilas")
+    request = make_request(world.cell, phone="+33612345678")
+    slot = make_slot(world.cell, site=site, starts_at=timezone.now() + timedelta(hours=4))
+    agenda.slot_book(slot=slot, request=request, user=world.colleague)
+    return Message.objects.get(request=request, kind=MessageKind.PATIENT_BOOKED)
+
+
+def test_the_patient_gets_an_sms_with_when_and_where(world: World, brevo: FakeBrevo) -> None:
+    message = book(world)
+    work()
+    assert len(brevo.received) == 1 and brevo.keys == ["test-key"]
+    sent = brevo.received[0]
+    assert sent["recipient"] == "33612345678" and sent["type"] == "transactional"
+    assert "Maison de santé du Val, 3 rue des Lilas" in sent["content"] and "carte Vitale" in sent["content"]
+    assert segments(sent["content"]) <= 2
+    assert sent["tag"] == [message.key]
+    message.refresh_from_db()
+    assert (message.status, message.provider_id) == (MessageStatus.SENT, "1511882900176221")
+
+
+def test_a_temporary_failure_is_tried_again_then_sent_once(world: World, brevo: FakeBrevo) -> None:
+    brevo.answers = [503]
+    message = book(world)
+    work()
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (MessageStatus.QUEUED, 1) and "503" in message.error
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())  # the wait is over
+    work()
+    work()
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (MessageStatus.SENT, 2)
+    assert len(brevo.received) == 1
+
+
+def test_a_refused_number_is_not_tried_again(world: World, brevo: FakeBrevo) -> None:
+    brevo.answers = [400]
+    message = book(world)
+    work()
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (MessageStatus.FAILED, 1)
+    assert "Invalid phone number" in message.error
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+    assert brevo.received == []
+
+
+def test_no_sms_when_the_requester_answers_for_the_patient(world: World) -> None:
+    ProfessionalFactory(cell=world.cell)
+    request = make_request(world.cell, phone="", requester_answers=True)
+    agenda.slot_book(slot=make_slot(world.cell), request=request, user=world.colleague)
+    assert not Message.objects.filter(kind=MessageKind.PATIENT_BOOKED).exists()
