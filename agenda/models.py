@@ -215,6 +215,8 @@ class Booking(models.Model):
     paired_slot = models.ForeignKey(
         "Slot", on_delete=models.PROTECT, null=True, blank=True, related_name="paired_bookings"
     )
+    # The patient's cancel link (in their SMS): a random secret, only for this booking, until an hour before.
+    cancel_token = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
     follow_up_needed = models.BooleanField(_("follow-up needed"), default=False)
     outcome_note = models.TextField(_("note for the médecin traitant"), blank=True)
 

@@ -5,10 +5,13 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
 from accounts.models import Role, User
@@ -295,3 +298,31 @@ class AbsenceList(OwnMixin, FormView):
         )
         _spared_message(self.request, result.kept)
         return HttpResponseRedirect(reverse("agenda:absences", kwargs={"cell": self.cell.slug}))
+
+
+@method_decorator(never_cache, name="dispatch")
+class PatientCancel(View):
+    """The patient's cancel link (in their SMS): the appointment, a button to cancel it; nothing else. An unknown,
+    used or expired link gets a plain page that reveals nothing."""
+
+    permission = PUBLIC
+
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            booking = services.booking_by_cancel_token(token)
+        except DomainError:
+            return render(request, "agenda/patient_link_invalid.html", status=404)
+        too_late = booking.slot.starts_at - services.CANCEL_BEFORE <= timezone.now()
+        context = {"booking": booking, "too_late": too_late, "public_cell": booking.request.cell}
+        return render(request, "agenda/patient_cancel.html", context)
+
+    def post(self, request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            booking = services.booking_cancel_by_patient(token=token)
+        except DomainError as error:
+            if error.code == "too_late":
+                booking = services.booking_by_cancel_token(token)
+                context = {"booking": booking, "too_late": True, "public_cell": booking.request.cell}
+                return render(request, "agenda/patient_cancel.html", context, status=409)
+            return render(request, "agenda/patient_link_invalid.html", status=404)
+        return render(request, "agenda/patient_cancelled.html", {"public_cell": booking.request.cell})

@@ -13,6 +13,7 @@ urlpatterns = [
     path("q/", include("referrals.public_urls")),
     path("api/", include("api.urls")),
     path("ical/<str:token>.ics", agenda_views.calendar_feed, name="calendar_feed"),
+    path("a/<str:token>/", agenda_views.PatientCancel.as_view(), name="patient_cancel"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("plateforme/admin/", admin.site.urls),
 ]

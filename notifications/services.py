@@ -176,6 +176,12 @@ def patient_booked(*, request: Request, event: RequestEvent) -> Message | None:
             "where": where,
             "phone": cell.phone.as_national if cell.phone else "",
         }
+        link = _("Cancel: %(url)s") % {
+            "url": settings.AIGUILLAGE_BASE_URL.rstrip("/")
+            + reverse("patient_cancel", kwargs={"token": booking.cancel_token})
+        }
+    # The link is never cut: the rest is shortened around it to stay within two SMS.
+    body = within_segments(text, reserve=link) + " " + link if booking.cancel_token else within_segments(text)
     return _queue(
         Message(
             cell=cell,
@@ -184,7 +190,7 @@ def patient_booked(*, request: Request, event: RequestEvent) -> Message | None:
             channel=MessageChannel.SMS,
             to=request.patient_phone.as_e164,
             subject=str(MessageKind.PATIENT_BOOKED.label),
-            body=within_segments(text),
+            body=body,
             key=f"{MessageKind.PATIENT_BOOKED}:{event.pk}",
             created_at=event.at,
         )

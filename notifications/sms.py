@@ -46,11 +46,13 @@ def segments(text: str) -> int:
     return 1 if units <= single else -(-units // part)
 
 
-def within_segments(text: str, limit: int = MAX_SEGMENTS) -> str:
-    """The text, shortened with an ellipsis if it takes more than `limit` segments."""
-    if segments(text) <= limit:
+def within_segments(text: str, limit: int = MAX_SEGMENTS, reserve: str = "") -> str:
+    """The text, shortened with an ellipsis if, followed by a space and `reserve` (a link that must stay whole), it
+    would take more than `limit` segments."""
+    tail = f" {reserve}" if reserve else ""
+    if segments(text + tail) <= limit:
         return text
-    while text and segments(text.rstrip() + "…") > limit:
+    while text and segments(text.rstrip() + "…" + tail) > limit:
         text = text[:-1]
     return text.rstrip() + "…"
 

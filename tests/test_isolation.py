@@ -118,6 +118,11 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     },
     "public:request": {"token": lambda w, cell: cell.partners.first().token},
     "calendar_feed": {"token": lambda w, cell: CalendarFeed.objects.filter(professional__cell=cell).first().token},
+    "patient_cancel": {
+        "token": lambda w, cell: (
+            Booking.objects.filter(request__cell=cell, cancel_token__isnull=False).first().cancel_token
+        )
+    },
     "public:thanks": {"token": lambda w, cell: cell.partners.first().token},
 }
 

@@ -8,7 +8,8 @@ referrals services, inside the same transaction.
 
 from __future__ import annotations
 
-from datetime import datetime
+import secrets
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, QuerySet, Value, When
@@ -113,7 +114,12 @@ def slot_book(
     try:
         with transaction.atomic():
             booking = Booking.objects.create(
-                slot=slot, request=request, booked_by=user, booked_at=now, paired_slot=paired
+                slot=slot,
+                request=request,
+                booked_by=user,
+                booked_at=now,
+                paired_slot=paired,
+                cancel_token=secrets.token_urlsafe(16),
             )
     except IntegrityError as error:  # the database's one-active-booking-per-request rule
         raise DomainError(ALREADY_BOOKED, field="slot") from error
@@ -183,7 +189,7 @@ def booking_move(*, booking: Booking, slot: Slot, user: User, now: datetime | No
 
 
 @transaction.atomic
-def booking_cancel(*, booking: Booking, user: User, reason: str = "", now: datetime | None = None) -> Booking:
+def booking_cancel(*, booking: Booking, user: User | None, reason: str = "", now: datetime | None = None) -> Booking:
     """Cancel an appointment: the slot is free again and the request goes back to the coordinators."""
     now = now or timezone.now()
     booking = Booking.objects.select_for_update().select_related("request").get(pk=booking.pk)
@@ -222,3 +228,34 @@ def booking_outcome(
         request=request, user=user, at=now, seen=seen, note=note, follow_up_needed=follow_up_needed
     )
     return booking
+
+
+LINK_NOT_VALID = _("This link is not valid (any more).")
+CANCEL_TOO_LATE = _("The appointment is in less than an hour: to cancel now, call the coordination cell.")
+CANCEL_BEFORE = timedelta(hours=1)
+CANCELLED_BY_PATIENT = _("Cancelled by the patient (link in their SMS).")
+
+
+def booking_by_cancel_token(token: str) -> Booking:
+    """The booking behind a patient's cancel link, or a refusal that says nothing about why."""
+    booking = (
+        Booking.objects.select_related("slot__site__commune", "slot__commune", "request__cell")
+        .filter(cancel_token=token, status=BookingStatus.BOOKED)
+        .first()
+        if token
+        else None
+    )
+    if booking is None:
+        raise DomainError(LINK_NOT_VALID, code="not_valid")
+    return booking
+
+
+@transaction.atomic
+def booking_cancel_by_patient(*, token: str, now: datetime | None = None) -> Booking:
+    """The patient cancels from the link in their SMS, until an hour before: the slot is free again and the request
+    goes back to the coordinators. The link opens nothing else."""
+    now = now or timezone.now()
+    booking = booking_by_cancel_token(token)
+    if booking.slot.starts_at - CANCEL_BEFORE <= now:
+        raise DomainError(CANCEL_TOO_LATE, code="too_late")
+    return booking_cancel(booking=booking, user=None, reason=str(CANCELLED_BY_PATIENT), now=now)

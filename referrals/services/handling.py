@@ -249,7 +249,7 @@ def request_orient(*, request: Request, user: User, at: datetime, modality: str,
     return request
 
 
-def request_appointment_cancelled(*, request: Request, user: User, at: datetime, reason: str = "") -> Request:
+def request_appointment_cancelled(*, request: Request, user: User | None, at: datetime, reason: str = "") -> Request:
     """Inside the cancellation's transaction: the request goes back to the coordinators."""
     if request.status == Status.ORIENTED:
         _move(request, Status.APPOINTMENT_CANCELLED, actor=user, at=at, text=reason.strip())
