@@ -211,6 +211,7 @@ class Booking(models.Model):
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     booked_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=BookingStatus.choices, default=BookingStatus.BOOKED)
+    cancelled_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # An assisted teleconsultation: the teleconsultant doctor's time booked with the spot's, in the same transaction.
     paired_slot = models.ForeignKey(
         "Slot", on_delete=models.PROTECT, null=True, blank=True, related_name="paired_bookings"

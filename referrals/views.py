@@ -23,6 +23,7 @@ from accounts.models import Role, User
 from accounts.policies import PUBLIC, CellMixin, Perm
 from agenda import selectors as agenda_selectors
 from agenda import services as agenda_services
+from agenda.backfill import freed_slots
 from agenda.finder import find_slots
 from agenda.forms import FinderForm
 from common.errors import DomainError, add_to_form
@@ -96,6 +97,7 @@ class QueueView(CellMixin, TemplateView):
             care_channels=CareChannel.choices,
             urgencies=Urgency.choices,
             can_handle=self.allows(Perm.REQUEST_HANDLE),
+            freed=freed_slots(self.cell, timezone.now()) if not getattr(self.request, "htmx", False) else [],
         )
         return context
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .browser import log_in, screenshot
+from .browser import log_in, log_out, screenshot
 from .test_browser_referrals import fill_patient
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -153,3 +153,38 @@ def test_a_coordinator_changes_a_médicobus_stop(live_server: object, page: Page
     expect(page.locator("section.card", has_text="Tournée du Médicobus Orne-Est")).to_contain_text(
         "Parking de la salle des fêtes"
     )
+
+
+def test_a_patient_cancels_from_the_link_and_the_slot_goes_to_a_waiting_request(
+    live_server: object, page: Page, demo: None
+) -> None:
+    from agenda.models import Booking
+    from notifications.models import Message
+
+    base = str(live_server)
+    open_from_the_queue(page, base, "Chloé LEBRUN")
+    first = page.locator("table.slots tbody tr").first
+    first.get_by_role("button", name=re.compile("Réserver")).click()
+    expect(page.locator(".status-line")).to_contain_text("Orientée")
+    log_out(page)
+
+    sms = Message.objects.filter(kind="patient_booked", request__patient_last_name="Lebrun").get()
+    link = re.search(r"https?://\S+/a/\S+/", sms.body)
+    assert link is not None
+    token = Booking.objects.get(request__patient_last_name="Lebrun", status="booked").cancel_token
+    page.goto(f"{base}/a/{token}/")  # the link of the SMS, on the live server
+    expect(page.get_by_role("heading", level=1)).to_have_text("Votre rendez-vous")
+    page.get_by_role("button", name="Annuler mon rendez-vous").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rendez-vous annulé")
+    screenshot(page, "patient-cancelled")
+
+    log_in(page, base, "coordination")
+    page.get_by_role("link", name="File d’attente", exact=True).click()
+    freed = page.locator("section.freed")
+    expect(freed).to_be_visible()
+    expect(freed.locator("li").first).to_be_visible()
+    screenshot(page, "queue-freed-slot")
+    waiting = freed.locator("li").first.get_by_role("link").inner_text()
+    freed.locator("li").first.get_by_role("button", name=re.compile("Réserver")).click()
+    expect(page.get_by_role("status").first).to_contain_text("Rendez-vous réservé")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(waiting)

@@ -196,8 +196,8 @@ def booking_cancel(*, booking: Booking, user: User | None, reason: str = "", now
     if booking.status != BookingStatus.BOOKED:
         raise DomainError(BOOKING_NOT_ACTIVE)
     request = referrals.request_lock(booking.request)
-    booking.status = BookingStatus.CANCELLED
-    booking.save(update_fields=["status"])
+    booking.status, booking.cancelled_at = BookingStatus.CANCELLED, now
+    booking.save(update_fields=["status", "cancelled_at"])
     _release(booking)
     referrals.request_appointment_cancelled(request=request, user=user, at=now, reason=reason)
     return booking
