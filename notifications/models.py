@@ -29,6 +29,7 @@ class MessageStatus(models.TextChoices):
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Not sent")
+    OPTED_OUT = "opted_out", _("Not sent: the patient declined messages")
 
 
 class Message(models.Model):
@@ -63,3 +64,20 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.to}"
+
+
+class OptOut(models.Model):
+    """A patient who does not want messages at this address (phone in E.164, or e-mail): nothing is sent there."""
+
+    cell = models.ForeignKey(Cell, on_delete=models.CASCADE, related_name="opt_outs")
+    address = models.CharField(_("address"), max_length=254)
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cell", "address"], name="opt_out_once_per_address")]
+        verbose_name = _("opt-out")
+        verbose_name_plural = _("opt-outs")
+
+    def __str__(self) -> str:
+        return self.address

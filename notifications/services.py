@@ -16,12 +16,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from common.errors import DomainError
 from referrals.models import Channel, EventKind, Request, RequestEvent
 from referrals.states import CloseReason, ReorientationReason, Status
 
-from .models import Message, MessageChannel, MessageKind, MessageStatus
+from .models import Message, MessageChannel, MessageKind, MessageStatus, OptOut
 from .sms import SmsPermanentError, SmsTemporaryError, send_sms, within_segments
 
 logger = logging.getLogger(__name__)
@@ -153,6 +155,8 @@ def patient_booked(*, request: Request, event: RequestEvent) -> Message | None:
     within two SMS. Not when the requester answers for the patient, nor without a phone."""
     if request.requester_answers or not request.patient_phone:
         return None
+    if is_opted_out(request.cell_id, request.patient_phone.as_e164):
+        return None
     booking = request.bookings.filter(status="booked").select_related("slot__site__commune", "slot__commune").first()
     if booking is None:
         return None
@@ -227,6 +231,10 @@ def message_send(*, message_pk: int, now: datetime | None = None) -> SendOutcome
     if not claimed:
         return SendOutcome(sent=False)
     message = Message.objects.get(pk=message_pk)
+    if message.kind == MessageKind.PATIENT_BOOKED and is_opted_out(message.cell_id, message.to):
+        # Declined after the message was queued: it is not sent.
+        Message.objects.filter(pk=message.pk).update(status=MessageStatus.OPTED_OUT)
+        return SendOutcome(sent=False)
     attempts = message.attempts + 1
     provider_id = ""
     try:
@@ -261,3 +269,27 @@ def messages_send_queued(*, now: datetime | None = None) -> int:
     )
     pks = list(due.order_by("pk").values_list("pk", flat=True))
     return sum(message_send(message_pk=pk, now=now).sent for pk in pks)
+
+
+def is_opted_out(cell_id: int, address: str) -> bool:
+    return OptOut.objects.filter(cell_id=cell_id, address=address).exists()
+
+
+@transaction.atomic
+def patient_opt_out(*, request: Request, user: User | None, now: datetime | None = None) -> OptOut:
+    """The patient declines messages (told to a coordinator): nothing more is sent to their phone, and what is
+    still queued for it is not sent."""
+    now = now or timezone.now()
+    if not request.patient_phone:
+        raise DomainError(NO_PATIENT_PHONE)
+    address = request.patient_phone.as_e164
+    opt_out, _created = OptOut.objects.get_or_create(
+        cell=request.cell, address=address, defaults={"at": now, "by": user}
+    )
+    Message.objects.filter(cell=request.cell, to=address, status=MessageStatus.QUEUED).update(
+        status=MessageStatus.OPTED_OUT
+    )
+    return opt_out
+
+
+NO_PATIENT_PHONE = gettext_lazy("This patient has no phone number.")

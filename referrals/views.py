@@ -32,6 +32,7 @@ from common.http import client_address
 from common.views import CellFormView, CellListView, Column
 from directory import services as directory_services
 from directory.models import Profession, Professional
+from notifications import services as notifications
 from notifications.selectors import messages_about
 
 from . import selectors, services
@@ -262,6 +263,8 @@ class RequestDetail(CellMixin, TemplateView):
             is_holder=request.holder_id == self.request.user.pk,
             callbacks=request.callbacks.select_related("by") if not for_requester else [],
             messages_sent=messages_about(request) if not for_requester else [],
+            patient_opted_out=bool(request.patient_phone)
+            and notifications.is_opted_out(request.cell_id, request.patient_phone.as_e164),
             duplicates=selectors.duplicates_of(request) if not for_requester else [],
             callback_form=kwargs.get("callback_form") or CallbackForm(prefix="callback"),
             close_form=kwargs.get("close_form") or CloseForm(prefix="close"),
@@ -321,6 +324,9 @@ class RequestAction(RequestDetail):
             services.request_release(request=target, user=user)
         elif action == "validate":
             services.request_validate(request=target, user=user)
+        elif action == "opt_out":
+            notifications.patient_opt_out(request=target, user=user)
+            messages.success(self.request, gettext("Noted: no more messages will be sent to this patient's phone."))
         elif action == "callback":
             result = services.callback_log(request=target, user=user, **data)
             if result.propose_unreachable:
@@ -359,7 +365,7 @@ class RequestAction(RequestDetail):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         action = kwargs["action"]
-        if action not in ("take", "release", "validate", "preview", *self.FORM_ACTIONS):
+        if action not in ("take", "release", "validate", "opt_out", "preview", *self.FORM_ACTIONS):
             raise Http404
         target = selectors.request_for(self.membership, kwargs["pk"])
         if action == "preview":

@@ -15,6 +15,7 @@ from unittest import mock
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -143,3 +144,24 @@ def test_no_sms_when_the_requester_answers_for_the_patient(world: World) -> None
     request = make_request(world.cell, phone="", requester_answers=True)
     agenda.slot_book(slot=make_slot(world.cell), request=request, user=world.colleague)
     assert not Message.objects.filter(kind=MessageKind.PATIENT_BOOKED).exists()
+
+
+def test_a_patient_who_declines_messages_gets_no_more_sms(world: World, brevo: FakeBrevo) -> None:
+    queued = book(world)  # booked, the SMS queued but not sent yet
+    request = queued.request
+    assert request is not None
+    response = world.client_for(world.colleague).post(
+        reverse("referrals:request_action", kwargs={"cell": world.cell.slug, "pk": request.pk, "action": "opt_out"})
+    )
+    assert response.status_code == 302
+    work()
+    queued.refresh_from_db()
+    assert queued.status == MessageStatus.OPTED_OUT and brevo.received == []
+    booking = request.bookings.get(status="booked")
+    later = make_slot(world.cell, starts_at=timezone.now() + timedelta(hours=30))
+    agenda.booking_move(booking=booking, slot=later, user=world.colleague)
+    assert Message.objects.filter(kind=MessageKind.PATIENT_BOOKED).count() == 1  # none for the move
+    page = world.client_for(world.colleague).get(
+        reverse("referrals:request_detail", kwargs={"cell": world.cell.slug, "pk": request.pk})
+    )
+    assert "a refusé les messages" in page.content.decode()
