@@ -22,6 +22,7 @@ class MessageKind(models.TextChoices):
     REQUEST_CLOSED = "request_closed", _("Request closed")
     APPOINTMENT_MOVED = "appointment_moved", _("Appointment moved")
     PATIENT_BOOKED = "patient_booked", _("Appointment confirmed to the patient")
+    PATIENT_REMINDER = "patient_reminder", _("Reminder to the patient the day before")
 
 
 class MessageStatus(models.TextChoices):

@@ -7,6 +7,7 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -150,6 +151,15 @@ def _queue(message: Message) -> Message | None:
     return message
 
 
+def _where(slot: Any) -> str:
+    """Where the patient goes, in a few words: the Médicobus stop, or the site's name and address."""
+    if slot.commune_id is not None and slot.commune is not None:
+        return f"Médicobus, {slot.place}, {slot.commune.name}"
+    if slot.site is not None:
+        return f"{slot.site.name}, {slot.site.address} {slot.site.commune.name}".replace("  ", " ")
+    return str(slot.get_modality_display())
+
+
 def patient_booked(*, request: Request, event: RequestEvent) -> Message | None:
     """The patient's SMS when an appointment is booked or moved: when, where, what to bring, how to cancel; kept
     within two SMS. Not when the requester answers for the patient, nor without a phone."""
@@ -162,12 +172,7 @@ def patient_booked(*, request: Request, event: RequestEvent) -> Message | None:
         return None
     slot = booking.slot
     when = timezone.localtime(slot.starts_at)
-    if slot.commune_id is not None and slot.commune is not None:
-        where = f"Médicobus, {slot.place}, {slot.commune.name}"
-    elif slot.site is not None:
-        where = f"{slot.site.name}, {slot.site.address} {slot.site.commune.name}".replace("  ", " ")
-    else:
-        where = str(slot.get_modality_display())
+    where = _where(slot)
     cell = request.cell
     with translation.override(settings.LANGUAGE_CODE):
         text = _(
@@ -231,7 +236,8 @@ def message_send(*, message_pk: int, now: datetime | None = None) -> SendOutcome
     if not claimed:
         return SendOutcome(sent=False)
     message = Message.objects.get(pk=message_pk)
-    if message.kind == MessageKind.PATIENT_BOOKED and is_opted_out(message.cell_id, message.to):
+    patient_kinds = (MessageKind.PATIENT_BOOKED, MessageKind.PATIENT_REMINDER)
+    if message.kind in patient_kinds and is_opted_out(message.cell_id, message.to):
         # Declined after the message was queued: it is not sent.
         Message.objects.filter(pk=message.pk).update(status=MessageStatus.OPTED_OUT)
         return SendOutcome(sent=False)
@@ -293,3 +299,51 @@ def patient_opt_out(*, request: Request, user: User | None, now: datetime | None
 
 
 NO_PATIENT_PHONE = gettext_lazy("This patient has no phone number.")
+
+
+def reminders_queue(*, now: datetime | None = None) -> int:
+    """The reminder SMS to each patient whose appointment is tomorrow (Paris date), once per booking and time (a
+    moved appointment gets its own); run daily by `manage.py send_reminders`. Returns how many were queued."""
+    from agenda.models import Booking, BookingStatus  # the agenda's bookings, read here only
+
+    now = now or timezone.now()
+    tomorrow = timezone.localdate(now) + timedelta(days=1)
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(tomorrow, datetime.min.time(), tzinfo=zone)
+    bookings = (
+        Booking.objects.filter(
+            status=BookingStatus.BOOKED, slot__starts_at__gte=start, slot__starts_at__lt=start + timedelta(days=1)
+        )
+        .exclude(request__patient_phone="")
+        .filter(request__requester_answers=False)
+        .select_related("slot__site__commune", "slot__commune", "request__cell")
+    )
+    queued = 0
+    for booking in bookings:
+        request = booking.request
+        address = request.patient_phone.as_e164
+        if is_opted_out(request.cell_id, address):
+            continue
+        when = timezone.localtime(booking.slot.starts_at)
+        with translation.override(settings.LANGUAGE_CODE):
+            text = _("%(cell)s: reminder, your appointment is tomorrow %(day)s at %(time)s, %(where)s.") % {
+                "cell": request.cell.name,
+                "day": f"{when:%d/%m}",
+                "time": f"{when:%H:%M}",
+                "where": _where(booking.slot),
+            }
+        message = _queue(
+            Message(
+                cell=request.cell,
+                request=request,
+                kind=MessageKind.PATIENT_REMINDER,
+                channel=MessageChannel.SMS,
+                to=address,
+                subject=str(MessageKind.PATIENT_REMINDER.label),
+                body=within_segments(text),
+                key=f"{MessageKind.PATIENT_REMINDER}:{booking.pk}:{booking.slot_id}",
+                created_at=now,
+            )
+        )
+        queued += message is not None
+    return queued

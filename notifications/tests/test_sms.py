@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from unittest import mock
@@ -23,6 +23,7 @@ from agenda import services as agenda
 from agenda.tests.factories import make_slot
 from conftest import World
 from notifications.models import Message, MessageKind, MessageStatus
+from notifications.services import reminders_queue
 from notifications.sms import segments, within_segments
 from referrals.tests.factories import make_request
 from tests.factories import ProfessionalFactory, SiteFactory
@@ -165,3 +166,21 @@ def test_a_patient_who_declines_messages_gets_no_more_sms(world: World, brevo: F
         reverse("referrals:request_detail", kwargs={"cell": world.cell.slug, "pk": request.pk})
     )
     assert "a refusé les messages" in page.content.decode()
+
+
+def test_the_day_before_each_patient_gets_one_reminder(world: World, brevo: FakeBrevo) -> None:
+    ProfessionalFactory(cell=world.cell)
+    site = SiteFactory(cell=world.cell, name="Cabinet du Parc")
+    now = timezone.now()
+    tomorrow_noon = timezone.make_aware(datetime.combine(timezone.localdate(now) + timedelta(days=1), time(12, 0)))
+    tomorrow = make_slot(world.cell, site=site, starts_at=tomorrow_noon)
+    later = make_slot(world.cell, site=site, starts_at=tomorrow_noon + timedelta(days=2))
+    for index, slot in enumerate((tomorrow, later)):
+        request = make_request(world.cell, last_name=f"Rappel{index}", phone=f"+3361100000{index}")
+        agenda.slot_book(slot=slot, request=request, user=world.colleague)
+    assert reminders_queue(now=now) == 1
+    assert reminders_queue(now=now) == 0  # run twice: one reminder
+    work()
+    reminder = Message.objects.get(kind=MessageKind.PATIENT_REMINDER)
+    assert reminder.status == MessageStatus.SENT and reminder.to == "+33611000000"
+    assert "Cabinet du Parc" in reminder.body and "12:00" in reminder.body
