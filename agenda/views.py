@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from django.contrib import messages
@@ -31,15 +32,16 @@ def _back(cell_slug: str, request_pk: int) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("referrals:request_detail", kwargs={"cell": cell_slug, "pk": request_pk}))
 
 
-class RequestPageAction(CellMixin, View):
-    """A button on the request's page: do one thing, say how it went, and go back to the request."""
+class RequestPageAction(CellMixin, View, metaclass=ABCMeta):
+    """A button on the request's page: do one thing, say how it went, and go back to the request. Each button is a
+    subclass that says what `act` does."""
 
     permission = Perm.REQUEST_HANDLE
     http_method_names = ["post"]
 
+    @abstractmethod
     def act(self, user: User) -> tuple[int, str]:
         """Do it; return the request's id and the success message (a DomainError says why not)."""
-        raise NotImplementedError
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
@@ -114,15 +116,24 @@ class OwnMixin(CellMixin):
         own = self.own_professional()
         return own.pk if own else None
 
+    def get_form(self, form_class: Any = None) -> Any:
+        """The view's form, limited to the cell (and to the effector's own record)."""
+        return self.form_class(**self.get_form_kwargs(), cell=self.cell, own=self.own_professional())  # type: ignore[attr-defined]
+
+    def owned_data(self, form: Any) -> dict[str, Any]:
+        """What the form says, with the effector's own record as the professional whatever was posted."""
+        data = dict(form.cleaned_data)
+        if self.own_professional() is not None:
+            data["professional"] = self.own_professional()
+        return data
+
 
 class SlotPublish(OwnMixin, FormView):
     """Effectors publish their own slots; coordinators publish on an effector's behalf. The list shows what comes."""
 
     permission = Perm.SLOTS_PUBLISH
     template_name = "agenda/publish.html"
-
-    def get_form(self, form_class: Any = None) -> PublishForm:
-        return PublishForm(**self.get_form_kwargs(), cell=self.cell, own=self.own_professional())
+    form_class = PublishForm
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -140,9 +151,7 @@ class SlotPublish(OwnMixin, FormView):
         return context
 
     def form_valid(self, form: Any) -> HttpResponse:
-        data = dict(form.cleaned_data)
-        if self.own_professional() is not None:
-            data["professional"] = self.own_professional()
+        data = self.owned_data(form)
         try:
             created = services.slots_publish(cell=self.cell, **data)
         except DomainError as error:
@@ -208,6 +217,7 @@ class PlanEdit(OwnMixin, FormView):
 
     permission = Perm.SLOTS_PUBLISH
     template_name = "agenda/plan_form.html"
+    form_class = PlanForm
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.plan: AvailabilityPlan | None = None
@@ -222,9 +232,6 @@ class PlanEdit(OwnMixin, FormView):
         plan = self.get_plan()
         return PlanForm.initial_from(plan) if plan else {"first_day": timezone.localdate()}
 
-    def get_form(self, form_class: Any = None) -> PlanForm:
-        return PlanForm(**self.get_form_kwargs(), cell=self.cell, own=self.own_professional())
-
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         describe_fields(context["form"])
@@ -233,9 +240,7 @@ class PlanEdit(OwnMixin, FormView):
         return context
 
     def form_valid(self, form: Any) -> HttpResponse:
-        data = dict(form.cleaned_data)
-        if self.own_professional() is not None:
-            data["professional"] = self.own_professional()
+        data = self.owned_data(form)
         try:
             result = services.plan_save(cell=self.cell, plan=self.get_plan(), **data)
         except DomainError as error:
@@ -271,9 +276,7 @@ class AbsenceList(OwnMixin, FormView):
 
     permission = Perm.SLOTS_PUBLISH
     template_name = "agenda/absences.html"
-
-    def get_form(self, form_class: Any = None) -> AbsenceForm:
-        return AbsenceForm(**self.get_form_kwargs(), cell=self.cell, own=self.own_professional())
+    form_class = AbsenceForm
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -285,9 +288,7 @@ class AbsenceList(OwnMixin, FormView):
         return context
 
     def form_valid(self, form: Any) -> HttpResponse:
-        data = dict(form.cleaned_data)
-        if self.own_professional() is not None:
-            data["professional"] = self.own_professional()
+        data = self.owned_data(form)
         try:
             result = services.absence_add(cell=self.cell, **data)
         except DomainError as error:
