@@ -55,6 +55,8 @@ class Message(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_try_at = models.DateTimeField(_("next try"), null=True, blank=True)
+    # When a sender claimed it: a message still "sending" long after was left by a worker that died mid-send.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     provider_id = models.CharField(_("provider's reference"), max_length=100, blank=True)
 

@@ -8,6 +8,7 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -25,7 +26,7 @@ from referrals.models import Channel, EventKind, Request, RequestEvent
 from referrals.states import CloseReason, ReorientationReason, Status
 
 from .models import Message, MessageChannel, MessageKind, MessageStatus, OptOut
-from .sms import SmsPermanentError, SmsTemporaryError, send_sms, within_segments
+from .sms import SmsPermanentError, SmsTemporaryError, send_sms, sms_sent_with, within_segments
 
 logger = logging.getLogger(__name__)
 
@@ -232,7 +233,9 @@ def message_send(*, message_pk: int, now: datetime | None = None) -> SendOutcome
     finds nothing to do. A temporary failure (server down, 4xx) puts it back in the queue with the time of the next
     try, doubling the wait each time; a permanent refusal (5xx, address refused) or too many tries marks it not sent."""
     now = now or timezone.now()
-    claimed = Message.objects.filter(pk=message_pk, status=MessageStatus.QUEUED).update(status=MessageStatus.SENDING)
+    claimed = Message.objects.filter(pk=message_pk, status=MessageStatus.QUEUED).update(
+        status=MessageStatus.SENDING, claimed_at=now
+    )
     if not claimed:
         return SendOutcome(sent=False)
     message = Message.objects.get(pk=message_pk)
@@ -247,7 +250,13 @@ def message_send(*, message_pk: int, now: datetime | None = None) -> SendOutcome
         if message.channel == MessageChannel.SMS:
             provider_id = send_sms(to=message.to, text=message.body, reference=message.key).provider_id
         else:
-            EmailMessage(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.to]).send()
+            EmailMessage(
+                message.subject,
+                message.body,
+                settings.DEFAULT_FROM_EMAIL,
+                [message.to],
+                headers={"Message-ID": message_id_header(message)},
+            ).send()
     except Exception as error:  # the provider's refusal or absence, whatever the backend says
         logger.warning("message %s not sent (try %s): %s", message.pk, attempts, error)
         if _is_permanent(error) or attempts >= MAX_ATTEMPTS:
@@ -266,10 +275,49 @@ def message_send(*, message_pk: int, now: datetime | None = None) -> SendOutcome
     return SendOutcome(sent=True)
 
 
-def messages_send_queued(*, now: datetime | None = None) -> int:
-    """Send at once whatever is still queued and due (e.g. after fixing the mail settings); returns how many went
-    out. The worker does this by itself; this is for an operator."""
+def message_id_header(message: Message) -> str:
+    """The e-mail's Message-ID, the same at every try: a mailbox that receives a message again after a sender died
+    mid-send can tell it is the same one."""
+    domain = urlsplit(settings.AIGUILLAGE_BASE_URL).hostname or "aiguillage.invalid"
+    return f"<{message.key.replace(':', '.')}.{message.pk}@{domain}>"
+
+
+STUCK_AFTER = timedelta(minutes=10)  # far longer than a provider's timeout: its sender is gone
+
+
+def messages_recover(*, now: datetime | None = None) -> int:
+    """Messages left "sending" by a worker that died between sending and recording. An SMS is looked up at the
+    provider by its reference: if the provider took it, it is recorded as sent and never sent again; if not, it
+    goes back to the queue. An e-mail goes back to the queue and is sent again with the same Message-ID. While the
+    provider cannot say, the message waits for the next round. Returns how many went back to the queue."""
     now = now or timezone.now()
+    stuck = Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=now - STUCK_AFTER).order_by("pk")
+    requeued = 0
+    for message in stuck:
+        provider_id = None
+        if message.channel == MessageChannel.SMS:
+            try:
+                provider_id = sms_sent_with(to=message.to, reference=message.key)
+            except SmsTemporaryError as error:
+                logger.warning("message %s: the SMS provider cannot say yet whether it took it: %s", message.pk, error)
+                continue
+        if provider_id is not None:
+            Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+                status=MessageStatus.SENT, sent_at=now, provider_id=provider_id, error="", next_try_at=None
+            )
+            continue
+        requeued += Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+            status=MessageStatus.QUEUED, next_try_at=None
+        )
+    return requeued
+
+
+def messages_send_queued(*, now: datetime | None = None) -> int:
+    """Recover the messages a dead worker left half-sent, then send whatever is queued and due (also what waits
+    after the mail settings were fixed); returns how many went out. Run every few minutes
+    (`manage.py send_queued_messages`): the worker sends the rest by itself."""
+    now = now or timezone.now()
+    messages_recover(now=now)
     due = Message.objects.filter(status=MessageStatus.QUEUED).filter(
         Q(next_try_at__isnull=True) | Q(next_try_at__lte=now)
     )

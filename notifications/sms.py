@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
@@ -81,6 +82,59 @@ def send_sms(*, to: str, text: str, reference: str) -> SmsReceipt:
     raise SmsPermanentError(f"unknown SMS backend {backend!r}")
 
 
+def sms_sent_with(*, to: str, reference: str) -> str | None:
+    """The provider's id of an SMS it took with this reference, or None if it has none: asked before sending again a
+    message whose sender died mid-send, so that the patient never gets it twice. Raises SmsTemporaryError when the
+    provider cannot say."""
+    backend = settings.AIGUILLAGE_SMS_BACKEND
+    if backend == "brevo":
+        return _brevo_sent_with(to=to, reference=reference)
+    return None  # the console keeps no record: the log shows what was written
+
+
+def _brevo_call(path: str, *, data: dict[str, object] | None = None) -> object:
+    """One call to Brevo's API; its answer as JSON. A 400 is permanent, anything else that fails is temporary."""
+    url = settings.AIGUILLAGE_SMS_API_URL.rstrip("/") + path
+    if not url.startswith(("https://", "http://")):
+        raise SmsPermanentError(f"AIGUILLAGE_SMS_API_URL must be an http(s) address, not {url!r}")
+    call = urllib.request.Request(  # noqa: S310 (the scheme is checked just above)
+        url,
+        data=json.dumps(data).encode() if data is not None else None,
+        method="POST" if data is not None else "GET",
+        headers={
+            "api-key": settings.AIGUILLAGE_SMS_API_KEY,
+            "accept": "application/json",
+            "content-type": "application/json",
+        },
+    )
+    try:
+        with urllib.request.urlopen(call, timeout=settings.AIGUILLAGE_SMS_TIMEOUT) as answer:  # noqa: S310
+            return json.loads(answer.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        detail = error.read()[:300].decode(errors="replace")
+        if error.code == 400:  # an invalid number or content: the same request would fail again
+            raise SmsPermanentError(f"{error.code} {detail}") from error
+        raise SmsTemporaryError(f"{error.code} {detail}") from error
+    except (OSError, ValueError) as error:  # unreachable, timed out, or an answer that is not JSON
+        raise SmsTemporaryError(str(error) or type(error).__name__) from error
+
+
+def _brevo_sent_with(*, to: str, reference: str) -> str | None:
+    # Every SMS Brevo took leaves events (sent, accepted, delivered…) carrying the tag it was sent with.
+    query = urllib.parse.urlencode({"tags": reference, "phoneNumber": to.lstrip("+"), "days": 7, "limit": 10})
+    try:
+        payload = _brevo_call(f"/v3/transactionalSMS/statistics/events?{query}")
+    except SmsPermanentError as error:
+        raise SmsTemporaryError(str(error)) from error  # the question was refused: we still do not know
+    events = payload.get("events") if isinstance(payload, dict) else None
+    if not isinstance(events, list):
+        raise SmsTemporaryError(f"no events in the answer: {str(payload)[:200]}")
+    for event in events:
+        if isinstance(event, dict) and event.get("tag") in (reference, [reference]) and event.get("messageId"):
+            return str(event["messageId"])
+    return None
+
+
 def _send_brevo(*, to: str, text: str, reference: str) -> SmsReceipt:
     _units_count, gsm = _units(text)
     body = {
@@ -91,29 +145,7 @@ def _send_brevo(*, to: str, text: str, reference: str) -> SmsReceipt:
         "tag": [reference],
         "unicodeEnabled": not gsm,
     }
-    url = settings.AIGUILLAGE_SMS_API_URL.rstrip("/") + "/v3/transactionalSMS/send"
-    if not url.startswith(("https://", "http://")):
-        raise SmsPermanentError(f"AIGUILLAGE_SMS_API_URL must be an http(s) address, not {url!r}")
-    call = urllib.request.Request(  # noqa: S310 (the scheme is checked just above)
-        url,
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={
-            "api-key": settings.AIGUILLAGE_SMS_API_KEY,
-            "accept": "application/json",
-            "content-type": "application/json",
-        },
-    )
-    try:
-        with urllib.request.urlopen(call, timeout=settings.AIGUILLAGE_SMS_TIMEOUT) as answer:  # noqa: S310
-            payload = json.loads(answer.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        detail = error.read()[:300].decode(errors="replace")
-        if error.code == 400:  # an invalid number or content: the same request would fail again
-            raise SmsPermanentError(f"{error.code} {detail}") from error
-        raise SmsTemporaryError(f"{error.code} {detail}") from error
-    except (OSError, ValueError) as error:  # unreachable, timed out, or an answer that is not JSON
-        raise SmsTemporaryError(str(error) or type(error).__name__) from error
+    payload = _brevo_call("/v3/transactionalSMS/send", data=body)
     message_id = payload.get("messageId") if isinstance(payload, dict) else None
     if message_id is None:
         raise SmsTemporaryError(f"no messageId in the answer: {str(payload)[:200]}")

@@ -216,3 +216,19 @@ def test_the_requester_hears_when_and_not_where_and_hears_of_a_move(world: World
     for sent in (oriented, moved):
         assert "Tilleuls" not in sent.body
     assert Message.objects.filter(kind=MessageKind.APPOINTMENT_MOVED).count() == 1
+
+
+def test_an_email_left_sending_by_a_dead_worker_goes_again_with_the_same_message_id(
+    world: World, requester: object, smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp_server
+    request = make_request(world.cell, submitted_by=world.colleague, requester_professional=requester)
+    message = Message.objects.get(request=request)
+    claimed = timezone.now()
+    # The state a worker killed mid-send leaves: claimed, never recorded.
+    Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING, claimed_at=claimed)
+    with smtp(port):
+        assert notifications.messages_send_queued(now=claimed + timedelta(minutes=1)) == 0  # maybe still at work: left alone
+        assert notifications.messages_send_queued(now=claimed + notifications.STUCK_AFTER + timedelta(minutes=1)) == 1
+    assert len(inbox.messages) == 1
+    assert inbox.messages[0]["Message-ID"] == f"<request_received.{message.key.split(':')[1]}.{message.pk}@127.0.0.1>"
