@@ -15,7 +15,8 @@ from agenda.calendar import feed_renew
 from agenda.models import Slot
 from agenda.services import StopData, plan_save, slot_book, spot_save, tour_save
 from agenda.tests.factories import make_slot
-from directory.models import Site
+from alerts.models import Alert, Cascade, Step
+from directory.models import Professional, Site
 from notifications.models import Message
 from referrals import services
 from referrals.models import Partner, ProtocolQuestion, ProtocolRule
@@ -138,6 +139,22 @@ def populated(world: World) -> World:
         )
         coordinator = world.colleague if cell == world.cell else world.outsider
         services.question_ask(request=request, user=coordinator, question="Orientation en présentiel possible ?")
+        alerted = make_request(cell, last_name=f"Alerte{tag}", requester_professional=pro)
+        cascade = Cascade.objects.create(
+            cell=cell,
+            request=alerted,
+            started_by=coordinator,
+            started_at=timezone.now(),
+            step=Step.NEARBY,
+            step_ends_at=timezone.now() + timedelta(minutes=30),
+        )
+        Alert.objects.create(
+            cascade=cascade,
+            professional=Professional.objects.get(pk=pro.pk),
+            step=Step.NEARBY,
+            token=f"alerte-{tag}",
+            sent_at=timezone.now(),
+        )
     pro = world.cell.professionals.first()
     world.extra_members = [
         MembershipFactory(user=UserFactory(username="sylvie"), cell=world.cell, role=Role.SUPERVISOR).user,

@@ -23,6 +23,14 @@ class MessageKind(models.TextChoices):
     APPOINTMENT_MOVED = "appointment_moved", _("Appointment moved")
     PATIENT_BOOKED = "patient_booked", _("Appointment confirmed to the patient")
     PATIENT_REMINDER = "patient_reminder", _("Reminder to the patient the day before")
+    PATIENT_CANCELLED = "patient_cancelled", _("Cancellation told to the patient")
+    EFFECTOR_BOOKED = "effector_booked", _("New appointment told to the effector")
+    EFFECTOR_CANCELLED = "effector_cancelled", _("Cancellation told to the effector")
+    EFFECTOR_MOVED = "effector_moved", _("Change told to the effector")
+    MT_SUMMARY = "mt_summary", _("Summary to the médecin traitant")
+    EFFECTOR_ALERT = "effector_alert", _("Alert to an effector")
+    ALERT_TAKEN = "alert_taken", _("Alert taken by another effector")
+    ALERTS_EXHAUSTED = "alerts_exhausted", _("Nobody accepted the alerts")
 
 
 class MessageStatus(models.TextChoices):

@@ -123,7 +123,7 @@ def request_moved(*, request: Request, event: RequestEvent) -> Message | None:
             "notifications/requester_update.txt",
             {"name": name, "news": _news(request, kind), "url": url, "cell": request.cell},
         )
-    return _queue(
+    return message_queue(
         Message(
             cell=request.cell,
             request=request,
@@ -138,7 +138,7 @@ def request_moved(*, request: Request, event: RequestEvent) -> Message | None:
     )
 
 
-def _queue(message: Message) -> Message | None:
+def message_queue(message: Message) -> Message | None:
     """Store the message and its worker's task in the caller's transaction (a rolled-back change leaves neither);
     the same news twice (the same key) is stored once."""
     try:
@@ -192,7 +192,7 @@ def patient_booked(*, request: Request, event: RequestEvent) -> Message | None:
         }
     # The link is never cut: the rest is shortened around it to stay within two SMS.
     body = within_segments(text, reserve=link) + " " + link if booking.cancel_token else within_segments(text)
-    return _queue(
+    return message_queue(
         Message(
             cell=cell,
             request=request,
@@ -380,7 +380,7 @@ def reminders_queue(*, now: datetime | None = None) -> int:
                 "time": f"{when:%H:%M}",
                 "where": _where(booking.slot),
             }
-        message = _queue(
+        message = message_queue(
             Message(
                 cell=request.cell,
                 request=request,

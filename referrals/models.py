@@ -290,6 +290,7 @@ class EventKind(models.TextChoices):
     QUALIFIED = "qualified", _("Qualified")
     ANSWER = "answer", _("Supervisor's answer")
     APPOINTMENT_MOVED = "appointment_moved", _("Appointment moved")
+    ALERT = "alert", _("Effectors alerted")
 
 
 class RequestEvent(models.Model):

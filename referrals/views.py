@@ -281,6 +281,7 @@ class RequestDetail(CellMixin, TemplateView):
             booking=agenda_selectors.active_booking(request),
             finder_form=finder_form,
             candidates=find_slots(request, timezone.now(), finder_form.filters()) if can_orient else None,
+            can_orient=can_orient,
             move_candidates=find_slots(request, timezone.now(), limit=8) if can_move else None,
             on_duty=services.supervisor_on_duty(self.cell) if not for_requester else None,
             limit=services.settings_for(self.cell).max_failed_callbacks,

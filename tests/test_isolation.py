@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.policies import role_allows
 from agenda.models import Booking, CalendarFeed
+from alerts.models import Alert, AlertPolicy, Cascade
 from conftest import World
 from directory.models import Professional, ReorientationResource, Site
 from referrals.models import (
@@ -106,6 +107,8 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     "agenda:book": {"pk": lambda w, cell: cell.requests.first(), "slot_pk": lambda w, cell: cell.slots.first()},
     "agenda:plan_update": {"pk": lambda w, cell: cell.plans.first()},
     "notifications:message_detail": {"pk": lambda w, cell: cell.messages.first()},
+    "alerts:start": {"pk": lambda w, cell: cell.requests.filter(status="received").last()},
+    "alerts:stop": {"pk": lambda w, cell: cell.cascades.first()},
     "agenda:tour_update": {"pk": lambda w, cell: cell.tours.first()},
     "agenda:tour_stop": {"pk": lambda w, cell: cell.tours.first()},
     "agenda:spot_update": {"pk": lambda w, cell: cell.spots.first()},
@@ -124,6 +127,7 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
         )
     },
     "public:thanks": {"token": lambda w, cell: cell.partners.first().token},
+    "alert_answer": {"token": lambda w, cell: Alert.objects.filter(cascade__cell=cell).first().token},
 }
 
 
@@ -324,6 +328,15 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "referrals:partner_create": lambda w, cell: _partner_body(cell),
     "referrals:settings": lambda w, cell: {"max_failed_callbacks": "4", "hold_idle_minutes": "30"},
     "agenda:book": lambda w, cell: {},
+    "alerts:start": lambda w, cell: {"usual_professional": ""},
+    "alerts:stop": lambda w, cell: {},
+    "alerts:policy": lambda w, cell: {
+        "usual_minutes": "10",
+        "nearby_minutes": "20",
+        "nearby_km": "12",
+        "territory_minutes": "45",
+        "appointment_minutes": "15",
+    },
     "agenda:feed_renew": lambda w, cell: {},
     "agenda:publish": lambda w, cell: {
         "professional": cell.professionals.first().pk,
@@ -444,6 +457,8 @@ def _fingerprint(cell: Any) -> tuple[Any, ...]:
         tuple(ReferralSettings.objects.filter(cell=cell).values_list("max_failed_callbacks", "hold_idle_minutes")),
         tuple(cell.protocol_questions.values_list("text", "red_flag")),
         tuple(ProtocolRule.objects.filter(question__cell=cell).values_list("answer", "modality")),
+        tuple(Cascade.objects.filter(cell=cell).values_list("status", flat=True)),
+        tuple(AlertPolicy.objects.filter(cell=cell).values_list("nearby_km", flat=True)),
     )
 
 

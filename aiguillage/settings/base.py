@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "notifications",
+    "alerts",
     "api",
     "ninja",
     "demo",

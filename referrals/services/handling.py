@@ -228,6 +228,12 @@ def request_lock(request: Request) -> Request:
     return _locked(request)
 
 
+def request_log_alerts(*, request: Request, user: User | None, at: datetime, text: str) -> RequestEvent:
+    """Inside an alert cascade's transaction: a line on the timeline (for the cell only) saying who was alerted, who
+    answered, or that nobody did."""
+    return _event(request, at=at, actor=user, kind=EventKind.ALERT, text=text, visible_to_requester=False)
+
+
 def request_check_orientable(*, request: Request, user: User, now: datetime) -> None:
     """Raise unless this user may orient this (locked) request now."""
     if request.status not in (

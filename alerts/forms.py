@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agenda.forms import DATE, TIME
+from directory.models import Professional
+from referrals.models import CareChannel, Request
+from territory.models import Cell
+
+from .models import AlertPolicy
+from .services import CARE_PROFESSIONS
+
+
+class CascadeStartForm(forms.Form):
+    usual_professional = forms.ModelChoiceField(
+        label=_("Usual professional, alerted first"),
+        queryset=Professional.objects.none(),
+        required=False,
+        empty_label=_("— none known —"),
+        help_text=_("When the patient's usual professional takes part, they are alerted alone first."),
+    )
+
+    def __init__(self, *args: Any, request: Request, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["usual_professional"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Professional.objects.filter(
+            cell_id=request.cell_id,
+            is_active=True,
+            profession__in=CARE_PROFESSIONS.get(CareChannel(request.care_channel), ()),
+        )
+        if request.mt_name and not self.is_bound:  # the médecin traitant typed at intake, when the directory has them
+            words = request.mt_name.lower().replace("dr", " ").split()
+            for professional in field.queryset:
+                if professional.last_name.lower() in words:
+                    self.initial["usual_professional"] = professional.pk
+                    break
+
+
+class AnswerForm(forms.Form):
+    """The effector's answer: the day and time they see the patient."""
+
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(**DATE))
+    time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(**TIME))
+
+    def starts_at(self) -> datetime:
+        return datetime.combine(
+            self.cleaned_data["day"], self.cleaned_data["time"], tzinfo=timezone.get_current_timezone()
+        )
+
+
+class AlertPolicyForm(forms.ModelForm):
+    class Meta:
+        model = AlertPolicy
+        fields = ["usual_minutes", "nearby_minutes", "nearby_km", "territory_minutes", "appointment_minutes"]
+
+    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)

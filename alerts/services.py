@@ -1,0 +1,438 @@
+"""The alert cascade: who is alerted at each step, how a step ends, and the first acceptance that wins.
+
+A cascade alerts, step by step: the patient's usual professional (when they take part), then the eligible effectors
+near the patient, then every eligible effector of the cell. Each step lasts the cell's timeout; a step where nobody
+is left to alert is skipped. An effector answers from the link in their SMS or e-mail: the first acceptance wins —
+the cascade is claimed by a conditional update, the slot published and booked in the same transaction — and the
+others are told it is taken. When the last step ends unanswered, the coordinator who started it is told.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from agenda.models import Absence, Booking
+from agenda.services import slot_book, slots_publish
+from common.errors import DomainError
+from directory.models import Profession, Professional
+from notifications.models import Message, MessageChannel, MessageKind
+from notifications.services import message_queue
+from notifications.sms import within_segments
+from referrals import services as referrals
+from referrals.models import CareChannel, Modality, Request
+from territory.geo import great_circle_km
+
+from .models import Alert, AlertPolicy, AlertStatus, Cascade, CascadeStatus, Step
+
+# Who gives each care (the filière's effectors).
+CARE_PROFESSIONS = {
+    CareChannel.GP: (Profession.GP,),
+    CareChannel.IMAGING: (Profession.RADIOLOGIST,),
+    CareChannel.PHYSIOTHERAPY: (Profession.PHYSIOTHERAPIST,),
+    CareChannel.NURSING: (Profession.NURSE,),
+    CareChannel.BIOLOGY: (Profession.BIOLOGIST,),
+}
+
+ALREADY_RUNNING = gettext_lazy("Effectors are already being alerted for this request.")
+NOBODY_TO_ALERT = gettext_lazy(
+    "No effector of this care can be alerted (active, with a phone or an e-mail, not absent)."
+)
+LINK_INVALID = gettext_lazy("This link is not valid.")
+ALREADY_ANSWERED = gettext_lazy("You have already answered this alert.")
+TAKEN = gettext_lazy("Another professional has already accepted: thank you.")
+ALERT_CLOSED = gettext_lazy("This alert is closed: the coordination cell no longer needs an answer.")
+WHEN_PAST = gettext_lazy("Choose a time still to come.")
+WHEN_TOO_FAR = gettext_lazy("Choose a time within the next 7 days.")
+NOT_STOPPABLE = gettext_lazy("These alerts are already over.")
+USUAL_NOT_FIT = gettext_lazy("The usual professional must be an active effector of this care in this cell.")
+
+HORIZON = timedelta(days=7)
+
+
+def policy_for(cell_id: int) -> AlertPolicy:
+    """The cell's policy, or the defaults when its administrator has not set one."""
+    return AlertPolicy.objects.filter(cell_id=cell_id).first() or AlertPolicy(cell_id=cell_id)
+
+
+@dataclass(frozen=True)
+class Eligible:
+    professional: Professional
+    km: float | None
+
+
+def _point(professional: Professional) -> tuple[float, float] | None:
+    for site in professional.sites.all():
+        if site.latitude is not None and site.longitude is not None:
+            return site.latitude, site.longitude
+        if site.commune.has_point:
+            return site.commune.latitude, site.commune.longitude  # type: ignore[return-value]
+    return None
+
+
+def eligible(request: Request, now: datetime) -> list[Eligible]:
+    """The effectors who may be alerted for this request: of its care, active, reachable (phone or e-mail), not
+    absent now; adherents first, then nearest."""
+    absent = Absence.objects.filter(professional__isnull=False, starts_at__lte=now, ends_at__gt=now).values(
+        "professional_id"
+    )
+    professionals = (
+        Professional.objects.filter(
+            cell_id=request.cell_id,
+            is_active=True,
+            profession__in=CARE_PROFESSIONS.get(CareChannel(request.care_channel), ()),
+        )
+        .exclude(phone="", email="")
+        .exclude(pk__in=absent)
+        .prefetch_related("sites__commune")
+    )
+    commune = request.patient_commune
+    found = []
+    for professional in professionals:
+        point = _point(professional)
+        km = None
+        if point is not None and commune.has_point:
+            km = great_circle_km(commune.latitude, commune.longitude, point[0], point[1])  # type: ignore[arg-type]
+        found.append(Eligible(professional, km))
+    found.sort(key=lambda e: (not e.professional.is_adherent, e.km if e.km is not None else 9999.0))
+    return found
+
+
+def _step_recipients(cascade: Cascade, step: int, candidates: list[Eligible], policy: AlertPolicy) -> list[Eligible]:
+    alerted = set(cascade.alerts.values_list("professional_id", flat=True))
+    left = [e for e in candidates if e.professional.pk not in alerted]
+    if step == Step.USUAL:
+        return [e for e in left if e.professional.pk == cascade.usual_professional_id]
+    if step == Step.NEARBY:
+        return [e for e in left if e.km is not None and e.km <= policy.nearby_km]
+    return left
+
+
+def _timeout(policy: AlertPolicy, step: int) -> timedelta:
+    minutes = {Step.USUAL: policy.usual_minutes, Step.NEARBY: policy.nearby_minutes}.get(
+        Step(step), policy.territory_minutes
+    )
+    return timedelta(minutes=minutes)
+
+
+def _open_next_step(cascade: Cascade, now: datetime, after: int) -> bool:
+    """Alert the next step that has someone to alert; False when no step is left."""
+    policy = policy_for(cascade.cell_id)
+    candidates = eligible(cascade.request, now)
+    for step in range(after + 1, Step.TERRITORY + 1):
+        recipients = _step_recipients(cascade, step, candidates, policy)
+        if not recipients:
+            continue
+        cascade.step = step
+        cascade.step_ends_at = now + _timeout(policy, step)
+        cascade.save(update_fields=["step", "step_ends_at"])
+        for recipient in recipients:
+            alert = Alert.objects.create(
+                cascade=cascade,
+                professional=recipient.professional,
+                step=step,
+                token=secrets.token_urlsafe(32),
+                km=recipient.km,
+                sent_at=now,
+            )
+            _tell_alerted(alert)
+        names = ", ".join(str(r.professional) for r in recipients)
+        referrals.request_log_alerts(
+            request=cascade.request,
+            user=None,
+            at=now,
+            text=_("Step %(step)s (%(label)s), until %(until)s: %(names)s.")
+            % {
+                "step": step,
+                "label": Step(step).label,
+                "until": f"{timezone.localtime(cascade.step_ends_at):%d/%m %H:%M}",
+                "names": names,
+            },
+        )
+        from .tasks import advance_cascades  # the step ends by itself, without waiting for a scheduled job
+
+        advance_cascades.using(run_after=cascade.step_ends_at).enqueue()
+        return True
+    return False
+
+
+@transaction.atomic
+def cascade_start(
+    *, request: Request, user: User, usual_professional: Professional | None = None, now: datetime | None = None
+) -> Cascade:
+    """Start alerting effectors for a request the coordinator may orient."""
+    now = now or timezone.now()
+    request = referrals.request_lock(request)
+    referrals.request_check_orientable(request=request, user=user, now=now)
+    if Cascade.objects.filter(request=request, status=CascadeStatus.RUNNING).exists():
+        raise DomainError(ALREADY_RUNNING)
+    candidates = eligible(request, now)
+    if usual_professional is not None and usual_professional.pk not in {e.professional.pk for e in candidates}:
+        raise DomainError(USUAL_NOT_FIT, field="usual_professional")
+    if not candidates:
+        raise DomainError(NOBODY_TO_ALERT)
+    cascade = Cascade.objects.create(
+        cell_id=request.cell_id,
+        request=request,
+        started_by=user,
+        started_at=now,
+        usual_professional=usual_professional,
+        step=Step.USUAL,
+        step_ends_at=now,
+    )
+    if not _open_next_step(cascade, now, after=0):
+        raise DomainError(NOBODY_TO_ALERT)
+    return cascade
+
+
+def cascades_advance(*, now: datetime | None = None) -> int:
+    """End the steps whose time is over: their unanswered alerts expire and the next step is alerted; after the
+    last, the coordinator is told. Run by the worker when a step ends (and every few minutes by
+    `manage.py advance_alerts`, in case). Returns how many cascades moved on."""
+    now = now or timezone.now()
+    due = list(Cascade.objects.filter(status=CascadeStatus.RUNNING, step_ends_at__lte=now).values_list("pk", flat=True))
+    moved = 0
+    for pk in due:
+        with transaction.atomic():
+            cascade = Cascade.objects.select_for_update().select_related("request__cell").get(pk=pk)
+            if cascade.status != CascadeStatus.RUNNING or cascade.step_ends_at > now:
+                continue  # accepted, stopped or advanced meanwhile
+            _end_step(cascade, now)
+            moved += 1
+    return moved
+
+
+def _end_step(cascade: Cascade, now: datetime) -> None:
+    cascade.alerts.filter(step=cascade.step, status=AlertStatus.SENT).update(status=AlertStatus.EXPIRED)
+    if _open_next_step(cascade, now, after=cascade.step):
+        return
+    cascade.status = CascadeStatus.EXHAUSTED
+    cascade.finished_at = now
+    cascade.save(update_fields=["status", "finished_at"])
+    referrals.request_log_alerts(
+        request=cascade.request, user=None, at=now, text=_("Nobody accepted the alerts: find another way.")
+    )
+    _tell_coordinator(cascade, now)
+
+
+def alert_by_token(token: str) -> Alert:
+    alert = (
+        Alert.objects.select_related("cascade__request__cell", "cascade__request__patient_commune", "professional")
+        .filter(token=token)
+        .first()
+    )
+    if alert is None:
+        raise DomainError(LINK_INVALID, code="invalid")
+    return alert
+
+
+def check_open(alert: Alert) -> None:
+    if alert.status in (AlertStatus.ACCEPTED, AlertStatus.DECLINED):
+        raise DomainError(ALREADY_ANSWERED, code="answered")
+    if alert.cascade.status == CascadeStatus.ACCEPTED:
+        raise DomainError(TAKEN, code="taken")
+    if alert.cascade.status != CascadeStatus.RUNNING or alert.status != AlertStatus.SENT:
+        raise DomainError(ALERT_CLOSED, code="closed")
+
+
+def alert_accept(*, token: str, starts_at: datetime, now: datetime | None = None) -> Booking:
+    """The effector accepts and gives the time they see the patient. The first acceptance wins: the cascade is
+    claimed by a conditional update (a second one finds it taken), the appointment is published in the effector's
+    agenda and booked for the request in the same transaction; the others are told it is taken."""
+    now = now or timezone.now()
+    if starts_at <= now:
+        raise DomainError(WHEN_PAST, field="starts_at")
+    if starts_at > now + HORIZON:
+        raise DomainError(WHEN_TOO_FAR, field="starts_at")
+    with transaction.atomic():
+        alert = alert_by_token(token)
+        check_open(alert)
+        won = Cascade.objects.filter(pk=alert.cascade_id, status=CascadeStatus.RUNNING).update(
+            status=CascadeStatus.ACCEPTED, finished_at=now
+        )
+        if not won:  # another acceptance (or a stop) came first
+            alert.cascade.refresh_from_db()
+            check_open(alert)
+            raise DomainError(TAKEN, code="taken")
+        cascade = alert.cascade
+        Alert.objects.filter(pk=alert.pk).update(status=AlertStatus.ACCEPTED, answered_at=now)
+        booking = _book(alert, starts_at, now)
+        others = cascade.alerts.exclude(pk=alert.pk).filter(status=AlertStatus.SENT).select_related("professional")
+        for other in others:
+            _tell_taken(other)
+        others.update(status=AlertStatus.CLOSED)
+    return booking
+
+
+def _book(alert: Alert, starts_at: datetime, now: datetime) -> Booking:
+    """The accepting effector's appointment: a slot of the cell's length at their first site, booked for the
+    request (as the coordinator who started the cascade)."""
+    cascade = alert.cascade
+    request = cascade.request
+    policy = policy_for(cascade.cell_id)
+    local = timezone.localtime(starts_at)
+    site = alert.professional.sites.filter(is_active=True).first()
+    modality = Modality.HOME_VISIT if request.care_channel == CareChannel.NURSING else Modality.IN_PERSON
+    slots = slots_publish(
+        cell=request.cell,
+        professional=alert.professional,
+        site=site,
+        day=local.date(),
+        start=local.time(),
+        end=(local + timedelta(minutes=policy.appointment_minutes)).time(),
+        minutes=policy.appointment_minutes,
+        care_channel=request.care_channel,
+        exam_type=request.exam_type,
+        modality=modality,
+        now=now,
+    )
+    booking = slot_book(slot=slots[0], request=request, user=cascade.started_by, now=now)
+    referrals.request_log_alerts(
+        request=request,
+        user=None,
+        at=now,
+        text=_("%(name)s accepted the alert (step %(step)s).") % {"name": alert.professional, "step": alert.step},
+    )
+    return booking
+
+
+@transaction.atomic
+def alert_decline(*, token: str, now: datetime | None = None) -> Alert:
+    """The effector cannot: noted; when everyone of the step has declined, the next step starts at once."""
+    now = now or timezone.now()
+    alert = alert_by_token(token)
+    cascade = Cascade.objects.select_for_update().get(pk=alert.cascade_id)
+    alert.cascade = cascade
+    check_open(alert)
+    alert.status = AlertStatus.DECLINED
+    alert.answered_at = now
+    alert.save(update_fields=["status", "answered_at"])
+    referrals.request_log_alerts(
+        request=cascade.request, user=None, at=now, text=_("%(name)s declined.") % {"name": alert.professional}
+    )
+    if not cascade.alerts.filter(step=cascade.step, status=AlertStatus.SENT).exists():
+        _end_step(cascade, now)
+    return alert
+
+
+@transaction.atomic
+def cascade_stop(*, cascade: Cascade, user: User, now: datetime | None = None) -> Cascade:
+    """The coordinator stops the alerts (the patient found care elsewhere, a slot came free…)."""
+    now = now or timezone.now()
+    stopped = Cascade.objects.filter(pk=cascade.pk, status=CascadeStatus.RUNNING).update(
+        status=CascadeStatus.STOPPED, finished_at=now
+    )
+    if not stopped:
+        raise DomainError(NOT_STOPPABLE)
+    cascade.alerts.filter(status=AlertStatus.SENT).update(status=AlertStatus.CLOSED)
+    referrals.request_log_alerts(request=cascade.request, user=user, at=now, text=_("Alerts stopped."))
+    cascade.refresh_from_db()
+    return cascade
+
+
+# Messages ---------------------------------------------------------------------------------------------------------
+
+
+def _base_url() -> str:
+    return str(settings.AIGUILLAGE_BASE_URL).rstrip("/")
+
+
+def _send(alert: Alert, kind: str, text: str, subject: str) -> None:
+    """To the effector: an SMS when they have a mobile phone, else an e-mail."""
+    professional = alert.professional
+    request = alert.cascade.request
+    if professional.phone:
+        channel, to, body = MessageChannel.SMS, professional.phone.as_e164, text
+    else:
+        channel, to, body = MessageChannel.EMAIL, professional.email, text
+    message_queue(
+        Message(
+            cell_id=request.cell_id,
+            request=request,
+            kind=kind,
+            channel=channel,
+            to=to,
+            subject=subject,
+            body=body,
+            key=f"{kind}:{alert.pk}",
+            created_at=timezone.now(),
+        )
+    )
+
+
+def _tell_alerted(alert: Alert) -> None:
+    request = alert.cascade.request
+    with translation.override(settings.LANGUAGE_CODE):
+        link = _base_url() + reverse("alert_answer", kwargs={"token": alert.token})
+        deadline = timezone.localtime(request.deadline_at)
+        text = _(
+            "%(cell)s: a patient needs %(care)s before %(deadline)s, in %(commune)s. Can you see them? Answer:"
+        ) % {
+            "cell": request.cell.name,
+            "care": CareChannel(request.care_channel).label.lower(),
+            "deadline": f"{deadline:%d/%m %H:%M}",
+            "commune": request.patient_commune.name,
+        }
+        body = within_segments(text, reserve=link) + " " + link
+        subject = _("[Aiguillage] A patient to see before %(deadline)s") % {"deadline": f"{deadline:%d/%m %H:%M}"}
+    _send(alert, MessageKind.EFFECTOR_ALERT, body, subject)
+
+
+def _tell_taken(alert: Alert) -> None:
+    request = alert.cascade.request
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("%(cell)s: the patient of our alert of %(when)s has been taken by a colleague. Thank you.") % {
+            "cell": request.cell.name,
+            "when": f"{timezone.localtime(alert.sent_at):%d/%m %H:%M}",
+        }
+        subject = _("[Aiguillage] Alert taken by a colleague")
+    _send(alert, MessageKind.ALERT_TAKEN, within_segments(text), subject)
+
+
+def _tell_coordinator(cascade: Cascade, now: datetime) -> None:
+    user = cascade.started_by
+    if not user.email:
+        return
+    request = cascade.request
+    with translation.override(settings.LANGUAGE_CODE):
+        url = _base_url() + reverse("referrals:request_detail", kwargs={"cell": request.cell.slug, "pk": request.pk})
+        subject = _("[Aiguillage] Request %(reference)s: nobody accepted the alerts") % {"reference": request.reference}
+        body = render_to_string(
+            "alerts/exhausted.txt", {"user": user, "request": request, "cascade": cascade, "url": url}
+        )
+    message_queue(
+        Message(
+            cell_id=request.cell_id,
+            request=request,
+            kind=MessageKind.ALERTS_EXHAUSTED,
+            channel=MessageChannel.EMAIL,
+            recipient=user,
+            to=user.email,
+            subject=subject,
+            body=body,
+            key=f"{MessageKind.ALERTS_EXHAUSTED}:{cascade.pk}",
+            created_at=now,
+        )
+    )
+
+
+def running_alerts_for(professional_ids: list[int]) -> list[Alert]:
+    """The alerts still waiting for these professionals' answer (an effector's home page)."""
+    return list(
+        Alert.objects.filter(
+            Q(professional_id__in=professional_ids),
+            status=AlertStatus.SENT,
+            cascade__status=CascadeStatus.RUNNING,
+        ).select_related("cascade__request__patient_commune", "cascade__request__cell")
+    )

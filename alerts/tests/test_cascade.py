@@ -1,0 +1,176 @@
+"""The alert cascade with a controlled clock: the usual professional, then the effectors near the patient, then the
+whole territory; declines, the end of every step, and the links."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from agenda.models import Absence, Booking
+from alerts import services
+from alerts.models import Alert, AlertPolicy, AlertStatus, CascadeStatus, Step
+from common.errors import DomainError
+from conftest import ARGENTAN, GACE, L_AIGLE, World
+from directory.models import Profession, Professional
+from notifications.models import Message, MessageKind
+from referrals.models import EventKind, Request, Status
+from referrals.tests.factories import make_request
+from territory.models import Commune
+from tests.factories import ProfessionalFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def effector(world: World, name: str, insee: str, **fields: object) -> Professional:
+    site = SiteFactory(cell=world.cell, name=f"Cabinet {name}", commune=Commune.objects.get(insee_code=insee))
+    fields.setdefault("phone", "+33611223344")
+    professional: Professional = ProfessionalFactory(cell=world.cell, last_name=name, **fields)
+    professional.sites.add(site)
+    return professional
+
+
+@pytest.fixture
+def territory(world: World) -> dict[str, Professional]:
+    """A pharmacist who sends the request from Argentan; GPs in Argentan (usual, near), Gacé and L'Aigle (far)."""
+    ProfessionalFactory(cell=world.cell, last_name="Pharmacien", profession=Profession.PHARMACIST)
+    return {
+        "usual": effector(world, "Traitant", ARGENTAN, is_adherent=True),
+        "near": effector(world, "Voisin", ARGENTAN, email="voisin@example.org", phone=""),
+        "gace": effector(world, "Gacé", GACE, is_adherent=True),
+        "aigle": effector(world, "Aigle", L_AIGLE),
+        "physio": effector(world, "Kiné", ARGENTAN, profession=Profession.PHYSIOTHERAPIST),
+        "unreachable": effector(world, "Injoignable", ARGENTAN, phone="", email=""),
+    }
+
+
+def a_request(world: World) -> Request:
+    return make_request(world.cell, commune=Commune.objects.get(insee_code=ARGENTAN))
+
+
+def alerted(step: int) -> set[str]:
+    return set(Alert.objects.filter(step=step).values_list("professional__last_name", flat=True))
+
+
+def test_the_cascade_widens_step_by_step_then_tells_the_coordinator(
+    world: World, territory: dict[str, Professional]
+) -> None:
+    AlertPolicy.objects.create(cell=world.cell, usual_minutes=10, nearby_minutes=20, nearby_km=10)
+    request, start = a_request(world), timezone.now()
+    cascade = services.cascade_start(
+        request=request, user=world.colleague, usual_professional=territory["usual"], now=start
+    )
+    assert alerted(Step.USUAL) == {"Traitant"} and cascade.step_ends_at == start + timedelta(minutes=10)
+    sms = Message.objects.get(kind=MessageKind.EFFECTOR_ALERT, to="+33611223344")
+    assert reverse("alert_answer", kwargs={"token": Alert.objects.get().token}) in sms.body
+    assert "Argentan" in sms.body and request.patient_last_name not in sms.body  # no name in an SMS
+
+    assert services.cascades_advance(now=start + timedelta(minutes=9)) == 0  # not yet
+    services.cascades_advance(now=start + timedelta(minutes=10))
+    assert alerted(Step.NEARBY) == {"Voisin"}  # Argentan, not the usual one again, not the physiotherapist
+    assert Alert.objects.get(professional=territory["usual"]).status == AlertStatus.EXPIRED
+    assert Message.objects.get(kind=MessageKind.EFFECTOR_ALERT, to="voisin@example.org").channel == "email"
+
+    services.cascades_advance(now=start + timedelta(minutes=30))
+    assert alerted(Step.TERRITORY) == {"Gacé", "Aigle"}
+    cascade.refresh_from_db()
+    assert cascade.step_ends_at == start + timedelta(minutes=90)  # the territory's default hour
+
+    services.cascades_advance(now=start + timedelta(minutes=90))
+    cascade.refresh_from_db()
+    assert cascade.status == CascadeStatus.EXHAUSTED
+    told = Message.objects.get(kind=MessageKind.ALERTS_EXHAUSTED)
+    assert told.to == world.colleague.email and request.reference in told.subject
+    lines = list(request.events.filter(kind=EventKind.ALERT).values_list("text", flat=True))
+    assert (len(lines) == 4 and "Nobody accepted" in lines[-1]) or "Personne" in lines[-1]
+
+
+def test_when_the_step_has_all_declined_the_next_starts_at_once(
+    world: World, territory: dict[str, Professional]
+) -> None:
+    request, start = a_request(world), timezone.now()
+    services.cascade_start(request=request, user=world.colleague, usual_professional=territory["usual"], now=start)
+    token = Alert.objects.get().token
+    services.alert_decline(token=token, now=start + timedelta(minutes=1))
+    assert alerted(Step.NEARBY) == {"Voisin", "Traitant"} - {"Traitant"}
+    with pytest.raises(DomainError) as error:
+        services.alert_decline(token=token, now=start + timedelta(minutes=2))
+    assert error.value.code == "answered"
+
+
+def test_without_a_usual_professional_it_starts_near_the_patient(
+    world: World, territory: dict[str, Professional]
+) -> None:
+    request = a_request(world)
+    cascade = services.cascade_start(request=request, user=world.colleague)
+    assert cascade.step == Step.NEARBY and alerted(Step.NEARBY) == {"Traitant", "Voisin"}
+    with pytest.raises(DomainError):  # one cascade at a time
+        services.cascade_start(request=request, user=world.colleague)
+
+
+def test_an_absent_effector_is_not_alerted(world: World, territory: dict[str, Professional]) -> None:
+    now = timezone.now()
+    Absence.objects.create(
+        cell=world.cell, professional=territory["near"], starts_at=now - timedelta(hours=1), ends_at=now + timedelta(1)
+    )
+    services.cascade_start(request=a_request(world), user=world.colleague, now=now)
+    assert alerted(Step.NEARBY) == {"Traitant"}
+
+
+def test_acceptance_books_the_appointment_and_tells_the_others(
+    world: World, territory: dict[str, Professional]
+) -> None:
+    request, start = a_request(world), timezone.now()
+    services.cascade_start(request=request, user=world.colleague, now=start)
+    near, usual = (Alert.objects.get(professional=territory[name]) for name in ("near", "usual"))
+    at = (start + timedelta(hours=3)).replace(second=0, microsecond=0)
+    booking = services.alert_accept(token=near.token, starts_at=at, now=start + timedelta(minutes=5))
+    assert booking.slot.professional == territory["near"] and booking.slot.starts_at == at
+    request.refresh_from_db()
+    assert request.status == Status.ORIENTED
+    usual.refresh_from_db()
+    assert usual.status == AlertStatus.CLOSED
+    assert Message.objects.filter(kind=MessageKind.ALERT_TAKEN).count() == 1
+    with pytest.raises(DomainError) as error:
+        services.alert_accept(token=usual.token, starts_at=at, now=start + timedelta(minutes=6))
+    assert error.value.code == "taken"
+    assert Booking.objects.filter(request=request).count() == 1
+
+
+def test_a_time_in_the_past_or_too_far_is_refused_and_nothing_is_taken(
+    world: World, territory: dict[str, Professional]
+) -> None:
+    start = timezone.now()
+    services.cascade_start(request=a_request(world), user=world.colleague, now=start)
+    token = Alert.objects.first().token
+    for when, field in ((start - timedelta(minutes=1), "starts_at"), (start + timedelta(days=8), "starts_at")):
+        with pytest.raises(DomainError) as error:
+            services.alert_accept(token=token, starts_at=when, now=start)
+        assert error.value.field == field
+    assert not Booking.objects.exists() and Alert.objects.filter(status=AlertStatus.SENT).count() == 2
+
+
+def test_the_answer_link_page(world: World, territory: dict[str, Professional]) -> None:
+    start = timezone.now()
+    request = a_request(world)
+    services.cascade_start(request=request, user=world.colleague, now=start)
+    alert = Alert.objects.get(professional=territory["near"])
+    client = world.client_for(world.outsider)  # the link needs no account, and reveals nothing more with one
+    page = client.get(reverse("alert_answer", kwargs={"token": alert.token}))
+    text = page.content.decode()
+    assert page.status_code == 200 and "Argentan" in text and request.patient_last_name not in text
+    bad = client.post(
+        reverse("alert_answer", kwargs={"token": alert.token}), {"action": "accept", "day": "", "time": ""}
+    )
+    assert bad.status_code == 400 and "Ce champ est obligatoire" in bad.content.decode()
+    when = timezone.localtime(start + timedelta(hours=4))
+    done = client.post(
+        reverse("alert_answer", kwargs={"token": alert.token}),
+        {"action": "accept", "day": f"{when:%Y-%m-%d}", "time": f"{when:%H:%M}"},
+    )
+    assert done.status_code == 200 and "Merci" in done.content.decode()
+    assert Booking.objects.get().slot.professional == territory["near"]
+    unknown = client.get(reverse("alert_answer", kwargs={"token": "nope"}))
+    assert unknown.status_code == 404 and "Argentan" not in unknown.content.decode()
