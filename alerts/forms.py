@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agenda.forms import DATE, TIME
 from directory.models import Professional
+from directory.selectors import professional_named
 from referrals.models import CareChannel, Request
 from territory.models import Cell
 
@@ -35,11 +36,11 @@ class CascadeStartForm(forms.Form):
             profession__in=CARE_PROFESSIONS.get(CareChannel(request.care_channel), ()),
         )
         if request.mt_name and not self.is_bound:  # the médecin traitant typed at intake, when the directory has them
-            words = request.mt_name.lower().replace("dr", " ").split()
-            for professional in field.queryset:
-                if professional.last_name.lower() in words:
-                    self.initial["usual_professional"] = professional.pk
-                    break
+            usual = professional_named(
+                request.cell_id, request.mt_name, CARE_PROFESSIONS.get(CareChannel(request.care_channel), ())
+            )
+            if usual is not None:
+                self.initial["usual_professional"] = usual.pk
 
 
 class AnswerForm(forms.Form):

@@ -6,6 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 
+from common.text import normalize
 from territory.models import Cell, Commune
 
 from .models import Professional, ReorientationResource, Site
@@ -52,3 +53,19 @@ def records_in_commune(cell: Cell, commune: Commune) -> list[str]:
     if len(names) > 3:
         return [*names[:3], gettext("%(count)s more") % {"count": len(names) - 3}]
     return names
+
+
+def professional_named(cell_id: int, name: str, professions: tuple[str, ...] = ()) -> Professional | None:
+    """The active professional of the cell a free-text name designates ("Dr Martin", "Claire MARTIN"): one whose last
+    name is a word of it, of one of these professions; None when none or several match."""
+    words = {word for word in normalize(name).replace(".", " ").split() if len(word) > 1}
+    if not words:
+        return None
+    found = Professional.objects.filter(cell_id=cell_id, is_active=True)
+    if professions:
+        found = found.filter(profession__in=professions)
+    starts = Q()
+    for word in words:
+        starts |= Q(search_name__startswith=f"{word} ")
+    matches = [pro for pro in found.filter(starts) if normalize(pro.last_name) in words]
+    return matches[0] if len(matches) == 1 else None

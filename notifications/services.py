@@ -101,10 +101,16 @@ def request_moved(*, request: Request, event: RequestEvent) -> Message | None:
         kind: str | None = MessageKind.APPOINTMENT_MOVED
     else:
         kind = TOLD.get(Status(event.to_status)) if event.to_status else None
+    if event.kind == EventKind.APPOINTMENT_MOVED or event.to_status == Status.ORIENTED:
+        patient_booked(request=request, event=event)
+        effector_told(request=request, event=event)
+    elif event.to_status == Status.APPOINTMENT_CANCELLED:
+        patient_cancelled(request=request, event=event)
+        effector_told(request=request, event=event)
+    elif event.to_status == Status.SEEN:
+        mt_summary(request=request, event=event)
     if kind is None:
         return None
-    if kind in (MessageKind.REQUEST_ORIENTED, MessageKind.APPOINTMENT_MOVED):
-        patient_booked(request=request, event=event)
     address, name = requester_address(request)
     actor = event.actor
     if not address or (actor is not None and _is_requester(actor, request, address)):
@@ -207,6 +213,148 @@ def patient_booked(*, request: Request, event: RequestEvent) -> Message | None:
     )
 
 
+def patient_cancelled(*, request: Request, event: RequestEvent) -> Message | None:
+    """The patient's SMS when the cell cancels their appointment (not when they cancelled it from their link: the
+    page told them)."""
+    if event.actor is None or request.requester_answers or not request.patient_phone:
+        return None
+    if is_opted_out(request.cell_id, request.patient_phone.as_e164):
+        return None
+    booking = request.bookings.filter(status="cancelled").select_related("slot").order_by("-cancelled_at").first()
+    if booking is None:
+        return None
+    when = timezone.localtime(booking.slot.starts_at)
+    cell = request.cell
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _(
+            "%(cell)s: your appointment on %(day)s at %(time)s is cancelled. The cell will call you back; "
+            "if it gets worse, call the 15."
+        ) % {"cell": cell.name, "day": f"{when:%d/%m}", "time": f"{when:%H:%M}"}
+    return message_queue(
+        Message(
+            cell=cell,
+            request=request,
+            kind=MessageKind.PATIENT_CANCELLED,
+            channel=MessageChannel.SMS,
+            to=request.patient_phone.as_e164,
+            subject=str(MessageKind.PATIENT_CANCELLED.label),
+            body=within_segments(text),
+            key=f"{MessageKind.PATIENT_CANCELLED}:{event.pk}",
+            created_at=event.at,
+        )
+    )
+
+
+def _effectors_of(slot: Any, paired: Any) -> list[tuple[str, str]]:
+    """Who gives the care of a booking, with an e-mail: the slot's professional (else its site), and the paired
+    teleconsultant."""
+    found = []
+    for record in (slot.professional or slot.site, paired.professional if paired is not None else None):
+        if record is not None and record.email:
+            found.append((record.email, str(record)))
+    return found
+
+
+def effector_told(*, request: Request, event: RequestEvent) -> list[Message]:
+    """The effector's e-mail when an appointment is booked with them, moved or cancelled: when, where, the patient by
+    initials; the details wait in their Aiguillage agenda."""
+    if event.to_status == Status.APPOINTMENT_CANCELLED:
+        kind = MessageKind.EFFECTOR_CANCELLED
+        booking = request.bookings.filter(status="cancelled").order_by("-cancelled_at").first()
+    else:
+        kind = MessageKind.EFFECTOR_MOVED if event.kind == EventKind.APPOINTMENT_MOVED else MessageKind.EFFECTOR_BOOKED
+        booking = request.bookings.filter(status="booked").first()
+    if booking is None:
+        return []
+    slot = booking.slot
+    when = f"{timezone.localtime(slot.starts_at):%d/%m/%Y %H:%M}"
+    news = {
+        MessageKind.EFFECTOR_BOOKED: _("A new appointment with you: %(patient)s on %(when)s, %(where)s."),
+        MessageKind.EFFECTOR_MOVED: _("An appointment with you has moved: %(patient)s now on %(when)s, %(where)s."),
+        MessageKind.EFFECTOR_CANCELLED: _("The appointment of %(patient)s on %(when)s, %(where)s, is cancelled."),
+    }[kind]
+    queued = []
+    for address, name in _effectors_of(slot, booking.paired_slot):
+        if event.actor is not None and event.actor.email and event.actor.email.lower() == address.lower():
+            continue  # they did it themselves
+        with translation.override(settings.LANGUAGE_CODE):
+            body = render_to_string(
+                "notifications/requester_update.txt",
+                {
+                    "name": name,
+                    "news": news % {"patient": _initials(request), "when": when, "where": _where(slot)},
+                    "url": settings.AIGUILLAGE_BASE_URL.rstrip("/")
+                    + reverse("agenda:calendar", kwargs={"cell": request.cell.slug}),
+                    "cell": request.cell,
+                },
+            )
+            subject = _("[Aiguillage] %(what)s: %(when)s") % {"what": MessageKind(kind).label, "when": when}
+        message = message_queue(
+            Message(
+                cell=request.cell,
+                request=request,
+                kind=kind,
+                channel=MessageChannel.EMAIL,
+                to=address,
+                subject=subject,
+                body=body,
+                key=f"{kind}:{event.pk}:{address}"[:100],
+                created_at=event.at,
+            )
+        )
+        if message is not None:
+            queued.append(message)
+    return queued
+
+
+def mt_summary(*, request: Request, event: RequestEvent) -> Message | None:
+    """A short summary to the médecin traitant after the consultation, when the directory knows them by the name
+    given at intake and has their e-mail (an MSSanté channel can take this place later)."""
+    from directory.models import Profession
+    from directory.selectors import professional_named
+
+    if not request.mt_name:
+        return None
+    doctor = professional_named(request.cell_id, request.mt_name, (Profession.GP,))
+    booking = request.bookings.filter(status="seen").select_related("slot__professional", "slot__site").first()
+    if doctor is None or not doctor.email or booking is None:
+        return None
+    slot = booking.slot
+    with translation.override(settings.LANGUAGE_CODE):
+        born = f"{request.patient_birth_date:%d/%m/%Y}" if request.patient_birth_date else "—"
+        body = render_to_string(
+            "notifications/mt_summary.txt",
+            {
+                "doctor": doctor,
+                "patient": _initials(request),
+                "born": born,
+                "when": f"{timezone.localtime(slot.starts_at):%d/%m/%Y %H:%M}",
+                "by": slot.professional or slot.site or "",
+                "care": request.get_care_channel_display(),
+                "note": booking.outcome_note,
+                "follow_up": booking.follow_up_needed,
+                "cell": request.cell,
+            },
+        )
+        subject = _("[Aiguillage] Your patient %(patient)s was seen on %(day)s") % {
+            "patient": _initials(request),
+            "day": f"{timezone.localtime(slot.starts_at):%d/%m}",
+        }
+    return message_queue(
+        Message(
+            cell=request.cell,
+            request=request,
+            kind=MessageKind.MT_SUMMARY,
+            channel=MessageChannel.EMAIL,
+            to=doctor.email,
+            subject=subject,
+            body=body,
+            key=f"{MessageKind.MT_SUMMARY}:{event.pk}",
+            created_at=event.at,
+        )
+    )
+
+
 @dataclass(frozen=True)
 class SendOutcome:
     sent: bool
@@ -239,7 +387,7 @@ def message_send(*, message_pk: int, now: datetime | None = None) -> SendOutcome
     if not claimed:
         return SendOutcome(sent=False)
     message = Message.objects.get(pk=message_pk)
-    patient_kinds = (MessageKind.PATIENT_BOOKED, MessageKind.PATIENT_REMINDER)
+    patient_kinds = (MessageKind.PATIENT_BOOKED, MessageKind.PATIENT_REMINDER, MessageKind.PATIENT_CANCELLED)
     if message.kind in patient_kinds and is_opted_out(message.cell_id, message.to):
         # Declined after the message was queued: it is not sent.
         Message.objects.filter(pk=message.pk).update(status=MessageStatus.OPTED_OUT)

@@ -258,8 +258,9 @@ def request_orient(*, request: Request, user: User, at: datetime, modality: str,
 def request_appointment_cancelled(*, request: Request, user: User | None, at: datetime, reason: str = "") -> Request:
     """Inside the cancellation's transaction: the request goes back to the coordinators."""
     if request.status == Status.ORIENTED:
-        _move(request, Status.APPOINTMENT_CANCELLED, actor=user, at=at, text=reason.strip())
+        move = _move(request, Status.APPOINTMENT_CANCELLED, actor=user, at=at, text=reason.strip())
         request.save()
+        _tell_requester(request, move)
     return request
 
 
@@ -270,8 +271,9 @@ def request_appointment_outcome(
     text = note.strip()
     if follow_up_needed:
         text = f"{text} {FOLLOW_UP_NEEDED}".strip()
-    _move(request, Status.SEEN if seen else Status.NO_SHOW, actor=user, at=at, text=text)
+    move = _move(request, Status.SEEN if seen else Status.NO_SHOW, actor=user, at=at, text=text)
     request.save()
+    _tell_requester(request, move)
     return request
 
 
