@@ -92,3 +92,23 @@ class OptOut(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+
+class MessageTemplate(models.Model):
+    """A cell's own wording of a message to patients (see `templating`)."""
+
+    cell = models.ForeignKey(Cell, on_delete=models.CASCADE, related_name="message_templates")
+    kind = models.CharField(_("message"), max_length=30, choices=MessageKind.choices)
+    text = models.TextField(_("text"))
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cell", "kind"], name="message_template_once_per_kind")]
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+
+    def __str__(self) -> str:
+        return f"{self.cell_id} {self.kind}"

@@ -25,7 +25,8 @@ from common.errors import DomainError
 from referrals.models import Channel, EventKind, Request, RequestEvent
 from referrals.states import CloseReason, ReorientationReason, Status
 
-from .models import Message, MessageChannel, MessageKind, MessageStatus, OptOut
+from . import templating
+from .models import Message, MessageChannel, MessageKind, MessageStatus, MessageTemplate, OptOut
 from .sms import SmsPermanentError, SmsTemporaryError, send_sms, sms_sent_with, within_segments
 
 logger = logging.getLogger(__name__)
@@ -182,16 +183,17 @@ def patient_booked(*, request: Request, event: RequestEvent) -> Message | None:
     where = _where(slot)
     cell = request.cell
     with translation.override(settings.LANGUAGE_CODE):
-        text = _(
-            "%(cell)s: appointment on %(day)s at %(time)s, %(where)s. Bring your carte Vitale and prescriptions. "
-            "To cancel, call %(phone)s."
-        ) % {
-            "cell": cell.name,
-            "day": f"{when:%d/%m}",
-            "time": f"{when:%H:%M}",
-            "where": where,
-            "phone": cell.phone.as_national if cell.phone else "",
-        }
+        text = templating.render(
+            cell.pk,
+            MessageKind.PATIENT_BOOKED,
+            {
+                "cellule": cell.name,
+                "jour": f"{when:%d/%m}",
+                "heure": f"{when:%H:%M}",
+                "lieu": where,
+                "telephone_cellule": cell.phone.as_national if cell.phone else "",
+            },
+        )
         link = _("Cancel: %(url)s") % {
             "url": settings.AIGUILLAGE_BASE_URL.rstrip("/")
             + reverse("patient_cancel", kwargs={"token": booking.cancel_token})
@@ -226,10 +228,11 @@ def patient_cancelled(*, request: Request, event: RequestEvent) -> Message | Non
     when = timezone.localtime(booking.slot.starts_at)
     cell = request.cell
     with translation.override(settings.LANGUAGE_CODE):
-        text = _(
-            "%(cell)s: your appointment on %(day)s at %(time)s is cancelled. The cell will call you back; "
-            "if it gets worse, call the 15."
-        ) % {"cell": cell.name, "day": f"{when:%d/%m}", "time": f"{when:%H:%M}"}
+        text = templating.render(
+            cell.pk,
+            MessageKind.PATIENT_CANCELLED,
+            {"cellule": cell.name, "jour": f"{when:%d/%m}", "heure": f"{when:%H:%M}"},
+        )
     return message_queue(
         Message(
             cell=cell,
@@ -522,12 +525,16 @@ def reminders_queue(*, now: datetime | None = None) -> int:
             continue
         when = timezone.localtime(booking.slot.starts_at)
         with translation.override(settings.LANGUAGE_CODE):
-            text = _("%(cell)s: reminder, your appointment is tomorrow %(day)s at %(time)s, %(where)s.") % {
-                "cell": request.cell.name,
-                "day": f"{when:%d/%m}",
-                "time": f"{when:%H:%M}",
-                "where": _where(booking.slot),
-            }
+            text = templating.render(
+                request.cell_id,
+                MessageKind.PATIENT_REMINDER,
+                {
+                    "cellule": request.cell.name,
+                    "jour": f"{when:%d/%m}",
+                    "heure": f"{when:%H:%M}",
+                    "lieu": _where(booking.slot),
+                },
+            )
         message = message_queue(
             Message(
                 cell=request.cell,
@@ -543,3 +550,17 @@ def reminders_queue(*, now: datetime | None = None) -> int:
         )
         queued += message is not None
     return queued
+
+
+def template_save(*, cell: Any, kind: str, text: str, user: User, now: datetime | None = None) -> MessageTemplate:
+    """The cell's own wording of a message to patients (checked: only its blanks)."""
+    templating.check(kind, text)
+    template, _created = MessageTemplate.objects.update_or_create(
+        cell=cell, kind=kind, defaults={"text": text, "updated_at": now or timezone.now(), "updated_by": user}
+    )
+    return template
+
+
+def template_reset(*, cell: Any, kind: str) -> None:
+    """Back to Aiguillage's wording."""
+    MessageTemplate.objects.filter(cell=cell, kind=kind).delete()

@@ -7,4 +7,6 @@ app_name = "notifications"
 urlpatterns = [
     path("", views.Outbox.as_view(), name="outbox"),
     path("<int:pk>/", views.MessageDetail.as_view(), name="message_detail"),
+    path("textes/", views.TemplateList.as_view(), name="templates"),
+    path("textes/<slug:kind>/", views.TemplateEdit.as_view(), name="template_edit"),
 ]

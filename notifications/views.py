@@ -2,16 +2,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 
+from accounts.models import User
 from accounts.policies import CellMixin, Perm
 from common.views import CellListView, Column
 
-from . import selectors
+from . import selectors, services, templating
 from .filters import MessageFilter
-from .models import Message
+from .forms import TemplateForm
+from .models import Message, MessageKind, MessageTemplate
+from .sms import MAX_SEGMENTS, segments
 
 
 class Outbox(CellListView):
@@ -43,3 +52,92 @@ class MessageDetail(CellMixin, TemplateView):
         message = selectors.message_for(self.cell, self.kwargs["pk"])
         context.update(title=message.subject, message_sent=message)
         return context
+
+
+class TemplateList(CellMixin, TemplateView):
+    """The messages to patients a cell administrator may reword, with their current text."""
+
+    permission = Perm.CELL_MANAGE
+    template_name = "notifications/template_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        own = set(MessageTemplate.objects.filter(cell=self.cell).values_list("kind", flat=True))
+        context["templates"] = [
+            {
+                "kind": kind,
+                "label": MessageKind(kind).label,
+                "text": templating.text_for(self.cell.pk, kind),
+                "own": kind in own,
+            }
+            for kind in templating.BLANKS
+        ]
+        context["title"] = _("Messages to patients")
+        return context
+
+
+class TemplateEdit(CellMixin, FormView):
+    """Reword one message, with a live preview filled with an example (htmx) and its length in SMS."""
+
+    permission = Perm.CELL_MANAGE
+    template_name = "notifications/template_edit.html"
+    form_class = TemplateForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if kwargs["kind"] not in templating.BLANKS:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["kind"] = self.kwargs["kind"]
+        return kwargs
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"text": templating.text_for(self.cell.pk, self.kwargs["kind"])}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        kind = self.kwargs["kind"]
+        form = context["form"]
+        text = form["text"].value() or ""
+        context.update(
+            title=MessageKind(kind).label,
+            kind=kind,
+            blanks=templating.BLANKS[kind],
+            preview=preview(kind, text),
+            default=str(templating.DEFAULTS[kind]),
+        )
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.POST.get("action") == "preview":  # htmx, as the administrator types
+            form = self.get_form()
+            form.is_valid()
+            return render(
+                request, "notifications/_preview.html", {"preview": preview(kwargs["kind"], form.data.get("text", ""))}
+            )
+        if request.POST.get("action") == "reset":
+            services.template_reset(cell=self.cell, kind=kwargs["kind"])
+            messages.success(request, gettext("Aiguillage's text is back."))
+            return HttpResponseRedirect(reverse("notifications:templates", kwargs={"cell": self.cell.slug}))
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: TemplateForm) -> HttpResponse:
+        user = self.request.user
+        assert isinstance(user, User)
+        services.template_save(cell=self.cell, kind=self.kwargs["kind"], text=form.cleaned_data["text"], user=user)
+        messages.success(self.request, gettext("Text saved: the next messages use it."))
+        return HttpResponseRedirect(reverse("notifications:templates", kwargs={"cell": self.cell.slug}))
+
+
+def preview(kind: str, text: str) -> dict[str, Any]:
+    """The text filled with the example values, its length in SMS, or why it cannot be used."""
+    try:
+        filled = templating.fill(kind, text, templating.BLANKS[kind])
+    except templating.TemplateError as error:
+        return {"error": str(error)}
+    reserve = " " + gettext("Cancel: %(url)s") % {"url": "https://aiguillage.example/a/XXXXXXXXXXXXXXXXXXXXXX/"}
+    if kind == MessageKind.PATIENT_BOOKED:
+        filled += reserve
+    return {"text": filled, "segments": segments(filled), "too_long": segments(filled) > MAX_SEGMENTS}

@@ -22,6 +22,7 @@ from agenda.models import Booking, CalendarFeed
 from alerts.models import Alert, AlertPolicy, Cascade
 from conftest import World
 from directory.models import Professional, ReorientationResource, Site
+from notifications.models import MessageTemplate
 from referrals.models import (
     DuplicateFlag,
     DutyShift,
@@ -77,6 +78,9 @@ def declared_permission(callback: Callable[..., Any]) -> Any:
 
 
 # For each URL with an object in its address: which object of a cell it takes, per keyword.
+# Address parts that name no object of a cell (a kind of message): the same in every cell.
+NOT_OBJECTS = {"kind"}
+
 OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     "directory:site_detail": {"pk": lambda w, cell: Site.objects.filter(cell=cell).first()},
     "directory:site_update": {"pk": lambda w, cell: Site.objects.filter(cell=cell).first()},
@@ -109,6 +113,7 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     "notifications:message_detail": {"pk": lambda w, cell: cell.messages.first()},
     "alerts:start": {"pk": lambda w, cell: cell.requests.filter(status="received").last()},
     "alerts:stop": {"pk": lambda w, cell: cell.cascades.first()},
+    "notifications:template_edit": {"kind": lambda w, cell: "patient_booked"},
     "agenda:tour_update": {"pk": lambda w, cell: cell.tours.first()},
     "agenda:tour_stop": {"pk": lambda w, cell: cell.tours.first()},
     "agenda:spot_update": {"pk": lambda w, cell: cell.spots.first()},
@@ -330,6 +335,7 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "agenda:book": lambda w, cell: {},
     "alerts:start": lambda w, cell: {"usual_professional": ""},
     "alerts:stop": lambda w, cell: {},
+    "notifications:template_edit": lambda w, cell: {"text": "{cellule} : RDV le {jour} à {heure}, {lieu}."},
     "alerts:policy": lambda w, cell: {
         "usual_minutes": "10",
         "nearby_minutes": "20",
@@ -459,6 +465,7 @@ def _fingerprint(cell: Any) -> tuple[Any, ...]:
         tuple(ProtocolRule.objects.filter(question__cell=cell).values_list("answer", "modality")),
         tuple(Cascade.objects.filter(cell=cell).values_list("status", flat=True)),
         tuple(AlertPolicy.objects.filter(cell=cell).values_list("nearby_km", flat=True)),
+        tuple(MessageTemplate.objects.filter(cell=cell).values_list("text", flat=True)),
     )
 
 
@@ -470,7 +477,7 @@ def test_no_role_of_one_cell_reaches_any_url_of_the_other_cell(populated: World,
     for user in _roles(populated):
         client = populated.client_for(user)
         urls = [url_for(route, populated, cell_of_address=other, cell_of_objects=other)]
-        if set(route.kwargs) - {"cell"}:
+        if set(route.kwargs) - {"cell", *NOT_OBJECTS}:
             urls.append(url_for(route, populated, cell_of_address=populated.cell, cell_of_objects=other))
         body = VALID_BODIES[route.name](populated, other) if route.name in VALID_BODIES else {}
         for url in urls:
