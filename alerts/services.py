@@ -59,6 +59,16 @@ NOT_STOPPABLE = gettext_lazy("These alerts are already over.")
 USUAL_NOT_FIT = gettext_lazy("The usual professional must be an active effector of this care in this cell.")
 
 HORIZON = timedelta(days=7)
+WHEN_ACROSS = gettext_lazy(
+    "The appointment would run past midnight or across the clock change: choose an earlier time, or call the cell."
+)
+
+
+def policy_for_request_token(token: str) -> AlertPolicy:
+    cell_id = Alert.objects.filter(token=token).values_list("cascade__cell_id", flat=True).first()
+    if cell_id is None:
+        raise DomainError(LINK_INVALID, code="invalid")
+    return policy_for(cell_id)
 
 
 def policy_for(cell_id: int) -> AlertPolicy:
@@ -205,9 +215,12 @@ def cascades_advance(*, now: datetime | None = None) -> int:
     moved = 0
     for pk in due:
         with transaction.atomic():
-            cascade = Cascade.objects.select_for_update().select_related("request__cell").get(pk=pk)
+            cascade = Cascade.objects.select_for_update(of=("self",)).select_related("request__cell").get(pk=pk)
             if cascade.status != CascadeStatus.RUNNING or cascade.step_ends_at > now:
                 continue  # accepted, stopped or advanced meanwhile
+            if cascade.request.status not in referrals.ORIENTABLE_STATUSES:
+                request_left(request=cascade.request, at=now)  # oriented or closed another way
+                continue
             _end_step(cascade, now)
             moved += 1
     return moved
@@ -238,11 +251,13 @@ def alert_by_token(token: str) -> Alert:
 
 
 def check_open(alert: Alert) -> None:
+    """Raise unless this alert may still be answered. A step that ended does not stop its effectors from answering
+    late while the cascade runs: the first acceptance still wins."""
     if alert.status in (AlertStatus.ACCEPTED, AlertStatus.DECLINED):
         raise DomainError(ALREADY_ANSWERED, code="answered")
     if alert.cascade.status == CascadeStatus.ACCEPTED:
         raise DomainError(TAKEN, code="taken")
-    if alert.cascade.status != CascadeStatus.RUNNING or alert.status != AlertStatus.SENT:
+    if alert.cascade.status != CascadeStatus.RUNNING or alert.status not in (AlertStatus.SENT, AlertStatus.EXPIRED):
         raise DomainError(ALERT_CLOSED, code="closed")
 
 
@@ -255,6 +270,11 @@ def alert_accept(*, token: str, starts_at: datetime, now: datetime | None = None
         raise DomainError(WHEN_PAST, field="starts_at")
     if starts_at > now + HORIZON:
         raise DomainError(WHEN_TOO_FAR, field="starts_at")
+    local = timezone.localtime(starts_at)
+    policy = policy_for_request_token(token)
+    ends = timezone.localtime(starts_at + timedelta(minutes=policy.appointment_minutes))
+    if ends.date() != local.date() or ends.utcoffset() != local.utcoffset():
+        raise DomainError(WHEN_ACROSS, field="starts_at")
     with transaction.atomic():
         alert = alert_by_token(token)
         check_open(alert)
@@ -268,10 +288,7 @@ def alert_accept(*, token: str, starts_at: datetime, now: datetime | None = None
         cascade = alert.cascade
         Alert.objects.filter(pk=alert.pk).update(status=AlertStatus.ACCEPTED, answered_at=now)
         booking = _book(alert, starts_at, now)
-        others = cascade.alerts.exclude(pk=alert.pk).filter(status=AlertStatus.SENT).select_related("professional")
-        for other in others:
-            _tell_taken(other)
-        others.update(status=AlertStatus.CLOSED)
+        _close_alerts(cascade, exclude=alert.pk)
     return booking
 
 
@@ -297,7 +314,7 @@ def _book(alert: Alert, starts_at: datetime, now: datetime) -> Booking:
         modality=modality,
         now=now,
     )
-    booking = slot_book(slot=slots[0], request=request, user=cascade.started_by, now=now)
+    booking = slot_book(slot=slots[0], request=request, user=cascade.started_by, by_alert=True, now=now)
     referrals.request_log_alerts(
         request=request,
         user=None,
@@ -326,6 +343,25 @@ def alert_decline(*, token: str, now: datetime | None = None) -> Alert:
     return alert
 
 
+def _close_alerts(cascade: Cascade, exclude: int | None = None) -> None:
+    """The effectors still asked are told it is over, and their alerts close."""
+    waiting = cascade.alerts.filter(status=AlertStatus.SENT).select_related("professional")
+    if exclude is not None:
+        waiting = waiting.exclude(pk=exclude)
+    for alert in waiting:
+        _tell_taken(alert)
+    waiting.update(status=AlertStatus.CLOSED)
+
+
+def request_left(*, request: Request, at: datetime) -> None:
+    """Inside the transaction that booked, closed or reoriented the request some other way: its running cascade
+    stops, and the effectors still asked are told."""
+    for cascade in Cascade.objects.filter(request=request, status=CascadeStatus.RUNNING):
+        Cascade.objects.filter(pk=cascade.pk).update(status=CascadeStatus.STOPPED, finished_at=at)
+        _close_alerts(cascade)
+        referrals.request_log_alerts(request=request, user=None, at=at, text=_("Alerts stopped."))
+
+
 @transaction.atomic
 def cascade_stop(*, cascade: Cascade, user: User, now: datetime | None = None) -> Cascade:
     """The coordinator stops the alerts (the patient found care elsewhere, a slot came free…)."""
@@ -335,7 +371,7 @@ def cascade_stop(*, cascade: Cascade, user: User, now: datetime | None = None) -
     )
     if not stopped:
         raise DomainError(NOT_STOPPABLE)
-    cascade.alerts.filter(status=AlertStatus.SENT).update(status=AlertStatus.CLOSED)
+    _close_alerts(cascade)
     referrals.request_log_alerts(request=cascade.request, user=user, at=now, text=_("Alerts stopped."))
     cascade.refresh_from_db()
     return cascade
@@ -392,11 +428,11 @@ def _tell_alerted(alert: Alert) -> None:
 def _tell_taken(alert: Alert) -> None:
     request = alert.cascade.request
     with translation.override(settings.LANGUAGE_CODE):
-        text = _("%(cell)s: the patient of our alert of %(when)s has been taken by a colleague. Thank you.") % {
+        text = _("%(cell)s: our alert of %(when)s is closed, the patient has been taken care of. Thank you.") % {
             "cell": request.cell.name,
             "when": f"{timezone.localtime(alert.sent_at):%d/%m %H:%M}",
         }
-        subject = _("[Aiguillage] Alert taken by a colleague")
+        subject = _("[Aiguillage] Alert closed: the patient has been taken care of")
     _send(alert, MessageKind.ALERT_TAKEN, within_segments(text), subject)
 
 

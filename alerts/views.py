@@ -85,7 +85,7 @@ class AlertAnswer(View):
         try:
             booking = services.alert_accept(token=token, starts_at=form.starts_at())
         except DomainError as error:
-            if error.field:
+            if error.field in ("starts_at", "start", "day"):  # the time chosen: the effector chooses another
                 add_to_form(form, error)
                 return self._page(request, alert, form, status=400)
             return self._page(request, alert, form, closed=str(error.message), status=409)

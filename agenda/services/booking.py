@@ -97,7 +97,13 @@ def _pair_teleconsultant(spot_slot: Slot, now: datetime) -> Slot:
 
 @transaction.atomic
 def slot_book(
-    *, slot: Slot, request: Request, user: User, requester_type: str = "", now: datetime | None = None
+    *,
+    slot: Slot,
+    request: Request,
+    user: User,
+    requester_type: str = "",
+    by_alert: bool = False,
+    now: datetime | None = None,
 ) -> Booking:
     """Book the slot for the request and orient the request. A booking that loses the race is told the slot was
     just taken, and nothing is written. A requester (`requester_type`) books only slots open to their kind."""
@@ -109,7 +115,7 @@ def slot_book(
         flag = AUDIENCE_FLAG.get(requester_type)
         if flag is None or not getattr(slot, flag):
             raise DomainError(SLOT_NOT_FOR_YOU, field="slot")
-    referrals.request_check_orientable(request=request, user=user, now=now)
+    referrals.request_check_orientable(request=request, user=user, now=now, by_alert=by_alert)
     paired = _take(slot, request, now)
     try:
         with transaction.atomic():

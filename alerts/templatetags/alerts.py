@@ -17,7 +17,10 @@ register = template.Library()
 @register.inclusion_tag("alerts/_panel.html", takes_context=True)
 def alerts_panel(context: dict[str, Any], req: Request, can_orient: bool) -> dict[str, Any]:
     cascades = list(
-        Cascade.objects.filter(request=req).prefetch_related("alerts__professional").order_by("-started_at")[:3]
+        Cascade.objects.filter(request=req)
+        .select_related("started_by")
+        .prefetch_related("alerts__professional")
+        .order_by("-started_at")[:3]
     )
     running = next((c for c in cascades if c.status == CascadeStatus.RUNNING), None)
     return {

@@ -3,7 +3,7 @@ whole territory; declines, the end of every step, and the links."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -174,3 +174,56 @@ def test_the_answer_link_page(world: World, territory: dict[str, Professional]) 
     assert Booking.objects.get().slot.professional == territory["near"]
     unknown = client.get(reverse("alert_answer", kwargs={"token": "nope"}))
     assert unknown.status_code == 404 and "Argentan" not in unknown.content.decode()
+
+
+def test_booking_the_request_another_way_stops_the_alerts(world: World, territory: dict[str, Professional]) -> None:
+    from agenda import services as agenda
+    from agenda.tests.factories import make_slot
+
+    request, start = a_request(world), timezone.now()
+    cascade = services.cascade_start(request=request, user=world.colleague, now=start)
+    agenda.slot_book(slot=make_slot(world.cell), request=request, user=world.colleague)
+    cascade.refresh_from_db()
+    assert cascade.status == CascadeStatus.STOPPED
+    assert set(Alert.objects.values_list("status", flat=True)) == {AlertStatus.CLOSED}
+    assert Message.objects.filter(kind=MessageKind.ALERT_TAKEN).count() == 2  # both effectors told
+    services.cascades_advance(now=start + timedelta(hours=3))
+    assert not Alert.objects.filter(step=Step.TERRITORY).exists()  # the territory is not alerted
+
+
+def test_an_acceptance_books_even_when_another_coordinator_holds_the_request(
+    world: World, territory: dict[str, Professional]
+) -> None:
+    from referrals import services as referrals
+
+    other = world.owner  # a cell administrator also handles requests
+    request, start = a_request(world), timezone.now()
+    services.cascade_start(request=request, user=world.colleague, now=start)
+    referrals.request_take(request=request, user=other, now=start + timedelta(minutes=40))
+    alert = Alert.objects.get(professional=territory["near"])
+    at = (start + timedelta(hours=2)).replace(second=0, microsecond=0)
+    booking = services.alert_accept(token=alert.token, starts_at=at, now=start + timedelta(minutes=41))
+    assert booking.request_id == request.pk
+
+
+def test_a_late_answer_from_an_ended_step_still_counts(world: World, territory: dict[str, Professional]) -> None:
+    request, start = a_request(world), timezone.now()
+    services.cascade_start(request=request, user=world.colleague, usual_professional=territory["usual"], now=start)
+    services.cascades_advance(now=start + timedelta(minutes=16))
+    usual = Alert.objects.get(professional=territory["usual"])
+    assert usual.status == AlertStatus.EXPIRED
+    at = (start + timedelta(hours=2)).replace(second=0, microsecond=0)
+    services.alert_accept(token=usual.token, starts_at=at, now=start + timedelta(minutes=17))
+    assert Booking.objects.get(request=request).slot.professional == territory["usual"]
+
+
+def test_an_appointment_running_past_midnight_is_refused_plainly(
+    world: World, territory: dict[str, Professional]
+) -> None:
+    start = timezone.now()
+    services.cascade_start(request=a_request(world), user=world.colleague, now=start)
+    token = Alert.objects.first().token
+    late = timezone.make_aware(datetime.combine(timezone.localdate(start) + timedelta(days=1), time(23, 50)))
+    with pytest.raises(DomainError) as error:
+        services.alert_accept(token=token, starts_at=late, now=start)
+    assert error.value.field == "starts_at" and not Booking.objects.exists()

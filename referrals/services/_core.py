@@ -66,11 +66,17 @@ def _move(request: Request, target: Status, *, actor: User | None, at: datetime,
     return _event(request, at=at, actor=actor, kind=EventKind.MOVE, from_status=previous, to_status=target, text=text)
 
 
+ORIENTABLE_STATUSES = (Status.RECEIVED, Status.IN_PROGRESS, Status.WAITING_SUPERVISOR, Status.APPOINTMENT_CANCELLED)
+
+
 def _tell_requester(request: Request, move: RequestEvent) -> None:
     """After the (saved) request moved: the requester's message, queued in this transaction."""
-    from notifications.services import request_moved  # notifications reads requests: imported here, not at load
+    from alerts.services import request_left  # alerts and notifications read requests: imported here, not at load
+    from notifications.services import request_moved
 
     request_moved(request=request, event=move)
+    if move.to_status and move.to_status not in ORIENTABLE_STATUSES:
+        request_left(request=request, at=move.at)
 
 
 def _locked(request: Request) -> Request:

@@ -27,6 +27,7 @@ from ._core import (
     DECISION_REQUIRED,
     HELD_BY_OTHER,
     NOT_OPEN,
+    ORIENTABLE_STATUSES,
     _event,
     _locked,
     _move,
@@ -234,16 +235,13 @@ def request_log_alerts(*, request: Request, user: User | None, at: datetime, tex
     return _event(request, at=at, actor=user, kind=EventKind.ALERT, text=text, visible_to_requester=False)
 
 
-def request_check_orientable(*, request: Request, user: User, now: datetime) -> None:
-    """Raise unless this user may orient this (locked) request now."""
-    if request.status not in (
-        Status.RECEIVED,
-        Status.IN_PROGRESS,
-        Status.WAITING_SUPERVISOR,
-        Status.APPOINTMENT_CANCELLED,
-    ):
+def request_check_orientable(*, request: Request, user: User, now: datetime, by_alert: bool = False) -> None:
+    """Raise unless this user may orient this (locked) request now. An effector's acceptance of an alert
+    (`by_alert`) orients it whoever holds it: the cell asked for it."""
+    if request.status not in ORIENTABLE_STATUSES:
         raise DomainError(ORIENT_NOT_ALLOWED % {"status": Status(request.status).label}, field="slot")
-    _require_handler(request, user, now)
+    if not by_alert:
+        _require_handler(request, user, now)
 
 
 def request_orient(*, request: Request, user: User, at: datetime, modality: str, where: str) -> Request:
