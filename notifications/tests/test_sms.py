@@ -14,6 +14,7 @@ from unittest import mock
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -184,3 +185,21 @@ def test_the_day_before_each_patient_gets_one_reminder(world: World, brevo: Fake
     reminder = Message.objects.get(kind=MessageKind.PATIENT_REMINDER)
     assert reminder.status == MessageStatus.SENT and reminder.to == "+33611000000"
     assert "Cabinet du Parc" in reminder.body and "12:00" in reminder.body
+
+
+def test_a_rolled_back_booking_sends_nothing(world: World, brevo: FakeBrevo) -> None:
+    ProfessionalFactory(cell=world.cell)
+    request = make_request(world.cell, phone="+33612345678")
+    slot = make_slot(world.cell, starts_at=timezone.now() + timedelta(hours=4))
+
+    class Abandoned(Exception):
+        pass
+
+    with pytest.raises(Abandoned), transaction.atomic():
+        agenda.slot_book(slot=slot, request=request, user=world.colleague)
+        assert Message.objects.filter(kind=MessageKind.PATIENT_BOOKED).exists()  # queued inside the transaction
+        raise Abandoned  # e.g. a later step of the same change failed
+    work()
+    assert brevo.received == []
+    assert not Message.objects.filter(kind=MessageKind.PATIENT_BOOKED).exists()
+    assert not DBTaskResult.objects.exists()
