@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -227,3 +228,13 @@ def test_an_appointment_running_past_midnight_is_refused_plainly(
     with pytest.raises(DomainError) as error:
         services.alert_accept(token=token, starts_at=late, now=start)
     assert error.value.field == "starts_at" and not Booking.objects.exists()
+
+
+def test_a_closed_link_shows_nothing_of_the_request(world: World, territory: dict[str, Professional]) -> None:
+    request = a_request(world)
+    cascade = services.cascade_start(request=request, user=world.colleague)
+    services.cascade_stop(cascade=cascade, user=world.colleague)
+    alert = Alert.objects.first()
+    assert alert is not None
+    page = Client().get(reverse("alert_answer", kwargs={"token": alert.token})).content.decode()
+    assert "close" in page and "Argentan" not in page and "Fièvre" not in page
