@@ -14,7 +14,7 @@ from referrals.models import CareChannel, Request
 from territory.models import Cell
 
 from .models import AlertPolicy
-from .services import CARE_PROFESSIONS
+from .services import CARE_PROFESSIONS, eligible
 
 
 class CascadeStartForm(forms.Form):
@@ -30,11 +30,9 @@ class CascadeStartForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["usual_professional"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Professional.objects.filter(
-            cell_id=request.cell_id,
-            is_active=True,
-            profession__in=CARE_PROFESSIONS.get(CareChannel(request.care_channel), ()),
-        )
+        # Only those who can be alerted now (reachable, not absent).
+        reachable = [e.professional.pk for e in eligible(request, timezone.now())]
+        field.queryset = Professional.objects.filter(pk__in=reachable).order_by("search_name")
         if request.mt_name and not self.is_bound:  # the médecin traitant typed at intake, when the directory has them
             usual = professional_named(
                 request.cell_id, request.mt_name, CARE_PROFESSIONS.get(CareChannel(request.care_channel), ())
@@ -43,11 +41,24 @@ class CascadeStartForm(forms.Form):
                 self.initial["usual_professional"] = usual.pk
 
 
+CLOCK_CHANGE = _("The clocks change at that time tonight: choose another time.")
+
+
 class AnswerForm(forms.Form):
     """The effector's answer: the day and time they see the patient."""
 
     day = forms.DateField(label=_("Day"), widget=forms.DateInput(**DATE))
     time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(**TIME))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("day") and cleaned.get("time"):
+            zone = timezone.get_current_timezone()
+            wall = datetime.combine(cleaned["day"], cleaned["time"])
+            first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+            if first.utcoffset() != second.utcoffset():  # the hour the clocks skip, or the one they repeat
+                raise forms.ValidationError(CLOCK_CHANGE)
+        return cleaned
 
     def starts_at(self) -> datetime:
         return datetime.combine(

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from directory.models import Professional
 from territory.models import Cell
@@ -59,7 +60,7 @@ class CascadeStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     ACCEPTED = "accepted", _("Accepted")
     EXHAUSTED = "exhausted", _("Nobody accepted")
-    STOPPED = "stopped", _("Stopped")
+    STOPPED = "stopped", pgettext_lazy("alert cascade", "Stopped")
 
 
 class Cascade(models.Model):

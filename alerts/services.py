@@ -9,10 +9,12 @@ others are told it is taken. When the last step ends unanswered, the coordinator
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import phonenumbers
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -35,6 +37,8 @@ from referrals.models import CareChannel, Modality, Request
 from territory.geo import great_circle_km
 
 from .models import Alert, AlertPolicy, AlertStatus, Cascade, CascadeStatus, Step
+
+logger = logging.getLogger(__name__)
 
 # Who gives each care (the filière's effectors).
 CARE_PROFESSIONS = {
@@ -91,9 +95,19 @@ def _point(professional: Professional) -> tuple[float, float] | None:
     return None
 
 
+def mobile_of(professional: Professional) -> str | None:
+    """The professional's number in E.164 when it can take an SMS (a mobile), else None."""
+    phone = professional.phone
+    if not phone:
+        return None
+    kind = phonenumbers.number_type(phone)
+    mobile = kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    return str(phone.as_e164) if mobile else None
+
+
 def eligible(request: Request, now: datetime) -> list[Eligible]:
-    """The effectors who may be alerted for this request: of its care, active, reachable (phone or e-mail), not
-    absent now; adherents first, then nearest."""
+    """The effectors who may be alerted for this request: of its care, active, reachable (a mobile for an SMS, or an
+    e-mail), not absent now; adherents first, then nearest."""
     absent = Absence.objects.filter(professional__isnull=False, starts_at__lte=now, ends_at__gt=now).values(
         "professional_id"
     )
@@ -110,6 +124,8 @@ def eligible(request: Request, now: datetime) -> list[Eligible]:
     commune = request.patient_commune
     found = []
     for professional in professionals:
+        if mobile_of(professional) is None and not professional.email:
+            continue  # a landline cannot take the alert's SMS
         point = _point(professional)
         km = None
         if point is not None and commune.has_point:
@@ -214,16 +230,23 @@ def cascades_advance(*, now: datetime | None = None) -> int:
     due = list(Cascade.objects.filter(status=CascadeStatus.RUNNING, step_ends_at__lte=now).values_list("pk", flat=True))
     moved = 0
     for pk in due:
-        with transaction.atomic():
-            cascade = Cascade.objects.select_for_update(of=("self",)).select_related("request__cell").get(pk=pk)
-            if cascade.status != CascadeStatus.RUNNING or cascade.step_ends_at > now:
-                continue  # accepted, stopped or advanced meanwhile
-            if cascade.request.status not in referrals.ORIENTABLE_STATUSES:
-                request_left(request=cascade.request, at=now)  # oriented or closed another way
-                continue
-            _end_step(cascade, now)
-            moved += 1
+        try:
+            moved += _advance_one(pk, now)
+        except Exception:  # one cascade's trouble must not hold the others back; it is tried again next round
+            logger.exception("alert cascade %s could not move on", pk)
     return moved
+
+
+@transaction.atomic
+def _advance_one(pk: int, now: datetime) -> int:
+    cascade = Cascade.objects.select_for_update(of=("self",)).select_related("request__cell").get(pk=pk)
+    if cascade.status != CascadeStatus.RUNNING or cascade.step_ends_at > now:
+        return 0  # accepted, stopped or advanced meanwhile
+    if cascade.request.status not in referrals.ORIENTABLE_STATUSES:
+        request_left(request=cascade.request, at=now)  # oriented or closed another way
+        return 0
+    _end_step(cascade, now)
+    return 1
 
 
 def _end_step(cascade: Cascade, now: datetime) -> None:
@@ -319,8 +342,15 @@ def _book(alert: Alert, starts_at: datetime, now: datetime) -> Booking:
         request=request,
         user=None,
         at=now,
-        text=_("%(name)s accepted the alert (step %(step)s).") % {"name": alert.professional, "step": alert.step},
+        text=_("%(name)s accepted the alert (step %(step)s): %(when)s%(late)s.")
+        % {
+            "name": alert.professional,
+            "step": alert.step,
+            "when": f"{local:%d/%m %H:%M}",
+            "late": _(", after the deadline") if starts_at > request.deadline_at else "",
+        },
     )
+    _tell_coordinator(cascade, now, accepted=alert, starts_at=starts_at)
     return booking
 
 
@@ -385,11 +415,12 @@ def _base_url() -> str:
 
 
 def _send(alert: Alert, kind: str, text: str, subject: str) -> None:
-    """To the effector: an SMS when they have a mobile phone, else an e-mail."""
+    """To the effector: an SMS when they have a mobile, else an e-mail."""
     professional = alert.professional
     request = alert.cascade.request
-    if professional.phone:
-        channel, to, body = MessageChannel.SMS, professional.phone.as_e164, text
+    mobile = mobile_of(professional)
+    if mobile is not None:
+        channel, to, body = MessageChannel.SMS, mobile, text
     else:
         channel, to, body = MessageChannel.EMAIL, professional.email, text
     message_queue(
@@ -436,28 +467,48 @@ def _tell_taken(alert: Alert) -> None:
     _send(alert, MessageKind.ALERT_TAKEN, within_segments(text), subject)
 
 
-def _tell_coordinator(cascade: Cascade, now: datetime) -> None:
+def _tell_coordinator(
+    cascade: Cascade, now: datetime, accepted: Alert | None = None, starts_at: datetime | None = None
+) -> None:
+    """The coordinator who started the alerts hears how they ended: who accepted and when, or nobody."""
     user = cascade.started_by
     if not user.email:
         return
     request = cascade.request
+    kind = MessageKind.ALERT_ACCEPTED if accepted is not None else MessageKind.ALERTS_EXHAUSTED
     with translation.override(settings.LANGUAGE_CODE):
         url = _base_url() + reverse("referrals:request_detail", kwargs={"cell": request.cell.slug, "pk": request.pk})
-        subject = _("[Aiguillage] Request %(reference)s: nobody accepted the alerts") % {"reference": request.reference}
+        if accepted is not None:
+            subject = _("[Aiguillage] Request %(reference)s: %(name)s accepted") % {
+                "reference": request.reference,
+                "name": accepted.professional,
+            }
+        else:
+            subject = _("[Aiguillage] Request %(reference)s: nobody accepted the alerts") % {
+                "reference": request.reference
+            }
         body = render_to_string(
-            "alerts/exhausted.txt", {"user": user, "request": request, "cascade": cascade, "url": url}
+            "alerts/coordinator.txt",
+            {
+                "user": user,
+                "request": request,
+                "cascade": cascade,
+                "url": url,
+                "accepted": accepted,
+                "when": timezone.localtime(starts_at) if starts_at else None,
+            },
         )
     message_queue(
         Message(
             cell_id=request.cell_id,
             request=request,
-            kind=MessageKind.ALERTS_EXHAUSTED,
+            kind=kind,
             channel=MessageChannel.EMAIL,
             recipient=user,
             to=user.email,
             subject=subject,
             body=body,
-            key=f"{MessageKind.ALERTS_EXHAUSTED}:{cascade.pk}",
+            key=f"{kind}:{cascade.pk}",
             created_at=now,
         )
     )

@@ -31,6 +31,7 @@ class MessageKind(models.TextChoices):
     EFFECTOR_ALERT = "effector_alert", _("Alert to an effector")
     ALERT_TAKEN = "alert_taken", _("Alert taken by another effector")
     ALERTS_EXHAUSTED = "alerts_exhausted", _("Nobody accepted the alerts")
+    ALERT_ACCEPTED = "alert_accepted", _("An effector accepted the alert")
 
 
 class MessageStatus(models.TextChoices):

@@ -51,6 +51,11 @@ def a_request(world: World) -> Request:
     return make_request(world.cell, commune=Commune.objects.get(insee_code=ARGENTAN))
 
 
+def tomorrow_at(hour: int) -> datetime:
+    """A time for an appointment that never runs past midnight, whenever the test runs."""
+    return timezone.make_aware(datetime.combine(timezone.localdate() + timedelta(days=1), time(hour, 0)))
+
+
 def alerted(step: int) -> set[str]:
     return set(Alert.objects.filter(step=step).values_list("professional__last_name", flat=True))
 
@@ -126,7 +131,7 @@ def test_acceptance_books_the_appointment_and_tells_the_others(
     request, start = a_request(world), timezone.now()
     services.cascade_start(request=request, user=world.colleague, now=start)
     near, usual = (Alert.objects.get(professional=territory[name]) for name in ("near", "usual"))
-    at = (start + timedelta(hours=3)).replace(second=0, microsecond=0)
+    at = tomorrow_at(10)
     booking = services.alert_accept(token=near.token, starts_at=at, now=start + timedelta(minutes=5))
     assert booking.slot.professional == territory["near"] and booking.slot.starts_at == at
     request.refresh_from_db()
@@ -166,7 +171,7 @@ def test_the_answer_link_page(world: World, territory: dict[str, Professional]) 
         reverse("alert_answer", kwargs={"token": alert.token}), {"action": "accept", "day": "", "time": ""}
     )
     assert bad.status_code == 400 and "Ce champ est obligatoire" in bad.content.decode()
-    when = timezone.localtime(start + timedelta(hours=4))
+    when = tomorrow_at(11)
     done = client.post(
         reverse("alert_answer", kwargs={"token": alert.token}),
         {"action": "accept", "day": f"{when:%Y-%m-%d}", "time": f"{when:%H:%M}"},
@@ -202,7 +207,7 @@ def test_an_acceptance_books_even_when_another_coordinator_holds_the_request(
     services.cascade_start(request=request, user=world.colleague, now=start)
     referrals.request_take(request=request, user=other, now=start + timedelta(minutes=40))
     alert = Alert.objects.get(professional=territory["near"])
-    at = (start + timedelta(hours=2)).replace(second=0, microsecond=0)
+    at = tomorrow_at(10)
     booking = services.alert_accept(token=alert.token, starts_at=at, now=start + timedelta(minutes=41))
     assert booking.request_id == request.pk
 
@@ -213,7 +218,7 @@ def test_a_late_answer_from_an_ended_step_still_counts(world: World, territory: 
     services.cascades_advance(now=start + timedelta(minutes=16))
     usual = Alert.objects.get(professional=territory["usual"])
     assert usual.status == AlertStatus.EXPIRED
-    at = (start + timedelta(hours=2)).replace(second=0, microsecond=0)
+    at = tomorrow_at(10)
     services.alert_accept(token=usual.token, starts_at=at, now=start + timedelta(minutes=17))
     assert Booking.objects.get(request=request).slot.professional == territory["usual"]
 
@@ -238,3 +243,30 @@ def test_a_closed_link_shows_nothing_of_the_request(world: World, territory: dic
     assert alert is not None
     page = Client().get(reverse("alert_answer", kwargs={"token": alert.token})).content.decode()
     assert "close" in page and "Argentan" not in page and "Fièvre" not in page
+
+
+@pytest.mark.parametrize("day", ["2026-03-29", "2026-10-25"])  # the hour skipped, the hour repeated
+def test_a_time_the_clock_change_makes_unclear_is_refused(day: str) -> None:
+    from alerts.forms import AnswerForm
+
+    form = AnswerForm({"day": day, "time": "02:30"})
+    assert not form.is_valid() and "L'heure change" in form.non_field_errors()[0]
+    assert AnswerForm({"day": day, "time": "04:30"}).is_valid()
+
+
+def test_the_coordinator_hears_who_accepted(world: World, territory: dict[str, Professional]) -> None:
+    start = timezone.now()
+    services.cascade_start(request=a_request(world), user=world.colleague, now=start)
+    alert = Alert.objects.get(professional=territory["near"])
+    at = tomorrow_at(10)
+    services.alert_accept(token=alert.token, starts_at=at, now=start + timedelta(minutes=3))
+    told = Message.objects.get(kind=MessageKind.ALERT_ACCEPTED)
+    assert told.to == world.colleague.email and "VOISIN" in told.subject + told.body
+
+
+def test_a_landline_without_email_cannot_be_alerted(world: World, territory: dict[str, Professional]) -> None:
+    territory["near"].email = ""
+    territory["near"].phone = "+33233000000"  # a fixed line: no SMS
+    territory["near"].save()
+    services.cascade_start(request=a_request(world), user=world.colleague)
+    assert alerted(Step.NEARBY) == {"Traitant"}

@@ -5,7 +5,7 @@ gets an error. Runs on SQLite and on PostgreSQL (`make test`)."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.db import connection
@@ -69,7 +69,8 @@ def test_simultaneous_acceptances_from_every_step_give_one_appointment() -> None
     outcomes: list[str] = []
     lock = threading.Lock()
     answer_at = step3 + timedelta(minutes=1)
-    appointment = (step3 + timedelta(hours=3)).replace(second=0, microsecond=0)
+    # Tomorrow morning: never past midnight, whenever the test runs.
+    appointment = timezone.make_aware(datetime.combine(timezone.localdate() + timedelta(days=1), time(9, 0)))
 
     def accept(index: int) -> None:
         try:
