@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "notifications",
     "alerts",
+    "indicators",
     "api",
     "ninja",
     "demo",
