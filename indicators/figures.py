@@ -126,7 +126,7 @@ def _month(value: Any) -> date:
     """TruncMonth's answer as a date, whatever the database gives back (a datetime on PostgreSQL)."""
     if isinstance(value, datetime):
         return value.astimezone(PARIS).date() if value.tzinfo else value.date()
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _rate(part: int | None, whole: int | None) -> float | None:

@@ -19,6 +19,7 @@ from directory.models import Profession, ResourceKind
 from indicators import figures
 from indicators.figures import Period, Scope
 from referrals import services as referrals
+from referrals.models import Request
 from referrals.tests.factories import make_request
 from tests.factories import ProfessionalFactory, ResourceFactory
 
@@ -60,29 +61,29 @@ def activity(world: World) -> World:
     make_slot(cell, professional=doctor, starts_at=at(3, 11, 10), modality="assisted_teleconsultation")
     s7 = make_slot(cell, professional=physio, starts_at=at(5, 11, 9), care_channel="physiotherapy")
 
-    def request(received: datetime, name: str, **fields: object) -> object:
+    def request(received: datetime, name: str, **fields: object) -> Request:
         return make_request(cell, now=received, last_name=name, requester_professional=requester, **fields)
 
-    def book_and_see(slot: Slot, req: object, booked: datetime) -> None:
-        booking = agenda.slot_book(slot=slot, request=req, user=user, now=booked)  # type: ignore[arg-type]
+    def book_and_see(slot: Slot, req: Request, booked: datetime) -> None:
+        booking = agenda.slot_book(slot=slot, request=req, user=user, now=booked)
         agenda.booking_outcome(booking=booking, user=user, seen=True, now=slot.ends_at)
 
     r6 = request(at(20, 10, 9), "Six", elsewhere="nowhere")
     book_and_see(s1, r6, at(20, 10, 10))
     r1 = request(at(31, 10, 23), "Un", elsewhere="er")
-    referrals.callback_log(request=r1, user=user, outcome="reached", now=at(31, 10, 23, 15))  # type: ignore[arg-type]
+    referrals.callback_log(request=r1, user=user, outcome="reached", now=at(31, 10, 23, 15))
     book_and_see(s3, r1, at(31, 10, 23, 16))
     r2 = request(at(1, 11, 0, 30), "Deux")
-    referrals.callback_log(request=r2, user=user, outcome="no_answer", now=at(1, 11, 1, 15))  # type: ignore[arg-type]
-    referrals.request_close(request=r2, user=user, reason="unreachable", now=at(1, 11, 2))  # type: ignore[arg-type]
+    referrals.callback_log(request=r2, user=user, outcome="no_answer", now=at(1, 11, 1, 15))
+    referrals.request_close(request=r2, user=user, reason="unreachable", now=at(1, 11, 2))
     r3 = request(at(2, 11, 9), "Trois", elsewhere="er")
     pharmacy = ResourceFactory(cell=cell, kind=ResourceKind.PHARMACY)
-    referrals.request_reorient(request=r3, user=user, resource=pharmacy, now=at(2, 11, 10))  # type: ignore[arg-type]
+    referrals.request_reorient(request=r3, user=user, resource=pharmacy, now=at(2, 11, 10))
     r4 = request(at(31, 10, 20), "Quatre", elsewhere="er")  # received in October, its slot is November's
-    booking = agenda.slot_book(slot=s4, request=r4, user=user, now=at(31, 10, 21))  # type: ignore[arg-type]
+    booking = agenda.slot_book(slot=s4, request=r4, user=user, now=at(31, 10, 21))
     agenda.booking_cancel(booking=booking, user=user, now=at(31, 10, 22, 30))  # two hours before: late
     er = ResourceFactory(cell=cell, kind=ResourceKind.EMERGENCY)
-    referrals.request_reorient(request=r4, user=user, resource=er, now=at(31, 10, 23))  # type: ignore[arg-type]
+    referrals.request_reorient(request=r4, user=user, resource=er, now=at(31, 10, 23))
     r5 = request(at(4, 11, 9), "Cinq", care_channel="physiotherapy", elsewhere="nowhere")
     book_and_see(s7, r5, at(4, 11, 10))
     return world
