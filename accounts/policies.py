@@ -48,6 +48,8 @@ class Perm(StrEnum):
     AGENDA_VIEW = "agenda.view"
     AGENDA_MANAGE = "agenda.manage"  # Médicobus tours, telemedicine spots
     MESSAGES_VIEW = "notifications.messages_view"  # the outbox: what was sent, to whom, whether it arrived
+    INDICATORS_VIEW = "indicators.view"  # the activity figures of the cell
+    INDICATORS_FULL = "indicators.full"  # the same per professional and site, and the exports
 
 
 PUBLIC = "public"
@@ -55,7 +57,14 @@ AUTHENTICATED = "authenticated"
 
 _EVERY_MEMBER = {Perm.CELL_HOME, Perm.COMMUNE_SEARCH}
 
-_CELL_STAFF = {Perm.QUEUE_VIEW, Perm.REQUEST_VIEW, Perm.ROSTER_VIEW, Perm.PROTOCOL_VIEW, Perm.MESSAGES_VIEW}
+_CELL_STAFF = {
+    Perm.QUEUE_VIEW,
+    Perm.REQUEST_VIEW,
+    Perm.ROSTER_VIEW,
+    Perm.PROTOCOL_VIEW,
+    Perm.MESSAGES_VIEW,
+    Perm.INDICATORS_VIEW,
+}
 _HANDLING = {Perm.REQUEST_HANDLE, Perm.REQUEST_PHONE_INTAKE, Perm.SLOTS_PUBLISH, Perm.AGENDA_VIEW, Perm.AGENDA_MANAGE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
@@ -87,6 +96,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.AGENDA_MANAGE,
             Perm.PARTNERS_MANAGE,
             Perm.PROTOCOL_MANAGE,
+            Perm.INDICATORS_FULL,
             *_CELL_STAFF,
         }
     ),

@@ -12,6 +12,7 @@ urlpatterns = [
     path("c/<slug:cell>/agenda/", include("agenda.urls")),
     path("c/<slug:cell>/messages/", include("notifications.urls")),
     path("c/<slug:cell>/alertes/", include("alerts.urls")),
+    path("c/<slug:cell>/indicateurs/", include("indicators.urls")),
     path("q/", include("referrals.public_urls")),
     path("api/", include("api.urls")),
     path("ical/<str:token>.ics", agenda_views.calendar_feed, name="calendar_feed"),

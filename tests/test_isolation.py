@@ -79,7 +79,7 @@ def declared_permission(callback: Callable[..., Any]) -> Any:
 
 # For each URL with an object in its address: which object of a cell it takes, per keyword.
 # Address parts that name no object of a cell (a kind of message): the same in every cell.
-NOT_OBJECTS = {"kind"}
+NOT_OBJECTS = {"kind", "table", "fmt"}
 
 OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     "directory:site_detail": {"pk": lambda w, cell: Site.objects.filter(cell=cell).first()},
@@ -114,6 +114,7 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     "alerts:start": {"pk": lambda w, cell: cell.requests.filter(status="received").last()},
     "alerts:stop": {"pk": lambda w, cell: cell.cascades.first()},
     "notifications:template_edit": {"kind": lambda w, cell: "patient_booked"},
+    "indicators:export": {"table": lambda w, cell: "places", "fmt": lambda w, cell: "xlsx"},
     "agenda:tour_update": {"pk": lambda w, cell: cell.tours.first()},
     "agenda:tour_stop": {"pk": lambda w, cell: cell.tours.first()},
     "agenda:spot_update": {"pk": lambda w, cell: cell.spots.first()},

@@ -1,0 +1,176 @@
+"""The dashboard and its exports: thin views over `figures` (the SQL) and `tables` (what is shown and exported)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import tablib
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from accounts.policies import CellMixin, Perm
+
+from . import charts, figures, tables
+from .forms import DashboardForm, default_data
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _delay(value: timedelta | None) -> str:
+    if value is None:
+        return "—"
+    minutes = int(value.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d}" if hours else f"{minutes} min"
+
+
+class Dashboard(CellMixin, TemplateView):
+    """What the cell achieves over a period: headline figures compared with the period before, places per month,
+    requests per month, origins, cares, reasons, outcomes, delays; per professional for the cell administrator."""
+
+    permission = Perm.INDICATORS_VIEW
+    template_name = "indicators/dashboard.html"
+
+    def form(self) -> DashboardForm:
+        full = self.allows(Perm.INDICATORS_FULL)
+        data = self.request.GET if "first" in self.request.GET else default_data(timezone.localdate())
+        return DashboardForm(data, cell=self.cell, full=full)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = self.form()
+        full = self.allows(Perm.INDICATORS_FULL)
+        context.update(form=form, full=full, title=_("Indicators"))
+        if not form.is_valid():
+            return context
+        now, period, scope = timezone.now(), form.period(), form.scope()
+        comparison = figures.compare(scope, period, now)
+        shown = tables.all_tables(scope, period, now, full)
+        drawn = self.charts(shown)
+        context.update(
+            period=period,
+            previous=period.previous(),
+            future=period.first > timezone.localdate(),
+            summary=comparison.now,
+            before=comparison.before,
+            headline=self.headline(comparison),
+            delays=[
+                (_("Reception → first callback"), _delay(comparison.now.first_callback_delay)),
+                (_("Reception → consultation"), _delay(comparison.now.consultation_delay)),
+                (_("Question → supervisor's answer"), _delay(comparison.now.supervisor_answer_delay)),
+            ],
+            sections=[(slug, table, drawn.get(slug)) for slug, table in shown.items()],
+            professionals=figures.professionals(scope, period),
+            empty=comparison.now.requests == 0 and comparison.now.offered == 0,
+            query=urlencode({k: v for k, v in form.data.items() if v and k != "outside"}),
+        )
+        return context
+
+    @staticmethod
+    def headline(comparison: figures.Comparison) -> list[dict[str, Any]]:
+        now = comparison.now
+        items = [
+            (_("Requests"), "requests", now.requests),
+            (pgettext_lazy("requests", "Oriented"), "oriented", now.oriented),
+            (pgettext_lazy("requests", "Reoriented"), "reoriented", now.reoriented),
+            (_("ER visits avoided"), "er_avoided", now.er_avoided),
+            (_("Places offered"), "offered", now.offered),
+            (_("Places taken"), "taken", now.taken),
+            (_("Places not taken"), "not_taken", now.not_taken),
+            (_("No-shows"), "no_shows", now.no_shows),
+            (_("Cancellations"), "cancellations", now.cancellations),
+            (_("of which late (< 24 h)"), "late_cancellations", now.late_cancellations),
+            (_("Questions to the supervisor"), "escalations", now.escalations),
+        ]
+        return [{"label": label, "value": value, "delta": comparison.delta(name)} for label, name, value in items]
+
+    @staticmethod
+    def charts(shown: dict[str, tables.Table]) -> dict[str, str]:
+        drawn: dict[str, str] = {}
+        places = shown["places"]
+        if places.rows:
+            months = list(dict.fromkeys(str(row[0]) for row in places.rows))
+
+            def per_month(column: int) -> list[int]:
+                return [sum(int(r[column]) for r in places.rows if r[0] == m) for m in months]  # type: ignore[call-overload]
+
+            drawn["places"] = charts.bars(
+                places.title,
+                months,
+                {
+                    pgettext("places", "Taken"): per_month(3),
+                    gettext("Not taken"): per_month(4),
+                    gettext("Still to come"): per_month(5),
+                },
+                stacked=True,
+            )
+        requests = shown["requests"]
+        if requests.rows:
+            drawn["requests"] = charts.line(
+                requests.title,
+                [str(r[0]) for r in requests.rows],
+                {
+                    pgettext("requests", "Received"): [int(r[1]) for r in requests.rows],  # type: ignore[call-overload]
+                    pgettext("requests", "Oriented"): [int(r[2]) for r in requests.rows],  # type: ignore[call-overload]
+                },
+            )
+        for name in tables.DIMENSIONS:
+            table = shown[name]
+            if table.rows:
+                drawn[name] = charts.horizontal(table.title, [(str(r[0]), int(r[1])) for r in table.rows])  # type: ignore[call-overload]
+        return drawn
+
+
+class Export(CellMixin):
+    """One table of the dashboard as CSV or XLSX, for the same period and filters. `?outside=1`: for outside the
+    cell (ARS, CPAM), counts under 5 are not shown."""
+
+    permission = Perm.INDICATORS_FULL
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        fmt, slug = kwargs["fmt"], kwargs["table"]
+        if fmt not in FORMATS:
+            raise Http404
+        data = request.GET if "first" in request.GET else default_data(timezone.localdate())
+        form = DashboardForm(data, cell=self.cell, full=True)
+        if not form.is_valid():
+            return HttpResponse(
+                "\n".join(f"{field}: {' '.join(str(e) for e in errors)}" for field, errors in form.errors.items()),
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+        period, scope = form.period(), form.scope()
+        table = self.table(slug, scope, period)
+        if request.GET.get("outside") == "1":
+            table = table.suppressed()
+        dataset = tablib.Dataset(*[tuple("" if v is None else v for v in row) for row in table.rows])
+        dataset.headers = [str(h) for h in table.headings]
+        dataset.title = str(table.title)[:31]
+        content = dataset.export(fmt)
+        if fmt == "csv":
+            content = "\ufeff" + content  # so that a spreadsheet opens the accents right
+        name = f"aiguillage-{self.cell.slug}-{slug}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.{fmt}"
+        response = HttpResponse(content, content_type=FORMATS[fmt])
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    @staticmethod
+    def table(slug: str, scope: figures.Scope, period: figures.Period) -> tables.Table:
+        now = timezone.now()
+        if slug == "places":
+            return tables.places(scope, period, now)
+        if slug == "requests":
+            return tables.requests_per_month(scope, period)
+        if slug == "effectors":
+            return tables.effectors(scope, period)
+        if slug in tables.DIMENSIONS:
+            return tables.dimension(scope, period, slug)
+        raise Http404
