@@ -100,7 +100,66 @@ def main() -> int:
         rounds=7,
         inner=5,
     )
+    bench_indicators()
     return 0
+
+
+def bench_indicators() -> None:
+    """A year of activity for one cell (at least 100,000 requests and 300,000 slots), then the dashboard over it."""
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from accounts.models import Membership, Role, User
+    from agenda.models import Slot
+    from indicators import figures
+    from indicators.history import generate_history
+    from referrals.models import Request
+    from territory.models import Cell
+    from tests.factories import (
+        CellFactory,
+        MembershipFactory,
+        ProfessionalFactory,
+        ResourceFactory,
+        SiteFactory,
+        TerritoryFactory,
+        UserFactory,
+    )
+
+    cell = CellFactory(name="CSNP Banc d'essai", slug="banc-essai")
+    TerritoryFactory(cell=cell, communes=["61006", "61181", "61214"])
+    admin = MembershipFactory(user=UserFactory(username="admin-banc"), cell=cell, role=Role.CELL_ADMIN).user
+    for index in range(8):
+        SiteFactory(cell=cell, name=f"Maison de santé {index}")
+    for index in range(60):
+        ProfessionalFactory(cell=cell, last_name=f"Effecteur{index}", is_adherent=index % 2 == 0)
+    ProfessionalFactory(cell=cell, last_name="Officine", profession="pharmacist")
+    ResourceFactory(cell=cell)
+    today = timezone.localdate()
+    started = time.perf_counter()
+    made = generate_history(cell, days=365, requests_per_day=275, slots_per_day=825, until=today)
+    print(
+        f"A year of activity: {made.requests} requests, {made.slots} slots, {made.bookings} appointments "
+        f"(written in {time.perf_counter() - started:.0f} s)",
+        flush=True,
+    )
+    assert Request.objects.filter(cell=cell).count() >= 100_000 and Slot.objects.filter(cell=cell).count() >= 300_000
+    assert isinstance(admin, User) and isinstance(cell, Cell) and Membership.objects.filter(cell=cell).exists()
+    year = figures.Period(today - timedelta(days=365), today - timedelta(days=1))
+    scope = figures.Scope(cell)
+    now = timezone.now()
+    measure("indicators: summary of a year (SQL aggregations)", lambda: figures.summary(scope, year, now), inner=3)
+    measure("indicators: places per month of a year", lambda: figures.slots_by_month(scope, year, now), inner=3)
+    client = Client()
+    client.force_login(admin)
+    query = {"first": year.first.isoformat(), "last": year.last.isoformat()}
+    measure(
+        "GET indicators dashboard, a year (100,000 requests, 300,000 slots)",
+        lambda: client.get("/c/banc-essai/indicateurs/", query),
+        rounds=5,
+        inner=1,
+    )
 
 
 def seed_slots(cell: Cell, *, total: int) -> int:

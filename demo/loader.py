@@ -12,11 +12,13 @@ from itertools import count
 from typing import Any, TypeVar
 
 from django.db import models, transaction
+from django.utils import timezone
 
 from accounts.models import Membership, Role, User
 from common.identifiers import luhn_key
 from common.text import normalize
 from directory.models import Professional, ReorientationResource, Site
+from indicators.history import generate_history, has_history
 from referrals.models import Request
 from territory.geo import great_circle_km
 from territory.models import Cell, Commune, Territory
@@ -250,6 +252,9 @@ def load_demo() -> DemoSummary:
     loader.created += load_demo_agenda(first, loader.sites[first.slug], loader.professionals[first.slug])
     if coordinator is not None:
         loader.created += load_demo_requests(first, coordinator)
+    if not has_history(first):  # four months behind, for the indicators
+        made = generate_history(first, days=120, requests_per_day=12, slots_per_day=30, until=timezone.localdate())
+        loader.created += made.requests + made.slots
 
     demo_cells = list(cells.values())
     return DemoSummary(

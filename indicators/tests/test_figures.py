@@ -165,3 +165,20 @@ def test_an_empty_period_gives_zeros_not_errors(activity: World) -> None:
 
 def test_the_previous_period_is_the_same_length_just_before() -> None:
     assert Period(date(2026, 11, 1), date(2026, 11, 30)).previous() == Period(date(2026, 10, 2), date(2026, 10, 31))
+
+
+def test_the_generated_history_is_counted_whole(world: World) -> None:
+    from indicators.history import generate_history, has_history
+
+    ProfessionalFactory(cell=world.cell, profession=Profession.PHARMACIST)
+    ProfessionalFactory(cell=world.cell)
+    ResourceFactory(cell=world.cell)
+    made = generate_history(world.cell, days=40, requests_per_day=5, slots_per_day=8, until=date(2026, 11, 1))
+    assert has_history(world.cell) and (made.requests, made.slots) == (200, 320)
+    period = Period(date(2026, 9, 1), date(2026, 10, 31))
+    s = figures.summary(Scope(world.cell), period, NOW)
+    assert s.requests == 200 and s.offered == 320
+    assert s.oriented + s.reoriented + s.closed == 200 and s.taken == s.oriented
+    assert s.cancellations == made.bookings - s.oriented
+    months = figures.slots_by_month(Scope(world.cell), period, NOW)
+    assert sum(m.offered for m in months) == 320
