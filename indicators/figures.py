@@ -23,10 +23,10 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -35,8 +35,16 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from agenda.models import Booking, BookingStatus, Slot, SlotStatus
 from directory.models import Professional, ResourceKind, Site
-from referrals.models import Callback, Elsewhere, Modality, Request, SupervisorQuestion
-from referrals.states import Status
+from referrals.models import (
+    CareChannel,
+    Channel,
+    Elsewhere,
+    Modality,
+    ReasonCategory,
+    Request,
+    SupervisorQuestion,
+)
+from referrals.states import CloseReason, Status
 from territory.models import Cell, Territory
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -79,47 +87,62 @@ class Scope:
     site: Site | None = None
     professional: Professional | None = None
 
-    def slots(self, period: Period) -> QuerySet[Slot]:
-        # What was offered: open slots (withdrawn ones were never bookable); a teleconsultant's own time is counted
-        # through the spot's slot it pairs with, not twice.
-        slots = Slot.objects.filter(
-            cell=self.cell, status=SlotStatus.OPEN, starts_at__gte=period.starts, starts_at__lt=period.ends
-        ).exclude(modality=Modality.ASSISTED_TELECONSULTATION, site__isnull=True)
+    def slot_q(self, period: Period, prefix: str = "") -> Q:
+        """The period's offered slots, as a condition on `prefix` + slot fields (so that bookings can be filtered by
+        their slot with a join rather than a subquery). What was offered: open slots (withdrawn ones were never
+        bookable); a teleconsultant's own time is counted through the spot's slot it pairs with, not twice."""
+
+        def q(**lookups: Any) -> Q:
+            return Q(**{prefix + key: value for key, value in lookups.items()})
+
+        condition = q(cell=self.cell, status=SlotStatus.OPEN, starts_at__gte=period.starts, starts_at__lt=period.ends)
+        condition &= ~q(modality=Modality.ASSISTED_TELECONSULTATION, site__isnull=True)
         if self.territory is not None:
             communes = self.territory.communes.all()
-            slots = slots.filter(Q(site__commune__in=communes) | Q(commune__in=communes))
+            condition &= q(site__commune__in=communes) | q(commune__in=communes)
         if self.care_channel:
-            slots = slots.filter(care_channel=self.care_channel)
+            condition &= q(care_channel=self.care_channel)
         if self.modality:
-            slots = slots.filter(modality=self.modality)
+            condition &= q(modality=self.modality)
         if self.site is not None:
-            slots = slots.filter(site=self.site)
+            condition &= q(site=self.site)
         if self.professional is not None:
-            slots = slots.filter(professional=self.professional)
-        return slots
+            condition &= q(professional=self.professional)
+        return condition
 
-    def requests(self, period: Period) -> QuerySet[Request]:
-        requests = Request.objects.filter(
-            cell=self.cell, received_at__gte=period.starts, received_at__lt=period.ends
-        ).exclude(status=Status.TO_VALIDATE)
+    def request_q(self, period: Period, prefix: str = "") -> Q:
+        """The period's requests (received in it), as a condition on `prefix` + request fields. A site or a
+        professional narrows them to those with an appointment there."""
+
+        def q(**lookups: Any) -> Q:
+            return Q(**{prefix + key: value for key, value in lookups.items()})
+
+        condition = q(cell=self.cell, received_at__gte=period.starts, received_at__lt=period.ends)
+        condition &= ~q(status=Status.TO_VALIDATE)
         if self.territory is not None:
-            requests = requests.filter(patient_commune__in=self.territory.communes.all())
+            condition &= q(patient_commune__in=self.territory.communes.all())
         if self.care_channel:
-            requests = requests.filter(care_channel=self.care_channel)
+            condition &= q(care_channel=self.care_channel)
         if self.modality:
-            requests = requests.filter(modality=self.modality)
+            condition &= q(modality=self.modality)
         if self.site is not None or self.professional is not None:
-            booked = Booking.objects.filter(request=OuterRef("pk"))
+            booked = Booking.objects.filter(request=OuterRef(prefix.removesuffix("__") if prefix else "pk"))
             if self.site is not None:
                 booked = booked.filter(slot__site=self.site)
             if self.professional is not None:
                 booked = booked.filter(slot__professional=self.professional)
-            requests = requests.filter(Exists(booked))
-        return requests
+            condition &= Q(Exists(booked))
+        return condition
+
+    def slots(self, period: Period) -> QuerySet[Slot]:
+        return Slot.objects.filter(self.slot_q(period))
+
+    def requests(self, period: Period) -> QuerySet[Request]:
+        return Request.objects.filter(self.request_q(period))
 
     def bookings(self, period: Period) -> QuerySet[Booking]:
         """The appointments of the period's slots."""
-        return Booking.objects.filter(slot__in=self.slots(period).values("pk"))
+        return Booking.objects.filter(self.slot_q(period, prefix="slot__"))
 
 
 def _month(value: Any) -> date:
@@ -210,36 +233,37 @@ def _duration(expression: Any) -> ExpressionWrapper:
 
 
 def summary(scope: Scope, period: Period, now: datetime) -> Summary:
+    """Six aggregations, each one pass over its table (no correlated subquery per request)."""
     requests = scope.requests(period)
-    seen_booking = Booking.objects.filter(request=OuterRef("pk"), status=BookingStatus.SEEN)
-    within = seen_booking.filter(
-        slot__starts_at__lte=ExpressionWrapper(OuterRef("received_at") + SEEN_WITHIN, output_field=DateTimeField())
-    )
-    first_call = Callback.objects.filter(request=OuterRef("pk")).order_by("at").values("at")[:1]
     er_avoided = Q(elsewhere=Elsewhere.ER) & (
         Q(status__in=(Status.ORIENTED, Status.SEEN))
         | (Q(status=Status.REORIENTED) & ~Q(reoriented_to__kind__in=ER_LIKE))
     )
-    counts = requests.annotate(
-        first_call=Subquery(first_call, output_field=DateTimeField()),
-        has_seen=Exists(seen_booking),
-        seen_in_time=Exists(within),
-    ).aggregate(
+    counts = requests.aggregate(
         requests=Count("pk"),
         oriented=Count("pk", filter=Q(status__in=ORIENTED)),
         reoriented=Count("pk", filter=Q(status=Status.REORIENTED)),
         closed=Count("pk", filter=Q(status=Status.CLOSED)),
         er_avoided=Count("pk", filter=er_avoided),
-        seen=Count("pk", filter=Q(has_seen=True)),
-        seen_within_48h=Count("pk", filter=Q(seen_in_time=True)),
-        first_callback_delay=Avg(_duration(F("first_call") - F("received_at"))),
     )
-    counts["still_open"] = counts["requests"] - counts["oriented"] - counts["reoriented"] - counts["closed"]
-    counts["callbacks"] = Callback.objects.filter(request__in=requests.values("pk")).count()
-    consultations = Booking.objects.filter(request__in=requests.values("pk"), status=BookingStatus.SEEN).aggregate(
-        delay=Avg(_duration(F("slot__starts_at") - F("request__received_at")))
+    # The first callback of each request, then their average (an aggregate over a grouped subquery).
+    calls = requests.annotate(first_call=Min("callbacks__at"), calls=Count("callbacks")).aggregate(
+        first_callback_delay=Avg(_duration(F("first_call") - F("received_at"))), callbacks=Sum("calls")
     )
-    questions = SupervisorQuestion.objects.filter(request__in=requests.values("pk")).aggregate(
+    seen = Booking.objects.filter(scope.request_q(period, prefix="request__"), status=BookingStatus.SEEN).aggregate(
+        seen=Count("request", distinct=True),
+        within=Count(
+            "request",
+            distinct=True,
+            filter=Q(
+                slot__starts_at__lte=ExpressionWrapper(
+                    F("request__received_at") + SEEN_WITHIN, output_field=DateTimeField()
+                )
+            ),
+        ),
+        delay=Avg(_duration(F("slot__starts_at") - F("request__received_at"))),
+    )
+    questions = SupervisorQuestion.objects.filter(scope.request_q(period, prefix="request__")).aggregate(
         escalations=Count("pk"), delay=Avg(_duration(F("answered_at") - F("asked_at")))
     )
     free = F("capacity") - F("booked")
@@ -266,13 +290,13 @@ def summary(scope: Scope, period: Period, now: datetime) -> Summary:
         oriented=counts["oriented"],
         reoriented=counts["reoriented"],
         closed=counts["closed"],
-        still_open=counts["still_open"],
+        still_open=counts["requests"] - counts["oriented"] - counts["reoriented"] - counts["closed"],
         er_avoided=counts["er_avoided"],
-        seen=counts["seen"],
-        seen_within_48h=counts["seen_within_48h"],
-        first_callback_delay=counts["first_callback_delay"],
-        callbacks=counts["callbacks"],
-        consultation_delay=consultations["delay"],
+        seen=seen["seen"],
+        seen_within_48h=seen["within"],
+        first_callback_delay=calls["first_callback_delay"],
+        callbacks=calls["callbacks"] or 0,
+        consultation_delay=seen["delay"],
         escalations=questions["escalations"],
         supervisor_answer_delay=questions["delay"],
         offered=places["offered"] or 0,
@@ -309,6 +333,37 @@ def requests_by(scope: Scope, period: Period, dimension: str) -> list[Row]:
         raise ValueError(dimension)
     rows = requests.values("key").annotate(count=Count("pk")).order_by("-count", "key")
     return [Row(r["key"] or "", r["count"]) for r in rows]
+
+
+# Dimensions whose values are a short list of codes: counted together in one pass (conditional counts).
+CODED: dict[str, tuple[str, Q, Any]] = {
+    "channel": ("channel", Q(), Channel),
+    "care_channel": ("care_channel", Q(), CareChannel),
+    "reason_category": ("reason_category", Q(), ReasonCategory),
+    "elsewhere": ("elsewhere", Q(), Elsewhere),
+    "oriented": ("modality", Q(status__in=ORIENTED), Modality),
+    "closed": ("close_reason", Q(status=Status.CLOSED), CloseReason),
+}
+
+
+def requests_by_all(scope: Scope, period: Period) -> dict[str, list[Row]]:
+    """Every dimension of `requests_by` at once: the coded ones in a single pass over the period's requests, the two
+    that need a join (origin, reoriented) in one query each."""
+    counts: dict[str, Any] = {}
+    for dimension, (column, condition, codes) in CODED.items():
+        for code in [*codes.values, ""]:
+            counts[f"{dimension}|{code}"] = Count("pk", filter=condition & Q(**{column: code}))
+    totals = scope.requests(period).aggregate(**counts)
+    found: dict[str, list[Row]] = {dimension: [] for dimension in CODED}
+    for name, count in totals.items():
+        dimension, code = name.split("|", 1)
+        if count:
+            found[dimension].append(Row(code, count))
+    for rows in found.values():
+        rows.sort(key=lambda row: (-row.count, row.key))
+    found["origin"] = requests_by(scope, period, "origin")
+    found["reoriented"] = requests_by(scope, period, "reoriented")
+    return found
 
 
 @dataclass(frozen=True)

@@ -121,11 +121,10 @@ def requests_per_month(scope: Scope, period: Period) -> Table:
     )
 
 
-def dimension(scope: Scope, period: Period, name: str) -> Table:
+def dimension(scope: Scope, period: Period, name: str, found: list[figures.Row] | None = None) -> Table:
     labels = _labels()[name]
-    rows: list[list[object]] = [
-        [labels.get(r.key, r.key or _("Not given")), r.count] for r in figures.requests_by(scope, period, name)
-    ]
+    counted = found if found is not None else figures.requests_by(scope, period, name)
+    rows: list[list[object]] = [[labels.get(r.key, r.key or _("Not given")), r.count] for r in counted]
     return Table(name, DIMENSIONS[name](), [_("What"), _("Requests")], rows)
 
 
@@ -144,8 +143,9 @@ def effectors(scope: Scope, period: Period) -> Table:
 
 def all_tables(scope: Scope, period: Period, now: datetime, full: bool) -> dict[str, Table]:
     tables = {"places": places(scope, period, now), "requests": requests_per_month(scope, period)}
+    found = figures.requests_by_all(scope, period)
     for name in DIMENSIONS:
-        tables[name] = dimension(scope, period, name)
+        tables[name] = dimension(scope, period, name, found[name])
     if full:
         tables["effectors"] = effectors(scope, period)
     return tables

@@ -182,3 +182,12 @@ def test_the_generated_history_is_counted_whole(world: World) -> None:
     assert s.cancellations == made.bookings - s.oriented
     months = figures.slots_by_month(Scope(world.cell), period, NOW)
     assert sum(m.offered for m in months) == 320
+
+
+def test_all_dimensions_at_once_match_each_alone(activity: World) -> None:
+    scope = Scope(activity.cell)
+    with CaptureQueriesContext(connection) as queries:
+        together = figures.requests_by_all(scope, OCT_NOV)
+    assert len(queries) == 3
+    for dimension, rows in together.items():
+        assert rows == figures.requests_by(scope, OCT_NOV, dimension), dimension
