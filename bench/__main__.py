@@ -11,7 +11,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import django
 
@@ -127,7 +127,7 @@ def bench_indicators() -> None:
         UserFactory,
     )
 
-    cell = CellFactory(name="CSNP Banc d'essai", slug="banc-essai")
+    cell = cast("Cell", CellFactory(name="CSNP Banc d'essai", slug="banc-essai"))
     TerritoryFactory(cell=cell, communes=["61006", "61181", "61214"])
     admin = MembershipFactory(user=UserFactory(username="admin-banc"), cell=cell, role=Role.CELL_ADMIN).user
     for index in range(8):

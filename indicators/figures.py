@@ -251,10 +251,10 @@ def summary(scope: Scope, period: Period, now: datetime) -> Summary:
         first_callback_delay=Avg(_duration(F("first_call") - F("received_at"))), callbacks=Sum("calls")
     )
     seen = Booking.objects.filter(scope.request_q(period, prefix="request__"), status=BookingStatus.SEEN).aggregate(
-        seen=Count("request", distinct=True),
+        # A request has at most one appointment seen: counting bookings counts requests.
+        seen=Count("pk"),
         within=Count(
-            "request",
-            distinct=True,
+            "pk",
             filter=Q(
                 slot__starts_at__lte=ExpressionWrapper(
                     F("request__received_at") + SEEN_WITHIN, output_field=DateTimeField()

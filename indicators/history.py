@@ -56,7 +56,7 @@ def generate_history(
 ) -> Generated:
     """`days` of activity ending the day before `until` (Paris dates)."""
     rng = random.Random(seed)
-    sites = list(Site.objects.filter(cell=cell).exclude(kind=SiteKind.TELEMEDICINE_SPOT)) or [None]
+    sites: list[Site | None] = [*Site.objects.filter(cell=cell).exclude(kind=SiteKind.TELEMEDICINE_SPOT)] or [None]
     spots = list(Site.objects.filter(cell=cell, kind=SiteKind.TELEMEDICINE_SPOT))
     effectors = list(Professional.objects.filter(cell=cell, is_active=True).exclude(profession=Profession.PHARMACIST))
     requesters = list(Professional.objects.filter(cell=cell, profession__in=(Profession.PHARMACIST, Profession.GP)))
@@ -68,7 +68,7 @@ def generate_history(
     first_day = until - timedelta(days=days)
     slots: list[Slot] = []
     requests: list[Request] = []
-    outcomes: list[tuple[int, str, int | None, int | None]] = []  # request index, status, slot index, cancelled slot
+    outcomes: list[tuple[int, Status, int | None, int | None]] = []  # request index, status, slot index, cancelled slot
     number = Request.objects.filter(cell=cell, reference__startswith=PREFIX).count()
     for offset in range(days):
         day = first_day + timedelta(days=offset)
@@ -135,7 +135,10 @@ def generate_history(
                 outcomes.append((index, Status.REORIENTED, None, None))
             else:
                 outcomes.append((index, Status.CLOSED, None, None))
-    bookings, callbacks, questions, events = [], [], [], []
+    bookings: list[tuple[int, int, BookingStatus, datetime]] = []
+    callbacks: list[Callback] = []
+    questions: list[SupervisorQuestion] = []
+    events: list[RequestEvent] = []
     for index, status, slot_index, cancelled in outcomes:
         request = requests[index]
         request.status = status
@@ -157,17 +160,17 @@ def generate_history(
     Slot.objects.bulk_create(slots, batch_size=batch)
     Request.objects.bulk_create(requests, batch_size=batch)
     booking_rows = []
-    for index, slot_index, status, booked_at in bookings:
+    for index, slot_index, booking_status, booked_at in bookings:
         slot = slots[slot_index]
         booking_rows.append(
             Booking(
                 slot=slot,
                 request=requests[index],
-                status=status,
+                status=booking_status,
                 booked_by=staff,
                 booked_at=min(booked_at, slot.starts_at - timedelta(minutes=1)),
                 cancelled_at=slot.starts_at - timedelta(hours=rng.choice((2, 30)))
-                if status == BookingStatus.CANCELLED
+                if booking_status == BookingStatus.CANCELLED
                 else None,
             )
         )
