@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import tablib
@@ -15,7 +15,7 @@ from django.views.generic import TemplateView
 
 from accounts.policies import CellMixin, Perm
 
-from . import charts, figures, tables
+from . import charts, figures, report, tables
 from .forms import DashboardForm, default_data
 
 FORMATS = {
@@ -48,7 +48,8 @@ class Dashboard(CellMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         form = self.form()
         full = self.allows(Perm.INDICATORS_FULL)
-        context.update(form=form, full=full, title=_("Indicators"))
+        last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+        context.update(form=form, full=full, title=_("Indicators"), report_month=f"{last_month:%Y-%m}")
         if not form.is_valid():
             return context
         now, period, scope = timezone.now(), form.period(), form.scope()
@@ -174,3 +175,27 @@ class Export(CellMixin):
         if slug in tables.DIMENSIONS:
             return tables.dimension(scope, period, slug)
         raise Http404
+
+
+MONTH_FORMAT = _("Give the month as YYYY-MM, for example 2026-10.")
+
+
+class Report(CellMixin):
+    """The monthly PDF report (`?mois=YYYY-MM`, the last complete month by default), for outside the cell."""
+
+    permission = Perm.INDICATORS_FULL
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        today = timezone.localdate()
+        wanted = request.GET.get("mois", "")
+        if wanted:
+            try:
+                month = datetime.strptime(wanted, "%Y-%m").date()
+            except ValueError:
+                return HttpResponse(f"mois: {MONTH_FORMAT}", status=400, content_type="text/plain; charset=utf-8")
+        else:
+            month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+        pdf = report.render_pdf(self.cell, month, timezone.now())
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="aiguillage-{self.cell.slug}-rapport-{month:%Y-%m}.pdf"'
+        return response

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the machine has what the project needs outside Python: PostgreSQL server binaries (the test run starts its
 # own throwaway cluster), Chromium (browser tests), gettext (compiled translations), Node.js and npm (front-end
-# libraries from the npm registry).
+# libraries from the npm registry), Pango and the DejaVu fonts (the PDF reports, drawn by WeasyPrint).
 # As root, installs what is missing with apt; otherwise says exactly what to install and fails.
 set -euo pipefail
 
@@ -10,12 +10,19 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+pdf_deps() {
+  ldconfig -p | grep -q "libpango-1.0.so.0" || missing+=(libpango-1.0-0)
+  ldconfig -p | grep -q "libpangoft2-1.0.so.0" || missing+=(libpangoft2-1.0-0)
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+}
+pdf_deps
 
 if [ "${1:-}" = "--demo" ]; then
   # The demo needs gettext (translations) and npm (front-end libraries); no database server, no browser.
   missing=()
   command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
   command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+  pdf_deps
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0

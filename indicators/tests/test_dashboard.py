@@ -90,3 +90,23 @@ def test_a_bad_export_is_refused_plainly(activity: World) -> None:  # noqa: F811
     assert response.status_code == 400 and "first" in response.content.decode()
     unknown = reverse("indicators:export", kwargs={"cell": activity.cell.slug, "table": "nothing", "fmt": "csv"})
     assert client.get(unknown, OCT_NOV).status_code == 404
+
+
+def test_the_monthly_report_renders_a_page_that_is_not_blank(activity: World) -> None:  # noqa: F811
+    import pypdfium2
+
+    address = reverse("indicators:report", kwargs={"cell": activity.cell.slug})
+    response = activity.client_for(activity.owner).get(address, {"mois": "2026-11"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    document = pypdfium2.PdfDocument(response.content)
+    page = document[0]
+    text = page.get_textpage().get_text_range()
+    assert "Rapport mensuel" in text and "novembre 2026" in text
+    assert "< 5" in text  # small counts hidden: the report leaves the cell
+    bitmap = page.render(scale=1)
+    pixels = bytes(bitmap.buffer)[:: bitmap.n_channels]
+    inked = sum(1 for value in pixels if value < 200)
+    assert inked > 0.005 * bitmap.width * bitmap.height  # text, tables and lines, not a blank page
+    bad = activity.client_for(activity.owner).get(address, {"mois": "novembre"})
+    assert bad.status_code == 400 and "AAAA-MM" in bad.content.decode()
+    assert activity.client_for(activity.colleague).get(address).status_code == 403
