@@ -117,7 +117,7 @@ def test_the_calendar_shows_the_week_and_filters_without_reloading(live_server: 
     expect(events.first).to_be_visible()
     everyone = events.count()
     page.evaluate("window.__sameDocument = true")
-    page.get_by_label("Soins").select_option("physiotherapy")
+    page.get_by_label("Soins", exact=True).select_option("physiotherapy")
     expect(page.locator(".fc-timegrid-event")).not_to_have_count(everyone)
     assert page.evaluate("window.__sameDocument") is True
     page.get_by_role("button", name="Jour", exact=True).click()

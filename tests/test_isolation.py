@@ -505,6 +505,16 @@ def test_the_same_urls_work_for_their_own_cell(populated: World, route: Route) -
         assert posted.status_code == 302, f"POST {url} answered {posted.status_code} {errors}"
 
 
+def readable(response: Any) -> str:
+    """A page's text, or a PDF's (the monthly report)."""
+    if response["Content-Type"] == "application/pdf":
+        import pypdfium2
+
+        document = pypdfium2.PdfDocument(response.content)
+        return "\n".join(document[index].get_textpage().get_text_range() for index in range(len(document)))
+    return str(response.content.decode())
+
+
 @pytest.mark.parametrize(
     "route",
     [r for r in ROUTES if r.kwargs == ("cell",) and declared_permission(r.callback)],
@@ -518,7 +528,7 @@ def test_lists_of_one_cell_never_show_the_other_cells_objects(populated: World, 
         if response.status_code == 405:
             continue
         assert response.status_code == 200, f"{url}{query} answered {response.status_code}"
-        body = response.content.decode()
+        body = readable(response)
         for name in (
             "Maison de santé Vignoble",
             "DocteurVignoble",
