@@ -21,6 +21,7 @@ from notifications.models import Message
 from referrals import services
 from referrals.models import Partner, ProtocolQuestion, ProtocolRule
 from referrals.tests.factories import make_request
+from surveys.models import Survey
 from territory.models import Cell, Territory
 from tests.factories import (
     CellFactory,
@@ -147,6 +148,14 @@ def populated(world: World) -> World:
             started_at=timezone.now(),
             step=Step.NEARBY,
             step_ends_at=timezone.now() + timedelta(minutes=30),
+        )
+        Survey.objects.create(
+            cell=cell,
+            request=alerted,
+            audience="requester",
+            address="a@example.org",
+            token=f"enquete-{tag}",
+            sent_at=timezone.now(),
         )
         Alert.objects.create(
             cascade=cascade,

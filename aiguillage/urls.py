@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from agenda import views as agenda_views
 from alerts import views as alert_views
+from surveys import views as survey_views
 
 urlpatterns = [
     path("", include("accounts.urls")),
@@ -13,11 +14,13 @@ urlpatterns = [
     path("c/<slug:cell>/messages/", include("notifications.urls")),
     path("c/<slug:cell>/alertes/", include("alerts.urls")),
     path("c/<slug:cell>/indicateurs/", include("indicators.urls")),
+    path("c/<slug:cell>/enquetes/", include("surveys.urls")),
     path("q/", include("referrals.public_urls")),
     path("api/", include("api.urls")),
     path("ical/<str:token>.ics", agenda_views.calendar_feed, name="calendar_feed"),
     path("a/<str:token>/", agenda_views.PatientCancel.as_view(), name="patient_cancel"),
     path("r/<str:token>/", alert_views.AlertAnswer.as_view(), name="alert_answer"),
+    path("e/<str:token>/", survey_views.SurveyAnswer.as_view(), name="survey_answer"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("plateforme/admin/", admin.site.urls),
 ]

@@ -140,10 +140,6 @@ class Scope:
     def requests(self, period: Period) -> QuerySet[Request]:
         return Request.objects.filter(self.request_q(period))
 
-    def bookings(self, period: Period) -> QuerySet[Booking]:
-        """The appointments of the period's slots."""
-        return Booking.objects.filter(self.slot_q(period, prefix="slot__"))
-
 
 def _month(value: Any) -> date:
     """TruncMonth's answer as a date, whatever the database gives back (a datetime on PostgreSQL)."""
@@ -232,47 +228,49 @@ def _duration(expression: Any) -> ExpressionWrapper:
     return ExpressionWrapper(expression, output_field=DurationField())
 
 
-def summary(scope: Scope, period: Period, now: datetime) -> Summary:
-    """Six aggregations, each one pass over its table (no correlated subquery per request)."""
+ER_AVOIDED = Q(elsewhere=Elsewhere.ER) & (
+    Q(status__in=(Status.ORIENTED, Status.SEEN)) | (Q(status=Status.REORIENTED) & ~Q(reoriented_to__kind__in=ER_LIKE))
+)
+
+
+def summary(
+    scope: Scope,
+    period: Period,
+    now: datetime,
+    request_months: list[RequestMonth] | None = None,
+    slot_months: list[SlotMonth] | None = None,
+) -> Summary:
+    """At most six aggregations, each one pass over its table (no correlated subquery per request); fewer when the
+    dashboard already has the period's months (`requests_by_month`, `slots_by_month`), whose sums are the same."""
     requests = scope.requests(period)
-    er_avoided = Q(elsewhere=Elsewhere.ER) & (
-        Q(status__in=(Status.ORIENTED, Status.SEEN))
-        | (Q(status=Status.REORIENTED) & ~Q(reoriented_to__kind__in=ER_LIKE))
-    )
-    counts = requests.aggregate(
-        requests=Count("pk"),
-        oriented=Count("pk", filter=Q(status__in=ORIENTED)),
-        reoriented=Count("pk", filter=Q(status=Status.REORIENTED)),
-        closed=Count("pk", filter=Q(status=Status.CLOSED)),
-        er_avoided=Count("pk", filter=er_avoided),
-    )
+    if request_months is None:
+        request_months = requests_by_month(scope, period)
+    counts = {
+        "requests": sum(m.received for m in request_months),
+        "oriented": sum(m.oriented for m in request_months),
+        "reoriented": sum(m.reoriented for m in request_months),
+        "closed": sum(m.closed for m in request_months),
+        "er_avoided": sum(m.er_avoided for m in request_months),
+    }
     # The first callback of each request, then their average (an aggregate over a grouped subquery).
     calls = requests.annotate(first_call=Min("callbacks__at"), calls=Count("callbacks")).aggregate(
         first_callback_delay=Avg(_duration(F("first_call") - F("received_at"))), callbacks=Sum("calls")
     )
-    seen = Booking.objects.filter(scope.request_q(period, prefix="request__"), status=BookingStatus.SEEN).aggregate(
-        # A request has at most one appointment seen: counting bookings counts requests.
-        seen=Count("pk"),
+    # The appointments of the period's requests, in one pass: seen (a request has at most one appointment seen, so
+    # counting bookings counts requests), seen in time, the delay, no-shows and cancellations.
+    is_seen = Q(status=BookingStatus.SEEN)
+    seen = Booking.objects.filter(scope.request_q(period, prefix="request__")).aggregate(
+        seen=Count("pk", filter=is_seen),
         within=Count(
             "pk",
-            filter=Q(
+            filter=is_seen
+            & Q(
                 slot__starts_at__lte=ExpressionWrapper(
                     F("request__received_at") + SEEN_WITHIN, output_field=DateTimeField()
                 )
             ),
         ),
-        delay=Avg(_duration(F("slot__starts_at") - F("request__received_at"))),
-    )
-    questions = SupervisorQuestion.objects.filter(scope.request_q(period, prefix="request__")).aggregate(
-        escalations=Count("pk"), delay=Avg(_duration(F("answered_at") - F("asked_at")))
-    )
-    free = F("capacity") - F("booked")
-    places = scope.slots(period).aggregate(
-        offered=Sum("capacity"),
-        taken=Sum("booked"),
-        not_taken=Sum(Case(When(ends_at__lte=now, then=free), default=Value(0), output_field=IntegerField())),
-    )
-    bookings = scope.bookings(period).aggregate(
+        delay=Avg(Case(When(is_seen, then=_duration(F("slot__starts_at") - F("request__received_at"))), default=None)),
         no_shows=Count("pk", filter=Q(status=BookingStatus.NO_SHOW)),
         cancellations=Count("pk", filter=Q(status=BookingStatus.CANCELLED)),
         late_cancellations=Count(
@@ -285,6 +283,11 @@ def summary(scope: Scope, period: Period, now: datetime) -> Summary:
             ),
         ),
     )
+    questions = SupervisorQuestion.objects.filter(scope.request_q(period, prefix="request__")).aggregate(
+        escalations=Count("pk"), delay=Avg(_duration(F("answered_at") - F("asked_at")))
+    )
+    if slot_months is None:
+        slot_months = slots_by_month(scope, period, now)
     return Summary(
         requests=counts["requests"],
         oriented=counts["oriented"],
@@ -299,10 +302,12 @@ def summary(scope: Scope, period: Period, now: datetime) -> Summary:
         consultation_delay=seen["delay"],
         escalations=questions["escalations"],
         supervisor_answer_delay=questions["delay"],
-        offered=places["offered"] or 0,
-        taken=places["taken"] or 0,
-        not_taken=places["not_taken"] or 0,
-        **bookings,
+        offered=sum(m.offered for m in slot_months),
+        taken=sum(m.taken for m in slot_months),
+        not_taken=sum(m.not_taken for m in slot_months),
+        no_shows=seen["no_shows"],
+        cancellations=seen["cancellations"],
+        late_cancellations=seen["late_cancellations"],
     )
 
 
@@ -373,6 +378,7 @@ class RequestMonth:
     oriented: int
     reoriented: int
     closed: int
+    er_avoided: int = 0
 
 
 def requests_by_month(scope: Scope, period: Period) -> list[RequestMonth]:
@@ -385,10 +391,14 @@ def requests_by_month(scope: Scope, period: Period) -> list[RequestMonth]:
             oriented=Count("pk", filter=Q(status__in=ORIENTED)),
             reoriented=Count("pk", filter=Q(status=Status.REORIENTED)),
             closed=Count("pk", filter=Q(status=Status.CLOSED)),
+            er_avoided=Count("pk", filter=ER_AVOIDED),
         )
         .order_by("month")
     )
-    return [RequestMonth(_month(r["month"]), r["received"], r["oriented"], r["reoriented"], r["closed"]) for r in rows]
+    return [
+        RequestMonth(_month(r["month"]), r["received"], r["oriented"], r["reoriented"], r["closed"], r["er_avoided"])
+        for r in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -402,13 +412,14 @@ class EffectorRow:
         return _rate(self.taken, self.offered)
 
 
-def slots_per_effector(scope: Scope, period: Period, limit: int = 30) -> list[EffectorRow]:
+def slots_per_effector(scope: Scope, period: Period) -> list[EffectorRow]:
+    """Every effector who offered places in the period, the most first."""
     rows = (
         scope.slots(period)
         .filter(professional__isnull=False)
         .values("professional", "professional__first_name", "professional__last_name")
         .annotate(offered=Sum("capacity"), taken=Sum("booked"))
-        .order_by("-offered", "professional__last_name")[:limit]
+        .order_by("-offered", "professional__last_name")
     )
     return [
         EffectorRow(f"{r['professional__first_name']} {r['professional__last_name'].upper()}", r["offered"], r["taken"])
@@ -422,8 +433,10 @@ class Professionals:
     active_effectors: int  # professionals who offered at least one slot in the period
 
 
-def professionals(scope: Scope, period: Period) -> Professionals:
+def professionals(scope: Scope, period: Period, effectors: list[EffectorRow] | None = None) -> Professionals:
     adherents = Professional.objects.filter(cell=scope.cell, is_active=True, is_adherent=True).count()
+    if effectors is not None:  # the dashboard has them already
+        return Professionals(adherents, len(effectors))
     active = scope.slots(period).filter(professional__isnull=False).values("professional").distinct().count()
     return Professionals(adherents, active)
 
@@ -440,5 +453,11 @@ class Comparison:
         return int(current) - int(previous)
 
 
-def compare(scope: Scope, period: Period, now: datetime) -> Comparison:
-    return Comparison(summary(scope, period, now), summary(scope, period.previous(), now))
+def compare(
+    scope: Scope,
+    period: Period,
+    now: datetime,
+    request_months: list[RequestMonth] | None = None,
+    slot_months: list[SlotMonth] | None = None,
+) -> Comparison:
+    return Comparison(summary(scope, period, now, request_months, slot_months), summary(scope, period.previous(), now))

@@ -43,7 +43,9 @@ class DashboardForm(forms.Form):
         self.cell = cell
         self.fields["territory"].queryset = cell.territories.all()  # type: ignore[attr-defined]
         if full:
-            self.fields["site"].queryset = Site.objects.filter(cell=cell).order_by("name")  # type: ignore[attr-defined]
+            self.fields["site"].queryset = (  # type: ignore[attr-defined]
+                Site.objects.filter(cell=cell).select_related("commune").order_by("name")
+            )
             self.fields["professional"].queryset = Professional.objects.filter(  # type: ignore[attr-defined]
                 cell=cell, is_active=True
             )

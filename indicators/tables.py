@@ -70,7 +70,7 @@ DIMENSIONS = {
 }
 
 
-def places(scope: Scope, period: Period, now: datetime) -> Table:
+def places(scope: Scope, period: Period, now: datetime, months: list[figures.SlotMonth] | None = None) -> Table:
     cares = dict(CareChannel.choices)
     rows: list[list[object]] = [
         [
@@ -82,7 +82,7 @@ def places(scope: Scope, period: Period, now: datetime) -> Table:
             r.upcoming,
             r.fill_rate,
         ]
-        for r in figures.slots_by_month(scope, period, now)
+        for r in (months if months is not None else figures.slots_by_month(scope, period, now))
     ]
     return Table(
         "places",
@@ -101,10 +101,10 @@ def places(scope: Scope, period: Period, now: datetime) -> Table:
     )
 
 
-def requests_per_month(scope: Scope, period: Period) -> Table:
+def requests_per_month(scope: Scope, period: Period, months: list[figures.RequestMonth] | None = None) -> Table:
     rows: list[list[object]] = [
         [month_label(r.month), r.received, r.oriented, r.reoriented, r.closed]
-        for r in figures.requests_by_month(scope, period)
+        for r in (months if months is not None else figures.requests_by_month(scope, period))
     ]
     return Table(
         "requests",
@@ -128,10 +128,9 @@ def dimension(scope: Scope, period: Period, name: str, found: list[figures.Row] 
     return Table(name, DIMENSIONS[name](), [_("What"), _("Requests")], rows)
 
 
-def effectors(scope: Scope, period: Period) -> Table:
-    rows: list[list[object]] = [
-        [e.professional, e.offered, e.taken, e.fill_rate] for e in figures.slots_per_effector(scope, period)
-    ]
+def effectors(scope: Scope, period: Period, found: list[figures.EffectorRow] | None = None, top: int = 30) -> Table:
+    counted = found if found is not None else figures.slots_per_effector(scope, period)
+    rows: list[list[object]] = [[e.professional, e.offered, e.taken, e.fill_rate] for e in counted[:top]]
     return Table(
         "effectors",
         _("Places offered per effector"),
@@ -141,11 +140,22 @@ def effectors(scope: Scope, period: Period) -> Table:
     )
 
 
-def all_tables(scope: Scope, period: Period, now: datetime, full: bool) -> dict[str, Table]:
-    tables = {"places": places(scope, period, now), "requests": requests_per_month(scope, period)}
+def all_tables(
+    scope: Scope,
+    period: Period,
+    now: datetime,
+    full: bool,
+    slot_months: list[figures.SlotMonth] | None = None,
+    request_months: list[figures.RequestMonth] | None = None,
+    effector_rows: list[figures.EffectorRow] | None = None,
+) -> dict[str, Table]:
+    tables = {
+        "places": places(scope, period, now, slot_months),
+        "requests": requests_per_month(scope, period, request_months),
+    }
     found = figures.requests_by_all(scope, period)
     for name in DIMENSIONS:
         tables[name] = dimension(scope, period, name, found[name])
     if full:
-        tables["effectors"] = effectors(scope, period)
+        tables["effectors"] = effectors(scope, period, effector_rows)
     return tables

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from accounts.policies import CellMixin, Perm
+from surveys.services import results as survey_results
 
 from . import charts, figures, report, tables
 from .forms import DashboardForm, default_data
@@ -53,8 +54,12 @@ class Dashboard(CellMixin, TemplateView):
         if not form.is_valid():
             return context
         now, period, scope = timezone.now(), form.period(), form.scope()
-        comparison = figures.compare(scope, period, now)
-        shown = tables.all_tables(scope, period, now, full)
+        # Each month list is read once and serves the summary, the tables and the charts.
+        slot_months = figures.slots_by_month(scope, period, now)
+        request_months = figures.requests_by_month(scope, period)
+        effector_rows = figures.slots_per_effector(scope, period)
+        comparison = figures.compare(scope, period, now, request_months, slot_months)
+        shown = tables.all_tables(scope, period, now, full, slot_months, request_months, effector_rows)
         drawn = self.charts(shown)
         context.update(
             period=period,
@@ -69,7 +74,8 @@ class Dashboard(CellMixin, TemplateView):
                 (_("Question → supervisor's answer"), _delay(comparison.now.supervisor_answer_delay)),
             ],
             sections=[(slug, table, drawn.get(slug)) for slug, table in shown.items()],
-            professionals=figures.professionals(scope, period),
+            professionals=figures.professionals(scope, period, effector_rows),
+            satisfaction=survey_results(self.cell, period),
             empty=comparison.now.requests == 0 and comparison.now.offered == 0,
             query=urlencode({k: v for k, v in form.data.items() if v and k != "outside"}),
         )

@@ -32,6 +32,7 @@ class MessageKind(models.TextChoices):
     ALERT_TAKEN = "alert_taken", _("Alert taken by another effector")
     ALERTS_EXHAUSTED = "alerts_exhausted", _("Nobody accepted the alerts")
     ALERT_ACCEPTED = "alert_accepted", _("An effector accepted the alert")
+    SURVEY = "survey", _("Satisfaction survey")
 
 
 class MessageStatus(models.TextChoices):

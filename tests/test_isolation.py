@@ -31,6 +31,7 @@ from referrals.models import (
     RequestEvent,
     SupervisorQuestion,
 )
+from surveys.models import SurveyPolicy
 from tests.factories import UserFactory, next_rpps
 
 # Outside any cell: Django's admin (platform administrators only, guarded by is_staff), i18n, and the JSON API, whose
@@ -133,6 +134,7 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
         )
     },
     "public:thanks": {"token": lambda w, cell: cell.partners.first().token},
+    "survey_answer": {"token": lambda w, cell: cell.surveys.first().token},
     "alert_answer": {"token": lambda w, cell: Alert.objects.filter(cascade__cell=cell).first().token},
 }
 
@@ -337,6 +339,7 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "alerts:start": lambda w, cell: {"usual_professional": ""},
     "alerts:stop": lambda w, cell: {},
     "notifications:template_edit": lambda w, cell: {"text": "{cellule} : RDV le {jour} à {heure}, {lieu}."},
+    "surveys:policy": lambda w, cell: {"is_active": "on", "sampling_percent": "20"},
     "alerts:policy": lambda w, cell: {
         "usual_minutes": "10",
         "nearby_minutes": "20",
@@ -467,6 +470,7 @@ def _fingerprint(cell: Any) -> tuple[Any, ...]:
         tuple(Cascade.objects.filter(cell=cell).values_list("status", flat=True)),
         tuple(AlertPolicy.objects.filter(cell=cell).values_list("nearby_km", flat=True)),
         tuple(MessageTemplate.objects.filter(cell=cell).values_list("text", flat=True)),
+        tuple(SurveyPolicy.objects.filter(cell=cell).values_list("sampling_percent", flat=True)),
     )
 
 

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "notifications",
     "alerts",
     "indicators",
+    "surveys",
     "api",
     "ninja",
     "demo",

@@ -75,6 +75,9 @@ def _tell_requester(request: Request, move: RequestEvent) -> None:
     from notifications.services import request_moved
 
     request_moved(request=request, event=move)
+    from surveys.services import request_handled
+
+    request_handled(request=request, event=move)
     if move.to_status and move.to_status not in ORIENTABLE_STATUSES:
         request_left(request=request, at=move.at)
 
