@@ -21,7 +21,7 @@ from notifications.models import Message
 from referrals import services
 from referrals.models import Partner, ProtocolQuestion, ProtocolRule
 from referrals.tests.factories import make_request
-from surveys.models import Survey
+from surveys.models import Invitation, Questionnaire, QuestionnaireQuestion, Survey
 from territory.models import Cell, Territory
 from tests.factories import (
     CellFactory,
@@ -148,6 +148,11 @@ def populated(world: World) -> World:
             started_at=timezone.now(),
             step=Step.NEARBY,
             step_ends_at=timezone.now() + timedelta(minutes=30),
+        )
+        questionnaire = Questionnaire.objects.create(cell=cell, title=f"Pratiques {tag}", created_at=timezone.now())
+        QuestionnaireQuestion.objects.create(questionnaire=questionnaire, order=1, text="Une idée ?", kind="text")
+        Invitation.objects.create(
+            questionnaire=questionnaire, address="b@example.org", token=f"questionnaire-{tag}", sent_at=timezone.now()
         )
         Survey.objects.create(
             cell=cell,

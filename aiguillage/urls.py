@@ -21,6 +21,7 @@ urlpatterns = [
     path("a/<str:token>/", agenda_views.PatientCancel.as_view(), name="patient_cancel"),
     path("r/<str:token>/", alert_views.AlertAnswer.as_view(), name="alert_answer"),
     path("e/<str:token>/", survey_views.SurveyAnswer.as_view(), name="survey_answer"),
+    path("questionnaire/<str:token>/", survey_views.QuestionnaireAnswer.as_view(), name="questionnaire_answer"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("plateforme/admin/", admin.site.urls),
 ]

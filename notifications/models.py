@@ -33,6 +33,7 @@ class MessageKind(models.TextChoices):
     ALERTS_EXHAUSTED = "alerts_exhausted", _("Nobody accepted the alerts")
     ALERT_ACCEPTED = "alert_accepted", _("An effector accepted the alert")
     SURVEY = "survey", _("Satisfaction survey")
+    QUESTIONNAIRE = "questionnaire", _("Questionnaire on SNP practices")
 
 
 class MessageStatus(models.TextChoices):

@@ -86,3 +86,85 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question}={self.value}"
+
+
+class QuestionnaireStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Sent, answers open")
+    CLOSED = "closed", _("Closed")
+
+
+class Questionnaire(models.Model):
+    """A questionnaire on SNP practices (seed 003) that the cell builds and sends to the territory's professionals."""
+
+    cell = models.ForeignKey(Cell, on_delete=models.CASCADE, related_name="questionnaires")
+    title = models.CharField(_("title"), max_length=150)
+    intro = models.TextField(_("introduction"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=QuestionnaireStatus.choices, default=QuestionnaireStatus.DRAFT
+    )
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("questionnaire")
+        verbose_name_plural = _("questionnaires")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class QuestionKind(models.TextChoices):
+    ONE = "one", _("One choice")
+    MANY = "many", _("Several choices")
+    SCALE = "scale", _("A mark from 1 to 5")
+    TEXT = "text", _("Free text")
+
+
+class QuestionnaireQuestion(models.Model):
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="questions")
+    order = models.PositiveSmallIntegerField(_("order"))
+    text = models.CharField(_("question"), max_length=300)
+    kind = models.CharField(_("kind of answer"), max_length=10, choices=QuestionKind.choices)
+    choices = models.TextField(_("choices, one per line"), blank=True)
+    required = models.BooleanField(_("answer required"), default=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def options(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+
+class Invitation(models.Model):
+    """One professional asked to answer, by a link in an e-mail; answered once."""
+
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="invitations")
+    address = models.EmailField()
+    token = models.CharField(max_length=43, unique=True)
+    sent_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["questionnaire", "address"], name="invitation_once_per_address")]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class Answer(models.Model):
+    """One answer to one question: a choice (one row per choice ticked), a mark, or a text."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(QuestionnaireQuestion, on_delete=models.CASCADE, related_name="answers")
+    choice = models.CharField(max_length=200, blank=True)
+    mark = models.PositiveSmallIntegerField(null=True, blank=True)
+    text = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.choice or self.mark or self.text[:20]}"

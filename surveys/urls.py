@@ -6,4 +6,6 @@ app_name = "surveys"
 
 urlpatterns = [
     path("reglages/", views.SurveyPolicyEdit.as_view(), name="policy"),
+    path("questionnaires/", views.QuestionnaireList.as_view(), name="questionnaires"),
+    path("questionnaires/<int:pk>/", views.QuestionnaireDetail.as_view(), name="questionnaire"),
 ]

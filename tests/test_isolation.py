@@ -31,7 +31,7 @@ from referrals.models import (
     RequestEvent,
     SupervisorQuestion,
 )
-from surveys.models import SurveyPolicy
+from surveys.models import Questionnaire, QuestionnaireQuestion, SurveyPolicy
 from tests.factories import UserFactory, next_rpps
 
 # Outside any cell: Django's admin (platform administrators only, guarded by is_staff), i18n, and the JSON API, whose
@@ -135,6 +135,10 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     },
     "public:thanks": {"token": lambda w, cell: cell.partners.first().token},
     "survey_answer": {"token": lambda w, cell: cell.surveys.first().token},
+    "questionnaire_answer": {
+        "token": lambda w, cell: cell.questionnaires.first().invitations.first().token,
+    },
+    "surveys:questionnaire": {"pk": lambda w, cell: cell.questionnaires.first()},
     "alert_answer": {"token": lambda w, cell: Alert.objects.filter(cascade__cell=cell).first().token},
 }
 
@@ -340,6 +344,8 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "alerts:stop": lambda w, cell: {},
     "notifications:template_edit": lambda w, cell: {"text": "{cellule} : RDV le {jour} à {heure}, {lieu}."},
     "surveys:policy": lambda w, cell: {"is_active": "on", "sampling_percent": "20"},
+    "surveys:questionnaires": lambda w, cell: {"title": "Nouveau questionnaire"},
+    "surveys:questionnaire": lambda w, cell: {"action": "add_question", "text": "Combien ?", "kind": "scale"},
     "alerts:policy": lambda w, cell: {
         "usual_minutes": "10",
         "nearby_minutes": "20",
@@ -471,6 +477,8 @@ def _fingerprint(cell: Any) -> tuple[Any, ...]:
         tuple(AlertPolicy.objects.filter(cell=cell).values_list("nearby_km", flat=True)),
         tuple(MessageTemplate.objects.filter(cell=cell).values_list("text", flat=True)),
         tuple(SurveyPolicy.objects.filter(cell=cell).values_list("sampling_percent", flat=True)),
+        tuple(Questionnaire.objects.filter(cell=cell).values_list("title", "status")),
+        tuple(QuestionnaireQuestion.objects.filter(questionnaire__cell=cell).values_list("text", flat=True)),
     )
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from agenda import services as agenda
 from agenda.tests.factories import make_slot
+from common.errors import DomainError
 from conftest import World
 from directory.models import Profession
 from indicators.figures import Period
@@ -108,10 +109,10 @@ def test_a_survey_closes_after_thirty_days(everyone_surveyed: World) -> None:
     requester = ProfessionalFactory(cell=world.cell, profession=Profession.PHARMACIST, email="officine@example.org")
     seen_request(world, requester, ProfessionalFactory(cell=world.cell), "Tard")
     survey = Survey.objects.get()
-    with pytest.raises(Exception) as error:
+    with pytest.raises(DomainError) as error:
         services.survey_answer(
             token=survey.token,
             scores={"speed": 3, "fit": 3, "contact": 3, "again": 3},
             now=survey.sent_at + timedelta(days=31),
         )
-    assert getattr(error.value, "code", "") == "expired"
+    assert error.value.code == "expired"
