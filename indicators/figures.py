@@ -118,7 +118,7 @@ class Scope:
             return Q(**{prefix + key: value for key, value in lookups.items()})
 
         condition = q(cell=self.cell, received_at__gte=period.starts, received_at__lt=period.ends)
-        condition &= ~q(status=Status.TO_VALIDATE)
+        condition &= ~q(status=Status.TO_VALIDATE) & ~q(status=Status.CLOSED, close_reason=CloseReason.DUPLICATE)
         if self.territory is not None:
             condition &= q(patient_commune__in=self.territory.communes.all())
         if self.care_channel:
@@ -298,7 +298,7 @@ def summary(
         seen=seen["seen"],
         seen_within_48h=seen["within"],
         first_callback_delay=calls["first_callback_delay"],
-        callbacks=calls["callbacks"] or 0,
+        callbacks=int(calls["callbacks"] or 0),
         consultation_delay=seen["delay"],
         escalations=questions["escalations"],
         supervisor_answer_delay=questions["delay"],

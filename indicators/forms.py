@@ -17,6 +17,8 @@ from .figures import Period, Scope
 LONGEST = 366
 FIRST_AFTER_LAST = _("The first day must not be after the last day.")
 TOO_LONG = _("Choose a period of at most a year.")
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+OUT_OF_RANGE = _("Choose a date between 2000 and 2099.")
 
 
 def month_to_date(today: date) -> Period:
@@ -55,6 +57,12 @@ class DashboardForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        first, last = cleaned.get("first"), cleaned.get("last")
+        for name in ("first", "last"):
+            value = cleaned.get(name)
+            if value is not None and not EARLIEST <= value <= LATEST:
+                self.add_error(name, OUT_OF_RANGE)
+                cleaned.pop(name, None)
         first, last = cleaned.get("first"), cleaned.get("last")
         if first and last:
             if first > last:

@@ -98,7 +98,10 @@ def generate_history(
         free = iter(day_slots)
         for _ in range(requests_per_day):
             number += 1
-            received = datetime.combine(day, time(rng.randrange(7, 20), rng.randrange(0, 60)), tzinfo=PARIS)
+            # Received the day before, so that the day's slots come after it (between 12 and 36 hours later).
+            received = datetime.combine(
+                day - timedelta(days=1), time(rng.randrange(8, 20), rng.randrange(0, 60)), tzinfo=PARIS
+            )
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             wanted = rng.choice(CARES)
             requests.append(
@@ -114,7 +117,7 @@ def generate_history(
                     patient_first_name=first,
                     patient_search_name=f"{last} {first}".lower(),
                     patient_commune=rng.choice(communes),
-                    patient_phone=f"+3361{rng.randrange(0, 10**8):08d}",
+                    patient_phone=f"+3363998{rng.randrange(0, 10**4):04d}",  # the range kept for fiction
                     mt_situation=rng.choice(("no_mt", "mt_unavailable", "passing_through")),
                     reason="Activité passée (inventée)",
                     reason_category=rng.choice(REASONS),
@@ -162,16 +165,17 @@ def generate_history(
     booking_rows = []
     for index, slot_index, booking_status, booked_at in bookings:
         slot = slots[slot_index]
+        cancelled_at = None
+        if booking_status == BookingStatus.CANCELLED:
+            cancelled_at = max(slot.starts_at - timedelta(hours=rng.choice((2, 30))), booked_at + timedelta(minutes=10))
         booking_rows.append(
             Booking(
                 slot=slot,
                 request=requests[index],
                 status=booking_status,
                 booked_by=staff,
-                booked_at=min(booked_at, slot.starts_at - timedelta(minutes=1)),
-                cancelled_at=slot.starts_at - timedelta(hours=rng.choice((2, 30)))
-                if booking_status == BookingStatus.CANCELLED
-                else None,
+                booked_at=booked_at,
+                cancelled_at=cancelled_at,
             )
         )
     Booking.objects.bulk_create(booking_rows, batch_size=batch)

@@ -40,7 +40,8 @@ def context(cell: Cell, month: date, now: datetime) -> dict[str, Any]:
     scope = Scope(cell)
     period = month_period(month)
     before = month_period(period.first - timedelta(days=1))
-    year = Period(month_period(period.first - timedelta(days=335)).first, period.last)
+    months_back = period.first.year * 12 + period.first.month - 1 - 11  # eleven months before, and this one
+    year = Period(date(months_back // 12, months_back % 12 + 1, 1), period.last)
     current, previous = figures.summary(scope, period, now), figures.summary(scope, before, now)
     rows = [
         (_("Requests received"), "requests"),

@@ -29,14 +29,22 @@ class Table:
     count_columns: tuple[int, ...] = (1,)  # which columns hold counts of people (suppressed when small, outside)
 
     def suppressed(self) -> Table:
-        """For outside the cell: aggregates only, and any count from 1 to 4 shown as "< 5"."""
-        rows = [
-            [
-                f"< {SMALL}" if index in self.count_columns and isinstance(value, int) and 0 < value < SMALL else value
+        """For outside the cell: aggregates only, any count from 1 to 4 shown as "< 5", and a rate computed from such a
+        count hidden too (3 taken out of "< 5" offered at 75 % would give it away)."""
+        rows = []
+        for row in self.rows:
+            small = any(
+                index in self.count_columns and isinstance(value, int) and 0 < value < SMALL
                 for index, value in enumerate(row)
-            ]
-            for row in self.rows
-        ]
+            )
+            rows.append(
+                [
+                    f"< {SMALL}"
+                    if index in self.count_columns and isinstance(value, int) and 0 < value < SMALL
+                    else ("—" if small and isinstance(value, float) else value)
+                    for index, value in enumerate(row)
+                ]
+            )
         return Table(self.slug, self.title, self.headings, rows, self.count_columns)
 
 

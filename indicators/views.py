@@ -25,12 +25,24 @@ FORMATS = {
 }
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A cell a spreadsheet will not run as a formula (text typed by someone outside may start with "=")."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _delay(value: timedelta | None) -> str:
     if value is None:
         return "—"
-    minutes = int(value.total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d}" if hours else f"{minutes} min"
+    sign = "-" if value.total_seconds() < 0 else ""
+    hours, minutes = divmod(int(abs(value.total_seconds()) // 60), 60)
+    return f"{sign}{hours} h {minutes:02d}" if hours else f"{sign}{minutes} min"
 
 
 class Dashboard(CellMixin, TemplateView):
@@ -157,8 +169,10 @@ class Export(CellMixin):
         period, scope = form.period(), form.scope()
         table = self.table(slug, scope, period)
         if request.GET.get("outside") == "1":
+            if slug == "effectors":  # names of professionals do not leave the cell
+                raise Http404
             table = table.suppressed()
-        dataset = tablib.Dataset(*[tuple("" if v is None else v for v in row) for row in table.rows])
+        dataset = tablib.Dataset(*[tuple(spreadsheet_safe(v) for v in row) for row in table.rows])
         dataset.headers = [str(h) for h in table.headings]
         dataset.title = str(table.title)[:31]
         content = dataset.export(fmt)
@@ -197,6 +211,8 @@ class Report(CellMixin):
         if wanted:
             try:
                 month = datetime.strptime(wanted, "%Y-%m").date()
+                if not 2000 <= month.year <= 2099:
+                    raise ValueError(wanted)
             except ValueError:
                 return HttpResponse(f"mois: {MONTH_FORMAT}", status=400, content_type="text/plain; charset=utf-8")
         else:

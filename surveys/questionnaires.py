@@ -81,6 +81,8 @@ def questionnaire_send(
     """Send the questionnaire to the cell's active professionals who have an e-mail (of these professions, if
     given), once per address; it opens for answers. Sending again reaches only those not yet asked."""
     now = now or timezone.now()
+    if questionnaire.status == QuestionnaireStatus.CLOSED:
+        raise DomainError(NOT_OPEN)
     if not questionnaire.questions.exists():
         raise DomainError(NO_QUESTION)
     recipients = Professional.objects.filter(cell=questionnaire.cell, is_active=True).exclude(email="")
@@ -130,6 +132,8 @@ def _invite(invitation: Invitation, now: datetime) -> None:
 
 
 def questionnaire_close(*, questionnaire: Questionnaire) -> Questionnaire:
+    if questionnaire.status != QuestionnaireStatus.OPEN:
+        raise DomainError(NOT_OPEN)
     questionnaire.status = QuestionnaireStatus.CLOSED
     questionnaire.save(update_fields=["status"])
     return questionnaire
@@ -169,7 +173,7 @@ def questionnaire_answer(*, token: str, answers: dict[int, object], now: datetim
                 raise DomainError(NOT_A_CHOICE, field=f"q{question.pk}")
             rows.append(Answer(invitation=invitation, question=question, choice=str(value)))
         elif question.kind == QuestionKind.MANY:
-            chosen = list(value) if isinstance(value, (list, tuple)) else [value]
+            chosen = list(dict.fromkeys(value if isinstance(value, (list, tuple)) else [value]))  # each once
             if any(choice not in question.options for choice in chosen):
                 raise DomainError(NOT_A_CHOICE, field=f"q{question.pk}")
             rows.extend(Answer(invitation=invitation, question=question, choice=str(c)) for c in chosen)

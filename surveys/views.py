@@ -19,6 +19,7 @@ from django.views.generic import TemplateView
 from accounts.policies import PUBLIC, CellMixin, Perm
 from common.errors import DomainError, add_to_form
 from common.views import CellFormView
+from indicators.views import spreadsheet_safe
 
 from . import questionnaires, services
 from .forms import (
@@ -166,8 +167,9 @@ class QuestionnaireDetail(CellMixin, TemplateView):
                     return self.render_to_response(self.get_context_data(question_form=form), status=400)
                 messages.success(request, gettext("Question added."))
             elif action == "remove_question":
+                wanted = request.POST.get("question", "")
                 question = get_object_or_404(
-                    QuestionnaireQuestion, pk=request.POST.get("question"), questionnaire=questionnaire
+                    QuestionnaireQuestion, pk=int(wanted) if wanted.isdigit() else 0, questionnaire=questionnaire
                 )
                 questionnaires.question_remove(question=question)
             elif action == "send":
@@ -194,11 +196,13 @@ def _export(questionnaire: Questionnaire, fmt: str) -> HttpResponse:
     )
     for item in result.questions:
         for answer, count, percent in item.counts:
-            data.append((item.question.text, answer, count, percent))
+            data.append((spreadsheet_safe(item.question.text), spreadsheet_safe(answer), count, percent))
         if item.average is not None:
-            data.append((item.question.text, gettext("Average (1 to 5)"), item.answered, item.average))
+            data.append(
+                (spreadsheet_safe(item.question.text), gettext("Average (1 to 5)"), item.answered, item.average)
+            )
         for text in item.texts:
-            data.append((item.question.text, text, "", ""))
+            data.append((spreadsheet_safe(item.question.text), spreadsheet_safe(text), "", ""))
     data.title = gettext("Answers")
     content = data.export(fmt)
     if fmt == "csv":

@@ -110,3 +110,30 @@ def test_the_monthly_report_renders_a_page_that_is_not_blank(activity: World) ->
     bad = activity.client_for(activity.owner).get(address, {"mois": "novembre"})
     assert bad.status_code == 400 and "AAAA-MM" in bad.content.decode()
     assert activity.client_for(activity.colleague).get(address).status_code == 403
+
+
+def test_what_leaves_the_cell_hides_names_rates_of_small_counts_and_formulas(activity: World) -> None:  # noqa: F811
+    from indicators.views import spreadsheet_safe
+
+    address = reverse("indicators:export", kwargs={"cell": activity.cell.slug, "table": "effectors", "fmt": "xlsx"})
+    client = activity.client_for(activity.owner)
+    assert client.get(address, {**OCT_NOV, "outside": "1"}).status_code == 404  # names stay in the cell
+    book = openpyxl.load_workbook(io.BytesIO(export(activity, "places", "xlsx", outside="1")))
+    october = [c.value for c in book.active[2]]
+    assert october[2:] == ["< 5", "< 5", "< 5", 0, "—"]  # and the fill rate built on them
+    assert spreadsheet_safe('=HYPERLINK("x")') == '\'=HYPERLINK("x")' and spreadsheet_safe(3) == 3
+
+
+def test_the_report_covers_twelve_months_and_bad_months_are_refused(activity: World) -> None:  # noqa: F811
+    from datetime import date
+
+    from django.utils import timezone
+
+    from indicators import report
+
+    context = report.context(activity.cell, date(2027, 3, 1), timezone.now())
+    assert context["month_label"] == "mars 2027"
+    address = reverse("indicators:report", kwargs={"cell": activity.cell.slug})
+    assert activity.client_for(activity.owner).get(address, {"mois": "0001-01"}).status_code == 400
+    dashboard = activity.client_for(activity.owner).get(url(activity), {"first": "0001-01-01", "last": "2026-01-01"})
+    assert dashboard.status_code == 200 and "entre 2000 et 2099" in dashboard.content.decode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -18,6 +19,8 @@ from ..models import (
     RequestEvent,
 )
 from ..states import OPEN, IllegalMove, Status, check_move
+
+logger = logging.getLogger(__name__)
 
 EXAM_REQUIRED = _("Say which imaging exam is wanted.")
 HELD_BY_OTHER = _("%(name)s is handling this request: wait, or ask them to release it.")
@@ -77,7 +80,11 @@ def _tell_requester(request: Request, move: RequestEvent) -> None:
     request_moved(request=request, event=move)
     from surveys.services import request_handled
 
-    request_handled(request=request, event=move)
+    try:
+        with transaction.atomic():  # a survey that cannot be queued never undoes the move it follows
+            request_handled(request=request, event=move)
+    except Exception:
+        logger.exception("no satisfaction survey for request %s", request.pk)
     if move.to_status and move.to_status not in ORIENTABLE_STATUSES:
         request_left(request=request, at=move.at)
 
