@@ -21,7 +21,7 @@ from notifications.models import Message
 from referrals import services
 from referrals.models import Partner, ProtocolQuestion, ProtocolRule
 from referrals.tests.factories import make_request
-from surveys.models import Invitation, Questionnaire, QuestionnaireQuestion, Survey
+from surveys.models import Invitation, Questionnaire, QuestionnaireQuestion, Survey, SurveyPolicy
 from territory.models import Cell, Territory
 from tests.factories import (
     CellFactory,
@@ -66,6 +66,8 @@ def world(db: None) -> World:
     owner = MembershipFactory(user=UserFactory(username="alice"), cell=cell, role=Role.CELL_ADMIN).user
     colleague = MembershipFactory(user=UserFactory(username="bob"), cell=cell, role=Role.COORDINATOR).user
     outsider = MembershipFactory(user=UserFactory(username="charlie"), cell=other, role=Role.CELL_ADMIN).user
+    for each in (cell, other):  # the surveys' random sample would make message counts depend on the request's id
+        SurveyPolicy.objects.create(cell=each, is_active=False)
     return World(cell, territory, other, other_territory, owner, colleague, outsider)
 
 

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def everyone_surveyed(world: World) -> World:
-    SurveyPolicy.objects.create(cell=world.cell, sampling_percent=100)
+    SurveyPolicy.objects.filter(cell=world.cell).update(is_active=True, sampling_percent=100)
     return world
 
 
