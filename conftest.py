@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import time, timedelta
+from typing import cast
 
 import pytest
 from django.test import Client
@@ -67,7 +68,7 @@ def world(db: None) -> World:
     colleague = MembershipFactory(user=UserFactory(username="bob"), cell=cell, role=Role.COORDINATOR).user
     outsider = MembershipFactory(user=UserFactory(username="charlie"), cell=other, role=Role.CELL_ADMIN).user
     for each in (cell, other):  # the surveys' random sample would make message counts depend on the request's id
-        SurveyPolicy.objects.create(cell=each, is_active=False)
+        SurveyPolicy.objects.create(cell=cast(Cell, each), is_active=False)
     return World(cell, territory, other, other_territory, owner, colleague, outsider)
 
 
