@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
@@ -15,10 +14,10 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from accounts.models import User
-from accounts.policies import PUBLIC, Perm
+from accounts.policies import PUBLIC
 from agenda.views import RequestPageAction
 from common.errors import DomainError, add_to_form
-from common.views import CellFormView
+from common.views import CellSettingsEdit
 from referrals import selectors as referral_selectors
 
 from . import services
@@ -113,23 +112,11 @@ class AlertAnswer(View):
         return render(request, "alerts/answered.html", context)
 
 
-class AlertPolicyEdit(CellFormView):
+class AlertPolicyEdit(CellSettingsEdit):
     """How the cell's alert cascades widen: each step's time, the nearby radius, the appointment's length."""
 
-    permission = Perm.CELL_MANAGE
     form_class = AlertPolicyForm
-    cancel_url_name = "accounts:cell_home"
     title = _("Alert cascades")
 
     def get_object(self) -> Model:
         return services.policy_for(self.cell.pk)
-
-    def save(self, form: AlertPolicyForm) -> Model:
-        saved: Model = form.save()
-        return saved
-
-    def success_url_for(self, obj: Model) -> str:
-        return reverse("accounts:cell_home", kwargs={"cell": self.cell.slug})
-
-    def success_message(self, obj: Model) -> str:
-        return gettext("Settings saved.")

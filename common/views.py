@@ -15,6 +15,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.views.generic import FormView, ListView
 from phonenumber_field.phonenumber import PhoneNumber
 
@@ -141,3 +142,21 @@ class CellFormView(CellMixin, FormView):
         context.update(title=self.title, object=self.object, cancel_url=cancel_url)
         describe_fields(context["form"])
         return context
+
+
+class CellSettingsEdit(CellFormView):
+    """One of the cell's settings (a model form on the cell's settings object, made with defaults when the cell has
+    none yet), edited by the cell administrator, back to the cell's home with "Settings saved."."""
+
+    permission = Perm.CELL_MANAGE
+    cancel_url_name = "accounts:cell_home"
+
+    def save(self, form: Any) -> Model:
+        saved: Model = form.save()
+        return saved
+
+    def success_url_for(self, obj: Model) -> str:
+        return reverse("accounts:cell_home", kwargs={"cell": self.cell.slug})
+
+    def success_message(self, obj: Model) -> str:
+        return gettext("Settings saved.")

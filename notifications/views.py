@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -14,6 +16,7 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.models import User
 from accounts.policies import CellMixin, Perm
+from agenda.services.booking import CANCEL_TOKEN_BYTES
 from common.views import CellListView, Column
 
 from . import selectors, services, templating
@@ -137,7 +140,9 @@ def preview(kind: str, text: str) -> dict[str, Any]:
         filled = templating.fill(kind, text, templating.BLANKS[kind])
     except templating.TemplateError as error:
         return {"error": str(error)}
-    reserve = " " + gettext("Cancel: %(url)s") % {"url": "https://aiguillage.example/a/XXXXXXXXXXXXXXXXXXXXXX/"}
-    if kind == MessageKind.PATIENT_BOOKED:
-        filled += reserve
+    if kind == MessageKind.PATIENT_BOOKED:  # the cancel link is added as it will be: this site, a token of its length
+        example = settings.AIGUILLAGE_BASE_URL.rstrip("/") + reverse(
+            "patient_cancel", kwargs={"token": secrets.token_urlsafe(CANCEL_TOKEN_BYTES)}
+        )
+        filled += " " + gettext("Cancel: %(url)s") % {"url": example}
     return {"text": filled, "segments": segments(filled), "too_long": segments(filled) > MAX_SEGMENTS}

@@ -29,7 +29,7 @@ from agenda.forms import FinderForm
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
 from common.http import client_address
-from common.views import CellFormView, CellListView, Column
+from common.views import CellFormView, CellListView, CellSettingsEdit, Column
 from directory import services as directory_services
 from directory.models import Profession, Professional
 from notifications import services as notifications
@@ -675,23 +675,11 @@ class ProtocolRuleEdit(CellFormView):
         return reverse("referrals:protocol", kwargs={"cell": self.cell.slug})
 
 
-class ReferralSettingsEdit(CellFormView):
+class ReferralSettingsEdit(CellSettingsEdit):
     """How the cell handles requests: failed callbacks before closing is proposed, idle time that frees a hold."""
 
-    permission = Perm.CELL_MANAGE
     form_class = ReferralSettingsForm
-    cancel_url_name = "accounts:cell_home"
     title = _("Handling of requests")
 
     def get_object(self) -> Model:
         return services.settings_for(self.cell)
-
-    def save(self, form: ReferralSettingsForm) -> Model:
-        saved: Model = form.save()
-        return saved
-
-    def success_url_for(self, obj: Model) -> str:
-        return reverse("accounts:cell_home", kwargs={"cell": self.cell.slug})
-
-    def success_message(self, obj: Model) -> str:
-        return gettext("Settings saved.")

@@ -18,7 +18,7 @@ from django.views.generic import TemplateView
 
 from accounts.policies import PUBLIC, CellMixin, Perm
 from common.errors import DomainError, add_to_form
-from common.views import CellFormView
+from common.views import CellSettingsEdit
 from indicators.views import spreadsheet_safe
 
 from . import questionnaires, services
@@ -75,24 +75,12 @@ class SurveyAnswer(View):
         return render(request, "surveys/answer.html", context, status=status)
 
 
-class SurveyPolicyEdit(CellFormView):
-    permission = Perm.CELL_MANAGE
+class SurveyPolicyEdit(CellSettingsEdit):
     form_class = SurveyPolicyForm
-    cancel_url_name = "accounts:cell_home"
     title = _("Satisfaction surveys")
 
     def get_object(self) -> Model:
         return services.policy_for(self.cell.pk)
-
-    def save(self, form: SurveyPolicyForm) -> Model:
-        saved: Model = form.save()
-        return saved
-
-    def success_url_for(self, obj: Model) -> str:
-        return reverse("accounts:cell_home", kwargs={"cell": self.cell.slug})
-
-    def success_message(self, obj: Model) -> str:
-        return gettext("Settings saved.")
 
 
 class QuestionnaireList(CellMixin, TemplateView):

@@ -125,7 +125,7 @@ def slot_book(
                 booked_by=user,
                 booked_at=now,
                 paired_slot=paired,
-                cancel_token=secrets.token_urlsafe(16),
+                cancel_token=secrets.token_urlsafe(CANCEL_TOKEN_BYTES),
             )
     except IntegrityError as error:  # the database's one-active-booking-per-request rule
         raise DomainError(ALREADY_BOOKED, field="slot") from error
@@ -238,6 +238,7 @@ def booking_outcome(
 
 LINK_NOT_VALID = _("This link is not valid (any more).")
 CANCEL_TOO_LATE = _("The appointment is in less than an hour: to cancel now, call the coordination cell.")
+CANCEL_TOKEN_BYTES = 16  # the patient's cancel link: 22 characters, unguessable
 CANCEL_BEFORE = timedelta(hours=1)
 CANCELLED_BY_PATIENT = _("Cancelled by the patient (link in their SMS).")
 
