@@ -17,6 +17,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.policies import Perm
+from audit.recording import record_list
 from directory.models import Professional, Site
 from referrals.models import CareChannel
 
@@ -115,6 +116,9 @@ class CalendarEvents(OwnMixin, View):
         )
         sees_patients = self.allows(Perm.QUEUE_VIEW) or own is not None
         now = timezone.now()
+        if sees_patients:
+            shown = [booking.request_id for slot in slots for booking in getattr(slot, "kept_bookings", [])]
+            record_list(request, cell=self.cell, what="calendar", requests=shown)
         return JsonResponse([self.event(slot, now, sees_patients) for slot in slots], safe=False)
 
     def event(self, slot: Slot, now: datetime, sees_patients: bool) -> dict[str, Any]:

@@ -17,6 +17,8 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.models import Role, User
 from accounts.policies import PUBLIC, CellMixin, Perm
+from audit.context import PATIENT
+from audit.recording import record_read
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
 from directory.models import Professional
@@ -314,6 +316,7 @@ class PatientCancel(View):
         except DomainError:
             return render(request, "agenda/patient_link_invalid.html", status=404)
         too_late = booking.slot.starts_at - services.CANCEL_BEFORE <= timezone.now()
+        record_read(cell=booking.request.cell_id, request_obj=booking.request, what="booking", actor=PATIENT)
         context = {"booking": booking, "too_late": too_late, "public_cell": booking.request.cell}
         return render(request, "agenda/patient_cancel.html", context)
 

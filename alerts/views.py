@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from accounts.models import User
 from accounts.policies import PUBLIC
 from agenda.views import RequestPageAction
+from audit.recording import record_read
 from common.errors import DomainError, add_to_form
 from common.views import CellSettingsEdit
 from referrals import selectors as referral_selectors
@@ -65,6 +66,13 @@ class AlertAnswer(View):
             alert = services.alert_by_token(token)
         except DomainError:
             return render(request, "alerts/link_invalid.html", status=404)
+        record_read(
+            cell=alert.cascade.request.cell_id,
+            request_obj=alert.cascade.request,
+            what="alert",
+            detail="alert link",
+            actor=str(alert.professional),
+        )
         return self._page(request, alert, AnswerForm())
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:

@@ -20,6 +20,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from accounts.models import Membership
+from audit.recording import record_read
 from common.errors import DomainError
 from referrals import selectors, services
 from referrals.models import (
@@ -234,6 +235,7 @@ def get_request(request: HttpRequest, request_id: int) -> Answer[Any]:
         found = selectors.request_for(membership, request_id)
     except Http404:
         return Answer(404, {"errors": {"request_id": [gettext("No such request among yours.")]}})
+    record_read(cell=membership.cell_id, request_obj=found, detail="api")
     return Answer(200, _out(found))
 
 

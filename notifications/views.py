@@ -17,6 +17,9 @@ from django.views.generic import FormView, TemplateView
 from accounts.models import User
 from accounts.policies import CellMixin, Perm
 from agenda.services.booking import CANCEL_TOKEN_BYTES
+from audit.models import AccessAction
+from audit.recording import record_list
+from audit.services import access_record
 from common.views import CellListView, Column
 
 from . import selectors, services, templating
@@ -45,6 +48,12 @@ class Outbox(CellListView):
     def base_queryset(self) -> QuerySet[Message]:
         return selectors.outbox(self.cell)
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        shown = [message.request_id for message in context["object_list"] if message.request_id]
+        record_list(self.request, cell=self.cell, what="messages", requests=shown)
+        return context
+
 
 class MessageDetail(CellMixin, TemplateView):
     permission = Perm.MESSAGES_VIEW
@@ -53,6 +62,14 @@ class MessageDetail(CellMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         message = selectors.message_for(self.cell, self.kwargs["pk"])
+        if message.request_id:
+            access_record(
+                action=AccessAction.READ,
+                object_type="message",
+                object_id=message.pk,
+                requests=[message.request_id],
+                cell=self.cell,
+            )
         context.update(title=message.subject, message_sent=message)
         return context
 

@@ -26,6 +26,7 @@ from agenda import services as agenda_services
 from agenda.backfill import freed_slots
 from agenda.finder import find_slots
 from agenda.forms import FinderForm
+from audit.recording import record_list, record_read
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
 from common.http import client_address
@@ -89,6 +90,7 @@ class QueueView(CellMixin, TemplateView):
         filters = selectors.QueueFilters.from_params(self.request.GET)
         requests = selectors.queue(self.membership, filters)
         shown = list(requests[: self.LIMIT])
+        record_list(self.request, cell=self.cell, what="queue", requests=shown)
         context.update(
             requests=shown,
             total=len(shown) if len(shown) < self.LIMIT else requests.count(),
@@ -238,7 +240,8 @@ class MyRequests(CellMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["requests"] = selectors.requests_sent(self.membership)[:200]
+        context["requests"] = sent = list(selectors.requests_sent(self.membership)[:200])
+        record_list(self.request, cell=self.cell, what="requests_sent", requests=sent)
         return context
 
 
@@ -249,6 +252,7 @@ class RequestDetail(CellMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         request = selectors.request_for(self.membership, self.kwargs["pk"])
+        record_read(cell=self.cell, request_obj=request)
         for_requester = self.membership.role == Role.REQUESTER
         kind = self.request.GET.get("kind", "")
         can_orient = self.allows(Perm.REQUEST_HANDLE) and allowed(request.status, Status.ORIENTED)
@@ -411,8 +415,12 @@ class SupervisorInbox(CellMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        questions = list(selectors.questions_pending(self.cell.pk))
+        record_list(
+            self.request, cell=self.cell, what="supervisor_questions", requests=[q.request_id for q in questions]
+        )
         context.update(
-            questions=list(selectors.questions_pending(self.cell.pk)),
+            questions=questions,
             now=timezone.now(),
             answer_form=AnswerForm(),
             on_duty=services.supervisor_on_duty(self.cell),

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "alerts",
     "indicators",
     "surveys",
+    "audit",
     "api",
     "ninja",
     "demo",
@@ -49,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.context.AccessOriginMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -139,6 +141,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # Behind a reverse proxy, the header that carries the visitor's address (e.g. HTTP_X_REAL_IP); empty without a proxy.
 AIGUILLAGE_CLIENT_IP_HEADER = env.str("AIGUILLAGE_CLIENT_IP_HEADER", default="")
+
+# The access log (traçabilité): how long its rows are kept (months), and the key of its hash chain. The key must never
+# change once the log has rows (verification would fail); by default it is derived from SECRET_KEY (SECURITY.md).
+AIGUILLAGE_ACCESS_LOG_MONTHS = env.int("AIGUILLAGE_ACCESS_LOG_MONTHS", default=12)
+AIGUILLAGE_ACCESS_LOG_KEY = env.str("AIGUILLAGE_ACCESS_LOG_KEY", default="")
 
 # The address people reach Aiguillage at, for the links in messages (no trailing slash).
 AIGUILLAGE_BASE_URL = env.str("AIGUILLAGE_BASE_URL", default="http://127.0.0.1:8000")

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from audit.models import AccessAction
+from audit.services import access_record
 from common.errors import DomainError
 from territory.models import Cell
 
@@ -43,6 +45,17 @@ def _event(
     to_status: str = "",
     visible_to_requester: bool = True,
 ) -> RequestEvent:
+    """A line of the request's timeline, and its row in the access log: every change of a request passes here."""
+    created = kind == EventKind.MOVE and not from_status
+    access_record(
+        action=AccessAction.CREATE if created else AccessAction.CHANGE,
+        object_type="request",
+        object_id=request.reference or request.pk,
+        requests=[request],
+        cell=request.cell_id,
+        detail=f"{kind}:{to_status}" if to_status else str(kind),
+        user=actor,
+    )
     return RequestEvent.objects.create(
         request=request,
         at=at,

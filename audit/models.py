@@ -1,0 +1,75 @@
+"""The access log (traçabilité): one row per read, creation, change or export of a patient's data.
+
+Rows are only ever added. The database refuses UPDATE and DELETE on the table (triggers, see `guard.py`; on
+PostgreSQL the application's role may also lack the privileges, see SECURITY.md), and each row carries an HMAC of its
+content chained to the previous row's (`chain.py`), so that `manage.py verify_access_log` detects a changed or deleted
+row even when someone with the database's keys went round the triggers.
+
+Users and cells are referenced without database constraints: the log outlives them, and keeps the name it saw.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from territory.models import Cell
+
+
+class AccessAction(models.TextChoices):
+    READ = "read", _("Consultation")
+    LIST = "list", _("List")
+    CREATE = "create", _("Creation")
+    CHANGE = "change", _("Change")
+    EXPORT = "export", _("Export")
+    ANONYMISE = "anonymise", _("Anonymisation")
+    PURGE = "purge", _("Purge of the access log")
+
+
+class AccessEvent(models.Model):
+    at = models.DateTimeField(_("when"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    # Who, as seen at the time: a username, or "patient" (a link sent to the patient), or "system" (a scheduled job).
+    actor = models.CharField(_("who"), max_length=150)
+    cell = models.ForeignKey(
+        Cell,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cell"),
+    )
+    action = models.CharField(_("action"), max_length=20, choices=AccessAction.choices)
+    object_type = models.CharField(_("object"), max_length=30)
+    object_id = models.CharField(max_length=80, blank=True)
+    # The requests (one patient each) whose data was reached, as ",12,15," so that a search by patient finds lists too.
+    subjects = models.TextField(blank=True)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    ip = models.GenericIPAddressField(_("from"), null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        indexes = [
+            models.Index(fields=["cell", "at"], name="audit_event_cell_at"),
+            models.Index(fields=["user", "at"], name="audit_event_user_at"),
+            models.Index(fields=["at"], name="audit_event_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type} {self.object_id}"
+
+    @property
+    def subject_ids(self) -> list[int]:
+        return [int(part) for part in self.subjects.split(",") if part]
