@@ -84,3 +84,21 @@ class MemberUpdateForm(MembershipForm):
             for name in ("first_name", "last_name", "email"):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _("Shared with another cell: not editable here.")
+
+
+class SecondFactorForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_("The 6 digits your authenticator app shows, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
+    )
+
+
+class EnrolmentForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code shown by the app"),
+        max_length=10,
+        help_text=_("6 digits."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

@@ -13,12 +13,40 @@ class User(AbstractUser):
     `is_superuser` marks a platform administrator (the Django admin); it gives no access to cells' patient data.
     """
 
+    # An account of the demo data (`manage.py load_demo`): only where AIGUILLAGE_DEMO is on may it skip the second
+    # factor, and a banner says so. Production settings force AIGUILLAGE_DEMO off.
+    is_demo = models.BooleanField(_("demo account"), default=False, editable=False)
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+class LoginThrottle(models.Model):
+    """Failed logins counted per (username, address) and per address alone, so that someone guessing from elsewhere
+    never locks the real user out: after 10 failures, a pause that grows with each further failure, never permanent."""
+
+    key = models.CharField(max_length=64, unique=True)  # a hash: the table holds no username or address in clear
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}… {self.failures}"
+
+
+class LoginSession(models.Model):
+    """The sessions a user has open, so that disabling the account ends all of them at once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class Role(models.TextChoices):

@@ -1,34 +1,168 @@
 from __future__ import annotations
 
-from typing import Any
+from base64 import b32encode
+from typing import Any, cast
 
+import segno
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
+from django.views import View
+from django.views.generic import FormView, TemplateView
+from django_otp import login as otp_login
 
+from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
+from common.http import client_address
 from common.views import CellFormView, CellListView, Column
 from referrals.selectors import queue_summary
 
-from . import selectors, services
+from . import selectors, services, throttle, two_factor
 from .filters import MemberFilter
-from .forms import MemberAttachForm, MemberCreateForm, MemberUpdateForm
-from .models import Membership, Role, User
+from .forms import EnrolmentForm, MemberAttachForm, MemberCreateForm, MemberUpdateForm, SecondFactorForm
+from .models import LoginSession, Membership, Role, User
 from .policies import AUTHENTICATED, PUBLIC, CellMixin, Perm, declare
 
 
 class LoginView(auth_views.LoginView):
+    """Username and password, then (middleware) the second factor. Failures pause the username from this address
+    (throttle.py): while paused, the password is not even checked, and the page says how long to wait."""
+
     permission = PUBLIC
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        username, address = request.POST.get("username", "")[:150], client_address(request)
+        pause = throttle.paused(username, address)
+        if pause is not None:
+            return self._paused(pause)
+        response = super().post(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            throttle.success_record(username, address)
+            return response
+        pause = throttle.failure_record(username, address)
+        return self._paused(pause) if pause is not None else response
+
+    def _paused(self, pause: throttle.Pause) -> HttpResponse:
+        form = self.get_form_class()(self.request)
+        context = self.get_context_data(form=form, pause_minutes=pause.minutes)
+        return self.render_to_response(context, status=429)
+
+
+class SecondFactorView(FormView):
+    """After the password: the code of the authenticator app (or a recovery code)."""
+
+    permission = AUTHENTICATED
+    template_name = "accounts/otp_verify.html"
+    form_class = SecondFactorForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect("accounts:login")
+        assert isinstance(user, User)
+        if user.is_verified() or not two_factor.needs_second_factor(user):  # type: ignore[attr-defined]
+            return redirect(_next_or_home(request))
+        if not two_factor.is_enrolled(user):
+            return redirect("accounts:otp_setup")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form: SecondFactorForm) -> HttpResponse:
+        user = cast(User, self.request.user)
+        try:
+            verified = two_factor.second_factor_check(user=user, token=form.cleaned_data["token"])
+        except DomainError as error:
+            add_to_form(form, error)
+            return self.form_invalid(form)
+        otp_login(self.request, verified.device)
+        if verified.with_recovery_code:
+            messages.warning(
+                self.request,
+                gettext("Recovery code used: %(left)s left. Make new ones from your account page if needed.")
+                % {"left": verified.recovery_codes_left},
+            )
+        return redirect(_next_or_home(self.request))
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        describe_fields(context["form"])
+        context["next"] = _next_or_home(self.request)
+        return context
+
+
+class SecondFactorSetup(FormView):
+    """Enrolment: scan the QR code (or type the key) in an authenticator app, confirm with its first code, keep the
+    recovery codes shown once. Also the way to move to a new phone: a new app replaces the old one once confirmed."""
+
+    permission = AUTHENTICATED
+    template_name = "accounts/otp_setup.html"
+    form_class = EnrolmentForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return redirect("accounts:login")
+        user = request.user
+        assert isinstance(user, User)
+        enrolled = two_factor.is_enrolled(user)
+        if enrolled and not user.is_verified():  # type: ignore[attr-defined]
+            # Replacing the app needs the second factor first: a stolen password alone must not do it.
+            return redirect("accounts:otp_verify")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form: EnrolmentForm) -> HttpResponse:
+        user = cast(User, self.request.user)
+        try:
+            codes = two_factor.enrolment_confirm(user=user, token=form.cleaned_data["token"])
+        except DomainError as error:
+            add_to_form(form, error)
+            return self.form_invalid(form)
+        device = two_factor.totp_device(user)
+        assert device is not None
+        otp_login(self.request, device)
+        return render(
+            self.request, "accounts/recovery_codes.html", {"codes": codes, "next": _next_or_home(self.request)}
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        device = two_factor.enrolment_start(user=cast(User, self.request.user))
+        key = b32encode(device.bin_key).decode()
+        context.update(
+            qr=segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2),
+            key=" ".join(key[i : i + 4] for i in range(0, len(key), 4)),
+            enrolled=two_factor.is_enrolled(cast(User, self.request.user)),
+            next=_next_or_home(self.request),
+        )
+        describe_fields(context["form"])
+        return context
+
+
+class RecoveryCodesRenew(View):
+    """New recovery codes (the old ones stop working), shown once."""
+
+    permission = AUTHENTICATED
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect("accounts:login")
+        codes = two_factor.recovery_codes_renew(user=cast(User, request.user))
+        return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": reverse("accounts:home")})
+
+
+def _next_or_home(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        return target
+    return reverse("accounts:home")
 
 
 class LogoutView(auth_views.LogoutView):
@@ -43,8 +177,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("accounts:home")
 
     def form_valid(self, form: Any) -> HttpResponse:
+        old_key = self.request.session.session_key
+        response = super().form_valid(form)  # a new session key; other sessions of the account end
+        LoginSession.objects.filter(session_key=old_key).update(session_key=self.request.session.session_key)
         messages.success(self.request, gettext("Your password has been changed."))
-        return super().form_valid(form)
+        return response
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -210,16 +210,20 @@ class _Loader:
         user = User.objects.filter(username=account.username).first()
         if user is None:
             user = User.objects.create_user(
-                account.username, email, DEMO_PASSWORD, first_name=first_name, last_name=last_name
+                account.username, email, DEMO_PASSWORD, first_name=first_name, last_name=last_name, is_demo=True
             )
             self.created += 1
-        elif (user.first_name, user.last_name, user.email, user.is_active) != (first_name, last_name, email, True) or (
-            not user.check_password(DEMO_PASSWORD)
-        ):
+        elif (user.first_name, user.last_name, user.email, user.is_active, user.is_demo) != (
+            first_name,
+            last_name,
+            email,
+            True,
+            True,
+        ) or (not user.check_password(DEMO_PASSWORD)):
             # Someone changed the account during a demo: put it back as the documentation describes it.
             user.first_name, user.last_name, user.email = first_name, last_name, email
             user.set_password(DEMO_PASSWORD)
-            user.is_active = True
+            user.is_active = user.is_demo = True
             user.save()
         self.upsert(
             Membership,

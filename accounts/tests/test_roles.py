@@ -3,10 +3,12 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.models import Membership, Role, User
 from accounts.policies import ROLE_PERMISSIONS, Perm
+from accounts.tests.totp import code_for
 from common.errors import DomainError
 from conftest import World
 from tests.factories import MembershipFactory, ProfessionalFactory, SiteFactory, UserFactory
@@ -47,7 +49,10 @@ def test_a_member_of_two_cells_chooses_one(world: World) -> None:
 def test_login_page_then_home(world: World) -> None:
     client = Client()
     assert client.get("/").status_code == 302
+    device = TOTPDevice.objects.create(user=world.colleague, name="app", confirmed=True)
     response = client.post("/connexion/", {"username": "bob", "password": "motdepasse-de-test-42"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/connexion/code/?next=%2F"
+    response = client.post("/connexion/code/", {"token": code_for(device), "next": "/"}, follow=True)
     assert response.redirect_chain[-1][0] == f"/c/{world.cell.slug}/"
     bad = Client().post("/connexion/", {"username": "bob", "password": "wrong"})
     assert bad.status_code == 200

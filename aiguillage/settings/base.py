@@ -21,6 +21,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_htmx",
     "django_filters",
     "phonenumber_field",
@@ -50,10 +53,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "audit.context.AccessOriginMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SessionLimitsMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
+    "audit.context.AccessOriginMiddleware",
 ]
 
 ROOT_URLCONF = "aiguillage.urls"
@@ -132,7 +138,16 @@ STORAGES = {
 PHONENUMBER_DEFAULT_REGION = "FR"
 PHONENUMBER_DEFAULT_FORMAT = "E164"
 
-SESSION_COOKIE_AGE = env.int("AIGUILLAGE_SESSION_SECONDS", default=12 * 3600)
+# Sessions end after 30 minutes without activity (the queue's own refresh does not count) and 12 hours after login.
+AIGUILLAGE_IDLE_MINUTES = env.int("AIGUILLAGE_IDLE_MINUTES", default=30)
+AIGUILLAGE_SESSION_HOURS = env.int("AIGUILLAGE_SESSION_HOURS", default=12)
+SESSION_COOKIE_AGE = AIGUILLAGE_SESSION_HOURS * 3600
+# Two-factor authentication (TOTP, any authenticator app; recovery codes). The issuer names the account in the app.
+OTP_TOTP_ISSUER = env.str("AIGUILLAGE_TOTP_ISSUER", default="Aiguillage")
+# Failed logins: after this many for one username from one address, a pause that doubles with each further failure
+# (1 minute, 2, 4… at most AIGUILLAGE_LOGIN_MAX_PAUSE_MINUTES); one address alone gets five times as many.
+AIGUILLAGE_LOGIN_FAILURES = env.int("AIGUILLAGE_LOGIN_FAILURES", default=10)
+AIGUILLAGE_LOGIN_MAX_PAUSE_MINUTES = env.int("AIGUILLAGE_LOGIN_MAX_PAUSE_MINUTES", default=15)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"

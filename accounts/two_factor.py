@@ -1,0 +1,99 @@
+"""The second factor: a TOTP code from an authenticator app, or a single-use recovery code.
+
+Every account must have one: all of them can read patient data (a requester their requests, an effector their
+appointments). The only exception: demo accounts, where AIGUILLAGE_DEMO is on (a banner says so); production settings
+force it off. The devices and their checks are django-otp's (TOTP per RFC 6238, with its own growing delay after
+wrong codes); this module says who needs what and how an account enrols.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from common.errors import DomainError
+
+from .models import User
+
+RECOVERY_CODES = 10
+WRONG_CODE = _("This code is not right (or was already used). Check your phone's time, then type the new code.")
+TOTP_NAME = "application"
+RECOVERY_NAME = "recovery"
+
+
+def demo_exempt(user: User) -> bool:
+    return bool(getattr(settings, "AIGUILLAGE_DEMO", False)) and user.is_demo
+
+
+def needs_second_factor(user: User) -> bool:
+    return not demo_exempt(user)
+
+
+def totp_device(user: User, *, confirmed: bool = True) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("-pk").first()
+
+
+def is_enrolled(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def enrolment_start(*, user: User) -> TOTPDevice:
+    """The secret the user's app will share (shown as a QR code): the same one until confirmed."""
+    pending = totp_device(user, confirmed=False)
+    return pending or TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
+
+
+@transaction.atomic
+def enrolment_confirm(*, user: User, token: str) -> list[str]:
+    """The first right code confirms the app; earlier devices go; new recovery codes, shown once, are returned."""
+    pending = totp_device(user, confirmed=False)
+    if pending is None or not pending.verify_token(_digits(token)):
+        raise DomainError(WRONG_CODE, field="token")
+    TOTPDevice.objects.filter(user=user).exclude(pk=pending.pk).delete()
+    pending.confirmed = True
+    pending.save(update_fields=["confirmed"])
+    return recovery_codes_renew(user=user)
+
+
+@transaction.atomic
+def recovery_codes_renew(*, user: User) -> list[str]:
+    device, _created = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_NAME, defaults={"confirmed": True})
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+@dataclass(frozen=True)
+class Verified:
+    device: TOTPDevice | StaticDevice
+    with_recovery_code: bool
+    recovery_codes_left: int
+
+
+def second_factor_check(*, user: User, token: str) -> Verified:
+    """An app code, else a recovery code (used up). Wrong codes slow the next tries down (django-otp throttling)."""
+    cleaned = token.strip().replace(" ", "")
+    app = totp_device(user)
+    if app is not None and cleaned.isdigit() and app.verify_token(cleaned):
+        return Verified(app, False, 0)
+    recovery = StaticDevice.objects.filter(user=user, name=RECOVERY_NAME, confirmed=True).first()
+    if recovery is not None and not cleaned.isdigit() and recovery.verify_token(cleaned.lower()):
+        return Verified(recovery, True, recovery.token_set.count())
+    raise DomainError(WRONG_CODE, field="token")
+
+
+@transaction.atomic
+def second_factor_reset(*, user: User) -> None:
+    """Lost phone: the cell administrator removes the account's devices; it enrols again at its next login."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+
+
+def _digits(token: str) -> str:
+    return token.strip().replace(" ", "")
