@@ -135,11 +135,16 @@ def _out(request: Request) -> RequestOut:
 
 # Field names of the services, as the API names them.
 API_FIELD = {
+    "patient_last_name": "patient.last_name",
+    "patient_first_name": "patient.first_name",
     "patient_phone": "patient.phone",
     "patient_birth_date": "patient.birth_date",
+    "reason": "need.reason",
     "exam_type": "need.exam_type",
     "vital_emergency": "vital_emergency",
     "requester": "requester",
+    "requester_professional": "requester",
+    "requester_site": "requester",
 }
 
 NUL_CHARACTER = gettext_lazy("Null characters are not allowed.")
@@ -171,7 +176,12 @@ def _parse_phone(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-@api.post("/requests", response={201: RequestOut, 422: Errors}, summary="Send a request")
+# Every operation may answer these, each with the `errors` body: documented so that clients (and the fuzzer) can rely
+# on the schema.
+ERROR_RESPONSES: dict[int, type[Schema]] = {400: Errors, 401: Errors, 422: Errors}
+
+
+@api.post("/requests", response={201: RequestOut, **ERROR_RESPONSES}, summary="Send a request")
 def create_request(request: HttpRequest, payload: RequestIn) -> Answer[Any]:
     membership: Membership = request.auth  # type: ignore[attr-defined]
     errors: dict[str, list[str]] = {}
@@ -227,7 +237,9 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Answer[Any]:
     return Answer(201, _out(selectors.request_for(membership, created.pk)))
 
 
-@api.get("/requests/{request_id}", response={200: RequestOut, 404: Errors}, summary="Follow a request")
+@api.get(
+    "/requests/{request_id}", response={200: RequestOut, 404: Errors, **ERROR_RESPONSES}, summary="Follow a request"
+)
 def get_request(request: HttpRequest, request_id: int) -> Answer[Any]:
     """Status and timeline as the requester may see them; another organisation's request is a 404."""
     membership: Membership = request.auth  # type: ignore[attr-defined]
@@ -256,10 +268,13 @@ def validation_errors(request: HttpRequest, exc: ValidationError) -> HttpRespons
     """422 with a French message per field, named by its path in the body (e.g. `patient.phone`)."""
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
+        # Ninja's locations start with where the value was read (`body`, `path`…): the client knows the field's name.
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload", "path", "query")]
         field = ".".join(location) or "body"
         template = _MESSAGES.get(error.get("type", ""), gettext_lazy("Invalid value."))
-        context = error.get("ctx", {}) or {}
+        context = dict(error.get("ctx", {}) or {})
+        if "expected" in context:  # pydantic joins the allowed values with an English "or"
+            context["expected"] = str(context["expected"]).replace("' or '", "', '")
         errors.setdefault(field, []).append(
             str(template) % {k: v for k, v in context.items()} if context else str(template)
         )

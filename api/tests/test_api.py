@@ -114,7 +114,7 @@ def test_a_malformed_body_is_a_422_not_a_500(token: str) -> None:
 
 def test_blank_names_and_null_characters_are_refused(token: str) -> None:
     blank = post(token, payload(last_name="   "))
-    assert blank.status_code == 422 and set(blank.json()["errors"]) == {"patient_last_name"}
+    assert blank.status_code == 422 and set(blank.json()["errors"]) == {"patient.last_name"}
     nul = post(token, payload(first_name="Hu\x00go"))
     assert nul.status_code == 422 and set(nul.json()["errors"]) == {"patient.first_name"}
     assert not Request.objects.exists()
