@@ -6,7 +6,7 @@ RUN := $(UV) run --frozen
 MANAGE := $(RUN) python manage.py
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup system-deps demo run test lint typecheck test-sqlite test-postgres bench messages clean
+.PHONY: setup system-deps demo run test lint typecheck audit test-sqlite test-postgres bench messages clean
 
 setup:  ## Python environment (uv, from uv.lock), front-end libraries (npm, from package-lock.json), translations
 	@./scripts/ensure_uv.sh
@@ -43,13 +43,16 @@ lint:
 typecheck:
 	$(RUN) mypy .
 
+audit:  ## Known vulnerabilities in what uv.lock pins (pip-audit); says how many packages it could not audit
+	./scripts/audit.sh
+
 test-sqlite:
 	$(RUN) pytest -n $(PYTEST_WORKERS) -q
 
 test-postgres:
 	python3 scripts/pg_cluster.py -- $(RUN) env AIGUILLAGE_EXPECT_DB=postgresql pytest -n $(PYTEST_WORKERS) -q
 
-test: system-deps setup lint typecheck test-sqlite test-postgres  ## Everything CI checks
+test: system-deps setup lint typecheck audit test-sqlite test-postgres  ## Everything CI checks
 
 bench:  ## Benchmarks (outside the test suite): median of several runs, figures printed
 	@$(MAKE) --no-print-directory setup
