@@ -20,6 +20,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from accounts.models import Membership
+from accounts.policies import Perm, declare
 from audit.recording import record_read
 from common.errors import DomainError
 from referrals import selectors, services
@@ -182,6 +183,7 @@ ERROR_RESPONSES: dict[int, type[Schema]] = {400: Errors, 401: Errors, 422: Error
 
 
 @api.post("/requests", response={201: RequestOut, **ERROR_RESPONSES}, summary="Send a request")
+@declare(Perm.REQUEST_SUBMIT)
 def create_request(request: HttpRequest, payload: RequestIn) -> Answer[Any]:
     membership: Membership = request.auth  # type: ignore[attr-defined]
     errors: dict[str, list[str]] = {}
@@ -240,6 +242,7 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Answer[Any]:
 @api.get(
     "/requests/{request_id}", response={200: RequestOut, 404: Errors, **ERROR_RESPONSES}, summary="Follow a request"
 )
+@declare(Perm.OWN_REQUESTS)  # looked up through selectors.request_for: the requester's own requests only
 def get_request(request: HttpRequest, request_id: int) -> Answer[Any]:
     """Status and timeline as the requester may see them; another organisation's request is a 404."""
     membership: Membership = request.auth  # type: ignore[attr-defined]
