@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import weasyprint
+from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -106,4 +107,7 @@ def context(cell: Cell, month: date, now: datetime) -> dict[str, Any]:
 
 def render_pdf(cell: Cell, month: date, now: datetime) -> bytes:
     html = render_to_string("indicators/report.html", context(cell, month, now))
-    return bytes(weasyprint.HTML(string=html).write_pdf())
+    # The stylesheet is a file, not a <style> in the template: no template holds inline style (tests/test_csp.py).
+    stylesheet = finders.find("css/report.css")
+    assert isinstance(stylesheet, str), "static/css/report.css is missing"
+    return bytes(weasyprint.HTML(string=html).write_pdf(stylesheets=[weasyprint.CSS(filename=stylesheet)]))

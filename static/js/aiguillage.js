@@ -70,3 +70,21 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   form.addEventListener("submit", () => sessionStorage.removeItem(key));
 });
+
+// Behaviour that would otherwise sit in inline attributes (onclick=, hx-on): our Content-Security-Policy runs no inline
+// script, so elements declare it with data- attributes handled here.
+// data-print: the button prints the page (the QR-code poster).
+document.addEventListener("click", (event) => {
+  const target = event.target;
+  if (target instanceof Element && target.closest("[data-print]")) window.print();
+});
+
+// data-focus-after-request="id": after its htmx request, the focus goes to that element (e.g. the commune count once a
+// row, and the button that was focused in it, is removed). htmx fires the event again on the nearest element still in
+// the page when the requesting one was swapped out, so the source is read from the request, not the event target.
+document.addEventListener("htmx:afterRequest", (event) => {
+  const source = event.detail && event.detail.requestConfig ? event.detail.requestConfig.elt : null;
+  const id = source instanceof HTMLElement ? source.dataset.focusAfterRequest : undefined;
+  const element = id ? document.getElementById(id) : null;
+  if (element) element.focus();
+});

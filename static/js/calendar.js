@@ -32,5 +32,9 @@
     }
   });
   calendar.render();
-  if (filters) { filters.addEventListener("change", function () { calendar.refetchEvents(); }); }
+  if (filters) {
+    filters.addEventListener("change", function () { calendar.refetchEvents(); });
+    // The filters apply as they change: Enter in a field must not send the form and reload the page.
+    filters.addEventListener("submit", function (event) { event.preventDefault(); });
+  }
 })();
