@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "common.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -193,3 +195,46 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("AIGUILLAGE_LOG_LEVEL", default="INFO")},
 }
+
+# --- Browser hardening: Content-Security-Policy, Cross-Origin-Opener-Policy, Permissions-Policy ----------------------
+# Kept as one block at the end of the file. Pages run no inline script, no inline style and no eval: every script and
+# stylesheet is a file under static/ (tests/test_csp.py scans the templates). Charts are pygal SVGs in data: images.
+# The one exception is the agenda calendar: FullCalendar 6 ships no stylesheet and creates its own <style> element at
+# run time; agenda/templates/agenda/calendar.html gives it a per-request nonce (<meta name="csp-nonce">), which
+# django-csp adds to style-src on that page only (NONCE is dropped from pages that never read request.csp_nonce).
+from csp.constants import NONCE, NONE, SELF  # noqa: E402  (this block is appended to the file on purpose)
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Features no page of Aiguillage uses, refused to the page and to anything it embeds (common/middleware.py).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "accelerometer": [],
+    "autoplay": [],
+    "bluetooth": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "hid": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+}
+# --- end of browser hardening ----------------------------------------------------------------------------------------
