@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from csp.decorators import csp_update
 from django import forms
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -49,6 +51,9 @@ class CalendarFilters(forms.Form):
         )
 
 
+# FullCalendar 6 embeds its icon font (the toolbar's arrows) as a data: URL in the stylesheet it creates at run time
+# (its nonce: agenda/calendar.html); Chromium loads a data: font as soon as the rule exists. This page only allows it.
+@method_decorator(csp_update({"font-src": ["data:"]}), name="dispatch")
 class CalendarPage(OwnMixin, TemplateView):
     permission = Perm.AGENDA_VIEW
     template_name = "agenda/calendar.html"

@@ -95,15 +95,18 @@ def directives(header: str) -> dict[str, list[str]]:
     return parsed
 
 
-def assert_strict_policy(header: str, *, style_nonce: bool = False) -> None:
+def assert_strict_policy(header: str, *, calendar: bool = False) -> None:
+    """The calendar page alone adds a style nonce and data: fonts, for FullCalendar (agenda/calendar_views.py)."""
     assert "unsafe-inline" not in header and "unsafe-eval" not in header, header
     parsed = directives(header)
     style = parsed.pop("style-src")
-    if style_nonce:
+    if calendar:
         assert style[0] == "'self'" and len(style) == 2 and re.fullmatch(r"'nonce-[A-Za-z0-9+/=]{20,}'", style[1])
+        assert parsed.pop("font-src") == ["'self'", "data:"], header
     else:
         assert style == ["'self'"], header
-    assert parsed == {k: v for k, v in EXPECTED_DIRECTIVES.items() if k != "style-src"}, header
+    skipped = {"style-src", "font-src"} if calendar else {"style-src"}
+    assert parsed == {k: v for k, v in EXPECTED_DIRECTIVES.items() if k not in skipped}, header
 
 
 class InlineCode(HTMLParser):
@@ -151,7 +154,7 @@ def test_the_login_page_carries_the_policy_and_the_other_headers(client: Client)
     ids=lambda r: r.name,
 )
 def test_every_page_of_a_cell_carries_the_strict_policy(populated: World, route: Route) -> None:
-    """Pages in HTML, fragments for htmx and downloads alike; only the agenda calendar gets a nonce, for styles."""
+    """Pages in HTML, fragments for htmx and downloads alike."""
     client = populated.client_for(_member_allowed(populated, declared_permission(route.callback)))
     url = url_for(route, populated, cell_of_address=populated.cell, cell_of_objects=populated.cell)
     for headers in ({}, {"HX-Request": "true"}):
@@ -159,7 +162,7 @@ def test_every_page_of_a_cell_carries_the_strict_policy(populated: World, route:
         if response.status_code == 405:
             continue
         assert response.status_code == 200, f"GET {url} answered {response.status_code}"
-        assert_strict_policy(response["Content-Security-Policy"], style_nonce=route.name == "agenda:calendar")
+        assert_strict_policy(response["Content-Security-Policy"], calendar=route.name == "agenda:calendar")
         if response["Content-Type"].startswith("text/html"):
             assert not inline_code_of(response.content.decode()), f"{url}: {inline_code_of(response.content.decode())}"
 

@@ -201,7 +201,8 @@ LOGGING = {
 # stylesheet is a file under static/ (tests/test_csp.py scans the templates). Charts are pygal SVGs in data: images.
 # The one exception is the agenda calendar: FullCalendar 6 ships no stylesheet and creates its own <style> element at
 # run time; agenda/templates/agenda/calendar.html gives it a per-request nonce (<meta name="csp-nonce">), which
-# django-csp adds to style-src on that page only (NONCE is dropped from pages that never read request.csp_nonce).
+# django-csp adds to style-src on that page only (NONCE is dropped from pages that never read request.csp_nonce), and
+# that page's view adds data: to font-src for the icon font embedded in that <style> (agenda/calendar_views.py).
 from csp.constants import NONCE, NONE, SELF  # noqa: E402  (this block is appended to the file on purpose)
 
 CONTENT_SECURITY_POLICY = {
@@ -223,7 +224,6 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 PERMISSIONS_POLICY: dict[str, list[str]] = {
     "accelerometer": [],
     "autoplay": [],
-    "bluetooth": [],
     "camera": [],
     "display-capture": [],
     "geolocation": [],
