@@ -7,6 +7,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -68,7 +69,7 @@ class SecondFactorView(FormView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if not user.is_authenticated:
-            return redirect("accounts:login")
+            return redirect_to_login(request.get_full_path())
         assert isinstance(user, User)
         if user.is_verified() or not two_factor.needs_second_factor(user):  # type: ignore[attr-defined]
             return redirect(_next_or_home(request))
@@ -109,7 +110,7 @@ class SecondFactorSetup(FormView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
-            return redirect("accounts:login")
+            return redirect_to_login(request.get_full_path())
         user = request.user
         assert isinstance(user, User)
         enrolled = two_factor.is_enrolled(user)
@@ -153,7 +154,7 @@ class RecoveryCodesRenew(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         if not request.user.is_authenticated:
-            return redirect("accounts:login")
+            return redirect_to_login(request.get_full_path())
         codes = two_factor.recovery_codes_renew(user=cast(User, request.user))
         return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": reverse("accounts:home")})
 
