@@ -50,6 +50,7 @@ class Perm(StrEnum):
     MESSAGES_VIEW = "notifications.messages_view"  # the outbox: what was sent, to whom, whether it arrived
     INDICATORS_VIEW = "indicators.view"  # the activity figures of the cell
     INDICATORS_FULL = "indicators.full"  # the same per professional and site, and the exports
+    ACCESS_LOG_VIEW = "audit.access_log_view"  # who read or changed which patient's data
 
 
 PUBLIC = "public"
@@ -97,6 +98,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.PARTNERS_MANAGE,
             Perm.PROTOCOL_MANAGE,
             Perm.INDICATORS_FULL,
+            Perm.ACCESS_LOG_VIEW,
             *_CELL_STAFF,
         }
     ),

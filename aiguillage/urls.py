@@ -15,6 +15,7 @@ urlpatterns = [
     path("c/<slug:cell>/alertes/", include("alerts.urls")),
     path("c/<slug:cell>/indicateurs/", include("indicators.urls")),
     path("c/<slug:cell>/enquetes/", include("surveys.urls")),
+    path("c/<slug:cell>/journal-des-acces/", include("audit.urls")),
     path("q/", include("referrals.public_urls")),
     path("api/", include("api.urls")),
     path("ical/<str:token>.ics", agenda_views.calendar_feed, name="calendar_feed"),
