@@ -51,6 +51,7 @@ class Perm(StrEnum):
     INDICATORS_VIEW = "indicators.view"  # the activity figures of the cell
     INDICATORS_FULL = "indicators.full"  # the same per professional and site, and the exports
     ACCESS_LOG_VIEW = "audit.access_log_view"  # who read or changed which patient's data
+    PATIENT_RIGHTS = "audit.patient_rights"  # a patient's export, correction, erasure (RGPD)
 
 
 PUBLIC = "public"
@@ -99,6 +100,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.PROTOCOL_MANAGE,
             Perm.INDICATORS_FULL,
             Perm.ACCESS_LOG_VIEW,
+            Perm.PATIENT_RIGHTS,
             *_CELL_STAFF,
         }
     ),

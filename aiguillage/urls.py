@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from agenda import views as agenda_views
 from alerts import views as alert_views
+from audit import public_views as audit_public_views
 from surveys import views as survey_views
 
 urlpatterns = [
@@ -15,7 +16,7 @@ urlpatterns = [
     path("c/<slug:cell>/alertes/", include("alerts.urls")),
     path("c/<slug:cell>/indicateurs/", include("indicators.urls")),
     path("c/<slug:cell>/enquetes/", include("surveys.urls")),
-    path("c/<slug:cell>/journal-des-acces/", include("audit.urls")),
+    path("c/<slug:cell>/", include("audit.urls")),
     path("q/", include("referrals.public_urls")),
     path("api/", include("api.urls")),
     path("ical/<str:token>.ics", agenda_views.calendar_feed, name="calendar_feed"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("r/<str:token>/", alert_views.AlertAnswer.as_view(), name="alert_answer"),
     path("e/<str:token>/", survey_views.SurveyAnswer.as_view(), name="survey_answer"),
     path("questionnaire/<str:token>/", survey_views.QuestionnaireAnswer.as_view(), name="questionnaire_answer"),
+    path("donnees/<slug:slug>/", audit_public_views.privacy, name="privacy"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("plateforme/admin/", admin.site.urls),
 ]

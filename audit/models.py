@@ -9,8 +9,10 @@ Users and cells are referenced without database constraints: the log outlives th
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from territory.models import Cell
 
@@ -19,7 +21,7 @@ class AccessAction(models.TextChoices):
     READ = "read", _("Consultation")
     LIST = "list", _("List")
     CREATE = "create", _("Creation")
-    CHANGE = "change", _("Change")
+    CHANGE = "change", pgettext_lazy("access log", "Change")
     EXPORT = "export", _("Export")
     ANONYMISE = "anonymise", _("Anonymisation")
     PURGE = "purge", _("Purge of the access log")
@@ -73,3 +75,23 @@ class AccessEvent(models.Model):
     @property
     def subject_ids(self) -> list[int]:
         return [int(part) for part in self.subjects.split(",") if part]
+
+
+class DataPolicy(models.Model):
+    """How long a cell keeps the personal data of its patients once their request is over (RGPD: no longer than
+    needed). After that, `anonymise_requests` (daily) removes it; the request stays for the statistics."""
+
+    cell = models.OneToOneField(Cell, on_delete=models.CASCADE, related_name="data_policy", verbose_name=_("cell"))
+    request_months = models.PositiveSmallIntegerField(
+        _("months personal data is kept after a request ends"),
+        default=24,
+        validators=[MinValueValidator(3), MaxValueValidator(120)],
+        help_text=_("From the request's last activity. Between 3 and 120 months; 24 by default."),
+    )
+
+    class Meta:
+        verbose_name = _("data retention")
+        verbose_name_plural = _("data retention")
+
+    def __str__(self) -> str:
+        return f"{self.cell}: {self.request_months}"

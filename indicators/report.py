@@ -105,9 +105,13 @@ def context(cell: Cell, month: date, now: datetime) -> dict[str, Any]:
     }
 
 
-def render_pdf(cell: Cell, month: date, now: datetime) -> bytes:
-    html = render_to_string("indicators/report.html", context(cell, month, now))
+def pdf_from_html(html: str) -> bytes:
+    """A printable document (the reports, a patient's record) from an HTML page, with the print stylesheet."""
     # The stylesheet is a file, not a <style> in the template: no template holds inline style (tests/test_csp.py).
     stylesheet = finders.find("css/report.css")
     assert isinstance(stylesheet, str), "static/css/report.css is missing"
     return bytes(weasyprint.HTML(string=html).write_pdf(stylesheets=[weasyprint.CSS(filename=stylesheet)]))
+
+
+def render_pdf(cell: Cell, month: date, now: datetime) -> bytes:
+    return pdf_from_html(render_to_string("indicators/report.html", context(cell, month, now)))

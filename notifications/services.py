@@ -194,12 +194,13 @@ def patient_booked(*, request: Request, event: RequestEvent) -> Message | None:
                 "telephone_cellule": cell.phone.as_national if cell.phone else "",
             },
         )
-        link = _("Cancel: %(url)s") % {
-            "url": settings.AIGUILLAGE_BASE_URL.rstrip("/")
-            + reverse("patient_cancel", kwargs={"token": booking.cancel_token})
-        }
-    # The link is never cut: the rest is shortened around it to stay within two SMS.
-    body = within_segments(text, reserve=link) + " " + link if booking.cancel_token else within_segments(text)
+        links = [privacy_link(cell)]
+        if booking.cancel_token:
+            url = settings.AIGUILLAGE_BASE_URL.rstrip("/") + reverse(
+                "patient_cancel", kwargs={"token": booking.cancel_token}
+            )
+            links.insert(0, str(_("Cancel: %(url)s") % {"url": url}))
+    body = with_links(text, links)
     return message_queue(
         Message(
             cell=cell,
@@ -233,6 +234,7 @@ def patient_cancelled(*, request: Request, event: RequestEvent) -> Message | Non
             MessageKind.PATIENT_CANCELLED,
             {"cellule": cell.name, "jour": f"{when:%d/%m}", "heure": f"{when:%H:%M}"},
         )
+        links = [privacy_link(cell)]
     return message_queue(
         Message(
             cell=cell,
@@ -241,11 +243,24 @@ def patient_cancelled(*, request: Request, event: RequestEvent) -> Message | Non
             channel=MessageChannel.SMS,
             to=request.patient_phone.as_e164,
             subject=str(MessageKind.PATIENT_CANCELLED.label),
-            body=within_segments(text),
+            body=with_links(text, links),
             key=f"{MessageKind.PATIENT_CANCELLED}:{event.pk}",
             created_at=event.at,
         )
     )
+
+
+def privacy_link(cell: Any) -> str:
+    """Every message to a patient ends with the page that says what is kept about them and how to exercise their
+    rights (RGPD art. 13)."""
+    url = settings.AIGUILLAGE_BASE_URL.rstrip("/") + reverse("privacy", kwargs={"slug": cell.slug})
+    return str(_("Your data: %(url)s") % {"url": url})
+
+
+def with_links(text: str, links: list[str]) -> str:
+    """The text, then its links: the links are never cut, the text is shortened around them to stay within two SMS."""
+    tail = " ".join(links)
+    return within_segments(text, reserve=tail) + " " + tail
 
 
 def _effectors_of(slot: Any, paired: Any) -> list[tuple[str, str]]:
@@ -535,6 +550,7 @@ def reminders_queue(*, now: datetime | None = None) -> int:
                     "lieu": _where(booking.slot),
                 },
             )
+            links = [privacy_link(request.cell)]
         message = message_queue(
             Message(
                 cell=request.cell,
@@ -543,7 +559,7 @@ def reminders_queue(*, now: datetime | None = None) -> int:
                 channel=MessageChannel.SMS,
                 to=address,
                 subject=str(MessageKind.PATIENT_REMINDER.label),
-                body=within_segments(text),
+                body=with_links(text, links),
                 key=f"{MessageKind.PATIENT_REMINDER}:{booking.pk}:{booking.slot_id}",
                 created_at=now,
             )

@@ -238,6 +238,9 @@ class Request(models.Model):
     )
     # Idempotency of intake: the same form or API call posted twice creates one request.
     submission_key = models.CharField(max_length=64, blank=True)
+    # When the patient's personal data was removed (retention period over, or erasure asked by the patient): the
+    # request stays for the statistics, with no name, contact, address or free text left.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     class Meta:
         ordering = ["deadline_at", "received_at"]
@@ -250,7 +253,8 @@ class Request(models.Model):
                 condition=~Q(care_channel="imaging") | ~Q(exam_type=""), name="request_imaging_has_exam"
             ),
             models.CheckConstraint(
-                condition=~Q(patient_phone="") | Q(requester_answers=True), name="request_patient_reachable"
+                condition=~Q(patient_phone="") | Q(requester_answers=True) | Q(anonymised_at__isnull=False),
+                name="request_patient_reachable_unless_anonymised",
             ),
             models.CheckConstraint(
                 condition=Q(requester_professional__isnull=False) | Q(requester_site__isnull=False) | Q(channel="qr"),

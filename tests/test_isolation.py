@@ -140,6 +140,10 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     },
     "surveys:questionnaire": {"pk": lambda w, cell: cell.questionnaires.first()},
     "alert_answer": {"token": lambda w, cell: Alert.objects.filter(cascade__cell=cell).first().token},
+    "audit:patient_rights": {"pk": lambda w, cell: cell.requests.first()},
+    "audit:patient_erase": {"pk": lambda w, cell: cell.requests.first()},
+    "audit:patient_export": {"pk": lambda w, cell: cell.requests.first(), "fmt": lambda w, cell: "json"},
+    "privacy": {"slug": lambda w, cell: cell.slug},
 }
 
 
@@ -420,6 +424,17 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
         "starts_at": "2026-12-01T08:00",
         "ends_at": "2026-12-01T20:00",
     },
+    "audit:data_policy": lambda w, cell: {"request_months": "36"},
+    "audit:patient_rights": lambda w, cell: {
+        "patient_last_name": "Delaunay",
+        "patient_first_name": "Rose-Marie",
+        "patient_birth_date": "",
+        "patient_sex": "",
+        "patient_commune": _commune_label(cell.territories.first().communes.first()),
+        "patient_street": "",
+        "patient_phone": "06 12 34 56 78",
+    },
+    "audit:patient_erase": lambda w, cell: {"request": cell.requests.first().pk},
     "accounts:member_update": lambda w, cell: {
         "first_name": "Alice",
         "last_name": "Admin",

@@ -51,6 +51,7 @@ from .intake import (
     partner_save,
     public_throttle,
     request_create,
+    request_patient_rectify,
 )
 from .qualification import (
     ANSWER_NOT_A_CHOICE,
@@ -149,6 +150,7 @@ __all__ = [
     "request_lock",
     "request_log_alerts",
     "request_orient",
+    "request_patient_rectify",
     "request_release",
     "request_reorient",
     "request_take",

@@ -7,6 +7,7 @@ import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
@@ -229,3 +230,51 @@ def public_throttle(*, partner: Partner, address: str, now: datetime | None = No
     if recent >= PUBLIC_MAX_PER_WINDOW:
         raise DomainError(TOO_MANY_SUBMISSIONS, code="throttled")
     PublicSubmission.objects.create(key=digest, at=now)
+
+
+ANONYMISED = _("This request's personal data was removed: there is nothing left to correct.")
+
+
+@transaction.atomic
+def request_patient_rectify(
+    *, request: Request, user: User, patient: PatientData, now: datetime | None = None
+) -> Request:
+    """The patient (or their representative) asks for their identity or contact details to be corrected (RGPD art.
+    16): the same checks as at intake, the change written on the timeline (which fields, not their values)."""
+    now = now or timezone.now()
+    request = Request.objects.select_for_update().get(pk=request.pk)
+    if request.anonymised_at is not None:
+        raise DomainError(ANONYMISED)
+    for value, field in ((patient.last_name, "patient_last_name"), (patient.first_name, "patient_first_name")):
+        if not value.strip():
+            raise DomainError(FIELD_REQUIRED, field=field)
+    if not patient.phone and not request.requester_answers:
+        raise DomainError(PHONE_REQUIRED, field="patient_phone")
+    if patient.birth_date and patient.birth_date > timezone.localdate(now):
+        raise DomainError(BIRTH_DATE_IN_FUTURE, field="patient_birth_date")
+    new: dict[str, Any] = {
+        "patient_last_name": patient.last_name.strip(),
+        "patient_first_name": patient.first_name.strip(),
+        "patient_birth_date": patient.birth_date,
+        "patient_sex": patient.sex,
+        "patient_street": patient.street.strip(),
+        "patient_phone": patient.phone or "",
+        "patient_commune": patient.commune,
+    }
+    changed = [field for field, value in new.items() if getattr(request, field) != value]
+    if not changed:
+        return request
+    for field, value in new.items():
+        setattr(request, field, value)
+    request.patient_search_name = normalize(f"{request.patient_last_name} {request.patient_first_name}")
+    request.save(update_fields=[*new, "patient_search_name"])
+    labels = ", ".join(str(getattr(Request._meta.get_field(field), "verbose_name", field)) for field in changed)
+    _event(
+        request,
+        at=now,
+        actor=user,
+        kind=EventKind.NOTE,
+        text=str(_("Corrected at the patient's request: %(fields)s.") % {"fields": labels}),
+        visible_to_requester=False,
+    )
+    return request
