@@ -101,7 +101,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.INDICATORS_FULL,
             Perm.ACCESS_LOG_VIEW,
             Perm.PATIENT_RIGHTS,
-            *_CELL_STAFF,
+            # Not the queue, the requests or the messages: the cell administrator configures and reads figures
+            # (PRODUCT.md); patients' data is for those who take part in their care (least privilege, PGSSI-S).
+            *(_CELL_STAFF - {Perm.QUEUE_VIEW, Perm.REQUEST_VIEW, Perm.MESSAGES_VIEW}),
         }
     ),
 }
