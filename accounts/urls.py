@@ -17,4 +17,9 @@ urlpatterns = [
     path("c/<slug:cell>/membres/nouveau/", views.MemberCreate.as_view(), name="member_create"),
     path("c/<slug:cell>/membres/rattacher/", views.MemberAttach.as_view(), name="member_attach"),
     path("c/<slug:cell>/membres/<int:pk>/", views.MemberUpdate.as_view(), name="member_update"),
+    path(
+        "c/<slug:cell>/membres/<int:pk>/double-authentification/",
+        views.MemberSecondFactorReset.as_view(),
+        name="member_second_factor_reset",
+    ),
 ]

@@ -31,6 +31,7 @@ from .filters import MemberFilter
 from .forms import EnrolmentForm, MemberAttachForm, MemberCreateForm, MemberUpdateForm, SecondFactorForm
 from .models import LoginSession, Membership, Role, User
 from .policies import AUTHENTICATED, PUBLIC, CellMixin, Perm, declare
+from .signals import sessions_end
 
 
 class LoginView(auth_views.LoginView):
@@ -285,6 +286,13 @@ class MemberUpdate(CellFormView):
     form_class = MemberUpdateForm
     cancel_url_name = "accounts:member_list"
     title = _("Edit the member")
+    template_name = "accounts/member_update.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        assert isinstance(self.object, Membership)
+        context["second_factor_enrolled"] = two_factor.is_enrolled(self.object.user)
+        return context
 
     def get_object(self) -> Membership:
         return selectors.membership_get(self.cell, self.kwargs["pk"])
@@ -298,3 +306,21 @@ class MemberUpdate(CellFormView):
 
     def success_message(self, obj: Model) -> str:
         return gettext("Member %(name)s saved.") % {"name": obj}
+
+
+class MemberSecondFactorReset(CellMixin, View):
+    """A member lost their phone and their recovery codes: the cell administrator removes their second factor; all
+    their sessions end, and they enrol a new app at their next login (their password is still needed)."""
+
+    permission = Perm.MEMBERS_MANAGE
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        membership = selectors.membership_get(self.cell, kwargs["pk"])
+        two_factor.second_factor_reset(user=membership.user)
+        sessions_end(membership.user)
+        messages.success(
+            request,
+            gettext("Two-factor authentication of %(name)s reset: a new app is set up at the next login.")
+            % {"name": membership.user},
+        )
+        return redirect("accounts:member_update", cell=self.cell.slug, pk=membership.pk)

@@ -144,6 +144,7 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     "audit:patient_erase": {"pk": lambda w, cell: cell.requests.first()},
     "audit:patient_export": {"pk": lambda w, cell: cell.requests.first(), "fmt": lambda w, cell: "json"},
     "privacy": {"slug": lambda w, cell: cell.slug},
+    "accounts:member_second_factor_reset": {"pk": lambda w, cell: cell.memberships.first()},
 }
 
 
@@ -425,6 +426,7 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
         "ends_at": "2026-12-01T20:00",
     },
     "audit:data_policy": lambda w, cell: {"request_months": "36"},
+    "accounts:member_second_factor_reset": lambda w, cell: {},
     "audit:patient_rights": lambda w, cell: {
         "patient_last_name": "Delaunay",
         "patient_first_name": "Rose-Marie",

@@ -193,3 +193,26 @@ def test_disabling_an_account_ends_all_its_sessions_at_once(world: World) -> Non
     world.colleague.save()
     assert Session.objects.count() == 0
     assert laptop.get("/connexion/code/")["Location"].startswith("/connexion/")
+
+
+def test_the_cell_administrator_resets_a_lost_second_factor(world: World) -> None:
+    TOTPDevice.objects.create(user=world.colleague, name="app", confirmed=True)
+    phone = Client()
+    _password_step(phone)
+    membership = world.colleague.memberships.get(cell=world.cell)
+    admin = world.client_for(world.owner)
+    page = admin.get(f"/c/{world.cell.slug}/membres/{membership.pk}/")
+    assert page.context["second_factor_enrolled"] is True
+    assert (
+        world.client_for(world.colleague)
+        .post(f"/c/{world.cell.slug}/membres/{membership.pk}/double-authentification/")
+        .status_code
+        == 403
+    )
+    response = admin.post(f"/c/{world.cell.slug}/membres/{membership.pk}/double-authentification/")
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=world.colleague).exists()
+    assert phone.get("/connexion/code/")["Location"].startswith("/connexion/")  # logged out everywhere
+    again = Client()
+    _password_step(again)
+    assert again.get("/")["Location"] == "/compte/double-authentification/?next=%2F"  # enrols a new app
