@@ -68,6 +68,7 @@ def _pause_for(failures: int, limit: int) -> timedelta | None:
 @transaction.atomic
 def failure_record(username: str, address: str, *, now: datetime | None = None) -> Pause | None:
     now = now or timezone.now()
+    forget_old(now=now)  # failures are rare: tidying here keeps the table small without a job of its own
     longest: datetime | None = None
     for key, limit in _keys(username, address):
         row, created = LoginThrottle.objects.select_for_update().get_or_create(
