@@ -27,6 +27,26 @@ class AccessAction(models.TextChoices):
     PURGE = "purge", _("Purge of the access log")
 
 
+# What was reached, as people read it in the log (the stored value stays the code).
+OBJECT_LABELS = {
+    "request": _("Request"),
+    "queue": _("Queue"),
+    "requests_sent": _("Requests sent"),
+    "supervisor_questions": _("Questions to the supervisor"),
+    "calendar": _("Agenda"),
+    "booking": _("Appointment (patient's link)"),
+    "alert": _("Alert (effector's link)"),
+    "message": _("Message"),
+    "messages": _("Messages sent"),
+    "access_log": _("Access log"),
+    "access_log_search": _("Access log search"),
+    "patient_rights": _("Patient's rights"),
+    "patient_rights_search": _("Patients' rights search"),
+    "patient_record": _("Patient's record"),
+    "retention": _("Retention period over"),
+}
+
+
 class AccessEvent(models.Model):
     at = models.DateTimeField(_("when"))
     user = models.ForeignKey(
@@ -71,6 +91,10 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type} {self.object_id}"
+
+    @property
+    def object_label(self) -> str:
+        return str(OBJECT_LABELS.get(self.object_type, self.object_type))
 
     @property
     def subject_ids(self) -> list[int]:

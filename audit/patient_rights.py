@@ -115,7 +115,7 @@ def patient_record(requests: list[Request]) -> dict[str, Any]:
             for each in requests
         ],
         "accesses": [
-            {"at": _when(a.at), "who": a.actor, "action": a.get_action_display(), "object": a.object_type}
+            {"at": _when(a.at), "who": a.actor, "action": a.get_action_display(), "object": a.object_label}
             for a in accesses
         ],
     }

@@ -78,7 +78,7 @@ class AccessLog(CellMixin, TemplateView):
                         timezone.localtime(row.at).strftime("%Y-%m-%d %H:%M:%S"),
                         row.actor,
                         row.get_action_display(),
-                        row.object_type,
+                        row.object_label,
                         row.object_id,
                         " ".join(references.get(pk, f"#{pk}") for pk in row.subject_ids),
                         row.ip or "",
