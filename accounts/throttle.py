@@ -10,6 +10,8 @@ address is kept in clear.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,10 +30,27 @@ def _key(*parts: str) -> str:
     return hashlib.sha256(("\x1f".join(parts) + settings.SECRET_KEY).encode()).hexdigest()
 
 
+def _who(username: str) -> str:
+    """The username as authentication sees it (Django normalises it with NFKC): 'ａｌｉｃｅ' counts as 'alice'."""
+    return unicodedata.normalize("NFKC", username).strip().casefold()
+
+
+def _where(address: str) -> str:
+    """An IPv6 visitor holds a whole /64: its addresses count as one."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
 def _keys(username: str, address: str) -> list[tuple[str, int]]:
     limit = int(settings.AIGUILLAGE_LOGIN_FAILURES)
+    address = _where(address)
     return [
-        (_key("pair", username.strip().lower(), address), limit),
+        (_key("pair", _who(username), address), limit),
         (_key("address", address), limit * ADDRESS_FACTOR),
     ]
 

@@ -42,16 +42,24 @@ def is_enrolled(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def enrolment_start(*, user: User) -> TOTPDevice:
-    """The secret the user's app will share (shown as a QR code): the same one until confirmed."""
-    pending = totp_device(user, confirmed=False)
-    return pending or TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
+@transaction.atomic
+def enrolment_start(*, user: User, pending_id: int | None) -> TOTPDevice:
+    """The secret the user's app will share (shown as a QR code), bound to the session that asked for it
+    (`pending_id`, kept in that session): another session asking starts a new secret and voids the earlier ones,
+    so a secret someone else copied from this page can never be the one confirmed."""
+    if pending_id is not None:
+        pending = TOTPDevice.objects.filter(user=user, confirmed=False, pk=pending_id).first()
+        if pending is not None:
+            return pending
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
 
 
 @transaction.atomic
-def enrolment_confirm(*, user: User, token: str) -> list[str]:
-    """The first right code confirms the app; earlier devices go; new recovery codes, shown once, are returned."""
-    pending = totp_device(user, confirmed=False)
+def enrolment_confirm(*, user: User, pending_id: int | None, token: str) -> list[str]:
+    """The first right code confirms this session's secret; earlier devices go; new recovery codes, shown once, are
+    returned."""
+    pending = TOTPDevice.objects.filter(user=user, confirmed=False, pk=pending_id).first() if pending_id else None
     if pending is None or not pending.verify_token(_digits(token)):
         raise DomainError(WRONG_CODE, field="token")
     TOTPDevice.objects.filter(user=user).exclude(pk=pending.pk).delete()

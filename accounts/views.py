@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, RedirectView, TemplateView
 from django_otp import login as otp_login
 
 from common.errors import DomainError, add_to_form
@@ -101,6 +101,9 @@ class SecondFactorView(FormView):
         return context
 
 
+PENDING_DEVICE = "aiguillage_pending_totp_device"
+
+
 class SecondFactorSetup(FormView):
     """Enrolment: scan the QR code (or type the key) in an authenticator app, confirm with its first code, keep the
     recovery codes shown once. Also the way to move to a new phone: a new app replaces the old one once confirmed."""
@@ -123,7 +126,9 @@ class SecondFactorSetup(FormView):
     def form_valid(self, form: EnrolmentForm) -> HttpResponse:
         user = cast(User, self.request.user)
         try:
-            codes = two_factor.enrolment_confirm(user=user, token=form.cleaned_data["token"])
+            codes = two_factor.enrolment_confirm(
+                user=user, pending_id=self.request.session.get(PENDING_DEVICE), token=form.cleaned_data["token"]
+            )
         except DomainError as error:
             add_to_form(form, error)
             return self.form_invalid(form)
@@ -136,7 +141,10 @@ class SecondFactorSetup(FormView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        device = two_factor.enrolment_start(user=cast(User, self.request.user))
+        device = two_factor.enrolment_start(
+            user=cast(User, self.request.user), pending_id=self.request.session.get(PENDING_DEVICE)
+        )
+        self.request.session[PENDING_DEVICE] = device.pk
         key = b32encode(device.bin_key).decode()
         context.update(
             qr=segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2),
@@ -324,3 +332,11 @@ class MemberSecondFactorReset(CellMixin, View):
             % {"name": membership.user},
         )
         return redirect("accounts:member_update", cell=self.cell.slug, pk=membership.pk)
+
+
+class AdminLoginRedirect(RedirectView):
+    """The Django admin's own login page would skip the login pauses and the second factor: it leads to ours."""
+
+    permission = PUBLIC
+    pattern_name = "accounts:login"
+    query_string = True

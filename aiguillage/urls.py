@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as account_views
 from agenda import views as agenda_views
 from alerts import views as alert_views
 from audit import public_views as audit_public_views
@@ -26,5 +27,11 @@ urlpatterns = [
     path("questionnaire/<str:token>/", survey_views.QuestionnaireAnswer.as_view(), name="questionnaire_answer"),
     path("donnees/<slug:slug>/", audit_public_views.privacy, name="privacy"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The platform administrator logs in like everyone (password pauses, second factor), never on the admin's page.
+    path(
+        "plateforme/admin/login/",
+        account_views.AdminLoginRedirect.as_view(),
+        name="admin_login_redirect",
+    ),
     path("plateforme/admin/", admin.site.urls),
 ]

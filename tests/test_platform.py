@@ -23,6 +23,8 @@ def test_production_settings_pass_the_deployment_checks() -> None:
         "DATABASE_URL": "sqlite:///:memory:",
         "AIGUILLAGE_BASE_URL": "https://aiguillage.example.org",
         "AIGUILLAGE_EMAIL_URL": "smtp+tls://aiguillage:not-a-secret@smtp.example.org:587",
+        "AIGUILLAGE_CLIENT_IP_HEADER": "HTTP_X_REAL_IP",
+        "AIGUILLAGE_ACCESS_LOG_KEY": "y" * 40,
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client, override_settings
 from django.utils import timezone
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -216,3 +217,34 @@ def test_the_cell_administrator_resets_a_lost_second_factor(world: World) -> Non
     again = Client()
     _password_step(again)
     assert again.get("/")["Location"] == "/compte/double-authentification/?next=%2F"  # enrols a new app
+
+
+def test_a_secret_copied_from_another_session_is_never_the_one_confirmed(world: World) -> None:
+    """Someone who knew the password (e.g. the administrator who chose it) opens the set-up page first and copies the
+    key; when the member opens it, a new secret replaces it: the copied one confirms nothing."""
+    intruder, member = Client(), Client()
+    _password_step(intruder)
+    intruder.get("/compte/double-authentification/")
+    copied = TOTPDevice.objects.get(user=world.colleague, confirmed=False)
+    _password_step(member)
+    member.get("/compte/double-authentification/")
+    assert not TOTPDevice.objects.filter(pk=copied.pk).exists()
+    fresh = TOTPDevice.objects.get(user=world.colleague, confirmed=False)
+    assert member.post("/compte/double-authentification/", {"token": code_for(fresh)}).status_code == 200
+    code = f"{TOTP(copied.bin_key).token():06d}"  # the intruder's app still shows codes for the old key
+    refused = intruder.post("/compte/double-authentification/", {"token": code})
+    assert refused["Location"] == "/connexion/code/"  # the account has its app now: the intruder needs its code
+    assert list(TOTPDevice.objects.filter(user=world.colleague).values_list("pk", "confirmed")) == [(fresh.pk, True)]
+
+
+def test_lookalike_usernames_and_one_ipv6_network_share_one_count() -> None:
+    now = timezone.now()
+    for i, name in enumerate(["alice", "ALICE", "ａｌｉｃｅ", " alice "] * 3):
+        throttle.failure_record(name, f"2001:db8::{i + 1}", now=now)
+    assert throttle.paused("alice", "2001:db8::ffff", now=now) is not None
+    assert throttle.paused("alice", "2001:db8:1::1", now=now) is None  # another network
+
+
+def test_the_admins_own_login_page_leads_to_ours(world: World) -> None:
+    response = Client().get("/plateforme/admin/login/?next=/plateforme/admin/")
+    assert response["Location"] == "/connexion/?next=/plateforme/admin/"

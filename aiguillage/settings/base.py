@@ -146,6 +146,7 @@ AIGUILLAGE_SESSION_HOURS = env.int("AIGUILLAGE_SESSION_HOURS", default=12)
 SESSION_COOKIE_AGE = AIGUILLAGE_SESSION_HOURS * 3600
 # Two-factor authentication (TOTP, any authenticator app; recovery codes). The issuer names the account in the app.
 OTP_TOTP_ISSUER = env.str("AIGUILLAGE_TOTP_ISSUER", default="Aiguillage")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Failed logins: after this many for one username from one address, a pause that doubles with each further failure
 # (1 minute, 2, 4… at most AIGUILLAGE_LOGIN_MAX_PAUSE_MINUTES); one address alone gets five times as many.
 AIGUILLAGE_LOGIN_FAILURES = env.int("AIGUILLAGE_LOGIN_FAILURES", default=10)

@@ -21,6 +21,18 @@ if not SECURE_HSTS_PRELOAD:
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 
+# Behind the proxy every visitor would be the proxy's address: login pauses keyed on it would let anyone lock users
+# out, and the access log would say nothing of where a reading came from. The header nginx sets is required.
+AIGUILLAGE_CLIENT_IP_HEADER = env.str("AIGUILLAGE_CLIENT_IP_HEADER")
+if not AIGUILLAGE_CLIENT_IP_HEADER.startswith("HTTP_"):
+    raise ImproperlyConfigured("AIGUILLAGE_CLIENT_IP_HEADER must name the header nginx sets, e.g. HTTP_X_REAL_IP.")
+# The access log's chain key: its own secret, so that rotating SECRET_KEY neither breaks nor exposes the chain.
+AIGUILLAGE_ACCESS_LOG_KEY = env.str("AIGUILLAGE_ACCESS_LOG_KEY")
+if len(AIGUILLAGE_ACCESS_LOG_KEY) < 32:
+    raise ImproperlyConfigured("AIGUILLAGE_ACCESS_LOG_KEY must be set to a random string of at least 32 characters.")
+# The Django admin never shows second-factor secrets or recovery codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 # Links in messages must lead to the real address, and e-mail must reach a real server.
 AIGUILLAGE_BASE_URL = env.str("AIGUILLAGE_BASE_URL")
 vars().update(env.email_url("AIGUILLAGE_EMAIL_URL"))
