@@ -214,16 +214,10 @@ _original_force_login = Client.force_login
 def _force_login_with_both_factors(self: Client, user: Any, backend: str | None = None) -> None:
     """`force_login` in tests stands for a complete login: password and second factor (a TOTP device of the user,
     marked as verified in the session as django-otp does). The login pages themselves are tested through the form."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from accounts.testing import mark_second_factor_verified
 
     _original_force_login(self, user, backend)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-        user=user, name="test", confirmed=True
-    )
-    session = self.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
+    mark_second_factor_verified(self, user)
 
 
 Client.force_login = _force_login_with_both_factors

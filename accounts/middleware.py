@@ -18,6 +18,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
 
 from .policies import PUBLIC
@@ -92,3 +93,18 @@ class SecondFactorMiddleware:
             return self.get_response(request)
         target = "accounts:otp_verify" if is_enrolled(user) else "accounts:otp_setup"
         return _redirect(request, _with_next(reverse(target), request))
+
+
+class NoStoreMiddleware:
+    """Pages of a logged-in user carry patients' data or secrets: no browser or proxy keeps a copy (the Back button
+    after logout on a shared computer shows nothing)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            patch_cache_control(response, no_store=True, private=True)
+        return response

@@ -11,6 +11,9 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from audit.models import AccessAction
+from audit.services import access_record
+
 from .middleware import LOGIN_AT, SEEN_AT
 from .models import LoginSession, User
 
@@ -22,6 +25,7 @@ def session_opened(sender: Any, request: HttpRequest, user: User, **kwargs: Any)
     if request.session.session_key is None:
         request.session.save()
     LoginSession.objects.update_or_create(session_key=request.session.session_key, defaults={"user": user})
+    access_record(action=AccessAction.LOGIN, object_type="session", user=user, detail="password")
 
 
 @receiver(user_logged_out, dispatch_uid="accounts_session_closed")

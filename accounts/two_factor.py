@@ -88,9 +88,11 @@ def second_factor_check(*, user: User, token: str) -> Verified:
     """An app code, else a recovery code (used up). Wrong codes slow the next tries down (django-otp throttling)."""
     cleaned = token.strip().replace(" ", "")
     app = totp_device(user)
+    _cap_pause(app)
     if app is not None and cleaned.isdigit() and app.verify_token(cleaned):
         return Verified(app, False, 0)
     recovery = StaticDevice.objects.filter(user=user, name=RECOVERY_NAME, confirmed=True).first()
+    _cap_pause(recovery)
     if recovery is not None and not cleaned.isdigit() and recovery.verify_token(cleaned.lower()):
         return Verified(recovery, True, recovery.token_set.count())
     raise DomainError(WRONG_CODE, field="token")
@@ -105,3 +107,14 @@ def second_factor_reset(*, user: User) -> None:
 
 def _digits(token: str) -> str:
     return token.strip().replace(" ", "")
+
+
+# django-otp doubles its pause after each wrong code without end: someone holding only the password could keep the
+# real user out for days. Capped at 2**(10-1) seconds (about 8.5 minutes): still one guess per 8 minutes at most.
+MAX_THROTTLE_FAILURES = 10
+
+
+def _cap_pause(device: TOTPDevice | StaticDevice | None) -> None:
+    if device is not None and device.throttling_failure_count > MAX_THROTTLE_FAILURES:
+        device.throttling_failure_count = MAX_THROTTLE_FAILURES
+        device.save(update_fields=["throttling_failure_count"])

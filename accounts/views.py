@@ -20,6 +20,8 @@ from django.views import View
 from django.views.generic import FormView, RedirectView, TemplateView
 from django_otp import login as otp_login
 
+from audit.models import AccessAction
+from audit.services import access_record
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
 from common.http import client_address
@@ -46,12 +48,14 @@ class LoginView(auth_views.LoginView):
         username, address = request.POST.get("username", "")[:150], client_address(request)
         pause = throttle.paused(username, address)
         if pause is not None:
+            _security_event(AccessAction.LOGIN_FAILED, "session", actor=username, detail="while paused")
             return self._paused(pause)
         response = super().post(request, *args, **kwargs)
         if request.user.is_authenticated:
             throttle.success_record(username, address)
             return response
         pause = throttle.failure_record(username, address)
+        _security_event(AccessAction.LOGIN_FAILED, "session", actor=username, detail="paused" if pause else "")
         return self._paused(pause) if pause is not None else response
 
     def _paused(self, pause: throttle.Pause) -> HttpResponse:
@@ -83,9 +87,13 @@ class SecondFactorView(FormView):
         try:
             verified = two_factor.second_factor_check(user=user, token=form.cleaned_data["token"])
         except DomainError as error:
+            _security_event(AccessAction.LOGIN_FAILED, "second_factor")
             add_to_form(form, error)
             return self.form_invalid(form)
         otp_login(self.request, verified.device)
+        _security_event(
+            AccessAction.LOGIN, "second_factor", detail="recovery code" if verified.with_recovery_code else "app"
+        )
         if verified.with_recovery_code:
             messages.warning(
                 self.request,
@@ -135,6 +143,7 @@ class SecondFactorSetup(FormView):
         device = two_factor.totp_device(user)
         assert device is not None
         otp_login(self.request, device)
+        _security_event(AccessAction.SECURITY, "second_factor", detail="app enrolled")
         return render(
             self.request, "accounts/recovery_codes.html", {"codes": codes, "next": _next_or_home(self.request)}
         )
@@ -165,6 +174,7 @@ class RecoveryCodesRenew(View):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         codes = two_factor.recovery_codes_renew(user=cast(User, request.user))
+        _security_event(AccessAction.SECURITY, "second_factor", detail="recovery codes renewed")
         return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": reverse("accounts:home")})
 
 
@@ -264,7 +274,9 @@ class MemberCreate(CellFormView):
     title = _("New member")
 
     def save(self, form: MemberCreateForm) -> Model:
-        return services.member_create(cell=self.cell, **form.cleaned_data)
+        created = services.member_create(cell=self.cell, **form.cleaned_data)
+        _membership_event(created, "created")
+        return created
 
     def success_url_for(self, obj: Model) -> str:
         return reverse("accounts:member_list", kwargs={"cell": self.cell.slug})
@@ -280,7 +292,9 @@ class MemberAttach(CellFormView):
     title = _("Attach an existing account")
 
     def save(self, form: MemberAttachForm) -> Model:
-        return services.member_attach(cell=self.cell, **form.cleaned_data)
+        attached = services.member_attach(cell=self.cell, **form.cleaned_data)
+        _membership_event(attached, "attached")
+        return attached
 
     def success_url_for(self, obj: Model) -> str:
         return reverse("accounts:member_list", kwargs={"cell": self.cell.slug})
@@ -307,7 +321,9 @@ class MemberUpdate(CellFormView):
 
     def save(self, form: MemberUpdateForm) -> Model:
         assert isinstance(self.object, Membership)
-        return services.member_update(membership=self.object, **form.cleaned_data)
+        updated = services.member_update(membership=self.object, **form.cleaned_data)
+        _membership_event(updated, "updated")
+        return updated
 
     def success_url_for(self, obj: Model) -> str:
         return reverse("accounts:member_list", kwargs={"cell": self.cell.slug})
@@ -324,8 +340,17 @@ class MemberSecondFactorReset(CellMixin, View):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         membership = selectors.membership_get(self.cell, kwargs["pk"])
+        if selectors.account_is_shared(membership):
+            messages.error(
+                request,
+                gettext("This account is also used elsewhere: the platform administrator resets its second factor."),
+            )
+            return redirect("accounts:member_update", cell=self.cell.slug, pk=membership.pk)
         two_factor.second_factor_reset(user=membership.user)
         sessions_end(membership.user)
+        _security_event(
+            AccessAction.SECURITY, "second_factor", cell=self.cell, detail=f"reset for {membership.user.username}"
+        )
         messages.success(
             request,
             gettext("Two-factor authentication of %(name)s reset: a new app is set up at the next login.")
@@ -340,3 +365,15 @@ class AdminLoginRedirect(RedirectView):
     permission = PUBLIC
     pattern_name = "accounts:login"
     query_string = True
+
+
+def _security_event(action: str, what: str, *, actor: str | None = None, cell: Any = None, detail: str = "") -> None:
+    """Logins, failures and changes of security settings, in the same tamper-evident log as accesses to patients."""
+    access_record(action=action, object_type=what, actor=actor, cell=cell, detail=detail)
+
+
+def _membership_event(membership: Membership, what: str) -> None:
+    """Who was given which role, or lost access: in the cell's log."""
+    state = "active" if membership.is_active else "inactive"
+    detail = f"{membership.user.username} {what}: {membership.role}, {state}"
+    _security_event(AccessAction.SECURITY, "membership", cell=membership.cell_id, detail=detail)

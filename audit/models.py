@@ -25,6 +25,9 @@ class AccessAction(models.TextChoices):
     EXPORT = "export", _("Export")
     ANONYMISE = "anonymise", _("Anonymisation")
     PURGE = "purge", _("Purge of the access log")
+    LOGIN = "login", _("Login")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    SECURITY = "security", _("Security setting")
 
 
 # What was reached, as people read it in the log (the stored value stays the code).
@@ -44,6 +47,9 @@ OBJECT_LABELS = {
     "patient_rights_search": _("Patients' rights search"),
     "patient_record": _("Patient's record"),
     "retention": _("Retention period over"),
+    "session": _("Session"),
+    "second_factor": _("Two-factor authentication"),
+    "membership": _("Member"),
 }
 
 

@@ -21,14 +21,20 @@ _SESSION_KEY = "audit_lists"
 
 
 def record_read(
-    *, cell: Any, request_obj: Any, what: str = "request", detail: str = "", actor: str | None = None
+    *,
+    cell: Any,
+    request_obj: Any,
+    what: str = "request",
+    detail: str = "",
+    actor: str | None = None,
+    also: Iterable[Any] = (),
 ) -> None:
-    """A page that showed one patient's request."""
+    """A page that showed one patient's request (and `also` these requests' patients, named on it)."""
     access_record(
         action=AccessAction.READ,
         object_type=what,
         object_id=getattr(request_obj, "reference", "") or request_obj.pk,
-        requests=[request_obj],
+        requests=[request_obj, *also],
         cell=cell,
         detail=detail,
         actor=actor,

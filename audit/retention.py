@@ -22,6 +22,7 @@ from common.errors import DomainError
 from notifications.models import Message
 from referrals.models import Callback, Qualification, Request, RequestEvent, SupervisorQuestion
 from referrals.states import OPEN
+from surveys.models import Survey
 from territory.models import Cell
 
 from .context import SYSTEM
@@ -73,6 +74,7 @@ def _strip(requests: QuerySet[Request], *, now: datetime) -> int:
     Booking.objects.filter(request_id__in=ids).update(cancel_token=None, outcome_note="")
     Message.objects.filter(request_id__in=ids).update(subject="", body="", error="")
     Message.objects.filter(request_id__in=ids, recipient__isnull=True).update(to="")
+    Survey.objects.filter(request_id__in=ids).update(comment="")
     return len(ids)
 
 
@@ -96,9 +98,11 @@ def request_anonymise(*, request: Request, now: datetime | None = None) -> None:
 def expired(cell: Cell, *, now: datetime) -> QuerySet[Request]:
     months = policy_for(cell).request_months
     before = now - timedelta(days=round(months * MONTH_DAYS))
+    ahead = Booking.objects.filter(status=BookingStatus.BOOKED, slot__starts_at__gt=now).values("request_id")
     return (
         Request.objects.filter(cell=cell, anonymised_at__isnull=True)
         .exclude(status__in=OPEN)
+        .exclude(pk__in=ahead)  # an appointment booked further ahead than the period: kept until it has happened
         .filter(Q(last_activity_at__lt=before) | Q(last_activity_at__isnull=True, received_at__lt=before))
     )
 

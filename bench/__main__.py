@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 
 
 def measure(name: str, action: Callable[[], object], *, rounds: int = 7, inner: int = 20) -> None:
-    action()  # warm-up: caches, connections, compiled templates
+    warm = action()  # warm-up: caches, connections, compiled templates
+    status = getattr(warm, "status_code", 200)
+    if status != 200:  # a redirect (to the login, the second factor) would be measured instead of the page
+        raise SystemExit(f"{name}: HTTP {status}, not the page to measure")
     per_call = []
     for _ in range(rounds):
         start = time.perf_counter()
@@ -52,6 +55,7 @@ def main() -> int:
     from django.utils import timezone
 
     from accounts.models import User
+    from accounts.testing import mark_second_factor_verified
     from referrals.models import Request
     from referrals.states import OPEN
     from territory.models import Cell
@@ -64,6 +68,7 @@ def main() -> int:
     measure("commune_search('arg') within the cell", lambda: commune_search("arg", cell=cell))
     client = Client()
     client.force_login(User.objects.get(username="admin-orne"))
+    mark_second_factor_verified(client, User.objects.get(username="admin-orne"))
     measure("GET professionals list (page 1, 25 rows)", lambda: client.get("/c/orne-est/annuaire/professionnels/"))
     measure(
         "GET professionals search ?q=mart (htmx partial)",
@@ -74,6 +79,7 @@ def main() -> int:
     seeded = seed_requests(cell, total=50_000, open_=300)
     coordinator = Client()
     coordinator.force_login(User.objects.get(username="coordination"))
+    mark_second_factor_verified(coordinator, User.objects.get(username="coordination"))
     print(f"Requests in the database: {seeded} ({Request.objects.filter(cell=cell, status__in=OPEN).count()} open)")
     measure(
         "GET queue (50,000 requests, 200 most pressing shown)",
@@ -112,6 +118,7 @@ def bench_indicators() -> None:
     from django.utils import timezone
 
     from accounts.models import Membership, Role, User
+    from accounts.testing import mark_second_factor_verified
     from agenda.models import Slot
     from indicators import figures
     from indicators.history import generate_history
@@ -158,6 +165,7 @@ def bench_indicators() -> None:
     measure("indicators: places per month of a year", lambda: figures.slots_by_month(scope, year, now), inner=3)
     client = Client()
     client.force_login(admin)
+    mark_second_factor_verified(client, admin)
     query = {"first": year.first.isoformat(), "last": year.last.isoformat()}
     measure(
         "GET indicators dashboard, a year (100,000 requests, 300,000 slots)",

@@ -252,8 +252,14 @@ class RequestDetail(CellMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         request = selectors.request_for(self.membership, self.kwargs["pk"])
-        record_read(cell=self.cell, request_obj=request)
         for_requester = self.membership.role == Role.REQUESTER
+        duplicates = list(selectors.duplicates_of(request)) if not for_requester else []
+        # The page names the possible duplicates' patients too: their requests are in the row.
+        record_read(
+            cell=self.cell,
+            request_obj=request,
+            also=[pk for flag in duplicates for pk in (flag.first_id, flag.second_id) if pk != request.pk],
+        )
         kind = self.request.GET.get("kind", "")
         can_orient = self.allows(Perm.REQUEST_HANDLE) and allowed(request.status, Status.ORIENTED)
         finder_form = FinderForm(self.request.GET or None, prefix="finder")
@@ -269,7 +275,7 @@ class RequestDetail(CellMixin, TemplateView):
             messages_sent=messages_about(request) if not for_requester else [],
             patient_opted_out=bool(request.patient_phone)
             and notifications.is_opted_out(request.cell_id, request.patient_phone.as_e164),
-            duplicates=selectors.duplicates_of(request) if not for_requester else [],
+            duplicates=duplicates,
             callback_form=kwargs.get("callback_form") or CallbackForm(prefix="callback"),
             close_form=kwargs.get("close_form") or CloseForm(prefix="close"),
             reorient_form=kwargs.get("reorient_form")

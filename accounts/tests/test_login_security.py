@@ -248,3 +248,47 @@ def test_lookalike_usernames_and_one_ipv6_network_share_one_count() -> None:
 def test_the_admins_own_login_page_leads_to_ours(world: World) -> None:
     response = Client().get("/plateforme/admin/login/?next=/plateforme/admin/")
     assert response["Location"] == "/connexion/?next=/plateforme/admin/"
+
+
+def test_logins_failures_and_second_factor_changes_are_in_the_tamper_evident_log(world: World) -> None:
+    from audit.models import AccessAction, AccessEvent
+
+    _password_step(Client(), password="wrong")
+    client = Client()
+    _password_step(client)
+    device = TOTPDevice.objects.create(user=world.colleague, name="app", confirmed=True)
+    client.post("/connexion/code/", {"token": code_for(device)})
+    rows = list(AccessEvent.objects.order_by("id").values_list("actor", "action", "object_type", "detail"))
+    assert rows == [
+        ("bob", AccessAction.LOGIN_FAILED, "session", ""),
+        ("bob", AccessAction.LOGIN, "session", "password"),
+        ("bob", AccessAction.LOGIN, "second_factor", "app"),
+    ]
+
+
+def test_wrong_codes_never_pause_the_second_step_for_more_than_minutes(world: World) -> None:
+    from accounts.two_factor import MAX_THROTTLE_FAILURES, second_factor_check
+
+    device = TOTPDevice.objects.create(user=world.colleague, name="app", confirmed=True)
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=40)  # 2**39 s: years, uncapped
+    from common.errors import DomainError
+
+    with pytest.raises(DomainError):
+        second_factor_check(user=world.colleague, token="000000")
+    device.refresh_from_db()
+    assert device.throttling_failure_count <= MAX_THROTTLE_FAILURES + 1
+
+
+def test_pages_of_a_logged_in_user_are_never_cached(world: World) -> None:
+    response = world.client_for(world.colleague).get(f"/c/{world.cell.slug}/demandes/")
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_a_shared_account_is_reset_by_the_platform_administrator_only(world: World) -> None:
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=world.colleague, cell=world.other_cell, role="coordinator")
+    TOTPDevice.objects.create(user=world.colleague, name="app", confirmed=True)
+    membership = world.colleague.memberships.get(cell=world.cell)
+    world.client_for(world.owner).post(f"/c/{world.cell.slug}/membres/{membership.pk}/double-authentification/")
+    assert TOTPDevice.objects.filter(user=world.colleague, name="app").exists()

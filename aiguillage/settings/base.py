@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
+    "accounts.middleware.NoStoreMiddleware",
     "audit.context.AccessOriginMiddleware",
 ]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.urls import reverse
 
@@ -24,8 +26,11 @@ def _rows(**filters: object) -> list[AccessEvent]:
     return list(AccessEvent.objects.filter(**filters).order_by("id"))
 
 
-def test_creating_a_request_and_reading_its_page_each_write_a_row(world: World) -> None:
-    request = make_request(world.cell, submitted_by=world.colleague)
+def test_creating_a_request_and_reading_its_page_each_write_a_row(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):  # the change's row is written once it is committed
+        request = make_request(world.cell, submitted_by=world.colleague)
     created = _rows(action=AccessAction.CREATE)
     assert [(r.object_id, r.subject_ids, r.cell_id) for r in created] == [
         (request.reference, [request.pk], world.cell.pk)
@@ -42,11 +47,17 @@ def test_creating_a_request_and_reading_its_page_each_write_a_row(world: World) 
     )
 
 
-def test_a_change_of_a_request_is_logged_with_its_author(world: World) -> None:
+def test_a_change_of_a_request_is_logged_once_committed_with_its_author(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
     from referrals import services
 
     request = make_request(world.cell)
-    services.request_take(request=request, user=world.colleague)
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        services.request_take(request=request, user=world.colleague)
+    assert not _rows(action=AccessAction.CHANGE)  # nothing before the commit: a rolled-back change leaves no row
+    for callback in pending:
+        callback()
     changes = _rows(action=AccessAction.CHANGE)
     assert changes and {(c.user_id, c.subject_ids[0]) for c in changes} == {(world.colleague.pk, request.pk)}
     assert "taken" in [c.detail for c in changes]
@@ -114,3 +125,13 @@ def test_bad_dates_get_a_french_message_not_an_error(world: World) -> None:
     page = world.client_for(world.owner).get(url, {"first_day": "2026-05-02", "last_day": "2026-05-01"})
     assert page.status_code == 200
     assert page.context["form"].errors["last_day"] == ["La fin vient avant le début."]
+
+
+def test_a_request_page_naming_a_possible_duplicate_logs_both_patients(world: World) -> None:
+    first = make_request(world.cell, last_name="Jumeau")
+    second = make_request(world.cell, last_name="Jumeau")  # same name and phone: flagged as a possible duplicate
+    world.client_for(world.colleague).get(
+        reverse("referrals:request_detail", kwargs={"cell": world.cell.slug, "pk": second.pk})
+    )
+    (read,) = _rows(action=AccessAction.READ)
+    assert read.subject_ids == sorted([first.pk, second.pk])

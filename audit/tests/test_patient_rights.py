@@ -4,6 +4,7 @@ information page every patient message links to."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pypdfium2
 import pytest
@@ -21,13 +22,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def patient(world: World) -> list[Request]:
+def patient(world: World, django_capture_on_commit_callbacks: Any) -> list[Request]:
     ProfessionalFactory(cell=world.cell)
-    first = make_request(world.cell, last_name="Quéré", first_name="Yann", phone="+33611111111")
-    services.callback_log(request=first, user=world.colleague, outcome="no_answer", note="Messagerie pleine")
-    services.request_close(request=first, user=world.colleague, reason="unreachable")
-    second = make_request(world.cell, last_name="Quéré", first_name="Yann", phone="+33611111111")
-    make_request(world.cell, last_name="Quéré", first_name="Yann", phone="+33622222222")  # same name, another man
+    with django_capture_on_commit_callbacks(execute=True):
+        first = make_request(world.cell, last_name="Quéré", first_name="Yann", phone="+33611111111")
+        services.callback_log(request=first, user=world.colleague, outcome="no_answer", note="Messagerie pleine")
+        services.request_close(request=first, user=world.colleague, reason="unreachable")
+        second = make_request(world.cell, last_name="Quéré", first_name="Yann", phone="+33611111111")
+        make_request(world.cell, last_name="Quéré", first_name="Yann", phone="+33622222222")  # same name, another man
     return [first, second]
 
 

@@ -90,3 +90,37 @@ def test_erasure_on_demand_waits_until_the_care_is_over(world: World) -> None:
     request.refresh_from_db()
     assert request.patient_last_name == "—" and request.anonymised_at is not None
     assert AccessEvent.objects.filter(action=AccessAction.ANONYMISE, detail="erasure asked").exists()
+
+
+def test_an_appointment_booked_further_ahead_than_the_period_keeps_its_data(world: World) -> None:
+    from agenda import services as agenda
+    from agenda.tests.factories import make_slot
+    from referrals import services
+    from surveys.models import Survey
+
+    ProfessionalFactory(cell=world.cell)
+    now = timezone.now()
+    DataPolicy.objects.create(cell=world.cell, request_months=3)
+    ahead = make_request(world.cell, now=now - timedelta(days=200), last_name="Loin")
+    agenda.slot_book(
+        slot=make_slot(world.cell, starts_at=now + timedelta(days=30)),
+        request=ahead,
+        user=world.colleague,
+        now=now - timedelta(days=200),
+    )
+    done = make_request(world.cell, now=now - timedelta(days=200), last_name="Fini", phone="+33612300001")
+    services.request_close(request=done, user=world.colleague, reason="unreachable", now=now - timedelta(days=200))
+    Survey.objects.create(
+        cell=world.cell,
+        request=done,
+        audience="requester",
+        address="x@example.org",
+        token="t" * 20,
+        sent_at=now - timedelta(days=199),
+        comment="Mme Fini ravie",
+    )
+    anonymise_expired(now=now)
+    ahead.refresh_from_db()
+    done.refresh_from_db()
+    assert (ahead.patient_last_name, done.patient_last_name) == ("Loin", "—")
+    assert Survey.objects.get(request=done).comment == ""

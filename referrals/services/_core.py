@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -45,16 +46,24 @@ def _event(
     to_status: str = "",
     visible_to_requester: bool = True,
 ) -> RequestEvent:
-    """A line of the request's timeline, and its row in the access log: every change of a request passes here."""
+    """A line of the request's timeline, and its row in the access log: every change of a request passes here.
+
+    The access log row is written once the change is committed, in a short transaction of its own: the chain's lock
+    is never held while this transaction waits for a slot or a request (no deadlock between a booking and a
+    request's creation), and a change rolled back leaves no row. Should the process die between the two, the
+    timeline line, committed with the change, still says who changed what and when."""
     created = kind == EventKind.MOVE and not from_status
-    access_record(
-        action=AccessAction.CREATE if created else AccessAction.CHANGE,
-        object_type="request",
-        object_id=request.reference or request.pk,
-        requests=[request],
-        cell=request.cell_id,
-        detail=f"{kind}:{to_status}" if to_status else str(kind),
-        user=actor,
+    transaction.on_commit(
+        partial(
+            access_record,
+            action=AccessAction.CREATE if created else AccessAction.CHANGE,
+            object_type="request",
+            object_id=request.reference or request.pk,
+            requests=[request.pk],
+            cell=request.cell_id,
+            detail=f"{kind}:{to_status}" if to_status else str(kind),
+            user=actor,
+        )
     )
     return RequestEvent.objects.create(
         request=request,
