@@ -196,6 +196,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("AIGUILLAGE_LOG_LEVEL", default="INFO")},
+    # WeasyPrint narrates each step of every PDF (and of its own start) at INFO: only its warnings matter here.
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }
 
 # --- Browser hardening: Content-Security-Policy, Cross-Origin-Opener-Policy, Permissions-Policy ----------------------
