@@ -5,9 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import french_phone
-from referrals.models import Request, Sex
-from territory.forms import CommuneField
+from referrals.forms import PatientIdentityForm
 from territory.models import Cell
 
 from .models import AccessAction, DataPolicy
@@ -51,34 +49,8 @@ class PatientSearchForm(forms.Form):
     q = forms.CharField(label=_("Patient"), max_length=100, help_text=_("Name or request reference."))
 
 
-class RectifyForm(forms.Form):
-    patient_last_name = forms.CharField(label=_("Patient's last name"), max_length=100)
-    patient_first_name = forms.CharField(label=_("Patient's first name"), max_length=100)
-    patient_birth_date = forms.DateField(
-        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    patient_sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices], required=False)
-    patient_commune = CommuneField(label=_("Commune where the patient is"))
-    patient_street = forms.CharField(label=_("Street address"), max_length=200, required=False)
-    patient_phone = french_phone(_("Patient's phone"))
-
-    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        commune = self.fields["patient_commune"]
-        assert isinstance(commune, CommuneField)
-        commune.set_cell(cell, all_of_france=True)
-
-    @staticmethod
-    def initial_from(request: Request) -> dict[str, Any]:
-        return {
-            "patient_last_name": request.patient_last_name,
-            "patient_first_name": request.patient_first_name,
-            "patient_birth_date": request.patient_birth_date,
-            "patient_sex": request.patient_sex,
-            "patient_commune": request.patient_commune,
-            "patient_street": request.patient_street,
-            "patient_phone": request.patient_phone,
-        }
+class RectifyForm(PatientIdentityForm):
+    """The patient's identity and contact, as intake takes them, to correct."""
 
 
 class DataPolicyForm(forms.ModelForm):

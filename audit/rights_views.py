@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -82,20 +83,16 @@ class PatientRights(PatientMixin, TemplateView):
         form = RectifyForm(request.POST, cell=self.cell)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        data = form.cleaned_data
-        patient = referrals.PatientData(
-            last_name=data["patient_last_name"],
-            first_name=data["patient_first_name"],
-            birth_date=data["patient_birth_date"],
-            sex=data["patient_sex"],
-            commune=data["patient_commune"],
-            street=data["patient_street"],
-            phone=data["patient_phone"] or "",
-        )
+        patient = form.patient_data()
         try:
-            for each in requests:
-                if each.anonymised_at is None:
-                    referrals.request_patient_rectify(request=each, user=request.user, patient=patient)  # type: ignore[arg-type]
+            with transaction.atomic():  # every request of the patient, or none: never half corrected
+                for each in requests:
+                    if each.anonymised_at is None:
+                        referrals.request_patient_rectify(
+                            request=each,
+                            user=request.user,  # type: ignore[arg-type]
+                            patient=patient,
+                        )
         except DomainError as error:
             add_to_form(form, error)
             return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -28,23 +28,18 @@ from .models import (
     QuestionKind,
     ReasonCategory,
     ReferralSettings,
+    Request,
     Sex,
     SupervisorDecision,
     Urgency,
 )
+from .services import PatientData
 from .states import CloseReason, ReorientationReason
 
 
-class IntakeForm(forms.Form):
-    """One screen, in the order a professional gives the information on the phone (seed 000)."""
+class PatientIdentityForm(forms.Form):
+    """Who the patient is and how to reach them: taken at intake, corrected at the patient's request."""
 
-    vital_emergency = forms.BooleanField(
-        label=_("Signs of a vital emergency"),
-        required=False,
-        help_text=_(
-            "Chest pain, breathing distress, loss of consciousness, heavy bleeding, signs of stroke…: call the 15."
-        ),
-    )
     patient_last_name = forms.CharField(label=_("Patient's last name"), max_length=100)
     patient_first_name = forms.CharField(label=_("Patient's first name"), max_length=100)
     patient_birth_date = forms.DateField(
@@ -54,6 +49,43 @@ class IntakeForm(forms.Form):
     patient_commune = CommuneField(label=_("Commune where the patient is"))
     patient_street = forms.CharField(label=_("Street address"), max_length=200, required=False)
     patient_phone = french_phone(_("Patient's phone"))
+
+    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        commune = self.fields["patient_commune"]
+        assert isinstance(commune, CommuneField)
+        commune.set_cell(cell, all_of_france=True)
+
+    def patient_data(self, **more: Any) -> PatientData:
+        data = self.cleaned_data
+        return PatientData(
+            last_name=data["patient_last_name"],
+            first_name=data["patient_first_name"],
+            commune=data["patient_commune"],
+            birth_date=data["patient_birth_date"],
+            sex=data["patient_sex"],
+            street=data["patient_street"],
+            phone=data["patient_phone"] or "",
+            **more,
+        )
+
+    @staticmethod
+    def initial_from(request: Request) -> dict[str, Any]:
+        return {field: getattr(request, field) for field in PatientIdentityForm.base_fields}
+
+
+class IntakeForm(PatientIdentityForm):
+    """One screen, in the order a professional gives the information on the phone (seed 000)."""
+
+    field_order = ["vital_emergency"]  # first; then the patient's identity, then the rest as declared
+
+    vital_emergency = forms.BooleanField(
+        label=_("Signs of a vital emergency"),
+        required=False,
+        help_text=_(
+            "Chest pain, breathing distress, loss of consciousness, heavy bleeding, signs of stroke…: call the 15."
+        ),
+    )
     requester_answers = forms.BooleanField(label=_("I answer for the patient (no call to the patient)"), required=False)
     mt_situation = forms.ChoiceField(label=_("Médecin traitant"), choices=MTSituation.choices)
     mt_name = forms.CharField(
@@ -86,10 +118,7 @@ class IntakeForm(forms.Form):
 
     def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).setdefault("submission_key", uuid.uuid4().hex)
-        super().__init__(*args, **kwargs)
-        commune = self.fields["patient_commune"]
-        assert isinstance(commune, CommuneField)
-        commune.set_cell(cell, all_of_france=True)
+        super().__init__(*args, cell=cell, **kwargs)
         self.mt_suggestions = list(
             Professional.objects.filter(cell=cell, profession=Profession.GP, is_active=True)
             .order_by("search_name")

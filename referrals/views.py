@@ -139,14 +139,7 @@ class IntakeView(CellFormView):
 
     def save(self, form: IntakeForm) -> Model:
         data = form.cleaned_data
-        patient = services.PatientData(
-            last_name=data["patient_last_name"],
-            first_name=data["patient_first_name"],
-            commune=data["patient_commune"],
-            birth_date=data["patient_birth_date"],
-            sex=data["patient_sex"],
-            street=data["patient_street"],
-            phone=data["patient_phone"] or "",
+        patient = form.patient_data(
             requester_answers=data["requester_answers"],
             mt_name=data["mt_name"],
             mt_situation=data["mt_situation"],

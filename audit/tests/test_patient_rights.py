@@ -114,3 +114,22 @@ def test_every_sms_to_a_patient_links_the_information_page(world: World) -> None
     assert sms.count() == 2
     link = f"Vos données : http://127.0.0.1:8000/donnees/{world.cell.slug}/"
     assert all(message.body.endswith(link) for message in sms), [m.body for m in sms]
+
+
+def test_a_correction_refused_on_one_request_changes_none(world: World, patient: list[Request]) -> None:
+    Request.objects.filter(pk=patient[0].pk).update(requester_answers=True)  # the first may go without a phone
+    commune = patient[0].patient_commune
+    body = {
+        "patient_last_name": "Quéré",
+        "patient_first_name": "Yannick",
+        "patient_birth_date": "",
+        "patient_sex": "",
+        "patient_commune": f"{commune.name} · {commune.insee_code}",
+        "patient_street": "",
+        "patient_phone": "",
+    }
+    refused = world.client_for(world.owner).post(_url(world, "patient_rights", patient[0]), body)
+    assert refused.status_code == 400 and refused.context["form"].errors["patient_phone"]
+    assert set(Request.objects.filter(pk__in=[p.pk for p in patient]).values_list("patient_first_name", flat=True)) == {
+        "Yann"
+    }
