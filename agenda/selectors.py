@@ -55,19 +55,25 @@ AUDIENCE_FLAG = {
 }
 
 
-def slots_open_to(cell: Cell, requester_type: str, now: datetime, limit: int = 40) -> list[Slot]:
-    """Free future slots a requester of this type may book directly, soonest first."""
+def slots_open_to(
+    cell: Cell, requester_type: str, now: datetime, limit: int = 40, wanted: int | None = None
+) -> list[Slot]:
+    """Free future slots a requester of this type may book directly, soonest first; the `wanted` one (a link to a
+    slot, from the SAS platform) first of all when it is one of them, however far ahead."""
     flag = AUDIENCE_FLAG.get(requester_type)
     if flag is None:
         return []
-    return list(
+    bookable = (
         Slot.objects.filter(
             cell=cell, status=SlotStatus.OPEN, starts_at__gt=now, booked__lt=F("capacity"), **{flag: True}
         )
         .exclude(modality=Modality.ASSISTED_TELECONSULTATION, site__isnull=True)
         .select_related("site", "professional", "commune")
-        .order_by("starts_at")[:limit]
     )
+    found = list(bookable.order_by("starts_at")[:limit])
+    if wanted is not None and all(slot.pk != wanted for slot in found):
+        found = list(bookable.filter(pk=wanted)) + found
+    return found
 
 
 def plans_for(cell: Cell, professional_id: int | None = None) -> list[AvailabilityPlan]:
@@ -96,13 +102,15 @@ def absences_for(cell: Cell, now: datetime, professional_id: int | None = None) 
     return list(absences.order_by("starts_at"))
 
 
-def direct_booking_choices(cell: Cell, requester_type: str, now: datetime) -> list[tuple[str, str]]:
+def direct_booking_choices(
+    cell: Cell, requester_type: str, now: datetime, wanted: int | None = None
+) -> list[tuple[str, str]]:
     """The slots a requester of this type may book with their request, as (pk, label) choices: when, where, who,
     and what care."""
     from .services import slot_label  # labels are the booking's own words
 
     choices = []
-    for slot in slots_open_to(cell, requester_type, now):
+    for slot in slots_open_to(cell, requester_type, now, wanted=wanted):
         care = slot.get_care_channel_display()
         if slot.exam_type:
             care = f"{care} — {slot.get_exam_type_display()}"

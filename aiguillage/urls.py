@@ -20,6 +20,7 @@ urlpatterns = [
     path("c/<slug:cell>/", include("audit.urls")),
     path("q/", include("referrals.public_urls")),
     path("api/", include("api.urls")),
+    path("", include("interop.urls")),
     path("ical/<str:token>.ics", agenda_views.calendar_feed, name="calendar_feed"),
     path("a/<str:token>/", agenda_views.PatientCancel.as_view(), name="patient_cancel"),
     path("r/<str:token>/", alert_views.AlertAnswer.as_view(), name="alert_answer"),

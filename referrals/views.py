@@ -123,6 +123,11 @@ class IntakeView(CellFormView):
     def requester(self, data: dict[str, Any]) -> dict[str, Any]:
         return {"requester_professional": self.membership.professional, "requester_site": self.membership.site}
 
+    def wanted_slot(self) -> int | None:
+        """The slot chosen elsewhere (`?creneau=`: the SAS platform's link to a slot), when it is a number."""
+        value = self.request.GET.get("creneau", "")
+        return int(value) if value.isdigit() and len(value) < 12 else None
+
     def get_form(self, form_class: Any = None) -> Any:
         form = super().get_form(form_class)
         if "slot" in form.fields:
@@ -130,9 +135,11 @@ class IntakeView(CellFormView):
             may_book = self.channel == Channel.WEB and self.membership.requester_type in agenda_selectors.AUDIENCE_FLAG
             if may_book:
                 choices = agenda_selectors.direct_booking_choices(
-                    self.cell, self.membership.requester_type, timezone.now()
+                    self.cell, self.membership.requester_type, timezone.now(), wanted=self.wanted_slot()
                 )
                 form.fields["slot"].choices = [("", "—"), *choices]
+                if not form.is_bound and str(self.wanted_slot()) in dict(choices):
+                    form.initial["slot"] = str(self.wanted_slot())
             else:
                 del form.fields["slot"]
         return form

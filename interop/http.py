@@ -1,0 +1,172 @@
+"""The FHIR server's HTTP layer: content negotiation, the mutual-TLS client check, errors as OperationOutcome.
+
+Transport security is mutual TLS at the reverse proxy (IGC-Santé certificates, README "FHIR behind nginx"): nginx
+verifies the client certificate and always overwrites two headers, the verification result and the certificate's
+subject. The app refuses any FHIR call whose subject is not allow-listed (`AIGUILLAGE_FHIR_ALLOWED_SUBJECTS`): a
+client can never set those headers itself, since nginx replaces them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext, gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+
+FHIR_JSON = "application/fhir+json"
+ACCEPTED_TYPES = ("application/fhir+json", "application/json+fhir", "application/json")
+ACCEPTED_FORMATS = ("json", *ACCEPTED_TYPES)
+
+NOT_ALLOWED_CLIENT = gettext_lazy("A verified client certificate whose subject is allowed is required.")
+NOT_ACCEPTABLE = gettext_lazy("Only JSON is served: application/fhir+json, application/json+fhir or application/json.")
+UNSUPPORTED_MEDIA = gettext_lazy(
+    "The body must be JSON: application/fhir+json, application/json+fhir or application/json."
+)
+NOT_JSON = gettext_lazy("The body is not valid JSON.")
+METHOD_NOT_ALLOWED = gettext_lazy("This interaction is not supported on this resource.")
+
+
+class FhirError(Exception):
+    """A refusal, answered as an OperationOutcome with the HTTP status given (4xx)."""
+
+    def __init__(self, status: int, diagnostics: str, *, code: str = "invalid", expression: str | None = None) -> None:
+        super().__init__(diagnostics)
+        self.status = status
+        self.issues = [issue(diagnostics, code=code, expression=expression)]
+
+    @classmethod
+    def many(cls, status: int, issues: list[dict[str, Any]]) -> FhirError:
+        error = cls(status, "")
+        error.issues = issues
+        return error
+
+
+def issue(diagnostics: str, *, code: str = "invalid", severity: str = "error", expression: str | None = None) -> dict:
+    found: dict[str, Any] = {"severity": severity, "code": code, "diagnostics": diagnostics}
+    if expression:
+        found["expression"] = [expression]
+    return found
+
+
+def operation_outcome(issues: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"resourceType": "OperationOutcome", "issue": issues}
+
+
+def fhir_response(data: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    response = HttpResponse(body, status=status, content_type=f"{FHIR_JSON}; charset=utf-8")
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def error_response(error: FhirError) -> HttpResponse:
+    return fhir_response(operation_outcome(error.issues), status=error.status)
+
+
+# --- The client certificate -------------------------------------------------------------------------------------
+
+_RDN_SEPARATOR = re.compile(r"(?<!\\)[,/]")
+
+
+def subject_attributes(subject: str) -> set[tuple[str, str]]:
+    """The (TYPE, value) pairs of a certificate subject, whatever its notation: nginx gives RFC 2253
+    (`CN=a,OU=b,O=c`), older setups the OpenSSL one (`/C=FR/O=c/OU=b/CN=a`)."""
+    pairs = set()
+    for part in _RDN_SEPARATOR.split(subject):
+        name, sep, value = part.partition("=")
+        if sep and name.strip():
+            pairs.add((name.strip().upper(), value.strip().replace("\\,", ",")))
+    return pairs
+
+
+def client_subject_allowed(subject: str) -> bool:
+    """True when every attribute of one allow-listed subject is in the certificate's (CN and OU at least, as the SAS
+    security specification asks: an entry `CN=…,OU=…` matches whatever else the subject holds)."""
+    presented = subject_attributes(subject)
+    for allowed in settings.AIGUILLAGE_FHIR_ALLOWED_SUBJECTS:
+        wanted = subject_attributes(allowed)
+        if wanted and wanted <= presented:
+            return True
+    return False
+
+
+def verified_client(request: HttpRequest) -> str | None:
+    """The allow-listed subject of the client certificate nginx verified, else None."""
+    verify = request.META.get(settings.AIGUILLAGE_FHIR_CLIENT_VERIFY_HEADER, "")
+    subject = request.META.get(settings.AIGUILLAGE_FHIR_CLIENT_SUBJECT_HEADER, "")
+    if verify != "SUCCESS" or not subject or not client_subject_allowed(subject):
+        return None
+    return subject
+
+
+# --- Negotiation ------------------------------------------------------------------------------------------------
+
+
+def _accepts_json(request: HttpRequest) -> bool:
+    wanted = request.GET.get("_format")
+    if wanted:
+        return wanted.replace(" ", "+") in ACCEPTED_FORMATS
+    accept = request.headers.get("Accept", "")
+    if not accept.strip():
+        return True
+    for item in accept.split(","):
+        media = item.split(";")[0].strip().lower()
+        if media in ACCEPTED_TYPES or media in ("*/*", "application/*"):
+            return True
+    return False
+
+
+def json_body(request: HttpRequest) -> dict[str, Any]:
+    media = request.content_type.lower() if request.content_type else ""
+    if media not in ACCEPTED_TYPES:
+        raise FhirError(415, str(UNSUPPORTED_MEDIA), code="not-supported")
+    try:
+        data = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise FhirError(400, str(NOT_JSON), code="structure") from error
+    if not isinstance(data, dict):
+        raise FhirError(400, str(NOT_JSON), code="structure")
+    return data
+
+
+def fhir_endpoint(methods: tuple[str, ...]) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A FHIR interaction: only for an allow-listed client, JSON in and out, every refusal an OperationOutcome."""
+
+    def wrap(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def run(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                if request.method not in methods:
+                    raise FhirError(405, str(METHOD_NOT_ALLOWED), code="not-supported")
+                subject = verified_client(request)
+                if subject is None:
+                    raise FhirError(403, str(NOT_ALLOWED_CLIENT), code="security")
+                if not _accepts_json(request):
+                    raise FhirError(406, str(NOT_ACCEPTABLE), code="not-supported")
+                request.fhir_client = subject  # type: ignore[attr-defined]
+                return view(request, *args, **kwargs)
+            except FhirError as error:
+                response = error_response(error)
+                if error.status == 405:
+                    response["Allow"] = ", ".join(methods)
+                return response
+
+        run.permission = "fhir_client"  # type: ignore[attr-defined]  # for the URL walk (accounts.policies)
+        return csrf_exempt(run)
+
+    return wrap
+
+
+def not_found(resource_type: str, resource_id: str) -> FhirError:
+    return FhirError(
+        404,
+        gettext("%(type)s/%(id)s: no such resource.") % {"type": resource_type, "id": resource_id},
+        code="not-found",
+    )

@@ -1,0 +1,61 @@
+"""The FHIR server (`/fhir/`) and the SAS platform's link to a slot (`/sas/creneaux/<id>/`). Thin: parse, call, answer."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from accounts.models import Membership, Role
+from accounts.policies import AUTHENTICATED, declare
+from agenda.models import Slot, SlotStatus
+from agenda.selectors import AUDIENCE_FLAG
+
+from . import capability
+from .http import fhir_endpoint, fhir_response
+from .search import parse_slot_search
+from .slots import slot_bundle
+
+
+@fhir_endpoint(("GET",))
+def metadata(request: HttpRequest) -> HttpResponse:
+    return fhir_response(capability.capability_statement())
+
+
+@fhir_endpoint(("GET",))
+def slot_search(request: HttpRequest) -> HttpResponse:
+    """INT_R04: the SAS platform's search of free slots (an unknown practitioner or none free: 200, total 0)."""
+    search = parse_slot_search(request.GET)
+    return fhir_response(slot_bundle(search, request.GET))
+
+
+@declare(AUTHENTICATED)
+@login_required
+def sas_slot(request: HttpRequest, slot_id: int) -> HttpResponse:
+    """The `comment` of a slot sent to the SAS: a regulator (logged in first, Pro Santé Connect or password) lands on
+    the cell's request form with that slot chosen; a slot taken meanwhile says so and offers the others."""
+    slot = Slot.objects.select_related("cell").filter(pk=slot_id).first()
+    membership = _booking_membership(request, slot)
+    if slot is None or membership is None:
+        return render(request, "interop/sas_slot_refused.html", {"slot": slot}, status=403 if slot else 404)
+    target = reverse("referrals:request_new", kwargs={"cell": slot.cell.slug})
+    free = slot.status == SlotStatus.OPEN and slot.booked < slot.capacity and slot.starts_at > timezone.now()
+    if not free:
+        messages.warning(request, gettext("This slot was taken or withdrawn meanwhile: choose another one."))
+        return HttpResponseRedirect(target)
+    return HttpResponseRedirect(f"{target}?creneau={slot.pk}")
+
+
+def _booking_membership(request: HttpRequest, slot: Slot | None) -> Membership | None:
+    """The user's requester membership in the slot's cell that may book it directly, if any."""
+    if slot is None:
+        return None
+    for membership in Membership.objects.filter(user=request.user, cell=slot.cell, role=Role.REQUESTER, is_active=True):
+        flag = AUDIENCE_FLAG.get(membership.requester_type)
+        if flag is not None and getattr(slot, flag):
+            return membership
+    return None
