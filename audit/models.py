@@ -50,6 +50,8 @@ OBJECT_LABELS = {
     "session": _("Session"),
     "second_factor": _("Two-factor authentication"),
     "membership": _("Member"),
+    "account": _("Account"),
+    "fhir_request": _("Request (FHIR)"),
 }
 
 

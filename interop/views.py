@@ -16,9 +16,10 @@ from agenda.models import Slot, SlotStatus
 from agenda.selectors import AUDIENCE_FLAG
 
 from . import capability
-from .http import fhir_endpoint, fhir_response
+from . import practitioners as practitioners_module
+from .http import fhir_endpoint, fhir_response, json_body
 from .search import parse_slot_search
-from .slots import slot_bundle
+from .slots import base_url, slot_bundle
 
 
 @fhir_endpoint(("GET",))
@@ -59,3 +60,14 @@ def _booking_membership(request: HttpRequest, slot: Slot | None) -> Membership |
         if flag is not None and getattr(slot, flag):
             return membership
     return None
+
+
+@fhir_endpoint(("POST", "PUT"))
+def practitioners(request: HttpRequest) -> HttpResponse:
+    """INT_R02: POST creates a regulator's account, PUT ?identifier=… updates it (or creates it when unknown);
+    `active: false` disables it and ends its sessions."""
+    lookup = practitioners_module.condition(request.GET.get("identifier")) if request.method == "PUT" else None
+    regulator, created = practitioners_module.save(json_body(request), lookup)
+    resource = practitioners_module.practitioner_resource(regulator)
+    location = f"{base_url()}/Practitioner/{resource['id']}"
+    return fhir_response(resource, status=201 if created else 200, headers={"Location": location})

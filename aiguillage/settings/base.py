@@ -253,3 +253,5 @@ AIGUILLAGE_FHIR_CLIENT_SUBJECT_HEADER = env.str("AIGUILLAGE_FHIR_CLIENT_SUBJECT_
 AIGUILLAGE_FHIR_ALLOWED_SUBJECTS: list[str] = [
     entry.strip() for entry in env.str("AIGUILLAGE_FHIR_ALLOWED_SUBJECTS", default="").split(";") if entry.strip()
 ]
+# The cells whose requesters the SAS platform's regulators become (INT_R02): slugs, or * for every cell.
+AIGUILLAGE_SAS_REGULATOR_CELLS: list[str] = env.list("AIGUILLAGE_SAS_REGULATOR_CELLS", default=["*"])
