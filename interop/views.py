@@ -17,7 +17,8 @@ from agenda.selectors import AUDIENCE_FLAG
 
 from . import capability
 from . import practitioners as practitioners_module
-from .http import fhir_endpoint, fhir_response, json_body
+from . import service_requests
+from .http import FhirError, fhir_endpoint, fhir_response, json_body
 from .search import parse_slot_search
 from .slots import base_url, slot_bundle
 
@@ -71,3 +72,49 @@ def practitioners(request: HttpRequest) -> HttpResponse:
     resource = practitioners_module.practitioner_resource(regulator)
     location = f"{base_url()}/Practitioner/{resource['id']}"
     return fhir_response(resource, status=201 if created else 200, headers={"Location": location})
+
+
+@fhir_endpoint(("POST",))
+def service_request_create(request: HttpRequest) -> HttpResponse:
+    """A request for unscheduled care; the same identifier twice answers the first request (200)."""
+    created_request, created = service_requests.service_request_create(json_body(request), request.fhir_client)
+    resource = service_requests.service_request_resource(created_request)
+    location = f"{base_url()}/ServiceRequest/{created_request.pk}"
+    return fhir_response(resource, status=201 if created else 200, headers={"Location": location})
+
+
+@fhir_endpoint(("GET",))
+def service_request_read(request: HttpRequest, resource_id: str) -> HttpResponse:
+    found = service_requests.request_of_client(resource_id, request.fhir_client, "ServiceRequest")
+    return fhir_response(service_requests.service_request_resource(found))
+
+
+@fhir_endpoint(("GET",))
+def task_read(request: HttpRequest, resource_id: str) -> HttpResponse:
+    found = service_requests.request_of_client(resource_id, request.fhir_client, "Task")
+    return fhir_response(service_requests.task_resource(found))
+
+
+@fhir_endpoint(("GET",))
+def task_search(request: HttpRequest) -> HttpResponse:
+    """`Task?focus=ServiceRequest/{id}`: a searchset of the one Task (none when the request is not this client's)."""
+    focus = request.GET.get("focus", "")
+    if not focus.startswith("ServiceRequest/"):
+        raise FhirError(400, gettext("focus=ServiceRequest/<id> is required."), expression="focus")
+    tasks = []
+    try:
+        found = service_requests.request_of_client(focus.split("/", 1)[1], request.fhir_client, "Task")
+        tasks.append(service_requests.task_resource(found))
+    except FhirError:
+        pass
+    return fhir_response(
+        {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "total": len(tasks),
+            "link": [{"relation": "self", "url": f"{base_url()}/Task?focus={focus}"}],
+            "entry": [
+                {"fullUrl": f"{base_url()}/Task/{t['id']}", "resource": t, "search": {"mode": "match"}} for t in tasks
+            ],
+        }
+    )
