@@ -67,6 +67,8 @@ class AppointmentPush(models.Model):
     created_remotely = models.BooleanField(default=False)  # a POST may have reached the platform: PUT from then on
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(db_index=True)
+    # A worker that claimed the push sends it until then; another worker leaves it alone (no double send).
+    claimed_until = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     last_sent_status = models.CharField(max_length=12, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -23,6 +23,7 @@ from referrals import services as referrals
 from referrals.models import CareChannel, Modality, Request
 
 from ..models import Booking, BookingStatus, Slot, SlotStatus
+from ..signals import booking_changed
 from ..selectors import AUDIENCE_FLAG
 
 SLOT_JUST_TAKEN = _("This slot was just taken: choose another one.")
@@ -132,6 +133,7 @@ def slot_book(
     slot = Slot.objects.select_related("site", "professional", "commune").get(pk=slot.pk)
     where = slot_label(slot, paired)
     referrals.request_orient(request=request, user=user, at=now, modality=slot.modality, where=where)
+    booking_changed.send(sender=Booking, booking=booking, change="booked")
     return booking
 
 
@@ -191,6 +193,7 @@ def booking_move(*, booking: Booking, slot: Slot, user: User, now: datetime | No
     referrals.request_appointment_moved(request=request, user=user, at=now, where=slot_label(moved_to, paired))
     request.modality = moved_to.modality
     request.save(update_fields=["modality"])
+    booking_changed.send(sender=Booking, booking=booking, change="moved")
     return booking
 
 
@@ -206,6 +209,7 @@ def booking_cancel(*, booking: Booking, user: User | None, reason: str = "", now
     booking.save(update_fields=["status", "cancelled_at"])
     _release(booking)
     referrals.request_appointment_cancelled(request=request, user=user, at=now, reason=reason)
+    booking_changed.send(sender=Booking, booking=booking, change="cancelled")
     return booking
 
 
@@ -233,6 +237,7 @@ def booking_outcome(
     referrals.request_appointment_outcome(
         request=request, user=user, at=now, seen=seen, note=note, follow_up_needed=follow_up_needed
     )
+    booking_changed.send(sender=Booking, booking=booking, change="outcome")
     return booking
 
 

@@ -255,3 +255,10 @@ AIGUILLAGE_FHIR_ALLOWED_SUBJECTS: list[str] = [
 ]
 # The cells whose requesters the SAS platform's regulators become (INT_R02): slugs, or * for every cell.
 AIGUILLAGE_SAS_REGULATOR_CELLS: list[str] = env.list("AIGUILLAGE_SAS_REGULATOR_CELLS", default=["*"])
+# INT_R03: where appointments booked by SAS regulators are pushed (the SAS platform's FHIR base; empty = off), the
+# client certificate (IGC-Santé) and key for its mutual TLS, the CA bundle that signs its certificate, and the timeout.
+AIGUILLAGE_SAS_APPOINTMENTS_URL = env.str("AIGUILLAGE_SAS_APPOINTMENTS_URL", default="")
+AIGUILLAGE_SAS_CLIENT_CERT = env.str("AIGUILLAGE_SAS_CLIENT_CERT", default="")
+AIGUILLAGE_SAS_CLIENT_KEY = env.str("AIGUILLAGE_SAS_CLIENT_KEY", default="")
+AIGUILLAGE_SAS_CA_BUNDLE = env.str("AIGUILLAGE_SAS_CA_BUNDLE", default="")
+AIGUILLAGE_SAS_TIMEOUT = env.float("AIGUILLAGE_SAS_TIMEOUT", default=10.0)

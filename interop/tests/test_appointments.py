@@ -1,0 +1,255 @@
+"""INT_R03: appointments SAS regulators book in slots published to the SAS, pushed to a fake SAS platform on
+loopback (a real HTTP server; the worker runs as in production, `db_worker`)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from unittest import mock
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from agenda.models import Booking
+from agenda.services import booking_cancel, booking_move, booking_outcome, slot_book
+from agenda.tests.factories import make_slot
+from conftest import World
+from interop.models import AppointmentPush, PushStatus
+from interop.services.appointments import appointment_push_send
+from interop.services.regulators import RegulatorData, regulator_save
+from referrals.tests.factories import make_request
+from tests.factories import ProfessionalFactory
+
+from .helpers import parse_r4b
+
+
+class FakeSas:
+    """The SAS platform's Appointment endpoint: records each call, answers the statuses queued (else 201/200)."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.answers: list[int] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _handle(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                parts = urlsplit(self.path)
+                fake.calls.append(
+                    {
+                        "method": self.command,
+                        "path": parts.path,
+                        "query": parse_qs(parts.query),
+                        "content_type": self.headers.get("Content-Type"),
+                        "body": json.loads(body),
+                    }
+                )
+                status = fake.answers.pop(0) if fake.answers else (201 if self.command == "POST" else 200)
+                answer = (
+                    b"{}"
+                    if status < 400
+                    else json.dumps(
+                        {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "invalid"}]}
+                    ).encode()
+                )
+                self.send_response(status)
+                self.send_header("Content-Type", "application/fhir+json")
+                self.send_header("Content-Length", str(len(answer)))
+                if status == 201:
+                    self.send_header("Location", "/Appointment/12345")
+                self.end_headers()
+                self.wfile.write(answer)
+
+            do_POST = do_PUT = _handle
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/fhir"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def sas() -> Iterator[FakeSas]:
+    fake = FakeSas()
+    with override_settings(
+        AIGUILLAGE_SAS_APPOINTMENTS_URL=fake.url,
+        AIGUILLAGE_BASE_URL="https://aiguillage.test",
+        AIGUILLAGE_SAS_TIMEOUT=3,
+    ):
+        yield fake
+    fake.server.shutdown()
+
+
+def work() -> None:
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+
+
+def _regulator() -> Any:
+    regulator, _ = regulator_save(
+        data=RegulatorData(
+            national_id="3456780581/11242343", sas_id="", active=True, family="Lorion", given="Sébastien", email=""
+        )
+    )
+    return regulator.user
+
+
+@pytest.fixture
+def booked(world: World) -> dict[str, Any]:
+    doctor = ProfessionalFactory(cell=world.cell, last_name="Forêt")
+    regulator = _regulator()
+    slot = make_slot(world.cell, professional=doctor, open_to_sas=True, starts_at=timezone.now() + timedelta(hours=4))
+    return {"doctor": doctor, "regulator": regulator, "slot": slot, "request": make_request(world.cell)}
+
+
+def _book(booked: dict[str, Any]) -> Booking:
+    return slot_book(
+        slot=booked["slot"], request=booked["request"], user=booked["regulator"], requester_type="sas_regulator"
+    )
+
+
+def test_a_regulators_booking_is_posted_as_a_fr_appointment_sas(world: World, sas: FakeSas, booked: dict) -> None:
+    booking = _book(booked)
+    work()
+    [call] = sas.calls
+    assert (call["method"], call["path"], call["content_type"]) == (
+        "POST",
+        "/fhir/Appointment",
+        "application/fhir+json",
+    )
+    appointment = parse_r4b(call["body"])
+    assert appointment.meta.profile == ["http://sas.fr/fhir/StructureDefinition/FrAppointmentSAS"]
+    assert appointment.status == "booked"
+    assert appointment.start == booked["slot"].starts_at.replace(microsecond=0)
+    operator = appointment.extension[0]
+    assert operator.url == "http://interopsante.org/fhir/StructureDefinition/FrAppointmentOperator"
+    assert operator.valueReference.identifier.system == "urn:oid:1.2.250.1.71.4.2.1"
+    assert operator.valueReference.identifier.value == "3456780581/11242343"
+    assert operator.valueReference.identifier.type.coding[0].code == "IDNPS"
+    [participant] = appointment.participant
+    assert participant.actor.identifier.value == "8" + booked["doctor"].rpps and participant.status == "accepted"
+    assert participant.actor.identifier.type.coding[0].code == "IDNPS"
+    push = AppointmentPush.objects.get(booking=booking)
+    assert appointment.identifier[0].value == str(push.identifier)
+    assert appointment.identifier[0].system == "https://aiguillage.test/fhir/identifiants/rendez-vous"
+    assert (push.status, push.sent_version, push.last_sent_status) == (PushStatus.SENT, 1, "booked")
+
+
+def test_moves_cancellation_and_outcomes_are_conditional_updates(world: World, sas: FakeSas, booked: dict) -> None:
+    booking = _book(booked)
+    work()
+    later = make_slot(
+        world.cell, professional=booked["doctor"], open_to_sas=True, starts_at=timezone.now() + timedelta(hours=6)
+    )
+    booking_move(booking=booking, slot=later, user=world.colleague)
+    work()
+    moved = sas.calls[-1]
+    push = AppointmentPush.objects.get(booking=booking)
+    assert moved["method"] == "PUT" and moved["path"] == "/fhir/Appointment"
+    assert moved["query"] == {
+        "identifier": [f"https://aiguillage.test/fhir/identifiants/rendez-vous|{push.identifier}"]
+    }
+    assert parse_r4b(moved["body"]).start == later.starts_at.replace(microsecond=0)
+    booking_cancel(booking=booking, user=world.colleague)
+    work()
+    assert sas.calls[-1]["body"]["status"] == "cancelled"
+    # Another booking of a regulator, then its outcome: seen -> fulfilled, no-show -> noshow.
+    for seen, status in ((True, "fulfilled"), (False, "noshow")):
+        slot = make_slot(
+            world.cell, professional=booked["doctor"], open_to_sas=True, starts_at=timezone.now() + timedelta(hours=1)
+        )
+        request = make_request(world.cell)
+        other = slot_book(slot=slot, request=request, user=booked["regulator"], requester_type="sas_regulator")
+        work()
+        type(slot).objects.filter(pk=slot.pk).update(starts_at=timezone.now() - timedelta(minutes=30))
+        booking_outcome(booking=other, user=world.colleague, seen=seen)
+        work()
+        assert [c["body"]["status"] for c in sas.calls[-2:]] == ["booked", status]
+        assert sas.calls[-1]["method"] == "PUT"
+    assert set(AppointmentPush.objects.values_list("status", flat=True)) == {PushStatus.SENT}
+
+
+def test_changes_made_before_the_worker_runs_are_sent_once_as_the_latest_state(
+    world: World, sas: FakeSas, booked: dict
+) -> None:
+    booking = _book(booked)
+    booking_cancel(booking=booking, user=world.colleague)
+    work()
+    assert [(c["method"], c["body"]["status"]) for c in sas.calls] == [("POST", "cancelled")]
+    assert AppointmentPush.objects.get().sent_version == 2
+
+
+def test_an_unreachable_platform_is_tried_again_and_then_updated_conditionally(
+    world: World, sas: FakeSas, booked: dict
+) -> None:
+    sas.answers = [503]
+    booking = _book(booked)
+    work()
+    push = AppointmentPush.objects.get(booking=booking)
+    assert (push.status, push.attempts, push.created_remotely) == (PushStatus.PENDING, 1, True)
+    assert "503" in push.last_error and push.next_attempt_at > timezone.now()
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+    AppointmentPush.objects.update(next_attempt_at=timezone.now())  # the wait is over
+    work()
+    push.refresh_from_db()
+    # The first POST may have created it: the retry is the conditional update, which creates it when it did not.
+    assert [c["method"] for c in sas.calls] == ["POST", "PUT"]
+    assert (push.status, push.sent_version) == (PushStatus.SENT, 1)
+
+
+def test_a_refusal_is_given_up_until_the_next_change(world: World, sas: FakeSas, booked: dict) -> None:
+    sas.answers = [422]
+    booking = _book(booked)
+    work()
+    push = AppointmentPush.objects.get(booking=booking)
+    assert push.status == PushStatus.FAILED and "422" in push.last_error
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+    booking_cancel(booking=booking, user=world.colleague)
+    work()
+    push.refresh_from_db()
+    assert push.status == PushStatus.SENT and sas.calls[-1]["body"]["status"] == "cancelled"
+
+
+def test_only_regulators_bookings_of_sas_slots_are_pushed(world: World, sas: FakeSas, booked: dict) -> None:
+    slot_book(slot=booked["slot"], request=booked["request"], user=world.colleague)  # a coordinator books it
+    hidden = make_slot(world.cell, professional=booked["doctor"], open_to_sas=False, open_to_gps=True)
+    slot_book(slot=hidden, request=make_request(world.cell), user=world.colleague)
+    work()
+    assert sas.calls == [] and not AppointmentPush.objects.exists()
+
+
+def test_a_rolled_back_booking_pushes_nothing(world: World, sas: FakeSas, booked: dict) -> None:
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _book(booked)
+        raise RuntimeError("the rest of the booking failed")
+    work()
+    assert sas.calls == [] and not AppointmentPush.objects.exists()
+
+
+def test_off_by_default(world: World, booked: dict) -> None:
+    _book(booked)
+    assert not AppointmentPush.objects.exists()
+    assert not DBTaskResult.objects.filter(task_path__endswith="push_appointment").exists()
+
+
+def test_a_push_held_by_a_worker_is_not_sent_twice(world: World, sas: FakeSas, booked: dict) -> None:
+    booking = _book(booked)
+    push = AppointmentPush.objects.get(booking=booking)
+    AppointmentPush.objects.filter(pk=push.pk).update(claimed_until=timezone.now() + timedelta(minutes=1))
+    assert appointment_push_send(push_pk=push.pk) is None
+    call_command("push_sas_appointments", verbosity=0)
+    assert sas.calls == []
+    AppointmentPush.objects.filter(pk=push.pk).update(claimed_until=timezone.now() - timedelta(seconds=1))
+    call_command("push_sas_appointments", verbosity=0)
+    assert len(sas.calls) == 1
