@@ -159,7 +159,11 @@ class Slot(Audience):
 
     class Meta:
         ordering = ["starts_at", "pk"]
-        indexes = [models.Index(fields=["cell", "status", "care_channel", "starts_at"], name="slot_finder")]
+        indexes = [
+            models.Index(fields=["cell", "status", "care_channel", "starts_at"], name="slot_finder"),
+            # The SAS platform's search (INT_R04): a few professionals' slots in a window, across cells.
+            models.Index(fields=["professional", "starts_at"], name="slot_professional_start"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="slot_ends_after_start"),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="slot_capacity_at_least_1"),

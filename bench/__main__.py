@@ -106,8 +106,54 @@ def main() -> int:
         rounds=7,
         inner=5,
     )
+    bench_fhir(cell)
     bench_indicators()
     return 0
+
+
+def bench_fhir(cell: Cell) -> None:
+    """INT_R04 as the SAS platform sends it: 25 practitioners, a 3-day window, among the 200,000 seeded slots. The
+    seeded GP slots are spread over 200 GPs (about 5 a day each, most open to the SAS), so the answer is a real one
+    (a few hundred slots with everything they include), through the whole HTTP stack."""
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from agenda.models import Slot
+    from directory.models import Professional
+    from tests.factories import next_rpps
+
+    gps = list(Professional.objects.filter(cell=cell, profession="gp").exclude(rpps=""))
+    gps += Professional.objects.bulk_create(
+        Professional(cell=cell, last_name=f"Banc{n}", first_name="Claude", profession="gp", rpps=next_rpps())
+        for n in range(max(0, 200 - len(gps)))
+    )
+    site = cell.sites.filter(kind="practice").first()
+    ids = list(
+        Slot.objects.filter(cell=cell, care_channel="gp", modality="in_person")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for number, doctor in enumerate(gps):
+        Slot.objects.filter(pk__in=ids[number :: len(gps)]).update(professional=doctor, site=site, open_to_sas=True)
+    chosen = gps[:25]
+    start = timezone.localtime() + timedelta(days=1)
+    actors = ",".join(f"urn:oid:1.2.250.1.71.4.2.1|8{doctor.rpps}" for doctor in chosen)
+    query = (
+        "/fhir/Slot?_include=Slot:schedule&_include:iterate=Schedule:actor&_include=Slot:service-type-reference"
+        f"&_include:iterate=HealthcareService:organization&start=ge{start.isoformat(timespec='seconds')}"
+        f"&start=le{(start + timedelta(days=3)).isoformat(timespec='seconds')}"
+        f"&schedule.actor:Practitioner.identifier={actors}&status=free"
+    )
+    from django.conf import settings
+
+    settings.AIGUILLAGE_FHIR_ALLOWED_SUBJECTS = ["CN=plateforme-sas.bench,OU=SAS"]
+    sas = Client(HTTP_X_SSL_CLIENT_VERIFY="SUCCESS", HTTP_X_SSL_CLIENT_S_DN="CN=plateforme-sas.bench,OU=SAS,C=FR")
+    answer = sas.get(query).json()
+    included = len(answer["entry"]) - min(answer["total"], 1000)
+    print(f"FHIR Slot search: {answer['total']} free slots of 25 GPs in 3 days, {included} resources included")
+    measure("GET /fhir/Slot, 25 practitioners, 3 days (200,000 slots)", lambda: sas.get(query), rounds=7, inner=5)
 
 
 def bench_indicators() -> None:
