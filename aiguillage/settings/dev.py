@@ -14,3 +14,7 @@ AIGUILLAGE_DEMO = env.bool("AIGUILLAGE_DEMO", default=True)
 # Serve static files from the apps and static/ directly (no collectstatic needed).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# The demo has no nginx: a local FHIR client sends the two headers nginx would set, with this invented subject
+# (README "FHIR server and the SAS platform"). Production serves only the subjects it is given.
+if not AIGUILLAGE_FHIR_ALLOWED_SUBJECTS:  # noqa: F405
+    AIGUILLAGE_FHIR_ALLOWED_SUBJECTS = ["CN=plateforme-sas.demo,OU=SAS"]
