@@ -145,6 +145,11 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     "audit:patient_export": {"pk": lambda w, cell: cell.requests.first(), "fmt": lambda w, cell: "json"},
     "privacy": {"slug": lambda w, cell: cell.slug},
     "accounts:member_second_factor_reset": {"pk": lambda w, cell: cell.memberships.first()},
+    # Outside any cell: the SAS platform's link to a slot (a requester of the slot's cell only: interop tests), and
+    # FHIR reads, served only to the client certificate that sent the request (interop/tests).
+    "interop:sas_slot": {"slot_id": lambda w, cell: cell.slots.first()},
+    "interop:service_request_read": {"resource_id": lambda w, cell: cell.requests.first()},
+    "interop:task_read": {"resource_id": lambda w, cell: cell.requests.first()},
 }
 
 
