@@ -164,6 +164,11 @@ def fhir_endpoint(methods: tuple[str, ...]) -> Callable[[Callable[..., HttpRespo
     return wrap
 
 
+def client_of(request: HttpRequest) -> str:
+    """The allow-listed certificate subject `fhir_endpoint` found on this request."""
+    return str(getattr(request, "fhir_client", ""))
+
+
 def not_found(resource_type: str, resource_id: str) -> FhirError:
     return FhirError(
         404,

@@ -45,6 +45,9 @@ class FhirServiceRequest(models.Model):
     identifier_value = models.CharField(max_length=64, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"{self.request_id} ← {self.client_subject}"
+
 
 class PushStatus(models.TextChoices):
     PENDING = "pending", _("To send")
@@ -76,3 +79,6 @@ class AppointmentPush(models.Model):
     class Meta:
         verbose_name = _("appointment sent to the SAS")
         verbose_name_plural = _("appointments sent to the SAS")
+
+    def __str__(self) -> str:
+        return f"{self.identifier} ({self.get_status_display()})"

@@ -281,7 +281,7 @@ def service_request_create(body: dict[str, Any], client_subject: str) -> tuple[R
                 requester_site=membership.site,
                 submission_key=key,
             )
-            link, created = FhirServiceRequest.objects.get_or_create(
+            _, created = FhirServiceRequest.objects.get_or_create(
                 request=request,
                 defaults={"client_subject": client_subject, "identifier_system": system, "identifier_value": value},
             )

@@ -127,6 +127,7 @@ def _practitioner(professional: Any) -> dict[str, Any]:
 
 def _practitioner_role(slot: Slot) -> dict[str, Any]:
     professional, site = slot.professional, slot.site
+    assert professional is not None  # the search is by professional
     role: dict[str, Any] = {
         "resourceType": "PractitionerRole",
         "id": schedule_id(slot),
@@ -268,9 +269,9 @@ def _territories_by_slot(slots: list[Slot]) -> dict[int, list[Territory]]:
             holding[commune_id].add(territory_id)
     found: dict[int, list[Territory]] = {}
     for slot in slots:
-        commune_id = slot.commune_id or (slot.site.commune_id if slot.site else None)
+        place = slot.commune_id or (slot.site.commune_id if slot.site else None)
         of_cell = by_cell.get(slot.cell_id, [])
-        local = [t for t in of_cell if t.pk in holding.get(commune_id or 0, set())]
+        local = [t for t in of_cell if t.pk in holding.get(place or 0, set())]
         found[slot.pk] = local or of_cell
     return found
 

@@ -1,6 +1,8 @@
-"""The FHIR server (`/fhir/`) and the SAS platform's link to a slot (`/sas/creneaux/<id>/`). Thin: parse, call, answer."""
+"""The FHIR server (`/fhir/`) and the SAS platform's link to a slot (`/sas/creneaux/<id>/`): parse, call, answer."""
 
 from __future__ import annotations
+
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,15 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from accounts.models import Membership, Role
+from accounts.models import Membership, Role, User
 from accounts.policies import AUTHENTICATED, declare
 from agenda.models import Slot, SlotStatus
 from agenda.selectors import AUDIENCE_FLAG
 
-from . import capability
+from . import capability, service_requests
 from . import practitioners as practitioners_module
-from . import service_requests
-from .http import FhirError, fhir_endpoint, fhir_response, json_body
+from .http import FhirError, client_of, fhir_endpoint, fhir_response, json_body
 from .search import parse_slot_search
 from .slots import base_url, slot_bundle
 
@@ -56,7 +57,9 @@ def _booking_membership(request: HttpRequest, slot: Slot | None) -> Membership |
     """The user's requester membership in the slot's cell that may book it directly, if any."""
     if slot is None:
         return None
-    for membership in Membership.objects.filter(user=request.user, cell=slot.cell, role=Role.REQUESTER, is_active=True):
+    for membership in Membership.objects.filter(
+        user=cast(User, request.user), cell=slot.cell, role=Role.REQUESTER, is_active=True
+    ):
         flag = AUDIENCE_FLAG.get(membership.requester_type)
         if flag is not None and getattr(slot, flag):
             return membership
@@ -77,7 +80,7 @@ def practitioners(request: HttpRequest) -> HttpResponse:
 @fhir_endpoint(("POST",))
 def service_request_create(request: HttpRequest) -> HttpResponse:
     """A request for unscheduled care; the same identifier twice answers the first request (200)."""
-    created_request, created = service_requests.service_request_create(json_body(request), request.fhir_client)
+    created_request, created = service_requests.service_request_create(json_body(request), client_of(request))
     resource = service_requests.service_request_resource(created_request)
     location = f"{base_url()}/ServiceRequest/{created_request.pk}"
     return fhir_response(resource, status=201 if created else 200, headers={"Location": location})
@@ -85,13 +88,13 @@ def service_request_create(request: HttpRequest) -> HttpResponse:
 
 @fhir_endpoint(("GET",))
 def service_request_read(request: HttpRequest, resource_id: str) -> HttpResponse:
-    found = service_requests.request_of_client(resource_id, request.fhir_client, "ServiceRequest")
+    found = service_requests.request_of_client(resource_id, client_of(request), "ServiceRequest")
     return fhir_response(service_requests.service_request_resource(found))
 
 
 @fhir_endpoint(("GET",))
 def task_read(request: HttpRequest, resource_id: str) -> HttpResponse:
-    found = service_requests.request_of_client(resource_id, request.fhir_client, "Task")
+    found = service_requests.request_of_client(resource_id, client_of(request), "Task")
     return fhir_response(service_requests.task_resource(found))
 
 
@@ -103,7 +106,7 @@ def task_search(request: HttpRequest) -> HttpResponse:
         raise FhirError(400, gettext("focus=ServiceRequest/<id> is required."), expression="focus")
     tasks = []
     try:
-        found = service_requests.request_of_client(focus.split("/", 1)[1], request.fhir_client, "Task")
+        found = service_requests.request_of_client(focus.split("/", 1)[1], client_of(request), "Task")
         tasks.append(service_requests.task_resource(found))
     except FhirError:
         pass

@@ -23,8 +23,8 @@ from referrals import services as referrals
 from referrals.models import CareChannel, Modality, Request
 
 from ..models import Booking, BookingStatus, Slot, SlotStatus
-from ..signals import booking_changed
 from ..selectors import AUDIENCE_FLAG
+from ..signals import booking_changed
 
 SLOT_JUST_TAKEN = _("This slot was just taken: choose another one.")
 SLOT_PAST = _("This slot has already started.")

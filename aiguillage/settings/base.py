@@ -247,8 +247,12 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 # FHIR server for the national SAS platform (/fhir/) and the appointments pushed to it (README "The SAS platform").
 # nginx verifies the client's IGC-Santé certificate and always overwrites these two headers; only the allow-listed
 # subjects are served (an entry matches when all its attributes, e.g. CN and OU, are in the certificate's subject).
-AIGUILLAGE_FHIR_CLIENT_VERIFY_HEADER = env.str("AIGUILLAGE_FHIR_CLIENT_VERIFY_HEADER", default="HTTP_X_SSL_CLIENT_VERIFY")
-AIGUILLAGE_FHIR_CLIENT_SUBJECT_HEADER = env.str("AIGUILLAGE_FHIR_CLIENT_SUBJECT_HEADER", default="HTTP_X_SSL_CLIENT_S_DN")
+AIGUILLAGE_FHIR_CLIENT_VERIFY_HEADER = env.str(
+    "AIGUILLAGE_FHIR_CLIENT_VERIFY_HEADER", default="HTTP_X_SSL_CLIENT_VERIFY"
+)
+AIGUILLAGE_FHIR_CLIENT_SUBJECT_HEADER = env.str(
+    "AIGUILLAGE_FHIR_CLIENT_SUBJECT_HEADER", default="HTTP_X_SSL_CLIENT_S_DN"
+)
 # Subjects contain commas: the entries are separated by semicolons.
 AIGUILLAGE_FHIR_ALLOWED_SUBJECTS: list[str] = [
     entry.strip() for entry in env.str("AIGUILLAGE_FHIR_ALLOWED_SUBJECTS", default="").split(";") if entry.strip()

@@ -1,7 +1,7 @@
 """Local development and `make demo`: SQLite by default, debug on, loopback only."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import AIGUILLAGE_FHIR_ALLOWED_SUBJECTS, env
 
 DEBUG = env.bool("AIGUILLAGE_DEBUG", default=True)
 SECRET_KEY = env.str("AIGUILLAGE_SECRET_KEY", default="dev-only-not-secret-aiguillage-demo-key-0123456789")
@@ -16,5 +16,5 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # The demo has no nginx: a local FHIR client sends the two headers nginx would set, with this invented subject
 # (README "FHIR server and the SAS platform"). Production serves only the subjects it is given.
-if not AIGUILLAGE_FHIR_ALLOWED_SUBJECTS:  # noqa: F405
+if not AIGUILLAGE_FHIR_ALLOWED_SUBJECTS:
     AIGUILLAGE_FHIR_ALLOWED_SUBJECTS = ["CN=plateforme-sas.demo,OU=SAS"]

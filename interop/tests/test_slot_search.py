@@ -69,7 +69,7 @@ def cpts(world: World) -> dict[str, Any]:
     slot = make_slot(
         world.cell, starts_at=_future(1, 16, 40), professional=doctor, site=site, open_to_sas=True, open_to_gps=False
     )
-    return {"site": site, "doctor": doctor, "slot": slot, "id": "8" + doctor.rpps}
+    return {"site": site, "doctor": doctor, "slot": slot, "id": "8" + str(doctor.rpps)}
 
 
 def test_answer_has_the_structure_of_the_guides_cpts_bundle_example(client: Client, cpts: dict[str, Any]) -> None:
@@ -324,7 +324,7 @@ def test_only_free_slots_open_to_the_sas_are_ever_returned(client: Client, world
     )
     gone = ProfessionalFactory(cell=world.cell, rpps=doctor.rpps[:-1] + "0", is_active=False)
     make_slot(world.cell, starts_at=_future(1, 13), professional=gone, site=site, open_to_sas=True)
-    bundle = _search(client, [cpts["id"], "8" + gone.rpps], _future(1, 0), _future(3, 23)).json()
+    bundle = _search(client, [cpts["id"], "8" + str(gone.rpps)], _future(1, 0), _future(3, 23)).json()
     assert bundle["total"] == 1
     assert [e["resource"]["id"] for e in bundle["entry"] if e["search"]["mode"] == "match"] == [str(cpts["slot"].pk)]
 
