@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,9 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agenda.models import Slot, SlotStatus
-from directory.models import Profession
-from referrals.models import Modality
-from territory.models import Territory
+from directory.models import Profession, Professional, Site
+from referrals.models import CareChannel, ExamType, Modality
+from territory.models import Commune, Territory
 
 from . import codes
 from .search import PARIS, SlotSearch
@@ -40,21 +41,23 @@ def base_url() -> str:
 
 def sas_slots(search: SlotSearch) -> QuerySet[Slot]:
     """Free slots of the professionals searched, open to SAS regulators, in the window. An assisted teleconsultation
-    needs a spot's time and a teleconsultant's booked together: the SAS cannot book those, they are left out."""
+    needs a spot's time and a teleconsultant's booked together: the SAS cannot book those, they are left out. The
+    professionals are looked up first (a handful of ids), so that the slots are read by the (professional, start)
+    index."""
     who = Q()
     if search.rpps:
-        who |= Q(professional__rpps__in=search.rpps)
+        who |= Q(rpps__in=search.rpps)
     if search.adeli:
-        who |= Q(professional__adeli__in=search.adeli)
+        who |= Q(adeli__in=search.adeli)
+    professionals = list(Professional.objects.filter(who, is_active=True).values_list("pk", flat=True))
     return (
         Slot.objects.filter(
-            who,
+            professional_id__in=professionals,
+            starts_at__gte=search.starts_from,
+            starts_at__lte=search.starts_until,
             status=SlotStatus.OPEN,
             open_to_sas=True,
             booked__lt=F("capacity"),
-            starts_at__gte=search.starts_from,
-            starts_at__lte=search.starts_until,
-            professional__is_active=True,
         )
         .exclude(modality=Modality.ASSISTED_TELECONSULTATION)
         .order_by("starts_at", "pk")
@@ -74,18 +77,18 @@ def _national_id(professional: Any) -> str:
     return codes.national_ps_id(rpps=professional.rpps, adeli=professional.adeli)
 
 
-def _place_key(slot: Slot) -> str:
+def _place_key(slot: Any) -> str:
     """A professional's consultation place: the site, or a Médicobus stop (commune and place) of it."""
     if slot.commune_id is not None:
         return f"s{slot.site_id or 0}-c{slot.commune_id}"
     return f"s{slot.site_id or 0}"
 
 
-def schedule_id(slot: Slot) -> str:
+def schedule_id(slot: Any) -> str:
     return f"p{slot.professional_id}-{_place_key(slot)}"
 
 
-def _location(slot: Slot) -> dict[str, Any]:
+def _location(slot: Any) -> dict[str, Any]:
     site = slot.site
     commune = slot.commune if slot.commune_id is not None else (site.commune if site is not None else None)
     line = (
@@ -125,7 +128,7 @@ def _practitioner(professional: Any) -> dict[str, Any]:
     }
 
 
-def _practitioner_role(slot: Slot) -> dict[str, Any]:
+def _practitioner_role(slot: Any) -> dict[str, Any]:
     professional, site = slot.professional, slot.site
     assert professional is not None  # the search is by professional
     role: dict[str, Any] = {
@@ -150,7 +153,7 @@ def _practitioner_role(slot: Slot) -> dict[str, Any]:
     return role
 
 
-def _schedule(slot: Slot) -> dict[str, Any]:
+def _schedule(slot: Any) -> dict[str, Any]:
     return {
         "resourceType": "Schedule",
         "id": schedule_id(slot),
@@ -190,7 +193,7 @@ def _healthcare_service(territory: Territory) -> dict[str, Any]:
     }
 
 
-def _security(slot: Slot) -> list[dict[str, str]]:
+def _security(slot: Any) -> list[dict[str, str]]:
     """TRE_R314: always CPTS (the cell's shared agenda) and SNP (regulators and coordinators may book it); PRO when
     other professionals may book it directly. Never PUBLIC: patients do not book SNP slots themselves."""
     found = ["SNP", "CPTS"]
@@ -214,7 +217,30 @@ def _instant(moment: Any) -> str:
     return timezone.localtime(moment, PARIS).isoformat(timespec="seconds")
 
 
-def _slot(slot: Slot, territories: list[Territory]) -> dict[str, Any]:
+class _Labels:
+    """What every slot of one answer repeats, computed once: care labels (a lazy translation is costly to render),
+    a professional's specialty, the booking address's pattern."""
+
+    def __init__(self) -> None:
+        self._care: dict[tuple[str, str], str] = {}
+        self._specialty: dict[int, list[dict[str, Any]]] = {}
+        marker = 987654321
+        self.booking = slot_booking_url(marker).replace(str(marker), "{}")
+
+    def care(self, slot: Any) -> str:
+        key = (slot.care_channel, slot.exam_type)
+        if key not in self._care:
+            care = str(CareChannel(slot.care_channel).label)
+            self._care[key] = f"{care} — {ExamType(slot.exam_type).label}" if slot.exam_type else care
+        return self._care[key]
+
+    def specialty(self, professional: Any) -> list[dict[str, Any]]:
+        if professional.pk not in self._specialty:
+            self._specialty[professional.pk] = _specialty(professional)
+        return self._specialty[professional.pk]
+
+
+def _slot(slot: Any, territories: list[Territory], labels: _Labels) -> dict[str, Any]:
     service_types: list[dict[str, Any]] = [
         {"coding": [{"system": codes.ACT_CODE, "code": SERVICE_TYPE[Modality(slot.modality)]}]}
     ]
@@ -230,26 +256,23 @@ def _slot(slot: Slot, territories: list[Territory]) -> dict[str, Any]:
                 "coding": [{"system": codes.CATEGORIE_ETABLISSEMENT, "code": codes.CPTS_CATEGORY}],
             }
         )
-    care = slot.get_care_channel_display()
-    if slot.exam_type:
-        care = f"{care} — {slot.get_exam_type_display()}"
-    service_types.append({"text": str(care)})
+    service_types.append({"text": labels.care(slot)})
     return {
         "resourceType": "Slot",
         "id": str(slot.pk),
         "meta": {"profile": [codes.PROFILE_SLOT], "security": _security(slot)},
         "serviceType": service_types,
-        "specialty": _specialty(slot.professional),
+        "specialty": labels.specialty(slot.professional),
         "appointmentType": {"coding": [{"system": codes.APPOINTMENT_REASON, "code": "ROUTINE"}]},
         "schedule": {"reference": f"Schedule/{schedule_id(slot)}"},
         "status": "free",
         "start": _instant(slot.starts_at),
         "end": _instant(slot.ends_at),
-        "comment": slot_booking_url(slot.pk),
+        "comment": labels.booking.format(slot.pk),
     }
 
 
-def _territories_by_slot(slots: list[Slot]) -> dict[int, list[Territory]]:
+def _territories_by_slot(slots: list[Any]) -> dict[int, list[Territory]]:
     """The CPTS of each slot: the cell's territories with a FINESS whose communes hold the slot's place; all of the
     cell's when none does (a slot just outside the territory is still the CPTS's offer). Two queries."""
     cell_ids = {slot.cell_id for slot in slots}
@@ -290,34 +313,68 @@ def _page_params(query: Any, page: int) -> dict[str, list[str]]:
     return params
 
 
+_ROW = (
+    "pk",
+    "cell_id",
+    "professional_id",
+    "site_id",
+    "commune_id",
+    "place",
+    "starts_at",
+    "ends_at",
+    "care_channel",
+    "exam_type",
+    "modality",
+    "open_to_pharmacists",
+    "open_to_gps",
+    "open_to_er",
+)
+
+
+def _page(matching: QuerySet[Slot], offset: int, count: int) -> list[Any]:
+    """The page's slots as light rows, with their professional, site and stop commune attached: each distinct
+    professional and site is read once (a page has hundreds of slots of a few dozen people and places)."""
+    rows = [SimpleNamespace(**row) for row in matching.values(*_ROW)[offset : offset + count]]
+    professionals = Professional.objects.in_bulk({row.professional_id for row in rows})
+    sites = Site.objects.select_related("commune").in_bulk({row.site_id for row in rows} - {None})
+    communes = Commune.objects.in_bulk({row.commune_id for row in rows} - {None})
+    for row in rows:
+        row.professional = professionals[row.professional_id]
+        row.site = sites.get(row.site_id)
+        row.commune = communes.get(row.commune_id)
+    return rows
+
+
 def slot_bundle(search: SlotSearch, query: Any) -> dict[str, Any]:
     """The searchset: the page's slots (mode match), then what they include (mode include), each once."""
     matching = sas_slots(search)
-    total = matching.count()
     offset = (search.page - 1) * search.count
-    slots: list[Slot] = []
-    if search.count and offset < total:
-        slots = list(
-            matching.select_related("professional", "site__commune", "commune")[offset : offset + search.count]
-        )
+    slots = _page(matching, offset, search.count) if search.count else []
+    # A first page that is not full holds them all: no need to count them again.
+    total = len(slots) if offset == 0 and len(slots) < search.count else matching.count()
     base = base_url()
     entries: list[dict[str, Any]] = []
     territories = _territories_by_slot(slots) if slots else {}
+    labels = _Labels()
     for slot in slots:
-        resource = _slot(slot, territories.get(slot.pk, []))
+        resource = _slot(slot, territories.get(slot.pk, []), labels)
         entries.append({"fullUrl": f"{base}/Slot/{slot.pk}", "resource": resource, "search": {"mode": "match"}})
     included: dict[str, dict[str, Any]] = {}
+
+    def include(key: str, build: Any, *args: Any) -> None:
+        if key not in included:  # each resource built once, however many slots share it
+            included[key] = build(*args)
+
     for slot in slots:
         if search.include_schedule:
-            included.setdefault(f"Schedule/{schedule_id(slot)}", _schedule(slot))
+            include(f"Schedule/{schedule_id(slot)}", _schedule, slot)
         if search.include_actors:
-            practitioner = _practitioner(slot.professional)
-            included.setdefault(f"Practitioner/{practitioner['id']}", practitioner)
-            included.setdefault(f"PractitionerRole/{schedule_id(slot)}", _practitioner_role(slot))
+            include(f"Practitioner/{_national_id(slot.professional)}", _practitioner, slot.professional)
+            include(f"PractitionerRole/{schedule_id(slot)}", _practitioner_role, slot)
         for territory in territories.get(slot.pk, []) if search.include_service else []:
-            included.setdefault(f"HealthcareService/cpts-{territory.pk}", _healthcare_service(territory))
+            include(f"HealthcareService/cpts-{territory.pk}", _healthcare_service, territory)
             if search.include_organization:
-                included.setdefault(f"Organization/cpts-{territory.pk}", _organization(territory))
+                include(f"Organization/cpts-{territory.pk}", _organization, territory)
     for key, resource in included.items():
         entries.append({"fullUrl": f"{base}/{key}", "resource": resource, "search": {"mode": "include"}})
     path = f"{base}/Slot"
