@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.http import QueryDict
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy
 
 from .codes import IDNPS
 from .http import FhirError, issue
@@ -185,6 +185,3 @@ def parse_slot_search(query: QueryDict) -> SlotSearch:
         identifiers=identifiers,
     )
 
-
-def describe(error: FhirError) -> str:
-    return "; ".join(item["diagnostics"] for item in error.issues) or gettext("Invalid search.")
