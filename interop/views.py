@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.views.decorators.http import require_GET
 
 from accounts.models import Membership, Role, User
 from accounts.policies import AUTHENTICATED, declare
@@ -37,6 +38,7 @@ def slot_search(request: HttpRequest) -> HttpResponse:
 
 
 @declare(AUTHENTICATED)
+@require_GET
 @login_required
 def sas_slot(request: HttpRequest, slot_id: int) -> HttpResponse:
     """The `comment` of a slot sent to the SAS: a regulator (logged in first, Pro Santé Connect or password) lands on
