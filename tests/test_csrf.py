@@ -1,8 +1,9 @@
 """Every form of the site needs its CSRF token: Django's CSRF middleware refuses a POST without it, whoever sends it.
 
 The URL walk is test_isolation's, so a URL added later is covered the day it lands. The only views exempt from the
-check are the JSON API's (/api/), which authenticate by a bearer token alone: a browser's session cookie opens nothing
-there, so a forged cross-site request has nothing to ride on.
+check are the JSON API's (/api/), which authenticate by a bearer token alone, and the FHIR server's (/fhir/), which
+serve only a client certificate nginx verified: a browser's session cookie opens nothing there, so a forged
+cross-site request has nothing to ride on.
 """
 
 from __future__ import annotations
@@ -60,8 +61,13 @@ def _assert_refused(client: Client, url: str, body: dict[str, Any], who: str) ->
         )
 
 
+EXEMPT_PREFIXES = ("api/", "fhir/")
+
+
 @override_settings(CSRF_FAILURE_VIEW="tests.test_csrf.csrf_refused")
-@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+@pytest.mark.parametrize(
+    "route", [r for r in ROUTES if not r.pattern.startswith(EXEMPT_PREFIXES)], ids=lambda r: r.name
+)
 def test_a_post_without_csrf_token_is_refused_on_every_url(populated: World, route: Route) -> None:
     UserFactory(username="dora", email="dora@example.org")  # for member_attach's valid body
     url = url_for(route, populated, cell_of_address=populated.cell, cell_of_objects=populated.cell)
@@ -83,22 +89,27 @@ def test_the_walk_posts_valid_bodies() -> None:
     assert len([route for route in ROUTES if route.name in VALID_BODIES]) >= 40
 
 
-def test_only_the_bearer_token_api_is_exempt_from_the_csrf_check() -> None:
+def test_only_the_bearer_token_api_and_the_fhir_server_are_exempt_from_the_csrf_check() -> None:
     exempt = {route.pattern for route in walk(get_resolver().url_patterns) if getattr(route.callback, "csrf_exempt", 0)}
-    assert exempt, "the JSON API's views are expected to be exempt (django-ninja marks them)"
-    assert all(pattern.startswith("api/") for pattern in exempt), sorted(exempt)
+    assert any(p.startswith("api/") for p in exempt), (
+        "the JSON API's views are expected to be exempt (ninja marks them)"
+    )
+    assert any(p.startswith("fhir/") for p in exempt), "the FHIR server's views are expected to be exempt"
+    assert all(pattern.startswith(EXEMPT_PREFIXES) for pattern in exempt), sorted(exempt)
 
 
 @pytest.mark.django_db
 def test_the_api_ignores_a_signed_in_browser_session(world: World) -> None:
-    """Why the API may be exempt: a session cookie alone is refused (401), only an Authorization header is accepted."""
+    """Why the API and the FHIR server may be exempt: a session cookie alone is refused (401 without a bearer token,
+    403 without a verified client certificate)."""
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.owner)
     for route in walk(get_resolver().url_patterns):
         if not getattr(route.callback, "csrf_exempt", False):
             continue
-        path = "/" + route.pattern.replace("<request_id>", "1")
+        path = "/" + route.pattern.replace("<request_id>", "1").replace("<str:resource_id>", "1")
+        refused = (401, 405) if path.startswith("/api/") else (403, 405)
         response = client.post(path, data=json.dumps({}), content_type="application/json")
-        assert response.status_code in (401, 405), f"POST {path} with a session answered {response.status_code}"
+        assert response.status_code in refused, f"POST {path} with a session answered {response.status_code}"
         response = client.get(path)
-        assert response.status_code in (401, 405), f"GET {path} with a session answered {response.status_code}"
+        assert response.status_code in refused, f"GET {path} with a session answered {response.status_code}"
