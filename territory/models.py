@@ -73,3 +73,51 @@ class Territory(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PointPrecision(models.TextChoices):
+    """How precise a point is: BAN's house number, BAN's street (or place), or the commune's representative point."""
+
+    ADDRESS = "address", _("address")
+    STREET = "street", _("street")
+    COMMUNE = "commune", _("commune")
+
+
+class GeocodedAddress(models.Model):
+    """What BAN answered for one street address in one commune, kept so that it is asked once (territory/geocoding.py).
+
+    Shared by every cell and process (the web processes and the worker), and it survives restarts, hence a table and
+    not the per-process cache. The address itself is not stored, only a hash of its normalised form: the table says
+    where an address lies (public BAN data), not whose it is. A "commune" row records that BAN found no trustworthy
+    match, so that it is not asked again; a failed call (timeout, error) is never stored. Rows older than
+    AIGUILLAGE_BAN_CACHE_DAYS are asked again and removed.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="+")
+    precision = models.CharField(max_length=10, choices=PointPrecision.choices)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    fetched_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("geocoded address")
+        verbose_name_plural = _("geocoded addresses")
+        constraints = [
+            models.CheckConstraint(
+                # A match has a valid point; "no match" has none (the commune's point is read from the commune).
+                condition=Q(precision="commune", latitude__isnull=True, longitude__isnull=True)
+                | Q(
+                    ~Q(precision="commune"),
+                    latitude__isnull=False,
+                    longitude__isnull=False,
+                    latitude__range=(-90, 90),
+                    longitude__range=(-180, 180),
+                ),
+                name="geocoded_address_point_matches_precision",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commune_id}:{self.key[:12]} ({self.precision})"

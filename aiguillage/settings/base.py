@@ -188,6 +188,22 @@ AIGUILLAGE_SMS_API_KEY = env.str("AIGUILLAGE_SMS_API_KEY", default="")
 AIGUILLAGE_SMS_SENDER = env.str("AIGUILLAGE_SMS_SENDER", default="Aiguillage")  # 11 letters or digits at most
 AIGUILLAGE_SMS_TIMEOUT = env.float("AIGUILLAGE_SMS_TIMEOUT", default=10.0)
 
+# --- Geocoding with the Base Adresse Nationale (BAN) ------------------------------------------------------------------
+# Off by default (empty URL): every distance is then from the commune's point, and no address leaves the server.
+# On, with the API's base address (https://data.geopf.fr/geocodage, IGN's Géoplateforme, which took over
+# https://api-adresse.data.gouv.fr): sites' and patients' addresses are geocoded in the background (the commune's point
+# meanwhile and whenever BAN cannot say), answers are kept in the database, and address fields suggest addresses.
+AIGUILLAGE_BAN_URL = env.str("AIGUILLAGE_BAN_URL", default="")
+# Seconds for each call to BAN: a slow answer is given up (the commune's point is used) rather than waited for.
+AIGUILLAGE_BAN_TIMEOUT = env.float("AIGUILLAGE_BAN_TIMEOUT", default=2.0)
+# BAN's score (0 to 1) from which a match is trusted; below it, the commune's point.
+AIGUILLAGE_BAN_MIN_SCORE = env.float("AIGUILLAGE_BAN_MIN_SCORE", default=0.5)
+# How long (days) a geocoded address is kept and reused before BAN is asked again.
+AIGUILLAGE_BAN_CACHE_DAYS = env.int("AIGUILLAGE_BAN_CACHE_DAYS", default=30)
+# Address suggestions each user may ask for per minute (type-ahead sends one every few keystrokes).
+AIGUILLAGE_BAN_SUGGESTIONS_PER_MINUTE = env.int("AIGUILLAGE_BAN_SUGGESTIONS_PER_MINUTE", default=60)
+# --- end of BAN geocoding ---------------------------------------------------------------------------------------------
+
 # Pages of lists in the cell administration screens.
 AIGUILLAGE_PAGE_SIZE = env.int("AIGUILLAGE_PAGE_SIZE", default=25)
 

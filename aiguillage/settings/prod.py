@@ -36,3 +36,8 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Links in messages must lead to the real address, and e-mail must reach a real server.
 AIGUILLAGE_BASE_URL = env.str("AIGUILLAGE_BASE_URL")
 vars().update(env.email_url("AIGUILLAGE_EMAIL_URL"))
+
+# BAN geocoding, when on, sends patients' street addresses: only over HTTPS (territory/geocoding.py).
+AIGUILLAGE_BAN_URL = env.str("AIGUILLAGE_BAN_URL", default="")
+if AIGUILLAGE_BAN_URL and not AIGUILLAGE_BAN_URL.startswith("https://"):
+    raise ImproperlyConfigured("AIGUILLAGE_BAN_URL must be an https:// address (or empty to leave geocoding off).")
