@@ -24,6 +24,7 @@ from .models import Membership, Role, User
 class Perm(StrEnum):
     CELL_HOME = "cell.home"
     COMMUNE_SEARCH = "territory.commune_search"
+    ADDRESS_SEARCH = "territory.address_search"  # street suggestions from BAN, when geocoding is on
     TERRITORY_VIEW = "territory.view"
     TERRITORY_MANAGE = "territory.manage"
     DIRECTORY_VIEW = "directory.view"
@@ -57,7 +58,7 @@ class Perm(StrEnum):
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 
-_EVERY_MEMBER = {Perm.CELL_HOME, Perm.COMMUNE_SEARCH}
+_EVERY_MEMBER = {Perm.CELL_HOME, Perm.COMMUNE_SEARCH, Perm.ADDRESS_SEARCH}
 
 _CELL_STAFF = {
     Perm.QUEUE_VIEW,

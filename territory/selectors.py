@@ -9,6 +9,8 @@ from django.shortcuts import get_object_or_404
 
 from common.text import normalize
 
+from .forms import commune_label
+from .geocoding import ARRONDISSEMENT_PREFIXES, PRECISION_OF_TYPE, BanFeature
 from .models import Cell, Commune, Territory
 
 _DIGITS = re.compile(r"^\d{2,5}$")
@@ -64,3 +66,41 @@ def territory_list(cell: Cell) -> QuerySet[Territory]:
 
 def territory_get(cell: Cell, pk: int) -> Territory:
     return get_object_or_404(Territory, cell=cell, pk=pk)
+
+
+def commune_by_code(code: str) -> Commune | None:
+    """The commune of an INSEE code, or None for anything else."""
+    code = code.strip().upper()
+    return Commune.objects.filter(insee_code=code).first() if _INSEE_LIKE.match(code) else None
+
+
+def _city_code(citycode: str) -> str:
+    """BAN's code of a municipal arrondissement (75111) is, for us, its city's (75056)."""
+    for city, prefix in ARRONDISSEMENT_PREFIXES.items():
+        if citycode.startswith(prefix):
+            return city
+    return citycode
+
+
+def address_suggestions(features: list[BanFeature]) -> list[dict[str, object]]:
+    """What a form needs of each BAN address: the text to show, the street to put in the field, the point, and the
+    commune as our commune field writes it (empty when the code is unknown here). One query for the communes."""
+    codes = {_city_code(f.citycode) for f in features}
+    communes = {c.insee_code: c for c in Commune.objects.filter(insee_code__in=codes)}
+    suggestions = []
+    for feature in features:
+        commune = communes.get(_city_code(feature.citycode))
+        suggestions.append(
+            {
+                "label": feature.label,
+                "street": feature.name,
+                "postcode": feature.postcode,
+                "city": feature.city,
+                "citycode": feature.citycode,
+                "commune": commune_label(commune) if commune else "",
+                "latitude": feature.latitude,
+                "longitude": feature.longitude,
+                "precision": PRECISION_OF_TYPE[feature.kind].value,
+            }
+        )
+    return suggestions

@@ -6,6 +6,7 @@ app_name = "territory"
 
 urlpatterns = [
     path("communes/", views.CommuneSearch.as_view(), name="commune_search"),
+    path("adresses/", views.AddressSuggestions.as_view(), name="address_suggestions"),
     path("", views.TerritoryList.as_view(), name="territory_list"),
     path("cellule/", views.CellSettings.as_view(), name="cell_settings"),
     path("nouveau/", views.TerritoryEdit.as_view(), name="territory_create"),

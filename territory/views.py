@@ -4,11 +4,12 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.policies import CellMixin, Perm
@@ -16,7 +17,7 @@ from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
 from common.views import CellFormView
 
-from . import selectors, services
+from . import geocoding, selectors, services
 from .forms import CellForm, TerritoryCommuneAddForm, TerritoryForm, commune_label
 from .models import Cell, Territory
 
@@ -34,6 +35,27 @@ class CommuneSearch(CellMixin, TemplateView):
         within = None if self.request.GET.get("scope") == "all" else self.cell
         context["options"] = [commune_label(c) for c in selectors.commune_search(query, cell=within)]
         return context
+
+
+class AddressSuggestions(CellMixin, View):
+    """Street addresses for a type-ahead field, as JSON, from BAN through this server (the browser never calls another
+    host: the Content-Security-Policy keeps connect-src to 'self'). `q` is what was typed, `commune` an INSEE code
+    to search within. An empty list when geocoding is off; 429 past the per-user limit; 503 when BAN fails."""
+
+    permission = Perm.ADDRESS_SEARCH
+    http_method_names = ["get"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not geocoding.ban_enabled():
+            return JsonResponse({"suggestions": []})
+        if not geocoding.suggestion_allowed(user_id=self.membership.user_id):
+            return JsonResponse({"suggestions": [], "error": "throttled"}, status=429)
+        commune = selectors.commune_by_code(request.GET.get("commune", ""))
+        try:
+            features = geocoding.suggest(request.GET.get("q", ""), commune=commune)
+        except geocoding.BanUnavailable:
+            return JsonResponse({"suggestions": [], "error": "unavailable"}, status=503)
+        return JsonResponse({"suggestions": selectors.address_suggestions(features)})
 
 
 class TerritoryList(CellMixin, TemplateView):
