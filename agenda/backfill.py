@@ -1,5 +1,6 @@
 """Waiting-list backfill: when a slot is freed (a cancellation, the patient's cancel link), the requests still waiting
-that could use it, best first — those whose deadline the slot meets, the most urgent, the nearest, the oldest deadline.
+that could use it, best first — those whose deadline the slot meets, the most urgent, the nearest (from the patient's
+geocoded address when BAN placed it, else the commune), the oldest deadline.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.db.models import F, Prefetch
 from referrals.models import URGENCY_WEIGHT, CareChannel, Request, Urgency
 from referrals.states import Status
 from territory.geo import great_circle_km
+from territory.geocoding import GeoPoint, address_key, cached_points, commune_point
 from territory.models import Cell
 
 from .models import Booking, BookingStatus, Slot, SlotStatus
@@ -35,17 +37,29 @@ def _fits(slot: Slot, request: Request) -> bool:
     return not request.modality or request.modality == slot.modality
 
 
-def proposals_for(slot: Slot, waiting: list[Request], limit: int = 3) -> list[Proposal]:
+def patient_points(waiting: list[Request]) -> dict[int, GeoPoint | None]:
+    """Each request's patient point: the geocoded address when BAN placed it, else the commune's (one query)."""
+    found = cached_points((r.patient_street, r.patient_commune) for r in waiting)
+    return {
+        r.pk: found.get(address_key(r.patient_street, r.patient_commune)) or commune_point(r.patient_commune)
+        for r in waiting
+    }
+
+
+def proposals_for(
+    slot: Slot, waiting: list[Request], limit: int = 3, points: dict[int, GeoPoint | None] | None = None
+) -> list[Proposal]:
+    points = patient_points(waiting) if points is None else points
     proposals = []
     point = slot.point
     just_cancelled = {booking.request_id for booking in getattr(slot, "cancelled_bookings", [])}
     for request in waiting:
         if request.pk in just_cancelled or not _fits(slot, request):
             continue  # the patient who just cancelled is not proposed their own slot back
-        commune = request.patient_commune
+        patient = points.get(request.pk)
         km = None
-        if point and commune.latitude is not None and commune.longitude is not None:
-            km = great_circle_km(commune.latitude, commune.longitude, point[0], point[1])
+        if point and patient is not None:
+            km = great_circle_km(patient.latitude, patient.longitude, point[0], point[1])
         proposals.append(Proposal(request, slot.starts_at <= request.deadline_at, km))
     proposals.sort(
         key=lambda p: (
@@ -83,4 +97,5 @@ def freed_slots(cell: Cell, now: datetime, limit: int = 10) -> list[tuple[Slot, 
         .select_related("patient_commune")
         .order_by("deadline_at")
     )
-    return [(slot, proposals_for(slot, waiting)) for slot in slots]
+    points = patient_points(waiting)
+    return [(slot, proposals_for(slot, waiting, points=points)) for slot in slots]

@@ -4,11 +4,13 @@ The candidates are the earliest FINDER_CANDIDATES free slots of the request's ca
 keeps the page fast in a busy cell; the modality and before-the-deadline filters apply before the cap, the distance
 after it).
 
-Rank, in this order: before the request's deadline first; then distance from the patient's commune (great-circle km,
-in 5 km bands so that a slightly nearer slot does not beat a better-fitting one); then modality fit (the modality the
-coordinator decided, when there is one); then the teleconsultant's tier for an assisted teleconsultation (territory
+Rank, in this order: before the request's deadline first; then distance from the patient (great-circle km from the
+address geocoded by BAN when geocoding is on and it was found, else from the commune's point; in 5 km bands so that a
+slightly nearer slot does not beat a better-fitting one); then modality fit (the modality the coordinator decided,
+when there is one); then the teleconsultant's tier for an assisted teleconsultation (territory
 volunteers, regional pool, extra-territorial); then the earliest. Three queries whatever the number of slots: the
-candidate slots, the teleconsultants' free times that could pair with the spots among them, and the chosen ones.
+candidate slots, the teleconsultants' free times that could pair with the spots among them, and the chosen ones (and,
+with BAN geocoding on, the patient's geocoded address).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.utils.translation import gettext as _
 from directory.models import TeleconsultantTier
 from referrals.models import CareChannel, Modality, Request
 from territory.geo import great_circle_km
+from territory.geocoding import cached_point
 
 from .models import Slot, SlotStatus
 
@@ -122,7 +125,7 @@ def find_slots(request: Request, now: datetime, filters: Filters | None = None, 
     filters = filters or Filters()
     slots = _candidate_slots(request, now, filters)
     doctors = _teleconsultants(request, [s for s in slots if s.is_spot_time])
-    patient = request.patient_commune
+    patient = cached_point(street=request.patient_street, commune=request.patient_commune)
     candidates = []
     for slot in slots:
         teleconsultant = doctors.get(slot.pk) if slot.is_spot_time else None
@@ -130,7 +133,7 @@ def find_slots(request: Request, now: datetime, filters: Filters | None = None, 
             continue  # no doctor to pair: this time cannot be booked now
         point = slot.point
         km = None
-        if point and patient.latitude is not None and patient.longitude is not None:
+        if point and patient is not None:
             km = great_circle_km(patient.latitude, patient.longitude, point[0], point[1])
         if filters.max_km is not None and (km is None or km > filters.max_km):
             continue

@@ -35,6 +35,7 @@ from notifications.sms import within_segments
 from referrals import services as referrals
 from referrals.models import CareChannel, Modality, Request
 from territory.geo import great_circle_km
+from territory.geocoding import cached_point
 
 from .models import Alert, AlertPolicy, AlertStatus, Cascade, CascadeStatus, Step
 
@@ -121,15 +122,15 @@ def eligible(request: Request, now: datetime) -> list[Eligible]:
         .exclude(pk__in=absent)
         .prefetch_related("sites__commune")
     )
-    commune = request.patient_commune
+    patient = cached_point(street=request.patient_street, commune=request.patient_commune)
     found = []
     for professional in professionals:
         if mobile_of(professional) is None and not professional.email:
             continue  # a landline cannot take the alert's SMS
         point = _point(professional)
         km = None
-        if point is not None and commune.has_point:
-            km = great_circle_km(commune.latitude, commune.longitude, point[0], point[1])  # type: ignore[arg-type]
+        if point is not None and patient is not None:
+            km = great_circle_km(patient.latitude, patient.longitude, point[0], point[1])
         found.append(Eligible(professional, km))
     found.sort(key=lambda e: (not e.professional.is_adherent, e.km if e.km is not None else 9999.0))
     return found

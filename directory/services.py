@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
 from common.identifiers import InvalidIdentifier, check_adeli, check_finess, check_rpps
+from territory.geocoding import ban_enabled
 from territory.models import Cell, Commune
 from territory.selectors import cell_communes, commune_in_cell
 
@@ -51,9 +52,17 @@ def _apply(instance: Any, fields: dict[str, Any]) -> None:
 
 @transaction.atomic
 def site_save(*, cell: Cell, site: Site | None = None, **fields: Any) -> Site:
-    """Create or change a site. Its commune must lie in the cell's territory; its FINESS, when given, must be valid."""
+    """Create or change a site. Its commune must lie in the cell's territory; its FINESS, when given, must be valid.
+
+    With BAN geocoding on, a site saved with an address and no point is geocoded in the background; a new address
+    saved with the old point drops that point (it was the old address's) and is geocoded again."""
     site = site or Site(cell=cell)
+    before = (site.address, site.commune_id, site.latitude, site.longitude) if site.pk else None
     _apply(site, fields)
+    if ban_enabled() and before is not None:
+        moved = (site.address, site.commune_id) != before[:2]
+        if moved and (site.latitude, site.longitude) == before[2:]:
+            site.latitude = site.longitude = None
     _require_commune_in_cell(site.commune, cell)
     _require_valid_point(site.latitude, site.longitude)
     if site.finess:
@@ -69,6 +78,10 @@ def site_save(*, cell: Cell, site: Site | None = None, **fields: Any) -> Site:
             site.save()
     except IntegrityError as error:  # the same site saved at the same moment by someone else
         raise DomainError(SITE_DUPLICATE, field="name") from error
+    if ban_enabled() and site.address and site.latitude is None:
+        from .tasks import geocode_site
+
+        geocode_site.enqueue(site.pk)  # in this transaction: a rolled-back save queues nothing
     return site
 
 

@@ -21,6 +21,7 @@ from common.errors import DomainError
 from common.locking import lock_names
 from common.text import normalize
 from directory.models import Professional, Site
+from territory.geocoding import ban_enabled
 from territory.models import Cell, Commune
 from territory.selectors import commune_in_cell
 
@@ -173,7 +174,17 @@ def request_create(
     )
     _flag_duplicates(request, now=now)
     _tell_requester(request, move)
+    _geocode_later(request)
     return request
+
+
+def _geocode_later(request: Request) -> None:
+    """With BAN geocoding on, the patient's address is placed by the worker (queued in this transaction: nothing is
+    queued for a request rolled back); intake never waits for BAN, and the commune's point serves meanwhile."""
+    if ban_enabled() and request.patient_street:
+        from ..tasks import geocode_patient_address
+
+        geocode_patient_address.enqueue(request.pk)
 
 
 def _flag_duplicates(request: Request, *, now: datetime) -> None:
@@ -268,6 +279,8 @@ def request_patient_rectify(
         setattr(request, field, value)
     request.patient_search_name = normalize(f"{request.patient_last_name} {request.patient_first_name}")
     request.save(update_fields=[*new, "patient_search_name"])
+    if {"patient_street", "patient_commune"} & set(changed):
+        _geocode_later(request)
     labels = ", ".join(str(getattr(Request._meta.get_field(field), "verbose_name", field)) for field in changed)
     _event(
         request,
