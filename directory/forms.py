@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import french_phone
-from territory.forms import CommuneField
+from territory.forms import CommuneField, suggest_addresses
 from territory.models import Cell
 from territory.selectors import cell_communes
 
@@ -51,6 +51,12 @@ class SiteForm(CellModelForm):
             "longitude": _("Leave empty to use the commune's point."),
             "finess": _("9 characters, for a structure registered in FINESS."),
         }
+
+    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
+        super().__init__(*args, cell=cell, **kwargs)
+        suggest_addresses(
+            self, "address", cell=cell, commune_field="commune", latitude_field="latitude", longitude_field="longitude"
+        )
 
 
 class ProfessionalForm(CellModelForm):

@@ -12,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import Role, User
 from common.forms import french_phone
 from directory.models import Profession, Professional, ReorientationResource, ResourceKind, Site
-from territory.forms import CommuneField
+from territory.forms import CommuneField, suggest_addresses
 from territory.models import Cell, Commune
 
 from .models import (
@@ -55,6 +55,8 @@ class PatientIdentityForm(forms.Form):
         commune = self.fields["patient_commune"]
         assert isinstance(commune, CommuneField)
         commune.set_cell(cell, all_of_france=True)
+        # The point is not taken from the browser: the worker geocodes the address once saved (referrals.tasks).
+        suggest_addresses(self, "patient_street", cell=cell, commune_field="patient_commune")
 
     def patient_data(self, **more: Any) -> PatientData:
         data = self.cleaned_data

@@ -13,6 +13,7 @@ from common.forms import french_phone
 from common.identifiers import InvalidIdentifier, check_insee_code, check_postal_code
 from common.text import normalize
 
+from .geocoding import ban_enabled
 from .models import Cell, Commune, Territory
 
 COMMUNE_UNKNOWN = _("Unknown commune: type its name or postal code and pick it from the list.")
@@ -39,6 +40,64 @@ class CommuneInput(forms.TextInput):
         context = super().get_context(name, value, attrs)
         context["widget"]["search_url"] = self.search_url
         return context
+
+
+class AddressInput(forms.TextInput):
+    """A street field that suggests addresses as the user types (static/js/address.js): an ARIA 1.2 combobox whose
+    listbox is filled from our address endpoint (BAN behind it). Choosing an address fills the street, the commune
+    field and the point fields named here, when the form has them."""
+
+    template_name = "territory/widgets/address_input.html"
+
+    def __init__(
+        self,
+        *,
+        suggest_url: str,
+        commune_id: str = "",
+        latitude_id: str = "",
+        longitude_id: str = "",
+        attrs: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__({**(attrs or {}), "autocomplete": "off", "spellcheck": "false"})
+        self.suggest_url, self.commune_id = suggest_url, commune_id
+        self.latitude_id, self.longitude_id = latitude_id, longitude_id
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"].update(
+            suggest_url=self.suggest_url,
+            commune_id=self.commune_id,
+            latitude_id=self.latitude_id,
+            longitude_id=self.longitude_id,
+        )
+        return context
+
+
+ADDRESS_HELP = _("Addresses of the Base Adresse Nationale are suggested as you type: ↑ ↓ to move, Enter to choose.")
+
+
+def suggest_addresses(
+    form: forms.BaseForm,
+    field_name: str,
+    *,
+    cell: Cell,
+    commune_field: str,
+    latitude_field: str = "",
+    longitude_field: str = "",
+) -> None:
+    """With BAN geocoding on, the street field suggests addresses (within the commune already chosen, else all of
+    France). With it off, the form is left exactly as it was."""
+    if not ban_enabled():
+        return
+    field = form.fields[field_name]
+    field.widget = AddressInput(
+        suggest_url=reverse("territory:address_suggestions", kwargs={"cell": cell.slug}),
+        commune_id=form[commune_field].auto_id,
+        latitude_id=form[latitude_field].auto_id if latitude_field else "",
+        longitude_id=form[longitude_field].auto_id if longitude_field else "",
+        attrs=field.widget.attrs,
+    )
+    field.help_text = f"{field.help_text} {ADDRESS_HELP}".strip() if field.help_text else ADDRESS_HELP
 
 
 class CommuneField(forms.Field):
