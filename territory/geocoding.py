@@ -219,6 +219,14 @@ def geocode(*, street: str, commune: Commune, now: datetime | None = None) -> Ge
     return _point_of(row, commune)
 
 
+def geocoded_addresses_purge(*, now: datetime | None = None) -> int:
+    """Remove the answers older than AIGUILLAGE_BAN_CACHE_DAYS (also done as new answers come, while geocoding is
+    on; this is for when it is off or idle). Returns how many went."""
+    fresh_from = (now or timezone.now()) - timedelta(days=settings.AIGUILLAGE_BAN_CACHE_DAYS)
+    deleted, _ = GeocodedAddress.objects.filter(fetched_at__lt=fresh_from).delete()
+    return deleted
+
+
 def cached_point(*, street: str, commune: Commune) -> GeoPoint | None:
     """The best point known without calling BAN: the address's, once geocoded, else the commune's."""
     return cached_points([(street, commune)]).get(address_key(street, commune)) or commune_point(commune)

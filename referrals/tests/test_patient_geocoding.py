@@ -145,3 +145,27 @@ def test_a_request_anonymised_before_the_worker_ran_is_not_sent_to_ban(world: Wo
     work()
     assert ban_on.calls == []
     assert not GeocodedAddress.objects.exists()
+
+
+def test_the_command_places_what_was_saved_before_geocoding_was_turned_on(
+    world: World, settings: Any, fake_ban: FakeBan
+) -> None:
+    request = in_gace(world)  # geocoding off: nothing queued
+    site = SiteFactory(
+        cell=world.cell, commune=commune(GACE), address="14 rue de la Gare", latitude=None, longitude=None
+    )
+    assert not DBTaskResult.objects.exists()
+    settings.AIGUILLAGE_BAN_URL = fake_ban.url
+    cache.clear()
+    call_command("geocode_addresses", verbosity=0)
+    site.refresh_from_db()
+    assert (site.latitude, site.longitude) == (48.7933, 0.2991)
+    assert patient_points([request])[request.pk] == GeoPoint(48.7931, 0.2988, PointPrecision.ADDRESS)
+
+
+def test_the_command_refuses_when_geocoding_is_off(world: World, fake_ban: FakeBan) -> None:
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("geocode_addresses", verbosity=0)
+    assert fake_ban.calls == []

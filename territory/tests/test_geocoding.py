@@ -186,3 +186,13 @@ def test_paris_lyon_and_marseille_match_their_arrondissements() -> None:
     assert in_commune("75111", paris) and in_commune("75056", paris)
     assert not in_commune("75111", Commune(insee_code="61181", name="Gacé"))
     assert not in_commune("69381", paris)
+
+
+def test_the_purge_removes_only_old_answers(ban_on: FakeBan, settings: Any) -> None:
+    gace = commune(GACE)
+    geocode(street="12 rue de la Gare", commune=gace)
+    geocode(street="14 rue de la Gare", commune=gace)
+    old = timezone.now() - timedelta(days=settings.AIGUILLAGE_BAN_CACHE_DAYS + 1)
+    GeocodedAddress.objects.filter(key=address_key("12 rue de la Gare", gace)).update(fetched_at=old)
+    assert geocoding.geocoded_addresses_purge() == 1
+    assert list(GeocodedAddress.objects.values_list("key", flat=True)) == [address_key("14 rue de la Gare", gace)]
