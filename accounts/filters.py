@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.filters import CellFilterSet, yes_no_filter
 
-from .models import Membership, Role
+from .models import Membership, PscAccessRequest, PscAccessStatus, Role
 
 
 class MemberFilter(CellFilterSet):
@@ -26,4 +26,20 @@ class MemberFilter(CellFilterSet):
             | Q(user__last_name__icontains=value)
             | Q(user__first_name__icontains=value)
             | Q(user__email__icontains=value)
+        )
+
+
+class PscRequestFilter(CellFilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=PscAccessStatus.choices, empty_label=_("All statuses")
+    )
+
+    class Meta:
+        model = PscAccessRequest
+        fields = ["q", "status"]
+
+    def search(self, queryset: QuerySet[PscAccessRequest], name: str, value: str) -> QuerySet[PscAccessRequest]:
+        return queryset.filter(
+            Q(family_name__icontains=value) | Q(given_name__icontains=value) | Q(rpps__startswith=value.strip())
         )

@@ -102,3 +102,39 @@ class EnrolmentForm(forms.Form):
         help_text=_("6 digits."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+class PscAccessRequestForm(forms.Form):
+    """A professional authenticated by Pro Santé Connect chooses the cell they ask to join."""
+
+    cell = forms.ModelChoiceField(
+        label=_("Coordination cell"),
+        queryset=Cell.objects.none(),
+        empty_label=None,
+        help_text=_("The cell of the territory where you send patients; its administrator will approve your access."),
+    )
+
+    def __init__(self, *args: Any, cells: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cell = self.fields["cell"]
+        assert isinstance(cell, forms.ModelChoiceField)
+        cell.queryset = cells
+
+
+class PscDecisionForm(forms.Form):
+    APPROVE, REFUSE = "approve", "refuse"
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(APPROVE, _("Approve: a requester of the cell")), (REFUSE, _("Refuse"))],
+        widget=forms.RadioSelect,
+    )
+    requester_type = forms.ChoiceField(
+        label=_("Requester type"),
+        required=False,
+        choices=[("", "—"), *RequesterType.choices],
+        help_text=_("Required to approve."),
+    )
+
+    def __init__(self, *args: Any, cell: Cell, instance: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)

@@ -3,8 +3,9 @@
 - `SessionLimitsMiddleware`: a session ends after AIGUILLAGE_IDLE_MINUTES without activity and AIGUILLAGE_SESSION_HOURS
   after login. Requests a page makes by itself (the queue's refresh every 30 seconds, marked with the header
   `X-Aiguillage-Refresh`) are not activity: a queue left open on an unattended screen still logs out.
-- `SecondFactorMiddleware`: until the session is verified with a second factor (django-otp), a logged-in user reaches
-  only the pages that verify or set it up, and logging out; everything else sends them there.
+- `SecondFactorMiddleware`: until the session is verified with a second factor (django-otp) or was opened by a strong
+  login (Pro Santé Connect), a logged-in user reaches only the pages that verify or set it up, and logging out;
+  everything else sends them there.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
 
 from .policies import PUBLIC
-from .two_factor import is_enrolled, needs_second_factor
+from .two_factor import is_enrolled, needs_second_factor, session_is_verified
 
 LOGIN_AT, SEEN_AT = "aiguillage_login_at", "aiguillage_seen_at"
 REFRESH_HEADER = "HTTP_X_AIGUILLAGE_REFRESH"
@@ -82,7 +83,7 @@ class SecondFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or user.is_verified() or not needs_second_factor(user):
+        if user is None or not user.is_authenticated or session_is_verified(request) or not needs_second_factor(user):
             return self.get_response(request)
         try:
             match = resolve(request.path_info)

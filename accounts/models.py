@@ -118,3 +118,51 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.cell}"
+
+
+class PscAccessStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the cell's decision")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class PscAccessRequest(models.Model):
+    """A health professional authenticated by Pro Santé Connect whom no cell knows yet asks to join one as a
+    requester. The names come from Pro Santé Connect; the cell administrator of the chosen cell decides."""
+
+    rpps = models.CharField(_("RPPS"), max_length=11)
+    given_name = models.CharField(_("first name"), max_length=100)
+    family_name = models.CharField(_("last name"), max_length=100)
+    # The profession code of the national directory (TRE_G15: 10 doctor, 21 pharmacist, 60 nurse…), when given.
+    profession_code = models.CharField(_("profession code"), max_length=10, blank=True)
+    cell = models.ForeignKey(Cell, on_delete=models.CASCADE, related_name="psc_access_requests", verbose_name=_("cell"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=PscAccessStatus.choices, default=PscAccessStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    membership = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("member")
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("Pro Santé Connect access request")
+        verbose_name_plural = _("Pro Santé Connect access requests")
+        constraints = [
+            # One request waiting per professional at a time: a second login while it waits shows it again.
+            models.UniqueConstraint(
+                fields=["rpps"], condition=Q(status="pending"), name="psc_access_one_pending_per_rpps"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="psc_access_decided_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name.upper()} ({self.rpps})"

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
 from directory.models import Profession, Professional, Site
 from territory.models import Cell
 
-from .models import Membership, RequesterType, Role, User
+from .models import Membership, PscAccessRequest, PscAccessStatus, RequesterType, Role, User
 from .selectors import account_is_shared
 
 USERNAME_TAKEN = _("This username is not available: choose another, or attach the existing account.")
@@ -169,3 +170,119 @@ def member_update(
     membership.is_active = is_active
     membership.save()
     return membership
+
+
+# --- Pro Santé Connect: a professional no cell knows asks to join one; the cell administrator decides ---------------
+
+PSC_ALREADY_DECIDED = _("This request was already decided.")
+PSC_SEVERAL_ACCOUNTS = _(
+    "Several accounts are linked to this RPPS number: attach the right one to the cell from the members' list."
+)
+PSC_ACCESS_CLOSED = _("This professional's access to the cell was closed: give it back from the member's page.")
+
+# The profession codes of the national directory (nomenclature TRE_G15) a requester can have.
+PSC_PROFESSIONS = {
+    "10": Profession.GP,
+    "21": Profession.PHARMACIST,
+    "50": Profession.MIDWIFE,
+    "60": Profession.NURSE,
+    "70": Profession.PHYSIOTHERAPIST,
+}
+PSC_REQUESTER_TYPES = {
+    "10": RequesterType.GP,
+    "21": RequesterType.PHARMACIST,
+    "50": RequesterType.MIDWIFE,
+    "60": RequesterType.NURSE,
+    "70": RequesterType.PHYSIOTHERAPIST,
+}
+
+
+def psc_access_request_create(
+    *, rpps: str, given_name: str, family_name: str, profession_code: str, cell: Cell
+) -> PscAccessRequest:
+    """A professional authenticated by Pro Santé Connect, known to no cell, asks to join `cell`. One request waits
+    per RPPS (a constraint): asking again while one waits returns the waiting one unchanged."""
+    try:
+        with transaction.atomic():
+            return PscAccessRequest.objects.create(
+                rpps=rpps, given_name=given_name, family_name=family_name, profession_code=profession_code, cell=cell
+            )
+    except IntegrityError:
+        return PscAccessRequest.objects.get(rpps=rpps, status=PscAccessStatus.PENDING)
+
+
+def _psc_decided(access_request: PscAccessRequest) -> PscAccessRequest:
+    locked = PscAccessRequest.objects.select_for_update().select_related("cell").get(pk=access_request.pk)
+    if locked.status != PscAccessStatus.PENDING:
+        raise DomainError(PSC_ALREADY_DECIDED)
+    return locked
+
+
+def _psc_account(access_request: PscAccessRequest) -> User:
+    """The professional's account: the one already linked to their RPPS in another cell, else a new one that can
+    only log in through Pro Santé Connect (no usable password)."""
+    linked = list(User.objects.filter(memberships__professional__rpps=access_request.rpps).distinct()[:2])
+    if len(linked) > 1:
+        raise DomainError(PSC_SEVERAL_ACCOUNTS)
+    if linked:
+        return linked[0]
+    user, created = User.objects.get_or_create(
+        username=f"psc-{access_request.rpps}",
+        defaults={"first_name": access_request.given_name.title(), "last_name": access_request.family_name},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
+def psc_access_request_approve(
+    *, access_request: PscAccessRequest, decided_by: User, requester_type: str
+) -> Membership:
+    """The cell administrator lets the professional in as a requester of the type they choose, linked to the cell's
+    directory record of that RPPS (made from the names Pro Santé Connect gave when the directory lacks it). Their next
+    Pro Santé Connect login opens the cell."""
+    locked = _psc_decided(access_request)
+    cell = locked.cell
+    if not requester_type:
+        raise DomainError(REQUESTER_TYPE_REQUIRED, field="requester_type")
+    professional = Professional.objects.filter(cell=cell, rpps=locked.rpps).first()
+    if professional is None:
+        profession = (
+            REQUESTER_PROFESSION.get(RequesterType(requester_type))
+            or PSC_PROFESSIONS.get(locked.profession_code)
+            or Profession.OTHER
+        )
+        professional = Professional.objects.create(
+            cell=cell,
+            rpps=locked.rpps,
+            first_name=locked.given_name.title(),
+            last_name=locked.family_name,
+            profession=profession,
+        )
+    _check_links(cell=cell, role=Role.REQUESTER, requester_type=requester_type, professional=professional, site=None)
+    user = _psc_account(locked)
+    existing = Membership.objects.filter(user=user, cell=cell).first()
+    if existing is not None:
+        raise DomainError(ALREADY_MEMBER if existing.is_active else PSC_ACCESS_CLOSED)
+    membership = _create_membership(
+        user=user, cell=cell, role=Role.REQUESTER, requester_type=requester_type, professional=professional, site=None
+    )
+    locked.status = PscAccessStatus.APPROVED
+    locked.decided_by = decided_by
+    locked.decided_at = timezone.now()
+    locked.membership = membership
+    locked.save(update_fields=["status", "decided_by", "decided_at", "membership"])
+    return membership
+
+
+@transaction.atomic
+def psc_access_request_refuse(*, access_request: PscAccessRequest, decided_by: User) -> PscAccessRequest:
+    """The cell administrator refuses: the professional is told so at their next Pro Santé Connect login."""
+    locked = _psc_decided(access_request)
+    locked.status = PscAccessStatus.REFUSED
+    locked.decided_by = decided_by
+    locked.decided_at = timezone.now()
+    locked.save(update_fields=["status", "decided_by", "decided_at"])
+    return locked

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.contrib.sessions.models import Session
 from django.db.models.signals import post_save
@@ -14,6 +15,7 @@ from django.http import HttpRequest
 from audit.models import AccessAction
 from audit.services import access_record
 
+from .backends import PSC_BACKEND
 from .middleware import LOGIN_AT, SEEN_AT
 from .models import LoginSession, User
 
@@ -25,7 +27,9 @@ def session_opened(sender: Any, request: HttpRequest, user: User, **kwargs: Any)
     if request.session.session_key is None:
         request.session.save()
     LoginSession.objects.update_or_create(session_key=request.session.session_key, defaults={"user": user})
-    access_record(action=AccessAction.LOGIN, object_type="session", user=user, detail="password")
+    # The session names the backend that logged the user in: a session opened through Pro Santé Connect says so.
+    how = "psc" if request.session.get(BACKEND_SESSION_KEY) == PSC_BACKEND else "password"
+    access_record(action=AccessAction.LOGIN, object_type="session", user=user, detail=how)
 
 
 @receiver(user_logged_out, dispatch_uid="accounts_session_closed")

@@ -9,6 +9,7 @@ wrong codes); this module says who needs what and how an account enrols.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -32,6 +33,27 @@ def demo_exempt(user: User) -> bool:
 
 def needs_second_factor(user: User) -> bool:
     return not demo_exempt(user)
+
+
+# Where the session records a login that is strong by itself (Pro Santé Connect: CPS card or e-CPS app, eIDAS
+# "substantial"), with the account it was made for: such a session needs no TOTP code on top.
+STRONG_LOGIN = "aiguillage_strong_login"
+
+
+def strong_login_record(*, request: Any, method: str) -> None:
+    """After `login()`: this session was opened by a strong authentication `method` (e.g. "psc") of this user."""
+    request.session[STRONG_LOGIN] = {"method": method, "user": request.user.pk}
+
+
+def session_is_verified(request: Any) -> bool:
+    """Whether the logged-in user of this request passed a second factor (django-otp) or a strong login."""
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    if getattr(user, "is_verified", None) is not None and user.is_verified():
+        return True
+    strong = request.session.get(STRONG_LOGIN)
+    return isinstance(strong, dict) and strong.get("user") == user.pk
 
 
 def totp_device(user: User, *, confirmed: bool = True) -> TOTPDevice | None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import psc_views, views
 
 app_name = "accounts"
 
@@ -9,6 +9,9 @@ urlpatterns = [
     path("connexion/", views.LoginView.as_view(), name="login"),
     path("deconnexion/", views.LogoutView.as_view(), name="logout"),
     path("connexion/code/", views.SecondFactorView.as_view(), name="otp_verify"),
+    path("connexion/psc/", psc_views.psc_start, name="psc_start"),
+    path("connexion/psc/retour/", psc_views.psc_callback, name="psc_callback"),
+    path("connexion/psc/demande/", psc_views.PscAccessRequestView.as_view(), name="psc_access_request"),
     path("compte/double-authentification/", views.SecondFactorSetup.as_view(), name="otp_setup"),
     path("compte/codes-de-secours/", views.RecoveryCodesRenew.as_view(), name="recovery_codes"),
     path("compte/mot-de-passe/", views.PasswordChangeView.as_view(), name="password_change"),
@@ -21,5 +24,11 @@ urlpatterns = [
         "c/<slug:cell>/membres/<int:pk>/double-authentification/",
         views.MemberSecondFactorReset.as_view(),
         name="member_second_factor_reset",
+    ),
+    path("c/<slug:cell>/membres/demandes-psc/", psc_views.PscRequestList.as_view(), name="psc_request_list"),
+    path(
+        "c/<slug:cell>/membres/demandes-psc/<int:pk>/",
+        psc_views.PscRequestDecide.as_view(),
+        name="psc_request_decide",
     ),
 ]

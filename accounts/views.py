@@ -28,11 +28,12 @@ from common.http import client_address
 from common.views import CellFormView, CellListView, Column
 from referrals.selectors import queue_summary
 
-from . import selectors, services, throttle, two_factor
+from . import psc, selectors, services, throttle, two_factor
 from .filters import MemberFilter
 from .forms import EnrolmentForm, MemberAttachForm, MemberCreateForm, MemberUpdateForm, SecondFactorForm
 from .models import LoginSession, Membership, Role, User
 from .policies import AUTHENTICATED, PUBLIC, CellMixin, Perm, declare
+from .psc_views import psc_logout_context
 from .signals import sessions_end
 
 
@@ -58,6 +59,11 @@ class LoginView(auth_views.LoginView):
         _security_event(AccessAction.LOGIN_FAILED, "session", actor=username, detail="paused" if pause else "")
         return self._paused(pause) if pause is not None else response
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["psc_enabled"] = psc.enabled()
+        return context
+
     def _paused(self, pause: throttle.Pause) -> HttpResponse:
         form = self.get_form_class()(self.request)
         context = self.get_context_data(form=form, pause_minutes=pause.minutes)
@@ -76,7 +82,7 @@ class SecondFactorView(FormView):
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         assert isinstance(user, User)
-        if user.is_verified() or not two_factor.needs_second_factor(user):  # type: ignore[attr-defined]
+        if two_factor.session_is_verified(request) or not two_factor.needs_second_factor(user):
             return redirect(_next_or_home(request))
         if not two_factor.is_enrolled(user):
             return redirect("accounts:otp_setup")
@@ -126,7 +132,7 @@ class SecondFactorSetup(FormView):
         user = request.user
         assert isinstance(user, User)
         enrolled = two_factor.is_enrolled(user)
-        if enrolled and not user.is_verified():  # type: ignore[attr-defined]
+        if enrolled and not two_factor.session_is_verified(request):
             # Replacing the app needs the second factor first: a stolen password alone must not do it.
             return redirect("accounts:otp_verify")
         return super().dispatch(request, *args, **kwargs)
@@ -186,7 +192,17 @@ def _next_or_home(request: HttpRequest) -> str:
 
 
 class LogoutView(auth_views.LogoutView):
+    """Logs out; a session opened through Pro Santé Connect is then offered the logout at PSC too (a link: the CSP's
+    form-action would stop a redirection to PSC after the logout form, and PSC's session may serve other services)."""
+
     permission = PUBLIC
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        at_psc = psc_logout_context(request)
+        response = super().post(request, *args, **kwargs)
+        if at_psc is not None:
+            return render(request, "accounts/psc_logged_out.html", at_psc)
+        return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -264,6 +280,12 @@ class MemberList(CellListView):
         context = super().get_context_data(**kwargs)
         attach = reverse("accounts:member_attach", kwargs={"cell": self.cell.slug})
         context["extra_actions"] = [(attach, _("Attach an existing account"))]
+        waiting = selectors.psc_pending_count(self.cell)
+        if psc.enabled() or waiting:
+            label = gettext("Pro Santé Connect requests (%(count)s waiting)") % {"count": waiting}
+            context["extra_actions"].append(
+                (reverse("accounts:psc_request_list", kwargs={"cell": self.cell.slug}), label)
+            )
         return context
 
 

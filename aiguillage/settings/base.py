@@ -207,6 +207,26 @@ AIGUILLAGE_BAN_SUGGESTIONS_PER_MINUTE = env.int("AIGUILLAGE_BAN_SUGGESTIONS_PER_
 # Pages of lists in the cell administration screens.
 AIGUILLAGE_PAGE_SIZE = env.int("AIGUILLAGE_PAGE_SIZE", default=25)
 
+# --- Pro Santé Connect (PSC): login of health professionals with their CPS card or e-CPS app -------------------------
+# OpenID Connect, authorization code with PKCE (accounts/psc.py). Off while AIGUILLAGE_PSC_CLIENT_ID is empty. The ANS
+# gives the client id and secret when the service registers its redirect URI:
+# AIGUILLAGE_BASE_URL + /connexion/psc/retour/.
+# PSC serves its discovery document at a non-standard path (".well-known/wallet-openid-configuration").
+PSC_DISCOVERY_URLS = {
+    "production": "https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet/.well-known/wallet-openid-configuration",
+    "sandbox": "https://auth.bas.psc.esante.gouv.fr/auth/realms/esante-wallet/.well-known/wallet-openid-configuration",
+}
+AIGUILLAGE_PSC_ENVIRONMENT = env.str("AIGUILLAGE_PSC_ENVIRONMENT", default="production")
+AIGUILLAGE_PSC_DISCOVERY_URL = env.str(
+    "AIGUILLAGE_PSC_DISCOVERY_URL", default=PSC_DISCOVERY_URLS.get(AIGUILLAGE_PSC_ENVIRONMENT, "")
+)
+AIGUILLAGE_PSC_CLIENT_ID = env.str("AIGUILLAGE_PSC_CLIENT_ID", default="")
+AIGUILLAGE_PSC_CLIENT_SECRET = env.str("AIGUILLAGE_PSC_CLIENT_SECRET", default="")
+AIGUILLAGE_PSC_TIMEOUT = env.float("AIGUILLAGE_PSC_TIMEOUT", default=10.0)  # seconds, each call to PSC
+# The second backend only marks sessions opened through PSC (accounts/backends.py); it never checks a password.
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "accounts.backends.ProSanteConnectBackend"]
+# --- end of Pro Santé Connect --------------------------------------------------------------------------------------
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

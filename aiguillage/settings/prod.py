@@ -41,3 +41,9 @@ vars().update(env.email_url("AIGUILLAGE_EMAIL_URL"))
 AIGUILLAGE_BAN_URL = env.str("AIGUILLAGE_BAN_URL", default="")
 if AIGUILLAGE_BAN_URL and not AIGUILLAGE_BAN_URL.startswith("https://"):
     raise ImproperlyConfigured("AIGUILLAGE_BAN_URL must be an https:// address (or empty to leave geocoding off).")
+# Pro Santé Connect, when on: its discovery document over HTTPS only, and the client secret the ANS gave.
+if AIGUILLAGE_PSC_CLIENT_ID:  # noqa: F405
+    if not AIGUILLAGE_PSC_DISCOVERY_URL.startswith("https://"):  # noqa: F405
+        raise ImproperlyConfigured("AIGUILLAGE_PSC_DISCOVERY_URL must be an https:// address (or set the environment).")
+    if not AIGUILLAGE_PSC_CLIENT_SECRET:  # noqa: F405
+        raise ImproperlyConfigured("AIGUILLAGE_PSC_CLIENT_SECRET must be set when AIGUILLAGE_PSC_CLIENT_ID is.")
