@@ -13,7 +13,7 @@ from django.core.management.commands import flush
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import PscAccessRequest, Role, User
 from agenda.calendar import feed_renew
 from agenda.models import Slot
 from agenda.services import StopData, plan_save, slot_book, spot_save, tour_save
@@ -35,6 +35,7 @@ from tests.factories import (
     SiteFactory,
     TerritoryFactory,
     UserFactory,
+    next_rpps,
 )
 
 # Playwright's sync API runs an event loop in the test thread; Django's async-safety check would refuse the ORM there.
@@ -190,6 +191,9 @@ def populated(world: World) -> World:
             step=Step.NEARBY,
             token=f"alerte-{tag}",
             sent_at=timezone.now(),
+        )
+        PscAccessRequest.objects.create(  # a professional asking through Pro Santé Connect
+            cell=cell, rpps=next_rpps(), given_name="CLAUDE", family_name=f"Demandeur{tag}", profession_code="10"
         )
     pro = world.cell.professionals.first()
     world.extra_members = [

@@ -145,6 +145,7 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     "audit:patient_export": {"pk": lambda w, cell: cell.requests.first(), "fmt": lambda w, cell: "json"},
     "privacy": {"slug": lambda w, cell: cell.slug},
     "accounts:member_second_factor_reset": {"pk": lambda w, cell: cell.memberships.first()},
+    "accounts:psc_request_decide": {"pk": lambda w, cell: cell.psc_access_requests.first()},
     # Outside any cell: the SAS platform's link to a slot (a requester of the slot's cell only: interop tests), and
     # FHIR reads, served only to the client certificate that sent the request (interop/tests).
     "interop:sas_slot": {"slot_id": lambda w, cell: cell.slots.first()},
@@ -432,6 +433,7 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     },
     "audit:data_policy": lambda w, cell: {"request_months": "36"},
     "accounts:member_second_factor_reset": lambda w, cell: {},
+    "accounts:psc_request_decide": lambda w, cell: {"decision": "refuse"},
     "audit:patient_rights": lambda w, cell: {
         "patient_last_name": "Delaunay",
         "patient_first_name": "Rose-Marie",
@@ -501,6 +503,7 @@ def _fingerprint(cell: Any) -> tuple[Any, ...]:
         tuple(SurveyPolicy.objects.filter(cell=cell).values_list("sampling_percent", flat=True)),
         tuple(Questionnaire.objects.filter(cell=cell).values_list("title", "status")),
         tuple(QuestionnaireQuestion.objects.filter(questionnaire__cell=cell).values_list("text", flat=True)),
+        tuple(cell.psc_access_requests.values_list("status", flat=True)),
     )
 
 
@@ -570,6 +573,7 @@ def test_lists_of_one_cell_never_show_the_other_cells_objects(populated: World, 
             "CSNP Test Vignoble",
             "charlie",
             "PATIENTVIGNOBLE",
+            "DemandeurVignoble",
         ):
             assert name not in body, f"{url}{query} shows {name}"
 
