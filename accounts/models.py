@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from directory.models import Professional, Site
 from territory.models import Cell
@@ -122,8 +123,8 @@ class Membership(models.Model):
 
 class PscAccessStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for the cell's decision")
-    APPROVED = "approved", _("Approved")
-    REFUSED = "refused", _("Refused")
+    APPROVED = "approved", pgettext_lazy("access request", "Approved")
+    REFUSED = "refused", pgettext_lazy("access request", "Refused")
 
 
 class PscAccessRequest(models.Model):
