@@ -184,4 +184,3 @@ def parse_slot_search(query: QueryDict) -> SlotSearch:
         page=page,
         identifiers=identifiers,
     )
-
