@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +37,9 @@ class Site(models.Model):
     finess = models.CharField(_("FINESS"), max_length=9, blank=True)
     hours = models.TextField(_("opening hours"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # The values the last Annuaire Santé import gave (address, phone…): a field that still holds its imported value
+    # follows the next import, a field the cell changed since is kept (directory/importer.py).
+    annuaire_values = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -112,6 +116,9 @@ class Professional(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     mssante = models.EmailField(_("MSSanté address"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # The values the last Annuaire Santé import gave (name, profession…), to tell the cell's own changes from stale
+    # imported ones: see directory/importer.py.
+    annuaire_values = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["search_name"]
@@ -186,3 +193,98 @@ class ReorientationResource(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting for the worker")
+    RUNNING = "running", _("In progress")
+    DONE = "done", _("Finished")
+    FAILED = "failed", _("Failed")
+
+
+ACTIVE_IMPORT_STATUSES = (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+
+class AnnuaireImport(models.Model):
+    """One import of the Annuaire Santé extract (PS_LibreAcces_Personne_activite) into a cell's directory: the file
+    waiting for the worker, its progress while it is read, then its summary; rejected lines are ImportIssue rows."""
+
+    cell = models.ForeignKey(Cell, on_delete=models.CASCADE, related_name="annuaire_imports", verbose_name=_("cell"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("sent at"))
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    progress_at = models.DateTimeField(null=True, blank=True)  # last sign of life of the worker
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    file_name = models.CharField(_("file"), max_length=255)
+    file_path = models.CharField(max_length=500, blank=True)  # emptied once the file is deleted
+    file_size = models.BigIntegerField(default=0)
+    # "Code profession" values to keep (TRE_G15, e.g. "10", "60"); empty: every profession.
+    professions = models.JSONField(default=list, blank=True)
+    bytes_read = models.BigIntegerField(default=0)
+    lines_read = models.PositiveIntegerField(default=0)
+    people_total = models.PositiveIntegerField(default=0)
+    people_done = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("Annuaire Santé import")
+        verbose_name_plural = _("Annuaire Santé imports")
+        constraints = [
+            # One import at a time per cell: two would race for the same professionals.
+            models.UniqueConstraint(
+                fields=["cell"],
+                condition=Q(status__in=["queued", "running"]),
+                name="annuaire_import_one_active_per_cell",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_IMPORT_STATUSES
+
+    @property
+    def percent(self) -> int:
+        """How far the worker got: reading the file counts for 90 %, writing the directory for the last 10 %."""
+        if self.status == ImportStatus.DONE:
+            return 100
+        reading = min(self.bytes_read / self.file_size, 1.0) if self.file_size else 0.0
+        writing = self.people_done / self.people_total if self.people_total else 0.0
+        return int(90 * reading + 10 * writing)
+
+
+class IssueLevel(models.TextChoices):
+    REJECTED = "rejected", _("Rejected")
+    WARNING = "warning", _("Imported with a warning")
+
+
+class ImportIssue(models.Model):
+    """A line of the file that was rejected, or imported with a warning: its number, what it named, and why."""
+
+    job = models.ForeignKey(AnnuaireImport, on_delete=models.CASCADE, related_name="issues")
+    line = models.PositiveIntegerField(_("line"))
+    level = models.CharField(_("level"), max_length=10, choices=IssueLevel.choices)
+    code = models.CharField(max_length=30)  # a key of directory.annuaire.REASONS
+    params = models.JSONField(default=dict, blank=True)  # the values at fault, for the reason's text
+    identifier = models.CharField(_("identifier"), max_length=20, blank=True)
+    name = models.CharField(_("name"), max_length=210, blank=True)
+
+    class Meta:
+        ordering = ["line", "pk"]
+        indexes = [models.Index(fields=["job", "line"], name="import_issue_job_line")]
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.reason}"
+
+    @property
+    def reason(self) -> str:
+        from .annuaire import reason_text
+
+        return reason_text(self.code, self.params)

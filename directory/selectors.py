@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from common.text import normalize
 from territory.models import Cell, Commune
 
-from .models import Professional, ReorientationResource, Site
+from .models import AnnuaireImport, ImportIssue, Professional, ReorientationResource, Site
 
 
 def site_list(cell: Cell) -> QuerySet[Site]:
@@ -69,3 +69,15 @@ def professional_named(cell_id: int, name: str, professions: tuple[str, ...] = (
         starts |= Q(search_name__startswith=f"{word} ")
     matches = [pro for pro in found.filter(starts) if normalize(pro.last_name) in words]
     return matches[0] if len(matches) == 1 else None
+
+
+def annuaire_import_list(cell: Cell) -> QuerySet[AnnuaireImport]:
+    return AnnuaireImport.objects.filter(cell=cell).select_related("created_by").order_by("-created_at", "-pk")
+
+
+def annuaire_import_get(cell: Cell, pk: int) -> AnnuaireImport:
+    return get_object_or_404(AnnuaireImport.objects.select_related("created_by"), cell=cell, pk=pk)
+
+
+def annuaire_import_issues(job: AnnuaireImport) -> QuerySet[ImportIssue]:
+    return ImportIssue.objects.filter(job=job).order_by("line", "pk")

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
@@ -14,7 +21,17 @@ from territory.geocoding import ban_enabled
 from territory.models import Cell, Commune
 from territory.selectors import cell_communes, commune_in_cell
 
-from .models import Profession, Professional, ReorientationResource, Site
+from . import annuaire
+from .importer import Importer, ProgressCallback
+from .models import (
+    ACTIVE_IMPORT_STATUSES,
+    AnnuaireImport,
+    ImportStatus,
+    Profession,
+    Professional,
+    ReorientationResource,
+    Site,
+)
 
 COMMUNE_OUTSIDE_TERRITORY = _("%(commune)s is not in the territory of %(cell)s.")
 PROFESSIONAL_DUPLICATE_RPPS = _("%(name)s already has this RPPS number in the directory.")
@@ -171,3 +188,148 @@ def resource_save(
     if served is not None:
         resource.communes_served.set(served)
     return resource
+
+
+# --- Annuaire Santé import -----------------------------------------------------------------------------------------
+
+IMPORT_ALREADY_RUNNING = _("An Annuaire Santé import is already in progress for this cell: wait until it ends.")
+IMPORT_INTERRUPTED = _("The import stopped before its end (was the worker stopped?). Send the file again.")
+IMPORT_REPLACED = _("Replaced by a newer import before it started.")
+IMPORT_UNEXPECTED = _(
+    "The import stopped on an unexpected error; what was already written stays. Send the file again, or tell the "
+    "platform administrator if it happens again."
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _upload_storage() -> FileSystemStorage:
+    return FileSystemStorage(location=settings.AIGUILLAGE_ANNUAIRE_DIR)
+
+
+def _is_uploaded(path: str) -> bool:
+    """Only files the upload stored are deleted after their import (never a file named to the command)."""
+    if not path:
+        return False
+    root = Path(settings.AIGUILLAGE_ANNUAIRE_DIR).resolve()
+    return root in Path(path).resolve().parents
+
+
+def _delete_file(job: AnnuaireImport) -> None:
+    if _is_uploaded(job.file_path):
+        Path(job.file_path).unlink(missing_ok=True)
+    job.file_path = ""
+
+
+def annuaire_import_upload(*, cell: Cell, user: Any, upload: UploadedFile, professions: list[str]) -> AnnuaireImport:
+    """Store an uploaded extract (moved from Django's temporary file, never held in memory), check that it is the
+    Annuaire Santé extract (its header line), and queue its import for the worker."""
+    name = f"{cell.slug}/{timezone.now():%Y%m%d-%H%M%S}-{upload.name or 'annuaire.txt'}"
+    storage = _upload_storage()
+    path = storage.path(storage.save(name, upload))
+    try:
+        annuaire.check_extract(path)
+    except annuaire.ExtractError as error:
+        Path(path).unlink(missing_ok=True)
+        raise DomainError(error.message, field="file") from error
+    try:
+        return annuaire_import_create(
+            cell=cell,
+            user=user,
+            file_path=path,
+            file_name=(upload.name or "")[:255],
+            file_size=Path(path).stat().st_size,
+            professions=professions,
+        )
+    except DomainError:
+        Path(path).unlink(missing_ok=True)
+        raise
+
+
+def annuaire_import_create(
+    *,
+    cell: Cell,
+    user: Any,
+    file_path: str,
+    file_name: str,
+    file_size: int,
+    professions: list[str],
+    enqueue: bool = True,
+) -> AnnuaireImport:
+    """Record an import and (unless the caller runs it itself) queue it for the worker, in one transaction.
+
+    One import at a time per cell: a queued one not started yet is replaced; a running one without progress for
+    AIGUILLAGE_ANNUAIRE_STALE_MINUTES is taken as interrupted; a running one alive refuses the new one.
+    """
+    from .tasks import run_annuaire_import
+
+    now = timezone.now()
+    stale_before = now - timedelta(minutes=settings.AIGUILLAGE_ANNUAIRE_STALE_MINUTES)
+    try:
+        with transaction.atomic():
+            for job in AnnuaireImport.objects.select_for_update().filter(cell=cell, status__in=ACTIVE_IMPORT_STATUSES):
+                if job.status == ImportStatus.QUEUED:
+                    message = IMPORT_REPLACED
+                elif (job.progress_at or job.started_at or job.created_at) < stale_before:
+                    message = IMPORT_INTERRUPTED
+                else:
+                    raise DomainError(IMPORT_ALREADY_RUNNING, field="file", code="running")
+                _delete_file(job)
+                job.status, job.finished_at, job.error = ImportStatus.FAILED, now, str(message)
+                job.save(update_fields=["status", "finished_at", "error", "file_path"])
+            job = AnnuaireImport.objects.create(
+                cell=cell,
+                created_by=user,
+                created_at=now,
+                file_name=file_name,
+                file_path=file_path,
+                file_size=file_size,
+                professions=sorted(set(professions)),
+            )
+            if enqueue:
+                run_annuaire_import.enqueue(job.pk)
+    except IntegrityError as error:  # another import of the cell recorded at the same moment
+        raise DomainError(IMPORT_ALREADY_RUNNING, field="file", code="running") from error
+    return job
+
+
+def annuaire_import_run(*, job_pk: int, on_progress: ProgressCallback | None = None) -> AnnuaireImport | None:
+    """Run a queued import (the worker's task, or the command). The job is claimed by a conditional UPDATE from
+    "queued" to "running": a second worker, or the same task run twice, does nothing. The uploaded file is deleted
+    at the end, whatever happened."""
+    now = timezone.now()
+    claimed = AnnuaireImport.objects.filter(pk=job_pk, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=now, progress_at=now
+    )
+    if not claimed:
+        return None
+    job = AnnuaireImport.objects.get(pk=job_pk)
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            Importer(job, on_progress=on_progress).run()
+    except annuaire.ExtractError as error:
+        job.status, job.error = ImportStatus.FAILED, str(error.message)
+    except Exception:
+        logger.exception("Annuaire Santé import %s failed", job_pk)
+        job.status, job.error = ImportStatus.FAILED, str(IMPORT_UNEXPECTED)
+    else:
+        job.status = ImportStatus.DONE
+    finally:
+        _delete_file(job)
+    job.finished_at = job.progress_at = timezone.now()
+    job.save(
+        update_fields=[
+            "status",
+            "error",
+            "finished_at",
+            "progress_at",
+            "file_path",
+            "file_size",
+            "bytes_read",
+            "lines_read",
+            "people_total",
+            "people_done",
+            "summary",
+        ]
+    )
+    return job

@@ -1,4 +1,5 @@
-"""Background work of the directory: a site's address geocoded by BAN once the site is saved without a point."""
+"""The background side of the directory (`manage.py db_worker`): a site's address geocoded by BAN once the site is
+saved without a point, and the Annuaire Santé imports."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django_tasks import task
 from territory.geocoding import geocode
 from territory.models import PointPrecision
 
+from . import services
 from .models import Site
 
 
@@ -23,3 +25,8 @@ def geocode_site(site_pk: int) -> None:
     Site.objects.filter(
         pk=site.pk, latitude__isnull=True, longitude__isnull=True, address=site.address, commune=site.commune_id
     ).update(latitude=point.latitude, longitude=point.longitude)
+
+
+@task()
+def run_annuaire_import(job_pk: int) -> None:
+    services.annuaire_import_run(job_pk=job_pk)

@@ -237,6 +237,17 @@ LOGGING = {
     "loggers": {"weasyprint": {"level": "WARNING"}},
 }
 
+# --- Annuaire Santé import (directory/importer.py, README "Annuaire Santé import") ---------------------------------
+# Where uploaded extracts wait for the worker (deleted once imported); the largest upload accepted, in megabytes (the
+# whole of France is about 1 GB of text, a few hundred MB zipped; nginx's client_max_body_size must allow it on the
+# upload address); how many rejected lines an import keeps for its report (all are counted); after how many minutes
+# without progress a running import is taken as interrupted (its worker was stopped), so that a new one may start.
+AIGUILLAGE_ANNUAIRE_DIR = env.path("AIGUILLAGE_ANNUAIRE_DIR", default=BASE_DIR / "var" / "annuaire")
+AIGUILLAGE_ANNUAIRE_MAX_UPLOAD_MB = env.int("AIGUILLAGE_ANNUAIRE_MAX_UPLOAD_MB", default=1536)
+AIGUILLAGE_ANNUAIRE_MAX_ISSUES = env.int("AIGUILLAGE_ANNUAIRE_MAX_ISSUES", default=20000)
+AIGUILLAGE_ANNUAIRE_STALE_MINUTES = env.int("AIGUILLAGE_ANNUAIRE_STALE_MINUTES", default=15)
+# --- end of Annuaire Santé import ------------------------------------------------------------------------------------
+
 # --- Browser hardening: Content-Security-Policy, Cross-Origin-Opener-Policy, Permissions-Policy ----------------------
 # Kept as one block at the end of the file. Pages run no inline script, no inline style and no eval: every script and
 # stylesheet is a file under static/ (tests/test_csp.py scans the templates). Charts are pygal SVGs in data: images.
