@@ -20,7 +20,7 @@ from agenda.services import StopData, plan_save, slot_book, spot_save, tour_save
 from agenda.tests.factories import make_slot
 from alerts.models import Alert, Cascade, Step
 from audit.guard import emptying_allowed
-from directory.models import Professional, Site
+from directory.models import AnnuaireImport, ImportIssue, ImportStatus, Professional, Site
 from notifications.models import Message
 from referrals import services
 from referrals.models import Partner, ProtocolQuestion, ProtocolRule
@@ -55,6 +55,18 @@ def _flush_empties_the_access_log() -> Iterator[None]:
     flush.Command.handle = handle
     yield
     flush.Command.handle = original
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _annuaire_uploads_in_a_temporary_directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Extracts uploaded by the tests (the URL walks post one to every cell) land in pytest's temporary directory,
+    not in var/."""
+    from django.conf import settings
+
+    original = settings.AIGUILLAGE_ANNUAIRE_DIR
+    settings.AIGUILLAGE_ANNUAIRE_DIR = tmp_path_factory.mktemp("annuaire")
+    yield
+    settings.AIGUILLAGE_ANNUAIRE_DIR = original
 
 
 ARGENTAN, GACE, L_AIGLE = "61006", "61181", "61214"
@@ -194,6 +206,21 @@ def populated(world: World) -> World:
         )
         PscAccessRequest.objects.create(  # a professional asking through Pro Santé Connect
             cell=cell, rpps=next_rpps(), given_name="CLAUDE", family_name=f"Demandeur{tag}", profession_code="10"
+        )
+        annuaire_import = AnnuaireImport.objects.create(
+            cell=cell,
+            created_at=timezone.now(),
+            status=ImportStatus.DONE,
+            file_name=f"PS_LibreAcces_Personne_activite_{tag}.txt",
+            summary={"lines_read": 1, "lines_rejected": 1},
+        )
+        ImportIssue.objects.create(
+            job=annuaire_import,
+            line=2,
+            level="rejected",
+            code="rpps_invalid",
+            params={"value": "123"},
+            name=f"Rejet{tag}",
         )
     pro = world.cell.professionals.first()
     world.extra_members = [

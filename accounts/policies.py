@@ -53,6 +53,7 @@ class Perm(StrEnum):
     INDICATORS_FULL = "indicators.full"  # the same per professional and site, and the exports
     ACCESS_LOG_VIEW = "audit.access_log_view"  # who read or changed which patient's data
     PATIENT_RIGHTS = "audit.patient_rights"  # a patient's export, correction, erasure (RGPD)
+    DIRECTORY_IMPORT = "directory.import"  # import the Annuaire Santé extract into the directory
 
 
 PUBLIC = "public"
@@ -102,6 +103,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.INDICATORS_FULL,
             Perm.ACCESS_LOG_VIEW,
             Perm.PATIENT_RIGHTS,
+            Perm.DIRECTORY_IMPORT,
             # Not the queue, the requests or the messages: the cell administrator configures and reads figures
             # (PRODUCT.md); patients' data is for those who take part in their care (least privilege, PGSSI-S).
             *(_CELL_STAFF - {Perm.QUEUE_VIEW, Perm.REQUEST_VIEW, Perm.MESSAGES_VIEW}),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import french_phone
@@ -122,3 +123,51 @@ class ResourceForm(CellModelForm):
     def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
         super().__init__(*args, cell=cell, **kwargs)
         self.fields["communes_served"].queryset = cell_communes(cell).order_by("search_name")  # type: ignore[attr-defined]
+
+
+IMPORT_FILE_TOO_LARGE = _("The file is larger than the %(size)s MB accepted.")
+IMPORT_FILE_KIND = _("Send the extract's .txt file, or the .zip downloaded from the Annuaire Santé.")
+IMPORT_PROFESSION_CHOICES = [
+    ("10", _("Doctors")),
+    ("21", _("Pharmacists")),
+    ("60", _("Nurses")),
+    ("70", _("Physiotherapists")),
+    ("50", _("Midwives")),
+    ("40", _("Dental surgeons")),
+    ("other", _("Other professions (speech therapists, podiatrists, opticians…)")),
+]
+
+
+class AnnuaireImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Extract file"),
+        help_text=_(
+            "The PS_LibreAcces_Personne_activite_….txt file of the Annuaire Santé's open data extract, or the zip that "
+            "holds it, as downloaded."
+        ),
+    )
+    professions = forms.MultipleChoiceField(
+        label=_("Professions to import"),
+        choices=IMPORT_PROFESSION_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[value for value, _label in IMPORT_PROFESSION_CHOICES],
+    )
+
+    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cell = cell
+        self.fields["file"].widget.attrs["accept"] = ".txt,.zip"
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        limit = settings.AIGUILLAGE_ANNUAIRE_MAX_UPLOAD_MB
+        if upload.size > limit * 1024 * 1024:
+            raise forms.ValidationError(IMPORT_FILE_TOO_LARGE, code="too_large", params={"size": limit})
+        if not (upload.name or "").casefold().endswith((".txt", ".zip")):
+            raise forms.ValidationError(IMPORT_FILE_KIND, code="kind")
+        return upload
+
+    def chosen_professions(self) -> list[str]:
+        """The chosen groups, or [] when all are chosen (every profession, including ones added to the register)."""
+        chosen = list(self.cleaned_data["professions"])
+        return [] if len(chosen) == len(IMPORT_PROFESSION_CHOICES) else chosen

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.generic import DetailView
 
 from accounts.policies import CellMixin, Perm
@@ -14,8 +19,9 @@ from common.views import CellFormView, CellListView, Column
 
 from . import selectors, services
 from .filters import ProfessionalFilter, ResourceFilter, SiteFilter
-from .forms import ProfessionalForm, ResourceForm, SiteForm
-from .models import Professional, ReorientationResource, Site
+from .forms import IMPORT_PROFESSION_CHOICES, AnnuaireImportForm, ProfessionalForm, ResourceForm, SiteForm
+from .importer import issue_rows
+from .models import AnnuaireImport, Professional, ReorientationResource, Site
 
 
 class SiteList(CellListView):
@@ -91,6 +97,13 @@ class ProfessionalList(CellListView):
 
     def base_queryset(self) -> QuerySet[Professional]:
         return selectors.professional_list(self.cell)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if self.allows(Perm.DIRECTORY_IMPORT):
+            url = reverse("directory:import_start", kwargs={"cell": self.cell.slug})
+            context["extra_actions"] = [(url, gettext("Import from the Annuaire Santé"))]
+        return context
 
 
 class ProfessionalDetail(CellMixin, DetailView):
@@ -187,3 +200,78 @@ class ResourceEdit(CellFormView):
 
     def success_message(self, obj: Model) -> str:
         return gettext("Resource “%(name)s” saved.") % {"name": obj}
+
+
+class AnnuaireImportStart(CellFormView):
+    """The upload of the Annuaire Santé extract, and the cell's past imports."""
+
+    permission = Perm.DIRECTORY_IMPORT
+    form_class = AnnuaireImportForm
+    template_name = "directory/import_start.html"
+    cancel_url_name = "directory:professional_list"
+    title = _("Import from the Annuaire Santé")
+
+    def save(self, form: AnnuaireImportForm) -> Model:
+        return services.annuaire_import_upload(
+            cell=self.cell,
+            user=self.request.user,
+            upload=form.cleaned_data["file"],
+            professions=form.chosen_professions(),
+        )
+
+    def success_url_for(self, obj: Model) -> str:
+        return reverse("directory:import_detail", kwargs={"cell": self.cell.slug, "pk": obj.pk})
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            imports=selectors.annuaire_import_list(self.cell)[:20],
+            max_upload_mb=settings.AIGUILLAGE_ANNUAIRE_MAX_UPLOAD_MB,
+        )
+        return context
+
+
+SHOWN_ISSUES = 100
+
+
+class AnnuaireImportDetail(CellMixin, DetailView):
+    """An import's progress (the page polls its own fragment with htmx while the worker runs), then its summary and
+    the first rejected lines."""
+
+    permission = Perm.DIRECTORY_IMPORT
+    template_name = "directory/import_detail.html"
+    context_object_name = "job"
+
+    def get_object(self, queryset: QuerySet[Any] | None = None) -> AnnuaireImport:
+        return selectors.annuaire_import_get(self.cell, self.kwargs["pk"])
+
+    def get_template_names(self) -> list[str]:
+        if getattr(self.request, "htmx", False):
+            return ["directory/_import_progress.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        job = context["job"]
+        if not job.is_active:
+            context["issues"] = selectors.annuaire_import_issues(job)[:SHOWN_ISSUES]
+        labels = dict(IMPORT_PROFESSION_CHOICES)
+        context["profession_labels"] = [str(labels.get(code, code)) for code in job.professions]
+        context["shown_issues"] = SHOWN_ISSUES
+        return context
+
+
+class AnnuaireImportReport(CellMixin, View):
+    """The rejected lines and warnings of an import, as CSV (line number, identifier, name, reason)."""
+
+    permission = Perm.DIRECTORY_IMPORT
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        job = selectors.annuaire_import_get(self.cell, kwargs["pk"])
+        out = io.StringIO()
+        out.write("\ufeff")  # so that a spreadsheet opens the accents right
+        csv.writer(out, delimiter=";").writerows(issue_rows(selectors.annuaire_import_issues(job)))
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        name = f"aiguillage-{self.cell.slug}-annuaire-{job.created_at:%Y%m%d-%H%M}-rejets.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response

@@ -151,6 +151,8 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     "interop:sas_slot": {"slot_id": lambda w, cell: cell.slots.first()},
     "interop:service_request_read": {"resource_id": lambda w, cell: cell.requests.first()},
     "interop:task_read": {"resource_id": lambda w, cell: cell.requests.first()},
+    "directory:import_detail": {"pk": lambda w, cell: cell.annuaire_imports.first()},
+    "directory:import_report": {"pk": lambda w, cell: cell.annuaire_imports.first()},
 }
 
 
@@ -320,7 +322,20 @@ def _spot_body(cell: Any, *, new: bool) -> dict[str, Any]:
     }
 
 
+def _annuaire_body(world: World, cell: Any) -> dict[str, Any]:
+    """A small extract (one invented GP of the cell's territory) as an upload."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from directory.tests import extracts
+
+    commune = cell.territories.first().communes.first().insee_code
+    content = extracts.text([extracts.line(extracts.fake_rpps(1), "CORPS", "VALIDE", commune=commune)])
+    upload = SimpleUploadedFile("PS_LibreAcces_Personne_activite_test.txt", content.encode(), "text/plain")
+    return {"file": upload, "professions": ["10", "21", "60", "70", "50", "40", "other"]}
+
+
 VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
+    "directory:import_start": _annuaire_body,
     "directory:site_create": _site_body,
     "directory:site_update": _site_body,
     "directory:professional_create": _professional_body,
@@ -504,6 +519,7 @@ def _fingerprint(cell: Any) -> tuple[Any, ...]:
         tuple(Questionnaire.objects.filter(cell=cell).values_list("title", "status")),
         tuple(QuestionnaireQuestion.objects.filter(questionnaire__cell=cell).values_list("text", flat=True)),
         tuple(cell.psc_access_requests.values_list("status", flat=True)),
+        tuple(cell.annuaire_imports.values_list("status", "file_name")),
     )
 
 
