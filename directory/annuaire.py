@@ -90,7 +90,9 @@ REASONS: dict[str, StrPromise] = {
     "commune_ambiguous": _(
         "No commune code, and the postal code %(value)s is shared by several communes of the territory."
     ),
-    "name_differs": _("Same RPPS number as line %(line)s under another name (%(value)s): the first name is kept."),
+    "name_differs": _(
+        "Same RPPS number as line %(line)s under another name (%(value)s): the name of line %(line)s is kept."
+    ),
     "phone_invalid": _("Phone number “%(value)s” not understood: left out."),
     "email_invalid": _("E-mail address “%(value)s” not valid: left out."),
 }

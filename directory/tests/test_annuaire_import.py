@@ -151,6 +151,7 @@ def test_rejected_lines_are_reported_with_their_number_and_reason(world: World, 
         line(bad_key, "CLE", "FAUSSE", commune="61181"),  # 8: fails the check key: imported with a warning
         line(fake_rpps(24), "TEL", "ETRANGE", commune="61214", phone="12"),  # 9: phone left out, imported
         line("1", "HORS", "TERRITOIRE", commune="14118"),  # 10: another department's, whatever its faults
+        line(GP, "LEBRETON-AUTRE", "JEAN", commune="61181"),  # 11: line 2's RPPS, another name: a warning
     ]
     report = tmp_path / "rejets.csv"
     job, out = run(world, extracts.write_txt(tmp_path, rows), "--report", str(report))
@@ -164,12 +165,15 @@ def test_rejected_lines_are_reported_with_their_number_and_reason(world: World, 
         (7, "rejected", "name_missing"),
         (8, "warning", "rpps_key"),
         (9, "warning", "phone_invalid"),
+        (11, "warning", "name_differs"),
     }  # line 10 is another department's: not the cell's business, not reported
     assert set(Professional.objects.values_list("rpps", flat=True)) == {GP, bad_key, fake_rpps(24)}
-    assert job.summary["lines_rejected"] == 5 and job.summary["lines_with_warning"] == 2
+    assert job.summary["lines_rejected"] == 5 and job.summary["lines_with_warning"] == 3
+    assert Professional.objects.get(rpps=GP).last_name == "Lebreton"  # line 2's name
+    assert Professional.objects.get(rpps=GP).sites.count() == 2  # both practices, whatever the name
     assert "line 3 [rejected] 1234567890" in out
     rows_written = list(csv.reader(report.open(encoding="utf-8-sig")))
-    assert [row[0] for row in rows_written[1:]] == ["3", "4", "5", "6", "7", "8", "9"]
+    assert [row[0] for row in rows_written[1:]] == ["3", "4", "5", "6", "7", "8", "9", "11"]
     cut = next(issue for issue in job.issues.all() if issue.code == "columns")
     assert cut.params == {"found": 8, "expected": len(extracts.HEADER)}
     assert str(len(extracts.HEADER)) in cut.reason

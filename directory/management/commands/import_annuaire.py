@@ -70,10 +70,8 @@ class Command(BaseCommand):
         percent = job.percent
         if percent >= self.last_percent + 10 or (job.people_total and job.people_done == job.people_total):
             self.last_percent = percent
-            self.stdout.write(
-                f"{percent:3d} %  {job.lines_read:,} lines read, {job.people_done:,}/{job.people_total:,} "
-                "professionals written"
-            )
+            written = f", {job.people_done:,}/{job.people_total:,} professionals written" if job.people_total else ""
+            self.stdout.write(f"{percent:3d} %  {job.lines_read:,} lines read{written}")
 
     def report(self, job: AnnuaireImport, report_path: Path | None) -> None:
         s = job.summary
