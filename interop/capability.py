@@ -73,7 +73,7 @@ def capability_statement() -> dict[str, Any]:
                     {
                         "type": "Practitioner",
                         "profile": codes.PROFILE_PRACTITIONER_REGUL,
-                        "interaction": [{"code": "create"}, {"code": "update"}],
+                        "interaction": [{"code": "create"}, {"code": "update"}, {"code": "read"}],
                         "updateCreate": True,
                         "conditionalCreate": False,
                         "conditionalUpdate": True,

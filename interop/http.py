@@ -10,20 +10,25 @@ from __future__ import annotations
 
 import functools
 import json
-import re
+import logging
 from collections.abc import Callable
 from typing import Any
 
+from cryptography import x509
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
+
+logger = logging.getLogger(__name__)
 
 FHIR_JSON = "application/fhir+json"
 ACCEPTED_TYPES = ("application/fhir+json", "application/json+fhir", "application/json")
 ACCEPTED_FORMATS = ("json", *ACCEPTED_TYPES)
 
 NOT_ALLOWED_CLIENT = gettext_lazy("A verified client certificate whose subject is allowed is required.")
+SAS_ONLY = gettext_lazy("Only the SAS platform may use this interaction.")
+SERVER_ERROR = gettext_lazy("The server could not answer; try again later.")
 NOT_ACCEPTABLE = gettext_lazy("Only JSON is served: application/fhir+json, application/json+fhir or application/json.")
 UNSUPPORTED_MEDIA = gettext_lazy(
     "The body must be JSON: application/fhir+json, application/json+fhir or application/json."
@@ -72,29 +77,30 @@ def error_response(error: FhirError) -> HttpResponse:
 
 # --- The client certificate -------------------------------------------------------------------------------------
 
-_RDN_SEPARATOR = re.compile(r"(?<!\\)[,/]")
-
 
 def subject_attributes(subject: str) -> set[tuple[str, str]]:
-    """The (TYPE, value) pairs of a certificate subject, whatever its notation: nginx gives RFC 2253
-    (`CN=a,OU=b,O=c`), older setups the OpenSSL one (`/C=FR/O=c/OU=b/CN=a`)."""
-    pairs = set()
-    for part in _RDN_SEPARATOR.split(subject):
-        name, sep, value = part.partition("=")
-        if sep and name.strip():
-            pairs.add((name.strip().upper(), value.strip().replace("\\,", ",")))
-    return pairs
+    """The (TYPE, value) pairs of a certificate subject as nginx gives it (`$ssl_client_s_dn`: RFC 4514, escapes
+    included), read by `cryptography`; an unreadable subject has none."""
+    try:
+        name = x509.Name.from_rfc4514_string(subject)
+    except ValueError:
+        return set()
+    return {(attribute.rfc4514_attribute_name.upper(), str(attribute.value)) for rdn in name.rdns for attribute in rdn}
 
 
-def client_subject_allowed(subject: str) -> bool:
-    """True when every attribute of one allow-listed subject is in the certificate's (CN and OU at least, as the SAS
+def subject_matches(subject: str, entries: list[str]) -> bool:
+    """True when every attribute of one entry is in the certificate's subject (CN and OU at least, as the SAS
     security specification asks: an entry `CN=…,OU=…` matches whatever else the subject holds)."""
     presented = subject_attributes(subject)
-    for allowed in settings.AIGUILLAGE_FHIR_ALLOWED_SUBJECTS:
+    for allowed in entries:
         wanted = subject_attributes(allowed)
         if wanted and wanted <= presented:
             return True
     return False
+
+
+def client_subject_allowed(subject: str) -> bool:
+    return subject_matches(subject, settings.AIGUILLAGE_FHIR_ALLOWED_SUBJECTS)
 
 
 def verified_client(request: HttpRequest) -> str | None:
@@ -136,8 +142,11 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
-def fhir_endpoint(methods: tuple[str, ...]) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """A FHIR interaction: only for an allow-listed client, JSON in and out, every refusal an OperationOutcome."""
+def fhir_endpoint(
+    methods: tuple[str, ...], *, sas_only: bool = False
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A FHIR interaction: only for an allow-listed client (`sas_only`: a subject of the SAS platform's, as
+    `AIGUILLAGE_FHIR_SAS_SUBJECTS` lists them), JSON in and out, every refusal an OperationOutcome."""
 
     def wrap(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
@@ -148,6 +157,8 @@ def fhir_endpoint(methods: tuple[str, ...]) -> Callable[[Callable[..., HttpRespo
                 subject = verified_client(request)
                 if subject is None:
                     raise FhirError(403, str(NOT_ALLOWED_CLIENT), code="security")
+                if sas_only and not subject_matches(subject, settings.AIGUILLAGE_FHIR_SAS_SUBJECTS):
+                    raise FhirError(403, str(SAS_ONLY), code="forbidden")
                 if not _accepts_json(request):
                     raise FhirError(406, str(NOT_ACCEPTABLE), code="not-supported")
                 request.fhir_client = subject  # type: ignore[attr-defined]
@@ -157,6 +168,10 @@ def fhir_endpoint(methods: tuple[str, ...]) -> Callable[[Callable[..., HttpRespo
                 if error.status == 405:
                     response["Allow"] = ", ".join(methods)
                 return response
+            except Exception:
+                # A FHIR client reads an OperationOutcome, never Django's HTML page; the error is logged as usual.
+                logger.exception("FHIR %s %s failed", request.method, request.path)
+                return error_response(FhirError(500, str(SERVER_ERROR), code="exception"))
 
         run.permission = "fhir_client"  # type: ignore[attr-defined]  # for the URL walk (accounts.policies)
         return csrf_exempt(run)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from common.errors import DomainError
 
 from . import codes
-from .http import FhirError
+from .http import FhirError, not_found
 from .models import SasRegulator
 from .parsing import domain_issue, parse_resource
 from .services.regulators import RegulatorData, regulator_save
@@ -60,6 +60,18 @@ def save(body: dict[str, Any], lookup: tuple[str, str] | None) -> tuple[SasRegul
         return regulator_save(data=data, lookup=lookup)
     except DomainError as error:
         raise domain_issue(str(error.message), f"Practitioner.{error.field or 'identifier'}") from error
+
+
+def regulator_of(resource_id: str) -> SasRegulator:
+    number = resource_id.removeprefix("regulateur-")
+    regulator = (
+        SasRegulator.objects.select_related("user").filter(pk=int(number)).first()
+        if number.isdecimal() and len(number) < 12
+        else None
+    )
+    if regulator is None:
+        raise not_found("Practitioner", resource_id)
+    return regulator
 
 
 def practitioner_resource(regulator: SasRegulator) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.http import QueryDict
@@ -106,9 +106,11 @@ def _window(values: list[str]) -> tuple[datetime, datetime]:
             raise FhirError(400, str(START_INVALID % {"value": raw}), expression="start")
     if lower is None or upper is None:
         raise FhirError(400, str(START_REQUIRED), expression="start")
+    lower, upper = lower.astimezone(UTC), upper.astimezone(UTC)  # elapsed time, whatever the clock changes
     if upper < lower:
         raise FhirError(400, str(START_ORDER), expression="start")
-    if upper - lower > MAX_WINDOW:
+    # Counted in Paris calendar days, so that a whole month is one window whatever the clock changes within it.
+    if (upper.astimezone(PARIS).date() - lower.astimezone(PARIS).date()) > MAX_WINDOW:
         raise FhirError(400, str(WINDOW_TOO_LONG % {"days": MAX_WINDOW.days}), expression="start")
     return lower, upper
 
@@ -140,7 +142,7 @@ def _identifiers(values: list[str]) -> tuple[frozenset[str], frozenset[str], tup
 def _whole(raw: str | None, *, default: int, low: int, high: int, message: str, expression: str) -> int:
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not raw.isdecimal() or not raw.isascii() or not low <= int(raw) <= high:
         raise FhirError(400, message, expression=expression)
     return int(raw)
 

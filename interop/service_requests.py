@@ -199,12 +199,14 @@ def _membership(service_request: Any) -> Membership:
     return found[0]
 
 
-def _submission_key(service_request: Any) -> tuple[str, str, str]:
+def _submission_key(service_request: Any, client_subject: str) -> tuple[str, str, str]:
+    """The sender's identifier, scoped to the client that sends it: another client's same identifier is another
+    request (and never answers with the first one's patient)."""
     identifier = (service_request.identifier or [None])[0]
     if identifier is None or not identifier.value:
         return "", "", ""
     system, value = identifier.system or "", identifier.value
-    digest = hashlib.sha256(f"{system}|{value}".encode()).hexdigest()[:40]
+    digest = hashlib.sha256(f"{client_subject}\n{system}|{value}".encode()).hexdigest()[:40]
     return f"fhir:{digest}", system[:200], value[:64]
 
 
@@ -228,7 +230,7 @@ def service_request_create(body: dict[str, Any], client_subject: str) -> tuple[R
     care_channel = _code(
         service_request.category, codes.CARE_CHANNEL, CareChannel.values, CareChannel.GP, "ServiceRequest.category"
     )
-    key, system, value = _submission_key(service_request)
+    key, system, value = _submission_key(service_request, client_subject)
     errors: list[dict[str, Any]] = []
     if name is None or not (name.family or "").strip():
         errors.append(issue(gettext("This element is required."), expression="Patient.name.family"))
@@ -281,12 +283,14 @@ def service_request_create(body: dict[str, Any], client_subject: str) -> tuple[R
                 requester_site=membership.site,
                 submission_key=key,
             )
-            _, created = FhirServiceRequest.objects.get_or_create(
+            origin, created = FhirServiceRequest.objects.get_or_create(
                 request=request,
                 defaults={"client_subject": client_subject, "identifier_system": system, "identifier_value": value},
             )
     except DomainError as error:
         raise domain_issue(str(error.message), EXPRESSION.get(error.field or "", "ServiceRequest")) from error
+    if origin.client_subject != client_subject:  # a request typed or sent otherwise: not this client's to read
+        raise FhirError(409, gettext("This identifier already names another request."), code="duplicate")
     return request, created
 
 
@@ -294,7 +298,7 @@ def request_of_client(pk: str, client_subject: str, resource_type: str) -> Reque
     """A request this client sent, else 404 (another client's request is not theirs to read)."""
     request = (
         Request.objects.select_related("patient_commune", "requester_professional", "reoriented_to", "fhir_origin")
-        .filter(pk=int(pk) if pk.isdigit() and len(pk) < 12 else 0, fhir_origin__client_subject=client_subject)
+        .filter(pk=int(pk) if pk.isdecimal() and len(pk) < 12 else 0, fhir_origin__client_subject=client_subject)
         .first()
     )
     if request is None:

@@ -52,6 +52,7 @@ def sas_slots(search: SlotSearch) -> QuerySet[Slot]:
     professionals = list(Professional.objects.filter(who, is_active=True).values_list("pk", flat=True))
     return (
         Slot.objects.filter(
+            Q(site__isnull=False) | Q(commune__isnull=False),  # a place to give as the Location (line, city, code)
             professional_id__in=professionals,
             starts_at__gte=search.starts_from,
             starts_at__lte=search.starts_until,
@@ -99,7 +100,8 @@ def _location(slot: Any) -> dict[str, Any]:
     address: dict[str, Any] = {"line": [line or (commune.name if commune else "")]}
     if commune is not None:
         address["city"] = commune.name
-        address["postalCode"] = (commune.postal_codes.split() or [commune.insee_code])[0]
+        if commune.postal_codes:
+            address["postalCode"] = commune.postal_codes.split()[0]
     location: dict[str, Any] = {
         "resourceType": "Location",
         "id": "lieu",
@@ -142,7 +144,8 @@ def _practitioner_role(slot: Any) -> dict[str, Any]:
     if site is not None and site.finess:
         role["organization"] = {
             "identifier": {
-                "type": {"coding": [{"system": codes.FR_CORE_V2_0203, "code": "IDNST"}]},
+                # The profile fixes interopsante's system here (the CPTS Organization uses FR Core's).
+                "type": {"coding": [{"system": codes.INTEROPSANTE_V2_0203, "code": "IDNST"}]},
                 "system": codes.IDNST,
                 "value": "1" + site.finess,
             }
@@ -276,9 +279,15 @@ def _territories_by_slot(slots: list[Any]) -> dict[int, list[Territory]]:
     """The CPTS of each slot: the cell's territories with a FINESS whose communes hold the slot's place; all of the
     cell's when none does (a slot just outside the territory is still the CPTS's offer). Two queries."""
     cell_ids = {slot.cell_id for slot in slots}
-    territories = list(
-        Territory.objects.filter(cell_id__in=cell_ids).exclude(finess="").select_related("cell").order_by("pk")
-    )
+    territories = [
+        territory
+        # The SAS reads 1 + nine digits: a Corsican FINESS (2A, 2B) cannot be sent as the guide defines it.
+        for territory in Territory.objects.filter(cell_id__in=cell_ids)
+        .exclude(finess="")
+        .select_related("cell")
+        .order_by("pk")
+        if territory.finess.isdecimal()
+    ]
     by_cell: dict[int, list[Territory]] = defaultdict(list)
     for territory in territories:
         by_cell[territory.cell_id].append(territory)

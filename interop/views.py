@@ -68,7 +68,7 @@ def _booking_membership(request: HttpRequest, slot: Slot | None) -> Membership |
     return None
 
 
-@fhir_endpoint(("POST", "PUT"))
+@fhir_endpoint(("POST", "PUT"), sas_only=True)
 def practitioners(request: HttpRequest) -> HttpResponse:
     """INT_R02: POST creates a regulator's account, PUT ?identifier=… updates it (or creates it when unknown);
     `active: false` disables it and ends its sessions."""
@@ -123,3 +123,15 @@ def task_search(request: HttpRequest) -> HttpResponse:
             ],
         }
     )
+
+
+@fhir_endpoint(("GET",), sas_only=True)
+def practitioner_read(request: HttpRequest, resource_id: str) -> HttpResponse:
+    """The regulator's account as Aiguillage holds it (the address `Location` gives after INT_R02)."""
+    return fhir_response(practitioners_module.practitioner_resource(practitioners_module.regulator_of(resource_id)))
+
+
+@fhir_endpoint(("GET", "POST", "PUT", "DELETE", "PATCH"))
+def not_served(request: HttpRequest, rest: str) -> HttpResponse:
+    """Any other address under /fhir/: an OperationOutcome, not an HTML page."""
+    raise FhirError(404, gettext("Not served here: %(path)s.") % {"path": request.path}, code="not-found")

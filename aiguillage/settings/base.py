@@ -304,6 +304,10 @@ AIGUILLAGE_FHIR_CLIENT_SUBJECT_HEADER = env.str(
 AIGUILLAGE_FHIR_ALLOWED_SUBJECTS: list[str] = [
     entry.strip() for entry in env.str("AIGUILLAGE_FHIR_ALLOWED_SUBJECTS", default="").split(";") if entry.strip()
 ]
+# Among them, the SAS platform's own subjects: only these manage regulators' accounts (INT_R02).
+AIGUILLAGE_FHIR_SAS_SUBJECTS: list[str] = [
+    entry.strip() for entry in env.str("AIGUILLAGE_FHIR_SAS_SUBJECTS", default="").split(";") if entry.strip()
+]
 # The cells whose requesters the SAS platform's regulators become (INT_R02): slugs, or * for every cell.
 AIGUILLAGE_SAS_REGULATOR_CELLS: list[str] = env.list("AIGUILLAGE_SAS_REGULATOR_CELLS", default=["*"])
 # INT_R03: where appointments booked by SAS regulators are pushed (the SAS platform's FHIR base; empty = off), the

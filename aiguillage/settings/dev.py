@@ -1,7 +1,7 @@
 """Local development and `make demo`: SQLite by default, debug on, loopback only."""
 
 from .base import *  # noqa: F403
-from .base import AIGUILLAGE_FHIR_ALLOWED_SUBJECTS, env
+from .base import AIGUILLAGE_FHIR_ALLOWED_SUBJECTS, AIGUILLAGE_FHIR_SAS_SUBJECTS, env
 
 DEBUG = env.bool("AIGUILLAGE_DEBUG", default=True)
 SECRET_KEY = env.str("AIGUILLAGE_SECRET_KEY", default="dev-only-not-secret-aiguillage-demo-key-0123456789")
@@ -18,3 +18,5 @@ WHITENOISE_USE_FINDERS = True
 # (README "FHIR server and the SAS platform"). Production serves only the subjects it is given.
 if not AIGUILLAGE_FHIR_ALLOWED_SUBJECTS:
     AIGUILLAGE_FHIR_ALLOWED_SUBJECTS = ["CN=plateforme-sas.demo,OU=SAS"]
+if not AIGUILLAGE_FHIR_SAS_SUBJECTS:
+    AIGUILLAGE_FHIR_SAS_SUBJECTS = ["CN=plateforme-sas.demo,OU=SAS"]

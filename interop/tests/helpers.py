@@ -8,7 +8,11 @@ from django.test import Client
 
 SAS_SUBJECT = "CN=plateforme-sas.test,OU=SAS,O=Agence du Numerique en Sante,C=FR"
 ALLOWED = ["CN=plateforme-sas.test,OU=SAS"]
-FHIR_SETTINGS = {"AIGUILLAGE_FHIR_ALLOWED_SUBJECTS": ALLOWED, "AIGUILLAGE_BASE_URL": "https://aiguillage.test"}
+FHIR_SETTINGS = {
+    "AIGUILLAGE_FHIR_ALLOWED_SUBJECTS": ALLOWED,
+    "AIGUILLAGE_FHIR_SAS_SUBJECTS": ALLOWED,
+    "AIGUILLAGE_BASE_URL": "https://aiguillage.test",
+}
 
 
 def sas_headers(subject: str = SAS_SUBJECT, verify: str = "SUCCESS") -> dict[str, str]:

@@ -45,9 +45,39 @@ def test_nothing_is_served_while_no_subject_is_allowed(db: None, client: Client,
     assert sas_get(client, "/fhir/metadata").status_code == 403
 
 
-def test_subject_notations_and_matching() -> None:
-    assert subject_attributes("/C=FR/O=ANS/OU=SAS/CN=a.test") == subject_attributes("CN=a.test, OU=SAS, O=ANS, C=FR")
-    assert subject_attributes(r"CN=a.test,O=Agence\, ANS") == {("CN", "a.test"), ("O", "Agence, ANS")}
+def test_subjects_are_read_as_rfc_4514_with_escapes() -> None:
+    assert subject_attributes(r"CN=a.test,O=Agence\, ANS,OU=Num\C3\A9rique") == {
+        ("CN", "a.test"),
+        ("O", "Agence, ANS"),
+        ("OU", "Numérique"),
+    }
+    assert subject_attributes("n'importe quoi") == set()
+
+
+def test_a_subject_cannot_smuggle_allowed_attributes_inside_another_one(settings: Any) -> None:
+    settings.AIGUILLAGE_FHIR_ALLOWED_SUBJECTS = ["CN=plateforme-sas.test,OU=SAS"]
+    # An OU whose value holds "/CN=…/OU=…": one attribute, not three (the OpenSSL notation is not read).
+    assert not client_subject_allowed("OU=Cabinet/CN=plateforme-sas.test/OU=SAS,C=FR")
+    assert not client_subject_allowed(r"OU=Cabinet\,CN=plateforme-sas.test\,OU=SAS,C=FR")
+    assert client_subject_allowed("CN=plateforme-sas.test,OU=SAS,C=FR")
+
+
+def test_only_the_sas_platform_manages_regulators(db: None, client: Client, settings: Any) -> None:
+    other = "CN=logiciel-urgences.test,OU=SAU,C=FR"
+    settings.AIGUILLAGE_FHIR_ALLOWED_SUBJECTS = [*settings.AIGUILLAGE_FHIR_ALLOWED_SUBJECTS, other]
+    body = {"resourceType": "Practitioner", "active": True, "name": [{"family": "A", "given": ["B"]}]}
+    response = client.post(
+        "/fhir/Practitioner", data=body, content_type="application/fhir+json", **sas_headers(subject=other)
+    )
+    assert response.status_code == 403 and parse_r4b(response.json()).issue[0].code == "forbidden"
+    assert client.get("/fhir/metadata", **sas_headers(subject=other)).status_code == 200
+
+
+def test_an_address_not_served_is_an_operation_outcome(db: None, client: Client) -> None:
+    for path in ("/fhir/Patient/1", "/fhir/Slot/12", "/fhir/"):
+        response = sas_get(client, path)
+        assert response.status_code == 404 and parse_r4b(response.json()).issue[0].code == "not-found"
+    assert client.get("/fhir/Patient/1").status_code == 403  # still behind the certificate
 
 
 def test_allow_list_entry_must_match_all_its_attributes(settings: Any) -> None:

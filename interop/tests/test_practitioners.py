@@ -57,6 +57,9 @@ def test_creation_makes_a_requester_of_each_cell_that_takes_regulators(client: C
     assert response.status_code == 201
     resource = parse_r4b(response.json())
     assert response["Location"] == f"https://aiguillage.test/fhir/Practitioner/{resource.id}"
+    read = client.get(f"/fhir/Practitioner/{resource.id}", **sas_headers())
+    assert read.status_code == 200 and parse_r4b(read.json()).identifier[0].value == "3456780581/11242343"
+    assert client.get("/fhir/Practitioner/regulateur-0", **sas_headers()).status_code == 404
     regulator = SasRegulator.objects.get(national_id="3456780581/11242343")
     user = regulator.user
     assert (user.last_name, user.first_name, user.email) == ("Lorion", "Sébastien", "s.lorion@example.org")

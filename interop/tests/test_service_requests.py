@@ -221,3 +221,21 @@ def test_a_requester_of_two_cells_names_the_cpts(client: Client, world: World, r
     response = _post(client, body)
     assert response.status_code == 201
     assert Request.objects.get().cell == world.other_cell
+
+
+def test_another_client_sending_the_same_identifier_gets_its_own_request(
+    client: Client, world: World, requester: Any
+) -> None:
+    first = _post(client, _body(requester.rpps))
+    other = _post(
+        client,
+        _body(
+            requester.rpps,
+            contained=[{**_body(requester.rpps)["contained"][0], "name": [{"family": "Autre", "given": ["Ana"]}]}],
+        ),
+        subject=OTHER_CLIENT,
+    )
+    assert first.status_code == other.status_code == 201
+    assert other.json()["id"] != first.json()["id"]
+    assert "Vasseur" not in other.content.decode()
+    assert Request.objects.count() == 2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
@@ -322,6 +322,7 @@ def test_only_free_slots_open_to_the_sas_are_ever_returned(client: Client, world
         open_to_sas=True,
         modality="assisted_teleconsultation",
     )
+    make_slot(world.cell, starts_at=_future(1, 14), professional=doctor, open_to_sas=True, modality="home_visit")
     gone = ProfessionalFactory(cell=world.cell, rpps=doctor.rpps[:-1] + "0", is_active=False)
     make_slot(world.cell, starts_at=_future(1, 13), professional=gone, site=site, open_to_sas=True)
     bundle = _search(client, [cpts["id"], "8" + str(gone.rpps)], _future(1, 0), _future(3, 23)).json()
@@ -386,7 +387,11 @@ def test_slots_of_several_cpts_and_a_site_without_finess(client: Client, world: 
         for e in entries["PractitionerRole"]
         if e["resource"]["contained"][0]["name"] == "Cabinet du Vignoble"
     ]
-    assert vignoble[0]["organization"]["identifier"]["value"] == "1440000123"
+    assert vignoble[0]["organization"]["identifier"] == {
+        "type": {"coding": [{"system": "http://interopsante.org/fhir/CodeSystem/fr-v2-0203", "code": "IDNST"}]},
+        "system": "urn:oid:1.2.250.1.71.4.2.2",
+        "value": "1440000123",
+    }
     parse_r4b(bundle)
 
 
@@ -397,3 +402,60 @@ def test_includes_are_honoured(client: Client, cpts: dict[str, Any]) -> None:
     assert [e["resource"]["resourceType"] for e in bare["entry"]] == ["Slot"]
     schedules = sas_get(client, f"/fhir/Slot?_include=Slot:schedule&{window}&{actor}").json()
     assert [e["resource"]["resourceType"] for e in schedules["entry"]] == ["Slot", "Schedule"]
+
+
+@pytest.mark.parametrize(
+    ("window", "found"),
+    [
+        # The last Sunday of October 2026: 02:00-03:00 happens twice; a slot at 02:30 (the second time, +01:00).
+        ("start=ge2026-10-25&start=le2026-10-25", True),
+        ("start=ge2026-10-25T02:00:00%2B01:00&start=le2026-10-25T03:00:00%2B01:00", True),
+        ("start=ge2026-10-25T02:00:00%2B02:00&start=le2026-10-25T02:45:00%2B02:00", False),  # the first 02:00-02:45
+        # A whole month across the change is one window (31 Paris days), not refused for its extra hour.
+        ("start=ge2026-10-01&start=le2026-10-31", True),
+    ],
+)
+def test_windows_across_the_october_clock_change(
+    client: Client, world: World, cpts: dict[str, Any], window: str, found: bool
+) -> None:
+    at = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)  # 02:30 Paris, the second time (+01:00)
+    assert at.astimezone(PARIS).isoformat() == "2026-10-25T02:30:00+01:00"
+    make_slot(world.cell, starts_at=at, professional=cpts["doctor"], site=cpts["site"], open_to_sas=True)
+    actor = f"schedule.actor:Practitioner.identifier={codes.IDNPS}|{cpts['id']}&status=free"
+    response = sas_get(client, f"/fhir/Slot?{window}&{actor}")
+    assert response.status_code == 200, response.json()
+    starts = [e["resource"]["start"] for e in response.json()["entry"] if e["search"]["mode"] == "match"]
+    assert ("2026-10-25T02:30:00+01:00" in starts) is found
+
+
+def test_the_march_clock_change_day_counts_from_paris_midnight(client: Client, world: World, cpts: dict) -> None:
+    # 29 March 2026: 02:00 does not exist. A day-only search of that day starts at 00:00+01:00 and ends 23:59+02:00.
+    early = make_slot(
+        world.cell,
+        starts_at=datetime(2026, 3, 29, 0, 10, tzinfo=PARIS),
+        professional=cpts["doctor"],
+        site=cpts["site"],
+        open_to_sas=True,
+    )
+    late = make_slot(
+        world.cell,
+        starts_at=datetime(2026, 3, 29, 23, 30, tzinfo=PARIS),
+        professional=cpts["doctor"],
+        site=cpts["site"],
+        open_to_sas=True,
+    )
+    make_slot(
+        world.cell,
+        starts_at=datetime(2026, 3, 30, 0, 5, tzinfo=PARIS),
+        professional=cpts["doctor"],
+        site=cpts["site"],
+        open_to_sas=True,
+    )
+    actor = f"schedule.actor:Practitioner.identifier={codes.IDNPS}|{cpts['id']}&status=free"
+    bundle = sas_get(client, f"/fhir/Slot?start=ge2026-03-29&start=le2026-03-29&{actor}").json()
+    ids = [e["resource"]["id"] for e in bundle["entry"] if e["search"]["mode"] == "match"]
+    assert ids == [str(early.pk), str(late.pk)]
+    assert [e["resource"]["start"] for e in bundle["entry"] if e["search"]["mode"] == "match"] == [
+        "2026-03-29T00:10:00+01:00",
+        "2026-03-29T23:30:00+02:00",
+    ]
