@@ -62,6 +62,8 @@ class AppointmentPush(models.Model):
 
     booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="sas_push")
     identifier = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Kept as first sent: a later change of the installation's address must not make the updates miss.
+    identifier_system = models.CharField(max_length=200)
     operator_system = models.CharField(max_length=200)
     operator_value = models.CharField(max_length=64)
     version = models.PositiveIntegerField(default=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import IntegrityError
 from django.utils.translation import gettext_lazy
 
 from common.errors import DomainError
@@ -16,6 +17,7 @@ from .services.regulators import RegulatorData, regulator_save
 
 NAME_REQUIRED = gettext_lazy("The regulator's family and given names are required (name.family, name.given).")
 ACTIVE_REQUIRED = gettext_lazy("active (true or false) is required.")
+CONCURRENT = gettext_lazy("This account was being saved by another call at the same moment: send it again.")
 CONDITION_REQUIRED = gettext_lazy(
     "A conditional update needs ?identifier=urn:oid:1.2.250.1.71.4.2.1|<id> or urn:oid:1.2.250.1.213.3.6|<id>."
 )
@@ -60,6 +62,8 @@ def save(body: dict[str, Any], lookup: tuple[str, str] | None) -> tuple[SasRegul
         return regulator_save(data=data, lookup=lookup)
     except DomainError as error:
         raise domain_issue(str(error.message), f"Practitioner.{error.field or 'identifier'}") from error
+    except IntegrityError as error:  # the same account sent twice at the same moment: the other call made it
+        raise FhirError(409, str(CONCURRENT), code="conflict") from error
 
 
 def regulator_of(resource_id: str) -> SasRegulator:

@@ -47,3 +47,6 @@ if AIGUILLAGE_PSC_CLIENT_ID:  # noqa: F405
         raise ImproperlyConfigured("AIGUILLAGE_PSC_DISCOVERY_URL must be an https:// address (or set the environment).")
     if not AIGUILLAGE_PSC_CLIENT_SECRET:  # noqa: F405
         raise ImproperlyConfigured("AIGUILLAGE_PSC_CLIENT_SECRET must be set when AIGUILLAGE_PSC_CLIENT_ID is.")
+# INT_R03 sends appointments with the regulator's and the effector's identifiers: over HTTPS only.
+if AIGUILLAGE_SAS_APPOINTMENTS_URL and not AIGUILLAGE_SAS_APPOINTMENTS_URL.startswith("https://"):  # noqa: F405
+    raise ImproperlyConfigured("AIGUILLAGE_SAS_APPOINTMENTS_URL must be an https:// address (or empty).")

@@ -73,7 +73,11 @@ def appointment_push_mark(*, booking: Booking, change: str, now: datetime | None
         if operator is None or professional is None or not (professional.rpps or professional.adeli):
             return None
         push = AppointmentPush.objects.create(
-            booking=booking, operator_system=operator[0], operator_value=operator[1], next_attempt_at=now
+            booking=booking,
+            identifier_system=appointment_system(),
+            operator_system=operator[0],
+            operator_value=operator[1],
+            next_attempt_at=now,
         )
     else:
         AppointmentPush.objects.filter(pk=push.pk).update(
@@ -87,7 +91,9 @@ def appointment_push_mark(*, booking: Booking, change: str, now: datetime | None
 
 def appointment_resource(push: AppointmentPush, booking: Booking) -> dict[str, Any]:
     slot, professional = booking.slot, booking.slot.professional
-    assert professional is not None
+    national_id = codes.national_ps_id(rpps=professional.rpps, adeli=professional.adeli) if professional else ""
+    if not national_id:  # moved to a slot of someone the SAS cannot name
+        raise ValueError("the appointment's slot has no professional with an RPPS or ADELI number")
     operator_type = "IDNPS" if push.operator_system == codes.IDNPS else "INTRN"
     return {
         "resourceType": "Appointment",
@@ -104,18 +110,14 @@ def appointment_resource(push: AppointmentPush, booking: Booking) -> dict[str, A
                 },
             }
         ],
-        "identifier": [{"system": appointment_system(), "value": str(push.identifier)}],
+        "identifier": [{"system": push.identifier_system, "value": str(push.identifier)}],
         "status": STATUS[BookingStatus(booking.status)],
         "start": timezone.localtime(slot.starts_at).isoformat(timespec="seconds"),
         "end": timezone.localtime(slot.ends_at).isoformat(timespec="seconds"),
         "created": timezone.localtime(booking.booked_at).isoformat(timespec="seconds"),
         "participant": [
             {
-                "actor": {
-                    "identifier": codes.practitioner_identifier(
-                        codes.national_ps_id(rpps=professional.rpps, adeli=professional.adeli)
-                    )
-                },
+                "actor": {"identifier": codes.practitioner_identifier(national_id)},
                 "status": "accepted",
             }
         ],
@@ -159,53 +161,75 @@ def _deliver(method: str, url: str, resource: dict[str, Any]) -> Delivery:
         return Delivery(ok=False, retry=True, error=str(getattr(error, "reason", error))[:500])
 
 
-def _claim(push_pk: int, now: datetime) -> bool:
-    return (
-        AppointmentPush.objects.filter(pk=push_pk, status=PushStatus.PENDING, next_attempt_at__lte=now)
+def _claim(push_pk: int, now: datetime) -> tuple[AppointmentPush, datetime] | None:
+    """Take the push for one send, with a conditional update: returns it as it was and the claim's end (its token),
+    or None when it is not due or another worker holds it. The claim itself records that a POST may leave, so that a
+    worker killed mid-send is followed by a conditional update, never a second POST."""
+    push = AppointmentPush.objects.filter(pk=push_pk).first()
+    if push is None:
+        return None
+    until = now + max(CLAIM_FOR, timedelta(seconds=4 * settings.AIGUILLAGE_SAS_TIMEOUT))
+    claimed = (
+        AppointmentPush.objects.filter(
+            pk=push_pk,
+            status=PushStatus.PENDING,
+            next_attempt_at__lte=now,
+            created_remotely=push.created_remotely,
+            version=push.version,
+        )
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + CLAIM_FOR)
-        == 1
+        .update(claimed_until=until, created_remotely=True)
     )
+    return (push, until) if claimed == 1 else None
 
 
 def appointment_push_send(*, push_pk: int, now: datetime | None = None) -> datetime | None:
     """Send the appointment's current state once; returns when to try again, or None (sent, given up, not due, or
     another worker has it)."""
     now = now or timezone.now()
-    if not pushing_enabled() or not _claim(push_pk, now):
+    if not pushing_enabled():
         return None
-    push = AppointmentPush.objects.get(pk=push_pk)
+    claim = _claim(push_pk, now)
+    if claim is None:
+        return None
+    push, until = claim
     booking = Booking.objects.select_related("slot__professional").get(pk=push.booking_id)
     version = push.version
     base = settings.AIGUILLAGE_SAS_APPOINTMENTS_URL.rstrip("/")
-    resource = appointment_resource(push, booking)
-    if push.created_remotely:
-        condition = quote(f"{appointment_system()}|{push.identifier}", safe="")
-        method, url = "PUT", f"{base}/Appointment?identifier={condition}"
+    try:
+        resource = appointment_resource(push, booking)
+    except ValueError as error:
+        delivery = Delivery(ok=False, retry=False, error=str(error))
+        resource = {"status": ""}
     else:
-        method, url = "POST", f"{base}/Appointment"
-    delivery = _deliver(method, url, resource)
+        if push.created_remotely:
+            condition = quote(f"{push.identifier_system}|{push.identifier}", safe="")
+            method, url = "PUT", f"{base}/Appointment?identifier={condition}"
+        else:
+            method, url = "POST", f"{base}/Appointment"
+        delivery = _deliver(method, url, resource)
     with transaction.atomic():
         push = AppointmentPush.objects.select_for_update().get(pk=push_pk)
-        # Whatever the answer, a POST may have reached the platform: from now on the conditional update is used.
-        push.created_remotely = True
+        if push.claimed_until != until:
+            return None  # our claim ran out and another worker took the push over: its answer counts
         push.claimed_until = None
         push.attempts += 1
         retry_at = None
+        changed_meanwhile = push.version != version
         if delivery.ok:
             push.sent_version = version
             push.last_sent_status = resource["status"]
             push.last_error = ""
-            if push.version == version:
-                push.status = PushStatus.SENT
-            else:  # changed while we were sending: send the newer state
-                push.attempts, retry_at = 0, now
+        else:
+            push.last_error = delivery.error
+        if changed_meanwhile:  # a newer state waits: send it now, whatever this answer was
+            push.attempts, retry_at = 0, now
+        elif delivery.ok:
+            push.status = PushStatus.SENT
         elif delivery.retry and push.attempts < MAX_ATTEMPTS:
             retry_at = now + timedelta(minutes=2 ** (push.attempts - 1))
-            push.last_error = delivery.error
         else:
             push.status = PushStatus.FAILED
-            push.last_error = delivery.error
         if retry_at is not None:
             push.next_attempt_at = retry_at
         push.save()

@@ -69,6 +69,16 @@ def _username(data: RegulatorData) -> str:
     return name
 
 
+def _account_of_rpps(national_id: str) -> User | None:
+    match = _RPPS.match(national_id)
+    if match is None:
+        return None
+    accounts = list(
+        User.objects.filter(memberships__professional__rpps=match[1], memberships__is_active=True).distinct()[:2]
+    )
+    return accounts[0] if len(accounts) == 1 and not hasattr(accounts[0], "sas_regulator") else None
+
+
 def _professional(cell: Cell, data: RegulatorData, current: Professional | None) -> Professional:
     rpps_match = _RPPS.match(data.national_id)
     if rpps_match:
@@ -106,13 +116,19 @@ def regulator_save(*, data: RegulatorData, lookup: tuple[str, str] | None = None
         raise DomainError(NO_CELL)
     regulator = next(iter(found.values()), None)
     created = regulator is None
+    activity_changed = created or regulator is None or regulator.is_active != data.active
     if regulator is None:
-        user = User(username=_username(data))
-        user.set_unusable_password()
+        # A professional who already has an account here (linked to their RPPS) keeps it: a second account for the
+        # same RPPS would make their Pro Santé Connect login ambiguous.
+        user = _account_of_rpps(data.national_id) or User(username=_username(data))
+        if user.pk is None:
+            user.set_unusable_password()
         regulator = SasRegulator(user=user)
     user = regulator.user
-    user.first_name, user.last_name, user.email = data.given[:150], data.family[:150], data.email
-    user.is_active = data.active  # saving an inactive user ends its sessions (accounts.signals)
+    user.first_name, user.last_name = data.given[:150], data.family[:150]
+    user.email = data.email or user.email
+    if activity_changed:
+        user.is_active = data.active  # saving an inactive user ends its sessions (accounts.signals)
     user.save()
     regulator.user = user
     regulator.national_id = data.national_id or regulator.national_id
@@ -135,7 +151,8 @@ def regulator_save(*, data: RegulatorData, lookup: tuple[str, str] | None = None
             )
         else:
             membership.professional = professional
-            membership.is_active = data.active
+            if activity_changed:  # a membership a cell closed stays closed until the SAS platform itself changes
+                membership.is_active = data.active
             membership.save(update_fields=["professional", "is_active"])
     access_record(
         action=AccessAction.SECURITY,

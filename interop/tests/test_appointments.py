@@ -253,3 +253,63 @@ def test_a_push_held_by_a_worker_is_not_sent_twice(world: World, sas: FakeSas, b
     AppointmentPush.objects.filter(pk=push.pk).update(claimed_until=timezone.now() - timedelta(seconds=1))
     call_command("push_sas_appointments", verbosity=0)
     assert len(sas.calls) == 1
+
+
+def test_a_change_made_while_a_send_is_refused_is_still_sent(
+    world: World, sas: FakeSas, booked: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from interop.services import appointments
+
+    booking = _book(booked)
+    push = AppointmentPush.objects.get(booking=booking)
+    real = appointments._deliver
+
+    def cancelled_meanwhile(method: str, url: str, resource: dict) -> appointments.Delivery:
+        booking_cancel(booking=booking, user=world.colleague)  # commits while the platform is being asked
+        return appointments.Delivery(ok=False, retry=False, error="HTTP 422: refused")
+
+    monkeypatch.setattr(appointments, "_deliver", cancelled_meanwhile)
+    retry_at = appointment_push_send(push_pk=push.pk)
+    push.refresh_from_db()
+    assert retry_at is not None and push.status == PushStatus.PENDING and push.version == 2
+    monkeypatch.setattr(appointments, "_deliver", real)
+    appointment_push_send(push_pk=push.pk)
+    push.refresh_from_db()
+    assert push.status == PushStatus.SENT and [c["body"]["status"] for c in sas.calls] == ["cancelled"]
+    assert sas.calls[0]["method"] == "PUT"  # the refused POST may have been half taken: a conditional update
+
+
+def test_a_worker_killed_after_its_post_is_followed_by_a_conditional_update(
+    world: World, sas: FakeSas, booked: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from interop.services import appointments
+
+    booking = _book(booked)
+    push = AppointmentPush.objects.get(booking=booking)
+
+    def killed(method: str, url: str, resource: dict) -> appointments.Delivery:
+        raise SystemExit("the worker is killed while the POST is on its way")
+
+    monkeypatch.setattr(appointments, "_deliver", killed)
+    with pytest.raises(SystemExit):
+        appointment_push_send(push_pk=push.pk)
+    monkeypatch.undo()
+    AppointmentPush.objects.filter(pk=push.pk).update(claimed_until=timezone.now() - timedelta(seconds=1))
+    call_command("push_sas_appointments", verbosity=0)
+    assert [c["method"] for c in sas.calls] == ["PUT"]
+    push.refresh_from_db()
+    assert push.status == PushStatus.SENT
+
+
+def test_a_booking_moved_to_a_slot_without_rpps_is_given_up_with_its_reason(
+    world: World, sas: FakeSas, booked: dict
+) -> None:
+    booking = _book(booked)
+    work()
+    nameless = ProfessionalFactory(cell=world.cell, rpps="", adeli="")
+    other = make_slot(world.cell, professional=nameless, starts_at=timezone.now() + timedelta(hours=6))
+    booking_move(booking=booking, slot=other, user=world.colleague)
+    work()
+    push = AppointmentPush.objects.get(booking=booking)
+    assert push.status == PushStatus.FAILED and "RPPS" in push.last_error
+    assert len(sas.calls) == 1

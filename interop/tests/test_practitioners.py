@@ -12,7 +12,7 @@ from django.test import Client
 from accounts.models import Membership, RequesterType, Role
 from conftest import World
 from interop.models import SasRegulator
-from tests.factories import ProfessionalFactory
+from tests.factories import MembershipFactory, ProfessionalFactory, UserFactory
 
 from .helpers import FHIR_SETTINGS, parse_r4b, sas_headers
 
@@ -175,3 +175,26 @@ def test_no_cell_taking_regulators_is_a_422(client: Client, world: World, settin
     settings.AIGUILLAGE_SAS_REGULATOR_CELLS = [world.cell.slug]
     assert _send(client, "POST", _regulator("810002673899")).status_code == 201
     assert Membership.objects.filter(user__sas_regulator__isnull=False).get().cell == world.cell
+
+
+def test_a_professional_with_an_account_keeps_it_when_made_a_regulator(client: Client, world: World) -> None:
+    doctor = ProfessionalFactory(cell=world.cell, rpps="10002673899", last_name="Marius")
+    account = UserFactory(username="jules")
+    MembershipFactory(user=account, cell=world.cell, role=Role.EFFECTOR, professional=doctor)
+    _send(client, "POST", _regulator("810002673899", family="Marius"))
+    regulator = SasRegulator.objects.get()
+    assert regulator.user == account  # one account for one RPPS: Pro Santé Connect finds exactly one
+    # A requester in the other cell; in their own cell they stay the effector they were.
+    assert Membership.objects.get(user=account, cell=world.cell).role == Role.EFFECTOR
+    assert Membership.objects.get(user=account, cell=world.other_cell).requester_type == RequesterType.SAS_REGULATOR
+    assert account.has_usable_password()
+
+
+def test_a_membership_the_cell_closed_is_not_reopened_by_an_update(client: Client, world: World) -> None:
+    _send(client, "POST", _regulator("810002673899"))
+    closed = Membership.objects.get(user__sas_regulator__isnull=False, cell=world.cell)
+    closed.is_active = False
+    closed.save()
+    _send(client, "PUT", _regulator("810002673899", family="Marius"), query=f"?identifier={IDNPS}|810002673899")
+    closed.refresh_from_db()
+    assert not closed.is_active and closed.user.last_name == "Marius"
