@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 
-from accounts.models import Membership, RequesterType, Role
+from accounts.models import Membership, RequesterType, Role, User
 from conftest import World
 from interop.models import SasRegulator
 from tests.factories import MembershipFactory, ProfessionalFactory, UserFactory
@@ -179,7 +179,7 @@ def test_no_cell_taking_regulators_is_a_422(client: Client, world: World, settin
 
 def test_a_professional_with_an_account_keeps_it_when_made_a_regulator(client: Client, world: World) -> None:
     doctor = ProfessionalFactory(cell=world.cell, rpps="10002673899", last_name="Marius")
-    account = UserFactory(username="jules")
+    account = cast(User, UserFactory(username="jules"))
     MembershipFactory(user=account, cell=world.cell, role=Role.EFFECTOR, professional=doctor)
     _send(client, "POST", _regulator("810002673899", family="Marius"))
     regulator = SasRegulator.objects.get()
