@@ -123,6 +123,13 @@ class IntakeView(CellFormView):
     def requester(self, data: dict[str, Any]) -> dict[str, Any]:
         return {"requester_professional": self.membership.professional, "requester_site": self.membership.site}
 
+    chosen_slot = ""  # the label of the slot chosen elsewhere (the SAS platform), shown above the form
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)  # the form is built here, which sets chosen_slot
+        context["chosen_slot"] = self.chosen_slot
+        return context
+
     def wanted_slot(self) -> int | None:
         """The slot chosen elsewhere (`?creneau=`: the SAS platform's link to a slot), when it is a number."""
         value = self.request.GET.get("creneau", "")
@@ -140,6 +147,7 @@ class IntakeView(CellFormView):
                 form.fields["slot"].choices = [("", "—"), *choices]
                 if not form.is_bound and str(self.wanted_slot()) in dict(choices):
                     form.initial["slot"] = str(self.wanted_slot())
+                    self.chosen_slot = dict(choices)[str(self.wanted_slot())]
             else:
                 del form.fields["slot"]
         return form

@@ -42,7 +42,9 @@ def test_a_regulator_lands_on_the_request_form_with_the_slot_chosen(
     response = client.get(f"/sas/creneaux/{sas_slot.pk}/?origin=sas")
     assert response.status_code == 302
     assert response["Location"] == f"/c/{world.cell.slug}/demandes/nouvelle/?creneau={sas_slot.pk}"
-    form = client.get(response["Location"]).context["form"]
+    page = client.get(response["Location"])
+    assert page.context["chosen_slot"] and str(sas_slot.professional) in page.context["chosen_slot"]
+    form = page.context["form"]
     # Twenty days ahead: beyond the first slots the form lists, yet offered and chosen.
     assert form.initial["slot"] == str(sas_slot.pk)
     assert str(sas_slot.pk) in dict(form.fields["slot"].choices)
