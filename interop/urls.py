@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from . import views
 
@@ -13,6 +13,6 @@ urlpatterns = [
     path("fhir/ServiceRequest/<str:resource_id>", views.service_request_read, name="service_request_read"),
     path("fhir/Task", views.task_search, name="task_search"),
     path("fhir/Task/<str:resource_id>", views.task_read, name="task_read"),
-    re_path(r"^fhir/(?P<rest>.*)$", views.not_served, name="not_served"),
+    path("fhir/<path:rest>", views.not_served, name="not_served"),
     path("sas/creneaux/<int:slot_id>/", views.sas_slot, name="sas_slot"),
 ]

@@ -151,6 +151,8 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     "interop:sas_slot": {"slot_id": lambda w, cell: cell.slots.first()},
     "interop:service_request_read": {"resource_id": lambda w, cell: cell.requests.first()},
     "interop:task_read": {"resource_id": lambda w, cell: cell.requests.first()},
+    "interop:practitioner_read": {"resource_id": lambda w, cell: "regulateur-1"},  # the SAS platform's only
+    "interop:not_served": {"rest": lambda w, cell: "Patient/1"},
     "directory:import_detail": {"pk": lambda w, cell: cell.annuaire_imports.first()},
     "directory:import_report": {"pk": lambda w, cell: cell.annuaire_imports.first()},
 }

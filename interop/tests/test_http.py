@@ -74,7 +74,7 @@ def test_only_the_sas_platform_manages_regulators(db: None, client: Client, sett
 
 
 def test_an_address_not_served_is_an_operation_outcome(db: None, client: Client) -> None:
-    for path in ("/fhir/Patient/1", "/fhir/Slot/12", "/fhir/"):
+    for path in ("/fhir/Patient/1", "/fhir/Slot/12", "/fhir/Task/1/_history/2"):
         response = sas_get(client, path)
         assert response.status_code == 404 and parse_r4b(response.json()).issue[0].code == "not-found"
     assert client.get("/fhir/Patient/1").status_code == 403  # still behind the certificate
