@@ -323,7 +323,7 @@ def test_only_free_slots_open_to_the_sas_are_ever_returned(client: Client, world
         modality="assisted_teleconsultation",
     )
     make_slot(world.cell, starts_at=_future(1, 14), professional=doctor, open_to_sas=True, modality="home_visit")
-    gone = ProfessionalFactory(cell=world.cell, rpps=doctor.rpps[:-1] + "0", is_active=False)
+    gone = ProfessionalFactory(cell=world.cell, rpps=next_rpps(), is_active=False)
     make_slot(world.cell, starts_at=_future(1, 13), professional=gone, site=site, open_to_sas=True)
     bundle = _search(client, [cpts["id"], "8" + str(gone.rpps)], _future(1, 0), _future(3, 23)).json()
     assert bundle["total"] == 1
