@@ -1,0 +1,152 @@
+"""The instance and plan files (docs/placement.md): read with a clear error naming the item at fault, written back."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from .model import CHANNELS, EXAM_TYPES, MODALITIES, URGENCIES, Instance, Plan, Request, Slot
+
+
+class InstanceError(ValueError):
+    """The instance file cannot be read; the message names the item and the field."""
+
+
+def _field(item: dict[str, Any], name: str, where: str, *, required: bool = True) -> Any:
+    if name not in item or item[name] is None:
+        if required:
+            raise InstanceError(f"{where}: '{name}' is missing")
+        return None
+    return item[name]
+
+
+def _number(item: dict[str, Any], name: str, where: str, low: float, high: float) -> float:
+    value = _field(item, name, where)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise InstanceError(f"{where}: '{name}' must be a number from {low} to {high}, not {value!r}")
+    return float(value)
+
+
+def _moment(item: dict[str, Any], name: str, where: str) -> datetime:
+    value = _field(item, name, where)
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError as error:
+        raise InstanceError(f"{where}: '{name}' is not an ISO 8601 date and time: {value!r}") from error
+    if moment.tzinfo is None:
+        raise InstanceError(f"{where}: '{name}' needs its UTC offset (e.g. 2026-12-01T09:00:00+01:00): {value!r}")
+    return moment
+
+
+def _choice(item: dict[str, Any], name: str, where: str, allowed: frozenset[str], *, required: bool = True) -> str:
+    value = _field(item, name, where, required=required)
+    if value is None:
+        return ""
+    if value not in allowed:
+        raise InstanceError(f"{where}: unknown {name} {value!r} (one of {', '.join(sorted(allowed))})")
+    return str(value)
+
+
+def _id(item: dict[str, Any], where: str, seen: set[str]) -> str:
+    value = _field(item, "id", where)
+    if not isinstance(value, str | int) or isinstance(value, bool) or str(value) == "":
+        raise InstanceError(f"{where}: 'id' must be a text or a number")
+    if str(value) in seen:
+        raise InstanceError(f"{where}: id {value!r} appears twice")
+    seen.add(str(value))
+    return str(value)
+
+
+def _request(item: Any, index: int, seen: set[str]) -> Request:
+    where = f"requests[{index}]"
+    if not isinstance(item, dict):
+        raise InstanceError(f"{where}: an object is expected")
+    identifier = _id(item, where, seen)
+    where = f"{where} (id {identifier})"
+    urgency = _field(item, "urgency", where)
+    if urgency not in URGENCIES or isinstance(urgency, bool):
+        raise InstanceError(f"{where}: 'urgency' must be 1, 2 or 3, not {urgency!r}")
+    modalities = _field(item, "modalities", where)
+    if not isinstance(modalities, list) or not modalities:
+        raise InstanceError(f"{where}: 'modalities' must be a non-empty list")
+    for modality in modalities:
+        if modality not in MODALITIES:
+            raise InstanceError(f"{where}: unknown modality {modality!r} (one of {', '.join(sorted(MODALITIES))})")
+    channel = _choice(item, "channel", where, CHANNELS)
+    exam_type = _choice(item, "exam_type", where, EXAM_TYPES, required=channel == "imaging")
+    max_km = _field(item, "max_km", where, required=False)
+    return Request(
+        id=identifier,
+        lat=_number(item, "lat", where, -90, 90),
+        lon=_number(item, "lon", where, -180, 180),
+        deadline=_moment(item, "deadline", where),
+        urgency=int(urgency),
+        channel=channel,
+        exam_type=exam_type,
+        modalities=frozenset(modalities),
+        max_km=None if max_km is None else _number(item, "max_km", where, 0, 40_000),
+        received_at=_moment(item, "received_at", where),
+    )
+
+
+def _slot(item: Any, index: int, seen: set[str]) -> Slot:
+    where = f"slots[{index}]"
+    if not isinstance(item, dict):
+        raise InstanceError(f"{where}: an object is expected")
+    identifier = _id(item, where, seen)
+    where = f"{where} (id {identifier})"
+    capacity = _field(item, "capacity", where)
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+        raise InstanceError(f"{where}: 'capacity' must be a whole number of at least 1, not {capacity!r}")
+    tier = _field(item, "tier", where)
+    if tier not in (0, 1, 2) or isinstance(tier, bool):
+        raise InstanceError(f"{where}: 'tier' must be 0, 1 or 2, not {tier!r}")
+    channel = _choice(item, "channel", where, CHANNELS)
+    return Slot(
+        id=identifier,
+        lat=_number(item, "lat", where, -90, 90),
+        lon=_number(item, "lon", where, -180, 180),
+        start=_moment(item, "start", where),
+        channel=channel,
+        exam_type=_choice(item, "exam_type", where, EXAM_TYPES, required=channel == "imaging"),
+        modality=_choice(item, "modality", where, MODALITIES),
+        capacity=capacity,
+        tier=int(tier),
+    )
+
+
+def instance_from_json(text: str) -> Instance:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InstanceError(f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from error
+    if not isinstance(data, dict):
+        raise InstanceError("the instance must be a JSON object with now, requests and slots")
+    for name in ("requests", "slots"):
+        if not isinstance(data.get(name), list):
+            raise InstanceError(f"'{name}' must be a list")
+    now = _moment(data, "now", "the instance")
+    requests_seen: set[str] = set()
+    slots_seen: set[str] = set()
+    return Instance(
+        now=now,
+        requests=tuple(_request(item, index, requests_seen) for index, item in enumerate(data["requests"])),
+        slots=tuple(_slot(item, index, slots_seen) for index, item in enumerate(data["slots"])),
+    )
+
+
+def plan_to_json(plan: Plan) -> str:
+    return json.dumps(
+        {
+            "assignments": [{"request": request, "slot": slot} for request, slot in plan.assignments],
+            "objective": {
+                "urgency_in_deadline": plan.objective.urgency_in_deadline,
+                "placed": plan.objective.placed,
+                "km": round(plan.objective.km, 3),
+                "tier": plan.objective.tier,
+            },
+            "seconds": round(plan.seconds, 4),
+        },
+        indent=2,
+    )
