@@ -1,6 +1,6 @@
-"""The placement engine: the waiting list and the free slots of a cell in, a plan (request -> slot) out.
+"""The placement assistant (issue 10): a plan for a cell's whole waiting list, better than first-come-first-served.
 
-Plain Python, no Django import (the app, the `plan` command and the benchmarks all call it the same way). The
-objective is lexicographic, in this strict order: the urgency weights of requests placed before their deadline, then
-the number of requests placed, then the total distance, then the sum of slot tiers (issue 10; docs/placement.md).
+`placement.engine` is the engine, plain Python with no Django import (the app, the `plan` command and the benchmarks
+all call it the same way); the rest of this app is the coordinator's screen that asks it for a proposal and applies it
+through normal bookings.
 """

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from placement.fcfs import plan_fcfs
-from placement.files import InstanceError, instance_from_json, plan_to_json
-from placement.geo import great_circle_km
-from placement.model import Instance, Request, Slot
-from placement.rules import InfeasiblePlan, compatible, evaluate
+from placement.engine.fcfs import plan_fcfs
+from placement.engine.files import InstanceError, instance_from_json, plan_to_json
+from placement.engine.geo import great_circle_km
+from placement.engine.model import Instance, Request, Slot
+from placement.engine.rules import InfeasiblePlan, compatible, evaluate
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 ARGENTAN = (48.74, -0.02)
