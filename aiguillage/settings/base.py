@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "directory",
     "referrals",
     "agenda",
+    "placement",
     "django_tasks",
     "django_tasks_db",
     "notifications",
