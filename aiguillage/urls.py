@@ -13,6 +13,7 @@ urlpatterns = [
     path("c/<slug:cell>/annuaire/", include("directory.urls")),
     path("c/<slug:cell>/demandes/", include("referrals.urls")),
     path("c/<slug:cell>/agenda/", include("agenda.urls")),
+    path("c/<slug:cell>/placement/", include("placement.urls")),
     path("c/<slug:cell>/messages/", include("notifications.urls")),
     path("c/<slug:cell>/alertes/", include("alerts.urls")),
     path("c/<slug:cell>/indicateurs/", include("indicators.urls")),

@@ -37,6 +37,7 @@ OBJECT_LABELS = {
     "requests_sent": _("Requests sent"),
     "supervisor_questions": _("Questions to the supervisor"),
     "calendar": _("Agenda"),
+    "placement": _("Placement assistant"),
     "booking": _("Appointment (patient's link)"),
     "alert": _("Alert (effector's link)"),
     "message": _("Message"),

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -38,8 +39,9 @@ from accounts.models import Membership, User
 from agenda.backfill import WAITING, patient_points
 from agenda.finder import FINDER_DAYS, TIER_ORDER
 from agenda.models import Booking, Slot, SlotStatus
-from agenda.services import slot_book
+from agenda.services import slot_book, slot_label
 from common.errors import DomainError
+from directory.models import TeleconsultantTier
 from referrals import selectors as referral_selectors
 from referrals.models import URGENCY_WEIGHT, Modality, Request, Urgency
 from territory.geocoding import GeoPoint
@@ -51,7 +53,13 @@ from .engine.rules import compatible, distance_km, meets_deadline
 
 MAX_REQUESTS = 2000  # a department's waiting list; beyond, the filters narrow it
 ALL_MODALITIES = frozenset(Modality.values)
+TIER_LABELS = {
+    TIER_ORDER[TeleconsultantTier.LOCAL]: TeleconsultantTier.LOCAL.label,
+    TIER_ORDER[TeleconsultantTier.REGIONAL]: TeleconsultantTier.REGIONAL.label,
+    TIER_ORDER[TeleconsultantTier.EXTRA_TERRITORIAL]: TeleconsultantTier.EXTRA_TERRITORIAL.label,
+}
 
+NO_PROPOSAL = _("There is no proposal to apply any more: ask for a new proposal.")
 PAIRING_UNKNOWN = _("This pairing is not part of the proposal: ask for a new proposal.")
 NOTHING_CHOSEN = _("No pairing was chosen.")
 REQUEST_NOT_WAITING = _("This request is no longer waiting for a slot (%(status)s).")
@@ -80,6 +88,16 @@ class Choice:
     meets_deadline: bool
     km: float
     tier: int
+
+    @property
+    def label(self) -> str:
+        """When, where, who: the booking's own words."""
+        return slot_label(self.slot)
+
+    @property
+    def tier_label(self) -> StrOrPromise:
+        """The teleconsultant's tier, for a telemedicine spot's time."""
+        return TIER_LABELS[self.tier] if self.slot.is_spot_time else ""
 
 
 @dataclass(frozen=True)
@@ -296,10 +314,25 @@ class NotApplied:
     slot: Slot
     reason: StrOrPromise
 
+    @property
+    def label(self) -> str:
+        return slot_label(self.slot)
+
+
+@dataclass(frozen=True)
+class Booked:
+    request: Request
+    booking: Booking
+
+    @property
+    def label(self) -> str:
+        """When, where, who, and the teleconsultant paired with a spot's time."""
+        return slot_label(self.booking.slot, self.booking.paired_slot)
+
 
 @dataclass
 class Applied:
-    booked: list[Booking] = field(default_factory=list)
+    booked: list[Booked] = field(default_factory=list)
     not_applied: list[NotApplied] = field(default_factory=list)
 
 
@@ -349,9 +382,29 @@ def proposal_apply(
         reason = _recheck(request, slot, cell=cell, now=now)
         if reason is None:
             try:
-                result.booked.append(slot_book(slot=slot, request=request, user=user, now=now))
+                booking = slot_book(slot=slot, request=request, user=user, now=now)
+                result.booked.append(Booked(request, booking))
                 continue
             except DomainError as error:
                 reason = error.message
         result.not_applied.append(NotApplied(request, slot, reason))
+    return result
+
+
+def applied_for(cell: Cell, booked: Sequence[int], not_applied: Sequence[Sequence[Any]]) -> Applied:
+    """An application's result read back (for the page after the redirect), within the cell: the bookings made,
+    and the pairings not applied with the reason given then (three queries)."""
+    bookings = Booking.objects.filter(pk__in=booked, request__cell=cell).select_related(
+        "request", "slot__site", "slot__commune", "slot__professional", "paired_slot__professional"
+    )
+    result = Applied(booked=[Booked(booking.request, booking) for booking in bookings])
+    requests = Request.objects.filter(cell=cell).in_bulk([int(item[0]) for item in not_applied])
+    slots = (
+        Slot.objects.filter(cell=cell)
+        .select_related("site", "commune", "professional")
+        .in_bulk([int(item[1]) for item in not_applied])
+    )
+    for request_id, slot_id, reason in not_applied:
+        if int(request_id) in requests and int(slot_id) in slots:
+            result.not_applied.append(NotApplied(requests[int(request_id)], slots[int(slot_id)], str(reason)))
     return result

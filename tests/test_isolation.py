@@ -23,6 +23,7 @@ from alerts.models import Alert, AlertPolicy, Cascade
 from conftest import World
 from directory.models import Professional, ReorientationResource, Site
 from notifications.models import MessageTemplate
+from placement.views import proposal_token
 from referrals.models import (
     DuplicateFlag,
     DutyShift,
@@ -336,6 +337,12 @@ def _annuaire_body(world: World, cell: Any) -> dict[str, Any]:
     return {"file": upload, "professions": ["10", "21", "60", "70", "50", "40", "other"]}
 
 
+def _placement_body(cell: Any) -> dict[str, Any]:
+    """A signed proposal of one pairing of the cell, and that pairing chosen (booked, or reported if it cannot be)."""
+    request, slot = cell.requests.first(), cell.slots.order_by("-starts_at").first()
+    return {"proposal": proposal_token(cell.pk, [(request.pk, slot.pk)]), "pairing": [f"{request.pk}-{slot.pk}"]}
+
+
 VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "directory:import_start": _annuaire_body,
     "directory:site_create": _site_body,
@@ -382,6 +389,7 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
         "appointment_minutes": "15",
     },
     "agenda:feed_renew": lambda w, cell: {},
+    "placement:apply": lambda w, cell: _placement_body(cell),
     "agenda:publish": lambda w, cell: {
         "professional": cell.professionals.first().pk,
         "day": "2030-01-07",

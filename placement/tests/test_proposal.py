@@ -265,7 +265,7 @@ def test_only_the_chosen_pairings_are_booked(world: World) -> None:
     applied = placement.proposal_apply(
         cell=world.cell, user=world.colleague, pairings=chosen, allowed=proposal.pairings, now=timezone.now()
     )
-    assert [b.request_id for b in applied.booked] == [chosen[0][0]]
+    assert [done.request.pk for done in applied.booked] == [chosen[0][0]]
     assert Booking.objects.count() == 1
 
 
@@ -304,7 +304,7 @@ def test_a_request_no_longer_waiting_is_reported(world: World) -> None:
     applied = placement.proposal_apply(
         cell=world.cell, user=world.colleague, pairings=proposal.pairings, allowed=proposal.pairings, now=timezone.now()
     )
-    assert [b.request_id for b in applied.booked] == [requests[1].pk]
+    assert [done.request.pk for done in applied.booked] == [requests[1].pk]
     [missed] = applied.not_applied
     assert missed.request == requests[0] and "Clôturée" in str(missed.reason)
 
