@@ -57,6 +57,25 @@ def load_demo_agenda(cell: Cell, sites: dict[str, Site], professionals: dict[str
         minutes=30,
         care_channel="physiotherapy",
     )
+    # Two nursing slots at Vimoutiers, one soon and one a day later (the placement assistant's case,
+    # demo/requests.py): in three hours, or at 9:00 when that falls outside the day.
+    soon = timezone.localtime() + timedelta(hours=3)
+    if not 8 <= soon.hour < 19:
+        soon = (soon + timedelta(days=1 if soon.hour >= 19 else 0)).replace(hour=9)
+    for day in (soon.date(), soon.date() + timedelta(days=1)):
+        created += len(
+            services.slots_publish(
+                cell=cell,
+                professional=professionals["idel-01"],
+                site=sites["idel-vimoutiers"],
+                day=day,
+                start=time(soon.hour, 0),
+                end=time(soon.hour, 30),
+                minutes=30,
+                care_channel="nursing",
+                modality="in_person",
+            )
+        )
     # Teleconsultants' own time (no site): a volunteer, the regional pool, an extra-territorial doctor.
     remote = {"modality": "assisted_teleconsultation"}
     plan("tc-01", None, [MONDAY], time(14, 0), time(16, 0), **remote)

@@ -199,6 +199,43 @@ REQUESTS = [
         "er",
         then=("take", "no_answer", "no_answer", "no_answer", "close"),
     ),
+    # The placement assistant's case: two nursing slots at Vimoutiers, one soon and one a day later (demo/agenda.py).
+    # First come, first served gives the soon one to the patient who called first and could wait until tomorrow;
+    # the patient who needs care within 24 h then gets tomorrow's, after the deadline. The assistant swaps them.
+    DemoRequest(
+        "demo-10",
+        3,
+        Channel.WEB,
+        "pharmacie-gace",
+        "Barbier",
+        "Sylvain",
+        "1946-02-17",
+        "61508",
+        "+33612004010",
+        "no_mt",
+        "Pansement d'ulcère de jambe à refaire, son infirmière est en congé.",
+        "skin",
+        "nursing",
+        "week",
+        "nowhere",
+    ),
+    DemoRequest(
+        "demo-11",
+        1,
+        Channel.PHONE,
+        "sas61",
+        "Perrin",
+        "Léna",
+        "1958-09-03",
+        "61508",
+        "+33612004011",
+        "no_mt",
+        "Injections d'anticoagulant prescrites à la sortie de l'hôpital, à débuter sous 24 h.",
+        "other",
+        "nursing",
+        "24h",
+        "er",
+    ),
 ]
 
 
