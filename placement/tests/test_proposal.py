@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import Membership, Role
 from agenda.models import Booking, BookingStatus, Slot
 from agenda.services import SLOT_JUST_TAKEN, slot_book
 from agenda.signals import booking_changed
@@ -26,7 +26,7 @@ from referrals.selectors import QueueFilters
 from referrals.states import Status
 from referrals.tests.factories import make_request
 from territory.models import Commune
-from tests.factories import ProfessionalFactory, SiteFactory, commune
+from tests.factories import MembershipFactory, ProfessionalFactory, SiteFactory, UserFactory, commune
 
 pytestmark = pytest.mark.django_db
 
@@ -332,3 +332,16 @@ def test_a_pairing_outside_the_proposal_refuses_everything(world: World, case: s
         )
     assert raised.value.code == ("nothing" if case == "empty" else "unknown")
     assert Booking.objects.count() == 0
+
+
+def test_a_request_a_colleague_is_handling_is_reported_not_taken_from_them(world: World) -> None:
+    requests, _slots, proposal = _proposed(world)
+    colleague = MembershipFactory(user=UserFactory(), cell=world.cell, role=Role.COORDINATOR).user
+    referrals.request_take(request=requests[0], user=colleague)
+    applied = placement.proposal_apply(
+        cell=world.cell, user=world.colleague, pairings=proposal.pairings, allowed=proposal.pairings, now=timezone.now()
+    )
+    assert [done.request.pk for done in applied.booked] == [requests[1].pk]
+    [missed] = applied.not_applied
+    assert missed.request == requests[0] and str(colleague) in str(missed.reason)
+    assert Booking.objects.filter(request=requests[0]).count() == 0
