@@ -50,6 +50,7 @@ from territory.models import Cell
 from .engine import model as engine
 from .engine.fcfs import plan_fcfs
 from .engine.rules import compatible, distance_km, meets_deadline
+from .engine.solver import plan_optimal
 
 MAX_REQUESTS = 2000  # a department's waiting list; beyond, the filters narrow it
 ALL_MODALITIES = frozenset(Modality.values)
@@ -65,19 +66,6 @@ NOTHING_CHOSEN = _("No pairing was chosen.")
 REQUEST_NOT_WAITING = _("This request is no longer waiting for a slot (%(status)s).")
 SLOT_GONE = _("This slot is no longer free.")
 SLOT_NO_LONGER_FITS = _("This slot no longer suits the request.")
-
-
-def plan_optimal(instance: engine.Instance) -> engine.Plan:
-    """The optimiser's plan.
-
-    TODO(issue 10): remove the fallback once `placement.engine.solver` is on this branch (rebase on main): until then
-    the import fails and the proposal is first-come-first-served."""
-    try:
-        from .engine.solver import plan_optimal as solve  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return plan_fcfs(instance)
-    result: engine.Plan = solve(instance)
-    return result
 
 
 @dataclass(frozen=True)

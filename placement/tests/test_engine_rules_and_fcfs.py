@@ -171,3 +171,33 @@ def test_a_bad_instance_file_names_the_item_at_fault(data: str, named: str) -> N
     with pytest.raises(InstanceError) as error:
         instance_from_json(data)
     assert named in str(error.value)
+
+
+def _fcfs_slot_by_slot(instance: Instance) -> tuple[tuple[str, str], ...]:
+    """The definition, literally: every slot looked at for every request (the engine compares slot classes)."""
+    left = {s.id: s.capacity for s in instance.slots}
+    chosen = []
+    for r in sorted(instance.requests, key=lambda r: (r.received_at, r.id)):
+        candidates = [s for s in instance.slots if left[s.id] and compatible(r, s, instance.now)]
+        if candidates:
+            best = min(
+                candidates,
+                key=lambda s: (
+                    s.start > r.deadline,
+                    great_circle_km(r.lat, r.lon, s.lat, s.lon),
+                    s.tier,
+                    s.start,
+                    s.id,
+                ),
+            )
+            left[best.id] -= 1
+            chosen.append((r.id, best.id))
+    return tuple(chosen)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_first_come_first_served_by_class_is_the_slot_by_slot_definition(seed: int) -> None:
+    from placement.engine.generator import territory_instance
+
+    instance = territory_instance(150, 500, seed=seed)
+    assert plan_fcfs(instance).assignments == _fcfs_slot_by_slot(instance)

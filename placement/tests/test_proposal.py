@@ -3,7 +3,6 @@ first-come-first-served, and its application as normal bookings (race-free; what
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import timedelta
 from typing import Any
 
@@ -29,8 +28,6 @@ from territory.models import Commune
 from tests.factories import MembershipFactory, ProfessionalFactory, SiteFactory, UserFactory, commune
 
 pytestmark = pytest.mark.django_db
-
-HAS_SOLVER = importlib.util.find_spec("placement.engine.solver") is not None
 
 
 def site(world: World, insee: str, **fields: Any) -> Site:
@@ -200,10 +197,10 @@ def test_the_summary_compares_the_plan_with_first_come_first_served(world: World
     assert rows[urgent].fcfs is not None and rows[urgent].fcfs.slot == later and not rows[urgent].fcfs.meets_deadline
     assert proposal.baseline.urgent_in_deadline == 0 and proposal.baseline.urgency_in_deadline == 1
     assert proposal.baseline.placed == 2
-    if HAS_SOLVER:  # the optimiser gives the scarce slot to the urgent patient
-        assert rows[urgent].proposed is not None and rows[urgent].proposed.slot == scarce
-        assert proposal.proposed.urgent_in_deadline == 1 and proposal.proposed.urgency_in_deadline >= 3
-        assert not rows[urgent].same_as_fcfs
+    # The optimiser gives the scarce slot to the urgent patient.
+    assert rows[urgent].proposed is not None and rows[urgent].proposed.slot == scarce
+    assert proposal.proposed.urgent_in_deadline == 1 and proposal.proposed.urgency_in_deadline >= 3
+    assert not rows[urgent].same_as_fcfs
 
 
 def test_the_optimiser_is_used_when_it_exists(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
