@@ -10,13 +10,13 @@ from .model import CHANNELS, EXAM_TYPES, MODALITIES, URGENCIES, Instance, Plan, 
 
 
 class InstanceError(ValueError):
-    """The instance file cannot be read; the message names the item and the field."""
+    """The instance file cannot be read; the message (in French, for the cells) names the item and the field."""
 
 
 def _field(item: dict[str, Any], name: str, where: str, *, required: bool = True) -> Any:
     if name not in item or item[name] is None:
         if required:
-            raise InstanceError(f"{where}: '{name}' is missing")
+            raise InstanceError(f"{where} : le champ '{name}' manque")
         return None
     return item[name]
 
@@ -24,7 +24,7 @@ def _field(item: dict[str, Any], name: str, where: str, *, required: bool = True
 def _number(item: dict[str, Any], name: str, where: str, low: float, high: float) -> float:
     value = _field(item, name, where)
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise InstanceError(f"{where}: '{name}' must be a number from {low} to {high}, not {value!r}")
+        raise InstanceError(f"{where} : '{name}' doit être un nombre de {low} à {high}, pas {value!r}")
     return float(value)
 
 
@@ -33,9 +33,11 @@ def _moment(item: dict[str, Any], name: str, where: str) -> datetime:
     try:
         moment = datetime.fromisoformat(str(value))
     except ValueError as error:
-        raise InstanceError(f"{where}: '{name}' is not an ISO 8601 date and time: {value!r}") from error
+        raise InstanceError(f"{where} : '{name}' n'est pas une date et heure ISO 8601 : {value!r}") from error
     if moment.tzinfo is None:
-        raise InstanceError(f"{where}: '{name}' needs its UTC offset (e.g. 2026-12-01T09:00:00+01:00): {value!r}")
+        raise InstanceError(
+            f"{where} : '{name}' doit porter son décalage UTC (ex. 2026-12-01T09:00:00+01:00) : {value!r}"
+        )
     return moment
 
 
@@ -44,16 +46,16 @@ def _choice(item: dict[str, Any], name: str, where: str, allowed: frozenset[str]
     if value is None:
         return ""
     if value not in allowed:
-        raise InstanceError(f"{where}: unknown {name} {value!r} (one of {', '.join(sorted(allowed))})")
+        raise InstanceError(f"{where} : {name} inconnu {value!r} (valeurs admises : {', '.join(sorted(allowed))})")
     return str(value)
 
 
 def _id(item: dict[str, Any], where: str, seen: set[str]) -> str:
     value = _field(item, "id", where)
     if not isinstance(value, str | int) or isinstance(value, bool) or str(value) == "":
-        raise InstanceError(f"{where}: 'id' must be a text or a number")
+        raise InstanceError(f"{where} : 'id' doit être un texte ou un nombre")
     if str(value) in seen:
-        raise InstanceError(f"{where}: id {value!r} appears twice")
+        raise InstanceError(f"{where} : l'id {value!r} apparaît deux fois")
     seen.add(str(value))
     return str(value)
 
@@ -61,18 +63,20 @@ def _id(item: dict[str, Any], where: str, seen: set[str]) -> str:
 def _request(item: Any, index: int, seen: set[str]) -> Request:
     where = f"requests[{index}]"
     if not isinstance(item, dict):
-        raise InstanceError(f"{where}: an object is expected")
+        raise InstanceError(f"{where} : un objet JSON est attendu")
     identifier = _id(item, where, seen)
     where = f"{where} (id {identifier})"
     urgency = _field(item, "urgency", where)
     if urgency not in URGENCIES or isinstance(urgency, bool):
-        raise InstanceError(f"{where}: 'urgency' must be 1, 2 or 3, not {urgency!r}")
+        raise InstanceError(f"{where} : 'urgency' doit valoir 1, 2 ou 3, pas {urgency!r}")
     modalities = _field(item, "modalities", where)
     if not isinstance(modalities, list) or not modalities:
-        raise InstanceError(f"{where}: 'modalities' must be a non-empty list")
+        raise InstanceError(f"{where} : 'modalities' doit être une liste non vide")
     for modality in modalities:
         if modality not in MODALITIES:
-            raise InstanceError(f"{where}: unknown modality {modality!r} (one of {', '.join(sorted(MODALITIES))})")
+            raise InstanceError(
+                f"{where} : modalité inconnue {modality!r} (valeurs admises : {', '.join(sorted(MODALITIES))})"
+            )
     channel = _choice(item, "channel", where, CHANNELS)
     exam_type = _choice(item, "exam_type", where, EXAM_TYPES, required=channel == "imaging")
     max_km = _field(item, "max_km", where, required=False)
@@ -93,15 +97,15 @@ def _request(item: Any, index: int, seen: set[str]) -> Request:
 def _slot(item: Any, index: int, seen: set[str]) -> Slot:
     where = f"slots[{index}]"
     if not isinstance(item, dict):
-        raise InstanceError(f"{where}: an object is expected")
+        raise InstanceError(f"{where} : un objet JSON est attendu")
     identifier = _id(item, where, seen)
     where = f"{where} (id {identifier})"
     capacity = _field(item, "capacity", where)
     if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
-        raise InstanceError(f"{where}: 'capacity' must be a whole number of at least 1, not {capacity!r}")
+        raise InstanceError(f"{where} : 'capacity' doit être un entier d'au moins 1, pas {capacity!r}")
     tier = _field(item, "tier", where)
     if tier not in (0, 1, 2) or isinstance(tier, bool):
-        raise InstanceError(f"{where}: 'tier' must be 0, 1 or 2, not {tier!r}")
+        raise InstanceError(f"{where} : 'tier' doit valoir 0, 1 ou 2, pas {tier!r}")
     channel = _choice(item, "channel", where, CHANNELS)
     return Slot(
         id=identifier,
@@ -120,13 +124,13 @@ def instance_from_json(text: str) -> Instance:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise InstanceError(f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from error
+        raise InstanceError(f"JSON invalide : {error.msg} (ligne {error.lineno}, colonne {error.colno})") from error
     if not isinstance(data, dict):
-        raise InstanceError("the instance must be a JSON object with now, requests and slots")
+        raise InstanceError("l'instance doit être un objet JSON avec now, requests et slots")
     for name in ("requests", "slots"):
         if not isinstance(data.get(name), list):
-            raise InstanceError(f"'{name}' must be a list")
-    now = _moment(data, "now", "the instance")
+            raise InstanceError(f"'{name}' doit être une liste")
+    now = _moment(data, "now", "l'instance")
     requests_seen: set[str] = set()
     slots_seen: set[str] = set()
     return Instance(

@@ -148,23 +148,23 @@ def test_an_instance_file_is_read_and_its_plan_written() -> None:
 @pytest.mark.parametrize(
     ("data", "named"),
     [
-        ("{pas du json", "not valid JSON"),
-        (json.dumps([]), "JSON object"),
+        ("{pas du json", "JSON invalide"),
+        (json.dumps([]), "objet JSON"),
         (json.dumps(_file(now="demain")), "'now'"),
-        (json.dumps(_file(now="2026-12-01T09:00:00")), "UTC offset"),
-        (json.dumps(_file(slots=[{**_file()["slots"][0], "capacity": 0}])), "slots[0] (id s1): 'capacity'"),
+        (json.dumps(_file(now="2026-12-01T09:00:00")), "décalage UTC"),
+        (json.dumps(_file(slots=[{**_file()["slots"][0], "capacity": 0}])), "slots[0] (id s1) : 'capacity'"),
         (
             json.dumps(_file(slots=[{**_file()["slots"][0], "channel": "dentiste"}])),
-            "slots[0] (id s1): unknown channel",
+            "slots[0] (id s1) : channel inconnu",
         ),
         (
             json.dumps(_file(requests=[{k: v for k, v in _file()["requests"][0].items() if k != "deadline"}])),
-            "requests[0] (id r1): 'deadline' is missing",
+            "requests[0] (id r1) : le champ 'deadline' manque",
         ),
-        (json.dumps(_file(requests=[{**_file()["requests"][0], "urgency": 4}])), "'urgency' must be 1, 2 or 3"),
-        (json.dumps(_file(requests=[{**_file()["requests"][0], "modalities": ["à pied"]}])), "unknown modality"),
-        (json.dumps(_file(requests=[{**_file()["requests"][0], "channel": "imaging"}])), "'exam_type' is missing"),
-        (json.dumps(_file(slots=[_file()["slots"][0], _file()["slots"][0]])), "appears twice"),
+        (json.dumps(_file(requests=[{**_file()["requests"][0], "urgency": 4}])), "'urgency' doit valoir 1, 2 ou 3"),
+        (json.dumps(_file(requests=[{**_file()["requests"][0], "modalities": ["à pied"]}])), "modalité inconnue"),
+        (json.dumps(_file(requests=[{**_file()["requests"][0], "channel": "imaging"}])), "'exam_type' manque"),
+        (json.dumps(_file(slots=[_file()["slots"][0], _file()["slots"][0]])), "apparaît deux fois"),
     ],
 )
 def test_a_bad_instance_file_names_the_item_at_fault(data: str, named: str) -> None:
