@@ -6,7 +6,7 @@ RUN := $(UV) run --frozen
 MANAGE := $(RUN) python manage.py
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup system-deps demo run test lint typecheck audit test-sqlite test-postgres bench messages clean
+.PHONY: setup system-deps demo run test lint typecheck audit test-sqlite test-postgres bench bench-placement messages clean
 
 setup:  ## Python environment (uv, from uv.lock), front-end libraries (npm, from package-lock.json), translations
 	@./scripts/ensure_uv.sh
@@ -57,6 +57,10 @@ test: system-deps setup lint typecheck audit test-sqlite test-postgres  ## Every
 bench:  ## Benchmarks (outside the test suite): median of several runs, figures printed
 	@$(MAKE) --no-print-directory setup
 	python3 scripts/pg_cluster.py -- $(RUN) python -m bench
+
+bench-placement:  ## The placement assistant's benchmarks alone (no database): quality against the optimum, speed
+	@$(MAKE) --no-print-directory setup
+	$(RUN) python -m bench.placement
 
 messages:  ## Refresh the translation catalogues after changing user-facing strings
 	$(MANAGE) makemessages -l fr --ignore=.venv --ignore=var --ignore=tests --ignore=conftest.py --ignore="*/tests/*" --no-obsolete

@@ -108,6 +108,9 @@ def main() -> int:
     )
     bench_fhir(cell)
     bench_indicators()
+    from bench.placement import main as bench_placement
+
+    bench_placement()
     return 0
 
 
