@@ -6,13 +6,14 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from placement.engine.files import instance_from_json
 from placement.engine.rules import evaluate
 
-INSTANCE = {
+INSTANCE: dict[str, Any] = {
     "now": "2026-12-01T09:00:00+01:00",
     "requests": [
         {"id": "early", "lat": 48.74, "lon": -0.02, "deadline": "2026-12-07T09:00:00+01:00", "urgency": 1,
