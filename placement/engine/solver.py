@@ -25,6 +25,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -268,7 +269,6 @@ class _Layout:
     heads: np.ndarray
     caps: np.ndarray
     sink: int
-    to_sink: slice  # the slot-to-sink arcs, in slot order
 
 
 def _layout(network: _Network) -> _Layout:
@@ -282,7 +282,6 @@ def _layout(network: _Network) -> _Layout:
         heads=np.concatenate([slot_nodes[:-1][same_class], np.full(network.n_slots, sink)]),
         caps=np.concatenate([np.full(down, many), network.capacity]),
         sink=sink,
-        to_sink=slice(down, down + network.n_slots),
     )
 
 
@@ -295,9 +294,9 @@ def _flow(
     supplies: np.ndarray,
     *,
     may_stay_unplaced: bool,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> np.ndarray:
     """One min-cost flow: the request arcs given, the layout's arcs and, if requests may stay unplaced, an arc from
-    each straight to the sink at no cost. Returns the flows on the request arcs and on the layout's arcs."""
+    each straight to the sink at no cost. Returns the flows on the request arcs."""
     solver = min_cost_flow.SimpleMinCostFlow()
     may_stay = np.nonzero(supplies)[0] if may_stay_unplaced else np.zeros(0, dtype=np.int64)
     solver.add_arcs_with_capacity_and_unit_cost(
@@ -315,30 +314,30 @@ def _flow(
         raise _CostRange
     if status != solver.OPTIMAL:
         raise RuntimeError(f"the min-cost flow did not solve: {status}")
-    flows = np.asarray(solver.flows(np.arange(len(tails) + len(layout.tails))))
-    return flows[: len(tails)], flows[len(tails) :]
+    return np.asarray(solver.flows(np.arange(len(tails))))
 
 
-def _decode(
-    network: _Network,
-    layout: _Layout,
-    entering_requests: np.ndarray,
-    entry_nodes: np.ndarray,
-    chain_flows: np.ndarray,
-) -> list[tuple[str, str]]:
-    """Which request takes which slot: down each chain from its top, the requests that entered wait in a pool and
-    each slot takes as many as flow out of it to the sink (any of them may use it: they all entered at or above)."""
-    entering: dict[int, list[int]] = defaultdict(list)
-    for request, node in zip(entering_requests.tolist(), entry_nodes.tolist(), strict=True):
-        entering[node].append(request)
-    exits = chain_flows[layout.to_sink]
+def _decode(network: _Network, entering_requests: np.ndarray, entry_nodes: np.ndarray) -> list[tuple[str, str]]:
+    """Which request takes which slot. The flow says how many requests each class serves and where each entered its
+    chain (the latest slot it may take); within a class every slot is as good for the objective, so they get the
+    class's earliest slots, the tightest entry first, then the nearest deadline: feasible whenever the flow was (the
+    entries are nested prefixes); the slots used are the class's earliest that can serve them."""
+    by_class: dict[int, list[tuple[int, datetime, int]]] = defaultdict(list)
+    positions = entry_nodes - network.n_requests
+    for request, position in zip(entering_requests.tolist(), positions.tolist(), strict=True):
+        deadline = network.requests[request].deadline
+        by_class[int(network.class_of_slot[position])].append((position, deadline, request))
     assignments: list[tuple[str, str]] = []
-    for klass in range(len(network.class_keys)):
-        pool: list[int] = []
-        for position in range(int(network.first[klass + 1]) - 1, int(network.first[klass]) - 1, -1):
-            pool.extend(entering.pop(network.n_requests + position, ()))
-            for _ in range(int(exits[position])):
-                assignments.append((network.requests[pool.pop()].id, network.slots[position].id))
+    for klass, units in by_class.items():
+        position, left = int(network.first[klass]), int(network.capacity[network.first[klass]])
+        for bound, _deadline, request in sorted(units):
+            while not left:
+                position += 1
+                left = int(network.capacity[position])
+            if position > bound:  # pragma: no cover - the flow's own assignment shows the prefixes suffice
+                raise RuntimeError("a class's requests do not fit its slots")
+            assignments.append((network.requests[request].id, network.slots[position].id))
+            left -= 1
     return assignments
 
 
@@ -347,7 +346,7 @@ def _polish(
     layout: _Layout,
     arcs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     used: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, Resolution]:
+) -> tuple[np.ndarray, np.ndarray, Resolution]:
     """Keep every placed request placed, within its deadline if it was, and minimise the distance to the metre."""
     request, head, km, tier, meets = arcs
     placed = np.zeros(network.n_requests, dtype=bool)
@@ -360,7 +359,7 @@ def _polish(
         resolution = Resolution(metres, tier_exact, polished=True)
         costs = _pair_costs(km[keep], tier[keep], resolution, count)
         try:
-            flows, chain_flows = _flow(
+            flows = _flow(
                 network, layout, request[keep], head[keep], costs, placed.astype(np.int64), may_stay_unplaced=False
             )
         except _CostRange:
@@ -372,7 +371,7 @@ def _polish(
     if int(flows.sum()) != count:
         raise RuntimeError("the distance polish lost a placed request")
     chosen = flows > 0
-    return request[keep][chosen], head[keep][chosen], chain_flows, resolution
+    return request[keep][chosen], head[keep][chosen], resolution
 
 
 def _solve(instance: Instance) -> tuple[list[tuple[str, str]], Resolution]:
@@ -391,7 +390,7 @@ def _solve(instance: Instance) -> tuple[list[tuple[str, str]], Resolution]:
     for resolution, urgency_weight, placed_weight in _resolutions(placeable, float(km.max()), layout.sink + 1):
         costs = _pair_costs(km, tier, resolution, placeable) - placed_weight - urgency_weight * urgency * meets
         try:
-            flows, chain_flows = _flow(network, layout, request, head, costs, supplies, may_stay_unplaced=True)
+            flows = _flow(network, layout, request, head, costs, supplies, may_stay_unplaced=True)
         except _CostRange:
             continue
         break
@@ -400,5 +399,5 @@ def _solve(instance: Instance) -> tuple[list[tuple[str, str]], Resolution]:
     used = flows > 0
     entering, entries = request[used], head[used]
     if resolution != exact:
-        entering, entries, chain_flows, resolution = _polish(network, layout, arcs, used)
-    return _decode(network, layout, entering, entries, chain_flows), resolution
+        entering, entries, resolution = _polish(network, layout, arcs, used)
+    return _decode(network, entering, entries), resolution

@@ -209,3 +209,12 @@ def test_the_engine_imports_no_django() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_within_a_place_patients_get_the_earliest_slots_the_tightest_deadline_first() -> None:
+    """Four slots at one practice, equal for the objective: the two patients get the two earliest, the one whose
+    deadline comes first the earlier (the flow alone could have picked any two)."""
+    slots = tuple(slot(f"day{n}", hours=24 * n + 4) for n in (6, 1, 4, 2))
+    patients = (request("relaxed", urgency=1, hours=24 * 7), request("tight", urgency=1, hours=24 * 7 - 1))
+    plan = plan_optimal(Instance(NOW, patients, slots))
+    assert dict(plan.assignments) == {"tight": "day1", "relaxed": "day2"}
