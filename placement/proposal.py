@@ -324,7 +324,7 @@ class Applied:
     not_applied: list[NotApplied] = field(default_factory=list)
 
 
-def _recheck(request: Request, slot: Slot, *, cell: Cell, now: datetime) -> StrOrPromise | None:
+def _recheck(request: Request, slot: Slot, point: GeoPoint | None, *, now: datetime) -> StrOrPromise | None:
     """Why this pairing may not be booked now, or None: the request still waiting, the slot free and suited to it
     (the engine's own compatibility rule; the distance does not matter here). The booking checks it all again under
     its locks."""
@@ -334,7 +334,7 @@ def _recheck(request: Request, slot: Slot, *, cell: Cell, now: datetime) -> StrO
         return SLOT_GONE
     if slot.is_teleconsultant_time:
         return SLOT_NO_LONGER_FITS
-    point, slot_point = patient_points([request]).get(request.pk), slot.point
+    slot_point = slot.point
     if point is None or slot_point is None:
         return SLOT_NO_LONGER_FITS
     if not compatible(_engine_request(request, point), _engine_slot(slot, slot_point, 0), now):
@@ -364,10 +364,11 @@ def proposal_apply(
         request, slot = requests.get(request_id), slots.get(slot_id)
         if request is None or slot is None or request.cell_id != cell.pk or slot.cell_id != cell.pk:
             raise DomainError(PAIRING_UNKNOWN, code="unknown")
+    points = patient_points(list(requests.values()))  # one query for them all, not one per pairing
     result = Applied()
     for request_id, slot_id in chosen:
         request, slot = requests[request_id], slots[slot_id]
-        reason = _recheck(request, slot, cell=cell, now=now)
+        reason = _recheck(request, slot, points.get(request_id), now=now)
         if reason is None:
             try:
                 booking = slot_book(slot=slot, request=request, user=user, now=now)
