@@ -37,6 +37,7 @@ from tests.factories import (
     UserFactory,
     next_rpps,
 )
+from tests.fake_ban import ban_on, fake_ban  # noqa: F401 - the fixtures, for every test module
 
 # Playwright's sync API runs an event loop in the test thread; Django's async-safety check would refuse the ORM there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

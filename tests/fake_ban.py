@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
+
 from common.text import normalize
 
 
@@ -153,3 +155,21 @@ def running_fake_ban() -> Iterator[FakeBan]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def fake_ban() -> Iterator[FakeBan]:
+    """A fake BAN on loopback (geocoding stays off until `ban_on`)."""
+    with running_fake_ban() as fake:
+        yield fake
+
+
+@pytest.fixture
+def ban_on(settings: Any, fake_ban: FakeBan) -> FakeBan:
+    """BAN geocoding on, against the fake, with a short timeout and no answer cached from another test."""
+    from django.core.cache import cache
+
+    settings.AIGUILLAGE_BAN_URL = fake_ban.url
+    settings.AIGUILLAGE_BAN_TIMEOUT = 0.5
+    cache.clear()
+    return fake_ban

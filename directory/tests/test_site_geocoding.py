@@ -3,41 +3,19 @@ hand is kept; a new address drops the old point."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-from unittest import mock
 
 import pytest
-from django.core.cache import cache
-from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
 from conftest import ARGENTAN, GACE, World
 from directory.models import Site
 from directory.services import site_save
 from tests.factories import commune
-from tests.fake_ban import FakeBan, running_fake_ban
+from tests.fake_ban import FakeBan
+from tests.worker import work
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fake_ban() -> Iterator[FakeBan]:
-    with running_fake_ban() as fake:
-        yield fake
-
-
-@pytest.fixture
-def ban_on(settings: Any, fake_ban: FakeBan) -> FakeBan:
-    settings.AIGUILLAGE_BAN_URL = fake_ban.url
-    settings.AIGUILLAGE_BAN_TIMEOUT = 0.5
-    cache.clear()
-    return fake_ban
-
-
-def work() -> None:
-    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
-        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
 
 def save(world: World, site: Site | None = None, **fields: Any) -> Site:

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -28,6 +27,7 @@ from interop.services.appointments import appointment_push_send
 from interop.services.regulators import RegulatorData, regulator_save
 from referrals.tests.factories import make_request
 from tests.factories import ProfessionalFactory
+from tests.worker import work
 
 from .helpers import parse_r4b
 
@@ -89,11 +89,6 @@ def sas() -> Iterator[FakeSas]:
     ):
         yield fake
     fake.server.shutdown()
-
-
-def work() -> None:
-    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
-        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
 
 def _regulator() -> Any:

@@ -9,12 +9,10 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from email import message_from_bytes
 from email.message import Message as EmailMessage
-from unittest import mock
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.core import mail
-from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -29,16 +27,10 @@ from referrals import services
 from referrals.models import Channel
 from referrals.tests.factories import make_request
 from tests.factories import ProfessionalFactory, ResourceFactory, SiteFactory
+from tests.worker import work
 
 pytestmark = pytest.mark.django_db
 OnCommit = Callable[..., object]
-
-
-def work() -> None:
-    """The real `manage.py db_worker`, until the queue holds nothing due. Inside a test's transaction it must not
-    close the connection between tasks (it does so to drop stale connections in production)."""
-    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
-        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
 
 @pytest.fixture

@@ -10,10 +10,8 @@ from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from unittest import mock
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
@@ -28,6 +26,7 @@ from notifications.services import reminders_queue
 from notifications.sms import segments, within_segments
 from referrals.tests.factories import make_request
 from tests.factories import ProfessionalFactory, SiteFactory
+from tests.worker import work
 
 pytestmark = pytest.mark.django_db
 
@@ -87,11 +86,6 @@ def brevo() -> Iterator[FakeBrevo]:
     ):
         yield fake
     fake.server.shutdown()
-
-
-def work() -> None:
-    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
-        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
 
 def book(world: World) -> Message:

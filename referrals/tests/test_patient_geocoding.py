@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
-from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -25,29 +23,10 @@ from referrals.tests.factories import make_request
 from territory.geocoding import GeoPoint
 from territory.models import GeocodedAddress, PointPrecision
 from tests.factories import ProfessionalFactory, SiteFactory, commune
-from tests.fake_ban import FakeBan, running_fake_ban
+from tests.fake_ban import FakeBan
+from tests.worker import work
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fake_ban() -> Iterator[FakeBan]:
-    with running_fake_ban() as fake:
-        yield fake
-
-
-@pytest.fixture
-def ban_on(settings: Any, fake_ban: FakeBan) -> FakeBan:
-    settings.AIGUILLAGE_BAN_URL = fake_ban.url
-    settings.AIGUILLAGE_BAN_TIMEOUT = 0.5
-    cache.clear()
-    return fake_ban
-
-
-def work() -> None:
-    """The real `manage.py db_worker` until nothing is due (kept from closing the test's connection)."""
-    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
-        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
 
 def in_gace(world: World, street: str = "12 rue de la Gare", **more: Any) -> Request:

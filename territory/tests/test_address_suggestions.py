@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from conftest import World
-from tests.fake_ban import FakeBan, running_fake_ban
+from tests.fake_ban import FakeBan
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fake_ban() -> Iterator[FakeBan]:
-    with running_fake_ban() as fake:
-        yield fake
-
-
-@pytest.fixture
-def ban_on(settings: Any, fake_ban: FakeBan) -> FakeBan:
-    settings.AIGUILLAGE_BAN_URL = fake_ban.url
-    settings.AIGUILLAGE_BAN_TIMEOUT = 0.5
-    cache.clear()
-    return fake_ban
 
 
 def url(world: World, cell: Any = None) -> str:

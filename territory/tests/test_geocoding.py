@@ -4,7 +4,6 @@ cache in the database, and nothing at all when geocoding is off."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -15,25 +14,11 @@ from django.utils import timezone
 from territory import geocoding
 from territory.geocoding import BanUnavailable, GeoPoint, address_key, cached_points, geocode, in_commune, suggest
 from territory.models import Commune, GeocodedAddress, PointPrecision
-from tests.fake_ban import FakeBan, running_fake_ban
+from tests.fake_ban import FakeBan
 
 pytestmark = pytest.mark.django_db
 
 GACE, ARGENTAN = "61181", "61006"
-
-
-@pytest.fixture
-def fake_ban() -> Iterator[FakeBan]:
-    with running_fake_ban() as fake:
-        yield fake
-
-
-@pytest.fixture
-def ban_on(settings: Any, fake_ban: FakeBan) -> FakeBan:
-    settings.AIGUILLAGE_BAN_URL = fake_ban.url
-    settings.AIGUILLAGE_BAN_TIMEOUT = 0.5
-    cache.clear()
-    return fake_ban
 
 
 def commune(code: str) -> Commune:
