@@ -28,6 +28,12 @@ def test_a_coordinator_proposes_unchecks_one_row_and_applies(live_server: object
     assert count >= 2
     expect(boxes.first).to_be_checked()
     screenshot(page, "placement-proposal")
+    page.get_by_role("button", name="Tout décocher").click()
+    for index in range(count):
+        expect(boxes.nth(index)).not_to_be_checked()
+    page.get_by_role("button", name="Tout cocher").click()
+    for index in range(count):
+        expect(boxes.nth(index)).to_be_checked()
     left_out = boxes.nth(1)
     left_out.focus()
     page.keyboard.press("Space")  # the keyboard alone unchecks a row

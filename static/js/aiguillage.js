@@ -88,3 +88,11 @@ document.addEventListener("htmx:afterRequest", (event) => {
   const element = id ? document.getElementById(id) : null;
   if (element) element.focus();
 });
+
+// Buttons data-check="all" / data-check="none" tick or untick every checkbox of their form (the placement table).
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("[data-check]") : null;
+  if (!(button instanceof HTMLButtonElement) || !button.form) return;
+  event.preventDefault();
+  for (const box of button.form.querySelectorAll('input[type="checkbox"]')) box.checked = button.dataset.check === "all";
+});
