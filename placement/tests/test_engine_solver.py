@@ -218,3 +218,42 @@ def test_within_a_place_patients_get_the_earliest_slots_the_tightest_deadline_fi
     patients = (request("relaxed", urgency=1, hours=24 * 7), request("tight", urgency=1, hours=24 * 7 - 1))
     plan = plan_optimal(Instance(NOW, patients, slots))
     assert dict(plan.assignments) == {"tight": "day1", "relaxed": "day2"}
+
+
+def _tiny(seed: int) -> Instance:
+    """A small instance full of ties: three places, a few start times (one past), deadlines equal to some starts."""
+    import random
+
+    rng = random.Random(seed)
+    places = [(48.74 + rng.uniform(-0.2, 0.2), rng.uniform(-0.3, 0.3)) for _ in range(3)]
+    moments = [NOW + timedelta(hours=hours) for hours in (-1, 2, 5, 20, 30, 50, 100)]
+    kinds = ("in_person", "medicobus", "assisted_teleconsultation")
+    slots = tuple(
+        replace(
+            slot(f"s{n}", at=rng.choice(places), capacity=rng.randint(1, 3), tier=rng.randint(0, 2)),
+            start=rng.choice(moments),
+            channel=rng.choice(("gp", "gp", "nursing")),
+            modality=rng.choice(kinds),
+        )
+        for n in range(rng.randint(1, 9))
+    )
+    requests = tuple(
+        replace(
+            request(f"r{n}", urgency=rng.randint(1, 3), received=rng.randint(0, 5), at=rng.choice(places)),
+            deadline=rng.choice(moments[1:]) + timedelta(minutes=rng.choice((0, 0, 30))),
+            channel=rng.choice(("gp", "gp", "nursing")),
+            modalities=frozenset(rng.sample(kinds, rng.randint(1, 3))),
+            max_km=rng.choice((None, None, 10.0, 30.0)),
+        )
+        for n in range(rng.randint(1, 10))
+    )
+    return Instance(NOW, requests, slots)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_the_plan_is_the_exact_optimum_on_small_instances_full_of_ties(seed: int) -> None:
+    instance = _tiny(seed)
+    plan, exact = plan_optimal(instance), plan_exact(instance)
+    _same_first_levels_and_distance(plan, exact)
+    if abs(plan.objective.km - exact.objective.km) < 1e-6:
+        assert plan.objective.tier == exact.objective.tier
