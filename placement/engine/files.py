@@ -8,6 +8,8 @@ from typing import Any
 
 from .model import CHANNELS, EXAM_TYPES, MODALITIES, URGENCIES, Instance, Plan, Request, Slot
 
+MAX_CAPACITY = 10_000  # patients in one slot: far above any real one, far below what 64-bit arithmetic holds
+
 
 class InstanceError(ValueError):
     """The instance file cannot be read; the message (in French, for the cells) names the item and the field."""
@@ -45,7 +47,7 @@ def _choice(item: dict[str, Any], name: str, where: str, allowed: frozenset[str]
     value = _field(item, name, where, required=required)
     if value is None:
         return ""
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise InstanceError(f"{where} : {name} inconnu {value!r} (valeurs admises : {', '.join(sorted(allowed))})")
     return str(value)
 
@@ -67,13 +69,13 @@ def _request(item: Any, index: int, seen: set[str]) -> Request:
     identifier = _id(item, where, seen)
     where = f"{where} (id {identifier})"
     urgency = _field(item, "urgency", where)
-    if urgency not in URGENCIES or isinstance(urgency, bool):
+    if isinstance(urgency, bool) or not isinstance(urgency, int) or urgency not in URGENCIES:
         raise InstanceError(f"{where} : 'urgency' doit valoir 1, 2 ou 3, pas {urgency!r}")
     modalities = _field(item, "modalities", where)
     if not isinstance(modalities, list) or not modalities:
         raise InstanceError(f"{where} : 'modalities' doit être une liste non vide")
     for modality in modalities:
-        if modality not in MODALITIES:
+        if not isinstance(modality, str) or modality not in MODALITIES:
             raise InstanceError(
                 f"{where} : modalité inconnue {modality!r} (valeurs admises : {', '.join(sorted(MODALITIES))})"
             )
@@ -101,8 +103,8 @@ def _slot(item: Any, index: int, seen: set[str]) -> Slot:
     identifier = _id(item, where, seen)
     where = f"{where} (id {identifier})"
     capacity = _field(item, "capacity", where)
-    if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
-        raise InstanceError(f"{where} : 'capacity' doit être un entier d'au moins 1, pas {capacity!r}")
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or not 1 <= capacity <= MAX_CAPACITY:
+        raise InstanceError(f"{where} : 'capacity' doit être un entier de 1 à {MAX_CAPACITY}, pas {capacity!r}")
     tier = _field(item, "tier", where)
     if tier not in (0, 1, 2) or isinstance(tier, bool):
         raise InstanceError(f"{where} : 'tier' doit valoir 0, 1 ou 2, pas {tier!r}")

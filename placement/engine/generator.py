@@ -4,7 +4,8 @@ A rural department (about 6,000 km², the Orne's size, scaled with the number of
 towns and scattered in rural communes; slots over the next 7 days in practices (mostly in towns), in assisted
 teleconsultation spots (rural, teleconsultants of the three tiers) and at Médicobus stops (rural, a few days a week);
 nurses' home visits. Every figure below is an invented proportion, chosen to make the waiting list tight where it
-matters: the next 24 hours and the remote communes.
+matters: the next 24 hours and the remote communes. Requests were received over the last 36 hours, so some urgent
+ones are already past their deadline, as in a real queue on a Monday morning: they count as placed, not in time.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class _Territory:
 
 def _slot_start(rng: random.Random, now: datetime, days: list[int]) -> datetime:
     day = rng.choice(days)
-    minutes = rng.randrange(0, 11 * 4) * 15  # 8:00 to 18:45 in Paris (7:00 to 17:45 UTC in winter)
+    minutes = rng.randrange(1, 11 * 4 + 1) * 15  # 8:15 to 19:00 in Paris: none starts at `now` (8:00), unusable
     return now + timedelta(days=day, minutes=minutes)
 
 

@@ -9,10 +9,13 @@ with a class at most twice, however many slots the class has.
 
 Costs rank plans in the issue's strict order: each level's weight exceeds anything the levels below can add up to
 over the whole plan (`_weights`), so the optimum of the flow is the lexicographic optimum. Integer costs must stay
-within 64 bits once OR-Tools has scaled them by the number of nodes: the finest distance unit that fits is chosen
-(the metre, with the tier strictly after the distance, on any instance up to a few thousand requests). On larger
-ones the distance is counted in coarser units and the tier only breaks ties pair by pair; a second flow (`_polish`)
-then keeps each placed request placed (and within its deadline when it was) and minimises the distance to the metre.
+within 64 bits once OR-Tools has scaled them by the number of nodes: the finest weighting that fits is chosen — the
+metre with the tier strictly after the distance (up to about 800 requests on a department), else the metre with the
+tier breaking ties pair by pair (a department's 2,000), else coarser units. Pairings are compared on rounded metres,
+so the plan's distance may be up to a metre per pairing from the exact optimum. When the first flow was not the
+exact weighting, a second flow (`_polish`) keeps the same requests placed (and within their deadline when they were)
+and minimises the distance to the metre with the tier strictly after it, among plans of that placed set: the first
+two levels stay exact, the distance is as good as the first flow's units allow (the benchmarks measure it).
 
 On very large instances (a kind of request times its compatible classes above `EXPLICIT_PAIRS`: several departments
 at once), a request without a maximum distance is joined only to its `NEAREST` classes: the plan is then the optimum
@@ -25,14 +28,14 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from .geo import EARTH_RADIUS_KM
 from .model import Instance, Plan, Request, Slot
-from .rules import evaluate
+from .rules import distance_km, evaluate
 
 EXPLICIT_PAIRS = 1_000_000  # above this many (request, class) pairs for one kind of request, keep the nearest
 NEAREST = 24
@@ -64,22 +67,25 @@ def solve_with_resolution(instance: Instance) -> tuple[Plan, Resolution]:
     return Plan(tuple(assignments), objective, time.perf_counter() - started, "optimal"), resolution
 
 
-def _ms(moment_seconds: float) -> int:
-    return round(moment_seconds * 1000)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(moment: datetime) -> int:
+    """Microseconds since 1970, exactly (a float timestamp would round)."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 class _Network:
     """The requests, the slot classes and their chains as arrays; node numbers: requests, then slots, then sink."""
 
     def __init__(self, instance: Instance) -> None:
-        now = instance.now.timestamp()
         self.requests: tuple[Request, ...] = instance.requests
-        slots = [slot for slot in instance.slots if slot.start.timestamp() > now]
+        slots = [slot for slot in instance.slots if slot.start > instance.now]
 
         def class_key(slot: Slot) -> tuple[float, float, str, str, str, int]:
             return (slot.lat, slot.lon, slot.channel, _exam(slot.channel, slot.exam_type), slot.modality, slot.tier)
 
-        slots.sort(key=lambda s: (class_key(s), s.start.timestamp(), s.id))
+        slots.sort(key=lambda s: (class_key(s), s.start, s.id))
         self.slots: list[Slot] = slots
         keys: list[tuple[float, float, str, str, str, int]] = []
         first: list[int] = []
@@ -95,12 +101,15 @@ class _Network:
         self.class_lon = np.radians(np.array([key[1] for key in keys], dtype=np.float64))
         self.class_tier = np.array([key[5] for key in keys], dtype=np.int64)
         self.class_of_slot = np.repeat(np.arange(len(keys)), np.diff(self.first))
-        starts = np.array([_ms(slot.start.timestamp()) for slot in slots], dtype=np.int64)
-        # One sorted array for every class's starts: class number times a span wider than all starts, plus the start.
-        self.origin = int(starts.min()) - 1 if len(starts) else 0
-        self.span = int(starts.max()) - self.origin + 2 if len(starts) else 1
-        self.chained = self.class_of_slot * self.span + (starts - self.origin)
-        self.starts = starts
+        # Starts and deadlines ranked together, exactly: comparing ranks is comparing the instants.
+        starts = [_micros(slot.start) for slot in slots]
+        deadlines = [_micros(request.deadline) for request in self.requests]
+        moments = np.unique(np.array(starts + deadlines, dtype=np.int64))
+        start_rank = np.searchsorted(moments, np.array(starts, dtype=np.int64))
+        self.deadline_rank = np.searchsorted(moments, np.array(deadlines, dtype=np.int64)).astype(np.int64)
+        # One sorted array for every class's starts: the class number times more ranks than there are, plus the rank.
+        self.span = len(moments) + 1
+        self.chained = self.class_of_slot * self.span + start_rank
         self.capacity = np.array([slot.capacity for slot in slots], dtype=np.int64)
         self.n_requests = len(self.requests)
         self.n_slots = len(slots)
@@ -116,10 +125,9 @@ class _Network:
             dtype=np.int64,
         )
 
-    def meet_position(self, classes: np.ndarray, deadlines_ms: np.ndarray) -> np.ndarray:
+    def meet_position(self, classes: np.ndarray, deadline_ranks: np.ndarray) -> np.ndarray:
         """For each (class, deadline): the position of the class's last slot starting no later, or -1."""
-        relative = np.clip(deadlines_ms - self.origin, 0, self.span - 1)
-        position = np.searchsorted(self.chained, classes * self.span + relative, side="right") - 1
+        position = np.searchsorted(self.chained, classes * self.span + deadline_ranks, side="right") - 1
         return np.where(position >= self.first[classes], position, -1)
 
 
@@ -183,6 +191,17 @@ def _entries(
     arcs.add(rows[late], network.n_requests + top[late], km[late], tier[late], False)
 
 
+def _within(network: _Network, rows: np.ndarray, classes: np.ndarray, km: np.ndarray, max_km: np.ndarray) -> np.ndarray:
+    """Which (request, class) pairs are within the request's maximum distance. NumPy's km may differ from the rules'
+    in the last digit: pairs on the border are decided by the rules themselves."""
+    allowed = km <= max_km[:, None] + 1e-6
+    border = allowed & (km > max_km[:, None] - 1e-6)
+    for i, j in zip(*np.nonzero(border), strict=True):
+        request, representative = network.requests[rows[i]], network.slots[network.first[classes[j]]]
+        allowed[i, j] = distance_km(request, representative) <= max_km[i]
+    return allowed
+
+
 def _build(network: _Network) -> _Arcs:
     arcs = _Arcs([], [], [], [], [])
     kinds: dict[tuple[str, str, frozenset[str]], list[int]] = defaultdict(list)
@@ -195,7 +214,7 @@ def _build(network: _Network) -> _Arcs:
         rows = np.array(members, dtype=np.int64)
         lat = np.radians(np.array([network.requests[r].lat for r in members]))
         lon = np.radians(np.array([network.requests[r].lon for r in members]))
-        deadline = np.array([_ms(network.requests[r].deadline.timestamp()) for r in members], dtype=np.int64)
+        deadline = network.deadline_rank[rows]
         max_km = np.array(
             [np.inf if network.requests[r].max_km is None else network.requests[r].max_km for r in members]
         )
@@ -204,7 +223,7 @@ def _build(network: _Network) -> _Arcs:
         for begin in range(0, len(rows), chunk):
             part = slice(begin, begin + chunk)
             km = _km(lat[part], lon[part], network.class_lat[classes], network.class_lon[classes])
-            allowed = km + 1e-9 <= max_km[part, None]  # a hair inside: the rules compute km in plain Python
+            allowed = _within(network, rows[part], classes, km, max_km[part])
             if prune:
                 # Requests without a maximum keep their nearest classes; the others all within their maximum.
                 unbounded = np.isinf(max_km[part])
@@ -347,7 +366,8 @@ def _polish(
     arcs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     used: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, Resolution]:
-    """Keep every placed request placed, within its deadline if it was, and minimise the distance to the metre."""
+    """Keep the same requests placed, within their deadline if they were, and minimise the distance to the metre,
+    then the tier, among such plans (not over every plan: another placed set of equal worth could be nearer)."""
     request, head, km, tier, meets = arcs
     placed = np.zeros(network.n_requests, dtype=bool)
     placed[request[used]] = True

@@ -165,6 +165,11 @@ def test_an_instance_file_is_read_and_its_plan_written() -> None:
         (json.dumps(_file(requests=[{**_file()["requests"][0], "modalities": ["à pied"]}])), "modalité inconnue"),
         (json.dumps(_file(requests=[{**_file()["requests"][0], "channel": "imaging"}])), "'exam_type' manque"),
         (json.dumps(_file(slots=[_file()["slots"][0], _file()["slots"][0]])), "apparaît deux fois"),
+        # Values of the wrong JSON type are named, not a crash.
+        (json.dumps(_file(slots=[{**_file()["slots"][0], "channel": ["gp"]}])), "slots[0] (id s1) : channel inconnu"),
+        (json.dumps(_file(requests=[{**_file()["requests"][0], "urgency": [3]}])), "'urgency' doit valoir 1, 2 ou 3"),
+        (json.dumps(_file(requests=[{**_file()["requests"][0], "modalities": [{}]}])), "modalité inconnue"),
+        (json.dumps(_file(slots=[{**_file()["slots"][0], "capacity": 10**30}])), "'capacity' doit être un entier"),
     ],
 )
 def test_a_bad_instance_file_names_the_item_at_fault(data: str, named: str) -> None:
