@@ -11,11 +11,10 @@ from typing import Any
 
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views import View
 from django.views.generic import TemplateView
+from django.views.generic.base import ContextMixin, TemplateResponseMixin
 
 from accounts.models import User
 from accounts.policies import CellMixin, Perm
@@ -76,11 +75,12 @@ class Assistant(CellMixin, TemplateView):
         return context
 
 
-class Apply(CellMixin, View):
-    """Apply the chosen pairings of the signed proposal, then show what was booked and what was not."""
+class Apply(CellMixin, TemplateResponseMixin, ContextMixin):
+    """Apply the chosen pairings of the signed proposal, then show what was booked and what was not (POST only)."""
 
     permission = Perm.REQUEST_HANDLE
     http_method_names = ["post"]
+    template_name = "placement/applied.html"
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
@@ -92,10 +92,7 @@ class Apply(CellMixin, View):
                 cell=self.cell, user=user, pairings=pairings, allowed=allowed, now=timezone.now()
             )
         except DomainError as error:
-            perms = {p.name: self.allows(p) for p in Perm}
-            context: dict[str, Any] = {"cell": self.cell, "membership": self.membership, "error": error.message}
-            context["perms_in_cell"] = perms
-            return render(request, "placement/applied.html", context, status=400)
+            return self.render_to_response(self.get_context_data(error=error.message), status=400)
         request.session[_RESULT_KEY] = {
             "cell": self.cell.pk,
             "booked": [done.booking.pk for done in applied.booked],

@@ -6,6 +6,7 @@ from typing import Any
 from django.utils import timezone
 
 from agenda.models import Slot
+from directory.models import Professional, Site
 from territory.models import Cell
 
 
@@ -14,3 +15,21 @@ def make_slot(cell: Cell, *, starts_at: datetime | None = None, minutes: int = 2
     values: dict[str, Any] = {"care_channel": "gp", "modality": "in_person", "capacity": 1}
     values.update(fields)
     return Slot.objects.create(cell=cell, starts_at=start, ends_at=start + timedelta(minutes=minutes), **values)
+
+
+def make_site(cell: Cell, insee: str, **fields: Any) -> Site:
+    """A site of the cell in the commune of this INSEE code."""
+    from tests.factories import SiteFactory, commune
+
+    made = SiteFactory(cell=cell, commune=commune(insee), **fields)
+    assert isinstance(made, Site)
+    return made
+
+
+def make_teleconsultant(cell: Cell, tier: str) -> Professional:
+    """A teleconsultant doctor of the cell, of this tier (named after it)."""
+    from tests.factories import ProfessionalFactory
+
+    made = ProfessionalFactory(cell=cell, teleconsultant_tier=tier, last_name=f"Docteur{tier}")
+    assert isinstance(made, Professional)
+    return made

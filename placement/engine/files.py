@@ -62,12 +62,16 @@ def _id(item: dict[str, Any], where: str, seen: set[str]) -> str:
     return str(value)
 
 
-def _request(item: Any, index: int, seen: set[str]) -> Request:
-    where = f"requests[{index}]"
+def _item(item: Any, where: str, seen: set[str]) -> tuple[str, str]:
+    """An object of the list, with its id: its id and how messages name it ("slots[3] (id s7)")."""
     if not isinstance(item, dict):
         raise InstanceError(f"{where} : un objet JSON est attendu")
     identifier = _id(item, where, seen)
-    where = f"{where} (id {identifier})"
+    return identifier, f"{where} (id {identifier})"
+
+
+def _request(item: Any, index: int, seen: set[str]) -> Request:
+    identifier, where = _item(item, f"requests[{index}]", seen)
     urgency = _field(item, "urgency", where)
     if isinstance(urgency, bool) or not isinstance(urgency, int) or urgency not in URGENCIES:
         raise InstanceError(f"{where} : 'urgency' doit valoir 1, 2 ou 3, pas {urgency!r}")
@@ -97,11 +101,7 @@ def _request(item: Any, index: int, seen: set[str]) -> Request:
 
 
 def _slot(item: Any, index: int, seen: set[str]) -> Slot:
-    where = f"slots[{index}]"
-    if not isinstance(item, dict):
-        raise InstanceError(f"{where} : un objet JSON est attendu")
-    identifier = _id(item, where, seen)
-    where = f"{where} (id {identifier})"
+    identifier, where = _item(item, f"slots[{index}]", seen)
     capacity = _field(item, "capacity", where)
     if isinstance(capacity, bool) or not isinstance(capacity, int) or not 1 <= capacity <= MAX_CAPACITY:
         raise InstanceError(f"{where} : 'capacity' doit être un entier de 1 à {MAX_CAPACITY}, pas {capacity!r}")

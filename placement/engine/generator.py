@@ -73,10 +73,19 @@ def territory_instance(requests: int, slots: int, *, seed: int = 1, now: datetim
     weekdays = [day for day in week if (now + timedelta(days=day)).weekday() < 5]
     made: list[Slot] = []
 
-    def add(count: int, point: tuple[float, float], channel: str, modality: str, days: list[int], **more: object):
+    def add(
+        count: int,
+        point: tuple[float, float],
+        channel: str,
+        modality: str,
+        days: list[int],
+        *,
+        capacity: int = 1,
+        tier: int = 0,
+        exam_type: str = "",
+    ) -> None:
         for _ in range(count):
             start = _slot_start(rng, now, days)
-            tier = more.get("tier")
             made.append(
                 Slot(
                     id=f"s{len(made) + 1}",
@@ -85,9 +94,9 @@ def territory_instance(requests: int, slots: int, *, seed: int = 1, now: datetim
                     start=start,
                     channel=channel,
                     modality=modality,
-                    capacity=int(more.get("capacity", 1)),  # type: ignore[call-overload]
-                    tier=int(tier) if tier is not None else 0,  # type: ignore[call-overload]
-                    exam_type=str(more.get("exam_type", "")),
+                    capacity=capacity,
+                    tier=tier,
+                    exam_type=exam_type,
                 )
             )
 

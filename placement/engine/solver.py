@@ -53,10 +53,7 @@ class Resolution:
 
 def plan_optimal(instance: Instance) -> Plan:
     """The plan of the issue's strict order (docs/placement.md): see the module's docstring for how."""
-    started = time.perf_counter()
-    assignments, _ = _solve(instance)
-    objective = evaluate(instance, assignments)
-    return Plan(tuple(assignments), objective, time.perf_counter() - started, "optimal")
+    return solve_with_resolution(instance)[0]
 
 
 def solve_with_resolution(instance: Instance) -> tuple[Plan, Resolution]:

@@ -13,10 +13,9 @@ from accounts.models import Membership, Role
 from agenda.models import Booking, BookingStatus, Slot
 from agenda.services import SLOT_JUST_TAKEN, slot_book
 from agenda.signals import booking_changed
-from agenda.tests.factories import make_slot
+from agenda.tests.factories import make_site, make_slot, make_teleconsultant
 from common.errors import DomainError
 from conftest import ARGENTAN, GACE, L_AIGLE, World
-from directory.models import Professional, Site
 from notifications.models import Message, MessageKind
 from placement import proposal as placement
 from referrals import services as referrals
@@ -28,18 +27,6 @@ from territory.models import Commune
 from tests.factories import MembershipFactory, ProfessionalFactory, SiteFactory, UserFactory, commune
 
 pytestmark = pytest.mark.django_db
-
-
-def site(world: World, insee: str, **fields: Any) -> Site:
-    made = SiteFactory(cell=world.cell, commune=commune(insee), **fields)
-    assert isinstance(made, Site)
-    return made
-
-
-def doctor(world: World, tier: str) -> Professional:
-    made = ProfessionalFactory(cell=world.cell, teleconsultant_tier=tier, last_name=f"Docteur{tier}")
-    assert isinstance(made, Professional)
-    return made
 
 
 def membership(world: World) -> Membership:
@@ -61,7 +48,7 @@ def test_the_instance_maps_channels_modalities_urgencies_and_tiers(world: World)
     gp = waiting(world, urgency="24h", last_name="Urgent")
     imaging = waiting(world, care_channel="imaging", exam_type="radiography", urgency="week", last_name="Radio")
     Request.objects.filter(pk=imaging.pk).update(modality="in_person")
-    argentan = site(world, ARGENTAN)
+    argentan = make_site(world.cell, ARGENTAN)
     practice = make_slot(world.cell, site=argentan, starts_at=now + timedelta(hours=2))
     bus = make_slot(
         world.cell, starts_at=now + timedelta(hours=3), modality="medicobus", commune=commune(GACE), place="Mairie"
@@ -69,14 +56,19 @@ def test_the_instance_maps_channels_modalities_urgencies_and_tiers(world: World)
     radio = make_slot(
         world.cell, site=argentan, starts_at=now + timedelta(hours=5), care_channel="imaging", exam_type="radiography"
     )
-    spot = site(world, L_AIGLE, kind="telemedicine_spot")
+    spot = make_site(world.cell, L_AIGLE, kind="telemedicine_spot")
     at = now + timedelta(hours=4)
     spot_time = make_slot(world.cell, site=spot, starts_at=at, modality="assisted_teleconsultation", capacity=2)
     lonely_spot = make_slot(
         world.cell, site=spot, starts_at=now + timedelta(hours=9), modality="assisted_teleconsultation"
     )
     for tier in ("extra_territorial", "regional"):
-        make_slot(world.cell, professional=doctor(world, tier), starts_at=at, modality="assisted_teleconsultation")
+        make_slot(
+            world.cell,
+            professional=make_teleconsultant(world.cell, tier),
+            starts_at=at,
+            modality="assisted_teleconsultation",
+        )
 
     requests = placement.waiting_requests(membership(world), QueueFilters())
     slots = placement.free_slots(world.cell, now, {"gp", "imaging"})
@@ -101,11 +93,16 @@ def test_the_instance_maps_channels_modalities_urgencies_and_tiers(world: World)
 def test_the_local_volunteer_gives_tier_0_and_the_urgency_of_48h_weighs_2(world: World) -> None:
     now = timezone.now()
     request = waiting(world, urgency="48h")
-    spot = site(world, ARGENTAN, kind="telemedicine_spot")
+    spot = make_site(world.cell, ARGENTAN, kind="telemedicine_spot")
     at = now + timedelta(hours=4)
     spot_time = make_slot(world.cell, site=spot, starts_at=at, modality="assisted_teleconsultation")
     for tier in ("regional", "local"):
-        make_slot(world.cell, professional=doctor(world, tier), starts_at=at, modality="assisted_teleconsultation")
+        make_slot(
+            world.cell,
+            professional=make_teleconsultant(world.cell, tier),
+            starts_at=at,
+            modality="assisted_teleconsultation",
+        )
     proposal = placement.proposal_build(membership=membership(world), now=now)
     assert proposal.plan.assignments == ((str(request.pk), str(spot_time.pk)),)
     assert proposal.rows[0].proposed is not None and proposal.rows[0].proposed.tier == 0
@@ -118,14 +115,14 @@ def test_other_cells_booked_cancelled_past_and_teleconsultant_times_are_left_out
     ProfessionalFactory(cell=world.other_cell)
     theirs = make_request(world.other_cell, commune=commune("44043"), phone="+33611111111")
     oriented = waiting(world, last_name="Oriente")
-    make_slot(world.cell, site=site(world, ARGENTAN), starts_at=now + timedelta(hours=1))
+    make_slot(world.cell, site=make_site(world.cell, ARGENTAN), starts_at=now + timedelta(hours=1))
     slot_book(slot=Slot.objects.get(cell=world.cell), request=oriented, user=world.colleague)
-    make_slot(world.cell, site=site(world, ARGENTAN), starts_at=now + timedelta(hours=2), status="cancelled")
-    make_slot(world.cell, site=site(world, ARGENTAN), starts_at=now - timedelta(hours=2))
-    make_slot(world.cell, professional=doctor(world, "local"), modality="assisted_teleconsultation")
+    make_slot(world.cell, site=make_site(world.cell, ARGENTAN), starts_at=now + timedelta(hours=2), status="cancelled")
+    make_slot(world.cell, site=make_site(world.cell, ARGENTAN), starts_at=now - timedelta(hours=2))
+    make_slot(world.cell, professional=make_teleconsultant(world.cell, "local"), modality="assisted_teleconsultation")
     make_slot(world.other_cell, starts_at=now + timedelta(hours=2), site=SiteFactory(cell=world.other_cell))
-    free = make_slot(world.cell, site=site(world, GACE), starts_at=now + timedelta(hours=5))
-    make_slot(world.cell, site=site(world, GACE), starts_at=now + timedelta(days=30))  # beyond the horizon
+    free = make_slot(world.cell, site=make_site(world.cell, GACE), starts_at=now + timedelta(hours=5))
+    make_slot(world.cell, site=make_site(world.cell, GACE), starts_at=now + timedelta(days=30))  # beyond the horizon
 
     proposal = placement.proposal_build(membership=membership(world), now=now)
     assert [row.request for row in proposal.rows] == [mine]
@@ -151,9 +148,9 @@ def test_requests_and_slots_without_a_point_are_left_out_and_counted(world: Worl
     Commune.objects.filter(insee_code=GACE).update(latitude=None, longitude=None)
     placed = waiting(world)
     waiting(world, GACE, last_name="Nulle-part")
-    make_slot(world.cell, site=site(world, GACE), starts_at=now + timedelta(hours=2))
+    make_slot(world.cell, site=make_site(world.cell, GACE), starts_at=now + timedelta(hours=2))
     make_slot(world.cell, starts_at=now + timedelta(hours=2))  # neither a site nor a commune
-    free = make_slot(world.cell, site=site(world, ARGENTAN), starts_at=now + timedelta(hours=3))
+    free = make_slot(world.cell, site=make_site(world.cell, ARGENTAN), starts_at=now + timedelta(hours=3))
     proposal = placement.proposal_build(membership=membership(world), now=now)
     assert (proposal.requests_without_point, proposal.slots_without_point) == (1, 2)
     assert proposal.pairings == [(placed.pk, free.pk)]
@@ -164,14 +161,17 @@ def test_the_proposal_reads_the_database_in_a_fixed_number_of_queries(
     world: World, django_assert_num_queries: Any, count: int
 ) -> None:
     now = timezone.now()
-    spot = site(world, ARGENTAN, kind="telemedicine_spot")
+    spot = make_site(world.cell, ARGENTAN, kind="telemedicine_spot")
     for index in range(count):
         waiting(world, L_AIGLE if index % 2 else GACE, urgency=("24h", "48h", "week")[index % 3])
         at = now + timedelta(hours=2 + index)
-        make_slot(world.cell, site=site(world, ARGENTAN), starts_at=at)
+        make_slot(world.cell, site=make_site(world.cell, ARGENTAN), starts_at=at)
         make_slot(world.cell, site=spot, starts_at=at, modality="assisted_teleconsultation")
         make_slot(
-            world.cell, professional=doctor(world, "regional"), starts_at=at, modality="assisted_teleconsultation"
+            world.cell,
+            professional=make_teleconsultant(world.cell, "regional"),
+            starts_at=at,
+            modality="assisted_teleconsultation",
         )
         make_slot(world.cell, starts_at=at, modality="medicobus", commune=commune(GACE), place="Place")
     member = membership(world)
@@ -189,8 +189,8 @@ def test_the_summary_compares_the_plan_with_first_come_first_served(world: World
     now = timezone.now()
     first = waiting(world, GACE, urgency="week", now=now - timedelta(hours=3), last_name="Premier")
     urgent = waiting(world, ARGENTAN, urgency="24h", now=now - timedelta(hours=1), last_name="Urgent")
-    scarce = make_slot(world.cell, site=site(world, ARGENTAN), starts_at=now + timedelta(hours=2))
-    later = make_slot(world.cell, site=site(world, GACE), starts_at=now + timedelta(days=3))
+    scarce = make_slot(world.cell, site=make_site(world.cell, ARGENTAN), starts_at=now + timedelta(hours=2))
+    later = make_slot(world.cell, site=make_site(world.cell, GACE), starts_at=now + timedelta(days=3))
     proposal = placement.proposal_build(membership=membership(world), now=now)
     rows = {row.request: row for row in proposal.rows}
     assert rows[first].fcfs is not None and rows[first].fcfs.slot == scarce  # first come takes the scarce slot
@@ -206,7 +206,7 @@ def test_the_summary_compares_the_plan_with_first_come_first_served(world: World
 def test_the_optimiser_is_used_when_it_exists(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     now = timezone.now()
     request = waiting(world)
-    slot = make_slot(world.cell, site=site(world, ARGENTAN), starts_at=now + timedelta(hours=2))
+    slot = make_slot(world.cell, site=make_site(world.cell, ARGENTAN), starts_at=now + timedelta(hours=2))
     calls: list[Any] = []
 
     def fake(instance: Any) -> Any:
@@ -222,7 +222,8 @@ def _proposed(world: World, count: int = 2) -> tuple[list[Request], list[Slot], 
     now = timezone.now()
     requests = [waiting(world, urgency="24h", last_name=f"Patient{i}") for i in range(count)]
     slots = [
-        make_slot(world.cell, site=site(world, ARGENTAN), starts_at=now + timedelta(hours=2 + i)) for i in range(count)
+        make_slot(world.cell, site=make_site(world.cell, ARGENTAN), starts_at=now + timedelta(hours=2 + i))
+        for i in range(count)
     ]
     return requests, slots, placement.proposal_build(membership=membership(world), now=now)
 
