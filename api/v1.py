@@ -14,7 +14,7 @@ import phonenumbers
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext, gettext_lazy
-from ninja import Field, NinjaAPI, Schema
+from ninja import Field, Header, NinjaAPI, Schema
 from ninja import Status as Answer
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
@@ -86,11 +86,16 @@ class NeedIn(Schema):
     elsewhere: _choices(Elsewhere.values)  # type: ignore[valid-type]
 
 
+KEY_MAX_LENGTH = 64
+
+
 class RequestIn(Schema):
     patient: PatientIn
     need: NeedIn
     vital_emergency: bool = Field(False, description="True refuses the request: a vital emergency goes to the 15")
-    idempotency_key: str = Field("", max_length=64, description="The same key twice creates one request")
+    idempotency_key: str = Field(
+        "", max_length=KEY_MAX_LENGTH, description="The same key twice creates one request (the Idempotency-Key header)"
+    )
 
 
 class EventOut(Schema):
@@ -146,6 +151,7 @@ API_FIELD = {
     "requester": "requester",
     "requester_professional": "requester",
     "requester_site": "requester",
+    "submission_key": "idempotency_key",
 }
 
 NUL_CHARACTER = gettext_lazy("Null characters are not allowed.")
@@ -184,7 +190,16 @@ ERROR_RESPONSES: dict[int, type[Schema]] = {400: Errors, 401: Errors, 422: Error
 
 @api.post("/requests", response={201: RequestOut, **ERROR_RESPONSES}, summary="Send a request")
 @declare(Perm.REQUEST_SUBMIT)
-def create_request(request: HttpRequest, payload: RequestIn) -> Answer[Any]:
+def create_request(
+    request: HttpRequest,
+    payload: RequestIn,
+    idempotency_header: str = Header(
+        "",
+        alias="Idempotency-Key",
+        max_length=KEY_MAX_LENGTH,
+        description="The same key twice creates one request (or idempotency_key in the body, which wins)",
+    ),
+) -> Answer[Any]:
     membership: Membership = request.auth  # type: ignore[attr-defined]
     errors: dict[str, list[str]] = {}
     for path, value in _texts(payload.model_dump()):
@@ -201,7 +216,7 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Answer[Any]:
     if errors:
         return Answer(422, {"errors": errors})
     assert commune is not None
-    key = payload.idempotency_key or request.headers.get("Idempotency-Key", "")
+    key = payload.idempotency_key or idempotency_header
     try:
         with transaction.atomic():
             created = services.request_create(
@@ -235,6 +250,8 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Answer[Any]:
             )
     except DomainError as error:
         field = API_FIELD.get(error.field or "", error.field or "request")
+        if field == "idempotency_key" and not payload.idempotency_key:
+            field = "Idempotency-Key"
         return Answer(422, {"errors": {field: [str(error.message)]}})
     return Answer(201, _out(selectors.request_for(membership, created.pk)))
 
@@ -272,7 +289,7 @@ def validation_errors(request: HttpRequest, exc: ValidationError) -> HttpRespons
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
         # Ninja's locations start with where the value was read (`body`, `path`…): the client knows the field's name.
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload", "path", "query")]
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload", "path", "query", "header")]
         field = ".".join(location) or "body"
         template = _MESSAGES.get(error.get("type", ""), gettext_lazy("Invalid value."))
         context = dict(error.get("ctx", {}) or {})

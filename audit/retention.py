@@ -63,6 +63,7 @@ def _strip(requests: QuerySet[Request], *, now: datetime) -> int:
         mt_name="",
         reason="",
         submission_key="",
+        submission_fingerprint="",
         holder=None,
         held_since=None,
         anonymised_at=now,

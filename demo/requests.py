@@ -271,9 +271,9 @@ def load_demo_requests(cell: Cell, coordinator: User) -> int:
         )
         created += 1
     for spec in REQUESTS:
-        if Request.objects.filter(cell=cell, submission_key__endswith=f":{spec.key}").exists():
-            continue
         professional, site, user = _requester(spec.requester, cell)
+        if Request.objects.filter(cell=cell, submission_key=services.stored_submission_key(user, spec.key)).exists():
+            continue
         received = now - timedelta(hours=spec.hours_ago)
         request = services.request_create(
             cell=cell,

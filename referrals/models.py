@@ -236,8 +236,10 @@ class Request(models.Model):
         related_name="+",
         verbose_name=_("reoriented to"),
     )
-    # Idempotency of intake: the same form or API call posted twice creates one request.
+    # Idempotency of intake: the same form or API call posted twice creates one request. The SHA-256 of the sender
+    # and of their whole key (`services.intake.stored_submission_key`), and of the patient and reason they sent.
     submission_key = models.CharField(max_length=64, blank=True)
+    submission_fingerprint = models.CharField(max_length=64, blank=True)
     # When the patient's personal data was removed (retention period over, or erasure asked by the patient): the
     # request stays for the statistics, with no name, contact, address or free text left.
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)

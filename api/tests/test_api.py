@@ -79,6 +79,55 @@ def test_the_same_idempotency_key_creates_one_request(token: str) -> None:
     assert Request.objects.count() == 1
 
 
+def test_keys_that_differ_only_at_their_end_are_two_requests(token: str) -> None:
+    """The probe's payload: 64-character keys cut once prefixed, so the second patient got the first one's id."""
+    first = post(token, payload() | {"idempotency_key": "k" * 60 + "AAAA"})
+    second = post(token, payload(last_name="Moreau", first_name="Inès") | {"idempotency_key": "k" * 60 + "BBBB"})
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json()["id"] != second.json()["id"]
+    assert sorted(Request.objects.values_list("patient_last_name", flat=True)) == ["Girard", "Moreau"]
+    by_header = [
+        Client().post(
+            "/api/v1/requests",
+            data=json.dumps(payload(last_name=name) | {"idempotency_key": ""}),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+            HTTP_IDEMPOTENCY_KEY="h" * 60 + suffix,
+        )
+        for name, suffix in (("Petit", "AAAA"), ("Roux", "BBBB"), ("Petit", "AAAA"))
+    ]
+    assert [answer.status_code for answer in by_header] == [201, 201, 201]
+    assert by_header[0].json()["id"] == by_header[2].json()["id"] != by_header[1].json()["id"]
+    assert Request.objects.count() == 4
+
+
+def test_a_key_too_long_is_refused_naming_where_it_was_given(token: str) -> None:
+    in_body = post(token, payload() | {"idempotency_key": "k" * 65})
+    assert in_body.status_code == 422
+    assert in_body.json() == {"errors": {"idempotency_key": ["Trop long : 64 caractères au plus."]}}
+    in_header = Client().post(
+        "/api/v1/requests",
+        data=json.dumps(payload() | {"idempotency_key": ""}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_IDEMPOTENCY_KEY="k" * 10_000,
+    )
+    assert in_header.status_code == 422
+    assert in_header.json() == {"errors": {"Idempotency-Key": ["Trop long : 64 caractères au plus."]}}
+    assert not Request.objects.exists()
+
+
+def test_the_same_key_with_another_patient_is_refused_not_answered_with_the_first(token: str) -> None:
+    first = post(token, payload())
+    again = post(token, payload(last_name="Moreau"))
+    assert first.status_code == 201 and again.status_code == 422
+    assert list(again.json()["errors"]) == ["idempotency_key"]
+    assert "autre patient" in again.json()["errors"]["idempotency_key"][0]
+    assert list(Request.objects.values_list("patient_last_name", flat=True)) == ["Girard"]
+    retry = post(token, payload(first_name="  Hugo "))  # the same patient, typed with spaces: the same submission
+    assert retry.status_code == 201 and retry.json()["id"] == first.json()["id"]
+
+
 def test_bad_input_answers_422_naming_each_field_in_french(token: str) -> None:
     body = payload(commune_insee="99999", phone="12")
     body["need"]["urgency"] = "yesterday"

@@ -36,6 +36,7 @@ from .handling import (
 )
 from .intake import (
     BIRTH_DATE_IN_FUTURE,
+    KEY_REUSED,
     PARTNER_DUPLICATE,
     PARTNER_OUTSIDE,
     PHONE_REQUIRED,
@@ -52,6 +53,7 @@ from .intake import (
     public_throttle,
     request_create,
     request_patient_rectify,
+    stored_submission_key,
 )
 from .qualification import (
     ANSWER_NOT_A_CHOICE,
@@ -101,6 +103,7 @@ __all__ = [
     "EXAM_REQUIRED",
     "FOLLOW_UP_NEEDED",
     "HELD_BY_OTHER",
+    "KEY_REUSED",
     "NOT_A_SUPERVISOR",
     "NOT_OPEN",
     "NO_LABEL",
@@ -157,6 +160,7 @@ __all__ = [
     "request_validate",
     "settings_for",
     "shift_add",
+    "stored_submission_key",
     "suggestion_labels",
     "supervisor_on_duty",
 ]

@@ -48,6 +48,10 @@ REQUESTER_REQUIRED = _("Say who sends the request.")
 REQUESTER_OF_OTHER_CELL = _("This requester does not belong to the cell.")
 BIRTH_DATE_IN_FUTURE = _("A date of birth cannot be in the future.")
 VITAL_EMERGENCY = _("A vital emergency is not unscheduled care: call the 15 now. Nothing has been recorded.")
+KEY_REUSED = _(
+    "This key already names a request for another patient or reason: give each new request a key of its own. "
+    "Nothing has been recorded."
+)
 
 
 class VitalEmergency(DomainError):
@@ -79,6 +83,29 @@ class NeedData:
     exam_type: str = ""
 
 
+def stored_submission_key(submitted_by: User | None, key: str) -> str:
+    """What identifies a submission in the database: the SHA-256 of the sender and of their key, whole. Scoped to
+    whoever sends it (another organisation's key never returns, nor blocks, this one's request), and never cut: two
+    keys that differ only at their end are two submissions, whatever their length."""
+    scope = submitted_by.pk if submitted_by is not None else "anonymous"
+    return hashlib.sha256(f"{scope}:{key}".encode()).hexdigest()
+
+
+def submission_fingerprint(patient: PatientData, need: NeedData) -> str:
+    """Who and why, as sent: the same key sent again must carry the same patient and reason."""
+    birth = patient.birth_date.isoformat() if patient.birth_date else ""
+    sent = "\n".join((normalize(patient.last_name), normalize(patient.first_name), birth, " ".join(need.reason.split())))
+    return hashlib.sha256(sent.encode()).hexdigest()
+
+
+def _same_submission(existing: Request, fingerprint: str) -> Request:
+    # A retry of the same submission gets the first request; the same key with another patient or reason is a
+    # sender's mistake, refused rather than answered with someone else's request (the second patient would be lost).
+    if existing.submission_fingerprint and existing.submission_fingerprint != fingerprint:
+        raise DomainError(KEY_REUSED, field="submission_key", code="key_reused")
+    return existing
+
+
 @transaction.atomic
 def request_create(
     *,
@@ -102,12 +129,12 @@ def request_create(
     if vital_emergency:
         raise VitalEmergency()
     now = now or timezone.now()
+    fingerprint = submission_fingerprint(patient, need)
     if submission_key:
-        # Scoped to whoever sends it: another organisation's key never returns (nor blocks) this one's request.
-        submission_key = f"{submitted_by.pk if submitted_by else 'anonymous'}:{submission_key}"[:64]
+        submission_key = stored_submission_key(submitted_by, submission_key)
         existing = Request.objects.filter(cell=cell, submission_key=submission_key).first()
         if existing is not None:
-            return existing
+            return _same_submission(existing, fingerprint)
     if channel != Channel.QR and requester_professional is None and requester_site is None:
         raise DomainError(REQUESTER_REQUIRED, field="requester")
     for record, field in ((requester_professional, "requester_professional"), (requester_site, "requester_site")):
@@ -156,6 +183,7 @@ def request_create(
         urgency=need.urgency,
         elsewhere=need.elsewhere,
         submission_key=submission_key,
+        submission_fingerprint=fingerprint if submission_key else "",
         last_activity_at=now,
     )
     try:
@@ -166,7 +194,7 @@ def request_create(
         existing = Request.objects.filter(cell=cell, submission_key=submission_key).first() if submission_key else None
         if existing is None:
             raise
-        return existing
+        return _same_submission(existing, fingerprint)
     request.reference = f"D{now.year % 100:02d}-{request.pk:06d}"
     request.save(update_fields=["reference"])
     move = _event(
@@ -230,12 +258,15 @@ def partner_save(*, cell: Cell, partner: Partner | None = None, **fields: object
     return partner
 
 
+@transaction.atomic
 def public_throttle(*, partner: Partner, address: str, now: datetime | None = None) -> None:
     """At most a few self-registrations per address and partner every few minutes; the address itself is not kept,
-    only a keyed hash of it, for a day."""
+    only a keyed hash of it, for a day. Counted and recorded under a lock on that hash: simultaneous submissions
+    from one address are counted one after the other, so none slips past the limit."""
     now = now or timezone.now()
     key = hmac.new(django_settings.SECRET_KEY.encode(), f"{partner.token}|{address}".encode(), hashlib.sha256)
     digest = key.hexdigest()
+    lock_names(f"referrals.public_submission:{digest}")
     PublicSubmission.objects.filter(at__lt=now - timedelta(days=1)).delete()
     recent = PublicSubmission.objects.filter(key=digest, at__gte=now - PUBLIC_WINDOW).count()
     if recent >= PUBLIC_MAX_PER_WINDOW:

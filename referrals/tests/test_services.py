@@ -45,6 +45,25 @@ def test_a_double_submit_creates_one_request(world: World, requester_pro) -> Non
     assert Request.objects.count() == 1
 
 
+def test_a_key_stored_before_the_upgrade_still_finds_its_request(world: World, requester_pro) -> None:
+    """Migration 0005 hashes the keys stored in clear ("<sender>:<key>"): a retry sent across the upgrade gets the
+    request sent before it, and every stored key is then 64 hexadecimal characters whatever the key's length."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("referrals.migrations.0005_submission_key_whole")
+    user = world.owner
+    sent = {"requester_professional": requester_pro, "submitted_by": user}
+    old = make_request(world.cell, **sent)
+    Request.objects.filter(pk=old.pk).update(submission_key=f"{user.pk}:api:sas-0001", submission_fingerprint="")
+    migration.hash_keys(apps, None)
+    assert Request.objects.get(pk=old.pk).submission_key == services.stored_submission_key(user, "api:sas-0001")
+    assert make_request(world.cell, submission_key="api:sas-0001", **sent).pk == old.pk
+    long_key = make_request(world.cell, submission_key="k" * 5000, **sent)
+    assert len(long_key.submission_key) == 64 and long_key.pk != old.pk
+
+
 @pytest.mark.parametrize(
     "overrides, field",
     [
