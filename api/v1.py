@@ -283,13 +283,16 @@ _MESSAGES = {
 }
 
 
+WHERE_READ = ("body", "payload", "path", "query", "header")
+
+
 @api.exception_handler(ValidationError)
 def validation_errors(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     """422 with a French message per field, named by its path in the body (e.g. `patient.phone`)."""
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
         # Ninja's locations start with where the value was read (`body`, `path`…): the client knows the field's name.
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload", "path", "query", "header")]
+        location = [str(part) for part in error.get("loc", ()) if part not in WHERE_READ]
         field = ".".join(location) or "body"
         template = _MESSAGES.get(error.get("type", ""), gettext_lazy("Invalid value."))
         context = dict(error.get("ctx", {}) or {})

@@ -94,7 +94,8 @@ def stored_submission_key(submitted_by: User | None, key: str) -> str:
 def submission_fingerprint(patient: PatientData, need: NeedData) -> str:
     """Who and why, as sent: the same key sent again must carry the same patient and reason."""
     birth = patient.birth_date.isoformat() if patient.birth_date else ""
-    sent = "\n".join((normalize(patient.last_name), normalize(patient.first_name), birth, " ".join(need.reason.split())))
+    reason = " ".join(need.reason.split())
+    sent = "\n".join((normalize(patient.last_name), normalize(patient.first_name), birth, reason))
     return hashlib.sha256(sent.encode()).hexdigest()
 
 
