@@ -35,6 +35,12 @@ UNSUPPORTED_MEDIA = gettext_lazy(
 )
 NOT_JSON = gettext_lazy("The body is not valid JSON.")
 METHOD_NOT_ALLOWED = gettext_lazy("This interaction is not supported on this resource.")
+NUL_CHARACTER = gettext_lazy("Null characters are not allowed.")
+TOO_DEEP = gettext_lazy("The body is nested more than %(depth)s levels deep.")
+TOO_LONG = gettext_lazy("Too long: %(max_length)s characters at most.")
+
+# No resource Aiguillage reads goes deeper than about ten levels; the limit keeps the parsers' recursion far away.
+MAX_DEPTH = 64
 
 
 class FhirError(Exception):
@@ -137,9 +143,40 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
         data = json.loads(request.body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise FhirError(400, str(NOT_JSON), code="structure") from error
+    except RecursionError as error:  # deeper than the decoder itself goes
+        raise FhirError(400, str(TOO_DEEP % {"depth": MAX_DEPTH}), code="structure") from error
     if not isinstance(data, dict):
         raise FhirError(400, str(NOT_JSON), code="structure")
+    check_values(data)
     return data
+
+
+def check_values(data: dict[str, Any]) -> None:
+    """Refuse, naming the element, what no resource carries and the database cannot store: a body nested deeper than
+    MAX_DEPTH, a null character in a value or a name. Walked without recursion, whatever the depth."""
+    root = str(data.get("resourceType") or "Resource")
+    stack: list[tuple[str, Any, int]] = [(root, data, 1)]
+    while stack:
+        path, value, depth = stack.pop()
+        if isinstance(value, (dict, list)) and depth > MAX_DEPTH:
+            raise FhirError(400, str(TOO_DEEP % {"depth": MAX_DEPTH}), code="structure", expression=path)
+        if isinstance(value, dict):
+            for name, item in value.items():
+                if "\x00" in name:
+                    raise FhirError(400, str(NUL_CHARACTER), code="value", expression=path)
+                stack.append((f"{path}.{name}", item, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{index}]", item, depth + 1) for index, item in enumerate(value))
+        elif isinstance(value, str) and "\x00" in value:
+            raise FhirError(400, str(NUL_CHARACTER), code="value", expression=path)
+
+
+def within(value: str, max_length: int, expression: str) -> str:
+    """The value as sent, or a 400 naming the element when it is longer than what Aiguillage keeps: never cut (a
+    cut identifier would name another request, a cut name another patient)."""
+    if len(value) > max_length:
+        raise FhirError(400, str(TOO_LONG % {"max_length": max_length}), code="value", expression=expression)
+    return value
 
 
 def fhir_endpoint(
@@ -161,6 +198,9 @@ def fhir_endpoint(
                     raise FhirError(403, str(SAS_ONLY), code="forbidden")
                 if not _accepts_json(request):
                     raise FhirError(406, str(NOT_ACCEPTABLE), code="not-supported")
+                for name, values in request.GET.lists():
+                    if "\x00" in name or any("\x00" in value for value in values):
+                        raise FhirError(400, str(NUL_CHARACTER), code="value", expression=name.replace("\x00", ""))
                 request.fhir_client = subject  # type: ignore[attr-defined]
                 return view(request, *args, **kwargs)
             except FhirError as error:

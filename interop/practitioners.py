@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from common.errors import DomainError
 
 from . import codes
-from .http import FhirError, not_found
+from .http import FhirError, not_found, within
 from .models import SasRegulator
 from .parsing import domain_issue, parse_resource
 from .services.regulators import RegulatorData, regulator_save
@@ -40,12 +40,12 @@ def regulator_data(body: dict[str, Any]) -> RegulatorData:
         raise FhirError(400, str(NAME_REQUIRED), expression="Practitioner.name")
     email = next((t.value for t in practitioner.telecom or [] if t.value and t.system in (None, "email")), "")
     return RegulatorData(
-        national_id=national_id[:64],
-        sas_id=sas_id[:64],
+        national_id=within(national_id, 64, "Practitioner.identifier.value"),
+        sas_id=within(sas_id, 64, "Practitioner.identifier.value"),
         active=bool(practitioner.active),
-        family=family[:150],
-        given=given[:150],
-        email=(email or "")[:254],
+        family=within(family, 150, "Practitioner.name.family"),
+        given=within(given, 150, "Practitioner.name.given"),
+        email=within(email or "", 254, "Practitioner.telecom.value"),
     )
 
 
@@ -53,7 +53,7 @@ def condition(raw: str | None) -> tuple[str, str]:
     system, sep, value = (raw or "").rpartition("|")
     if not sep or system not in (codes.IDNPS, codes.SAS_TECHNICAL_ID) or not value.strip():
         raise FhirError(400, str(CONDITION_REQUIRED), expression="identifier")
-    return system, value.strip()
+    return system, within(value.strip(), 64, "identifier")
 
 
 def save(body: dict[str, Any], lookup: tuple[str, str] | None) -> tuple[SasRegulator, bool]:

@@ -50,7 +50,7 @@ from referrals.states import Status
 from territory.models import Commune, Territory
 
 from . import codes
-from .http import FhirError, issue, not_found
+from .http import FhirError, issue, not_found, within
 from .models import FhirServiceRequest
 from .parsing import domain_issue, parse_resource
 
@@ -153,7 +153,7 @@ def _commune(patient: Any) -> tuple[Commune, str]:
         found = [c for c in candidates if postal in c.postal_codes.split()]
     if len(found) != 1:
         raise domain_issue(str(COMMUNE_UNKNOWN), "Patient.address")
-    return found[0], " ".join(address.line or [])[:200]
+    return found[0], within(" ".join(address.line or []), 200, "Patient.address.line")
 
 
 def _phone(patient: Any) -> str:
@@ -201,13 +201,15 @@ def _membership(service_request: Any) -> Membership:
 
 def _submission_key(service_request: Any, client_subject: str) -> tuple[str, str, str]:
     """The sender's identifier, scoped to the client that sends it: another client's same identifier is another
-    request (and never answers with the first one's patient)."""
+    request (and never answers with the first one's patient). Kept whole to be given back, so refused when longer
+    than what is kept rather than cut (two identifiers sharing their beginning would be one request)."""
     identifier = (service_request.identifier or [None])[0]
     if identifier is None or not identifier.value:
         return "", "", ""
-    system, value = identifier.system or "", identifier.value
-    digest = hashlib.sha256(f"{client_subject}\n{system}|{value}".encode()).hexdigest()[:40]
-    return f"fhir:{digest}", system[:200], value[:64]
+    system = within(identifier.system or "", 200, "ServiceRequest.identifier[0].system")
+    value = within(identifier.value, 64, "ServiceRequest.identifier[0].value")
+    digest = hashlib.sha256(f"{client_subject}\n{system}|{value}".encode()).hexdigest()
+    return f"fhir:{digest}", system, value
 
 
 def service_request_create(body: dict[str, Any], client_subject: str) -> tuple[Request, bool]:
@@ -240,19 +242,23 @@ def service_request_create(body: dict[str, Any], client_subject: str) -> tuple[R
         raise FhirError.many(400, errors)
     assert name is not None
     patient_data = referral_services.PatientData(
-        last_name=name.family.strip()[:100],
-        first_name=" ".join(name.given).strip()[:100],
+        last_name=within(name.family.strip(), 100, "Patient.name.family"),
+        first_name=within(" ".join(name.given).strip(), 100, "Patient.name.given"),
         commune=commune,
         birth_date=patient.birthDate if isinstance(patient.birthDate, date) else None,
         sex=GENDER.get(patient.gender or "", ""),
         street=street,
         phone=_phone(patient),
         requester_answers=False,
-        mt_name=next((gp.display for gp in patient.generalPractitioner or [] if gp.display), "")[:150],
+        mt_name=within(
+            next((gp.display for gp in patient.generalPractitioner or [] if gp.display), ""),
+            150,
+            "Patient.generalPractitioner.display",
+        ),
         mt_situation=_extension(service_request, codes.MT_SITUATION, MTSituation.values, MTSituation.NO_MT),
     )
     need = referral_services.NeedData(
-        reason=reason[:2000],
+        reason=within(reason, 2000, "ServiceRequest.reasonCode[0].text"),
         reason_category=_code(
             service_request.reasonCode,
             codes.REASON_CATEGORY,

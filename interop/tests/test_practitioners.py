@@ -139,6 +139,9 @@ def test_disabling_ends_the_regulators_sessions(client: Client, world: World) ->
         ({**_regulator("1"), "identifier": []}, "Practitioner.identifier"),
         ({"resourceType": "Patient"}, "resourceType"),
         (_regulator("810002673899", telecom="s.lorion@example.org"), "Practitioner.telecom"),
+        (_regulator("8" + "1" * 64), "Practitioner.identifier.value"),  # cut, it would name another regulator
+        (_regulator("810002673899", family="L" * 151), "Practitioner.name.family"),
+        (_regulator("8100026\x0073899"), "Practitioner.identifier[0].value"),
     ],
 )
 def test_bad_bodies_are_refused_naming_the_element(client: Client, world: World, body: dict, expression: str) -> None:
@@ -158,6 +161,9 @@ def test_not_json_and_wrong_media_type(client: Client, world: World) -> None:
 def test_conditional_update_needs_a_known_identifier_system(client: Client, world: World) -> None:
     response = _send(client, "PUT", _regulator("810002673899"), query="?identifier=urn:oid:9.9|x")
     assert response.status_code == 400 and parse_r4b(response.json()).issue[0].expression == ["identifier"]
+    response = _send(client, "PUT", _regulator("810002673899"), query=f"?identifier={IDNPS}|8100%0026")
+    assert response.status_code == 400 and parse_r4b(response.json()).issue[0].expression == ["identifier"]
+    assert not SasRegulator.objects.exists()
 
 
 def test_identifiers_of_two_regulators_are_refused(client: Client, world: World) -> None:

@@ -239,3 +239,84 @@ def test_another_client_sending_the_same_identifier_gets_its_own_request(
     assert other.json()["id"] != first.json()["id"]
     assert "Vasseur" not in other.content.decode()
     assert Request.objects.count() == 2
+
+
+def _with(body: dict[str, Any], where: str, value: Any) -> dict[str, Any]:
+    patient = body["contained"][0]
+    if where == "family":
+        patient["name"] = [{"family": value, "given": ["Léon"]}]
+    elif where == "reason":
+        body["reasonCode"] = [{"text": value}]
+    elif where == "identifier":
+        body["identifier"] = [{"system": "urn:logiciel-du-cabinet:demandes", "value": value}]
+    return body
+
+
+@pytest.mark.parametrize(
+    ("where", "expression"),
+    [
+        ("family", "ServiceRequest.contained[0].name[0].family"),
+        ("reason", "ServiceRequest.reasonCode[0].text"),
+        ("identifier", "ServiceRequest.identifier[0].value"),
+    ],
+)
+def test_a_null_character_is_a_400_naming_the_element(
+    client: Client, world: World, requester: Any, where: str, expression: str
+) -> None:
+    """The probe's payloads: PostgreSQL refuses NUL in text, which made each of these a 500."""
+    response = _post(client, _with(_body(requester.rpps), where, "Vas\x00seur"))
+    assert response.status_code == 400, response.content
+    outcome = parse_r4b(response.json())
+    assert [(i.expression, i.diagnostics) for i in outcome.issue] == [
+        ([expression], "Les caractères nuls ne sont pas autorisés.")
+    ]
+    assert not Request.objects.exists()
+
+
+def test_a_body_nested_100000_levels_deep_is_a_400(client: Client, world: World, requester: Any) -> None:
+    deep = json.dumps(_body(requester.rpps))[:-1] + ', "extension": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = _post(client, deep)
+    assert response.status_code == 400, response.content
+    assert parse_r4b(response.json()).issue[0].code == "structure"
+    just_too_deep = _body(requester.rpps)
+    nested: list[Any] = []
+    just_too_deep["extension"] = nested
+    for _ in range(70):
+        nested.append([])
+        nested = nested[0]
+    response = _post(client, just_too_deep)
+    assert response.status_code == 400
+    (found,) = parse_r4b(response.json()).issue
+    assert found.expression[0].startswith("ServiceRequest.extension[0][0]")
+    assert "64 niveaux" in found.diagnostics
+    assert not Request.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("where", "length", "expression"),
+    [
+        ("family", 10_000, "Patient.name.family"),
+        ("reason", 2_001, "ServiceRequest.reasonCode[0].text"),
+        ("identifier", 65, "ServiceRequest.identifier[0].value"),
+    ],
+)
+def test_a_value_longer_than_kept_is_refused_not_cut(
+    client: Client, world: World, requester: Any, where: str, length: int, expression: str
+) -> None:
+    response = _post(client, _with(_body(requester.rpps), where, "x" * length))
+    assert response.status_code == 400, response.content
+    (found,) = parse_r4b(response.json()).issue
+    assert found.expression == [expression] and found.diagnostics.startswith("Trop long")
+    assert not Request.objects.exists()
+
+
+def test_identifiers_sharing_their_first_64_characters_are_two_requests(
+    client: Client, world: World, requester: Any
+) -> None:
+    first = _post(client, _with(_body(requester.rpps), "identifier", "k" * 60 + "AAAA"))
+    other = _with(_body(requester.rpps), "identifier", "k" * 60 + "BBBB")
+    other["contained"][0]["name"] = [{"family": "Moreau", "given": ["Inès"]}]
+    second = _post(client, other)
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json()["id"] != second.json()["id"]
+    assert sorted(Request.objects.values_list("patient_last_name", flat=True)) == ["Moreau", "Vasseur"]
