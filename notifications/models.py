@@ -68,6 +68,9 @@ class Message(models.Model):
     next_try_at = models.DateTimeField(_("next try"), null=True, blank=True)
     # When a sender claimed it: a message still "sending" long after was left by a worker that died mid-send.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The last try may have reached the recipient's provider without its answer reaching us (timed out, connection
+    # dropped, or its sender died mid-send): the next try asks the provider first (`services.message_send`).
+    outcome_unknown = models.BooleanField(default=False)
     error = models.TextField(blank=True)
     provider_id = models.CharField(_("provider's reference"), max_length=100, blank=True)
 

@@ -1,12 +1,14 @@
 """SMS: length in segments (GSM 03.38 or UCS-2), a text kept within two segments, and the providers.
 
 The provider is chosen by a setting (`AIGUILLAGE_SMS_BACKEND`): "console" writes the SMS to the log (demo,
-development); "brevo" sends through Brevo's transactional SMS HTTP API (a French provider). A provider's answer is
-turned into one of two errors: temporary (tried again later) or permanent (never tried again).
+development); "brevo" sends through Brevo's transactional SMS HTTP API (a French provider). A failed send is turned
+into one of three errors: temporary (it surely did not leave: tried again later), outcome unknown (it may have left:
+the provider is asked by its tag before it is tried again), or permanent (never tried again).
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import urllib.error
@@ -62,6 +64,12 @@ class SmsTemporaryError(Exception):
     """The provider could not take it now (unreachable, overloaded, account to fix): try again later."""
 
 
+class SmsOutcomeUnknown(SmsTemporaryError):
+    """The request reached the provider but its answer did not come back whole (it came after the timeout, the
+    connection dropped, a 500, or a gateway's 502 / 504 in its place): the provider may have taken the SMS. Before it
+    is tried again, the provider is asked by its tag (`sms_sent_with`)."""
+
+
 class SmsPermanentError(Exception):
     """The provider refused this SMS for good (an invalid number, a refused content): never try again."""
 
@@ -84,8 +92,8 @@ def send_sms(*, to: str, text: str, reference: str) -> SmsReceipt:
 
 def sms_sent_with(*, to: str, reference: str) -> str | None:
     """The provider's id of an SMS it took with this reference, or None if it has none: asked before sending again a
-    message whose sender died mid-send, so that the patient never gets it twice. Raises SmsTemporaryError when the
-    provider cannot say."""
+    message whose last try's outcome is unknown (no answer, or its sender died mid-send), so that the patient never
+    gets it twice. Raises SmsTemporaryError when the provider cannot say."""
     backend = settings.AIGUILLAGE_SMS_BACKEND
     if backend == "brevo":
         return _brevo_sent_with(to=to, reference=reference)
@@ -93,7 +101,9 @@ def sms_sent_with(*, to: str, reference: str) -> str | None:
 
 
 def _brevo_call(path: str, *, data: dict[str, object] | None = None) -> object:
-    """One call to Brevo's API; its answer as JSON. A 400 is permanent, anything else that fails is temporary."""
+    """One call to Brevo's API; its answer as JSON. A 400 is permanent. What fails before the request is written
+    whole (no address, refused, TLS) is temporary; what fails after it (no answer in time, the connection dropped, an
+    answer cut off or not JSON, a 500 / 502 / 504 that may hide a request handled) is of unknown outcome."""
     url = settings.AIGUILLAGE_SMS_API_URL.rstrip("/") + path
     if not url.startswith(("https://", "http://")):
         raise SmsPermanentError(f"AIGUILLAGE_SMS_API_URL must be an http(s) address, not {url!r}")
@@ -114,9 +124,15 @@ def _brevo_call(path: str, *, data: dict[str, object] | None = None) -> object:
         detail = error.read()[:300].decode(errors="replace")
         if error.code == 400:  # an invalid number or content: the same request would fail again
             raise SmsPermanentError(f"{error.code} {detail}") from error
+        if error.code in (500, 502, 504):  # failed while (or after) handling it, or a gateway lost Brevo's answer
+            raise SmsOutcomeUnknown(f"{error.code} {detail}") from error
         raise SmsTemporaryError(f"{error.code} {detail}") from error
-    except (OSError, ValueError) as error:  # unreachable, timed out, or an answer that is not JSON
-        raise SmsTemporaryError(str(error) or type(error).__name__) from error
+    except urllib.error.URLError as error:
+        # urlopen wraps only what failed before the request was written whole: Brevo cannot have taken it.
+        raise SmsTemporaryError(str(error.reason) or type(error.reason).__name__) from error
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        # The request was written; the answer timed out, was cut off or was not JSON.
+        raise SmsOutcomeUnknown(str(error) or type(error).__name__) from error
 
 
 def _brevo_sent_with(*, to: str, reference: str) -> str | None:
@@ -147,6 +163,6 @@ def _send_brevo(*, to: str, text: str, reference: str) -> SmsReceipt:
     }
     payload = _brevo_call("/v3/transactionalSMS/send", data=body)
     message_id = payload.get("messageId") if isinstance(payload, dict) else None
-    if message_id is None:
-        raise SmsTemporaryError(f"no messageId in the answer: {str(payload)[:200]}")
+    if message_id is None:  # a success without its id: Brevo may well have taken it
+        raise SmsOutcomeUnknown(f"no messageId in the answer: {str(payload)[:200]}")
     return SmsReceipt(provider_id=str(message_id))

@@ -1,6 +1,7 @@
 """SMS: segment counts, a patient's confirmation within two segments, and delivery through the Brevo transactional SMS
 API — against a fake Brevo server on loopback that speaks its protocol: success, a temporary failure then success, a
-permanent refusal (never retried)."""
+permanent refusal (never retried), and a send whose outcome is unknown (Brevo took it but its answer was lost), looked
+up by its tag before it is ever sent again."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from time import sleep
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import transaction
@@ -40,12 +43,21 @@ def test_segments_follow_gsm_and_ucs2_lengths() -> None:
 
 
 class FakeBrevo:
-    """Answers POST /v3/transactionalSMS/send as Brevo does; `answers` is the list of statuses to give in turn."""
+    """Brevo's transactional SMS API. POST /v3/transactionalSMS/send answers the statuses in `answers` in turn (else
+    201, the SMS taken); an SMS taken leaves its events, which GET /v3/transactionalSMS/statistics/events?tags=… finds
+    (answering the statuses in `event_answers` in turn, else 200). `late` takes the next SMS and answers only that
+    many seconds later; `drop` takes the next SMS and writes only those bytes of an answer before closing the
+    connection."""
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
         self.keys: list[str] = []
         self.answers: list[int] = []
+        self.events: list[dict[str, Any]] = []
+        self.event_queries: list[dict[str, list[str]]] = []
+        self.event_answers: list[int] = []
+        self.late = 0.0
+        self.drop: bytes | None = None
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -56,24 +68,63 @@ class FakeBrevo:
                     status = 404
                 fake.keys.append(self.headers.get("api-key", ""))
                 if status == 201:
-                    fake.received.append(body)
-                    payload: dict[str, Any] = {"messageId": 1511882900176220 + len(fake.received)}
+                    payload: dict[str, Any] = {"messageId": fake._take(body)}
                 elif status == 400:
                     payload = {"code": "invalid_parameter", "message": "Invalid phone number"}
                 else:
                     payload = {"code": "internal_error", "message": "Try again later"}
+                late, fake.late = fake.late, 0.0
+                if fake.drop is not None:
+                    self.wfile.write(fake.drop)
+                    fake.drop = None
+                    self.close_connection = True  # taken, and the connection lost before the answer
+                    return
+                sleep(late)
+                self._answer(status, payload)
+
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                if url.path != "/v3/transactionalSMS/statistics/events":
+                    self._answer(404, {"code": "not_found"})
+                    return
+                query = parse_qs(url.query)
+                fake.event_queries.append(query)
+                status = fake.event_answers.pop(0) if fake.event_answers else 200
+                if status != 200:
+                    self._answer(status, {"code": "internal_error", "message": "Try again later"})
+                    return
+                found = [
+                    event
+                    for event in fake.events
+                    if event["tag"] in query.get("tags", []) and event["phoneNumber"] in query.get("phoneNumber", [])
+                ]
+                self._answer(200, {"events": found})
+
+            def _answer(self, status: int, payload: dict[str, Any]) -> None:
                 data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:  # the client gave up waiting and closed the connection
+                    self.close_connection = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def _take(self, body: dict[str, Any]) -> int:
+        self.received.append(body)
+        message_id = 1511882900176220 + len(self.received)
+        for event in ("sent", "accepted"):
+            self.events.append(
+                {"phoneNumber": body["recipient"], "messageId": message_id, "event": event, "tag": body["tag"][0]}
+            )
+        return message_id
 
 
 @pytest.fixture
@@ -121,7 +172,92 @@ def test_a_temporary_failure_is_tried_again_then_sent_once(world: World, brevo: 
     work()
     message.refresh_from_db()
     assert (message.status, message.attempts) == (MessageStatus.SENT, 2)
-    assert len(brevo.received) == 1
+    assert len(brevo.received) == 1 and brevo.event_queries == []  # a 503 refused it: nothing to ask
+
+
+def wait_is_over() -> None:
+    """The retry's wait is over: the task the worker scheduled, and the message, are due now."""
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+    Message.objects.update(next_try_at=timezone.now())
+
+
+@pytest.mark.parametrize(
+    ("late", "drop"),
+    [(2.0, None), (0.0, b""), (0.0, b"HTTP/1.1 20")],
+    ids=["answered after the timeout", "closed unanswered", "answer cut off"],
+)
+def test_an_sms_the_provider_took_without_the_worker_hearing_it_is_looked_up_not_sent_again(
+    world: World, brevo: FakeBrevo, late: float, drop: bytes | None
+) -> None:
+    # Issue 18, item 2: Brevo takes the SMS, but its answer never reaches the worker (it comes after the client's
+    # timeout, or the connection drops); the retry, a minute later, must ask Brevo by tag instead of sending again.
+    brevo.late, brevo.drop = late, drop
+    with override_settings(AIGUILLAGE_SMS_TIMEOUT=0.5):
+        message = book(world)
+        work()
+        message.refresh_from_db()
+        assert len(brevo.received) == 1 and message.status == MessageStatus.QUEUED
+        retry = DBTaskResult.objects.get(status="READY")
+        assert retry.run_after is not None and retry.run_after > timezone.now() + timedelta(seconds=50)
+        wait_is_over()
+        work()
+    assert len(brevo.received) == 1  # the patient got one SMS
+    message.refresh_from_db()
+    assert (message.status, message.provider_id) == (MessageStatus.SENT, "1511882900176221")
+    assert [query["tags"] for query in brevo.event_queries] == [[message.key]]
+    assert not message.outcome_unknown and message.error == ""
+
+
+def test_a_provider_that_cannot_be_reached_is_tried_again_without_a_lookup(world: World, brevo: FakeBrevo) -> None:
+    with override_settings(AIGUILLAGE_SMS_API_URL="http://127.0.0.1:9"):  # nothing listens there: refused
+        message = book(world)
+        work()
+    message.refresh_from_db()
+    assert (message.status, message.outcome_unknown) == (MessageStatus.QUEUED, False)
+    wait_is_over()
+    work()
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT and len(brevo.received) == 1
+    assert brevo.event_queries == []  # it surely had not left: nothing to ask
+
+
+def test_a_gateway_error_is_looked_up_then_sent_once_when_the_provider_never_took_it(
+    world: World, brevo: FakeBrevo
+) -> None:
+    brevo.answers = [502]  # a gateway's answer: the SMS may or may not have gone past it (here it did not)
+    message = book(world)
+    work()
+    message.refresh_from_db()
+    assert (message.status, message.outcome_unknown) == (MessageStatus.QUEUED, True) and brevo.received == []
+    wait_is_over()
+    work()
+    message.refresh_from_db()
+    assert len(brevo.event_queries) == 1 and len(brevo.received) == 1
+    assert (message.status, message.provider_id, message.outcome_unknown) == (
+        MessageStatus.SENT,
+        "1511882900176221",
+        False,
+    )
+
+
+def test_while_the_provider_cannot_say_whether_it_took_the_sms_it_waits(world: World, brevo: FakeBrevo) -> None:
+    brevo.late = 2.0
+    brevo.event_answers = [503]
+    with override_settings(AIGUILLAGE_SMS_TIMEOUT=0.5):
+        message = book(world)
+        work()
+        wait_is_over()
+        work()  # the retry: Brevo cannot say, so nothing is sent
+        message.refresh_from_db()
+        assert (message.status, message.attempts, message.outcome_unknown) == (MessageStatus.QUEUED, 2, True)
+        assert len(brevo.received) == 1 and "503" in message.error
+        retry = DBTaskResult.objects.get(status="READY")
+        assert retry.run_after is not None and retry.run_after > timezone.now() + timedelta(seconds=110)  # 2 min
+        wait_is_over()
+        work()  # Brevo answers now: found, recorded, still one SMS
+    message.refresh_from_db()
+    assert (message.status, message.provider_id) == (MessageStatus.SENT, "1511882900176221")
+    assert len(brevo.received) == 1 and len(brevo.event_queries) == 2
 
 
 def test_a_refused_number_is_not_tried_again(world: World, brevo: FakeBrevo) -> None:

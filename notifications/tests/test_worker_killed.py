@@ -1,6 +1,7 @@
 """A worker killed in the middle of sending an SMS: a real `manage.py db_worker` process, on the test database, is
-killed (SIGKILL) while a fake Brevo server on loopback holds its call. The recovery that runs afterwards asks the
-provider whether it took the SMS (by the message's tag) and never sends it twice."""
+killed (SIGKILL) while a fake Brevo server on loopback holds its call. The recovery that runs afterwards treats it as
+any try whose outcome is unknown: the next try asks the provider whether it took the SMS (by the message's tag) and
+never sends it twice."""
 
 from __future__ import annotations
 
@@ -194,7 +195,14 @@ def test_an_sms_the_provider_never_took_is_sent_once(world: World, brevo: Holdin
 
 def test_while_the_provider_cannot_say_the_message_waits(world: World, brevo: HoldingBrevo) -> None:
     message = book_and_kill_the_worker_mid_send(world, brevo)
+    later = timezone.now() + STUCK_AFTER + timedelta(minutes=1)
     with override_settings(AIGUILLAGE_SMS_API_URL="http://127.0.0.1:9"):  # nothing listens there
-        messages_send_queued(now=timezone.now() + STUCK_AFTER + timedelta(minutes=1))
+        messages_send_queued(now=later)
     message.refresh_from_db()
-    assert message.status == MessageStatus.SENDING and len(brevo.sent) == 1
+    # Queued with its outcome unknown, like a try that timed out: the next try asks again before sending.
+    assert (message.status, message.outcome_unknown, message.attempts) == (MessageStatus.QUEUED, True, 2)
+    assert message.next_try_at is not None and message.next_try_at > later and len(brevo.sent) == 1
+    messages_send_queued(now=message.next_try_at)
+    message.refresh_from_db()
+    assert (message.status, message.provider_id) == (MessageStatus.SENT, "2511882900176221")
+    assert len(brevo.sent) == 1
