@@ -178,6 +178,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 vars().update(env.email_url("AIGUILLAGE_EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("AIGUILLAGE_FROM_EMAIL", default="Aiguillage <aiguillage@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds the SMTP server has for each step (connection, each reply): one that hangs is given up and tried again later
+# (a reply lost after the message was sent means it goes again, with the same Message-ID).
+EMAIL_TIMEOUT = env.float("AIGUILLAGE_EMAIL_TIMEOUT", default=20.0)
 
 # How far ahead recurring plans generate their slots (days); `manage.py extend_plans` keeps the horizon rolling.
 AIGUILLAGE_AGENDA_HORIZON_DAYS = env.int("AIGUILLAGE_AGENDA_HORIZON_DAYS", default=28)

@@ -4,6 +4,7 @@ again later, waiting longer each time); a permanent refusal is not retried."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -12,7 +13,9 @@ from email.message import Message as EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.conf import settings
 from django.core import mail
+from django.core.mail import get_connection
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -122,12 +125,12 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
     controller.stop()
 
 
-def smtp(port: int) -> override_settings:
+def smtp(port: int, timeout: float = 5) -> override_settings:
     return override_settings(
         EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
         EMAIL_HOST="127.0.0.1",
         EMAIL_PORT=port,
-        EMAIL_TIMEOUT=5,
+        EMAIL_TIMEOUT=timeout,
     )
 
 
@@ -226,3 +229,49 @@ def test_an_email_left_sending_by_a_dead_worker_goes_again_with_the_same_message
         assert notifications.messages_send_queued(now=later) == 1
     assert len(inbox.messages) == 1
     assert inbox.messages[0]["Message-ID"] == f"<request_received.{message.key.split(':')[1]}.{message.pk}@127.0.0.1>"
+
+
+class SlowInbox(Inbox):
+    """Takes the message, then gives its final 250 to the next DATA only `late` seconds later."""
+
+    def __init__(self, late: float) -> None:
+        super().__init__()
+        self.late = late
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        reply = await super().handle_DATA(server, session, envelope)
+        late, self.late = self.late, 0.0
+        await asyncio.sleep(late)
+        return reply
+
+
+def test_a_mail_server_that_hangs_is_given_up_after_a_timeout() -> None:
+    assert settings.EMAIL_TIMEOUT > 0  # AIGUILLAGE_EMAIL_TIMEOUT: without it, a silent server holds the worker for ever
+    assert get_connection("django.core.mail.backends.smtp.EmailBackend").timeout == settings.EMAIL_TIMEOUT
+
+
+def test_an_email_whose_final_reply_came_after_the_timeout_goes_again_with_the_same_message_id(
+    world: World, requester: object
+) -> None:
+    # The server took the DATA but answered after the client's timeout: whether it will deliver is unknown, and SMTP
+    # has no lookup, so it goes again with the same Message-ID (the mailbox can tell it is the same message).
+    inbox, port = SlowInbox(late=2.0), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        request = make_request(world.cell, submitted_by=world.colleague, requester_professional=requester)
+        message = Message.objects.get(request=request)
+        with smtp(port, timeout=0.5):
+            work()
+            message.refresh_from_db()
+            assert (message.status, message.outcome_unknown) == (MessageStatus.QUEUED, True)
+            assert len(inbox.messages) == 1
+            DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())  # the wait is over
+            work()
+    finally:
+        controller.stop()
+    assert len(inbox.messages) == 2
+    assert inbox.messages[0]["Message-ID"] == inbox.messages[1]["Message-ID"]
+    assert inbox.messages[0]["Message-ID"] == notifications.message_id_header(message)
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.outcome_unknown) == (MessageStatus.SENT, 2, False)
