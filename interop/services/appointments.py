@@ -6,11 +6,14 @@ gets an `AppointmentPush` in the booking's own transaction (a rolled-back bookin
 booking's state as it is then (FrAppointmentSAS), first by `POST [base]/Appointment`, then by the conditional update
 `PUT [base]/Appointment?identifier=…` (which creates it when the POST never arrived), and retries with a growing delay
 on a network error or a 5xx; a 4xx is given up and shown. `manage.py push_sas_appointments` (every 5 minutes) sends
-what is due if a task was lost.
+what is due if a task was lost. A POST whose outcome is unknown (its answer came after the timeout or was cut off, the
+connection dropped, or its worker died) is never followed by a second POST: the claim already recorded that it may
+have created the appointment, so every later try is the conditional update.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import ssl
 import urllib.error
@@ -159,6 +162,8 @@ def _deliver(method: str, url: str, resource: dict[str, Any]) -> Delivery:
         return Delivery(ok=False, retry=retry, error=f"HTTP {error.code}: {body}"[:500])
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         return Delivery(ok=False, retry=True, error=str(getattr(error, "reason", error))[:500])
+    except http.client.HTTPException as error:  # an answer cut off or garbled: tried again, as a conditional update
+        return Delivery(ok=False, retry=True, error=f"{type(error).__name__}: {error}"[:500])
 
 
 def _claim(push_pk: int, now: datetime) -> tuple[AppointmentPush, datetime] | None:

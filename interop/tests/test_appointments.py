@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from time import sleep
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -33,11 +34,15 @@ from .helpers import parse_r4b
 
 
 class FakeSas:
-    """The SAS platform's Appointment endpoint: records each call, answers the statuses queued (else 201/200)."""
+    """The SAS platform's Appointment endpoint: records each call, answers the statuses queued (else 201/200). `late`
+    takes the next call and answers only that many seconds later; `drop` takes it and writes only those
+    bytes of an answer before closing the connection."""
 
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
         self.answers: list[int] = []
+        self.late = 0.0
+        self.drop: bytes | None = None
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -61,13 +66,23 @@ class FakeSas:
                         {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "invalid"}]}
                     ).encode()
                 )
-                self.send_response(status)
-                self.send_header("Content-Type", "application/fhir+json")
-                self.send_header("Content-Length", str(len(answer)))
-                if status == 201:
-                    self.send_header("Location", "/Appointment/12345")
-                self.end_headers()
-                self.wfile.write(answer)
+                late, fake.late = fake.late, 0.0
+                if fake.drop is not None:
+                    self.wfile.write(fake.drop)
+                    fake.drop = None
+                    self.close_connection = True  # taken, and the connection lost before the answer
+                    return
+                sleep(late)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/fhir+json")
+                    self.send_header("Content-Length", str(len(answer)))
+                    if status == 201:
+                        self.send_header("Location", "/Appointment/12345")
+                    self.end_headers()
+                    self.wfile.write(answer)
+                except OSError:  # the client gave up waiting and closed the connection
+                    self.close_connection = True
 
             do_POST = do_PUT = _handle
 
@@ -201,6 +216,34 @@ def test_an_unreachable_platform_is_tried_again_and_then_updated_conditionally(
     # The first POST may have created it: the retry is the conditional update, which creates it when it did not.
     assert [c["method"] for c in sas.calls] == ["POST", "PUT"]
     assert (push.status, push.sent_version) == (PushStatus.SENT, 1)
+
+
+@pytest.mark.parametrize(
+    ("late", "drop"),
+    [(2.0, None), (0.0, b""), (0.0, b"HTTP/1.1 20")],
+    ids=["answered after the timeout", "closed unanswered", "answer cut off"],
+)
+def test_a_post_whose_answer_was_lost_is_followed_by_a_conditional_update_not_a_second_post(
+    world: World, sas: FakeSas, booked: dict, late: float, drop: bytes | None
+) -> None:
+    # The platform takes the POST (it created the appointment) but its answer never reaches the worker: the retry
+    # must not POST a second appointment.
+    sas.late, sas.drop = late, drop
+    with override_settings(AIGUILLAGE_SAS_TIMEOUT=0.5):
+        booking = _book(booked)
+        work()
+        push = AppointmentPush.objects.get(booking=booking)
+        assert (push.status, push.attempts, push.created_remotely) == (PushStatus.PENDING, 1, True)
+        assert push.next_attempt_at > timezone.now() + timedelta(seconds=50)
+        DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+        AppointmentPush.objects.update(next_attempt_at=timezone.now())  # the wait is over
+        work()
+    assert [c["method"] for c in sas.calls] == ["POST", "PUT"]
+    assert sas.calls[1]["query"] == {
+        "identifier": [f"https://aiguillage.test/fhir/identifiants/rendez-vous|{push.identifier}"]
+    }
+    push.refresh_from_db()
+    assert (push.status, push.sent_version, push.last_error) == (PushStatus.SENT, 1, "")
 
 
 def test_a_refusal_is_given_up_until_the_next_change(world: World, sas: FakeSas, booked: dict) -> None:
