@@ -11,8 +11,11 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 import phonenumbers
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext, gettext_lazy
 from ninja import Field, Header, NinjaAPI, Schema
 from ninja import Status as Answer
@@ -188,7 +191,7 @@ def _parse_phone(value: str) -> str:
 ERROR_RESPONSES: dict[int, type[Schema]] = {400: Errors, 401: Errors, 422: Errors}
 
 
-@api.post("/requests", response={201: RequestOut, **ERROR_RESPONSES}, summary="Send a request")
+@api.post("/requests", response={201: RequestOut, 413: Errors, **ERROR_RESPONSES}, summary="Send a request")
 @declare(Perm.REQUEST_SUBMIT)
 def create_request(
     request: HttpRequest,
@@ -309,6 +312,14 @@ def http_errors(request: HttpRequest, exc: HttpError) -> HttpResponse:
     """Ninja's own errors (a body that is not JSON…) in the same French `errors` format."""
     message = _MESSAGES["json_invalid"] if exc.status_code == 400 else gettext_lazy("Invalid request.")
     return api.create_response(request, {"errors": {"body": [str(message)]}}, status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413 in the API's JSON, not Django's HTML page."""
+    size = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    message = gettext("The body is too large: %(size)s at most.") % {"size": size}
+    return api.create_response(request, {"errors": {"body": [message]}}, status=413)
 
 
 @api.exception_handler(Http404)

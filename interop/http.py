@@ -16,7 +16,9 @@ from typing import Any
 
 from cryptography import x509
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 
@@ -38,6 +40,7 @@ METHOD_NOT_ALLOWED = gettext_lazy("This interaction is not supported on this res
 NUL_CHARACTER = gettext_lazy("Null characters are not allowed.")
 TOO_DEEP = gettext_lazy("The body is nested more than %(depth)s levels deep.")
 TOO_LONG = gettext_lazy("Too long: %(max_length)s characters at most.")
+TOO_BIG = gettext_lazy("The body is too large: %(size)s at most.")
 
 # No resource Aiguillage reads goes deeper than about ten levels; the limit keeps the parsers' recursion far away.
 MAX_DEPTH = 64
@@ -140,7 +143,12 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
     if media not in ACCEPTED_TYPES:
         raise FhirError(415, str(UNSUPPORTED_MEDIA), code="not-supported")
     try:
-        data = json.loads(request.body.decode("utf-8"))
+        raw = request.body
+    except RequestDataTooBig as error:
+        size = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        raise FhirError(413, str(TOO_BIG % {"size": size}), code="too-costly") from error
+    try:
+        data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise FhirError(400, str(NOT_JSON), code="structure") from error
     except RecursionError as error:  # deeper than the decoder itself goes

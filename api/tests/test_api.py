@@ -161,6 +161,15 @@ def test_a_malformed_body_is_a_422_not_a_500(token: str) -> None:
     assert response.json() == {"errors": {"body": ["Le corps de la requête n’est pas du JSON valide."]}}
 
 
+def test_a_body_over_the_size_limit_is_a_413_in_json_not_an_html_page(token: str) -> None:
+    body = json.dumps(payload() | {"padding": "a" * 2_700_000})  # the probe's 2.5 MB and more
+    response = post(token, json.loads(body))
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"errors": {"body": ["Le corps est trop grand : 2,5\xa0Mio au plus."]}}
+    assert not Request.objects.exists()
+
+
 def test_blank_names_and_null_characters_are_refused(token: str) -> None:
     blank = post(token, payload(last_name="   "))
     assert blank.status_code == 422 and set(blank.json()["errors"]) == {"patient.last_name"}

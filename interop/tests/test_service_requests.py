@@ -292,6 +292,14 @@ def test_a_body_nested_100000_levels_deep_is_a_400(client: Client, world: World,
     assert not Request.objects.exists()
 
 
+def test_a_body_over_the_size_limit_is_a_413_operation_outcome(client: Client, world: World, requester: Any) -> None:
+    response = _post(client, _body(requester.rpps, note=[{"text": "a" * 2_700_000}]))
+    assert response.status_code == 413
+    (found,) = parse_r4b(response.json()).issue
+    assert (found.code, found.diagnostics) == ("too-costly", "Le corps est trop grand : 2,5\xa0Mio au plus.")
+    assert not Request.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("where", "length", "expression"),
     [

@@ -1,5 +1,6 @@
-"""The same patient sent at the same moment through several channels, each in its own database connection: every
-pair of requests is flagged as a possible duplicate, none is missed because the other was not committed yet."""
+"""Simultaneous submissions, each in its own database connection: the same patient through several channels is
+flagged on every pair of requests (none missed because the other was not committed yet); a flood of QR-code
+registrations from one address stores no more than the limit."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ import threading
 
 import pytest
 from django.db import connection
+from django.test import Client
 
-from referrals.models import Channel, DuplicateFlag, Request
+from referrals import services
+from referrals.models import Channel, DuplicateFlag, Partner, Request
 from referrals.tests.factories import make_request
 from territory.communes import load_communes
 from territory.models import Commune
-from tests.factories import CellFactory, ProfessionalFactory, TerritoryFactory
+from tests.factories import CellFactory, ProfessionalFactory, TerritoryFactory, commune
+
+from .test_public import body, url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CHANNELS = [Channel.WEB, Channel.PHONE, Channel.API, Channel.QR] * 2
@@ -48,3 +53,33 @@ def test_simultaneous_requests_for_one_patient_are_all_flagged() -> None:
     assert len(pks) == len(CHANNELS)
     flagged = set(DuplicateFlag.objects.values_list("first_id", "second_id"))
     assert flagged == set(itertools.combinations(pks, 2))
+
+
+def test_ten_simultaneous_qr_registrations_from_one_address_store_the_limit_and_no_more() -> None:
+    """The probe's race: 10 at once stored 7, 6 and 5 in three runs (counted, then inserted, without a lock)."""
+    if not Commune.objects.exists():
+        load_communes(Commune)
+    cell = CellFactory(slug="affluence")
+    TerritoryFactory(cell=cell, communes=["61006", "61181"])
+    partner = Partner.objects.create(cell=cell, name="Mairie de Gacé", kind="town_hall", commune=commune("61181"))
+    attempts = 2 * services.PUBLIC_MAX_PER_WINDOW
+    forms = [body(partner, last_name=f"Affluence{i}", phone=f"06 11 22 {i:02d} 44") for i in range(attempts)]
+    barrier = threading.Barrier(attempts)
+    answers: list[int | str] = []
+
+    def send(index: int) -> None:
+        try:
+            barrier.wait(timeout=60)
+            answers.append(Client(REMOTE_ADDR="203.0.113.7").post(url(partner), forms[index]).status_code)
+        except Exception as error:
+            answers.append(f"{type(error).__name__}: {error}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert sorted(answers, key=str) == sorted([302] * services.PUBLIC_MAX_PER_WINDOW + [429] * (attempts - services.PUBLIC_MAX_PER_WINDOW), key=str)
+    assert Request.objects.filter(cell_id=cell.pk, channel=Channel.QR).count() == services.PUBLIC_MAX_PER_WINDOW
