@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-import phonenumbers
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
@@ -26,6 +25,7 @@ from accounts.models import Membership
 from accounts.policies import Perm, declare
 from audit.recording import record_read
 from common.errors import DomainError
+from common.phones import PHONE_INVALID, phone_e164
 from referrals import selectors, services
 from referrals.models import (
     CareChannel,
@@ -74,7 +74,11 @@ class PatientIn(Schema):
     sex: _choices(Sex.values) | None = None  # type: ignore[valid-type]
     street: str = Field("", max_length=200)
     commune_insee: str = Field(min_length=5, max_length=5, description="INSEE code of the commune (COG), e.g. 61006")
-    phone: str = Field("", max_length=30, description="French number; required unless requester_answers")
+    phone: str = Field(
+        "",
+        max_length=30,
+        description="French (06 12 34 56 78) or foreign with + and its country code; needed unless requester_answers",
+    )
     requester_answers: bool = False
     mt_name: str = Field("", max_length=150, description="Name of the médecin traitant, empty when none")
     mt_situation: _choices(MTSituation.values)  # type: ignore[valid-type]
@@ -158,7 +162,6 @@ API_FIELD = {
 }
 
 NUL_CHARACTER = gettext_lazy("Null characters are not allowed.")
-PHONE_INVALID = gettext_lazy("Not a valid French phone number.")
 COMMUNE_UNKNOWN = gettext_lazy("No commune has this INSEE code.")
 
 
@@ -172,18 +175,6 @@ def _texts(data: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
         elif isinstance(value, str):
             found.append((path, value))
     return found
-
-
-def _parse_phone(value: str) -> str:
-    if not value:
-        return ""
-    try:
-        number = phonenumbers.parse(value, "FR")
-    except phonenumbers.NumberParseException as error:
-        raise HttpError(422, "phone") from error
-    if not phonenumbers.is_valid_number(number):
-        raise HttpError(422, "phone")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 # Every operation may answer these, each with the `errors` body: documented so that clients (and the fuzzer) can rely
@@ -212,8 +203,8 @@ def create_request(
     if commune is None:
         errors["patient.commune_insee"] = [str(COMMUNE_UNKNOWN)]
     try:
-        phone = _parse_phone(payload.patient.phone)
-    except HttpError:
+        phone = phone_e164(payload.patient.phone) if payload.patient.phone else ""
+    except ValueError:
         errors["patient.phone"] = [str(PHONE_INVALID)]
         phone = ""
     if errors:

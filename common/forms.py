@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from django.forms import BaseForm
-from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 from phonenumber_field.formfields import PhoneNumberField
 from phonenumber_field.widgets import RegionalPhoneNumberWidget
 
-PHONE_INVALID = _("Enter a French phone number, such as 06 12 34 56 78 or +33 6 12 34 56 78.")
+from .phones import PHONE_INVALID
 
 
 def french_phone(label: StrOrPromise, *, required: bool = False, help_text: StrOrPromise = "") -> PhoneNumberField:
-    """Accepts "06 12 34 56 78", "+33 6 12 34 56 78" or "0033612345678"; stores E.164; shows French numbers in the
-    national format and foreign ones in the international format."""
+    """Accepts "06 12 34 56 78", "+33 6 12 34 56 78", "0033612345678" or a foreign number with its country code (as
+    `common.phones` reads them); stores E.164; shows French numbers in the national format and foreign ones in the
+    international format."""
     return PhoneNumberField(
         label=label,
         region="FR",

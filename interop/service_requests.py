@@ -23,7 +23,6 @@ import hashlib
 from datetime import date
 from typing import Any
 
-import phonenumbers
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -32,6 +31,7 @@ from django.utils.translation import gettext, gettext_lazy
 from accounts.models import Membership, Role
 from audit.recording import record_read
 from common.errors import DomainError
+from common.phones import PHONE_INVALID, phone_e164
 from common.text import normalize
 from referrals import selectors as referral_selectors
 from referrals import services as referral_services
@@ -62,7 +62,6 @@ CPTS_UNKNOWN = gettext_lazy("No cell of this server coordinates the CPTS with th
 COMMUNE_UNKNOWN = gettext_lazy("No commune matches this postal code and city.")
 ADDRESS_REQUIRED = gettext_lazy("The patient's address needs at least a postal code and a city.")
 REASON_REQUIRED = gettext_lazy("The reason is required: reasonCode[0].text.")
-PHONE_INVALID = gettext_lazy("Not a valid French phone number.")
 UNKNOWN_CODE = gettext_lazy("Unknown code %(code)s.")
 
 # FHIR request priority -> the requester's urgency; `stat` is a vital emergency, refused before anything is stored.
@@ -160,12 +159,9 @@ def _phone(patient: Any) -> str:
     for telecom in patient.telecom or []:
         if telecom.system in (None, "phone", "sms") and telecom.value:
             try:
-                number = phonenumbers.parse(telecom.value, "FR")
-            except phonenumbers.NumberParseException as error:
+                return phone_e164(telecom.value)
+            except ValueError as error:
                 raise domain_issue(str(PHONE_INVALID), "Patient.telecom") from error
-            if not phonenumbers.is_valid_number(number):
-                raise domain_issue(str(PHONE_INVALID), "Patient.telecom")
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return ""
 
 

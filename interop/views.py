@@ -44,6 +44,11 @@ def sas_slot(request: HttpRequest, slot_id: int) -> HttpResponse:
     """The `comment` of a slot sent to the SAS: a regulator (logged in first, Pro Santé Connect or password) lands on
     the cell's request form with that slot chosen; a slot taken meanwhile says so and offers the others."""
     slot = Slot.objects.select_related("cell").filter(pk=slot_id).first()
+    member = (
+        slot is not None and Membership.objects.filter(user=request.user.pk, cell=slot.cell, is_active=True).exists()
+    )
+    if not member:
+        slot = None  # another cell's slot: 404 as if it did not exist, its cell not revealed (SECURITY.md)
     membership = _booking_membership(request, slot)
     if slot is None or membership is None:
         return render(request, "interop/sas_slot_refused.html", {"slot": slot}, status=403 if slot else 404)

@@ -162,12 +162,24 @@ def test_a_malformed_body_is_a_422_not_a_500(token: str) -> None:
 
 
 def test_a_body_over_the_size_limit_is_a_413_in_json_not_an_html_page(token: str) -> None:
-    body = json.dumps(payload() | {"padding": "a" * 2_700_000})  # the probe's 2.5 MB and more
-    response = post(token, json.loads(body))
+    response: Any = post(token, payload() | {"padding": "a" * 2_700_000})  # the probe's 2.5 MB and more
     assert response.status_code == 413
     assert response["Content-Type"].startswith("application/json")
     assert response.json() == {"errors": {"body": ["Le corps est trop grand : 2,5\xa0Mio au plus."]}}
     assert not Request.objects.exists()
+
+
+def test_a_foreign_number_with_its_country_code_is_taken_a_wrong_one_refused_saying_so(token: str) -> None:
+    """Patients passing through the territory may only have their own country's phone (seed 004)."""
+    foreign: Any = post(token, payload(phone="+1 202 555 0100"))
+    assert foreign.status_code == 201
+    assert str(Request.objects.get().patient_phone) == "+12025550100"
+    wrong: Any = post(token, payload(phone="+33 6 12") | {"idempotency_key": "autre"})
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"]["patient.phone"] == [
+        "Numéro de téléphone invalide : écrivez un numéro français sous la forme 06 12 34 56 78, un numéro étranger "
+        "avec + et son indicatif (+44 7700 900123)."
+    ]
 
 
 def test_blank_names_and_null_characters_are_refused(token: str) -> None:

@@ -62,7 +62,9 @@ def test_a_slot_taken_meanwhile_says_so(world: World, regulator: Any, sas_slot: 
 
 def test_someone_who_may_not_book_it_is_told(world: World, sas_slot: Any) -> None:
     response = world.client_for(world.outsider).get(f"/sas/creneaux/{sas_slot.pk}/")
-    assert response.status_code == 403
+    assert response.status_code == 404  # another cell's slot: not revealed (the probe got a 403 naming the cell)
+    assert world.cell.name not in response.content.decode()
+    assert response.context["slot"] is None  # the page of a slot that does not exist
     closed = make_slot(world.cell, open_to_sas=False, professional=sas_slot.professional)
     assert world.client_for(world.colleague).get(f"/sas/creneaux/{closed.pk}/").status_code == 403
     assert world.client_for(world.colleague).get("/sas/creneaux/999999/").status_code == 404
