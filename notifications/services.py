@@ -3,6 +3,7 @@ sends nothing) and sent once the transaction commits; a message is claimed befor
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import smtplib
 from dataclasses import dataclass
@@ -270,6 +271,12 @@ def with_links(text: str, links: list[str]) -> str:
     return within_segments(text, reserve=tail) + " " + tail
 
 
+def _address_digest(address: str) -> str:
+    # The whole address stands in the key, whatever its length (cut, two addresses sharing their beginning made
+    # one key, and the second effector was never told).
+    return hashlib.blake2b(address.lower().encode(), digest_size=16).hexdigest()
+
+
 def _effectors_of(slot: Any, paired: Any) -> list[tuple[str, str]]:
     """Who gives the care of a booking, with an e-mail: the slot's professional (else its site), and the paired
     teleconsultant."""
@@ -323,7 +330,7 @@ def effector_told(*, request: Request, event: RequestEvent) -> list[Message]:
                 to=address,
                 subject=subject,
                 body=body,
-                key=f"{kind}:{event.pk}:{address}"[:100],
+                key=f"{kind}:{event.pk}:{_address_digest(address)}",
                 created_at=event.at,
             )
         )

@@ -45,6 +45,20 @@ def test_the_effector_hears_of_the_booking_the_move_and_the_cancellation(world: 
     assert sms.channel == "sms" and sms.to == "+33612345678" and "annulé" in sms.body
 
 
+def test_two_effectors_whose_long_addresses_share_their_beginning_are_both_told(world: World) -> None:
+    """Message keys held the address cut to 100 characters with the rest: the second effector was never told."""
+    shared = "spot.teleconsultation@maison-de-sante-pluriprofessionnelle-du-pays-d-argentan-et-des-collines"
+    spot = SiteFactory(cell=world.cell, kind="telemedicine_spot", email=f"{shared}.example.org")
+    doctor = ProfessionalFactory(cell=world.cell, teleconsultant_tier="local", email=f"{shared}.example.fr")
+    start = timezone.now() + timedelta(hours=5)
+    cabin = make_slot(world.cell, starts_at=start, site=spot, modality="assisted_teleconsultation")
+    make_slot(world.cell, starts_at=start, professional=doctor, modality="assisted_teleconsultation")
+    agenda.slot_book(slot=cabin, request=make_request(world.cell), user=world.colleague)
+    told = Message.objects.filter(kind=MessageKind.EFFECTOR_BOOKED)
+    assert sorted(told.values_list("to", flat=True)) == [f"{shared}.example.fr", f"{shared}.example.org"]
+    assert all(len(key) <= 100 for key in told.values_list("key", flat=True))
+
+
 def test_a_patient_who_cancels_from_the_link_gets_no_sms_about_it(world: World) -> None:
     ProfessionalFactory(cell=world.cell)
     request = make_request(world.cell)
