@@ -63,9 +63,11 @@ def main(argv: list[str]) -> int:
             check=True,
             stdout=subprocess.DEVNULL,
         )
+        # Enough connections for two test workers each racing 50 threads (agenda/tests/test_concurrency.py) while
+        # the other runs a live server: at 100, the cluster could refuse a racing thread's connection.
         options = (
             f"-c listen_addresses=127.0.0.1 -p {port} -k {workdir} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
         )
         subprocess.run(
             [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"],
