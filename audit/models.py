@@ -128,3 +128,28 @@ class DataPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cell}: {self.request_months}"
+
+
+class AccessLogCheckpoint(models.Model):
+    """Where the log ended when it last verified intact: its last row, that row's hash and how many rows led up to it.
+    Written by `verify_access_log` (run as the owner role; the application's role may only read these), sealed with an
+    HMAC under the log's key and chained to the checkpoint before (`chain.checkpoint_seal`). The next verification
+    fails when the row is gone or changed, or fewer rows lead up to it than recorded (less the purges since): cutting
+    rows off the end of the log no longer goes unseen once a checkpoint has passed them."""
+
+    at = models.DateTimeField()
+    # The last row at the time, by id and hash; no foreign key: the purge deletes it once it expires.
+    head_id = models.BigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    # Rows from the log's first (after purges) up to and including head_id.
+    rows = models.PositiveBigIntegerField()
+    prev_seal = models.CharField(max_length=64)
+    seal = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("access log checkpoint")
+        verbose_name_plural = _("access log checkpoints")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} row {self.head_id} ({self.rows} rows)"
