@@ -28,11 +28,28 @@ demo:  ## Runs the app on SQLite with the demo data on http://127.0.0.1:8000
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(MANAGE) runserver 127.0.0.1:8000
 
-run:  ## Production-like: gunicorn, prod settings (needs AIGUILLAGE_SECRET_KEY; DATABASE_URL for PostgreSQL)
+run:  ## Production-like: gunicorn, prod settings; on PostgreSQL the owner role migrates, the app's role serves (SECURITY.md)
 	@$(MAKE) --no-print-directory setup
-	DJANGO_SETTINGS_MODULE=aiguillage.settings.prod $(MANAGE) migrate --no-input
-	DJANGO_SETTINGS_MODULE=aiguillage.settings.prod $(MANAGE) collectstatic --no-input -v 0
-	DJANGO_SETTINGS_MODULE=aiguillage.settings.prod $(RUN) gunicorn aiguillage.wsgi \
+	@export DJANGO_SETTINGS_MODULE=aiguillage.settings.prod; set -e; \
+	set -- $$($(RUN) python -c "import django; django.setup(); from django.db import connection as c; \
+		print(c.vendor, c.settings_dict['USER'] or '-')"); \
+	[ -n "$${1:-}" ] || exit 2; \
+	if [ "$$1" = postgresql ]; then \
+		if [ -z "$${AIGUILLAGE_OWNER_DATABASE_URL:-}" ] || [ "$$2" = - ]; then \
+			echo "make run on PostgreSQL takes two roles: DATABASE_URL connects as the app's role (named in it)," \
+				"AIGUILLAGE_OWNER_DATABASE_URL as the owner, who migrates (SECURITY.md, 'Deployment notes')." >&2; \
+			exit 2; \
+		fi; \
+		echo "As the owner role: migrate, then grant_app_role $$2."; \
+		DATABASE_URL="$$AIGUILLAGE_OWNER_DATABASE_URL" $(MANAGE) migrate --no-input; \
+		DATABASE_URL="$$AIGUILLAGE_OWNER_DATABASE_URL" $(MANAGE) grant_app_role "$$2"; \
+	else \
+		$(MANAGE) migrate --no-input; \
+	fi; \
+	$(MANAGE) collectstatic --no-input -v 0; \
+	$(MANAGE) check --deploy --database default --fail-level ERROR; \
+	echo "gunicorn connects as DATABASE_URL's role (the worker, manage.py db_worker, too); not the owner's URL."; \
+	exec env -u AIGUILLAGE_OWNER_DATABASE_URL $(RUN) gunicorn aiguillage.wsgi \
 		--bind $${AIGUILLAGE_BIND:-127.0.0.1:8000} --workers $${AIGUILLAGE_WORKERS:-3} --access-logfile -
 
 lint:
