@@ -66,12 +66,19 @@ def _deploy_errors() -> list[str | None]:
 
 def test_the_deploy_check_refuses_an_app_that_could_rewrite_the_access_log() -> None:
     """`check --deploy --database default` as the app's role (`make run`, the deployment's units): the owner (the
-    tests connect as it), or a role granted DELETE on the log or INSERT on its checkpoints, is refused."""
+    tests connect as it), or a role granted DELETE on the log or INSERT on its checkpoints, or one that may create
+    roles, is refused; and `grant_app_role` will not set up the owner or a superuser as the app's role."""
     assert run_checks(include_deployment_checks=True, databases=None, tags=["database"]) == []  # no --database
     if connection.vendor != "postgresql":
         assert _deploy_errors() == []  # SQLite: one user, the file's owner; nothing to tell apart
         return
     assert _deploy_errors() == ["audit.E001"]
+    superuser = f"aiguillage_root_{uuid.uuid4().hex[:8]}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {superuser} NOLOGIN SUPERUSER")
+    for role in (connection.settings_dict["USER"], superuser):  # the owner (the tests connect as it), a superuser
+        with pytest.raises(CommandError, match="owns the access log"):
+            call_command("grant_app_role", role)
     with pytest.raises(SystemCheckError, match=r"audit\.E001.*owns the access log"):
         call_command("check", "--deploy", "--database", "default", "--tag", "database")
     with as_role():
