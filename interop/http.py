@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -151,8 +152,9 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise FhirError(400, str(NOT_JSON), code="structure") from error
-    except RecursionError as error:  # deeper than the decoder itself goes
-        raise FhirError(400, str(TOO_DEEP % {"depth": MAX_DEPTH}), code="structure") from error
+    except RecursionError as error:  # deeper than the decoder itself goes: found again by a scan that never recurses
+        where = _too_deep_at(raw.decode("utf-8", errors="replace"))
+        raise FhirError(400, str(TOO_DEEP % {"depth": MAX_DEPTH}), code="structure", expression=where) from error
     if not isinstance(data, dict):
         raise FhirError(400, str(NOT_JSON), code="structure")
     check_values(data)
@@ -177,6 +179,43 @@ def check_values(data: dict[str, Any]) -> None:
             stack.extend((f"{path}[{index}]", item, depth + 1) for index, item in enumerate(value))
         elif isinstance(value, str) and "\x00" in value:
             raise FhirError(400, str(NUL_CHARACTER), code="value", expression=path)
+
+
+_LEXEMES = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},:]')
+_RESOURCE_TYPE = re.compile(r'"resourceType"\s*:\s*"([A-Za-z]+)"')
+
+
+def _too_deep_at(text: str) -> str | None:
+    """The element where a JSON text goes deeper than MAX_DEPTH, named as `check_values` names it, read lexeme by
+    lexeme (strings whole, so that brackets inside them do not count)."""
+    found = _RESOURCE_TYPE.search(text)
+    root = found.group(1) if found else "Resource"
+    stack: list[list[Any]] = []  # per open container: its bracket, then its current key (object) or index (list)
+    last_string = ""
+    for match in _LEXEMES.finditer(text):
+        lexeme = match.group()
+        if lexeme in ("{", "["):
+            if len(stack) == MAX_DEPTH:
+                path = root
+                for bracket, position in stack:
+                    path += f"[{position}]" if bracket == "[" else f".{position}"
+                return path
+            stack.append([lexeme, 0 if lexeme == "[" else ""])
+        elif lexeme in ("}", "]"):
+            if stack:
+                stack.pop()
+        elif lexeme == ",":
+            if stack and stack[-1][0] == "[":
+                stack[-1][1] += 1
+        elif lexeme == ":":
+            if stack and stack[-1][0] == "{":
+                stack[-1][1] = last_string
+        else:
+            try:
+                last_string = json.loads(lexeme)
+            except ValueError:  # an escape the decoder refuses: the name as written
+                last_string = lexeme[1:-1]
+    return None
 
 
 def within(value: str, max_length: int, expression: str) -> str:
