@@ -108,6 +108,7 @@ EXPRESSION = {
     "requester": "ServiceRequest.requester",
     "requester_professional": "ServiceRequest.requester",
     "requester_site": "ServiceRequest.requester",
+    "submission_key": "ServiceRequest.identifier",
 }
 
 

@@ -332,3 +332,14 @@ def test_identifiers_sharing_their_first_64_characters_are_two_requests(
     assert (first.status_code, second.status_code) == (201, 201)
     assert first.json()["id"] != second.json()["id"]
     assert sorted(Request.objects.values_list("patient_last_name", flat=True)) == ["Moreau", "Vasseur"]
+
+
+def test_the_same_identifier_for_another_patient_is_refused(client: Client, world: World, requester: Any) -> None:
+    assert _post(client, _body(requester.rpps)).status_code == 201
+    other = _body(requester.rpps)
+    other["contained"][0]["name"] = [{"family": "Moreau", "given": ["Inès"]}]
+    response = _post(client, other)
+    assert response.status_code == 422
+    (found,) = parse_r4b(response.json()).issue
+    assert found.expression == ["ServiceRequest.identifier"] and "autre patient" in found.diagnostics
+    assert list(Request.objects.values_list("patient_last_name", flat=True)) == ["Vasseur"]
