@@ -63,8 +63,10 @@ typecheck:
 audit:  ## Known vulnerabilities in what uv.lock pins (pip-audit); says how many packages it could not audit
 	./scripts/audit.sh
 
+# The browser journeys run once, on PostgreSQL (production's database), below: they drive pages, which both databases
+# serve alike, and twice they were a third of `make test`. Everything else runs on both.
 test-sqlite:
-	$(RUN) pytest -n $(PYTEST_WORKERS) -q
+	$(RUN) pytest -n $(PYTEST_WORKERS) -q -m "not browser"
 
 test-postgres:
 	python3 scripts/pg_cluster.py -- $(RUN) env AIGUILLAGE_EXPECT_DB=postgresql pytest -n $(PYTEST_WORKERS) -q
