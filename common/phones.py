@@ -26,3 +26,21 @@ def phone_e164(value: str) -> str:
     if not phonenumbers.is_valid_number(number):
         raise ValueError(str(PHONE_INVALID))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# Kinds of numbers an SMS reaches. A French 01-05 is a landline; 09 (VoIP boxes) seldom takes SMS either.
+_TAKES_SMS = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    phonenumbers.PhoneNumberType.PAGER,
+}
+
+
+def takes_sms(value: object) -> bool:
+    """Whether an SMS can reach this number (by its type: a mobile, or a number its country does not tell apart
+    from one); a landline cannot: the patient is told by phone instead."""
+    try:
+        number = phonenumbers.parse(str(value), "FR")
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(number) in _TAKES_SMS

@@ -25,7 +25,8 @@ CLISSON, VALLET, LE_PALLET = "44043", "44212", "44117"
 class CellData:
     slug: str
     name: str
-    phone: str
+    phone: str  # professionals-only
+    patient_phone: str  # given to patients
     email: str
     territory: str
     finess: str
@@ -45,6 +46,7 @@ class SiteData:
     address: str
     phone: str
     hours: str = ""
+    sms_name: str = ""  # what patients' SMS call it when the full name is long
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ ORNE = CellData(
     slug="orne-est",
     name="CSNP Orne-Est",
     phone="+33261910000",
+    patient_phone="+33261910001",
     email="coordination@orne-est.example.org",
     territory="CPTS Orne-Est",
     finess="610999906",
@@ -98,6 +101,7 @@ VIGNOBLE = CellData(
     slug="sud-loire-vignoble",
     name="CPTS Sud Loire Vignoble",
     phone="+33261910044",
+    patient_phone="+33261910045",
     email="coordination@sud-loire-vignoble.example.org",
     territory="CPTS Sud Loire Vignoble",
     finess="440999902",
@@ -128,7 +132,7 @@ OFFICE_HOURS = "Lundi–vendredi 9:00–12:00 et 13:30–17:00"
 SITES: dict[str, tuple[SiteData, ...]] = {
     ORNE.slug: (
         SiteData("msp-argentan", SiteKind.HEALTH_CENTRE, "Maison de santé pluriprofessionnelle du Pays d'Argentan",
-                 ARGENTAN, "14 rue des Capucins", "+33261911001", PRACTICE_HOURS),
+                 ARGENTAN, "14 rue des Capucins", "+33261911001", PRACTICE_HOURS, sms_name="MSP d'Argentan"),
         SiteData("cab-argentan-gare", SiteKind.PRACTICE, "Cabinet médical de la Gare", ARGENTAN,
                  "3 avenue de la Gare", "+33261911002", PRACTICE_HOURS),
         SiteData("cab-argentan-orne", SiteKind.PRACTICE, "Cabinet médical des Bords d'Orne", ARGENTAN,
@@ -140,7 +144,7 @@ SITES: dict[str, tuple[SiteData, ...]] = {
         SiteData("cab-gace", SiteKind.PRACTICE, "Cabinet médical de Gacé", GACE,
                  "5 rue du Château", "+33261911006", PRACTICE_HOURS),
         SiteData("pole-vimoutiers", SiteKind.HEALTH_CENTRE, "Pôle de santé du Pays de Vimoutiers", VIMOUTIERS,
-                 "11 rue du Pont", "+33261911007", PRACTICE_HOURS),
+                 "11 rue du Pont", "+33261911007", PRACTICE_HOURS, sms_name="Pôle de santé"),
         SiteData("cab-ecouche", SiteKind.PRACTICE, "Cabinet médical d'Écouché", ECOUCHE,
                  "4 place de l'Église", "+33261911008", PRACTICE_HOURS),
         SiteData("cab-rai", SiteKind.PRACTICE, "Cabinet médical de Rai", RAI,
@@ -180,7 +184,8 @@ SITES: dict[str, tuple[SiteData, ...]] = {
                  "Tournée hebdomadaire du lundi au vendredi, 1 à 2 arrêts par jour, jusqu'à 25 patients par arrêt"),
         SiteData("spot", SiteKind.TELEMEDICINE_SPOT, "Spot de télémédecine estival de Vimoutiers", VIMOUTIERS,
                  "Salle des associations, 2 place de la Mairie", "+33261911039",
-                 "Du 15 juillet 14:00 au 31 août — lundi, mercredi, vendredi 14:00–18:00"),
+                 "Du 15 juillet 14:00 au 31 août — lundi, mercredi, vendredi 14:00–18:00",
+                 sms_name="Spot de télémédecine"),
         SiteData("sas61", SiteKind.OTHER, "SAS 61 — régulation libérale", ARGENTAN,
                  "Plateau de régulation, 2 rue de l'Hôpital", "+33261911040",
                  "Lundi–vendredi 8:00–20:00 ; samedi 8:00–12:00"),

@@ -126,7 +126,11 @@ class _Loader:
         return {commune: hub_code for _, _, hub_code, commune in ranked[: spec.size]}
 
     def load_cell(self, spec: data.CellData) -> Cell:
-        cell = self.upsert(Cell, {"slug": spec.slug}, {"name": spec.name, "phone": spec.phone, "email": spec.email})
+        cell = self.upsert(
+            Cell,
+            {"slug": spec.slug},
+            {"name": spec.name, "phone": spec.phone, "patient_phone": spec.patient_phone, "email": spec.email},
+        )
         sectors = self.territory_communes(spec)
         territory = self.upsert(Territory, {"cell": cell, "name": spec.territory}, {"finess": spec.finess})
         territory.communes.set(sectors)
@@ -144,7 +148,14 @@ class _Loader:
             sites[row.key] = self.upsert(
                 Site,
                 {"cell": cell, "name": row.name, "commune": commune_of(row.insee, row.name)},
-                {"kind": row.kind, "address": row.address, "phone": row.phone, "hours": row.hours, "is_active": True},
+                {
+                    "kind": row.kind,
+                    "address": row.address,
+                    "phone": row.phone,
+                    "hours": row.hours,
+                    "sms_name": row.sms_name,
+                    "is_active": True,
+                },
             )
 
         professionals = self.professionals[spec.slug] = {}

@@ -36,6 +36,7 @@ class SiteForm(CellModelForm):
         fields = [
             "kind",
             "name",
+            "sms_name",
             "address",
             "commune",
             "phone",
@@ -51,6 +52,10 @@ class SiteForm(CellModelForm):
             "latitude": _("Leave empty to use the commune's point; fill in for a precise distance (WGS-84 degrees)."),
             "longitude": _("Leave empty to use the commune's point."),
             "finess": _("9 characters, for a structure registered in FINESS."),
+            "sms_name": _(
+                "A short name patients recognise (e.g. MSP du Val), used in their SMS when the full name would not "
+                "leave room for the day, time and address. Empty: the full name."
+            ),
         }
 
     def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:

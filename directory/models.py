@@ -30,6 +30,8 @@ class Site(models.Model):
     name = models.CharField(_("name"), max_length=150)
     address = models.CharField(_("street address"), max_length=200, blank=True)
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+", verbose_name=_("commune"))
+    # What patients' SMS call the site when its full name would crowd out the day, time or address.
+    sms_name = models.CharField(_("name in patients' SMS"), max_length=40, blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     phone = PhoneNumberField(_("phone"), blank=True)

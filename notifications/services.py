@@ -23,10 +23,11 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from common.errors import DomainError
+from common.phones import takes_sms
 from referrals.models import Channel, EventKind, Request, RequestEvent
 from referrals.states import CloseReason, ReorientationReason, Status
 
-from . import templating
+from . import patient_sms, templating
 from .models import Message, MessageChannel, MessageKind, MessageStatus, MessageTemplate, OptOut
 from .sms import (
     SmsOutcomeUnknown,
@@ -34,7 +35,6 @@ from .sms import (
     SmsTemporaryError,
     send_sms,
     sms_sent_with,
-    within_segments,
 )
 
 logger = logging.getLogger(__name__)
@@ -168,107 +168,72 @@ def message_queue(message: Message) -> Message | None:
 
 
 def _where(slot: Any) -> str:
-    """Where the patient goes, in a few words: the Médicobus stop, or the site's name and address."""
-    if slot.commune_id is not None and slot.commune is not None:
-        return f"Médicobus, {slot.place}, {slot.commune.name}"
-    if slot.site is not None:
-        return f"{slot.site.name}, {slot.site.address} {slot.site.commune.name}".replace("  ", " ")
-    return str(slot.get_modality_display())
+    """Where the appointment is, in a few words, for the professionals' e-mails: the Médicobus stop, or the site."""
+    return patient_sms.place_variants(slot)[0]
+
+
+def _patient_sms(
+    *, request: Request, kind: str, key: str, at: datetime, starts_at: datetime, places: list[str], token: str | None
+) -> Message | None:
+    """Queue an SMS to the patient, fitted within two SMS with what matters whole (`patient_sms`); not when the
+    requester answers for the patient, nor without a phone or to a landline, nor to a patient who declined
+    messages."""
+    if request.requester_answers or not request.patient_phone or not takes_sms(request.patient_phone):
+        return None  # a landline: the request page says to tell the patient by phone
+    if is_opted_out(request.cell_id, request.patient_phone.as_e164):
+        return None
+    fitted = patient_sms.compose(request.cell, kind, starts_at=starts_at, places=places, cancel_token=token)
+    return message_queue(
+        Message(
+            cell=request.cell,
+            request=request,
+            kind=kind,
+            channel=MessageChannel.SMS,
+            to=request.patient_phone.as_e164,
+            subject=str(MessageKind(kind).label),
+            body=fitted.text,
+            key=key,
+            created_at=at,
+        )
+    )
 
 
 def patient_booked(*, request: Request, event: RequestEvent) -> Message | None:
-    """The patient's SMS when an appointment is booked or moved: when, where, what to bring, how to cancel; kept
-    within two SMS. Not when the requester answers for the patient, nor without a phone."""
-    if request.requester_answers or not request.patient_phone:
-        return None
-    if is_opted_out(request.cell_id, request.patient_phone.as_e164):
-        return None
+    """The patient's SMS when an appointment is booked or moved: day, time, place, what to bring, how to cancel."""
     booking = request.bookings.filter(status="booked").select_related("slot__site__commune", "slot__commune").first()
     if booking is None:
         return None
-    slot = booking.slot
-    when = timezone.localtime(slot.starts_at)
-    where = _where(slot)
-    cell = request.cell
-    with translation.override(settings.LANGUAGE_CODE):
-        text = templating.render(
-            cell.pk,
-            MessageKind.PATIENT_BOOKED,
-            {
-                "cellule": cell.name,
-                "jour": f"{when:%d/%m}",
-                "heure": f"{when:%H:%M}",
-                "lieu": where,
-                "telephone_cellule": cell.phone.as_national if cell.phone else "",
-            },
-        )
-        links = [privacy_link(cell)]
-        if booking.cancel_token:
-            url = settings.AIGUILLAGE_BASE_URL.rstrip("/") + reverse(
-                "patient_cancel", kwargs={"token": booking.cancel_token}
-            )
-            links.insert(0, str(_("Cancel: %(url)s") % {"url": url}))
-    body = with_links(text, links)
-    return message_queue(
-        Message(
-            cell=cell,
-            request=request,
-            kind=MessageKind.PATIENT_BOOKED,
-            channel=MessageChannel.SMS,
-            to=request.patient_phone.as_e164,
-            subject=str(MessageKind.PATIENT_BOOKED.label),
-            body=body,
-            key=f"{MessageKind.PATIENT_BOOKED}:{event.pk}",
-            created_at=event.at,
-        )
+    return _patient_sms(
+        request=request,
+        kind=MessageKind.PATIENT_BOOKED,
+        key=f"{MessageKind.PATIENT_BOOKED}:{event.pk}",
+        at=event.at,
+        starts_at=booking.slot.starts_at,
+        places=patient_sms.place_variants(booking.slot),
+        token=booking.cancel_token,
     )
 
 
 def patient_cancelled(*, request: Request, event: RequestEvent) -> Message | None:
     """The patient's SMS when the cell cancels their appointment (not when they cancelled it from their link: the
     page told them)."""
-    if event.actor is None or request.requester_answers or not request.patient_phone:
-        return None
-    if is_opted_out(request.cell_id, request.patient_phone.as_e164):
+    if event.actor is None:
         return None
     booking = request.bookings.filter(status="cancelled").select_related("slot").order_by("-cancelled_at").first()
     if booking is None:
         return None
-    when = timezone.localtime(booking.slot.starts_at)
-    cell = request.cell
-    with translation.override(settings.LANGUAGE_CODE):
-        text = templating.render(
-            cell.pk,
-            MessageKind.PATIENT_CANCELLED,
-            {"cellule": cell.name, "jour": f"{when:%d/%m}", "heure": f"{when:%H:%M}"},
-        )
-        links = [privacy_link(cell)]
-    return message_queue(
-        Message(
-            cell=cell,
-            request=request,
-            kind=MessageKind.PATIENT_CANCELLED,
-            channel=MessageChannel.SMS,
-            to=request.patient_phone.as_e164,
-            subject=str(MessageKind.PATIENT_CANCELLED.label),
-            body=with_links(text, links),
-            key=f"{MessageKind.PATIENT_CANCELLED}:{event.pk}",
-            created_at=event.at,
-        )
+    return _patient_sms(
+        request=request,
+        kind=MessageKind.PATIENT_CANCELLED,
+        key=f"{MessageKind.PATIENT_CANCELLED}:{event.pk}",
+        at=event.at,
+        starts_at=booking.slot.starts_at,
+        places=[""],
+        token=None,
     )
 
 
-def privacy_link(cell: Any) -> str:
-    """Every message to a patient ends with the page that says what is kept about them and how to exercise their
-    rights (RGPD art. 13)."""
-    url = settings.AIGUILLAGE_BASE_URL.rstrip("/") + reverse("privacy", kwargs={"slug": cell.slug})
-    return str(_("Your data: %(url)s") % {"url": url})
-
-
-def with_links(text: str, links: list[str]) -> str:
-    """The text, then its links: the links are never cut, the text is shortened around them to stay within two SMS."""
-    tail = " ".join(links)
-    return within_segments(text, reserve=tail) + " " + tail
+privacy_link = patient_sms.privacy_link
 
 
 def _address_digest(address: str) -> str:
@@ -589,35 +554,14 @@ def reminders_queue(*, now: datetime | None = None) -> int:
     )
     queued = 0
     for booking in bookings:
-        request = booking.request
-        address = request.patient_phone.as_e164
-        if is_opted_out(request.cell_id, address):
-            continue
-        when = timezone.localtime(booking.slot.starts_at)
-        with translation.override(settings.LANGUAGE_CODE):
-            text = templating.render(
-                request.cell_id,
-                MessageKind.PATIENT_REMINDER,
-                {
-                    "cellule": request.cell.name,
-                    "jour": f"{when:%d/%m}",
-                    "heure": f"{when:%H:%M}",
-                    "lieu": _where(booking.slot),
-                },
-            )
-            links = [privacy_link(request.cell)]
-        message = message_queue(
-            Message(
-                cell=request.cell,
-                request=request,
-                kind=MessageKind.PATIENT_REMINDER,
-                channel=MessageChannel.SMS,
-                to=address,
-                subject=str(MessageKind.PATIENT_REMINDER.label),
-                body=with_links(text, links),
-                key=f"{MessageKind.PATIENT_REMINDER}:{booking.pk}:{booking.slot_id}",
-                created_at=now,
-            )
+        message = _patient_sms(
+            request=booking.request,
+            kind=MessageKind.PATIENT_REMINDER,
+            key=f"{MessageKind.PATIENT_REMINDER}:{booking.pk}:{booking.slot_id}",
+            at=now,
+            starts_at=booking.slot.starts_at,
+            places=patient_sms.place_variants(booking.slot),
+            token=booking.cancel_token,
         )
         queued += message is not None
     return queued

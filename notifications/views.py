@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -16,17 +14,15 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.models import User
 from accounts.policies import CellMixin, Perm
-from agenda.services.booking import CANCEL_TOKEN_BYTES
 from audit.models import AccessAction
 from audit.recording import record_list
 from audit.services import access_record
 from common.views import CellListView, Column
 
-from . import selectors, services, templating
+from . import patient_sms, selectors, services, templating
 from .filters import MessageFilter
 from .forms import TemplateForm
 from .models import Message, MessageKind, MessageTemplate
-from .sms import MAX_SEGMENTS, segments
 
 
 class Outbox(CellListView):
@@ -111,6 +107,7 @@ class TemplateEdit(CellMixin, FormView):
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()
         kwargs["kind"] = self.kwargs["kind"]
+        kwargs["cell"] = self.cell
         return kwargs
 
     def get_initial(self) -> dict[str, Any]:
@@ -125,7 +122,7 @@ class TemplateEdit(CellMixin, FormView):
             title=MessageKind(kind).label,
             kind=kind,
             blanks=templating.BLANKS[kind],
-            preview=preview(kind, text),
+            preview=preview(self.cell, kind, text),
             default=str(templating.DEFAULTS[kind]),
         )
         return context
@@ -135,7 +132,9 @@ class TemplateEdit(CellMixin, FormView):
             form = self.get_form()
             form.is_valid()
             return render(
-                request, "notifications/_preview.html", {"preview": preview(kwargs["kind"], form.data.get("text", ""))}
+                request,
+                "notifications/_preview.html",
+                {"preview": preview(self.cell, kwargs["kind"], form.data.get("text", ""))},
             )
         if request.POST.get("action") == "reset":
             services.template_reset(cell=self.cell, kind=kwargs["kind"])
@@ -151,15 +150,28 @@ class TemplateEdit(CellMixin, FormView):
         return HttpResponseRedirect(reverse("notifications:templates", kwargs={"cell": self.cell.slug}))
 
 
-def preview(kind: str, text: str) -> dict[str, Any]:
-    """The text filled with the example values, its length in SMS, or why it cannot be used."""
+STEPS = {
+    1: _("nothing left out"),
+    2: _("the site's name for SMS instead of its full name"),
+    3: _("the privacy link left out (the cancel page leads to it)"),
+    4: _("optional parts [in brackets] left out, the last first"),
+    5: _("the street address left out"),
+    6: _("the place reduced to its commune"),
+    7: _("your text abandoned: patients get only the day, the time, the commune and the cancel link"),
+}
+
+
+def preview(cell: Any, kind: str, text: str) -> dict[str, Any]:
+    """The text as the patient of the cell's longest place would get it (the real address of this site, a cancel
+    link of its real length), its length in SMS, what gave way; or why it cannot be used."""
     try:
-        filled = templating.fill(kind, text, templating.BLANKS[kind])
+        templating.check(kind, text)
     except templating.TemplateError as error:
         return {"error": str(error)}
-    if kind == MessageKind.PATIENT_BOOKED:  # the cancel link is added as it will be: this site, a token of its length
-        example = settings.AIGUILLAGE_BASE_URL.rstrip("/") + reverse(
-            "patient_cancel", kwargs={"token": secrets.token_urlsafe(CANCEL_TOKEN_BYTES)}
-        )
-        filled += " " + gettext("Cancel: %(url)s") % {"url": example}
-    return {"text": filled, "segments": segments(filled), "too_long": segments(filled) > MAX_SEGMENTS}
+    worst = patient_sms.worst_case(cell, kind, text)
+    return {
+        "text": worst.fitted.text,
+        "segments": worst.fitted.segments,
+        "step": STEPS[worst.fitted.step],
+        "abandoned": not worst.keeps_essentials,
+    }

@@ -30,6 +30,7 @@ from audit.recording import record_list, record_read
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
 from common.http import client_address
+from common.phones import takes_sms
 from common.views import CellFormView, CellListView, CellSettingsEdit, Column
 from directory import services as directory_services
 from directory.models import Profession, Professional
@@ -283,6 +284,7 @@ class RequestDetail(CellMixin, TemplateView):
             messages_sent=messages_about(request) if not for_requester else [],
             patient_opted_out=bool(request.patient_phone)
             and notifications.is_opted_out(request.cell_id, request.patient_phone.as_e164),
+            patient_takes_sms=takes_sms(request.patient_phone) if request.patient_phone else False,
             duplicates=duplicates,
             callback_form=kwargs.get("callback_form") or CallbackForm(prefix="callback"),
             close_form=kwargs.get("close_form") or CloseForm(prefix="close"),

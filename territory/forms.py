@@ -165,10 +165,14 @@ class CommuneField(forms.Field):
 
 class CellForm(forms.ModelForm):
     phone = french_phone(_("Professionals-only phone"), help_text=_("Shown to requesters; never to patients."))
+    patient_phone = french_phone(
+        _("Phone for patients"),
+        help_text=_("Given to patients in their SMS and on their pages. Empty: patients are given no number."),
+    )
 
     class Meta:
         model = Cell
-        fields = ["name", "phone", "email"]
+        fields = ["name", "phone", "patient_phone", "email"]
 
     def __init__(self, *args: Any, cell: Cell | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

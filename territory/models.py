@@ -37,6 +37,8 @@ class Cell(models.Model):
     name = models.CharField(_("name"), max_length=150, unique=True)
     slug = models.SlugField(_("short name (in addresses)"), max_length=50, unique=True)
     phone = PhoneNumberField(_("professionals-only phone"), blank=True)
+    # Never the professionals-only number (the seeds): without this one, patients are given no number at all.
+    patient_phone = PhoneNumberField(_("phone for patients"), blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

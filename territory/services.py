@@ -39,14 +39,22 @@ def territory_save(*, cell: Cell, territory: Territory | None = None, name: str,
 CELL_DUPLICATE_NAME = _("Another cell already has this name.")
 
 
+PATIENT_PHONE_IS_PROFESSIONALS = _(
+    "This is the professionals-only number: patients must be given another one (or none)."
+)
+
+
 @transaction.atomic
-def cell_update(*, cell: Cell, name: str, phone: object, email: str) -> Cell:
-    """The cell administrator names the cell and gives its professionals-only number (shown to requesters)."""
+def cell_update(*, cell: Cell, name: str, phone: object, email: str, patient_phone: object = "") -> Cell:
+    """The cell administrator names the cell and gives its numbers: the professionals-only one (shown to requesters)
+    and the one for patients (in their SMS and pages), which must not be the same."""
     name = name.strip()
     if Cell.objects.filter(name__iexact=name).exclude(pk=cell.pk).exists():
         raise DomainError(CELL_DUPLICATE_NAME, field="name")
-    cell.name, cell.phone, cell.email = name, phone, email
-    cell.save(update_fields=["name", "phone", "email"])
+    if patient_phone and str(patient_phone) == str(phone):
+        raise DomainError(PATIENT_PHONE_IS_PROFESSIONALS, field="patient_phone")
+    cell.name, cell.phone, cell.email, cell.patient_phone = name, phone, email, patient_phone
+    cell.save(update_fields=["name", "phone", "email", "patient_phone"])
     return cell
 
 

@@ -333,3 +333,30 @@ def test_a_rolled_back_booking_sends_nothing(world: World, brevo: FakeBrevo) -> 
     assert brevo.received == []
     assert not Message.objects.filter(kind=MessageKind.PATIENT_BOOKED).exists()
     assert not DBTaskResult.objects.exists()
+
+
+def test_the_patient_is_given_the_patient_number_never_the_professionals_only_one(world: World) -> None:
+    """The seeds: the professionals-only line is never given to patients; without a number for patients, none."""
+    world.cell.phone, world.cell.patient_phone = "+33233000001", "+33233000002"
+    world.cell.save()
+    told = book(world).body
+    assert "02 33 00 00 02" in told and "02 33 00 00 01" not in told
+    world.cell.patient_phone = ""
+    world.cell.save()
+    request = make_request(world.cell, last_name="Sansnumero", phone="+33687654321")
+    agenda.slot_book(
+        slot=make_slot(world.cell, starts_at=timezone.now() + timedelta(hours=6)), request=request, user=world.colleague
+    )
+    quiet = Message.objects.get(request=request, kind=MessageKind.PATIENT_BOOKED).body
+    assert "02 33 00 00" not in quiet and "Questions" not in quiet and "/a/" in quiet
+
+
+def test_a_landline_gets_no_sms_and_the_request_page_says_to_phone(world: World) -> None:
+    ProfessionalFactory(cell=world.cell)
+    request = make_request(world.cell, phone="+33233123456")  # a landline in the Orne
+    agenda.slot_book(
+        slot=make_slot(world.cell, starts_at=timezone.now() + timedelta(hours=4)), request=request, user=world.colleague
+    )
+    assert not Message.objects.filter(request=request, channel="sms").exists()
+    page = world.client_for(world.colleague).get(f"/c/{world.cell.slug}/demandes/{request.pk}/")
+    assert "Ligne fixe : aucun SMS ne l’atteint. Prévenez le patient par téléphone." in page.content.decode()

@@ -16,6 +16,21 @@ def test_the_cell_administrator_sets_the_professionals_only_number(world: World)
     assert str(world.cell.phone) == "+33233123456"
 
 
+def test_the_number_for_patients_is_set_apart_from_the_professionals_only_one(world: World) -> None:
+    client = world.client_for(world.owner)
+    url = reverse("territory:cell_settings", kwargs={"cell": world.cell.slug})
+    body = {"name": "CSNP Test Orne", "phone": "02 33 12 34 56", "patient_phone": "02 33 12 34 57", "email": ""}
+    assert client.post(url, body).status_code == 302
+    world.cell.refresh_from_db()
+    assert (str(world.cell.phone), str(world.cell.patient_phone)) == ("+33233123456", "+33233123457")
+    same = client.post(url, body | {"patient_phone": "0233123456"})
+    assert same.status_code == 200 and list(same.context["form"].errors) == ["patient_phone"]
+    assert "réservé aux professionnels" in same.content.decode()
+    assert same.context["form"]["patient_phone"].value() == "0233123456"  # kept as typed
+    world.cell.refresh_from_db()
+    assert str(world.cell.patient_phone) == "+33233123457"
+
+
 def test_a_cell_cannot_take_another_cells_name(world: World) -> None:
     client = world.client_for(world.owner)
     url = reverse("territory:cell_settings", kwargs={"cell": world.cell.slug})
