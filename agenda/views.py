@@ -27,7 +27,7 @@ from referrals import selectors as referral_selectors
 from . import selectors, services
 from .calendar import feed_ical, feed_renew
 from .forms import AbsenceForm, PlanForm, PublishForm
-from .models import AvailabilityPlan, CalendarFeed
+from .models import AvailabilityPlan, BookingStatus, CalendarFeed
 
 
 def _back(cell_slug: str, request_pk: int) -> HttpResponseRedirect:
@@ -305,22 +305,31 @@ class AbsenceList(OwnMixin, FormView):
 
 @method_decorator(never_cache, name="dispatch")
 class PatientCancel(View):
-    """The patient's cancel link (in their SMS): the appointment, a button to cancel it; nothing else. An unknown,
-    used or expired link gets a plain page that reveals nothing."""
+    """The patient's cancel link (in their SMS): the appointment and a button; the button asks to confirm, and only
+    the confirmation cancels. Opened again, a cancelled appointment says so with the number for patients; an unknown
+    link, or one whose appointment is over, gets a plain page that reveals nothing."""
 
     permission = PUBLIC
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
-        try:
-            booking = services.booking_by_cancel_token(token)
-        except DomainError:
+        booking = services.booking_of_patient_link(token)
+        if booking is None or booking.status not in (BookingStatus.BOOKED, BookingStatus.CANCELLED):
             return render(request, "agenda/patient_link_invalid.html", status=404)
+        cell = booking.request.cell
+        if booking.status == BookingStatus.CANCELLED:
+            return render(request, "agenda/patient_cancelled.html", {"public_cell": cell, "again": True})
         too_late = booking.slot.starts_at - services.CANCEL_BEFORE <= timezone.now()
-        record_read(cell=booking.request.cell_id, request_obj=booking.request, what="booking", actor=PATIENT)
-        context = {"booking": booking, "too_late": too_late, "public_cell": booking.request.cell}
+        record_read(cell=cell.pk, request_obj=booking.request, what="booking", actor=PATIENT)
+        context = {"booking": booking, "too_late": too_late, "public_cell": cell}
         return render(request, "agenda/patient_cancel.html", context)
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
+        if request.POST.get("confirm") != "yes":  # the first button: ask before anything changes
+            booking = services.booking_of_patient_link(token)
+            if booking is None or booking.status != BookingStatus.BOOKED:
+                return self.get(request, token)
+            context = {"booking": booking, "confirming": True, "public_cell": booking.request.cell}
+            return render(request, "agenda/patient_cancel.html", context)
         try:
             booking = services.booking_cancel_by_patient(token=token)
         except DomainError as error:
@@ -328,5 +337,5 @@ class PatientCancel(View):
                 booking = services.booking_by_cancel_token(token)
                 context = {"booking": booking, "too_late": True, "public_cell": booking.request.cell}
                 return render(request, "agenda/patient_cancel.html", context, status=409)
-            return render(request, "agenda/patient_link_invalid.html", status=404)
+            return self.get(request, token)
         return render(request, "agenda/patient_cancelled.html", {"public_cell": booking.request.cell})

@@ -175,7 +175,11 @@ def test_a_patient_cancels_from_the_link_and_the_slot_goes_to_a_waiting_request(
     page.goto(f"{base}/a/{token}/")  # the link of the SMS, on the live server
     expect(page.get_by_role("heading", level=1)).to_have_text("Votre rendez-vous")
     page.get_by_role("button", name="Annuler mon rendez-vous").click()
+    expect(page.get_by_text("Voulez-vous vraiment annuler ce rendez-vous ?")).to_be_visible()
+    page.get_by_role("button", name="Oui, l’annuler").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Rendez-vous annulé")
+    page.goto(f"{base}/a/{token}/")  # opened again from the SMS
+    expect(page.locator("main")).to_contain_text("Ce rendez-vous est déjà annulé.")
     screenshot(page, "patient-cancelled")
 
     log_in(page, base, "coordination")

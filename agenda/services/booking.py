@@ -262,6 +262,18 @@ def booking_by_cancel_token(token: str) -> Booking:
     return booking
 
 
+def booking_of_patient_link(token: str) -> Booking | None:
+    """The booking a patient's link was made for, whatever became of it (None for an unknown link): an appointment
+    already cancelled says so rather than "not valid"."""
+    if not token:
+        return None
+    return (
+        Booking.objects.select_related("slot__site__commune", "slot__commune", "request__cell")
+        .filter(cancel_token=token)
+        .first()
+    )
+
+
 @transaction.atomic
 def booking_cancel_by_patient(*, token: str, now: datetime | None = None) -> Booking:
     """The patient cancels from the link in their SMS, until an hour before: the slot is free again and the request
