@@ -36,6 +36,8 @@ from .models import (
 from .services import PatientData
 from .states import CloseReason, ReorientationReason
 
+CHOOSE = ("", _("— choose —"))
+
 
 class PatientIdentityForm(forms.Form):
     """Who the patient is and how to reach them: taken at intake, corrected at the patient's request."""
@@ -108,8 +110,9 @@ class IntakeForm(PatientIdentityForm):
     urgency = forms.ChoiceField(
         label=_("Urgency, as you see it"), choices=Urgency.choices, widget=forms.RadioSelect, initial=Urgency.WITHIN_48H
     )
+    # No default here nor on the reasons below: a preselected answer would be counted as given (ER visits avoided).
     elsewhere = forms.ChoiceField(
-        label=_("Without the cell, the patient would have gone to"), choices=Elsewhere.choices
+        label=_("Without the cell, the patient would have gone to"), choices=[CHOOSE, *Elsewhere.choices]
     )
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
     slot = forms.ChoiceField(
@@ -179,7 +182,7 @@ class CallbackForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=CloseReason.choices)
+    reason = forms.ChoiceField(label=_("Reason"), choices=[CHOOSE, *CloseReason.choices])
     note = forms.CharField(label=_("Note for the requester"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -188,7 +191,7 @@ class ReorientForm(forms.Form):
         label=_("Kind of resource"), choices=[("", _("All kinds")), *ResourceKind.choices], required=False
     )
     resource = forms.ModelChoiceField(label=_("Resource"), queryset=ReorientationResource.objects.none())
-    reason = forms.ChoiceField(label=_("Why"), choices=ReorientationReason.choices)
+    reason = forms.ChoiceField(label=_("Why"), choices=[CHOOSE, *ReorientationReason.choices])
     note = forms.CharField(label=_("Note for the requester"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, resources: Any, **kwargs: Any) -> None:

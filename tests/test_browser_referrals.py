@@ -27,6 +27,7 @@ def fill_patient(page: Page, last_name: str) -> None:
     page.get_by_label("Téléphone du patient").fill("06 98 76 54 32")
     page.get_by_label("Motif de la demande").fill("Douleur dentaire et fièvre depuis hier.")
     page.get_by_label("Type de motif").select_option("pain")
+    page.get_by_label("Sans la cellule, le patient serait allé").select_option("er")  # no default: it counts
 
 
 SURNAMES = {
@@ -160,6 +161,7 @@ def handle(page: Page, base: str, surname: str, ending: str) -> None:
     elif ending == "reorient":
         page.locator("summary", has_text="Réorienter").click()
         page.get_by_role("combobox", name="Ressource", exact=True).select_option(index=1)
+        page.get_by_role("combobox", name="Pourquoi", exact=True).select_option("other_care_fits")
         page.locator("#id_reorient-note").fill("Garde dentaire ce matin.")
         page.get_by_role("button", name="Réorienter le patient").click()
         expect(page.locator(".status-line")).to_contain_text("Réorientée")

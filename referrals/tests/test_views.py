@@ -95,6 +95,20 @@ def test_a_requester_does_not_see_the_cells_internal_notes(world: World, request
     assert page.context["callbacks"] == []
 
 
+def test_where_the_patient_would_have_gone_is_asked_not_assumed(world: World, requester) -> None:
+    """No default (it was the ER, inflating "ER visits avoided"): the form offers "— choose —" and requires an answer."""
+    client = world.client_for(requester.user)
+    url = reverse("referrals:request_new", kwargs={"cell": world.cell.slug})
+    form = client.get(url).context["form"]
+    assert form["elsewhere"].value() in (None, "") and form.fields["elsewhere"].choices[0] == ("", "— choisir —")
+    unanswered = client.post(url, intake_body(elsewhere=""))
+    assert unanswered.status_code == 200 and list(unanswered.context["form"].errors) == ["elsewhere"]
+    assert not Request.objects.exists()
+    assert world.client_for(world.colleague).get(
+        reverse("referrals:request_detail", kwargs={"cell": world.cell.slug, "pk": make_request(world.cell).pk})
+    ).context["close_form"]["reason"].value() in (None, "")
+
+
 def test_the_same_form_posted_twice_creates_one_request(world: World, requester) -> None:
     client = world.client_for(requester.user)
     url = reverse("referrals:request_new", kwargs={"cell": world.cell.slug})
@@ -159,6 +173,8 @@ def test_actions_from_the_request_page(world: World) -> None:
     assert act("callback", outcome="no_answer", note="Sonnerie").status_code == 302
     assert act("reorient", resource="").status_code == 422
     resource = ResourceFactory(cell=world.cell, name="Maison médicale de garde")
+    no_reason = act("reorient", resource=str(resource.pk), note="Ce soir")  # no default reason: it counts
+    assert no_reason.status_code == 422 and list(no_reason.context["reorient_form"].errors) == ["reason"]
     assert act("reorient", resource=str(resource.pk), reason="out_of_hours", note="Ce soir").status_code == 302
     request.refresh_from_db()
     assert (request.status, request.failed_callbacks) == (Status.REORIENTED, 1)
