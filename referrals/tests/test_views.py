@@ -96,7 +96,7 @@ def test_a_requester_does_not_see_the_cells_internal_notes(world: World, request
 
 
 def test_where_the_patient_would_have_gone_is_asked_not_assumed(world: World, requester) -> None:
-    """No default (it was the ER, inflating "ER visits avoided"): the form offers "— choose —" and requires an answer."""
+    """No default (it was the ER, inflating "ER visits avoided"): "— choose —" first, and an answer required."""
     client = world.client_for(requester.user)
     url = reverse("referrals:request_new", kwargs={"cell": world.cell.slug})
     form = client.get(url).context["form"]
