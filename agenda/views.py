@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
@@ -76,10 +77,20 @@ class BookSlot(RequestPageAction):
 
 
 class BookingCancel(RequestPageAction):
+    """Cancel an appointment from the request's page: a reason and a ticked confirmation, or nothing changes."""
+
     def act(self, user: User) -> tuple[int, str]:
         booking = selectors.booking_for(self.cell, self.kwargs["pk"])
-        services.booking_cancel(booking=booking, user=user, reason=self.request.POST.get("reason", "")[:500])
-        return booking.request_id, ""
+        reason = self.request.POST.get("reason", "").strip()[:500]
+        if not reason:
+            raise DomainError(services.CANCEL_REASON_REQUIRED, field="reason")
+        if self.request.POST.get("confirm") != "on":
+            raise DomainError(CANCEL_NOT_CONFIRMED, field="confirm")
+        services.booking_cancel(booking=booking, user=user, reason=reason)
+        return booking.request_id, gettext("Appointment cancelled; the patient and the effector are told.")
+
+
+CANCEL_NOT_CONFIRMED = _("Tick the box to confirm the cancellation: nothing was cancelled.")
 
 
 class BookingMove(RequestPageAction):

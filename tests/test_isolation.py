@@ -415,7 +415,7 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
         "ends_at": "2030-02-08T20:00",
         "reason": "Congés",
     },
-    "agenda:booking_cancel": lambda w, cell: {"reason": "Indisponible"},
+    "agenda:booking_cancel": lambda w, cell: {"reason": "Indisponible", "confirm": "on"},
     "agenda:booking_outcome": lambda w, cell: {"outcome": "no_show"},
     "agenda:booking_move": lambda w, cell: {},
     "referrals:protocol_question_create": lambda w, cell: {

@@ -197,9 +197,15 @@ def booking_move(*, booking: Booking, slot: Slot, user: User, now: datetime | No
     return booking
 
 
+CANCEL_REASON_REQUIRED = _("Say why the appointment is cancelled: the patient and the effector are told.")
+
+
 @transaction.atomic
-def booking_cancel(*, booking: Booking, user: User | None, reason: str = "", now: datetime | None = None) -> Booking:
-    """Cancel an appointment: the slot is free again and the request goes back to the coordinators."""
+def booking_cancel(*, booking: Booking, user: User | None, reason: str, now: datetime | None = None) -> Booking:
+    """Cancel an appointment, always with its reason (on the timeline): the slot is free again and the request goes
+    back to the coordinators."""
+    if not reason.strip():
+        raise DomainError(CANCEL_REASON_REQUIRED, field="reason")
     now = now or timezone.now()
     booking = Booking.objects.select_for_update().select_related("request").get(pk=booking.pk)
     if booking.status != BookingStatus.BOOKED:

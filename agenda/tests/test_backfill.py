@@ -37,7 +37,7 @@ def test_a_freed_slot_is_proposed_to_the_waiting_requests_that_fit_best_first(wo
     )
     make_request(world.cell, last_name="Kine", care_channel="physiotherapy", phone="+33611000004")
     assert freed_slots(world.cell, now) == []  # nothing freed yet
-    services.booking_cancel(booking=booking, user=world.colleague, now=now)
+    services.booking_cancel(booking=booking, user=world.colleague, reason="Patient indisponible", now=now)
     [(freed, proposals)] = freed_slots(world.cell, now + timedelta(minutes=5))
     assert freed == slot
     assert [p.request for p in proposals] == [urgent_far, week_near]  # the most urgent first; never the one who left
@@ -59,7 +59,7 @@ def test_the_queue_shows_freed_slots_in_a_constant_number_of_queries(
             slot = make_slot(world.cell, starts_at=now + timedelta(hours=3, minutes=20 * i))
             request = make_request(world.cell, last_name=f"Libere{i}", phone=f"+3361200{i:04d}")
             booking = services.slot_book(slot=slot, request=request, user=world.colleague)
-            services.booking_cancel(booking=booking, user=world.colleague)
+            services.booking_cancel(booking=booking, user=world.colleague, reason="Patient indisponible")
 
     free(1)
     client.get(url)

@@ -2,12 +2,14 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from agenda import services
 from agenda.models import Booking, BookingStatus, Slot, SlotStatus
 from common.errors import DomainError
 from conftest import World
+from notifications.models import Message, MessageKind
 from referrals.models import EventKind
 from referrals.states import Status
 from referrals.tests.factories import make_request
@@ -129,3 +131,26 @@ def test_a_passed_appointment_is_not_moved(world: World) -> None:
     later = make_slot(world.cell, starts_at=now + timedelta(hours=5))
     with pytest.raises(DomainError):
         services.booking_move(booking=booking, slot=later, user=world.colleague, now=now + timedelta(hours=2))
+
+
+def test_the_cell_cancels_an_appointment_only_with_a_reason_and_a_confirmation(world: World) -> None:
+    ProfessionalFactory(cell=world.cell)
+    booking = services.slot_book(slot=make_slot(world.cell), request=make_request(world.cell), user=world.colleague)
+    client = world.client_for(world.colleague)
+    url = reverse("agenda:booking_cancel", kwargs={"cell": world.cell.slug, "pk": booking.pk})
+    for body, message in (
+        ({"reason": "", "confirm": "on"}, "Dites pourquoi"),
+        ({"reason": "Patient hospitalisé"}, "Cochez la case"),
+    ):
+        refused = client.post(url, body, follow=True)
+        assert message in refused.content.decode()
+        booking.refresh_from_db()
+        assert booking.status == BookingStatus.BOOKED
+    assert not Message.objects.filter(kind=MessageKind.PATIENT_CANCELLED).exists()
+    done = client.post(url, {"reason": "Patient hospitalisé", "confirm": "on"}, follow=True)
+    assert "Rendez-vous annulé" in done.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+    assert "Patient hospitalisé" in booking.request.events.order_by("-pk").first().text
+    with pytest.raises(DomainError):
+        services.booking_cancel(booking=booking, user=world.colleague, reason="  ")

@@ -203,7 +203,7 @@ def test_an_assisted_teleconsultation_books_the_spot_and_a_teleconsultant_in_tie
     oriented = request.events.filter(to_status=Status.ORIENTED).get()
     assert "RÉGIONAL" in oriented.text and "Vivier régional" in oriented.text
     assert b"Rendez-vous SNP" in feed_ical(regional, NOW)  # the doctor's own calendar shows the appointment
-    services.booking_cancel(booking=booking, user=world.colleague, now=NOW)
+    services.booking_cancel(booking=booking, user=world.colleague, reason="Patient indisponible", now=NOW)
     assert Slot.objects.get(pk=spot_slot.pk).booked == 0 and Slot.objects.get(pk=regional_time.pk).booked == 0
 
 

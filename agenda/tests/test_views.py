@@ -56,7 +56,7 @@ def test_booking_from_the_page_then_recording_the_outcome(world: World) -> None:
     assert "une fois le rendez-vous commencé" in early.content.decode()
     cancel = client.post(
         reverse("agenda:booking_cancel", kwargs={"cell": world.cell.slug, "pk": booking.pk}),
-        {"reason": "Patient guéri"},
+        {"reason": "Patient guéri", "confirm": "on"},
     )
     assert cancel.status_code == 302
     request.refresh_from_db()

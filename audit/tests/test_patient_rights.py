@@ -109,7 +109,7 @@ def test_every_sms_to_a_patient_links_the_information_page(world: World) -> None
     ProfessionalFactory(cell=world.cell)
     request = make_request(world.cell)
     booking = agenda.slot_book(slot=make_slot(world.cell), request=request, user=world.colleague)
-    agenda.booking_cancel(booking=booking, user=world.colleague)
+    agenda.booking_cancel(booking=booking, user=world.colleague, reason="Patient indisponible")
     sms = Message.objects.filter(channel=MessageChannel.SMS, request=request)
     assert sms.count() == 2
     link = f"Vos données : http://127.0.0.1:8000/donnees/{world.cell.slug}/"

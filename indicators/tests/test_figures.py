@@ -81,7 +81,9 @@ def activity(world: World) -> World:
     referrals.request_reorient(request=r3, user=user, resource=pharmacy, now=at(2, 11, 10))
     r4 = request(at(31, 10, 20), "Quatre", elsewhere="er")  # received in October, its slot is November's
     booking = agenda.slot_book(slot=s4, request=r4, user=user, now=at(31, 10, 21))
-    agenda.booking_cancel(booking=booking, user=user, now=at(31, 10, 22, 30))  # two hours before: late
+    agenda.booking_cancel(
+        booking=booking, user=user, reason="Patient indisponible", now=at(31, 10, 22, 30)
+    )  # two hours before: late
     er = ResourceFactory(cell=cell, kind=ResourceKind.EMERGENCY)
     referrals.request_reorient(request=r4, user=user, resource=er, now=at(31, 10, 23))
     r5 = request(at(4, 11, 9), "Cinq", care_channel="physiotherapy", elsewhere="nowhere")

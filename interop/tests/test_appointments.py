@@ -171,7 +171,7 @@ def test_moves_cancellation_and_outcomes_are_conditional_updates(world: World, s
         "identifier": [f"https://aiguillage.test/fhir/identifiants/rendez-vous|{push.identifier}"]
     }
     assert parse_r4b(moved["body"]).start == later.starts_at.replace(microsecond=0)
-    booking_cancel(booking=booking, user=world.colleague)
+    booking_cancel(booking=booking, user=world.colleague, reason="Patient indisponible")
     work()
     assert sas.calls[-1]["body"]["status"] == "cancelled"
     # Another booking of a regulator, then its outcome: seen -> fulfilled, no-show -> noshow.
@@ -194,7 +194,7 @@ def test_changes_made_before_the_worker_runs_are_sent_once_as_the_latest_state(
     world: World, sas: FakeSas, booked: dict
 ) -> None:
     booking = _book(booked)
-    booking_cancel(booking=booking, user=world.colleague)
+    booking_cancel(booking=booking, user=world.colleague, reason="Patient indisponible")
     work()
     assert [(c["method"], c["body"]["status"]) for c in sas.calls] == [("POST", "cancelled")]
     assert AppointmentPush.objects.get().sent_version == 2
@@ -253,7 +253,7 @@ def test_a_refusal_is_given_up_until_the_next_change(world: World, sas: FakeSas,
     push = AppointmentPush.objects.get(booking=booking)
     assert push.status == PushStatus.FAILED and "422" in push.last_error
     assert not DBTaskResult.objects.filter(status="READY").exists()
-    booking_cancel(booking=booking, user=world.colleague)
+    booking_cancel(booking=booking, user=world.colleague, reason="Patient indisponible")
     work()
     push.refresh_from_db()
     assert push.status == PushStatus.SENT and sas.calls[-1]["body"]["status"] == "cancelled"
@@ -303,7 +303,9 @@ def test_a_change_made_while_a_send_is_refused_is_still_sent(
     real = appointments._deliver
 
     def cancelled_meanwhile(method: str, url: str, resource: dict) -> appointments.Delivery:
-        booking_cancel(booking=booking, user=world.colleague)  # commits while the platform is being asked
+        booking_cancel(
+            booking=booking, user=world.colleague, reason="Patient indisponible"
+        )  # commits while the platform is being asked
         return appointments.Delivery(ok=False, retry=False, error="HTTP 422: refused")
 
     monkeypatch.setattr(appointments, "_deliver", cancelled_meanwhile)
