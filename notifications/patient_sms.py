@@ -52,6 +52,16 @@ def place_variants(slot: Any) -> list[str]:
     return [f"{site.name}, {address}{commune}", f"{short}, {address}{commune}", f"{short}, {commune}", commune]
 
 
+def resource_variants(resource: Any) -> list[str]:
+    """Where a reoriented patient goes, from the fullest to the barest: name, street address and commune; name and
+    commune; name (its commune when it has one, for the barest)."""
+    commune = resource.commune.name if resource.commune_id else ""
+    address = f"{resource.address}, " if resource.address else ""
+    full = f"{resource.name}, {address}{commune}".rstrip(", ")
+    with_commune = f"{resource.name}, {commune}".rstrip(", ")
+    return [full, full, with_commune, with_commune]
+
+
 def values_for(cell: Any, starts_at: datetime | None) -> dict[str, str]:
     when = timezone.localtime(starts_at) if starts_at else None
     return {
@@ -63,15 +73,23 @@ def values_for(cell: Any, starts_at: datetime | None) -> dict[str, str]:
 
 
 def compose(
-    cell: Any, kind: str, *, starts_at: datetime | None, places: list[str], cancel_token: str | None, text: str = ""
+    cell: Any,
+    kind: str,
+    *,
+    starts_at: datetime | None,
+    places: list[str],
+    cancel_token: str | None,
+    text: str = "",
+    more: dict[str, str] | None = None,
 ) -> Fitted:
-    """The SMS of this kind for this appointment, fitted; `text` replaces the cell's wording (the preview)."""
+    """The SMS of this kind for this appointment, fitted; `text` replaces the cell's wording (the preview), `more`
+    fills the kind's other blanks."""
     with translation.override(settings.LANGUAGE_CODE):
         wording = text or templating.wording(cell.pk, kind)
         required = [cancel_link(cancel_token)] if cancel_token else []
         return fit(
             wording,
-            values_for(cell, starts_at),
+            {**values_for(cell, starts_at), **(more or {})},
             places,
             required_links=required,
             optional_links=[privacy_link(cell)],
@@ -101,6 +119,17 @@ def longest_places(cell: Any) -> list[str]:
     return [max((variants[rank] for variants in candidates), key=len) for rank in range(4)]
 
 
+def longest_resource(cell: Any) -> list[str]:
+    """The variants of the cell's active reorientation resource that weigh most in an SMS, else the example."""
+    from directory.models import ReorientationResource
+
+    resources = ReorientationResource.objects.filter(cell=cell, is_active=True).select_related("commune")
+    candidates = [resource_variants(resource) for resource in resources]
+    if not candidates:
+        return [templating.BLANKS[MessageKind.PATIENT_REORIENTED]["lieu"]]
+    return [max((variants[rank] for variants in candidates), key=len) for rank in range(4)]
+
+
 @dataclass(frozen=True)
 class WorstCase:
     fitted: Fitted
@@ -110,8 +139,15 @@ class WorstCase:
 def worst_case(cell: Any, kind: str, text: str) -> WorstCase:
     """The text as the patient of the cell's longest place would get it, today's date at 23:59, with the real cancel
     link's length; whether the cell's wording survives (else patients get the bare essentials)."""
-    token = secrets.token_urlsafe(16)[:CANCEL_TOKEN_LENGTH] if kind != MessageKind.PATIENT_CANCELLED else None
+    with_link = kind in (MessageKind.PATIENT_BOOKED, MessageKind.PATIENT_REMINDER)
+    token = secrets.token_urlsafe(16)[:CANCEL_TOKEN_LENGTH] if with_link else None
     starts_at = timezone.localtime().replace(hour=23, minute=59)
-    places = longest_places(cell) if "{lieu}" in text else [""]
-    fitted = compose(cell, kind, starts_at=starts_at, places=places, cancel_token=token, text=text)
+    if "{lieu}" not in text:
+        places = [""]
+    elif kind == MessageKind.PATIENT_REORIENTED:
+        places = longest_resource(cell)
+    else:
+        places = longest_places(cell)
+    more = {"telephone_lieu": "02 33 00 00 00"}
+    fitted = compose(cell, kind, starts_at=starts_at, places=places, cancel_token=token, text=text, more=more)
     return WorstCase(fitted=fitted, keeps_essentials=fitted.step < 7)

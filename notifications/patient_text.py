@@ -132,5 +132,6 @@ def fit(
         text = text_with(place, kept, links)
         if segments(text) <= limit:
             return Fitted(text=text, place=place, step=step)
-    bare = to_gsm(f"{values.get('jour', '')} {values.get('heure', '')}, {variants[3]}.")
+    when = f"{values.get('jour', '')} {values.get('heure', '')}".strip()
+    bare = to_gsm(", ".join(part for part in (when, variants[3]) if part) + ".")
     return Fitted(text=" ".join([bare, *required]), place=variants[3], step=7)

@@ -118,6 +118,8 @@ def request_moved(*, request: Request, event: RequestEvent) -> Message | None:
         effector_told(request=request, event=event)
     elif event.to_status == Status.SEEN:
         mt_summary(request=request, event=event)
+    elif event.to_status == Status.REORIENTED:
+        patient_reoriented(request=request, event=event)
     if kind is None:
         return None
     address, name = requester_address(request)
@@ -173,7 +175,15 @@ def _where(slot: Any) -> str:
 
 
 def _patient_sms(
-    *, request: Request, kind: str, key: str, at: datetime, starts_at: datetime, places: list[str], token: str | None
+    *,
+    request: Request,
+    kind: str,
+    key: str,
+    at: datetime,
+    starts_at: datetime | None,
+    places: list[str],
+    token: str | None,
+    more: dict[str, str] | None = None,
 ) -> Message | None:
     """Queue an SMS to the patient, fitted within two SMS with what matters whole (`patient_sms`); not when the
     requester answers for the patient, nor without a phone or to a landline, nor to a patient who declined
@@ -182,7 +192,7 @@ def _patient_sms(
         return None  # a landline: the request page says to tell the patient by phone
     if is_opted_out(request.cell_id, request.patient_phone.as_e164):
         return None
-    fitted = patient_sms.compose(request.cell, kind, starts_at=starts_at, places=places, cancel_token=token)
+    fitted = patient_sms.compose(request.cell, kind, starts_at=starts_at, places=places, cancel_token=token, more=more)
     return message_queue(
         Message(
             cell=request.cell,
@@ -230,6 +240,24 @@ def patient_cancelled(*, request: Request, event: RequestEvent) -> Message | Non
         starts_at=booking.slot.starts_at,
         places=[""],
         token=None,
+    )
+
+
+def patient_reoriented(*, request: Request, event: RequestEvent) -> Message | None:
+    """The reoriented patient's SMS: where to go (the resource's name, address and phone), and the 15 if it gets
+    worse; not when the requester answers for the patient."""
+    resource = request.reoriented_to
+    if resource is None:
+        return None
+    return _patient_sms(
+        request=request,
+        kind=MessageKind.PATIENT_REORIENTED,
+        key=f"{MessageKind.PATIENT_REORIENTED}:{event.pk}",
+        at=event.at,
+        starts_at=None,
+        places=patient_sms.resource_variants(resource),
+        token=None,
+        more={"telephone_lieu": resource.phone.as_national if resource.phone else ""},
     )
 
 
@@ -411,7 +439,12 @@ def message_send(*, message_pk: int, now: datetime | None = None) -> SendOutcome
         if taken_as is not None:  # it did: the patient has it
             _sent(message, attempts=attempts, now=now, provider_id=taken_as)
             return SendOutcome(sent=True)
-    patient_kinds = (MessageKind.PATIENT_BOOKED, MessageKind.PATIENT_REMINDER, MessageKind.PATIENT_CANCELLED)
+    patient_kinds = (
+        MessageKind.PATIENT_BOOKED,
+        MessageKind.PATIENT_REMINDER,
+        MessageKind.PATIENT_CANCELLED,
+        MessageKind.PATIENT_REORIENTED,
+    )
     if message.kind in patient_kinds and is_opted_out(message.cell_id, message.to):
         # Declined after the message was queued: it is not sent.
         Message.objects.filter(pk=message.pk).update(status=MessageStatus.OPTED_OUT, outcome_unknown=False)

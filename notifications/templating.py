@@ -36,6 +36,12 @@ BLANKS: dict[str, dict[str, str]] = {
         "heure": "14:20",
         "telephone_cellule": "02 33 00 00 00",
     },
+    MessageKind.PATIENT_REORIENTED: {
+        "cellule": "CSNP du Pays d'Argentan",
+        "lieu": "Maison médicale de garde, 2 rue de l'Hôpital Argentan",
+        "telephone_lieu": "02 33 00 00 10",
+        "telephone_cellule": "02 33 00 00 00",
+    },
 }
 
 # The blanks every text of the kind must keep outside its optional parts.
@@ -43,6 +49,7 @@ ESSENTIAL: dict[str, tuple[str, ...]] = {
     MessageKind.PATIENT_BOOKED: ("jour", "heure", "lieu"),
     MessageKind.PATIENT_REMINDER: ("jour", "heure", "lieu"),
     MessageKind.PATIENT_CANCELLED: ("jour", "heure"),
+    MessageKind.PATIENT_REORIENTED: ("lieu",),
 }
 
 DEFAULTS: dict[str, Promise] = {
@@ -57,6 +64,10 @@ DEFAULTS: dict[str, Promise] = {
     MessageKind.PATIENT_CANCELLED: _(
         "{cellule}: your appointment on {jour} at {heure} is cancelled. The cell will call you back; "
         "if it gets worse, call the 15."
+    ),
+    MessageKind.PATIENT_REORIENTED: _(
+        "{cellule}: for your request for care, go to {lieu}[, phone {telephone_lieu}]. "
+        "If it gets worse, call the 15. [Questions: {telephone_cellule}.]"
     ),
 }
 

@@ -61,6 +61,7 @@ def test_a_phone_request_is_acknowledged_then_the_reorientation_is_told(world: W
         assert "Fièvre" not in sent.body
     assert list(Message.objects.values_list("kind", "status")) == [
         (MessageKind.REQUEST_REORIENTED, MessageStatus.SENT),
+        (MessageKind.PATIENT_REORIENTED, MessageStatus.SENT),  # the patient is told where to go, by SMS
         (MessageKind.REQUEST_RECEIVED, MessageStatus.SENT),
     ]
 

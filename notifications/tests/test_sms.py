@@ -27,8 +27,9 @@ from conftest import World
 from notifications.models import Message, MessageKind, MessageStatus
 from notifications.services import reminders_queue
 from notifications.sms import segments, within_segments
+from referrals import services as referral_services
 from referrals.tests.factories import make_request
-from tests.factories import ProfessionalFactory, SiteFactory
+from tests.factories import ProfessionalFactory, ResourceFactory, SiteFactory
 from tests.worker import work
 
 pytestmark = pytest.mark.django_db
@@ -360,3 +361,19 @@ def test_a_landline_gets_no_sms_and_the_request_page_says_to_phone(world: World)
     assert not Message.objects.filter(request=request, channel="sms").exists()
     page = world.client_for(world.colleague).get(f"/c/{world.cell.slug}/demandes/{request.pk}/")
     assert "Ligne fixe : aucun SMS ne l’atteint. Prévenez le patient par téléphone." in page.content.decode()
+
+
+def test_a_reoriented_patient_is_told_where_to_go(world: World) -> None:
+    ProfessionalFactory(cell=world.cell)
+    resource = ResourceFactory(
+        cell=world.cell, name="Maison médicale de garde", address="2 rue de l'Hôpital", phone="+33233000010"
+    )
+    request = make_request(world.cell, phone="+33612345678")
+    referral_services.request_reorient(request=request, user=world.colleague, resource=resource, reason="out_of_hours")
+    sms = Message.objects.get(request=request, kind=MessageKind.PATIENT_REORIENTED)
+    assert sms.channel == "sms" and sms.to == "+33612345678"
+    assert "Maison médicale de garde, 2 rue de l'Hopital" in sms.body and "02 33 00 00 10" in sms.body
+    assert "15" in sms.body and segments(sms.body) <= 2
+    answered_for = make_request(world.cell, last_name="Autre", phone="", requester_answers=True)
+    referral_services.request_reorient(request=answered_for, user=world.colleague, resource=resource, reason="nursing")
+    assert not Message.objects.filter(request=answered_for, channel="sms").exists()

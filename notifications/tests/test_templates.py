@@ -33,7 +33,8 @@ def test_a_text_may_hold_only_its_blanks(text: str) -> None:
 def test_the_default_texts_check_and_fill() -> None:
     for kind, example in templating.BLANKS.items():
         filled = templating.fill(kind, str(templating.DEFAULTS[kind]), example)
-        assert "{" not in filled and example["jour"] in filled
+        assert "{" not in filled and "[" not in filled
+        assert all(example[name] in filled for name in templating.ESSENTIAL[kind])
 
 
 def url(world: World) -> str:
