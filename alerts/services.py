@@ -14,7 +14,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import phonenumbers
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -28,6 +27,7 @@ from accounts.models import User
 from agenda.models import Absence, Booking
 from agenda.services import slot_book, slots_publish
 from common.errors import DomainError
+from common.phones import takes_sms
 from directory.models import Profession, Professional
 from notifications.models import Message, MessageChannel, MessageKind
 from notifications.services import message_queue
@@ -99,11 +99,7 @@ def _point(professional: Professional) -> tuple[float, float] | None:
 def mobile_of(professional: Professional) -> str | None:
     """The professional's number in E.164 when it can take an SMS (a mobile), else None."""
     phone = professional.phone
-    if not phone:
-        return None
-    kind = phonenumbers.number_type(phone)
-    mobile = kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
-    return str(phone.as_e164) if mobile else None
+    return str(phone.as_e164) if phone and takes_sms(phone) else None
 
 
 def eligible(request: Request, now: datetime) -> list[Eligible]:

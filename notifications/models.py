@@ -25,6 +25,7 @@ class MessageKind(models.TextChoices):
     PATIENT_REMINDER = "patient_reminder", _("Reminder to the patient the day before")
     PATIENT_CANCELLED = "patient_cancelled", _("Cancellation told to the patient")
     PATIENT_REORIENTED = "patient_reoriented", _("Where to go, told to a reoriented patient")
+    SUPERVISOR_ASKED = "supervisor_asked", _("A question waiting for the supervising doctor")
     EFFECTOR_BOOKED = "effector_booked", _("New appointment told to the effector")
     EFFECTOR_CANCELLED = "effector_cancelled", _("Cancellation told to the effector")
     EFFECTOR_MOVED = "effector_moved", _("Change told to the effector")

@@ -261,6 +261,47 @@ def patient_reoriented(*, request: Request, event: RequestEvent) -> Message | No
     )
 
 
+def supervisor_asked(*, request: Request, question_pk: int, at: datetime, supervisors: list[Any]) -> list[Message]:
+    """Tell the supervising doctors a question is waiting (the one on duty, else every supervisor of the cell): an
+    SMS when their professional record has a mobile, else an e-mail; the reference and a link, no health detail."""
+    from alerts.services import mobile_of  # the effectors' mobile rule, read here only
+
+    with translation.override(settings.LANGUAGE_CODE):
+        url = settings.AIGUILLAGE_BASE_URL.rstrip("/") + reverse(
+            "referrals:supervisor_inbox", kwargs={"cell": request.cell.slug}
+        )
+        text = _("%(cell)s: a coordinator asks for your opinion on request %(reference)s. Answer: %(url)s") % {
+            "cell": request.cell.name,
+            "reference": request.reference,
+            "url": url,
+        }
+        subject = _("[Aiguillage] A question is waiting for you (%(reference)s)") % {"reference": request.reference}
+    queued = []
+    for membership in supervisors:
+        professional = membership.professional
+        mobile = mobile_of(professional) if professional is not None else None
+        email = (professional.email if professional is not None else "") or membership.user.email
+        if mobile is None and not email:
+            continue
+        message = message_queue(
+            Message(
+                cell=request.cell,
+                request=request,
+                kind=MessageKind.SUPERVISOR_ASKED,
+                channel=MessageChannel.SMS if mobile else MessageChannel.EMAIL,
+                recipient=membership.user,
+                to=mobile or email,
+                subject=subject,
+                body=text,
+                key=f"{MessageKind.SUPERVISOR_ASKED}:{question_pk}:{membership.user_id}",
+                created_at=at,
+            )
+        )
+        if message is not None:
+            queued.append(message)
+    return queued
+
+
 privacy_link = patient_sms.privacy_link
 
 

@@ -394,6 +394,8 @@ class SupervisorQuestion(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     decision = models.CharField(_("decision"), max_length=10, choices=SupervisorDecision.choices, blank=True)
     answer = models.TextField(_("answer"), blank=True)
+    # When a coordinator opened the request after the answer: until then the queue shows an answer waiting.
+    read_at = models.DateTimeField(_("answer read at"), null=True, blank=True)
 
     class Meta:
         ordering = ["asked_at", "pk"]

@@ -36,10 +36,14 @@ def _with_queue_columns(requests: QuerySet[Request]) -> QuerySet[Request]:
     pending_duplicate = DuplicateFlag.objects.filter(
         Q(first=OuterRef("pk")) | Q(second=OuterRef("pk")), decision=DuplicateFlag.Decision.PENDING
     )
+    answer_unread = SupervisorQuestion.objects.filter(
+        request=OuterRef("pk"), answered_at__isnull=False, read_at__isnull=True
+    )
     return requests.select_related("patient_commune", "holder", "requester_professional", "requester_site").annotate(
         callback_count=Count("callbacks", distinct=True),
         in_territory=Exists(in_territory),
         possible_duplicate=Exists(pending_duplicate),
+        answer_waiting=Exists(answer_unread),
     )
 
 

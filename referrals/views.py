@@ -270,12 +270,17 @@ class RequestDetail(CellMixin, TemplateView):
             also=[pk for flag in duplicates for pk in (flag.first_id, flag.second_id) if pk != request.pk],
         )
         kind = self.request.GET.get("kind", "")
+        user = self.request.user
+        assert isinstance(user, User)
+        # The supervisor's answers, at the top of the page for whoever handles the request, read from then on.
+        answers = services.answers_read(request=request, user=user) if self.allows(Perm.REQUEST_HANDLE) else []
         can_orient = self.allows(Perm.REQUEST_HANDLE) and allowed(request.status, Status.ORIENTED)
         finder_form = FinderForm(self.request.GET or None, prefix="finder")
         can_move = self.allows(Perm.REQUEST_HANDLE) and request.status == Status.ORIENTED
         context.update(
             req=request,
             now=timezone.now(),
+            answers_waiting=answers,
             for_requester=for_requester,
             events=selectors.timeline(request, for_requester=for_requester),
             can_handle=self.allows(Perm.REQUEST_HANDLE) and request.status in OPEN,

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
+from accounts.models import Membership, Role, User
 from common.errors import DomainError
 from territory.models import Cell
 
@@ -59,7 +59,24 @@ def question_ask(*, request: Request, user: User, question: str, now: datetime |
     request.save()
     asked = SupervisorQuestion.objects.create(request=request, asked_by=user, asked_at=now, question=question.strip())
     _event(request, at=now, actor=user, kind=EventKind.QUESTION, text=question.strip(), visible_to_requester=False)
+    _tell_supervisors(request, asked, now)
     return asked
+
+
+def _tell_supervisors(request: Request, asked: SupervisorQuestion, now: datetime) -> None:
+    """The supervisor on duty is told at once; with nobody on duty, every supervisor of the cell."""
+    from notifications.services import supervisor_asked  # notifications read requests: imported here, not at load
+
+    supervisors = Membership.objects.filter(cell=request.cell, role=Role.SUPERVISOR, is_active=True)
+    on_duty = supervisor_on_duty(request.cell, now)
+    if on_duty is not None and supervisors.filter(user=on_duty).exists():
+        supervisors = supervisors.filter(user=on_duty)
+    supervisor_asked(
+        request=request,
+        question_pk=asked.pk,
+        at=now,
+        supervisors=list(supervisors.select_related("user", "professional")),
+    )
 
 
 @transaction.atomic
@@ -107,3 +124,17 @@ def shift_add(*, cell: Cell, supervisor: User, starts_at: datetime, ends_at: dat
     if not supervisor.memberships.filter(cell=cell, role=Role.SUPERVISOR, is_active=True).exists():
         raise DomainError(SHIFT_NOT_SUPERVISOR, field="supervisor")
     return DutyShift.objects.create(cell=cell, supervisor=supervisor, starts_at=starts_at, ends_at=ends_at)
+
+
+def answers_read(*, request: Request, user: User, now: datetime | None = None) -> list[SupervisorQuestion]:
+    """A coordinator opened the request: the supervisor's answers not read yet are shown at the top of the page, and
+    from now on read (the queue stops showing an answer waiting). Returns them, as they were before."""
+    now = now or timezone.now()
+    unread = list(
+        SupervisorQuestion.objects.filter(request=request, answered_at__isnull=False, read_at__isnull=True)
+        .select_related("answered_by")
+        .order_by("answered_at")
+    )
+    if unread:
+        SupervisorQuestion.objects.filter(pk__in=[question.pk for question in unread]).update(read_at=now)
+    return unread

@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -132,3 +133,41 @@ def test_a_coordinator_links_or_dismisses_a_duplicate(world: World) -> None:
     assert bad.status_code == 200
     flag.refresh_from_db()
     assert flag.decision == "linked"
+
+
+def test_the_supervisor_is_told_at_once_and_the_answer_waits_at_the_top_until_read(world: World, settings: Any) -> None:
+    settings.AIGUILLAGE_BASE_URL = "https://coordination-soins-non-programmes.cpts-orne-est.example.fr"
+    from notifications.models import Message, MessageKind
+
+    on_call: Any = MembershipFactory(
+        cell=world.cell, role=Role.SUPERVISOR, professional=ProfessionalFactory(cell=world.cell, phone="+33611223344")
+    ).user
+    by_mail: Any = MembershipFactory(
+        cell=world.cell,
+        role=Role.SUPERVISOR,
+        professional=ProfessionalFactory(cell=world.cell, phone="+33233112233", email="dr.leroux@example.org"),
+    ).user
+    request = make_request(world.cell, last_name="Vasseur")
+    services.question_ask(request=request, user=world.colleague, question="Douleur thoracique : spot ?")
+    told = {message.recipient: message for message in Message.objects.filter(kind=MessageKind.SUPERVISOR_ASKED)}
+    assert set(told) == {on_call, by_mail}  # nobody on duty: every supervisor of the cell
+    sms, mail = told[on_call], told[by_mail]
+    assert (sms.channel, sms.to) == ("sms", "+33611223344")
+    assert (mail.channel, mail.to) == ("email", "dr.leroux@example.org")  # a landline: by e-mail
+    inbox = f"{settings.AIGUILLAGE_BASE_URL}/c/{world.cell.slug}/demandes/superviseur/"
+    for message in (sms, mail):
+        assert request.reference in message.body and inbox in message.body
+        assert "Vasseur" not in message.body and "thoracique" not in message.body  # no health detail
+    services.shift_add(cell=world.cell, supervisor=on_call, starts_at=NOON, ends_at=NOON + timedelta(days=3650))
+    services.question_ask(request=request, user=world.colleague, question="Et maintenant ?")
+    assert Message.objects.filter(kind=MessageKind.SUPERVISOR_ASKED).count() == 3  # only the one on duty
+    question = request.questions.first()
+    services.question_answer(question=question, user=on_call, decision="orient", answer="Spot de Vimoutiers")
+    coordinator = world.client_for(world.colleague)
+    queue = coordinator.get(reverse("referrals:queue", kwargs={"cell": world.cell.slug})).content.decode()
+    assert "réponse du superviseur à lire" in queue
+    page = coordinator.get(reverse("referrals:request_detail", kwargs={"cell": world.cell.slug, "pk": request.pk}))
+    top = page.content.decode().split('class="columns"')[0]  # above the request's facts
+    assert "Le médecin superviseur a répondu" in top and "Spot de Vimoutiers" in top
+    queue = coordinator.get(reverse("referrals:queue", kwargs={"cell": world.cell.slug})).content.decode()
+    assert "réponse du superviseur à lire" not in queue
