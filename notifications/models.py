@@ -26,6 +26,7 @@ class MessageKind(models.TextChoices):
     PATIENT_CANCELLED = "patient_cancelled", _("Cancellation told to the patient")
     PATIENT_REORIENTED = "patient_reoriented", _("Where to go, told to a reoriented patient")
     SUPERVISOR_ASKED = "supervisor_asked", _("A question waiting for the supervising doctor")
+    DEADLINE_NEAR = "deadline_near", _("A request still waiting as its deadline nears")
     EFFECTOR_BOOKED = "effector_booked", _("New appointment told to the effector")
     EFFECTOR_CANCELLED = "effector_cancelled", _("Cancellation told to the effector")
     EFFECTOR_MOVED = "effector_moved", _("Change told to the effector")

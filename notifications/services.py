@@ -302,6 +302,52 @@ def supervisor_asked(*, request: Request, question_pk: int, at: datetime, superv
     return queued
 
 
+def deadline_near(*, request: Request, at: datetime, recipients: list[Any]) -> list[Message]:
+    """Tell the coordinators and the supervising doctor that a request still waits as its deadline nears: an SMS to
+    those whose record has a mobile (the supervisor), else an e-mail; the reference, the deadline and a link, no
+    health detail."""
+    from alerts.services import mobile_of  # the effectors' mobile rule, read here only
+
+    deadline = timezone.localtime(request.deadline_at)
+    with translation.override(settings.LANGUAGE_CODE):
+        url = settings.AIGUILLAGE_BASE_URL.rstrip("/") + reverse(
+            "referrals:request_detail", kwargs={"cell": request.cell.slug, "pk": request.pk}
+        )
+        text = _(
+            "%(cell)s: request %(reference)s is still waiting and its deadline is %(deadline)s. Open it: %(url)s"
+        ) % {
+            "cell": request.cell.name,
+            "reference": request.reference,
+            "deadline": f"{deadline:%d/%m %H:%M}",
+            "url": url,
+        }
+        subject = _("[Aiguillage] Deadline near: %(reference)s") % {"reference": request.reference}
+    queued = []
+    for membership in recipients:
+        professional = membership.professional
+        mobile = mobile_of(professional) if professional is not None and membership.role == "supervisor" else None
+        email = membership.user.email or (professional.email if professional is not None else "")
+        if mobile is None and not email:
+            continue
+        message = message_queue(
+            Message(
+                cell=request.cell,
+                request=request,
+                kind=MessageKind.DEADLINE_NEAR,
+                channel=MessageChannel.SMS if mobile else MessageChannel.EMAIL,
+                recipient=membership.user,
+                to=mobile or email,
+                subject=subject,
+                body=text,
+                key=f"{MessageKind.DEADLINE_NEAR}:{request.pk}:{membership.user_id}",
+                created_at=at,
+            )
+        )
+        if message is not None:
+            queued.append(message)
+    return queued
+
+
 privacy_link = patient_sms.privacy_link
 
 

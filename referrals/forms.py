@@ -415,9 +415,19 @@ class ReferralSettingsForm(forms.ModelForm):
         help_text=_("A coordinator who took a request and did nothing on it for this long no longer holds it."),
     )
 
+    warn_hours_before = forms.IntegerField(
+        label=_("Hours before the deadline when a waiting request raises an alert"),
+        min_value=1,
+        max_value=23,
+        help_text=_(
+            "A request neither oriented nor reoriented by then alerts its coordinator (or the cell's coordinators) "
+            "and the supervising doctor on duty, once."
+        ),
+    )
+
     class Meta:
         model = ReferralSettings
-        fields = ["max_failed_callbacks", "hold_idle_minutes"]
+        fields = ["max_failed_callbacks", "hold_idle_minutes", "warn_hours_before"]
 
     def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

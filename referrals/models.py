@@ -102,6 +102,9 @@ class ReferralSettings(models.Model):
     hold_idle_minutes = models.PositiveSmallIntegerField(
         _("minutes after which an idle request frees itself"), default=20
     )
+    warn_hours_before = models.PositiveSmallIntegerField(
+        _("hours before the deadline when a request still waiting raises an alert"), default=6
+    )
 
     class Meta:
         verbose_name = _("request settings")
@@ -223,6 +226,8 @@ class Request(models.Model):
     )
     held_since = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
+    # When the cell was alerted that the deadline nears with the request still waiting (once).
+    deadline_warned_at = models.DateTimeField(null=True, blank=True)
 
     failed_callbacks = models.PositiveSmallIntegerField(default=0)
     reorientation_reason = models.CharField(
@@ -297,6 +302,7 @@ class EventKind(models.TextChoices):
     ANSWER = "answer", _("Supervisor's answer")
     APPOINTMENT_MOVED = "appointment_moved", _("Appointment moved")
     ALERT = "alert", _("Effectors alerted")
+    DEADLINE_WARNING = "deadline_warning", _("Deadline near: the cell alerted")
 
 
 class RequestEvent(models.Model):

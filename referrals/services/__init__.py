@@ -87,6 +87,7 @@ from .supervision import (
     shift_add,
     supervisor_on_duty,
 )
+from .watch import DEFAULT_WARN_HOURS, deadlines_warn
 
 __all__ = [
     "ALREADY_ANSWERED",
@@ -101,6 +102,7 @@ __all__ = [
     "CONDITION_NUMBER",
     "CONDITION_YES_NO",
     "DECISION_REQUIRED",
+    "DEFAULT_WARN_HOURS",
     "EXAM_REQUIRED",
     "FOLLOW_UP_NEEDED",
     "HELD_BY_OTHER",
@@ -135,6 +137,7 @@ __all__ = [
     "VitalEmergency",
     "answers_read",
     "callback_log",
+    "deadlines_warn",
     "duplicate_decide",
     "partner_save",
     "protocol_for",

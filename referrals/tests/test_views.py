@@ -223,10 +223,12 @@ def test_the_cell_administrator_sets_how_requests_are_handled(world: World) -> N
 
     url = reverse("referrals:settings", kwargs={"cell": world.cell.slug})
     client = world.client_for(world.owner)
-    assert client.post(url, {"max_failed_callbacks": "0", "hold_idle_minutes": "30"}).status_code == 200
-    assert client.post(url, {"max_failed_callbacks": "4", "hold_idle_minutes": "45"}).status_code == 302
+    body = {"max_failed_callbacks": "4", "hold_idle_minutes": "45", "warn_hours_before": "8"}
+    assert client.post(url, body | {"max_failed_callbacks": "0"}).status_code == 200
+    assert client.post(url, body | {"warn_hours_before": "30"}).status_code == 200  # a day or more: no warning left
+    assert client.post(url, body).status_code == 302
     settings = referral_services.settings_for(world.cell)
-    assert (settings.max_failed_callbacks, settings.hold_idle_minutes) == (4, 45)
+    assert (settings.max_failed_callbacks, settings.hold_idle_minutes, settings.warn_hours_before) == (4, 45, 8)
     assert world.client_for(world.colleague).post(url, {"max_failed_callbacks": "9"}).status_code == 403
 
 
