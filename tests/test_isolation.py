@@ -373,7 +373,11 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "referrals:question_answer": lambda w, cell: {"decision": "advice", "answer": "Orienter en présentiel."},
     "referrals:duplicate_decide": lambda w, cell: {"decision": "dismissed"},
     "referrals:partner_create": lambda w, cell: _partner_body(cell),
-    "referrals:settings": lambda w, cell: {"max_failed_callbacks": "4", "hold_idle_minutes": "30", "warn_hours_before": "6"},
+    "referrals:settings": lambda w, cell: {
+        "max_failed_callbacks": "4",
+        "hold_idle_minutes": "30",
+        "warn_hours_before": "6",
+    },
     "agenda:book": lambda w, cell: {},
     "alerts:start": lambda w, cell: {"usual_professional": ""},
     "alerts:stop": lambda w, cell: {},
