@@ -268,3 +268,15 @@ def test_a_bad_new_requester_saves_neither_the_requester_nor_the_request(world: 
     assert "new_requester_rpps" in response.context["form"].errors
     assert not Professional.objects.filter(last_name="Fabre").exists()
     assert not Request.objects.exists()
+
+
+def test_a_late_finder_answer_never_undoes_a_newer_filter(world: World) -> None:
+    """Each change of the finder's filters replaces the answer still on its way (htmx `hx-sync`): the page never
+    swaps in an older answer, whose form would untick what was just ticked."""
+    ProfessionalFactory(cell=world.cell)
+    request = make_request(world.cell)
+    page = world.client_for(world.colleague).get(
+        reverse("referrals:request_detail", kwargs={"cell": world.cell.slug, "pk": request.pk})
+    )
+    form = page.content.decode().split('class="finder-filters"')[1].split(">")[0]
+    assert 'hx-sync="this:replace"' in form and 'hx-trigger="change, submit"' in form
