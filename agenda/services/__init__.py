@@ -52,6 +52,7 @@ from .publishing import (
     SLOT_OF_OTHER_CELL,
     SLOT_ORDER,
     SLOT_OVERLAP,
+    SLOT_SITE_REQUIRED,
     slots_publish,
 )
 from .spots import SLOT_OUTSIDE_SPOT, SPOT_NURSES_ONLY, SPOT_SITE_KIND, SPOT_TAKEN, spot_save
@@ -88,6 +89,7 @@ __all__ = [
     "SLOT_OUTSIDE_SPOT",
     "SLOT_OVERLAP",
     "SLOT_PAST",
+    "SLOT_SITE_REQUIRED",
     "SLOT_WRONG_CARE",
     "SPOT_NURSES_ONLY",
     "SPOT_SITE_KIND",

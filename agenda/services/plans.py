@@ -21,11 +21,11 @@ from django.utils.translation import gettext_lazy as _
 from common.errors import DomainError
 from common.locking import lock_names
 from directory.models import Professional, Site
-from referrals.models import CareChannel
+from referrals.models import CareChannel, Modality
 from territory.models import Cell
 
 from ..models import Absence, AvailabilityPlan, Slot, SlotStatus
-from .publishing import SLOT_EXAM_REQUIRED, SLOT_LENGTH, SLOT_OF_OTHER_CELL
+from .publishing import SLOT_EXAM_REQUIRED, SLOT_LENGTH, SLOT_OF_OTHER_CELL, site_of
 
 PLAN_NO_END = _("Give the last day: a plan runs for a set period (renew it when it ends).")
 PLAN_NO_DAYS = _("Choose at least one day of the week.")
@@ -92,6 +92,8 @@ def _check_plan(cell: Cell, plan: AvailabilityPlan, now: datetime) -> None:
         raise DomainError(SLOT_LENGTH, field="minutes")
     if plan.care_channel == CareChannel.IMAGING and not plan.exam_type:
         raise DomainError(SLOT_EXAM_REQUIRED, field="exam_type")
+    if plan.modality == Modality.IN_PERSON and plan.site is None:
+        plan.site = site_of(plan.professional)
     if plan.care_channel != CareChannel.IMAGING:
         plan.exam_type = ""
     if plan.professional is not None:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
 from directory.models import Professional, Site
-from referrals.models import CareChannel
+from referrals.models import CareChannel, Modality
 from territory.models import Cell
 
 from ..models import Slot, SlotStatus
@@ -21,6 +21,16 @@ SLOT_IN_PAST = _("Slots are published for the future.")
 SLOT_OVERLAP = _("%(professional)s already has a slot then (%(when)s).")
 SLOT_EXAM_REQUIRED = _("Say which imaging exam these slots are for.")
 SLOT_OF_OTHER_CELL = _("This professional or site does not belong to the cell.")
+SLOT_SITE_REQUIRED = _("An in-person slot needs its site: the patient's SMS gives its address.")
+
+
+def site_of(professional: Professional | None) -> Site:
+    """Where an in-person slot takes place when none is given: the professional's only site; refused otherwise (the
+    patient's SMS gives the address)."""
+    sites = list(professional.sites.all()[:2]) if professional is not None else []
+    if len(sites) != 1:
+        raise DomainError(SLOT_SITE_REQUIRED, field="site")
+    return sites[0]
 
 
 @transaction.atomic
@@ -62,6 +72,8 @@ def slots_publish(
         raise DomainError(SLOT_IN_PAST, field="day")
     if care_channel == CareChannel.IMAGING and not exam_type:
         raise DomainError(SLOT_EXAM_REQUIRED, field="exam_type")
+    if modality == Modality.IN_PERSON and site is None:
+        site = site_of(professional)
     from .spots import check_within_spot_hours  # spots build on the publishing rules
 
     check_within_spot_hours(site, first, last)

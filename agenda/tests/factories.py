@@ -33,3 +33,12 @@ def make_teleconsultant(cell: Cell, tier: str) -> Professional:
     made = ProfessionalFactory(cell=cell, teleconsultant_tier=tier, last_name=f"Docteur{tier}")
     assert isinstance(made, Professional)
     return made
+
+
+def make_practitioner(cell: Cell, **fields: Any) -> Professional:
+    """A professional working at one site of the cell: their in-person slots take place there."""
+    from tests.factories import ProfessionalFactory, SiteFactory
+
+    professional: Professional = ProfessionalFactory(cell=cell, **fields)
+    professional.sites.add(SiteFactory(cell=cell))
+    return professional

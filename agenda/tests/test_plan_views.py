@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from accounts.models import Role
 from agenda.models import AvailabilityPlan, Slot, SlotStatus
+from agenda.tests.factories import make_practitioner
 from conftest import World
-from tests.factories import MembershipFactory, ProfessionalFactory
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def url(world: World, name: str, **kwargs: Any) -> str:
 
 
 def test_a_coordinator_creates_a_plan_and_its_slots_appear(world: World) -> None:
-    pro = ProfessionalFactory(cell=world.cell)
+    pro = make_practitioner(world.cell)
     client = world.client_for(world.colleague)
     response = client.post(url(world, "plan_create"), body(pro.pk))
     assert response.status_code == 302
@@ -54,7 +55,7 @@ def test_a_coordinator_creates_a_plan_and_its_slots_appear(world: World) -> None
 
 
 def test_a_plan_without_an_end_is_refused_with_its_reason_and_the_form_as_typed(world: World) -> None:
-    pro = ProfessionalFactory(cell=world.cell)
+    pro = make_practitioner(world.cell)
     response = world.client_for(world.colleague).post(url(world, "plan_create"), body(pro.pk, last_day=""))
     assert response.status_code == 200
     form = response.context["form"]
@@ -65,8 +66,8 @@ def test_a_plan_without_an_end_is_refused_with_its_reason_and_the_form_as_typed(
 
 
 def test_an_effector_plans_for_themselves_only(world: World) -> None:
-    own = ProfessionalFactory(cell=world.cell)
-    other = ProfessionalFactory(cell=world.cell)
+    own = make_practitioner(world.cell)
+    other = make_practitioner(world.cell)
     effector = MembershipFactory(cell=world.cell, role=Role.EFFECTOR, professional=own).user
     client = world.client_for(effector)
     assert client.post(url(world, "plan_create"), body(other.pk)).status_code == 200  # not a choice for them
@@ -80,7 +81,7 @@ def test_an_effector_plans_for_themselves_only(world: World) -> None:
 
 
 def test_stopping_a_plan_withdraws_its_free_slots(world: World) -> None:
-    pro = ProfessionalFactory(cell=world.cell)
+    pro = make_practitioner(world.cell)
     client = world.client_for(world.colleague)
     client.post(url(world, "plan_create"), body(pro.pk))
     plan = AvailabilityPlan.objects.get()
@@ -90,7 +91,7 @@ def test_stopping_a_plan_withdraws_its_free_slots(world: World) -> None:
 
 
 def test_an_absence_is_recorded_and_says_what_it_withdrew(world: World) -> None:
-    pro = ProfessionalFactory(cell=world.cell)
+    pro = make_practitioner(world.cell)
     client = world.client_for(world.colleague)
     client.post(url(world, "plan_create"), body(pro.pk))
     start = timezone.localtime() + timedelta(days=1)

@@ -12,17 +12,18 @@ from django.utils import timezone
 
 from agenda import services
 from agenda.models import AvailabilityPlan, Slot, SlotStatus
+from agenda.tests.factories import make_practitioner
 from common.errors import DomainError
 from conftest import World
 from directory.models import Professional, Site
 from referrals.tests.factories import make_request
-from tests.factories import ProfessionalFactory, SiteFactory
+from tests.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def new_professional(world: World) -> Professional:
-    professional = ProfessionalFactory(cell=world.cell)
+    professional = make_practitioner(world.cell)
     assert isinstance(professional, Professional)
     return professional
 
@@ -111,7 +112,7 @@ def book(world: World, slot: Slot, now: datetime) -> None:
 
 @override_settings(AIGUILLAGE_AGENDA_HORIZON_DAYS=28)
 def test_changing_a_plan_spares_the_booked_slots_and_says_which(world: World) -> None:
-    ProfessionalFactory(cell=world.cell)  # the requests' requester
+    make_practitioner(world.cell)  # the requests' requester
     pro = new_professional(world)
     now = at(2026, 11, 2)
     result = save_plan(world, pro, now)
@@ -138,7 +139,7 @@ def test_changing_a_plan_spares_the_booked_slots_and_says_which(world: World) ->
 
 @override_settings(AIGUILLAGE_AGENDA_HORIZON_DAYS=28)
 def test_an_absence_withdraws_free_slots_keeps_booked_ones_and_plans_skip_it(world: World) -> None:
-    ProfessionalFactory(cell=world.cell)
+    make_practitioner(world.cell)
     pro = new_professional(world)
     now = at(2026, 11, 2)
     plan = save_plan(world, pro, now).plan
@@ -197,7 +198,7 @@ def test_bad_plans_are_refused_on_their_field_and_nothing_is_kept(
     world: World, overrides: dict[str, Any], field: str
 ) -> None:
     overrides = dict(overrides)
-    professional = overrides.pop("professional", ProfessionalFactory(cell=world.cell))
+    professional = overrides.pop("professional", make_practitioner(world.cell))
     with pytest.raises(DomainError) as raised:
         save_plan(world, professional, at(2026, 11, 2), **overrides)
     assert raised.value.field == field
@@ -214,7 +215,7 @@ def test_two_plans_of_one_professional_at_the_same_times_are_refused(world: Worl
 
 
 def test_a_passed_slot_nobody_booked_is_not_taken(world: World) -> None:
-    ProfessionalFactory(cell=world.cell)
+    make_practitioner(world.cell)
     now = timezone.now()
     free = Slot.objects.create(
         cell=world.cell,

@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts.models import Role
 from agenda import services
 from agenda.models import Slot
+from agenda.tests.factories import make_practitioner
 from common.errors import DomainError
 from conftest import World
 from tests.factories import MembershipFactory, ProfessionalFactory, SiteFactory
@@ -31,7 +32,7 @@ def publish(world: World, professional, **overrides):
 
 
 def test_an_evening_is_cut_into_slots_in_paris_time(world: World) -> None:
-    slots = publish(world, ProfessionalFactory(cell=world.cell))
+    slots = publish(world, make_practitioner(world.cell))
     assert [timezone.localtime(s.starts_at).strftime("%H:%M") for s in slots] == ["18:00", "18:20", "18:40"]
 
 
@@ -40,7 +41,7 @@ def test_an_evening_is_cut_into_slots_in_paris_time(world: World) -> None:
     [(date(2026, 3, 28), 17), (date(2026, 3, 30), 16), (date(2026, 10, 24), 16), (date(2026, 10, 26), 17)],
 )
 def test_wall_clock_times_hold_across_both_clock_changes(world: World, day: date, hour_utc: int) -> None:
-    slots = publish(world, ProfessionalFactory(cell=world.cell), day=day, now=datetime(2026, 1, 1, tzinfo=UTC))
+    slots = publish(world, make_practitioner(world.cell), day=day, now=datetime(2026, 1, 1, tzinfo=UTC))
     assert slots[0].starts_at.astimezone(UTC).hour == hour_utc  # 18:00 in Paris, winter or summer
 
 
@@ -55,13 +56,13 @@ def test_wall_clock_times_hold_across_both_clock_changes(world: World, day: date
 )
 def test_bad_publications_are_refused_on_their_field(world: World, overrides, field) -> None:
     with pytest.raises(DomainError) as raised:
-        publish(world, ProfessionalFactory(cell=world.cell), **overrides)
+        publish(world, make_practitioner(world.cell), **overrides)
     assert raised.value.field == field
     assert not Slot.objects.exists()
 
 
 def test_overlapping_slots_of_one_professional_are_refused(world: World) -> None:
-    gp = ProfessionalFactory(cell=world.cell)
+    gp = make_practitioner(world.cell)
     publish(world, gp)
     with pytest.raises(DomainError) as raised:
         publish(world, gp, start=time(18, 30), end=time(19, 30))
@@ -72,7 +73,7 @@ def test_overlapping_slots_of_one_professional_are_refused(world: World) -> None
 def test_an_effector_publishes_only_their_own_slots(world: World) -> None:
     gp = ProfessionalFactory(cell=world.cell)
     gp.sites.add(SiteFactory(cell=world.cell))
-    someone_else = ProfessionalFactory(cell=world.cell)
+    someone_else = make_practitioner(world.cell)
     effector = MembershipFactory(cell=world.cell, role=Role.EFFECTOR, professional=gp).user
     client = world.client_for(effector)
     url = reverse("agenda:publish", kwargs={"cell": world.cell.slug})
@@ -92,3 +93,19 @@ def test_an_effector_publishes_only_their_own_slots(world: World) -> None:
     assert refused.status_code == 200 and "professional" in refused.context["form"].errors
     assert client.post(url, body | {"professional": gp.pk}).status_code == 302
     assert set(Slot.objects.values_list("professional", flat=True)) == {gp.pk}
+
+
+def test_an_in_person_slot_takes_place_at_a_site(world: World) -> None:
+    """The patient's SMS gives the address: an in-person slot without a site takes the professional's only site,
+    and is refused when they have none or several (issue 19: an SMS without an address)."""
+    nowhere = ProfessionalFactory(cell=world.cell)
+    with pytest.raises(DomainError) as raised:
+        publish(world, nowhere)
+    assert raised.value.field == "site" and not Slot.objects.exists()
+    practitioner = make_practitioner(world.cell)
+    slots = publish(world, practitioner)
+    assert {slot.site for slot in slots} == set(practitioner.sites.all())
+    practitioner.sites.add(SiteFactory(cell=world.cell))
+    with pytest.raises(DomainError):
+        publish(world, practitioner, day=date(2030, 3, 5))
+    assert len(publish(world, nowhere, modality="assisted_teleconsultation", day=date(2030, 3, 6))) == 3
