@@ -42,7 +42,7 @@ def deadlines_warn(*, now: datetime | None = None) -> int:
 def _warn(pk: int, now: datetime) -> int:
     from notifications.services import deadline_near  # notifications read requests: imported here, not at load
 
-    request = Request.objects.select_for_update().select_related("cell", "holder").get(pk=pk)
+    request = Request.objects.select_for_update(of=("self",)).select_related("cell", "holder").get(pk=pk)
     if request.deadline_warned_at is not None or request.status not in OPEN:
         return 0
     request.deadline_warned_at = now
