@@ -261,11 +261,41 @@ def patient_reoriented(*, request: Request, event: RequestEvent) -> Message | No
     )
 
 
+def _tell_members(
+    *, request: Request, kind: str, key: str, at: datetime, members: list[Any], subject: str, text: str, sms: bool
+) -> list[Message]:
+    """One message to each member of the cell about a request: an SMS when `sms` and their professional record has
+    a mobile, else an e-mail (their record's, else their account's); nobody reachable is skipped."""
+    queued = []
+    for membership in members:
+        professional = membership.professional
+        phone = professional.phone if sms and professional is not None else None
+        mobile = str(phone.as_e164) if phone and takes_sms(phone) else None
+        email = (professional.email if professional is not None else "") or membership.user.email
+        if mobile is None and not email:
+            continue
+        message = message_queue(
+            Message(
+                cell=request.cell,
+                request=request,
+                kind=kind,
+                channel=MessageChannel.SMS if mobile else MessageChannel.EMAIL,
+                recipient=membership.user,
+                to=mobile or email,
+                subject=subject,
+                body=text,
+                key=f"{key}:{membership.user_id}",
+                created_at=at,
+            )
+        )
+        if message is not None:
+            queued.append(message)
+    return queued
+
+
 def supervisor_asked(*, request: Request, question_pk: int, at: datetime, supervisors: list[Any]) -> list[Message]:
     """Tell the supervising doctors a question is waiting (the one on duty, else every supervisor of the cell): an
     SMS when their professional record has a mobile, else an e-mail; the reference and a link, no health detail."""
-    from alerts.services import mobile_of  # the effectors' mobile rule, read here only
-
     with translation.override(settings.LANGUAGE_CODE):
         url = settings.AIGUILLAGE_BASE_URL.rstrip("/") + reverse(
             "referrals:supervisor_inbox", kwargs={"cell": request.cell.slug}
@@ -276,38 +306,22 @@ def supervisor_asked(*, request: Request, question_pk: int, at: datetime, superv
             "url": url,
         }
         subject = _("[Aiguillage] A question is waiting for you (%(reference)s)") % {"reference": request.reference}
-    queued = []
-    for membership in supervisors:
-        professional = membership.professional
-        mobile = mobile_of(professional) if professional is not None else None
-        email = (professional.email if professional is not None else "") or membership.user.email
-        if mobile is None and not email:
-            continue
-        message = message_queue(
-            Message(
-                cell=request.cell,
-                request=request,
-                kind=MessageKind.SUPERVISOR_ASKED,
-                channel=MessageChannel.SMS if mobile else MessageChannel.EMAIL,
-                recipient=membership.user,
-                to=mobile or email,
-                subject=subject,
-                body=text,
-                key=f"{MessageKind.SUPERVISOR_ASKED}:{question_pk}:{membership.user_id}",
-                created_at=at,
-            )
-        )
-        if message is not None:
-            queued.append(message)
-    return queued
+    return _tell_members(
+        request=request,
+        kind=MessageKind.SUPERVISOR_ASKED,
+        key=f"{MessageKind.SUPERVISOR_ASKED}:{question_pk}",
+        at=at,
+        members=supervisors,
+        subject=subject,
+        text=text,
+        sms=True,
+    )
 
 
-def deadline_near(*, request: Request, at: datetime, recipients: list[Any]) -> list[Message]:
-    """Tell the coordinators and the supervising doctor that a request still waits as its deadline nears: an SMS to
-    those whose record has a mobile (the supervisor), else an e-mail; the reference, the deadline and a link, no
-    health detail."""
-    from alerts.services import mobile_of  # the effectors' mobile rule, read here only
-
+def deadline_near(*, request: Request, at: datetime, coordinators: list[Any], supervisors: list[Any]) -> list[Message]:
+    """Tell the coordinators (by e-mail: they are at their desk) and the supervising doctor on duty (an SMS to a
+    mobile, else an e-mail) that a request still waits as its deadline nears: the reference, the deadline and a link,
+    no health detail."""
     deadline = timezone.localtime(request.deadline_at)
     with translation.override(settings.LANGUAGE_CODE):
         url = settings.AIGUILLAGE_BASE_URL.rstrip("/") + reverse(
@@ -322,33 +336,29 @@ def deadline_near(*, request: Request, at: datetime, recipients: list[Any]) -> l
             "url": url,
         }
         subject = _("[Aiguillage] Deadline near: %(reference)s") % {"reference": request.reference}
-    queued = []
-    for membership in recipients:
-        professional = membership.professional
-        mobile = mobile_of(professional) if professional is not None and membership.role == "supervisor" else None
-        email = membership.user.email or (professional.email if professional is not None else "")
-        if mobile is None and not email:
-            continue
-        message = message_queue(
-            Message(
-                cell=request.cell,
-                request=request,
-                kind=MessageKind.DEADLINE_NEAR,
-                channel=MessageChannel.SMS if mobile else MessageChannel.EMAIL,
-                recipient=membership.user,
-                to=mobile or email,
-                subject=subject,
-                body=text,
-                key=f"{MessageKind.DEADLINE_NEAR}:{request.pk}:{membership.user_id}",
-                created_at=at,
-            )
-        )
-        if message is not None:
-            queued.append(message)
-    return queued
-
-
-privacy_link = patient_sms.privacy_link
+    key = f"{MessageKind.DEADLINE_NEAR}:{request.pk}"
+    return [
+        *_tell_members(
+            request=request,
+            kind=MessageKind.DEADLINE_NEAR,
+            key=key,
+            at=at,
+            members=coordinators,
+            subject=subject,
+            text=text,
+            sms=False,
+        ),
+        *_tell_members(
+            request=request,
+            kind=MessageKind.DEADLINE_NEAR,
+            key=key,
+            at=at,
+            members=supervisors,
+            subject=subject,
+            text=text,
+            sms=True,
+        ),
+    ]
 
 
 def _address_digest(address: str) -> str:

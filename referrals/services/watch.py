@@ -59,7 +59,10 @@ def _warn(pk: int, now: datetime) -> int:
         role=Role.SUPERVISOR,
         is_active=True,
     )
-    recipients = [*coordinators.select_related("user", "professional")]
-    recipients += [*supervisors.select_related("user", "professional")]
-    deadline_near(request=request, at=now, recipients=recipients)
+    deadline_near(
+        request=request,
+        at=now,
+        coordinators=list(coordinators.select_related("user", "professional")),
+        supervisors=list(supervisors.select_related("user", "professional")),
+    )
     return 1
