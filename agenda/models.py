@@ -224,6 +224,14 @@ class Booking(models.Model):
     cancel_token = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
     follow_up_needed = models.BooleanField(_("follow-up needed"), default=False)
     outcome_note = models.TextField(_("note for the médecin traitant"), blank=True)
+    # Who recorded seen / no-show, and when: the effector from their appointments, or a coordinator.
+    outcome_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    outcome_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What the cell wants the effector to know (access, interpreter, who answers the phone…): shown with the
+    # appointment to its effectors only; kept when the appointment moves.
+    effector_note = models.TextField(_("note for the effector"), blank=True)
 
     class Meta:
         ordering = ["booked_at", "pk"]
@@ -235,6 +243,36 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} → {self.slot_id}"
+
+
+class Relay(models.TextChoices):
+    """Who takes over after an assisted teleconsultation, as the spot's IDEL arranged it with the patient."""
+
+    NONE = "none", _("Nobody: the patient knows what to do")
+    PHARMACY = "pharmacy", _("A pharmacy")
+    NURSE = "nurse", _("A nurse (IDEL)")
+    GP = "gp", _("The médecin traitant")
+    OTHER = "other", _("Someone else")
+
+
+class TeleconsultationDebrief(models.Model):
+    """After an assisted teleconsultation, the spot's IDEL checks with the patient that the diagnosis and the next
+    steps are understood, and says who takes over (seed 001). One per appointment."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="debrief")
+    understanding_checked = models.BooleanField(_("the patient understood the diagnosis and the next steps"))
+    next_steps = models.TextField(_("next steps"))
+    relay = models.CharField(_("relay"), max_length=10, choices=Relay.choices)
+    relay_note = models.CharField(_("relay: who, when"), max_length=300, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("debrief of an assisted teleconsultation")
+        verbose_name_plural = _("debriefs of assisted teleconsultations")
+
+    def __str__(self) -> str:
+        return f"{self.booking_id}: {self.relay}"
 
 
 class MedicobusTour(models.Model):

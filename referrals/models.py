@@ -303,6 +303,7 @@ class EventKind(models.TextChoices):
     APPOINTMENT_MOVED = "appointment_moved", _("Appointment moved")
     ALERT = "alert", _("Effectors alerted")
     DEADLINE_WARNING = "deadline_warning", _("Deadline near: the cell alerted")
+    DEBRIEF = "debrief", _("Debrief by the spot's IDEL")
 
 
 class RequestEvent(models.Model):
