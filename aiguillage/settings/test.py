@@ -1,5 +1,7 @@
 """The test suite: same code paths as production, fast password hashing, plain static storage."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -18,6 +20,7 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 
 # A file, not shared memory, for SQLite test databases: the concurrency tests book from many threads at once, and an
-# in-memory shared cache answers "table locked" instead of waiting its turn as a real SQLite file does.
+# in-memory shared cache answers "table locked" instead of waiting its turn as a real SQLite file does. One file per
+# test run (its process id): two runs at once on one machine never share, nor delete, each other's database.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-aiguillage.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-aiguillage-{os.getpid()}.sqlite3")}  # noqa: F405
