@@ -16,13 +16,17 @@ from typing import TYPE_CHECKING, cast
 import django
 
 if TYPE_CHECKING:
+    from django.test import Client
+
+    from accounts.models import User
     from territory.models import Cell
 
 
-def measure(name: str, action: Callable[[], object], *, rounds: int = 7, inner: int = 20) -> None:
+def measure(name: str, action: Callable[[], object], *, rounds: int = 7, inner: int = 20, expect: int = 200) -> None:
+    """`expect`: the HTTP status of a success (302 for an action that goes back to the request's page)."""
     warm = action()  # warm-up: caches, connections, compiled templates
     status = getattr(warm, "status_code", 200)
-    if status != 200:  # a redirect (to the login, the second factor) would be measured instead of the page
+    if status != expect:  # a redirect (to the login, the second factor) would be measured instead of the page
         raise SystemExit(f"{name}: HTTP {status}, not the page to measure")
     per_call = []
     for _ in range(rounds):
@@ -106,12 +110,106 @@ def main() -> int:
         rounds=7,
         inner=5,
     )
+    bench_day_actions(cell, coordinator, User.objects.get(username="coordination"))
+    if "--day" in sys.argv:  # `python -m bench --day`: up to the day's actions only
+        return 0
     bench_fhir(cell)
     bench_indicators()
     from bench.placement import main as bench_placement
 
     bench_placement()
     return 0
+
+
+DAY_ROUNDS, DAY_INNER = 7, 5
+
+
+def bench_day_actions(cell: Cell, coordinator: Client, user: User) -> None:
+    """A coordinator's day (issue 19.11), each action on requests and slots of its own so that it really happens
+    every call: open an unheld request's page, take it, log a callback, qualify it, book it. Every call's request
+    goes through the four actions in turn, as a coordinator does; each figure is the server's time for one POST (its
+    redirect back to the page is the page's figure). Afterwards the bench checks that each action did happen."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from agenda.models import Booking, Slot, SlotStatus
+    from referrals.models import Callback, EventKind, Qualification, Request, RequestEvent
+    from referrals.services import protocol_for
+    from referrals.states import Status
+
+    calls = 1 + DAY_ROUNDS * DAY_INNER  # the warm-up and the measured calls
+    if connection.vendor == "postgresql":  # as autovacuum would after the bulk load: the planner needs statistics
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    now = timezone.now()
+    pool = list(
+        Request.objects.filter(cell=cell, status=Status.RECEIVED, holder__isnull=True, care_channel="gp")
+        .order_by("-deadline_at")
+        .values_list("pk", flat=True)[:calls]
+    )
+    slots = list(
+        Slot.objects.filter(
+            cell=cell,
+            care_channel="gp",
+            modality="in_person",
+            status=SlotStatus.OPEN,
+            booked=0,
+            starts_at__gt=now + timedelta(hours=2),
+            starts_at__lt=now + timedelta(days=7),
+        )
+        .order_by("?")
+        .values_list("pk", flat=True)[:calls]
+    )
+    assert len(pool) == calls and len(slots) == calls, "not enough open requests or free slots to act on"
+    page = "/c/orne-est/demandes/{}/"
+    each: dict[str, int] = {"rounds": DAY_ROUNDS, "inner": DAY_INNER}
+    pages = iter(pool)
+    measure(
+        "GET request page of an open request (not held)",
+        lambda: coordinator.get(page.format(next(pages))),
+        **each,
+    )
+    taken = iter(pool)
+    measure(
+        "POST take a request",
+        lambda: coordinator.post(page.format(next(taken)) + "take/"),
+        expect=302,
+        **each,
+    )
+    called = iter(pool)
+    measure(
+        "POST log a callback (no answer)",
+        lambda: coordinator.post(
+            page.format(next(called)) + "callback/", {"callback-outcome": "no_answer", "callback-note": "Messagerie"}
+        ),
+        expect=302,
+        **each,
+    )
+    questions = protocol_for(cell)[0]
+    answers = {"yes_no": "no", "number": "38", "choice": "Consultation médicale"}
+    qualification = {f"qualify-q{q.pk}": answers.get(q.kind, "") for q in questions}
+    qualified = iter(pool)
+    measure(
+        "POST qualify a request (protocol answered)",
+        lambda: coordinator.post(page.format(next(qualified)) + "qualify/", qualification),
+        expect=302,
+        **each,
+    )
+    booked = iter(zip(pool, slots, strict=True))
+
+    def book() -> object:
+        request_pk, slot_pk = next(booked)
+        return coordinator.post(f"/c/orne-est/agenda/demandes/{request_pk}/creneaux/{slot_pk}/")
+
+    measure("POST book a slot for a request", book, expect=302, **each)
+    took = RequestEvent.objects.filter(request__in=pool, actor=user, kind=EventKind.TAKEN).count()
+    assert took == calls, "a request was not taken"
+    assert Callback.objects.filter(request__in=pool, by=user).count() == calls, "a callback was not logged"
+    assert Qualification.objects.filter(request__in=pool, by=user).count() == calls, "a qualification was refused"
+    assert Booking.objects.filter(request__in=pool, slot__in=slots).count() == calls, "a booking was refused"
+    assert Request.objects.filter(pk__in=pool, status=Status.ORIENTED).count() == calls
 
 
 def bench_fhir(cell: Cell) -> None:
