@@ -46,6 +46,7 @@ class Perm(StrEnum):
     PROTOCOL_MANAGE = "referrals.protocol_manage"
     SLOTS_PUBLISH = "agenda.slots_publish"
     OWN_CALENDAR = "agenda.own_calendar"
+    OWN_APPOINTMENTS = "agenda.own_appointments"  # an effector's own appointments: their patients, the outcome
     AGENDA_VIEW = "agenda.view"
     AGENDA_MANAGE = "agenda.manage"  # Médicobus tours, telemedicine spots
     MESSAGES_VIEW = "notifications.messages_view"  # the outbox: what was sent, to whom, whether it arrived
@@ -74,7 +75,8 @@ _HANDLING = {Perm.REQUEST_HANDLE, Perm.REQUEST_PHONE_INTAKE, Perm.SLOTS_PUBLISH,
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.REQUESTER: frozenset(_EVERY_MEMBER | {Perm.REQUEST_SUBMIT, Perm.OWN_REQUESTS, Perm.REQUEST_VIEW}),
     Role.EFFECTOR: frozenset(
-        _EVERY_MEMBER | {Perm.RESOURCES_VIEW, Perm.SLOTS_PUBLISH, Perm.OWN_CALENDAR, Perm.AGENDA_VIEW}
+        _EVERY_MEMBER
+        | {Perm.RESOURCES_VIEW, Perm.SLOTS_PUBLISH, Perm.OWN_CALENDAR, Perm.AGENDA_VIEW, Perm.OWN_APPOINTMENTS}
     ),
     Role.COORDINATOR: frozenset(
         _EVERY_MEMBER | _CELL_STAFF | _HANDLING | {Perm.DIRECTORY_VIEW, Perm.RESOURCES_VIEW, Perm.TERRITORY_VIEW}

@@ -72,6 +72,11 @@ class CalendarPage(OwnMixin, TemplateView):
         return context
 
 
+def _bookings(slot: Slot) -> list[Any]:
+    """The slot's bookings, or for a teleconsultant's time the spot's bookings it is paired with."""
+    return list(getattr(slot, "kept_bookings", [])) or list(getattr(slot, "kept_paired", []))
+
+
 def _paris(value: str | None) -> datetime | None:
     parsed = parse_datetime(value or "")
     if parsed is None:
@@ -115,28 +120,33 @@ class CalendarEvents(OwnMixin, View):
             self.cell,
             start,
             end,
-            professional_id=own if own is not None else getattr(chosen.get("professional"), "pk", None),
+            professional_id=None if own is not None else getattr(chosen.get("professional"), "pk", None),
+            effector_id=own,
             site_id=getattr(chosen.get("site"), "pk", None),
             care_channel=chosen.get("care_channel", ""),
         )
         sees_patients = self.allows(Perm.QUEUE_VIEW) or own is not None
         now = timezone.now()
         if sees_patients:
-            shown = [booking.request_id for slot in slots for booking in getattr(slot, "kept_bookings", [])]
+            shown = [booking.request_id for slot in slots for booking in _bookings(slot)]
             record_list(request, cell=self.cell, what="calendar", requests=shown)
         return JsonResponse([self.event(slot, now, sees_patients) for slot in slots], safe=False)
 
     def event(self, slot: Slot, now: datetime, sees_patients: bool) -> dict[str, Any]:
-        bookings = getattr(slot, "kept_bookings", [])
+        bookings = _bookings(slot)
         state = "full" if slot.free == 0 else "not-taken" if slot.is_not_taken(now) else "free"
         if slot.attention:
             state = "attention"
         where = slot.site.name if slot.site else (f"{slot.place} ({slot.commune})" if slot.commune else "")
+        if slot.is_teleconsultant_time and bookings and bookings[0].slot.site is not None:
+            where = bookings[0].slot.site.name  # the spot where the patient and the IDEL wait
         title = f"{slot.get_care_channel_display()} · {slot.booked}/{slot.capacity}"
         patients = [booking.request.patient_name for booking in bookings] if sees_patients else []
         url = ""
         if sees_patients and bookings and self.allows(Perm.REQUEST_VIEW):
             url = reverse("referrals:request_detail", kwargs={"cell": self.cell.slug, "pk": bookings[0].request_id})
+        elif sees_patients and bookings and self.own_pk() is not None:
+            url = reverse("agenda:appointment", kwargs={"cell": self.cell.slug, "pk": bookings[0].pk})
         return {
             "id": slot.pk,
             "title": " — ".join([title, *patients]),

@@ -12,7 +12,7 @@ from territory.forms import CommuneField
 from territory.models import Cell
 
 from .finder import Filters
-from .models import AvailabilityPlan
+from .models import AvailabilityPlan, Relay
 
 # HTML date and time inputs read and write ISO values, whatever the page's language.
 DATE: dict[str, Any] = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
@@ -185,3 +185,39 @@ class SpotForm(forms.Form):
         nurses.queryset = Professional.objects.filter(cell=cell, profession="nurse", is_active=True).order_by(
             "search_name"
         )
+
+
+class OutcomeForm(forms.Form):
+    """What happened at an appointment, as its effector records it."""
+
+    outcome = forms.ChoiceField(
+        label=_("The patient"),
+        choices=[("seen", _("was seen")), ("no_show", _("did not come"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Say whether the patient was seen.")},
+    )
+    follow_up = forms.BooleanField(label=_("A follow-up by the médecin traitant is needed"), required=False)
+    note = forms.CharField(
+        label=_("Note for the médecin traitant"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Sent to the médecin traitant with the summary, when the cell knows their address."),
+    )
+
+
+class DebriefForm(forms.Form):
+    """The spot IDEL's debrief after an assisted teleconsultation (seed 001)."""
+
+    understanding_checked = forms.BooleanField(
+        label=_("The patient understood the diagnosis and the next steps"), required=False
+    )
+    next_steps = forms.CharField(
+        label=_("Next steps agreed with the patient"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    relay = forms.ChoiceField(label=_("Who takes over"), choices=Relay.choices, widget=forms.RadioSelect)
+    relay_note = forms.CharField(
+        label=_("Which pharmacy, nurse or person, and when"),
+        required=False,
+        max_length=300,
+    )

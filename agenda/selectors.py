@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
-from django.db.models import F, Prefetch
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
+from directory.models import Professional
 from referrals.models import Modality, Request
 from territory.models import Cell
 
-from .models import Absence, AvailabilityPlan, Booking, BookingStatus, Slot, SlotStatus
+from .models import (
+    Absence,
+    AvailabilityPlan,
+    Booking,
+    BookingStatus,
+    Slot,
+    SlotStatus,
+    TeleconsultationDebrief,
+    TelemedicineSpot,
+)
 
 
 def slot_for(cell: Cell, pk: int) -> Slot:
@@ -129,19 +142,158 @@ def calendar_slots(
     professional_id: int | None = None,
     site_id: int | None = None,
     care_channel: str = "",
+    effector_id: int | None = None,
 ) -> list[Slot]:
     """Slots offered between two instants (withdrawn ones left out), with their active or past bookings and each
-    booking's request, in three queries."""
+    booking's request (a teleconsultant's time: the bookings it is paired with), in four queries. `effector_id`: an
+    effector's own agenda — their slots, their spots' times (an IDEL), their tour's stops (the bus assistant)."""
     slots = Slot.objects.filter(cell=cell, status=SlotStatus.OPEN, starts_at__lt=end, ends_at__gt=start)
     if professional_id is not None:
         slots = slots.filter(professional=professional_id)
+    if effector_id is not None:
+        spot_sites = TelemedicineSpot.objects.filter(cell=cell, nurses=effector_id).values("site")
+        slots = slots.filter(
+            Q(professional=effector_id)
+            | Q(site__in=spot_sites, modality=Modality.ASSISTED_TELECONSULTATION)
+            | Q(plan__tour__assistant=effector_id)
+        )
     if site_id is not None:
         slots = slots.filter(site=site_id)
     if care_channel:
         slots = slots.filter(care_channel=care_channel)
-    bookings = Booking.objects.exclude(status=BookingStatus.CANCELLED).select_related("request")
+    bookings = Booking.objects.exclude(status=BookingStatus.CANCELLED).select_related("request", "slot__site")
     return list(
         slots.select_related("site", "professional", "commune")
-        .prefetch_related(Prefetch("bookings", queryset=bookings, to_attr="kept_bookings"))
+        .prefetch_related(
+            Prefetch("bookings", queryset=bookings, to_attr="kept_bookings"),
+            Prefetch("paired_bookings", queryset=bookings, to_attr="kept_paired"),
+        )
         .order_by("starts_at")[:CALENDAR_MAX_EVENTS]
     )
+
+
+class AppointmentRole(StrEnum):
+    """How an effector takes part in an appointment: the slot is theirs, they are the paired teleconsultant, they are
+    an IDEL of the spot where it happens, or the Médicobus tour's assistant."""
+
+    EFFECTOR = "effector"
+    TELECONSULTANT = "teleconsultant"
+    SPOT_NURSE = "spot_nurse"
+    BUS_ASSISTANT = "bus_assistant"
+
+
+@dataclass(frozen=True)
+class Appointment:
+    booking: Booking
+    role: AppointmentRole
+
+    @property
+    def request(self) -> Request:
+        return self.booking.request
+
+    @property
+    def slot(self) -> Slot:
+        return self.booking.slot
+
+    @property
+    def age(self) -> int | None:
+        """The patient's age in years on the day of the appointment."""
+        born = self.booking.request.patient_birth_date
+        if born is None:
+            return None
+        day = timezone.localtime(self.booking.slot.starts_at).date()
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    @property
+    def is_home_visit(self) -> bool:
+        return self.booking.slot.modality == Modality.HOME_VISIT
+
+    @property
+    def spot(self) -> TelemedicineSpot | None:
+        site = self.booking.slot.site
+        return getattr(site, "spot", None) if site is not None and self.booking.slot.is_spot_time else None
+
+    @property
+    def may_record_outcome(self) -> bool:
+        return self.booking.status == BookingStatus.BOOKED and self.booking.slot.starts_at <= timezone.now()
+
+    @property
+    def may_debrief(self) -> bool:
+        return (
+            self.role == AppointmentRole.SPOT_NURSE
+            and self.booking.status != BookingStatus.CANCELLED
+            and not has_debrief(self.booking)
+            and self.booking.slot.starts_at <= timezone.now()
+        )
+
+
+def has_debrief(booking: Booking) -> bool:
+    try:
+        booking.debrief  # noqa: B018 - the reverse one-to-one raises when there is none
+    except TeleconsultationDebrief.DoesNotExist:
+        return False
+    return True
+
+
+def _appointments(cell: Cell, professional: Professional) -> QuerySet[Booking]:
+    spot_sites = TelemedicineSpot.objects.filter(cell=cell, nurses=professional).values("site")
+    return (
+        Booking.objects.filter(slot__cell=cell)
+        .filter(
+            Q(slot__professional=professional)
+            | Q(paired_slot__professional=professional)
+            | Q(slot__site__in=spot_sites, slot__modality=Modality.ASSISTED_TELECONSULTATION)
+            | Q(slot__plan__tour__assistant=professional)
+        )
+        .select_related(
+            "request__requester_professional",
+            "request__requester_site",
+            "request__patient_commune",
+            "slot__site__commune",
+            "slot__site__spot",
+            "slot__commune",
+            "slot__professional",
+            "paired_slot__professional",
+            "debrief__by",
+            "outcome_by",
+        )
+        .prefetch_related("slot__site__spot__nurses")
+    )
+
+
+def _role(booking: Booking, professional: Professional) -> AppointmentRole:
+    if booking.slot.professional_id == professional.pk:
+        return AppointmentRole.EFFECTOR
+    if booking.paired_slot is not None and booking.paired_slot.professional_id == professional.pk:
+        return AppointmentRole.TELECONSULTANT
+    spot = getattr(booking.slot.site, "spot", None) if booking.slot.site is not None else None
+    if spot is not None and professional in spot.nurses.all():
+        return AppointmentRole.SPOT_NURSE
+    return AppointmentRole.BUS_ASSISTANT
+
+
+APPOINTMENTS_MAX = 200
+
+
+def appointments_of(cell: Cell, professional: Professional, start: datetime, end: datetime) -> list[Appointment]:
+    """An effector's appointments starting between two instants, cancelled ones included (they should know), with
+    everything their card shows, in a fixed number of queries."""
+    bookings = _appointments(cell, professional).filter(slot__starts_at__gte=start, slot__starts_at__lt=end)
+    ordered = bookings.order_by("slot__starts_at", "pk")[:APPOINTMENTS_MAX]
+    return [Appointment(booking, _role(booking, professional)) for booking in ordered]
+
+
+def appointments_to_record(cell: Cell, professional: Professional, now: datetime) -> list[Appointment]:
+    """Appointments of the last fortnight that have started and still have no outcome (seen / no-show)."""
+    bookings = _appointments(cell, professional).filter(
+        status=BookingStatus.BOOKED, slot__starts_at__lte=now, slot__starts_at__gte=now - timedelta(days=14)
+    )
+    return [Appointment(booking, _role(booking, professional)) for booking in bookings.order_by("slot__starts_at")]
+
+
+def appointment_of(cell: Cell, professional: Professional, pk: int) -> Appointment:
+    """One of the effector's own appointments, or 404 (another effector's, or another cell's, is not revealed)."""
+    booking = _appointments(cell, professional).filter(pk=pk).first()
+    if booking is None:
+        raise Http404
+    return Appointment(booking, _role(booking, professional))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import calendar_views, organisation_views, views
+from . import appointment_views, calendar_views, organisation_views, views
 
 app_name = "agenda"
 
@@ -24,4 +24,10 @@ urlpatterns = [
     path("rendez-vous/<int:pk>/annuler/", views.BookingCancel.as_view(), name="booking_cancel"),
     path("rendez-vous/<int:pk>/deplacer/<int:slot_pk>/", views.BookingMove.as_view(), name="booking_move"),
     path("rendez-vous/<int:pk>/issue/", views.BookingOutcome.as_view(), name="booking_outcome"),
+    path("mes-rendez-vous/", appointment_views.MyAppointments.as_view(), name="appointments"),
+    path("mes-rendez-vous/<int:pk>/", appointment_views.AppointmentDetail.as_view(), name="appointment"),
+    path("mes-rendez-vous/<int:pk>/issue/", appointment_views.AppointmentOutcome.as_view(), name="appointment_outcome"),
+    path(
+        "mes-rendez-vous/<int:pk>/debrief/", appointment_views.AppointmentDebrief.as_view(), name="appointment_debrief"
+    ),
 ]

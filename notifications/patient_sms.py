@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from referrals.models import Modality
+
 from . import templating
 from .models import MessageKind
 from .patient_text import Fitted, fit
@@ -39,12 +41,12 @@ def cancel_link(token: str) -> str:
 def place_variants(slot: Any) -> list[str]:
     """Where the patient goes, from the fullest to the barest: full name, street address and commune; the name for
     SMS with the address; the name for SMS and the commune; the commune. A Médicobus stop: its place, then the commune
-    alone. A slot with no place of its own (a teleconsultation from home): the modality."""
+    alone. A slot with no place of its own (a teleconsultation from home) or a home visit: the modality."""
     if slot.commune_id is not None and slot.commune is not None:
         full = f"Médicobus, {slot.place}, {slot.commune.name}" if slot.place else f"Médicobus, {slot.commune.name}"
         return [full, full, f"Médicobus, {slot.commune.name}", f"Médicobus, {slot.commune.name}"]
     site = slot.site
-    if site is None:
+    if site is None or slot.modality == Modality.HOME_VISIT:  # a home visit: never the nurses' office address
         return [str(slot.get_modality_display())]
     short = site.sms_name or site.name
     commune = site.commune.name

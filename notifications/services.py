@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from common.errors import DomainError
 from common.phones import takes_sms
-from referrals.models import Channel, EventKind, Request, RequestEvent
+from referrals.models import Channel, EventKind, Modality, Request, RequestEvent
 from referrals.states import CloseReason, ReorientationReason, Status
 
 from . import patient_sms, templating
@@ -118,6 +118,8 @@ def request_moved(*, request: Request, event: RequestEvent) -> Message | None:
         effector_told(request=request, event=event)
     elif event.to_status == Status.SEEN:
         mt_summary(request=request, event=event)
+    elif event.kind == EventKind.DEBRIEF:
+        mt_summary(request=request, event=event, debrief_only=True)
     elif event.to_status == Status.REORIENTED:
         patient_reoriented(request=request, event=event)
     if kind is None:
@@ -368,11 +370,14 @@ def _address_digest(address: str) -> str:
 
 
 def _effectors_of(slot: Any, paired: Any) -> list[tuple[str, str]]:
-    """Who gives the care of a booking, with an e-mail: the slot's professional (else its site), and the paired
-    teleconsultant."""
-    found = []
-    for record in (slot.professional or slot.site, paired.professional if paired is not None else None):
-        if record is not None and record.email:
+    """Who gives the care of a booking, with an e-mail: the slot's professional (else its site), the paired
+    teleconsultant, and at a telemedicine spot its IDEL (they receive the patient)."""
+    records = [slot.professional or slot.site, paired.professional if paired is not None else None]
+    if slot.is_spot_time and slot.site is not None and hasattr(slot.site, "spot"):
+        records += list(slot.site.spot.nurses.all())
+    found: list[tuple[str, str]] = []
+    for record in records:
+        if record is not None and record.email and record.email.lower() not in {a.lower() for a, _n in found}:
             found.append((record.email, str(record)))
     return found
 
@@ -395,6 +400,9 @@ def effector_told(*, request: Request, event: RequestEvent) -> list[Message]:
         MessageKind.EFFECTOR_MOVED: _("An appointment with you has moved: %(patient)s now on %(when)s, %(where)s."),
         MessageKind.EFFECTOR_CANCELLED: _("The appointment of %(patient)s on %(when)s, %(where)s, is cancelled."),
     }[kind]
+    where = _where(slot)
+    if slot.modality == Modality.HOME_VISIT:  # the effector goes to the patient: their commune (the rest in Aiguillage)
+        where = f"{where}, {request.patient_commune.name}"
     queued = []
     for address, name in _effectors_of(slot, booking.paired_slot):
         if event.actor is not None and event.actor.email and event.actor.email.lower() == address.lower():
@@ -404,9 +412,9 @@ def effector_told(*, request: Request, event: RequestEvent) -> list[Message]:
                 "notifications/requester_update.txt",
                 {
                     "name": name,
-                    "news": news % {"patient": _initials(request), "when": when, "where": _where(slot)},
+                    "news": news % {"patient": _initials(request), "when": when, "where": where},
                     "url": settings.AIGUILLAGE_BASE_URL.rstrip("/")
-                    + reverse("agenda:calendar", kwargs={"cell": request.cell.slug}),
+                    + reverse("agenda:appointments", kwargs={"cell": request.cell.slug}),
                     "cell": request.cell,
                 },
             )
@@ -429,19 +437,31 @@ def effector_told(*, request: Request, event: RequestEvent) -> list[Message]:
     return queued
 
 
-def mt_summary(*, request: Request, event: RequestEvent) -> Message | None:
+def mt_summary(*, request: Request, event: RequestEvent, debrief_only: bool = False) -> Message | None:
     """A short summary to the médecin traitant after the consultation, when the directory knows them by the name
-    given at intake and has their e-mail (an MSSanté channel can take this place later)."""
+    given at intake and has their e-mail (an MSSanté channel can take this place later). After an assisted
+    teleconsultation it carries the spot IDEL's debrief; a debrief recorded after the summary left follows it
+    (`debrief_only`)."""
     from directory.models import Profession
     from directory.selectors import professional_named
 
     if not request.mt_name:
         return None
     doctor = professional_named(request.cell_id, request.mt_name, (Profession.GP,))
-    booking = request.bookings.filter(status="seen").select_related("slot__professional", "slot__site").first()
+    booking = (
+        request.bookings.filter(status="seen")
+        .select_related("slot__professional", "slot__site", "paired_slot__professional", "debrief")
+        .first()
+    )
     if doctor is None or not doctor.email or booking is None:
         return None
+    debrief = getattr(booking, "debrief", None)  # the reverse one-to-one's "does not exist" is an AttributeError
+    if debrief_only and debrief is None:
+        return None
     slot = booking.slot
+    by = slot.professional or slot.site or ""
+    if booking.paired_slot is not None and booking.paired_slot.professional is not None:
+        by = f"{booking.paired_slot.professional} ({slot.site})"
     with translation.override(settings.LANGUAGE_CODE):
         born = f"{request.patient_birth_date:%d/%m/%Y}" if request.patient_birth_date else "—"
         body = render_to_string(
@@ -451,14 +471,20 @@ def mt_summary(*, request: Request, event: RequestEvent) -> Message | None:
                 "patient": _initials(request),
                 "born": born,
                 "when": f"{timezone.localtime(slot.starts_at):%d/%m/%Y %H:%M}",
-                "by": slot.professional or slot.site or "",
+                "by": by,
                 "care": request.get_care_channel_display(),
-                "note": booking.outcome_note,
-                "follow_up": booking.follow_up_needed,
+                "note": "" if debrief_only else booking.outcome_note,
+                "follow_up": booking.follow_up_needed and not debrief_only,
+                "debrief": debrief,
+                "debrief_only": debrief_only,
                 "cell": request.cell,
             },
         )
-        subject = _("[Aiguillage] Your patient %(patient)s was seen on %(day)s") % {
+        subject = (
+            _("[Aiguillage] Your patient %(patient)s: the nurse's debrief of %(day)s")
+            if debrief_only
+            else _("[Aiguillage] Your patient %(patient)s was seen on %(day)s")
+        ) % {
             "patient": _initials(request),
             "day": f"{timezone.localtime(slot.starts_at):%d/%m}",
         }

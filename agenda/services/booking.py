@@ -18,11 +18,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from common.errors import DomainError
-from directory.models import TeleconsultantTier
+from directory.models import Professional, TeleconsultantTier
 from referrals import services as referrals
 from referrals.models import CareChannel, Modality, Request
 
-from ..models import Booking, BookingStatus, Slot, SlotStatus
+from ..models import Booking, BookingStatus, MedicobusTour, Slot, SlotStatus, TelemedicineSpot
 from ..selectors import AUDIENCE_FLAG
 from ..signals import booking_changed
 
@@ -227,24 +227,53 @@ def booking_outcome(
     seen: bool,
     follow_up_needed: bool = False,
     note: str = "",
+    professional: Professional | None = None,
     now: datetime | None = None,
 ) -> Booking:
-    """What happened: seen, or no-show; whether a follow-up is needed; a short note for the médecin traitant."""
+    """What happened: seen, or no-show; whether a follow-up is needed; a short note for the médecin traitant. Once:
+    an outcome already recorded is never overwritten. Given `professional` (an effector recording from their own
+    appointments), they must be one of the appointment's effectors, checked under the lock (a move meanwhile)."""
     now = now or timezone.now()
-    booking = Booking.objects.select_for_update().select_related("slot", "request").get(pk=booking.pk)
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("slot", "paired_slot", "request")
+        .get(pk=booking.pk)
+    )
+    if booking.status in (BookingStatus.SEEN, BookingStatus.NO_SHOW):
+        raise DomainError(OUTCOME_ALREADY % {"outcome": booking.get_status_display()}, code="already")
     if booking.status != BookingStatus.BOOKED:
         raise DomainError(BOOKING_NOT_ACTIVE)
+    if professional is not None and not _takes_part(booking, professional):
+        raise DomainError(APPOINTMENT_NOT_YOURS, code="not_yours")
     if booking.slot.starts_at > now:
         raise DomainError(OUTCOME_TOO_EARLY)
     request = referrals.request_lock(booking.request)
     booking.status = BookingStatus.SEEN if seen else BookingStatus.NO_SHOW
     booking.follow_up_needed, booking.outcome_note = follow_up_needed, note.strip()
+    booking.outcome_by, booking.outcome_at = user, now
     booking.save()
     referrals.request_appointment_outcome(
         request=request, user=user, at=now, seen=seen, note=note, follow_up_needed=follow_up_needed
     )
     booking_changed.send(sender=Booking, booking=booking, change="outcome")
     return booking
+
+
+OUTCOME_ALREADY = _("What happened at this appointment was already recorded (%(outcome)s): nothing was changed.")
+APPOINTMENT_NOT_YOURS = _("This appointment is not one of yours: only its effectors record what happened.")
+
+
+def _takes_part(booking: Booking, professional: Professional) -> bool:
+    """The professional gives this appointment's care: the slot's effector, the paired teleconsultant, an IDEL of
+    the spot where it happens, or the Médicobus tour's assistant."""
+    if professional.pk in (booking.slot.professional_id, getattr(booking.paired_slot, "professional_id", None)):
+        return True
+    if (
+        booking.slot.is_spot_time
+        and TelemedicineSpot.objects.filter(site=booking.slot.site_id, nurses=professional).exists()
+    ):
+        return True
+    return MedicobusTour.objects.filter(stops__slots=booking.slot_id, assistant=professional).exists()
 
 
 LINK_NOT_VALID = _("This link is not valid (any more).")

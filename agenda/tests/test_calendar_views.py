@@ -80,7 +80,9 @@ def test_coordinators_see_the_patients_and_an_effector_sees_their_own_agenda_onl
     assert seen[theirs.pk]["classNames"] == ["slot-free"]
     effector_view = events(world, effector, **params, professional=str(other.pk)).json()
     assert [event["id"] for event in effector_view] == [mine.pk]  # their own, whatever they ask
-    assert "Rose CARLIER" in effector_view[0]["title"] and effector_view[0]["url"] == ""
+    booking = request.bookings.get()
+    assert "Rose CARLIER" in effector_view[0]["title"]
+    assert effector_view[0]["url"].endswith(f"/agenda/mes-rendez-vous/{booking.pk}/")  # their page, not the request's
 
 
 def test_filters_by_professional_site_and_care(world: World) -> None:

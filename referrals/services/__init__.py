@@ -26,6 +26,7 @@ from .handling import (
     request_appointment_outcome,
     request_check_orientable,
     request_close,
+    request_debriefed,
     request_lock,
     request_log_alerts,
     request_orient,
@@ -154,6 +155,7 @@ __all__ = [
     "request_appointment_outcome",
     "request_check_orientable",
     "request_close",
+
     "request_create",
     "request_lock",
     "request_log_alerts",

@@ -278,6 +278,14 @@ def request_appointment_outcome(
 FOLLOW_UP_NEEDED = _("Follow-up needed.")
 
 
+def request_debriefed(*, request: Request, user: User, at: datetime, text: str) -> RequestEvent:
+    """Inside the debrief's transaction: the spot IDEL's debrief on the request's timeline, for the coordinators
+    (health details: not shown to the requester)."""
+    event = _event(request, at=at, actor=user, kind=EventKind.DEBRIEF, text=text, visible_to_requester=False)
+    _tell_requester(request, event)
+    return event
+
+
 APPOINTMENT_NOT_MOVABLE = _("Only an appointment to come of an oriented request can be moved.")
 
 
