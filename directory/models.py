@@ -88,6 +88,10 @@ class Profession(models.TextChoices):
     OTHER = "other", _("Other profession")
 
 
+# Addressed as "Dr" (a biologist may be a pharmacist).
+DOCTOR_PROFESSIONS = frozenset({Profession.GP, Profession.SPECIALIST, Profession.RADIOLOGIST})
+
+
 class TeleconsultantTier(models.TextChoices):
     """Order in which a teleconsultant doctor is sought (seed 001)."""
 
@@ -148,6 +152,18 @@ class Professional(models.Model):
 
     def site_names(self) -> str:
         return ", ".join(site.name for site in self.sites.all())
+
+    def long_label(self) -> str:
+        """Name, profession and the communes of their sites, as a coordinator picks them on the phone ("Dr Claire
+        MARTIN — General practitioner — Argentan"). Reads `sites__commune`: prefetch it for a list."""
+        name = f"Dr {self}" if self.profession in DOCTOR_PROFESSIONS else str(self)
+        parts = [name, str(self.get_profession_display())]
+        if self.specialty:
+            parts[1] += f" ({self.specialty})"
+        communes = sorted({site.commune.name for site in self.sites.all()})
+        if communes:
+            parts.append(", ".join(communes))
+        return " — ".join(parts)
 
 
 class ResourceKind(models.TextChoices):

@@ -9,7 +9,15 @@ from django.utils.translation import gettext
 from common.text import normalize
 from territory.models import Cell, Commune
 
-from .models import AnnuaireImport, ImportIssue, Professional, ReorientationResource, Site
+from .models import (
+    DOCTOR_PROFESSIONS,
+    AnnuaireImport,
+    ImportIssue,
+    Profession,
+    Professional,
+    ReorientationResource,
+    Site,
+)
 
 
 def site_list(cell: Cell) -> QuerySet[Site]:
@@ -69,6 +77,41 @@ def professional_named(cell_id: int, name: str, professions: tuple[str, ...] = (
         starts |= Q(search_name__startswith=f"{word} ")
     matches = [pro for pro in found.filter(starts) if normalize(pro.last_name) in words]
     return matches[0] if len(matches) == 1 else None
+
+
+DOCTOR_WORDS = frozenset({"dr", "docteur"})  # "Dr Martin": a doctor named Martin
+
+
+def _professions_starting(word: str) -> list[str]:
+    """The professions one of whose words (in the current language) starts with this normalized word."""
+    return [
+        value
+        for value, label in Profession.choices
+        if any(part.startswith(word) for part in normalize(str(label)).split())
+    ]
+
+
+def professional_search(cell: Cell, query: str, *, limit: int = 10) -> list[Professional]:
+    """The cell's active professionals matching every word typed, each word being the start of a word of their
+    name, of their profession, of their specialty or of their sites' commune ("martin", "kiné argentan"), by name,
+    with their sites' communes for their label. Nothing for an empty query."""
+    words = normalize(query).split()[:5]
+    if not words:
+        return []
+    found = Professional.objects.filter(cell=cell, is_active=True)
+    for word in words:
+        if word in DOCTOR_WORDS:
+            found = found.filter(profession__in=DOCTOR_PROFESSIONS)
+            continue
+        found = found.filter(
+            Q(search_name__startswith=word)
+            | Q(search_name__contains=f" {word}")
+            | Q(profession__in=_professions_starting(word))
+            | Q(specialty__istartswith=word)
+            | Q(sites__commune__search_name__startswith=word)
+            | Q(sites__commune__search_name__contains=f" {word}")
+        )
+    return list(found.distinct().order_by("search_name", "pk").prefetch_related("sites__commune")[:limit])
 
 
 def annuaire_import_list(cell: Cell) -> QuerySet[AnnuaireImport]:

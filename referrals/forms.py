@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core import signing
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -134,11 +135,41 @@ class IntakeForm(PatientIdentityForm):
         self.fields["patient_first_name"].widget.attrs.update(autocomplete="off")
 
 
+class ProfessionalCombobox(forms.Select):
+    """A select of the cell's professionals that static/js/professional.js turns into a search field (an ARIA 1.2
+    combobox: typed words find the name, the profession or the commune, on our server); without the script, the
+    plain select stays, its options labelled the same way."""
+
+    template_name = "referrals/widgets/professional_combobox.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.search_url = ""
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["search_url"] = self.search_url
+        return context
+
+
+class ProfessionalChoiceField(forms.ModelChoiceField):
+    """The cell's professionals only (any other id is refused as not one of the choices), named with their profession
+    and commune."""
+
+    widget = ProfessionalCombobox
+
+    def label_from_instance(self, obj: Any) -> str:
+        assert isinstance(obj, Professional)
+        return obj.long_label()
+
+
 class PhoneIntakeForm(IntakeForm):
     """A coordinator types a request received on the professionals-only number: they name the requester."""
 
-    requester_professional = forms.ModelChoiceField(
-        label=_("Requesting professional"), queryset=Professional.objects.none(), required=False
+    requester_professional = ProfessionalChoiceField(
+        label=_("Requesting professional"),
+        queryset=Professional.objects.none(),
+        required=False,
     )
     requester_site = forms.ModelChoiceField(
         label=_("Requesting structure"), queryset=Site.objects.none(), required=False
@@ -167,7 +198,13 @@ class PhoneIntakeForm(IntakeForm):
         professional = self.fields["requester_professional"]
         site = self.fields["requester_site"]
         assert isinstance(professional, forms.ModelChoiceField) and isinstance(site, forms.ModelChoiceField)
-        professional.queryset = Professional.objects.filter(cell=cell, is_active=True).order_by("search_name")
+        professional.queryset = (
+            Professional.objects.filter(cell=cell, is_active=True)
+            .prefetch_related("sites__commune")
+            .order_by("search_name")
+        )
+        assert isinstance(professional.widget, ProfessionalCombobox)
+        professional.widget.search_url = reverse("referrals:requester_search", kwargs={"cell": cell.slug})
         site.queryset = Site.objects.filter(cell=cell, is_active=True).select_related("commune").order_by("name")
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.QueueView.as_view(), name="queue"),
     path("nouvelle/", views.IntakeView.as_view(), name="request_new"),
     path("telephone/", views.PhoneIntakeView.as_view(), name="request_phone"),
+    path("telephone/adresseurs/", views.RequesterSearch.as_view(), name="requester_search"),
     path("envoyees/", views.MyRequests.as_view(), name="my_requests"),
     path("superviseur/", views.SupervisorInbox.as_view(), name="supervisor_inbox"),
     path("questions/<int:pk>/repondre/", views.QuestionAnswer.as_view(), name="question_answer"),

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +32,7 @@ from common.forms import describe_fields
 from common.http import client_address
 from common.phones import takes_sms
 from common.views import CellFormView, CellListView, CellSettingsEdit, Column
+from directory import selectors as directory_selectors
 from directory import services as directory_services
 from directory.models import Profession, Professional
 from notifications import services as notifications
@@ -234,13 +235,38 @@ class PhoneIntakeView(IntakeView):
             raise DomainError(error.message, field=field or "new_requester_last_name", code=error.code) from error
 
     def save(self, form: IntakeForm) -> Model:
-        # The new requester and the request are saved together, or neither.
+        # The new requester and the request are saved together, or neither; the coordinator who took the call holds
+        # the request at once, so that no colleague calls the same patient.
+        user = self.request.user
+        assert isinstance(user, User)
         with transaction.atomic():
-            return super().save(form)
+            created = super().save(form)
+            assert isinstance(created, Request)
+            try:
+                return services.request_take(request=created, user=user)
+            except DomainError as error:
+                if error.code not in ("held", "not_open"):
+                    raise
+                return created  # the same form sent again after a colleague took or closed the request
 
     def success_message(self, obj: Model) -> str:
         assert isinstance(obj, Request)
-        return gettext("Request %(reference)s recorded.") % {"reference": obj.reference}
+        return gettext("Request %(reference)s recorded: you hold it, call the patient back.") % {
+            "reference": obj.reference
+        }
+
+
+class RequesterSearch(CellMixin, View):
+    """The cell's professionals matching what the coordinator types on the phone intake (static/js/professional.js),
+    as JSON: each one's id and label ("Dr Claire MARTIN — General practitioner — Argentan"). The form still checks
+    that the id chosen is one of the cell's."""
+
+    permission = Perm.REQUEST_PHONE_INTAKE
+    http_method_names = ["get"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        found = directory_selectors.professional_search(self.cell, request.GET.get("q", "")[:100])
+        return JsonResponse({"suggestions": [{"id": pro.pk, "label": pro.long_label()} for pro in found]})
 
 
 class MyRequests(CellMixin, TemplateView):
