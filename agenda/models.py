@@ -163,6 +163,18 @@ class Slot(Audience):
             models.Index(fields=["cell", "status", "care_channel", "starts_at"], name="slot_finder"),
             # The SAS platform's search (INT_R04): a few professionals' slots in a window, across cells.
             models.Index(fields=["professional", "starts_at"], name="slot_professional_start"),
+            # The teleconsultants' free times that could pair with spots' times (finder, booking): by end, so that
+            # a year of past times is never read (the cell's index read them all to keep a few).
+            models.Index(
+                fields=["cell", "care_channel", "ends_at", "starts_at"],
+                name="slot_teleconsultant_time",
+                condition=Q(
+                    modality=Modality.ASSISTED_TELECONSULTATION,
+                    site__isnull=True,
+                    professional__isnull=False,
+                    status=SlotStatus.OPEN,
+                ),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="slot_ends_after_start"),
