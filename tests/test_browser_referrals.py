@@ -65,12 +65,21 @@ def send_by_phone(page: Page, base: str, surname: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("File d’attente")
     page.keyboard.press("n")
     expect(page.get_by_role("heading", level=1)).to_have_text("Demande reçue par téléphone")
-    requester = page.get_by_label("Professionnel adresseur")
-    martin = requester.locator("option", has_text="Claire MARTIN").get_attribute("value")
-    requester.select_option(value=martin)
+    # The requester is searched by name, profession or commune, and chosen with the keyboard.
+    martin = page.locator("#id_requester_professional option", has_text="Claire MARTIN").get_attribute("value")
+    requester = page.get_by_role("combobox", name="Professionnel adresseur")
+    requester.fill("martin clai")
+    expect(page.get_by_role("option", name=re.compile("Dr Claire MARTIN — Médecin généraliste"))).to_be_visible()
+    requester.press("ArrowDown")
+    requester.press("Enter")
+    expect(page.locator("#id_requester_professional")).to_have_value(martin or "")
+    expect(requester).to_have_value(re.compile("^Dr Claire MARTIN"))
     fill_patient(page, surname)
     page.get_by_role("button", name="Envoyer la demande").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Aurore {surname.upper()}")
+    # Held by the coordinator who took the call: no colleague calls the same patient.
+    expect(page.locator(".status-line")).to_contain_text("En cours")
+    expect(page.get_by_role("button", name="Libérer")).to_be_visible()
     log_out(page)
 
 
@@ -145,7 +154,9 @@ def handle(page: Page, base: str, surname: str, ending: str) -> None:
     if validate.count():
         expect(page.locator(".status-line")).to_contain_text("À valider")
         validate.click()
-    page.get_by_role("button", name="Prendre cette demande").click()
+    take = page.get_by_role("button", name="Prendre cette demande")
+    if take.count():  # a request taken by phone is already theirs
+        take.click()
     expect(page.locator(".status-line")).to_contain_text("En cours")
     page.get_by_label("Pas de réponse").check()
     page.get_by_role("button", name="Enregistrer l’appel").click()
