@@ -63,6 +63,10 @@ WHEN_TOO_FAR = gettext_lazy("Choose a time within the next 7 days.")
 NOT_STOPPABLE = gettext_lazy("These alerts are already over.")
 USUAL_NOT_FIT = gettext_lazy("The usual professional must be an active effector of this care in this cell.")
 
+LATE_ON_TIMELINE = gettext_lazy(
+    "Warning: this appointment is after the request's deadline (%(deadline)s); check that it suits the patient."
+)
+
 HORIZON = timedelta(days=7)
 WHEN_ACROSS = gettext_lazy(
     "The appointment would run past midnight or across the clock change: choose an earlier time, or call the cell."
@@ -312,6 +316,12 @@ def alert_accept(*, token: str, starts_at: datetime, now: datetime | None = None
     return booking
 
 
+def after_deadline(request: Request, starts_at: datetime) -> bool:
+    """An appointment later than the request's deadline (always so once the deadline has passed): the acceptance
+    still books it, but the effector and the coordinator are warned, never silently."""
+    return starts_at > request.deadline_at
+
+
 def _book(alert: Alert, starts_at: datetime, now: datetime) -> Booking:
     """The accepting effector's appointment: a slot of the cell's length at their first site, booked for the
     request (as the coordinator who started the cascade)."""
@@ -335,18 +345,14 @@ def _book(alert: Alert, starts_at: datetime, now: datetime) -> Booking:
         now=now,
     )
     booking = slot_book(slot=slots[0], request=request, user=cascade.started_by, by_alert=True, now=now)
-    referrals.request_log_alerts(
-        request=request,
-        user=None,
-        at=now,
-        text=_("%(name)s accepted the alert (step %(step)s): %(when)s%(late)s.")
-        % {
-            "name": alert.professional,
-            "step": alert.step,
-            "when": f"{local:%d/%m %H:%M}",
-            "late": _(", after the deadline") if starts_at > request.deadline_at else "",
-        },
-    )
+    text = _("%(name)s accepted the alert (step %(step)s): %(when)s.") % {
+        "name": alert.professional,
+        "step": alert.step,
+        "when": f"{local:%d/%m %H:%M}",
+    }
+    if after_deadline(request, starts_at):
+        text += " " + LATE_ON_TIMELINE % {"deadline": f"{timezone.localtime(request.deadline_at):%d/%m %H:%M}"}
+    referrals.request_log_alerts(request=request, user=None, at=now, text=text)
     _tell_coordinator(cascade, now, accepted=alert, starts_at=starts_at)
     return booking
 
@@ -440,9 +446,16 @@ def _tell_alerted(alert: Alert) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         link = _base_url() + reverse("alert_answer", kwargs={"token": alert.token})
         deadline = timezone.localtime(request.deadline_at)
-        text = _(
-            "%(cell)s: a patient needs %(care)s before %(deadline)s, in %(commune)s. Can you see them? Answer:"
-        ) % {
+        if request.deadline_at <= alert.sent_at:  # never "before" a time already gone
+            wording = _(
+                "%(cell)s: a patient needs %(care)s as soon as possible (deadline passed: %(deadline)s), in "
+                "%(commune)s. Can you see them? Answer:"
+            )
+        else:
+            wording = _(
+                "%(cell)s: a patient needs %(care)s before %(deadline)s, in %(commune)s. Can you see them? Answer:"
+            )
+        text = wording % {
             "cell": request.cell.name,
             "care": CareChannel(request.care_channel).label.lower(),
             "deadline": f"{deadline:%d/%m %H:%M}",
@@ -467,7 +480,8 @@ def _tell_taken(alert: Alert) -> None:
 def _tell_coordinator(
     cascade: Cascade, now: datetime, accepted: Alert | None = None, starts_at: datetime | None = None
 ) -> None:
-    """The coordinator who started the alerts hears how they ended: who accepted and when, or nobody."""
+    """The coordinator who started the alerts hears how they ended: who accepted and when (warned when that is after
+    the request's deadline), or nobody."""
     user = cascade.started_by
     if not user.email:
         return
@@ -475,11 +489,14 @@ def _tell_coordinator(
     kind = MessageKind.ALERT_ACCEPTED if accepted is not None else MessageKind.ALERTS_EXHAUSTED
     with translation.override(settings.LANGUAGE_CODE):
         url = _base_url() + reverse("referrals:request_detail", kwargs={"cell": request.cell.slug, "pk": request.pk})
+        late = accepted is not None and starts_at is not None and after_deadline(request, starts_at)
         if accepted is not None:
-            subject = _("[Aiguillage] Request %(reference)s: %(name)s accepted") % {
-                "reference": request.reference,
-                "name": accepted.professional,
-            }
+            wording = (
+                _("[Aiguillage] Request %(reference)s: %(name)s accepted, after the deadline")
+                if late
+                else _("[Aiguillage] Request %(reference)s: %(name)s accepted")
+            )
+            subject = wording % {"reference": request.reference, "name": accepted.professional}
         else:
             subject = _("[Aiguillage] Request %(reference)s: nobody accepted the alerts") % {
                 "reference": request.reference
@@ -493,6 +510,8 @@ def _tell_coordinator(
                 "url": url,
                 "accepted": accepted,
                 "when": timezone.localtime(starts_at) if starts_at else None,
+                "late": late,
+                "deadline": timezone.localtime(request.deadline_at),
             },
         )
     message_queue(

@@ -101,6 +101,7 @@ class AlertAnswer(View):
             alert,
             gettext("Thank you: the appointment is booked on %(when)s; the patient and the cell are told.")
             % {"when": f"{timezone.localtime(booking.slot.starts_at):%d/%m/%Y %H:%M}"},
+            late=services.after_deadline(alert.cascade.request, booking.slot.starts_at),
         )
 
     def _page(
@@ -112,11 +113,20 @@ class AlertAnswer(View):
             except DomainError as error:
                 closed = str(error.message)
         request_ = alert.cascade.request
-        context = {"alert": alert, "req": request_, "form": form, "closed": closed, "public_cell": request_.cell}
+        context = {
+            "alert": alert,
+            "req": request_,
+            "form": form,
+            "closed": closed,
+            "public_cell": request_.cell,
+            "deadline_passed": request_.deadline_at <= timezone.now(),
+        }
         return render(request, "alerts/answer.html", context, status=status)
 
-    def _done(self, request: HttpRequest, alert: Alert, text: str) -> HttpResponse:
-        context = {"alert": alert, "text": text, "public_cell": alert.cascade.request.cell}
+    def _done(self, request: HttpRequest, alert: Alert, text: str, late: bool = False) -> HttpResponse:
+        """The answer noted; an appointment after the request's deadline says so (the cell is told too)."""
+        request_ = alert.cascade.request
+        context = {"alert": alert, "text": text, "late": late, "req": request_, "public_cell": request_.cell}
         return render(request, "alerts/answered.html", context)
 
 
