@@ -147,7 +147,7 @@ def populated(world: World) -> World:
             created_at=timezone.now(),
         )
         booked = make_request(cell, last_name=f"Oriente{tag}", phone="+33699000001", requester_professional=pro)
-        past_slot = make_slot(cell, starts_at=timezone.now() + timedelta(minutes=1))
+        past_slot = make_slot(cell, starts_at=timezone.now() + timedelta(minutes=1), professional=pro)
         make_slot(cell, starts_at=timezone.now() + timedelta(hours=6))  # free, for the booking walk
         feed_renew(professional=pro)
         plan_save(

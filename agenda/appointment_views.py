@@ -144,7 +144,7 @@ class AppointmentOutcome(AppointmentDetail):
             else:
                 messages.success(request, OUTCOME_RECORDED)
                 return HttpResponseRedirect(self.list_url(timezone.localdate(appointment.slot.starts_at)))
-        return self.page(appointment, outcome_form=form, status=400)
+        return self.page(appointment, outcome_form=form)
 
 
 class AppointmentDebrief(AppointmentDetail):
@@ -169,7 +169,7 @@ class AppointmentDebrief(AppointmentDetail):
                 return HttpResponseRedirect(
                     reverse("agenda:appointment", kwargs={"cell": self.cell.slug, "pk": appointment.booking.pk})
                 )
-        return self.page(appointment, debrief_form=form, status=400)
+        return self.page(appointment, debrief_form=form)
 
 
 OUTCOME_RECORDED = _("Recorded: the coordination cell sees it, and the médecin traitant receives the summary.")

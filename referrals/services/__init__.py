@@ -155,8 +155,8 @@ __all__ = [
     "request_appointment_outcome",
     "request_check_orientable",
     "request_close",
-
     "request_create",
+    "request_debriefed",
     "request_lock",
     "request_log_alerts",
     "request_orient",
