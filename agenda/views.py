@@ -103,6 +103,15 @@ class BookingMove(RequestPageAction):
         return booking.request_id, gettext("Appointment moved: %(slot)s.") % {"slot": services.slot_label(slot)}
 
 
+class BookingNote(RequestPageAction):
+    """The cell's note for the appointment's effectors, from the request's page."""
+
+    def act(self, user: User) -> tuple[int, str]:
+        booking = selectors.booking_for(self.cell, self.kwargs["pk"])
+        services.booking_note_set(booking=booking, user=user, note=self.request.POST.get("effector_note", ""))
+        return booking.request_id, gettext("Note for the effector saved: they see it with the appointment.")
+
+
 class BookingOutcome(RequestPageAction):
     def act(self, user: User) -> tuple[int, str]:
         booking = selectors.booking_for(self.cell, self.kwargs["pk"])

@@ -149,6 +149,7 @@ OWNERSHIP: dict[str, tuple[str, Owned]] = {
     "agenda:booking_cancel": ("pk", _BOOKING),
     "agenda:booking_outcome": ("pk", _BOOKING),
     "agenda:booking_move": ("pk", _BOOKING),
+    "agenda:booking_note": ("pk", _BOOKING),
     "agenda:appointment": ("pk", _BOOKING),
     "agenda:appointment_outcome": ("pk", _BOOKING),
     "agenda:appointment_debrief": ("pk", _BOOKING),

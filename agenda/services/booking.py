@@ -259,6 +259,30 @@ def booking_outcome(
     return booking
 
 
+EFFECTOR_NOTE_MAX = 1000
+EFFECTOR_NOTE_TOO_LONG = _("The note for the effector holds at most 1,000 characters: nothing was saved.")
+
+
+@transaction.atomic
+def booking_note_set(*, booking: Booking, user: User, note: str, now: datetime | None = None) -> Booking:
+    """The cell's note for the appointment's effectors (kept when it moves); an active appointment only. The
+    request's timeline says it changed (the note itself is on the appointment)."""
+    now = now or timezone.now()
+    note = note.strip()
+    if len(note) > EFFECTOR_NOTE_MAX:
+        raise DomainError(EFFECTOR_NOTE_TOO_LONG, field="effector_note")
+    booking = Booking.objects.select_for_update(of=("self",)).select_related("request").get(pk=booking.pk)
+    if booking.status != BookingStatus.BOOKED:
+        raise DomainError(BOOKING_NOT_ACTIVE)
+    booking.effector_note = note
+    booking.save(update_fields=["effector_note"])
+    referrals.request_add_note(request=booking.request, user=user, text=str(EFFECTOR_NOTE_CHANGED), now=now)
+    return booking
+
+
+EFFECTOR_NOTE_CHANGED = _("Note for the effector changed.")
+
+
 OUTCOME_ALREADY = _("What happened at this appointment was already recorded (%(outcome)s): nothing was changed.")
 APPOINTMENT_NOT_YOURS = _("This appointment is not one of yours: only its effectors record what happened.")
 

@@ -295,3 +295,18 @@ def test_the_calendars_of_the_teleconsultant_and_the_idel_show_the_patient_and_t
         assert "Rose MARCHAND" in events[0]["title"]
         assert events[0]["extendedProps"]["where"] == "Point de télémédecine de Cabourg"
         assert events[0]["url"].endswith(f"/agenda/mes-rendez-vous/{spot.booking.pk}/")
+
+
+def test_the_cells_note_reaches_the_effector_only(world: World) -> None:
+    gp, gp_user = effector(world)
+    other, other_user = effector(world)
+    booking = booked(world, make_slot(world.cell, professional=gp, starts_at=timezone.now() + timedelta(hours=1)))
+    url = reverse("agenda:booking_note", kwargs={"cell": world.cell.slug, "pk": booking.pk})
+    answer = world.client_for(world.colleague).post(url, {"effector_note": "Interprète en langue des signes présent"})
+    assert answer.status_code == 302
+    assert "Interprète en langue des signes présent" in appointments_page(world, gp_user).content.decode()
+    assert "Interprète" not in appointments_page(world, other_user).content.decode()
+    assert booking.request.events.filter(kind=EventKind.NOTE, text=str(services.EFFECTOR_NOTE_CHANGED)).exists()
+    too_long = world.client_for(world.colleague).post(url, {"effector_note": "x" * 1001})
+    assert too_long.status_code == 302
+    assert Booking.objects.get(pk=booking.pk).effector_note == "Interprète en langue des signes présent"
