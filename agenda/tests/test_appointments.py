@@ -299,7 +299,7 @@ def test_the_calendars_of_the_teleconsultant_and_the_idel_show_the_patient_and_t
 
 def test_the_cells_note_reaches_the_effector_only(world: World) -> None:
     gp, gp_user = effector(world)
-    other, other_user = effector(world)
+    _other, other_user = effector(world)
     booking = booked(world, make_slot(world.cell, professional=gp, starts_at=timezone.now() + timedelta(hours=1)))
     url = reverse("agenda:booking_note", kwargs={"cell": world.cell.slug, "pk": booking.pk})
     answer = world.client_for(world.colleague).post(url, {"effector_note": "Interprète en langue des signes présent"})
