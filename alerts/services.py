@@ -63,9 +63,8 @@ WHEN_TOO_FAR = gettext_lazy("Choose a time within the next 7 days.")
 NOT_STOPPABLE = gettext_lazy("These alerts are already over.")
 USUAL_NOT_FIT = gettext_lazy("The usual professional must be an active effector of this care in this cell.")
 
-LATE_ON_TIMELINE = gettext_lazy(
-    "Warning: this appointment is after the request's deadline (%(deadline)s); check that it suits the patient."
-)
+# Inside the acceptance's timeline line, before its final full stop.
+LATE_ON_TIMELINE = gettext_lazy("WARNING: after the request's deadline (%(deadline)s), check that it suits the patient")
 
 HORIZON = timedelta(days=7)
 WHEN_ACROSS = gettext_lazy(
@@ -345,13 +344,15 @@ def _book(alert: Alert, starts_at: datetime, now: datetime) -> Booking:
         now=now,
     )
     booking = slot_book(slot=slots[0], request=request, user=cascade.started_by, by_alert=True, now=now)
-    text = _("%(name)s accepted the alert (step %(step)s): %(when)s.") % {
+    late = ""
+    if after_deadline(request, starts_at):
+        late = " — " + LATE_ON_TIMELINE % {"deadline": f"{timezone.localtime(request.deadline_at):%d/%m %H:%M}"}
+    text = _("%(name)s accepted the alert (step %(step)s): %(when)s%(late)s.") % {
         "name": alert.professional,
         "step": alert.step,
         "when": f"{local:%d/%m %H:%M}",
+        "late": late,
     }
-    if after_deadline(request, starts_at):
-        text += " " + LATE_ON_TIMELINE % {"deadline": f"{timezone.localtime(request.deadline_at):%d/%m %H:%M}"}
     referrals.request_log_alerts(request=request, user=None, at=now, text=text)
     _tell_coordinator(cascade, now, accepted=alert, starts_at=starts_at)
     return booking

@@ -71,7 +71,7 @@ def test_a_time_after_the_deadline_books_and_warns_the_effector_the_timeline_and
     accepted = request.events.filter(kind=EventKind.ALERT).last()
     assert accepted is not None
     with translation.override("en"):  # the effector's page was in English
-        assert accepted.text.endswith(" " + str(services.LATE_ON_TIMELINE % {"deadline": deadline}))
+        assert accepted.text.endswith(" — " + str(services.LATE_ON_TIMELINE % {"deadline": deadline}) + ".")
     told = Message.objects.get(kind=MessageKind.ALERT_ACCEPTED)
     assert told.to == world.colleague.email
     assert f"{timezone.localtime(request.deadline_at):%d/%m/%Y %H:%M}" in told.body
