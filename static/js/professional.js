@@ -157,12 +157,10 @@
         const step = event.key === "ArrowDown" ? 1 : -1;
         const count = suggestions.length;
         highlight(active < 0 ? (step > 0 ? 0 : count - 1) : (active + step + count) % count);
-      } else if (event.key === "Enter" && open && active >= 0) {
-        event.preventDefault(); // choose, do not send the form
-        choose(active);
-      } else if (event.key === "Enter" && open && suggestions.length === 1) {
-        event.preventDefault();
-        choose(0);
+      } else if (event.key === "Enter" && open) {
+        event.preventDefault(); // choose, never send the half-typed form
+        if (active >= 0) choose(active);
+        else if (suggestions.length === 1) choose(0);
       } else if (event.key === "Escape" && open) {
         event.preventDefault();
         close();
