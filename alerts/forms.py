@@ -14,7 +14,7 @@ from referrals.models import CareChannel, Request
 from territory.models import Cell
 
 from .models import AlertPolicy
-from .services import CARE_PROFESSIONS, eligible
+from .services import CARE_PROFESSIONS, eligible_ids
 
 
 class CascadeStartForm(forms.Form):
@@ -31,7 +31,7 @@ class CascadeStartForm(forms.Form):
         field = self.fields["usual_professional"]
         assert isinstance(field, forms.ModelChoiceField)
         # Only those who can be alerted now (reachable, not absent).
-        reachable = [e.professional.pk for e in eligible(request, timezone.now())]
+        reachable = eligible_ids(request, timezone.now())
         field.queryset = Professional.objects.filter(pk__in=reachable).order_by("search_name")
         if request.mt_name and not self.is_bound:  # the médecin traitant typed at intake, when the directory has them
             usual = professional_named(

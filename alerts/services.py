@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -105,13 +105,12 @@ def mobile_of(professional: Professional) -> str | None:
     return str(phone.as_e164) if phone and takes_sms(phone) else None
 
 
-def eligible(request: Request, now: datetime) -> list[Eligible]:
-    """The effectors who may be alerted for this request: of its care, active, reachable (a mobile for an SMS, or an
-    e-mail), not absent now; adherents first, then nearest."""
+def _of_care_and_present(request: Request, now: datetime) -> QuerySet[Professional]:
+    """The cell's active effectors of the request's care with a phone or an e-mail, not absent now."""
     absent = Absence.objects.filter(professional__isnull=False, starts_at__lte=now, ends_at__gt=now).values(
         "professional_id"
     )
-    professionals = (
+    return (
         Professional.objects.filter(
             cell_id=request.cell_id,
             is_active=True,
@@ -119,8 +118,20 @@ def eligible(request: Request, now: datetime) -> list[Eligible]:
         )
         .exclude(phone="", email="")
         .exclude(pk__in=absent)
-        .prefetch_related("sites__commune")
     )
+
+
+def eligible_ids(request: Request, now: datetime) -> list[int]:
+    """The ids of `eligible`'s effectors, in no order: for a choice list, without their distances (one query, no
+    record built, each number parsed once; the request page asks for it at every view)."""
+    rows = _of_care_and_present(request, now).values_list("pk", "phone", "email")
+    return [pk for pk, phone, email in rows if email or (phone and takes_sms(phone))]
+
+
+def eligible(request: Request, now: datetime) -> list[Eligible]:
+    """The effectors who may be alerted for this request: of its care, active, reachable (a mobile for an SMS, or an
+    e-mail), not absent now; adherents first, then nearest."""
+    professionals = _of_care_and_present(request, now).prefetch_related("sites__commune")
     patient = cached_point(street=request.patient_street, commune=request.patient_commune)
     found = []
     for professional in professionals:

@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.forms import ModelChoiceField
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from agenda.models import Absence, Booking
 from alerts import services
+from alerts.forms import CascadeStartForm
 from alerts.models import Alert, AlertPolicy, AlertStatus, CascadeStatus, Step
 from common.errors import DomainError
 from conftest import ARGENTAN, GACE, L_AIGLE, World
@@ -270,3 +272,20 @@ def test_a_landline_without_email_cannot_be_alerted(world: World, territory: dic
     territory["near"].save()
     services.cascade_start(request=a_request(world), user=world.colleague)
     assert alerted(Step.NEARBY) == {"Traitant"}
+
+
+def test_the_usual_professional_is_chosen_among_exactly_the_effectors_who_can_be_alerted(
+    world: World, territory: dict[str, Professional]
+) -> None:
+    now = timezone.now()
+    territory["gace"].email, territory["gace"].phone = "", "+33233000000"  # a landline, no e-mail: not reachable
+    territory["gace"].save()
+    Absence.objects.create(
+        cell=world.cell, professional=territory["aigle"], starts_at=now - timedelta(hours=1), ends_at=now + timedelta(1)
+    )
+    request = a_request(world)
+    reachable = {e.professional.pk for e in services.eligible(request, now)}
+    assert reachable == {territory["usual"].pk, territory["near"].pk}
+    assert set(services.eligible_ids(request, now)) == reachable
+    field = CascadeStartForm(request=request).fields["usual_professional"]
+    assert isinstance(field, ModelChoiceField) and set(field.queryset.values_list("pk", flat=True)) == reachable
