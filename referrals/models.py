@@ -253,7 +253,13 @@ class Request(models.Model):
         ordering = ["deadline_at", "received_at"]
         verbose_name = _("request")
         verbose_name_plural = _("requests")
-        indexes = [models.Index(fields=["cell", "status", "deadline_at"], name="request_queue")]
+        indexes = [
+            models.Index(fields=["cell", "status", "deadline_at"], name="request_queue"),
+            # Find a request (referrals.search): the most recent first, a phone, a date of birth.
+            models.Index(fields=["cell", "-received_at"], name="request_search_recent"),
+            models.Index(fields=["cell", "patient_phone"], name="request_search_phone"),
+            models.Index(fields=["cell", "patient_birth_date"], name="request_search_birth"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(received_at__lt=models.F("deadline_at")), name="request_deadline_after"),
             models.CheckConstraint(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import search_views, views
 
 app_name = "referrals"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("nouvelle/", views.IntakeView.as_view(), name="request_new"),
     path("telephone/", views.PhoneIntakeView.as_view(), name="request_phone"),
     path("telephone/adresseurs/", views.RequesterSearch.as_view(), name="requester_search"),
+    path("recherche/", search_views.RequestSearchView.as_view(), name="request_search"),
     path("envoyees/", views.MyRequests.as_view(), name="my_requests"),
     path("superviseur/", views.SupervisorInbox.as_view(), name="supervisor_inbox"),
     path("questions/<int:pk>/repondre/", views.QuestionAnswer.as_view(), name="question_answer"),
