@@ -51,3 +51,12 @@ def make_request(
         now=now,
         **overrides,
     )
+
+
+def make_ready(request: Request, user: User, *, now: datetime | None = None) -> Request:
+    """The request worked through as the cell does before a proposal may book it: the patient reached by phone,
+    then qualified (against the cell's protocol, nothing answered). `user` then holds it."""
+    services.callback_log(request=request, user=user, outcome="reached", now=now)
+    services.qualification_record(request=request, user=user, answers={}, now=now)
+    request.refresh_from_db()
+    return request
