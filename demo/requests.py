@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from directory.models import Professional, ReorientationResource, Site
 from referrals import services
-from referrals.models import Channel, Partner, Request
+from referrals.models import Channel, Partner, ProtocolQuestion, Request
 from territory.models import Cell, Commune
 
 
@@ -36,7 +36,9 @@ class DemoRequest:
     urgency: str
     elsewhere: str
     exam_type: str = ""
-    then: tuple[str, ...] = ()  # what the coordinator did: "take", "no_answer", "reached", "ask", "reorient", "close"
+    # What the coordinator did: "take", "no_answer", "reached", "qualify", "ask", "reorient", "close". Only those
+    # reached and qualified, with no question to the supervisor, are ready for the placement assistant.
+    then: tuple[str, ...] = ()
 
 
 REQUESTS = [
@@ -74,6 +76,7 @@ REQUESTS = [
         "gp",
         "48h",
         "er",
+        then=("take", "reached", "qualify"),
     ),
     DemoRequest(
         "demo-03",
@@ -92,7 +95,7 @@ REQUESTS = [
         "48h",
         "er",
         exam_type="radiography",
-        then=("take", "reached"),
+        then=("take", "reached", "qualify"),
     ),
     DemoRequest(
         "demo-04",
@@ -110,7 +113,7 @@ REQUESTS = [
         "gp",
         "48h",
         "nowhere",
-        then=("take", "reached", "ask"),
+        then=("take", "reached", "qualify", "ask"),
     ),
     DemoRequest(
         "demo-05",
@@ -128,6 +131,7 @@ REQUESTS = [
         "gp",
         "week",
         "nowhere",
+        then=("take", "reached", "qualify"),
     ),
     DemoRequest(
         "demo-06",
@@ -218,6 +222,7 @@ REQUESTS = [
         "nursing",
         "week",
         "nowhere",
+        then=("take", "reached", "qualify"),
     ),
     DemoRequest(
         "demo-11",
@@ -235,6 +240,7 @@ REQUESTS = [
         "nursing",
         "24h",
         "er",
+        then=("take", "reached", "qualify"),
     ),
 ]
 
@@ -302,18 +308,29 @@ def load_demo_requests(cell: Cell, coordinator: User) -> int:
             now=received,
         )
         created += 1
-        _replay(request, spec.then, coordinator, received)
+        _replay(request, spec.then, coordinator, received, now)
     return created
 
 
-def _replay(request: Request, actions: tuple[str, ...], coordinator: User, received: datetime) -> None:
+def _replay(request: Request, actions: tuple[str, ...], coordinator: User, received: datetime, now: datetime) -> None:
     at = received
+    step = min(timedelta(minutes=25), (now - received) / (len(actions) + 1))  # a recent request: all done by now
     for action in actions:
-        at += timedelta(minutes=25)
+        at += step
         if action == "take":
             services.request_take(request=request, user=coordinator, now=at)
         elif action in ("no_answer", "reached"):
             services.callback_log(request=request, user=coordinator, outcome=action, now=at)
+        elif action == "qualify":
+            # The first question of the demo protocol is the red flag: answered no, nothing else changes.
+            first = ProtocolQuestion.objects.filter(cell=request.cell, is_active=True, red_flag="yes").first()
+            services.qualification_record(
+                request=request,
+                user=coordinator,
+                answers={str(first.pk): "no"} if first else {},
+                reason="Critères du protocole vérifiés avec le patient.",
+                now=at,
+            )
         elif action == "ask":
             services.question_ask(
                 request=request,

@@ -6,10 +6,12 @@ first-come-first-served (what the cell would have done by hand), row by row.
 
 What the instance holds, and from where (the slot finder's rules, `agenda.finder`, and the booking's, so that what
 is proposed is what the booking accepts):
-- requests: those still waiting to be oriented (the statuses a booking accepts), of the cell only, filtered as on
-  the queue (care, urgency, search, mine); the patient's point is the geocoded address when BAN placed it, else the
-  commune's; urgency weight 3 / 2 / 1 for within 24 h / 48 h / this week; the modality decided by the coordinator
-  when there is one, else any modality;
+- requests: those still waiting to be oriented (the statuses a booking accepts), of the cell only, filtered as on the
+  queue (care, urgency, search, mine), and ready to be booked by the assistant (`referrals.readiness`: patient
+  reached, qualified, the supervising doctor not waited for); the others are listed apart with the reason, never given
+  a slot (they would take one from a ready patient) nor applied; the patient's point is the geocoded address when BAN
+  placed it, else the commune's; urgency weight 3 / 2 / 1 for within 24 h / 48 h / this week; the modality decided by
+  the coordinator when there is one, else any modality;
 - slots: open, still to come within the finder's horizon, with a place left, of the cell; a teleconsultant's own
   time is never booked alone (it is paired with a telemedicine spot's time), and a spot's time counts only when a
   teleconsultant is free to pair with it: its tier is that doctor's (local 0, regional 1, extra-territorial 2, the
@@ -19,9 +21,11 @@ is proposed is what the booking accepts):
 Two spot times at the same hour may count on the same teleconsultant: the engine does not know they share a doctor;
 the booking then pairs the next doctor in tier order, or reports that none is free (the pairing is not applied).
 
-`proposal_apply` books the chosen pairings one by one through the agenda's booking (`slot_book`: race-free, the same
-timeline, messages and signals as a booking made by hand), after checking each again on the server; a pairing whose
-slot went meanwhile, or whose request is no longer waiting, is reported with its reason, never forced.
+`proposal_apply` books the chosen pairings one by one through the agenda's booking for batch tools
+(`agenda.backfill.slot_book_ready`: `slot_book`, race-free, the same timeline, messages and signals as a booking made
+by hand, after the readiness checked again under the request's lock), after checking each again on the server; a
+pairing whose slot went meanwhile, whose request is no longer waiting, or is no longer ready (a question to the
+supervising doctor asked since the proposal), is reported with its reason, never forced.
 """
 
 from __future__ import annotations
@@ -36,14 +40,15 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from accounts.models import Membership, User
-from agenda.backfill import WAITING, patient_points
+from agenda.backfill import WAITING, patient_points, slot_book_ready
 from agenda.finder import FINDER_DAYS, TIER_ORDER
 from agenda.models import Booking, Slot, SlotStatus
-from agenda.services import slot_book, slot_label
+from agenda.services import slot_label
 from common.errors import DomainError
 from directory.models import TeleconsultantTier
 from referrals import selectors as referral_selectors
 from referrals.models import URGENCY_WEIGHT, Modality, Request, Urgency
+from referrals.readiness import Readiness, readiness, with_readiness
 from territory.geocoding import GeoPoint
 from territory.models import Cell
 
@@ -112,6 +117,14 @@ class Summary:
     tier: int
 
 
+@dataclass(frozen=True)
+class Apart:
+    """A waiting request the assistant does not place, and why (`referrals.readiness`)."""
+
+    request: Request
+    readiness: Readiness
+
+
 @dataclass
 class Proposal:
     rows: list[Row]
@@ -122,6 +135,7 @@ class Proposal:
     requests_without_point: int = 0
     slots_without_point: int = 0
     slots: int = 0
+    apart: list[Apart] = field(default_factory=list)
 
     @property
     def pairings(self) -> list[tuple[int, int]]:
@@ -134,8 +148,9 @@ def _urgency(request: Request) -> int:
 
 
 def waiting_requests(membership: Membership, filters: referral_selectors.QueueFilters) -> list[Request]:
-    """The cell's requests waiting for a slot, filtered as on the queue, most pressing deadline first (one query)."""
-    requests = referral_selectors.queue(membership, filters).filter(status__in=WAITING)
+    """The cell's requests waiting for a slot, filtered as on the queue, most pressing deadline first, each with
+    what its readiness reads (one query)."""
+    requests = with_readiness(referral_selectors.queue(membership, filters).filter(status__in=WAITING))
     return list(requests[:MAX_REQUESTS])
 
 
@@ -274,8 +289,16 @@ def proposal_build(
     *, membership: Membership, filters: referral_selectors.QueueFilters | None = None, now: datetime
 ) -> Proposal:
     """A proposal for the cell's waiting list (or the part the filters keep), with first-come-first-served beside
-    it. Four queries at most, whatever the number of requests and slots."""
-    requests = waiting_requests(membership, filters or referral_selectors.QueueFilters())
+    it: the ready requests placed, the others apart with the reason. Four queries at most, whatever the number of
+    requests and slots."""
+    waiting = waiting_requests(membership, filters or referral_selectors.QueueFilters())
+    requests, apart = [], []
+    for request in waiting:
+        ready = readiness(request)
+        if ready:
+            requests.append(request)
+        else:
+            apart.append(Apart(request, ready))
     slots = free_slots(membership.cell, now, {r.care_channel for r in requests})
     built = instance_build(requests, slots, cell=membership.cell, now=now)
     plan, fcfs = plan_optimal(built.instance), plan_fcfs(built.instance)
@@ -293,6 +316,7 @@ def proposal_build(
         requests_without_point=built.requests_without_point,
         slots_without_point=built.slots_without_point,
         slots=len(built.instance.slots),
+        apart=apart,
     )
 
 
@@ -350,8 +374,8 @@ def proposal_apply(
     `pairings` are what the coordinator chose; `allowed` the proposal kept on the server: a pairing outside it, or of
     another cell, refuses the whole application before anything is booked (DomainError). Each pairing is then
     checked again and booked through `slot_book` in its own transaction; one that cannot be booked any more (slot
-    taken or withdrawn meanwhile, request no longer waiting, held by a colleague, no teleconsultant free) is
-    reported with its reason and the others go on."""
+    taken or withdrawn meanwhile, request no longer waiting or no longer ready, held by a colleague, no
+    teleconsultant free) is reported with its reason, nothing booked nor sent for it, and the others go on."""
     chosen = list(dict.fromkeys(pairings))
     if not chosen:
         raise DomainError(NOTHING_CHOSEN, code="nothing")
@@ -371,7 +395,7 @@ def proposal_apply(
         reason = _recheck(request, slot, points.get(request_id), now=now)
         if reason is None:
             try:
-                booking = slot_book(slot=slot, request=request, user=user, now=now)
+                booking = slot_book_ready(slot=slot, request=request, user=user, now=now)
                 result.booked.append(Booked(request, booking))
                 continue
             except DomainError as error:

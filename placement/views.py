@@ -70,7 +70,8 @@ class Assistant(CellMixin, TemplateView):
         context.update(filters=filters, care_channels=CareChannel.choices, urgencies=Urgency.choices)
         if "proposer" in self.request.GET:
             proposal = placement.proposal_build(membership=self.membership, filters=filters, now=timezone.now())
-            record_list(self.request, cell=self.cell, what="placement", requests=[row.request for row in proposal.rows])
+            shown = [row.request for row in proposal.rows] + [item.request for item in proposal.apart]
+            record_list(self.request, cell=self.cell, what="placement", requests=shown)
             context.update(proposal=proposal, token=proposal_token(self.cell.pk, proposal.pairings))
         return context
 

@@ -20,9 +20,10 @@ from notifications.models import Message, MessageKind
 from placement import proposal as placement
 from referrals import services as referrals
 from referrals.models import Request
+from referrals.readiness import NOT_QUALIFIED, NOT_REACHED, NOT_READY, WAITING_SUPERVISOR
 from referrals.selectors import QueueFilters
 from referrals.states import Status
-from referrals.tests.factories import make_request
+from referrals.tests.factories import make_ready, make_request
 from territory.models import Commune
 from tests.factories import MembershipFactory, ProfessionalFactory, SiteFactory, UserFactory, commune
 
@@ -36,11 +37,13 @@ def membership(world: World) -> Membership:
 _phones = iter(range(10_000_000, 99_999_999))
 
 
-def waiting(world: World, insee: str = ARGENTAN, **overrides: Any) -> Request:
+def waiting(world: World, insee: str = ARGENTAN, *, ready: bool = True, **overrides: Any) -> Request:
+    """A waiting request; unless `ready=False`, reached and qualified by the colleague (who then holds it)."""
     if not world.cell.professionals.exists():
         ProfessionalFactory(cell=world.cell)
     overrides.setdefault("phone", f"+336{next(_phones)}")
-    return make_request(world.cell, commune=commune(insee), **overrides)
+    request = make_request(world.cell, commune=commune(insee), **overrides)
+    return make_ready(request, world.colleague, now=overrides.get("now")) if ready else request
 
 
 def test_the_instance_maps_channels_modalities_urgencies_and_tiers(world: World) -> None:
@@ -174,12 +177,14 @@ def test_the_proposal_reads_the_database_in_a_fixed_number_of_queries(
             modality="assisted_teleconsultation",
         )
         make_slot(world.cell, starts_at=at, modality="medicobus", commune=commune(GACE), place="Place")
+        waiting(world, GACE, ready=False, last_name=f"Pas-pret{index}")
     member = membership(world)
     with django_assert_num_queries(3):  # the waiting requests, the free slots, the teleconsultants for the spots
         proposal = placement.proposal_build(membership=member, now=now)
         assert len(proposal.rows) == count and proposal.proposed.placed == count
+        assert len(proposal.apart) == count  # their readiness came with the waiting requests
         for row in proposal.rows:  # what the page shows reads nothing more
-            assert row.request.patient_commune.name and row.request.holder is None
+            assert row.request.patient_commune.name and str(row.request.holder)
             if row.proposed is not None:
                 slot = row.proposed.slot
                 assert str(slot.site or slot.commune) and (slot.professional is None or str(slot.professional))
@@ -279,7 +284,7 @@ def test_a_slot_taken_meanwhile_is_reported_not_forced(world: World) -> None:
     [missed] = applied.not_applied
     assert (missed.request.pk, missed.slot.pk) == taken_pairing and missed.reason == placement.SLOT_GONE
     assert Slot.objects.get(pk=taken_pairing[1]).booked == 1
-    assert Request.objects.get(pk=taken_pairing[0]).status == Status.RECEIVED
+    assert Request.objects.get(pk=taken_pairing[0]).status == Status.IN_PROGRESS
 
 
 def test_a_slot_lost_in_the_race_is_reported_with_the_bookings_reason(
@@ -335,6 +340,7 @@ def test_a_pairing_outside_the_proposal_refuses_everything(world: World, case: s
 def test_a_request_a_colleague_is_handling_is_reported_not_taken_from_them(world: World) -> None:
     requests, _slots, proposal = _proposed(world)
     colleague = MembershipFactory(user=UserFactory(), cell=world.cell, role=Role.COORDINATOR).user
+    referrals.request_release(request=requests[0], user=world.colleague)  # the one who called the patient
     referrals.request_take(request=requests[0], user=colleague)
     applied = placement.proposal_apply(
         cell=world.cell, user=world.colleague, pairings=proposal.pairings, allowed=proposal.pairings, now=timezone.now()
@@ -343,3 +349,78 @@ def test_a_request_a_colleague_is_handling_is_reported_not_taken_from_them(world
     [missed] = applied.not_applied
     assert missed.request == requests[0] and str(colleague) in str(missed.reason)
     assert Booking.objects.filter(request=requests[0]).count() == 0
+
+
+def test_only_ready_requests_are_placed_the_others_are_listed_apart_with_the_reason(world: World) -> None:
+    now = timezone.now()
+    ready = waiting(world, last_name="Prete")
+    never_called = waiting(world, ready=False, last_name="Jamais-appelee")
+    asked = waiting(world, last_name="Avis")
+    referrals.question_ask(request=asked, user=world.colleague, question="Présentiel ?")
+    for hours in (2, 3, 4):  # a slot for each: the others are not left out for want of one
+        make_slot(world.cell, site=make_site(world.cell, ARGENTAN), starts_at=now + timedelta(hours=hours))
+    proposal = placement.proposal_build(membership=membership(world), now=now)
+    assert [row.request for row in proposal.rows] == [ready]
+    assert [pk for pk, _slot in proposal.pairings] == [ready.pk]
+    apart = {item.request: item.readiness.reasons for item in proposal.apart}
+    assert apart == {never_called: (NOT_REACHED, NOT_QUALIFIED), asked: (WAITING_SUPERVISOR,)}
+    assert proposal.plan.objective.placed == 1  # the engine never saw them: they take no slot from a ready patient
+
+
+def test_applying_refuses_a_request_no_longer_ready_books_and_sends_nothing_for_it(world: World) -> None:
+    requests, _slots, proposal = _proposed(world)
+    referrals.question_ask(request=requests[0], user=world.colleague, question="Téléconsultation ?")
+    applied = placement.proposal_apply(
+        cell=world.cell, user=world.colleague, pairings=proposal.pairings, allowed=proposal.pairings, now=timezone.now()
+    )
+    assert [done.request.pk for done in applied.booked] == [requests[1].pk]
+    [missed] = applied.not_applied
+    assert missed.request.pk == requests[0].pk
+    assert str(missed.reason) == str(NOT_READY % {"reasons": WAITING_SUPERVISOR})
+    assert not Booking.objects.filter(request=requests[0]).exists()
+    assert not Message.objects.filter(request=requests[0], kind=MessageKind.PATIENT_BOOKED).exists()
+    assert Request.objects.get(pk=requests[0].pk).status == Status.WAITING_SUPERVISOR
+    assert Slot.objects.get(pk=missed.slot.pk).booked == 0
+
+
+def test_a_question_asked_after_the_last_check_is_seen_under_the_lock(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race: the proposal was made, the server's first check passed, then a colleague asks the supervising
+    doctor before the booking takes the request's lock. The booking reads readiness under the lock and refuses."""
+    requests, _slots, proposal = _proposed(world, 1)
+    recheck = placement._recheck
+
+    def question_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        reason = recheck(*args, **kwargs)
+        referrals.question_ask(request=requests[0], user=world.colleague, question="Avis ?")
+        return reason
+
+    monkeypatch.setattr(placement, "_recheck", question_meanwhile)
+    applied = placement.proposal_apply(
+        cell=world.cell, user=world.colleague, pairings=proposal.pairings, allowed=proposal.pairings, now=timezone.now()
+    )
+    assert applied.booked == [] and str(WAITING_SUPERVISOR) in str(applied.not_applied[0].reason)
+    assert Booking.objects.count() == 0 and not Message.objects.filter(kind=MessageKind.PATIENT_BOOKED).exists()
+
+
+def test_a_pairing_of_a_request_that_is_not_ready_is_never_part_of_the_proposal(world: World) -> None:
+    """Forged into the post, it is refused with the rest: the signed proposal only holds ready requests."""
+    now = timezone.now()
+    ready = waiting(world, last_name="Prete")
+    not_ready = waiting(world, ready=False, last_name="Pas-prete")
+    slots = [
+        make_slot(world.cell, site=make_site(world.cell, ARGENTAN), starts_at=now + timedelta(hours=h)) for h in (2, 3)
+    ]
+    proposal = placement.proposal_build(membership=membership(world), now=now)
+    assert not_ready.pk not in {pk for pk, _slot in proposal.pairings}
+    forged = [
+        *proposal.pairings,
+        (not_ready.pk, next(s.pk for s in slots if (ready.pk, s.pk) not in proposal.pairings)),
+    ]
+    with pytest.raises(DomainError) as raised:
+        placement.proposal_apply(
+            cell=world.cell, user=world.colleague, pairings=forged, allowed=proposal.pairings, now=now
+        )
+    assert raised.value.message == placement.PAIRING_UNKNOWN
+    assert Booking.objects.count() == 0

@@ -10,6 +10,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.text import capfirst
 
 from accounts.models import Role
 from agenda.models import Booking, Slot
@@ -20,8 +22,10 @@ from placement import proposal as placement
 from placement.engine.model import Plan
 from placement.engine.rules import evaluate
 from placement.views import proposal_token
+from referrals import services as referrals
 from referrals.models import Request
-from referrals.tests.factories import make_request
+from referrals.readiness import NOT_QUALIFIED, NOT_REACHED, NOT_READY, WAITING_SUPERVISOR
+from referrals.tests.factories import make_ready, make_request
 from tests.factories import MembershipFactory, ProfessionalFactory, SiteFactory, UserFactory, commune
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +37,8 @@ def url(world: World, name: str = "assistant") -> str:
 
 def scarce(world: World) -> tuple[Request, Request, int, int]:
     """A scarce slot near Argentan: the patient who called first (in Gacé, this week) takes it first come, first
-    served, and the urgent one (in Argentan, within 24 h) gets a slot after their deadline."""
+    served, and the urgent one (in Argentan, within 24 h) gets a slot after their deadline. Both were reached and
+    qualified by the colleague."""
     ProfessionalFactory(cell=world.cell)
     now = timezone.now()
     first = make_request(
@@ -47,6 +52,8 @@ def scarce(world: World) -> tuple[Request, Request, int, int]:
         last_name="Urgent",
         phone="+33611112222",
     )
+    for request in (first, urgent):
+        make_ready(request, world.colleague)
     near = make_slot(
         world.cell, site=SiteFactory(cell=world.cell, commune=commune(ARGENTAN), name="Cabinet d'Argentan")
     )
@@ -204,3 +211,33 @@ def test_a_bad_post_is_refused_clearly_and_books_nothing(world: World, optimum: 
 def test_the_result_page_without_an_application_says_so(world: World) -> None:
     page = world.client_for(world.colleague).get(url(world, "applied"))
     assert page.status_code == 200 and page.context.get("applied") is None
+
+
+def test_requests_not_ready_are_listed_apart_with_their_reason_and_no_box(world: World, optimum: Any) -> None:
+    first, urgent, near, later = scarce(world)
+    optimum((urgent, near), (first, later))
+    never_called = make_request(world.cell, commune=commune(GACE), last_name="Jamais", phone="+33611114444")
+    client = world.client_for(world.colleague)
+    page = client.get(url(world), {"proposer": "1"})
+    html = page.content.decode()
+    assert [item.request for item in page.context["proposal"].apart] == [never_called]
+    apart = html[html.index('id="apart-title"') :]
+    assert never_called.patient_name in apart and urgent.patient_name not in apart
+    assert escape(capfirst(str(NOT_REACHED))) in apart and escape(capfirst(str(NOT_QUALIFIED))) in apart
+    assert f'value="{never_called.pk}-' not in html and f'id="pairing-{never_called.pk}"' not in html
+    logged = AccessEvent.objects.filter(object_type="placement").latest("pk")
+    assert set(logged.subject_ids) == {first.pk, urgent.pk, never_called.pk}  # shown, so access-logged too
+
+
+def test_a_question_asked_between_proposal_and_apply_refuses_that_row_clearly(world: World, optimum: Any) -> None:
+    first, urgent, near, later = scarce(world)
+    optimum((urgent, near), (first, later))
+    client = world.client_for(world.colleague)
+    token = propose(client, world)
+    referrals.question_ask(request=urgent, user=world.colleague, question="Présentiel ?")
+    chosen = [f"{urgent.pk}-{near}", f"{first.pk}-{later}"]
+    page = client.post(url(world, "apply"), {"proposal": token, "pairing": chosen}, follow=True)
+    assert page.status_code == 200
+    assert list(Booking.objects.values_list("request", flat=True)) == [first.pk]
+    html = page.content.decode()
+    assert escape(str(NOT_READY % {"reasons": WAITING_SUPERVISOR})) in html and urgent.patient_name in html
