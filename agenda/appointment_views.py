@@ -31,7 +31,9 @@ from .services.debrief import debrief_record
 
 
 class DayForm(forms.Form):
-    jour = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    jour = forms.DateField(
+        label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -64,6 +66,8 @@ class MyAppointments(EffectorMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         form = DayForm(self.request.GET or None)
         day = (form.cleaned_data.get("jour") if form.is_valid() else None) or timezone.localdate()
+        if not form.is_bound:
+            form = DayForm(initial={"jour": day})
         start, end = _day_bounds(day)
         professional = self.professional()
         shown = selectors.appointments_of(self.cell, professional, start, end)

@@ -367,6 +367,7 @@ ACCOUNTS = (
                 site="cab-gace"),
     AccountData("admin-orne", ORNE.slug, Role.CELL_ADMIN, ("Pascale", "Durel")),
     AccountData("idel-cabourg", ORNE.slug, Role.EFFECTOR, professional="idel-01"),
+    AccountData("teleconsultant", ORNE.slug, Role.EFFECTOR, professional="tc-01"),
     AccountData("coordination-vignoble", VIGNOBLE.slug, Role.COORDINATOR, ("Anaïs", "Guérineau")),
     AccountData("admin-vignoble", VIGNOBLE.slug, Role.CELL_ADMIN, ("Yann", "Riou")),
 )  # fmt: skip

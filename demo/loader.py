@@ -25,6 +25,7 @@ from territory.models import Cell, Commune, Territory
 
 from . import data
 from .agenda import load_demo_agenda
+from .appointments import load_demo_appointments
 from .data import DEMO_PASSWORD
 from .protocol import load_demo_protocol
 from .requests import load_demo_requests
@@ -267,6 +268,7 @@ def load_demo() -> DemoSummary:
     loader.created += load_demo_agenda(first, loader.sites[first.slug], loader.professionals[first.slug])
     if coordinator is not None:
         loader.created += load_demo_requests(first, coordinator)
+        loader.created += load_demo_appointments(first, coordinator, loader.professionals[first.slug])
     if not has_history(first):  # four months behind, for the indicators
         made = generate_history(first, days=120, requests_per_day=12, slots_per_day=30, until=timezone.localdate())
         loader.created += made.requests + made.slots
