@@ -34,7 +34,13 @@ def slot_for(cell: Cell, pk: int) -> Slot:
 
 
 def booking_for(cell: Cell, pk: int) -> Booking:
-    booking = Booking.objects.select_related("request", "slot").filter(request__cell=cell, pk=pk).first()
+    booking = (
+        Booking.objects.select_related(
+            "request", "slot__site__commune", "slot__commune", "slot__professional", "paired_slot"
+        )
+        .filter(request__cell=cell, pk=pk)
+        .first()
+    )
     if booking is None:
         raise Http404
     return booking

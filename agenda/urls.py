@@ -25,6 +25,7 @@ urlpatterns = [
     path("rendez-vous/<int:pk>/deplacer/<int:slot_pk>/", views.BookingMove.as_view(), name="booking_move"),
     path("rendez-vous/<int:pk>/issue/", views.BookingOutcome.as_view(), name="booking_outcome"),
     path("rendez-vous/<int:pk>/note/", views.BookingNote.as_view(), name="booking_note"),
+    path("rendez-vous/<int:pk>/fiche.pdf", views.BookingSlip.as_view(), name="booking_slip"),
     path("mes-rendez-vous/", appointment_views.MyAppointments.as_view(), name="appointments"),
     path("mes-rendez-vous/<int:pk>/", appointment_views.AppointmentDetail.as_view(), name="appointment"),
     path("mes-rendez-vous/<int:pk>/issue/", appointment_views.AppointmentOutcome.as_view(), name="appointment_outcome"),

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -21,9 +22,11 @@ from accounts.policies import PUBLIC, CellMixin, Perm
 from audit.context import PATIENT
 from audit.recording import record_read
 from common.errors import DomainError, add_to_form
+from common.pdf import pdf_from_html
 from common.forms import describe_fields
 from directory.models import Professional
 from referrals import selectors as referral_selectors
+from referrals.models import Modality
 
 from . import selectors, services
 from .calendar import feed_ical, feed_renew
@@ -126,6 +129,33 @@ class BookingOutcome(RequestPageAction):
             note=self.request.POST.get("note", "")[:2000],
         )
         return booking.request_id, ""
+
+
+class BookingSlip(CellMixin, View):
+    """The appointment slip (PDF) to read out on the phone or post to a patient no SMS reaches: when, where, what
+    to bring, how to cancel (the cell's number for patients, never the professionals' one)."""
+
+    permission = Perm.REQUEST_HANDLE
+    http_method_names = ["get"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        booking = selectors.booking_for(self.cell, kwargs["pk"])
+        slot = booking.slot
+        record_read(cell=self.cell, request_obj=booking.request, what="appointment_slip")
+        html = render_to_string(
+            "agenda/slip.html",
+            {
+                "cell": self.cell,
+                "booking": booking,
+                "req": booking.request,
+                "slot": slot,
+                "home_visit": slot.modality == Modality.HOME_VISIT,
+            },
+        )
+        response = HttpResponse(pdf_from_html(html), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="rendez-vous-{booking.request.reference}.pdf"'
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class OwnMixin(CellMixin):

@@ -42,6 +42,7 @@ OBJECT_LABELS = {
     "booking": _("Appointment (patient's link)"),
     "appointments": _("Effector's appointments"),
     "appointment": _("Appointment (effector)"),
+    "appointment_slip": _("Appointment slip (PDF)"),
     "alert": _("Alert (effector's link)"),
     "message": _("Message"),
     "messages": _("Messages sent"),

@@ -23,8 +23,8 @@ from django.views.generic import TemplateView
 from accounts.policies import CellMixin, Perm
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
+from common.pdf import pdf_from_html
 from common.views import CellSettingsEdit
-from indicators.report import pdf_from_html
 from referrals import services as referrals
 from referrals.models import Request
 

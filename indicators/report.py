@@ -7,14 +7,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import weasyprint
-from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from common.pdf import pdf_from_html
 from territory.models import Cell
 
 from . import charts, figures, tables
@@ -103,14 +102,6 @@ def context(cell: Cell, month: date, now: datetime) -> dict[str, Any]:
         "breakdowns": breakdowns,
         "small": SMALL,
     }
-
-
-def pdf_from_html(html: str) -> bytes:
-    """A printable document (the reports, a patient's record) from an HTML page, with the print stylesheet."""
-    # The stylesheet is a file, not a <style> in the template: no template holds inline style (tests/test_csp.py).
-    stylesheet = finders.find("css/report.css")
-    assert isinstance(stylesheet, str), "static/css/report.css is missing"
-    return bytes(weasyprint.HTML(string=html).write_pdf(stylesheets=[weasyprint.CSS(filename=stylesheet)]))
 
 
 def render_pdf(cell: Cell, month: date, now: datetime) -> bytes:

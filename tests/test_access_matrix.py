@@ -150,6 +150,7 @@ OWNERSHIP: dict[str, tuple[str, Owned]] = {
     "agenda:booking_outcome": ("pk", _BOOKING),
     "agenda:booking_move": ("pk", _BOOKING),
     "agenda:booking_note": ("pk", _BOOKING),
+    "agenda:booking_slip": ("pk", _BOOKING),
     "agenda:appointment": ("pk", _BOOKING),
     "agenda:appointment_outcome": ("pk", _BOOKING),
     "agenda:appointment_debrief": ("pk", _BOOKING),

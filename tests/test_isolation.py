@@ -124,6 +124,7 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     "agenda:booking_cancel": {"pk": lambda w, cell: Booking.objects.filter(request__cell=cell).first()},
     "agenda:booking_outcome": {"pk": lambda w, cell: Booking.objects.filter(request__cell=cell).first()},
     "agenda:booking_note": {"pk": lambda w, cell: Booking.objects.filter(request__cell=cell).first()},
+    "agenda:booking_slip": {"pk": lambda w, cell: Booking.objects.filter(request__cell=cell).first()},
     "agenda:appointment": {"pk": lambda w, cell: Booking.objects.filter(request__cell=cell).first()},
     "agenda:appointment_outcome": {"pk": lambda w, cell: Booking.objects.filter(request__cell=cell).first()},
     "agenda:appointment_debrief": {"pk": lambda w, cell: Booking.objects.filter(request__cell=cell).first()},

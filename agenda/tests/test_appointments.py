@@ -310,3 +310,37 @@ def test_the_cells_note_reaches_the_effector_only(world: World) -> None:
     too_long = world.client_for(world.colleague).post(url, {"effector_note": "x" * 1001})
     assert too_long.status_code == 302
     assert Booking.objects.get(pk=booking.pk).effector_note == "Interprète en langue des signes présent"
+
+
+def pdf_text(content: bytes) -> str:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(content)
+    return "\n".join(document[index].get_textpage().get_text_range() for index in range(len(document)))
+
+
+def test_a_patient_on_a_landline_gets_a_printable_slip_with_the_patients_number(world: World) -> None:
+    world.cell.patient_phone = "+33233123456"
+    world.cell.phone = "+33233999999"  # the professionals' number: never on the slip
+    world.cell.save()
+    gp, _gp_user = effector(world, last_name="Grandjean-Boisselier")
+    site = SiteFactory(cell=world.cell, name="Maison de santé du Pays d'Argentan", address="14 rue des Capucins")
+    slot = make_slot(world.cell, professional=gp, site=site, starts_at=timezone.now() + timedelta(days=1))
+    booking = booked(world, slot, phone="+33233445566")  # a landline
+    detail = reverse("referrals:request_detail", kwargs={"cell": world.cell.slug, "pk": booking.request_id})
+    page = world.client_for(world.colleague).get(detail).content.decode()
+    slip_url = reverse("agenda:booking_slip", kwargs={"cell": world.cell.slug, "pk": booking.pk})
+    assert slip_url in page
+    assert not Message.objects.filter(request=booking.request, kind=MessageKind.PATIENT_BOOKED).exists()
+    answer = world.client_for(world.colleague).get(slip_url)
+    assert answer.status_code == 200 and answer["Content-Type"] == "application/pdf"
+    text = pdf_text(answer.content)
+    local = timezone.localtime(slot.starts_at)
+    assert f"{local:%H:%M}" in text and str(local.day) in text
+    assert "14 rue des Capucins" in text and "Grandjean-Boisselier".upper() in text.upper()
+    assert "02 33 12 34 56" in text and "02 33 99 99 99" not in text
+    assert AccessEvent.objects.filter(object_type="appointment_slip", user=world.colleague).exists()
+    # Effectors and the other cell do not print the cell's slips.
+    _other, other_user = effector(world)
+    assert world.client_for(other_user).get(slip_url).status_code == 403
+    assert world.client_for(world.outsider).get(slip_url).status_code == 404
