@@ -71,6 +71,13 @@ class RequesterType(models.TextChoices):
     SOS_MEDECINS = "sos_medecins", _("SOS Médecins")
 
 
+class AlertChannel(models.TextChoices):
+    """How a member is told of what waits for them (a supervisor's question, a deadline near)."""
+
+    SMS = "sms", _("By SMS (to the mobile of my professional record), else by e-mail")
+    EMAIL = "email", _("By e-mail")
+
+
 class Membership(models.Model):
     """A user's role in one cell. Requesters and effectors are linked to the directory."""
 
@@ -97,6 +104,9 @@ class Membership(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    alert_channel = models.CharField(
+        _("how to tell me"), max_length=10, choices=AlertChannel.choices, default=AlertChannel.SMS
+    )
 
     class Meta:
         ordering = ["cell__name", "user__username"]

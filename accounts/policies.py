@@ -18,7 +18,7 @@ from django.views import View
 
 from territory.models import Cell
 
-from .models import Membership, Role, User
+from .models import AlertChannel, Membership, Role, User
 
 
 class Perm(StrEnum):
@@ -156,6 +156,7 @@ class CellMixin(LoginRequiredMixin, View):
         context["cell"] = self.cell
         context["membership"] = self.membership
         context["perms_in_cell"] = {p.name: role_allows(self.membership.role, p) for p in Perm}
+        context["alert_channels"] = AlertChannel.choices
         return context
 
 

@@ -12,7 +12,7 @@ from common.errors import DomainError
 from directory.models import Profession, Professional, Site
 from territory.models import Cell
 
-from .models import Membership, PscAccessRequest, PscAccessStatus, RequesterType, Role, User
+from .models import AlertChannel, Membership, PscAccessRequest, PscAccessStatus, RequesterType, Role, User
 from .selectors import account_is_shared
 
 USERNAME_TAKEN = _("This username is not available: choose another, or attach the existing account.")
@@ -286,3 +286,15 @@ def psc_access_request_refuse(*, access_request: PscAccessRequest, decided_by: U
     locked.decided_at = timezone.now()
     locked.save(update_fields=["status", "decided_by", "decided_at"])
     return locked
+
+
+ALERT_CHANNEL_UNKNOWN = _("Choose SMS or e-mail.")
+
+
+def membership_alert_channel_set(*, membership: Membership, channel: str) -> Membership:
+    """The member's own choice of how they are told what waits for them."""
+    if channel not in AlertChannel.values:
+        raise DomainError(ALERT_CHANNEL_UNKNOWN, field="alert_channel")
+    membership.alert_channel = channel
+    membership.save(update_fields=["alert_channel"])
+    return membership

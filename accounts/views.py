@@ -9,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -399,3 +399,24 @@ def _membership_event(membership: Membership, what: str) -> None:
     state = "active" if membership.is_active else "inactive"
     detail = f"{membership.user.username} {what}: {membership.role}, {state}"
     _security_event(AccessAction.SECURITY, "membership", cell=membership.cell_id, detail=detail)
+
+
+class AlertChannelEdit(CellMixin, View):
+    """A member chooses how they are told what waits for them (SMS or e-mail); back to the page they came from."""
+
+    permission = Perm.CELL_HOME
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            services.membership_alert_channel_set(
+                membership=self.membership, channel=request.POST.get("alert_channel", "")
+            )
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, gettext("Saved: this is how you will be told."))
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("accounts:cell_home", kwargs={"cell": self.cell.slug})
+        return HttpResponseRedirect(back)

@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import User
+from accounts.models import AlertChannel, User
 from common.errors import DomainError
 from common.phones import takes_sms
 from referrals.models import Channel, EventKind, Modality, Request, RequestEvent
@@ -266,12 +266,14 @@ def patient_reoriented(*, request: Request, event: RequestEvent) -> Message | No
 def _tell_members(
     *, request: Request, kind: str, key: str, at: datetime, members: list[Any], subject: str, text: str, sms: bool
 ) -> list[Message]:
-    """One message to each member of the cell about a request: an SMS when `sms` and their professional record has
-    a mobile, else an e-mail (their record's, else their account's); nobody reachable is skipped."""
+    """One message to each member of the cell about a request: an SMS when `sms`, they did not choose e-mail, and
+    their professional record has a mobile; else an e-mail (their record's, else their account's); nobody reachable
+    is skipped."""
     queued = []
     for membership in members:
         professional = membership.professional
-        phone = professional.phone if sms and professional is not None else None
+        wants_sms = sms and membership.alert_channel != AlertChannel.EMAIL
+        phone = professional.phone if wants_sms and professional is not None else None
         mobile = str(phone.as_e164) if phone and takes_sms(phone) else None
         email = (professional.email if professional is not None else "") or membership.user.email
         if mobile is None and not email:

@@ -171,3 +171,25 @@ def test_the_supervisor_is_told_at_once_and_the_answer_waits_at_the_top_until_re
     assert "Le médecin superviseur a répondu" in top and "Spot de Vimoutiers" in top
     queue = coordinator.get(reverse("referrals:queue", kwargs={"cell": world.cell.slug})).content.decode()
     assert "réponse du superviseur à lire" not in queue
+
+
+def test_the_supervisor_chooses_e_mail_over_sms(world: World) -> None:
+    from notifications.models import Message, MessageKind
+
+    membership = MembershipFactory(
+        cell=world.cell,
+        role=Role.SUPERVISOR,
+        professional=ProfessionalFactory(cell=world.cell, phone="+33611223344", email="dr.perrot@example.org"),
+    )
+    client = world.client_for(membership.user)
+    inbox = reverse("referrals:supervisor_inbox", kwargs={"cell": world.cell.slug})
+    assert 'name="alert_channel" value="sms" checked' in client.get(inbox).content.decode()
+    url = reverse("accounts:alert_channel", kwargs={"cell": world.cell.slug})
+    assert client.post(url, {"alert_channel": "pigeon", "next": inbox}).status_code == 302
+    membership.refresh_from_db()
+    assert membership.alert_channel == "sms"  # an unknown choice changes nothing
+    answer = client.post(url, {"alert_channel": "email", "next": "https://elsewhere.example.com/"})
+    assert answer["Location"] == reverse("accounts:cell_home", kwargs={"cell": world.cell.slug})  # never off-site
+    services.question_ask(request=make_request(world.cell), user=world.colleague, question="Avis ?")
+    told = Message.objects.get(kind=MessageKind.SUPERVISOR_ASKED, recipient=membership.user)
+    assert (told.channel, told.to) == ("email", "dr.perrot@example.org")
