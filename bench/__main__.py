@@ -97,6 +97,9 @@ def main() -> int:
         rounds=7,
         inner=5,
     )
+    from bench.search import bench_search
+
+    bench_search(cell, coordinator)  # find any request: name, reference, phone, date of birth, period
     seeded_slots = seed_slots(cell, total=200_000)
     request = Request.objects.filter(cell=cell, status__in=OPEN).order_by("deadline_at").first()
     assert request is not None
@@ -128,10 +131,12 @@ def bench_day_actions(cell: Cell, coordinator: Client, user: User) -> None:
     """A coordinator's day (issue 19.11), each action on requests and slots of its own so that it really happens
     every call: open an unheld request's page, take it, log a callback, qualify it, book it. Every call's request
     goes through the four actions in turn, as a coordinator does; each figure is the server's time for one POST (its
-    redirect back to the page is the page's figure). Afterwards the bench checks that each action did happen."""
+    redirect back to the page is the page's figure). Other requests book telemedicine spots' times, each paired with
+    a teleconsultant. Afterwards the bench checks that each action did happen."""
     from datetime import timedelta
 
     from django.db import connection
+    from django.db.models import Exists, F, OuterRef
     from django.utils import timezone
 
     from agenda.models import Booking, Slot, SlotStatus
@@ -144,11 +149,12 @@ def bench_day_actions(cell: Cell, coordinator: Client, user: User) -> None:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     now = timezone.now()
-    pool = list(
+    requests = list(
         Request.objects.filter(cell=cell, status=Status.RECEIVED, holder__isnull=True, care_channel="gp")
         .order_by("-deadline_at")
-        .values_list("pk", flat=True)[:calls]
+        .values_list("pk", flat=True)[: 2 * calls]
     )
+    pool, for_spots = requests[:calls], requests[calls:]
     slots = list(
         Slot.objects.filter(
             cell=cell,
@@ -162,7 +168,34 @@ def bench_day_actions(cell: Cell, coordinator: Client, user: User) -> None:
         .order_by("?")
         .values_list("pk", flat=True)[:calls]
     )
-    assert len(pool) == calls and len(slots) == calls, "not enough open requests or free slots to act on"
+    # Spots' times with a teleconsultant free at that time, one per time (two would compete for one doctor).
+    teleconsultant_free = Slot.objects.filter(
+        cell=cell,
+        modality="assisted_teleconsultation",
+        site__isnull=True,
+        professional__isnull=False,
+        care_channel="gp",
+        status=SlotStatus.OPEN,
+        booked__lt=F("capacity"),
+        starts_at__lte=OuterRef("starts_at"),
+        ends_at__gte=OuterRef("ends_at"),
+    )
+    spot_times = dict(
+        Slot.objects.filter(
+            cell=cell,
+            modality="assisted_teleconsultation",
+            site__isnull=False,
+            status=SlotStatus.OPEN,
+            booked=0,
+            starts_at__gt=now + timedelta(hours=2),
+            starts_at__lt=now + timedelta(days=7),
+        )
+        .filter(Exists(teleconsultant_free))
+        .order_by("starts_at")
+        .values_list("starts_at", "pk")
+    )
+    spots = list(spot_times.values())[:calls]
+    assert len(for_spots) == calls and len(slots) == len(spots) == calls, "not enough requests or free slots"
     page = "/c/orne-est/demandes/{}/"
     each: dict[str, int] = {"rounds": DAY_ROUNDS, "inner": DAY_INNER}
     pages = iter(pool)
@@ -204,12 +237,21 @@ def bench_day_actions(cell: Cell, coordinator: Client, user: User) -> None:
         return coordinator.post(f"/c/orne-est/agenda/demandes/{request_pk}/creneaux/{slot_pk}/")
 
     measure("POST book a slot for a request", book, expect=302, **each)
+    spot_booked = iter(zip(for_spots, spots, strict=True))
+
+    def book_spot() -> object:
+        request_pk, slot_pk = next(spot_booked)
+        return coordinator.post(f"/c/orne-est/agenda/demandes/{request_pk}/creneaux/{slot_pk}/")
+
+    measure("POST book a spot's time (a teleconsultant paired)", book_spot, expect=302, **each)
     took = RequestEvent.objects.filter(request__in=pool, actor=user, kind=EventKind.TAKEN).count()
     assert took == calls, "a request was not taken"
     assert Callback.objects.filter(request__in=pool, by=user).count() == calls, "a callback was not logged"
     assert Qualification.objects.filter(request__in=pool, by=user).count() == calls, "a qualification was refused"
     assert Booking.objects.filter(request__in=pool, slot__in=slots).count() == calls, "a booking was refused"
     assert Request.objects.filter(pk__in=pool, status=Status.ORIENTED).count() == calls
+    paired = Booking.objects.filter(request__in=for_spots, slot__in=spots, paired_slot__isnull=False).count()
+    assert paired == calls, "a spot's time was booked without its teleconsultant, or refused"
 
 
 def bench_fhir(cell: Cell) -> None:
