@@ -217,6 +217,11 @@ class CallbackForm(forms.Form):
     )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
+    def __init__(self, *args: Any, ready: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if ready:  # the coordinator holds the request: arrows choose the outcome, Enter records the call
+            self.fields["outcome"].widget.attrs["autofocus"] = True
+
 
 class CloseForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=[CHOOSE, *CloseReason.choices])

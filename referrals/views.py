@@ -303,7 +303,15 @@ class RequestDetail(CellMixin, TemplateView):
         can_orient = self.allows(Perm.REQUEST_HANDLE) and allowed(request.status, Status.ORIENTED)
         finder_form = FinderForm(self.request.GET or None, prefix="finder")
         can_move = self.allows(Perm.REQUEST_HANDLE) and request.status == Status.ORIENTED
+        callbacks = list(request.callbacks.select_related("by")) if not for_requester else []
+        is_holder = request.holder_id == user.pk and request.status in OPEN
+        questions = selectors.questions_of(request) if not for_requester else []
+        today = timezone.localdate()
+        born = request.patient_birth_date
         context.update(
+            age=today.year - born.year - ((today.month, today.day) < (born.month, born.day)) if born else None,
+            next_try=callbacks[-1].next_try_at if callbacks and request.status in OPEN else None,
+            question_waiting=any(question.answered_at is None for question in questions),
             req=request,
             now=timezone.now(),
             answers_waiting=answers,
@@ -311,13 +319,13 @@ class RequestDetail(CellMixin, TemplateView):
             events=selectors.timeline(request, for_requester=for_requester),
             can_handle=self.allows(Perm.REQUEST_HANDLE) and request.status in OPEN,
             is_holder=request.holder_id == self.request.user.pk,
-            callbacks=request.callbacks.select_related("by") if not for_requester else [],
+            callbacks=callbacks,
             messages_sent=messages_about(request) if not for_requester else [],
             patient_opted_out=bool(request.patient_phone)
             and notifications.is_opted_out(request.cell_id, request.patient_phone.as_e164),
             patient_takes_sms=takes_sms(request.patient_phone) if request.patient_phone else False,
             duplicates=duplicates,
-            callback_form=kwargs.get("callback_form") or CallbackForm(prefix="callback"),
+            callback_form=kwargs.get("callback_form") or CallbackForm(prefix="callback", ready=is_holder),
             close_form=kwargs.get("close_form") or CloseForm(prefix="close"),
             reorient_form=kwargs.get("reorient_form")
             or ReorientForm(
@@ -328,7 +336,7 @@ class RequestDetail(CellMixin, TemplateView):
             qualify_form=kwargs.get("qualify_form")
             or QualificationForm(questions=services.protocol_for(self.cell)[0], prefix="qualify"),
             qualifications=request.qualifications.select_related("by") if not for_requester else [],
-            questions=selectors.questions_of(request) if not for_requester else [],
+            questions=questions,
             booking=agenda_selectors.active_booking(request),
             finder_form=finder_form,
             candidates=find_slots(request, timezone.now(), finder_form.filters()) if can_orient else None,
