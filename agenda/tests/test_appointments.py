@@ -135,7 +135,7 @@ def test_the_effector_records_the_outcome_once_and_the_cell_and_the_mt_receive_i
     assert summary.to == "hebert@example.org" and "Angine, antibiotiques 6 jours." in summary.body
     again = client.post(url, {"outcome": "no_show"})
     assert again.status_code == 200
-    assert escape(services.OUTCOME_ALREADY % {"outcome": booking.get_status_display()}) in again.content.decode()
+    assert escape(str(services.OUTCOME_ALREADY % {"outcome": booking.get_status_display()})) in again.content.decode()
     assert Booking.objects.get(pk=booking.pk).status == BookingStatus.SEEN
     assert Message.objects.filter(request=request, kind=MessageKind.MT_SUMMARY).count() == 1
 
@@ -186,7 +186,7 @@ def test_the_idel_records_the_debrief_and_the_mt_gets_it_with_the_summary(world:
     client = world.client_for(spot.nurse_user)
     url = reverse("agenda:appointment_debrief", kwargs={"cell": world.cell.slug, "pk": spot.booking.pk})
     missing = client.post(url, {"understanding_checked": "on", "next_steps": "Antibiotiques", "relay": "pharmacy"})
-    assert missing.status_code == 200 and escape(RELAY_WHO_REQUIRED) in missing.content.decode()
+    assert missing.status_code == 200 and escape(str(RELAY_WHO_REQUIRED)) in missing.content.decode()
     assert "Antibiotiques" in missing.content.decode()  # kept as typed
     done = client.post(
         url,
