@@ -36,8 +36,9 @@ class DemoRequest:
     urgency: str
     elsewhere: str
     exam_type: str = ""
-    # What the coordinator did: "take", "no_answer", "reached", "qualify", "ask", "reorient", "close". Only those
-    # reached and qualified, with no question to the supervisor, are ready for the placement assistant.
+    # What the coordinator did: "take", "no_answer", "reached", "qualify", "release", "ask", "reorient", "close".
+    # Only those reached and qualified, with no question to the supervisor, are ready for the placement assistant
+    # (released: any coordinator may take them, or the assistant book them).
     then: tuple[str, ...] = ()
 
 
@@ -76,7 +77,7 @@ REQUESTS = [
         "gp",
         "48h",
         "er",
-        then=("take", "reached", "qualify"),
+        then=("take", "reached", "qualify", "release"),
     ),
     DemoRequest(
         "demo-03",
@@ -95,7 +96,7 @@ REQUESTS = [
         "48h",
         "er",
         exam_type="radiography",
-        then=("take", "reached", "qualify"),
+        then=("take", "reached", "qualify", "release"),
     ),
     DemoRequest(
         "demo-04",
@@ -131,7 +132,7 @@ REQUESTS = [
         "gp",
         "week",
         "nowhere",
-        then=("take", "reached", "qualify"),
+        then=("take", "reached", "qualify", "release"),
     ),
     DemoRequest(
         "demo-06",
@@ -222,7 +223,7 @@ REQUESTS = [
         "nursing",
         "week",
         "nowhere",
-        then=("take", "reached", "qualify"),
+        then=("take", "reached", "qualify", "release"),
     ),
     DemoRequest(
         "demo-11",
@@ -240,7 +241,7 @@ REQUESTS = [
         "nursing",
         "24h",
         "er",
-        then=("take", "reached", "qualify"),
+        then=("take", "reached", "qualify", "release"),
     ),
 ]
 
@@ -319,6 +320,8 @@ def _replay(request: Request, actions: tuple[str, ...], coordinator: User, recei
         at += step
         if action == "take":
             services.request_take(request=request, user=coordinator, now=at)
+        elif action == "release":
+            services.request_release(request=request, user=coordinator, now=at)
         elif action in ("no_answer", "reached"):
             services.callback_log(request=request, user=coordinator, outcome=action, now=at)
         elif action == "qualify":
