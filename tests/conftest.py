@@ -44,6 +44,16 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 @pytest.fixture
+def communes() -> None:
+    """The communes in the live server's database (transactional tests empty it after each test)."""
+    from territory.communes import load_communes
+    from territory.models import Commune
+
+    if not Commune.objects.exists():
+        load_communes(Commune)
+
+
+@pytest.fixture
 def demo() -> None:
     """The demo data in the live server's database. Transactional tests empty the database after each test,
     communes included: reload what the demo needs."""
