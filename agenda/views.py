@@ -29,6 +29,7 @@ from referrals import selectors as referral_selectors
 from referrals.models import Modality
 
 from . import selectors, services
+from .backfill import slot_book_ready
 from .calendar import feed_ical, feed_renew
 from .forms import AbsenceForm, PlanForm, PublishForm
 from .models import AvailabilityPlan, BookingStatus, CalendarFeed
@@ -75,7 +76,10 @@ class BookSlot(RequestPageAction):
     def act(self, user: User) -> tuple[int, str]:
         target = referral_selectors.request_for(self.membership, self.kwargs["pk"])
         slot = selectors.slot_for(self.cell, self.kwargs["slot_pk"])
-        services.slot_book(slot=slot, request=target, user=user)
+        if self.request.POST.get("ready_only") == "1":  # from the freed-slot proposals: ready requests only
+            slot_book_ready(slot=slot, request=target, user=user)
+        else:
+            services.slot_book(slot=slot, request=target, user=user)
         return target.pk, gettext("Appointment booked: %(slot)s.") % {"slot": services.slot_label(slot)}
 
 

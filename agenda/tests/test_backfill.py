@@ -132,3 +132,18 @@ def test_the_booking_for_a_proposal_refuses_a_request_not_ready_and_writes_nothi
     assert not Message.objects.filter(kind=MessageKind.PATIENT_BOOKED).exists()
     ready = make_ready(make_request(world.cell, last_name="Prete", phone="+33611000009"), world.colleague)
     assert slot_book_ready(slot=slot, request=ready, user=world.colleague).request_id == ready.pk
+
+
+def test_the_freed_slot_boxs_book_button_refuses_a_request_no_longer_ready(world: World) -> None:
+    ProfessionalFactory(cell=world.cell)
+    slot = make_slot(world.cell, site=SiteFactory(cell=world.cell, commune=commune(ARGENTAN)))
+    asked = make_ready(make_request(world.cell, last_name="Avis"), world.colleague)
+    referrals.question_ask(request=asked, user=world.colleague, question="Présentiel ?")  # since the box was shown
+    url = reverse("agenda:book", kwargs={"cell": world.cell.slug, "pk": asked.pk, "slot_pk": slot.pk})
+    answer = world.client_for(world.colleague).post(url, {"ready_only": "1"}, follow=True)
+    assert escape(str(NOT_READY % {"reasons": WAITING_SUPERVISOR})) in answer.content.decode()
+    slot.refresh_from_db()
+    assert slot.booked == 0 and not Booking.objects.exists()
+    # The request page's own Book button (no ready_only) is the coordinator's informed choice: it books.
+    world.client_for(world.colleague).post(url)
+    assert Booking.objects.filter(request=asked).exists()
