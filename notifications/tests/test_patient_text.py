@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django.test import override_settings
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,7 @@ from notifications.models import MessageKind
 from notifications.patient_sms import cancel_link, compose, place_variants
 from notifications.patient_text import fit, to_gsm
 from notifications.sms import GSM_BASIC, GSM_EXTENSION, segments
+from referrals.models import Modality
 from territory.models import Cell, Commune
 
 BOOKED = MessageKind.PATIENT_BOOKED
@@ -139,3 +141,69 @@ def test_an_optional_part_whose_blank_is_empty_is_left_out() -> None:
         template, {"jour": "27/11", "heure": "14:20", "telephone_cellule": "02 33 00 00 02"}, ["Argentan"]
     )
     assert given_number.text == "RDV 27/11 14:20, Argentan. Questions : 02 33 00 00 02."
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    kind=st.sampled_from(
+        [MessageKind.PATIENT_REMINDER, MessageKind.PATIENT_CANCELLED, MessageKind.PATIENT_REORIENTED, BOOKED]
+    ),
+    site_name=long_text(150),
+    address=st.one_of(st.just(""), long_text(200)),
+    commune_name=long_text(45),
+    cell_name=long_text(150),
+    host=hosts,
+    modality=st.sampled_from(["in_person", "home_visit", "assisted_teleconsultation"]),
+    resource_phone=st.sampled_from(["", "02 33 44 55 66"]),
+)
+@translation.override("fr")
+def test_every_kind_of_patient_sms_keeps_its_essentials_within_two_sms(
+    kind: str,
+    site_name: str,
+    address: str,
+    commune_name: str,
+    cell_name: str,
+    host: str,
+    modality: str,
+    resource_phone: str,
+) -> None:
+    """The reminder, the cancellation and the reorientation too, with Aiguillage's wording, for any names and any
+    base address; a home visit never gives an office's address."""
+    from agenda.models import Slot
+    from directory.models import ReorientationResource
+    from notifications.patient_sms import resource_variants
+
+    base = f"https://{host}"[:100]
+    cell = Cell(name=cell_name, slug="orne-est", phone=PROFESSIONALS, patient_phone=PATIENTS)
+    commune = Commune(pk=61001, name=commune_name)
+    site = Site(name=site_name, address=address, commune=commune)
+    slot = Slot(site=site, modality=modality)
+    if kind == MessageKind.PATIENT_REORIENTED:
+        places = resource_variants(ReorientationResource(name=site_name, address=address, commune=commune))
+    else:
+        places = place_variants(slot)
+    token = TOKEN if kind in (BOOKED, MessageKind.PATIENT_REMINDER) else None
+    starts_at = None if kind == MessageKind.PATIENT_REORIENTED else STARTS_AT
+    with override_settings(AIGUILLAGE_BASE_URL=base):
+        fitted = compose(
+            cell,
+            kind,
+            starts_at=starts_at,
+            places=places,
+            cancel_token=token,
+            text=str(templating.DEFAULTS[kind]),  # Aiguillage's wording, in French
+            more={"telephone_lieu": resource_phone},
+        )
+        link = cancel_link(TOKEN)
+    text = fitted.text
+    assert segments(text) <= 2, text
+    assert all(char in GSM_BASIC or char in GSM_EXTENSION for char in text), text
+    if starts_at is not None:
+        assert "26/11" in text and "14:20" in text
+    if kind != MessageKind.PATIENT_CANCELLED:
+        if modality == "home_visit" and kind != MessageKind.PATIENT_REORIENTED:
+            assert places == [str(Modality.HOME_VISIT.label)] and "domicile" in text.lower()  # never the office
+        else:
+            assert " ".join(to_gsm(commune_name).split()) in text
+    assert (link in text) == (token is not None)
+    assert "02 33 00 00 01" not in text and PROFESSIONALS not in text
