@@ -27,12 +27,14 @@ from common.phones import takes_sms
 from referrals.models import Channel, EventKind, Modality, Request, RequestEvent
 from referrals.states import CloseReason, ReorientationReason, Status
 
-from . import patient_sms, templating
+from . import patient_sms, patient_text, templating
 from .models import Message, MessageChannel, MessageKind, MessageStatus, MessageTemplate, OptOut
 from .sms import (
+    MAX_SEGMENTS,
     SmsOutcomeUnknown,
     SmsPermanentError,
     SmsTemporaryError,
+    segments,
     send_sms,
     sms_sent_with,
 )
@@ -264,11 +266,24 @@ def patient_reoriented(*, request: Request, event: RequestEvent) -> Message | No
 
 
 def _tell_members(
-    *, request: Request, kind: str, key: str, at: datetime, members: list[Any], subject: str, text: str, sms: bool
+    *,
+    request: Request,
+    kind: str,
+    key: str,
+    at: datetime,
+    members: list[Any],
+    subject: str,
+    text: str,
+    sms: bool,
+    short: str = "",
 ) -> list[Message]:
     """One message to each member of the cell about a request: an SMS when `sms`, they did not choose e-mail, and
     their professional record has a mobile; else an e-mail (their record's, else their account's); nobody reachable
-    is skipped."""
+    is skipped. An SMS is in the GSM alphabet and within two parts: when `text` would take more, `short` (the same
+    without the cell's name) is sent, so that the reference and the link stay whole."""
+    sms_text = patient_text.to_gsm(text)
+    if short and segments(sms_text) > MAX_SEGMENTS:
+        sms_text = patient_text.to_gsm(short)
     queued = []
     for membership in members:
         professional = membership.professional
@@ -287,7 +302,7 @@ def _tell_members(
                 recipient=membership.user,
                 to=mobile or email,
                 subject=subject,
-                body=text,
+                body=sms_text if mobile else text,
                 key=f"{key}:{membership.user_id}",
                 created_at=at,
             )
@@ -309,6 +324,10 @@ def supervisor_asked(*, request: Request, question_pk: int, at: datetime, superv
             "reference": request.reference,
             "url": url,
         }
+        short = _("A coordinator asks for your opinion on request %(reference)s. Answer: %(url)s") % {
+            "reference": request.reference,
+            "url": url,
+        }
         subject = _("[Aiguillage] A question is waiting for you (%(reference)s)") % {"reference": request.reference}
     return _tell_members(
         request=request,
@@ -318,6 +337,7 @@ def supervisor_asked(*, request: Request, question_pk: int, at: datetime, superv
         members=supervisors,
         subject=subject,
         text=text,
+        short=short,
         sms=True,
     )
 
@@ -335,6 +355,11 @@ def deadline_near(*, request: Request, at: datetime, coordinators: list[Any], su
             "%(cell)s: request %(reference)s is still waiting and its deadline is %(deadline)s. Open it: %(url)s"
         ) % {
             "cell": request.cell.name,
+            "reference": request.reference,
+            "deadline": f"{deadline:%d/%m %H:%M}",
+            "url": url,
+        }
+        short = _("Request %(reference)s is still waiting, deadline %(deadline)s. Open it: %(url)s") % {
             "reference": request.reference,
             "deadline": f"{deadline:%d/%m %H:%M}",
             "url": url,
@@ -360,6 +385,7 @@ def deadline_near(*, request: Request, at: datetime, coordinators: list[Any], su
             members=supervisors,
             subject=subject,
             text=text,
+            short=short,
             sms=True,
         ),
     ]

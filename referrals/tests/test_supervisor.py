@@ -193,3 +193,24 @@ def test_the_supervisor_chooses_e_mail_over_sms(world: World) -> None:
     services.question_ask(request=make_request(world.cell), user=world.colleague, question="Avis ?")
     told = Message.objects.get(kind=MessageKind.SUPERVISOR_ASKED, recipient=membership.user)
     assert (told.channel, told.to) == ("email", "dr.perrot@example.org")
+
+
+@pytest.mark.parametrize("cell_name", ["CSNP Orne", "Cellule de coordination des soins non programmés " * 3])
+def test_the_supervisors_sms_keeps_the_reference_and_the_whole_link_within_two_parts(
+    world: World, settings: Any, cell_name: str
+) -> None:
+    from notifications.models import Message, MessageKind
+    from notifications.sms import GSM_BASIC, GSM_EXTENSION, segments
+
+    settings.AIGUILLAGE_BASE_URL = "https://coordination-des-soins-non-programmes.cpts-du-pays-d-argentan.example.fr"
+    world.cell.name = cell_name.strip()
+    world.cell.save()
+    supervisor = MembershipFactory(
+        cell=world.cell, role=Role.SUPERVISOR, professional=ProfessionalFactory(cell=world.cell, phone="+33611223344")
+    ).user
+    request = make_request(world.cell)
+    services.question_ask(request=request, user=world.colleague, question="Avis ?")
+    sms = Message.objects.get(kind=MessageKind.SUPERVISOR_ASKED, recipient=supervisor)
+    inbox = f"{settings.AIGUILLAGE_BASE_URL}/c/{world.cell.slug}/demandes/superviseur/"
+    assert sms.body.endswith(inbox) and request.reference in sms.body
+    assert segments(sms.body) <= 2 and all(c in GSM_BASIC or c in GSM_EXTENSION for c in sms.body)
