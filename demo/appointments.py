@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from agenda.models import Slot, SlotStatus, TelemedicineSpot
 from agenda.services import booking_note_set, slot_book
+from common.errors import DomainError
 from directory.models import Professional
 from referrals import services
 from referrals.models import Channel, Request
@@ -90,7 +91,7 @@ def load_demo_appointments(cell: Cell, coordinator: User, professionals: dict[st
             request = _request(cell, SPOT, requester, today, now - timedelta(hours=1))
             try:
                 booking = slot_book(slot=free, request=request, user=coordinator, now=now)
-            except services.DomainError:  # no teleconsultant free then: the request stays in the queue
+            except DomainError:  # no teleconsultant free then: the request stays in the queue
                 return made
             booking_note_set(booking=booking, user=coordinator, note="Apporter l'ordonnance en cours.", now=now)
             made += 1

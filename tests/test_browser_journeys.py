@@ -21,6 +21,7 @@ from accounts.models import Role, User
 from agenda.models import Booking, Slot, TeleconsultationDebrief, TelemedicineSpot
 from agenda.services import booking_note_set, booking_outcome, slot_book
 from demo.data import DEMO_PASSWORD
+from directory.models import Site
 from notifications.models import Message, MessageKind
 from notifications.sms import segments
 from referrals import services
@@ -86,7 +87,7 @@ def day(settings: Any, communes: None) -> Day:
         phone="+33611000002",
     )  # fmt: skip
     gp.sites.add(site)
-    spot_site = SiteFactory(
+    spot_site: Site = SiteFactory(
         cell=cell, kind="telemedicine_spot", name="Spot de télémédecine estival de Vimoutiers",
         address="2 place de la Mairie", commune=commune(VIMOUTIERS),
     )  # fmt: skip
@@ -361,7 +362,8 @@ def test_the_spot_idel_sees_her_patient_and_her_debrief_reaches_the_cell_and_the
     assert booking.request.events.filter(kind=EventKind.DEBRIEF, text__contains="Pharmacie du Marché").exists()
     summaries = Message.objects.filter(request=booking.request, kind=MessageKind.MT_SUMMARY).order_by("pk")
     assert summaries.count() == 2  # the summary, then the debrief that followed it
-    assert "Pharmacie du Marché" in summaries.last().body  # type: ignore[union-attr]
+    last = summaries.last()
+    assert last is not None and "Pharmacie du Marché" in last.body
 
 
 def test_the_patient_reads_the_sms_and_cancels_from_its_link(live_server: object, page: Page, day: Day) -> None:

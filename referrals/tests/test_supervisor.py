@@ -174,9 +174,10 @@ def test_the_supervisor_is_told_at_once_and_the_answer_waits_at_the_top_until_re
 
 
 def test_the_supervisor_chooses_e_mail_over_sms(world: World) -> None:
+    from accounts.models import Membership
     from notifications.models import Message, MessageKind
 
-    membership = MembershipFactory(
+    membership: Membership = MembershipFactory(
         cell=world.cell,
         role=Role.SUPERVISOR,
         professional=ProfessionalFactory(cell=world.cell, phone="+33611223344", email="dr.perrot@example.org"),
@@ -205,7 +206,7 @@ def test_the_supervisors_sms_keeps_the_reference_and_the_whole_link_within_two_p
     settings.AIGUILLAGE_BASE_URL = "https://coordination-des-soins-non-programmes.cpts-du-pays-d-argentan.example.fr"
     world.cell.name = cell_name.strip()
     world.cell.save()
-    supervisor = MembershipFactory(
+    supervisor: Any = MembershipFactory(
         cell=world.cell, role=Role.SUPERVISOR, professional=ProfessionalFactory(cell=world.cell, phone="+33611223344")
     ).user
     request = make_request(world.cell)
