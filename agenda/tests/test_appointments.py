@@ -279,7 +279,7 @@ def test_the_page_costs_a_fixed_number_of_queries(world: World, django_assert_ma
     client = world.client_for(gp_user)
     url = reverse("agenda:appointments", kwargs={"cell": world.cell.slug})
     client.get(url)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):  # 14 on SQLite, 15 on PostgreSQL; an N+1 would add 20
         page = client.get(url, {"jour": f"{tomorrow:%Y-%m-%d}"})
     assert page.content.decode().count("card appointment") == 20
 
