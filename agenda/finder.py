@@ -2,13 +2,17 @@
 
 The candidates are the earliest FINDER_CANDIDATES free slots of the request's care within FINDER_DAYS (a cap that
 keeps the page fast in a busy cell; the modality and before-the-deadline filters apply before the cap, the distance
-after it).
+after it). The page shows the best FINDER_PAGE, then FINDER_PAGE more at each "show more", and says how many passed
+the filters (at least that many when the cap was reached).
 
-Rank, in this order: before the request's deadline first; then distance from the patient (great-circle km from the
-address geocoded by BAN when geocoding is on and it was found, else from the commune's point; in 5 km bands so that a
-slightly nearer slot does not beat a better-fitting one); then modality fit (the modality the coordinator decided,
-when there is one); then the teleconsultant's tier for an assisted teleconsultation (territory
-volunteers, regional pool, extra-territorial); then the earliest. Three queries whatever the number of slots: the
+Rank, in this order, the rule the page states above the list (ORDER_RULE): before the request's deadline first; then
+day by day (Europe/Paris days: a slot is never listed after one of a later day, which the coordinator read as
+disorder when the nearest came first whatever its day); within a day, the distance from the patient (great-circle km
+from the address geocoded by BAN when geocoding is on and it was found, else from the commune's point; in 5 km bands
+so that a slightly nearer slot does not beat a better-fitting one); then modality fit (the modality the coordinator
+decided, when there is one); then the teleconsultant's tier for an assisted teleconsultation (territory volunteers,
+regional pool, extra-territorial); then the earliest. Ranking the earliest days first also agrees with the cap, which
+reads the earliest slots. Three queries whatever the number of slots: the
 candidates as plain values (with the points they are ranked by), the teleconsultants' free times that could pair with
 the spots among them, and the slots shown with their teleconsultants' times as objects (and, with BAN geocoding on, the
 patient's geocoded address). Only the few slots shown become model instances: building hundreds of them (with their
@@ -18,12 +22,14 @@ site, commune and professional) was most of the finder's time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from directory.models import TeleconsultantTier
+from directory.models import Professional, TeleconsultantTier
 from referrals.models import CareChannel, Modality, Request
 from territory.geo import great_circle_km
 from territory.geocoding import cached_point
@@ -32,7 +38,13 @@ from .models import Slot, SlotStatus
 
 FINDER_DAYS = 14
 FINDER_CANDIDATES = 300
+FINDER_PAGE = 20
 KM_BAND = 5.0
+PARIS = ZoneInfo("Europe/Paris")
+ORDER_RULE = gettext_lazy(
+    "Before the deadline first, then day by day; within a day: the nearest (in 5 km steps), the modality decided, "
+    "the teleconsultant's tier, the earliest."
+)
 TIER_ORDER: dict[str, int] = {
     TeleconsultantTier.LOCAL: 0,
     TeleconsultantTier.REGIONAL: 1,
@@ -67,15 +79,47 @@ class Candidate:
         doctor = self.teleconsultant.professional if self.teleconsultant else None
         return doctor.get_teleconsultant_tier_display() if doctor else ""
 
-    def rank(self) -> tuple[bool, float, bool, int, datetime]:
+    @property
+    def professional(self) -> Professional | None:
+        """The slot's own professional, unless it is the teleconsultant (named once, as the teleconsultant)."""
+        doctor = self.teleconsultant.professional_id if self.teleconsultant else None
+        return None if self.slot.professional_id == doctor else self.slot.professional
+
+    def rank(self) -> tuple[bool, date, float, bool, int, datetime]:
         return _rank(self.before_deadline, self.km, self.modality_fits, self.tier_rank, self.slot.starts_at)
 
 
 def _rank(
     before_deadline: bool, km: float | None, modality_fits: bool, tier_rank: int, starts_at: datetime
-) -> tuple[bool, float, bool, int, datetime]:
+) -> tuple[bool, date, float, bool, int, datetime]:
     band = km // KM_BAND if km is not None else 9999.0
-    return (not before_deadline, band, not modality_fits, tier_rank, starts_at)
+    return (not before_deadline, starts_at.astimezone(PARIS).date(), band, not modality_fits, tier_rank, starts_at)
+
+
+@dataclass
+class Found:
+    """The best candidates, and how many passed the filters: `total`, or at least `total` when not `complete` (more
+    than FINDER_CANDIDATES slots in the window, the later ones not read)."""
+
+    candidates: list[Candidate]
+    total: int
+    complete: bool
+    limit: int
+    page: int = FINDER_PAGE
+
+    @property
+    def more(self) -> int:
+        """How many a "show more" adds (0: none left)."""
+        return max(0, min(self.page, self.total - self.limit))
+
+    @property
+    def next_limit(self) -> int:
+        return self.limit + self.page
+
+    @property
+    def first_new(self) -> int | None:
+        """The index of the first row the last "show more" revealed (None on the first page): the focus goes there."""
+        return self.limit - self.page if self.limit > self.page else None
 
 
 @dataclass(frozen=True)
@@ -103,7 +147,8 @@ def _point(
     return None
 
 
-def _candidate_rows(request: Request, now: datetime, filters: Filters) -> list[_Row]:
+def _candidate_rows(request: Request, now: datetime, filters: Filters) -> tuple[list[_Row], bool]:
+    """The earliest FINDER_CANDIDATES candidates, and whether they are all there are (one more is read to know)."""
     slots = Slot.objects.filter(
         cell=request.cell_id,
         status=SlotStatus.OPEN,
@@ -130,7 +175,8 @@ def _candidate_rows(request: Request, now: datetime, filters: Filters) -> list[_
         "site__longitude",
         "site__commune__latitude",
         "site__commune__longitude",
-    )[:FINDER_CANDIDATES]
+    )[: FINDER_CANDIDATES + 1]
+    complete = len(rows) <= FINDER_CANDIDATES
     return [
         _Row(
             pk,
@@ -140,8 +186,10 @@ def _candidate_rows(request: Request, now: datetime, filters: Filters) -> list[_
             is_spot_time=modality == Modality.ASSISTED_TELECONSULTATION and site_id is not None,
             point=_point((c_lat, c_lon), (s_lat, s_lon), (sc_lat, sc_lon)),
         )
-        for pk, starts_at, ends_at, modality, site_id, c_lat, c_lon, s_lat, s_lon, sc_lat, sc_lon in rows
-    ]
+        for pk, starts_at, ends_at, modality, site_id, c_lat, c_lon, s_lat, s_lon, sc_lat, sc_lon in rows[
+            :FINDER_CANDIDATES
+        ]
+    ], complete
 
 
 def _teleconsultants(request: Request, spots: list[_Row]) -> dict[int, tuple[int, str]]:
@@ -172,9 +220,29 @@ def _teleconsultants(request: Request, spots: list[_Row]) -> dict[int, tuple[int
     return chosen
 
 
-def find_slots(request: Request, now: datetime, filters: Filters | None = None, limit: int = 20) -> list[Candidate]:
+def find_slots(
+    request: Request, now: datetime, filters: Filters | None = None, limit: int = FINDER_PAGE
+) -> list[Candidate]:
+    """The best `limit` candidates, best first."""
+    return find(request, now, filters, limit).candidates
+
+
+def shown_from(value: str | None, page: int = FINDER_PAGE) -> int:
+    """How many rows a page asks for (its "show more" parameter): a multiple of `page`, from `page` to
+    FINDER_CANDIDATES; anything else is the first page."""
+    try:
+        asked = int(value or page)
+    except ValueError:
+        return page
+    return max(page, min(FINDER_CANDIDATES, asked - asked % page))
+
+
+def find(
+    request: Request, now: datetime, filters: Filters | None = None, limit: int = FINDER_PAGE, page: int = FINDER_PAGE
+) -> Found:
+    """The best `limit` candidates, best first, with how many there are in all (a "show more" adds `page`)."""
     filters = filters or Filters()
-    rows = _candidate_rows(request, now, filters)
+    rows, complete = _candidate_rows(request, now, filters)
     doctors = _teleconsultants(request, [row for row in rows if row.is_spot_time])
     patient = cached_point(street=request.patient_street, commune=request.patient_commune)
     ranked = []
@@ -210,7 +278,7 @@ def find_slots(request: Request, now: datetime, filters: Filters | None = None, 
         )
         candidate.reasons = _reasons(candidate, request)
         candidates.append(candidate)
-    return candidates
+    return Found(candidates, total=len(ranked), complete=complete, limit=limit, page=page)
 
 
 def _reasons(candidate: Candidate, request: Request) -> list[str]:
@@ -219,8 +287,6 @@ def _reasons(candidate: Candidate, request: Request) -> list[str]:
     if request.modality:
         reasons.append(_("modality as decided") if candidate.modality_fits else _("another modality"))
     if candidate.teleconsultant is not None and candidate.teleconsultant.professional is not None:
-        reasons.append(
-            _("teleconsultant: %(doctor)s (%(tier)s)")
-            % {"doctor": candidate.teleconsultant.professional, "tier": candidate.tier_label or "—"}
-        )
+        # The tier is why here; the doctor is named once, with the place (the page's "Where").
+        reasons.append(_("teleconsultant: %(tier)s") % {"tier": candidate.tier_label or "—"})
     return reasons

@@ -7,7 +7,15 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +32,7 @@ from accounts.policies import PUBLIC, CellMixin, Perm
 from agenda import selectors as agenda_selectors
 from agenda import services as agenda_services
 from agenda.backfill import freed_slots
-from agenda.finder import find_slots
+from agenda.finder import ORDER_RULE, Found, find, shown_from
 from agenda.forms import FinderForm
 from audit.recording import record_list, record_read
 from common.errors import DomainError, add_to_form
@@ -73,6 +81,19 @@ from .states import OPEN, Status, allowed
 
 def _request_url(request: Request) -> str:
     return reverse("referrals:request_detail", kwargs={"cell": request.cell.slug, "pk": request.pk})
+
+
+# The request page's "show more" parameters: how many rows of the slot finder, and of the slots to move to.
+FINDER_SHOWN, MOVE_SHOWN, MOVE_PAGE = "finder-shown", "move-shown", 8
+
+
+def _more_query(params: QueryDict, name: str, found: Found | None) -> str:
+    """The page's query string with `name` asking for the next rows: the filters and the rest kept."""
+    if found is None or not found.more:
+        return ""
+    more = params.copy()
+    more[name] = str(found.next_limit)
+    return more.urlencode()
 
 
 class QueueView(CellMixin, TemplateView):
@@ -303,6 +324,17 @@ class RequestDetail(CellMixin, TemplateView):
         can_orient = self.allows(Perm.REQUEST_HANDLE) and allowed(request.status, Status.ORIENTED)
         finder_form = FinderForm(self.request.GET or None, prefix="finder")
         can_move = self.allows(Perm.REQUEST_HANDLE) and request.status == Status.ORIENTED
+        params = self.request.GET
+        found = (
+            find(request, timezone.now(), finder_form.filters(), shown_from(params.get(FINDER_SHOWN)))
+            if can_orient
+            else None
+        )
+        move_found = (
+            find(request, timezone.now(), limit=shown_from(params.get(MOVE_SHOWN), MOVE_PAGE), page=MOVE_PAGE)
+            if can_move
+            else None
+        )
         callbacks = list(request.callbacks.select_related("by")) if not for_requester else []
         is_holder = request.holder_id == user.pk and request.status in OPEN
         questions = selectors.questions_of(request) if not for_requester else []
@@ -339,9 +371,14 @@ class RequestDetail(CellMixin, TemplateView):
             questions=questions,
             booking=agenda_selectors.active_booking(request),
             finder_form=finder_form,
-            candidates=find_slots(request, timezone.now(), finder_form.filters()) if can_orient else None,
+            found=found,
+            candidates=found.candidates if found else None,
+            finder_more=_more_query(params, FINDER_SHOWN, found),
+            order_rule=ORDER_RULE,
             can_orient=can_orient,
-            move_candidates=find_slots(request, timezone.now(), limit=8) if can_move else None,
+            move_found=move_found,
+            move_candidates=move_found.candidates if move_found else None,
+            move_more=_more_query(params, MOVE_SHOWN, move_found),
             on_duty=services.supervisor_on_duty(self.cell) if not for_requester else None,
             limit=services.settings_for(self.cell).max_failed_callbacks,
         )

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from agenda.models import Booking
 from conftest import World
+from referrals.models import Request
 from referrals.states import Status
 from referrals.tests.factories import make_request
 from tests.factories import ProfessionalFactory, SiteFactory
@@ -18,11 +19,14 @@ pytestmark = pytest.mark.django_db
 def test_the_request_page_lists_free_slots_before_the_deadline_first_then_nearest(world: World) -> None:
     ProfessionalFactory(cell=world.cell)
     request = make_request(world.cell, urgency="24h")
+    # Tomorrow's slots (the finder ranks day by day: slots a few hours from now could fall on two days).
+    tomorrow = timezone.make_aware(datetime.combine(timezone.localdate() + timedelta(days=1), time(8)))
+    Request.objects.filter(pk=request.pk).update(deadline_at=tomorrow + timedelta(hours=12))
     near = SiteFactory(cell=world.cell, name="Cabinet proche", commune=world.territory.communes.get(insee_code="61006"))
     far = SiteFactory(cell=world.cell, name="Cabinet loin", commune=world.territory.communes.get(insee_code="61214"))
-    late = make_slot(world.cell, site=near, starts_at=timezone.now() + timedelta(hours=30))
-    far_soon = make_slot(world.cell, site=far, starts_at=timezone.now() + timedelta(hours=2))
-    near_soon = make_slot(world.cell, site=near, starts_at=timezone.now() + timedelta(hours=3))
+    late = make_slot(world.cell, site=near, starts_at=tomorrow + timedelta(hours=13))
+    far_soon = make_slot(world.cell, site=far, starts_at=tomorrow + timedelta(hours=2))
+    near_soon = make_slot(world.cell, site=near, starts_at=tomorrow + timedelta(hours=3))
     make_slot(world.cell, site=near, care_channel="physiotherapy")
     page = world.client_for(world.colleague).get(
         reverse("referrals:request_detail", kwargs={"cell": world.cell.slug, "pk": request.pk})
