@@ -1,8 +1,9 @@
-"""Distances on the Earth's surface, in plain Python (used by the finder and the placement engine later)."""
+"""Distances on the Earth's surface, in plain Python: the one haversine of the project (the finder, the alerts, the
+demo and the placement engine, which imports nothing of Django, all use it)."""
 
 from math import asin, cos, radians, sin, sqrt
 
-EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
+EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG), as issue 10 sets it
 
 
 def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

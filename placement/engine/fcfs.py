@@ -14,7 +14,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from .geo import EARTH_RADIUS_KM
+from territory.geo import EARTH_RADIUS_KM
+
 from .model import Instance, Plan, Slot
 from .rules import distance_km, evaluate
 

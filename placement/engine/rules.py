@@ -6,7 +6,8 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
-from .geo import great_circle_km
+from territory.geo import great_circle_km
+
 from .model import Instance, Objective, Request, Slot
 
 

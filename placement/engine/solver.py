@@ -33,7 +33,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from .geo import EARTH_RADIUS_KM
+from territory.geo import EARTH_RADIUS_KM
+
 from .model import Instance, Plan, Request, Slot
 from .rules import distance_km, evaluate
 

@@ -9,9 +9,9 @@ import pytest
 
 from placement.engine.fcfs import plan_fcfs
 from placement.engine.files import InstanceError, instance_from_json, plan_to_json
-from placement.engine.geo import great_circle_km
 from placement.engine.model import Instance, Request, Slot
 from placement.engine.rules import InfeasiblePlan, compatible, evaluate
+from territory.geo import great_circle_km
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 ARGENTAN = (48.74, -0.02)
