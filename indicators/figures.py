@@ -35,6 +35,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from agenda.models import Booking, BookingStatus, Slot, SlotStatus
 from directory.models import Professional, ResourceKind, Site
+from referrals.deadlines import SNP_HOURS
 from referrals.models import (
     CareChannel,
     Channel,
@@ -51,7 +52,7 @@ PARIS = ZoneInfo("Europe/Paris")
 ORIENTED = (Status.ORIENTED, Status.SEEN, Status.NO_SHOW)
 ER_LIKE = (ResourceKind.EMERGENCY, ResourceKind.SAMU)
 LATE_CANCELLATION = timedelta(hours=24)  # cancelled less than a day before the appointment
-SEEN_WITHIN = timedelta(hours=48)
+SEEN_WITHIN = timedelta(hours=SNP_HOURS)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from django.db import transaction
 from accounts.models import User
 from agenda.models import Booking, BookingStatus, Slot
 from directory.models import Profession, Professional, ReorientationResource, Site, SiteKind
+from referrals.deadlines import deadline_for
 from referrals.models import Callback, EventKind, Request, RequestEvent, SupervisorQuestion
 from referrals.states import CloseReason, Status
 from territory.models import Cell
@@ -111,7 +112,7 @@ def generate_history(
                     channel=rng.choice(("phone", "phone", "web", "qr", "api")),
                     status=Status.CLOSED,
                     received_at=received,
-                    deadline_at=received + timedelta(hours=48),
+                    deadline_at=received,  # set from its urgency below (the random draws keep their order)
                     requester_professional=rng.choice(requesters),
                     patient_last_name=last,
                     patient_first_name=first,
@@ -128,6 +129,7 @@ def generate_history(
                 )
             )
             index = len(requests) - 1
+            requests[index].deadline_at = deadline_for(received, requests[index].urgency)
             draw = rng.random()
             slot_index = next(free, None) if draw < 0.7 else None
             if slot_index is not None:

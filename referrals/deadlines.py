@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+# The one home of the deadlines' hours, keyed by the urgency's value (referrals.models.Urgency): the queue's clocks,
+# the indicators and the placement engine's generator read them here. "This week" keeps the 48 h of unscheduled care:
+# the cell still answers within 48 h, whatever the requester thought.
 URGENCY_HOURS = {"24h": 24, "48h": 48, "week": 48}
+SNP_HOURS = 48  # unscheduled care: seen within 48 hours (the indicators' "seen within 48 h")
 AMBER_BELOW = timedelta(hours=12)
 RED_BELOW = timedelta(hours=4)
 

@@ -14,6 +14,8 @@ import math
 import random
 from datetime import UTC, datetime, timedelta
 
+from referrals.deadlines import URGENCY_HOURS  # plain Python, as the engine
+
 from .model import Instance, Request, Slot
 
 DEFAULT_NOW = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)  # a Monday, 8:00 in Paris
@@ -136,7 +138,7 @@ def territory_instance(requests: int, slots: int, *, seed: int = 1, now: datetim
     for number in range(requests):
         urgency = rng.choices((3, 2, 1), (25, 45, 30))[0]
         received = now - timedelta(minutes=rng.randrange(0, 36 * 60))
-        deadline = received + {3: timedelta(hours=24), 2: timedelta(hours=48), 1: timedelta(days=7)}[urgency]
+        deadline = received + timedelta(hours=URGENCY_HOURS[{3: "24h", 2: "48h", 1: "week"}[urgency]])
         channel = _pick(rng, _CHANNELS)
         modalities = {"in_person"}
         if channel == "gp":
