@@ -56,6 +56,7 @@ lint:
 	./scripts/check_messages.sh
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports  # decision 0003's layers (pyproject.toml, [tool.importlinter])
 
 typecheck:
 	$(RUN) mypy .
