@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
 
+from common import phones
 from common.text import normalize
 
 from .models import Profession, SiteKind
@@ -355,17 +355,15 @@ def site_name(fields: dict[str, str], first_name: str, last_name: str) -> str:
 
 
 def phone_e164(value: str) -> str | None:
-    """A French phone number in E.164, "" when there is none, None when it cannot be understood."""
+    """The phone number in E.164 as `common.phones` reads it (French, or foreign with its country code), "" when
+    there is none, None when it cannot be understood."""
     value = value.strip()
     if not value:
         return ""
     try:
-        number = phonenumbers.parse(value, "FR")
-    except phonenumbers.NumberParseException:
+        return phones.phone_e164(value)
+    except ValueError:
         return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def email_address(value: str) -> str | None:

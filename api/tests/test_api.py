@@ -9,6 +9,8 @@ from django.test import Client
 
 from accounts.models import Role
 from api.services import api_token_create
+from common.phones import PHONE_INVALID
+from common.tests.phone_cases import PHONE_CASES
 from conftest import World
 from referrals import services
 from referrals.models import Channel, Request
@@ -180,6 +182,18 @@ def test_a_foreign_number_with_its_country_code_is_taken_a_wrong_one_refused_say
         "Numéro de téléphone invalide : écrivez un numéro français sous la forme 06 12 34 56 78, un numéro étranger "
         "avec + et son indicatif (+44 7700 900123)."
     ]
+
+
+@pytest.mark.parametrize(("typed", "e164"), PHONE_CASES)
+def test_the_patients_phone_is_read_as_every_channel_reads_it(token: str, typed: str, e164: str | None) -> None:
+    response: Any = post(token, payload(phone=typed))
+    if e164 is None:
+        assert response.status_code == 422
+        assert response.json()["errors"] == {"patient.phone": [str(PHONE_INVALID)]}
+        assert not Request.objects.exists()
+    else:
+        assert response.status_code == 201, response.content
+        assert str(Request.objects.get().patient_phone) == e164
 
 
 def test_blank_names_and_null_characters_are_refused(token: str) -> None:

@@ -14,6 +14,8 @@ from django.utils import timezone
 from accounts.models import Role
 from agenda.services import slot_book
 from agenda.tests.factories import make_slot
+from common.phones import PHONE_INVALID
+from common.tests.phone_cases import PHONE_CASES
 from conftest import World
 from referrals.models import Channel, Request
 from tests.factories import MembershipFactory, ProfessionalFactory, UserFactory
@@ -193,6 +195,23 @@ def test_bad_service_requests_are_refused_naming_the_element(
     outcome = parse_r4b(response.json())
     assert any(expression in (i.expression or [""])[0] for i in outcome.issue), response.json()
     assert not Request.objects.exists()
+
+
+@pytest.mark.parametrize(("typed", "e164"), PHONE_CASES)
+def test_the_patients_telecom_is_read_as_every_channel_reads_it(
+    client: Client, world: World, requester: Any, typed: str, e164: str | None
+) -> None:
+    body = _body(requester.rpps)
+    body["contained"][0]["telecom"] = [{"system": "phone", "value": typed}]
+    response = _post(client, body)
+    if e164 is None:
+        assert response.status_code == 422, response.json()
+        issue = parse_r4b(response.json()).issue[0]
+        assert (issue.expression, issue.diagnostics) == (["Patient.telecom"], str(PHONE_INVALID))
+        assert not Request.objects.exists()
+    else:
+        assert response.status_code == 201, response.json()
+        assert str(Request.objects.get().patient_phone) == e164
 
 
 def test_a_patient_address_that_matches_no_commune(client: Client, world: World, requester: Any) -> None:
