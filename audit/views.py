@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import tablib
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -12,7 +11,7 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from accounts.policies import CellMixin, Perm
-from indicators.views import FORMATS, spreadsheet_safe
+from common.exports import FORMATS, spreadsheet_response
 
 from . import selectors
 from .forms import LogSearchForm
@@ -70,25 +69,19 @@ class AccessLog(CellMixin, TemplateView):
     def export(self, fmt: str) -> HttpResponse:
         rows = list(selectors.log_rows(self.cell, self.search, patients=self.patients)[:EXPORT_LIMIT])
         references = selectors.references_of(rows)
-        dataset = tablib.Dataset(
-            *[
-                tuple(
-                    spreadsheet_safe(value)
-                    for value in (
-                        timezone.localtime(row.at).strftime("%Y-%m-%d %H:%M:%S"),
-                        row.actor,
-                        row.get_action_display(),
-                        row.object_label,
-                        row.object_id,
-                        " ".join(references.get(pk, f"#{pk}") for pk in row.subject_ids),
-                        row.ip or "",
-                        row.detail,
-                    )
-                )
-                for row in rows
-            ],
-            headers=["when (Europe/Paris)", "who", "action", "object", "id", "requests", "from", "detail"],
-        )
+        table = [
+            (
+                timezone.localtime(row.at).strftime("%Y-%m-%d %H:%M:%S"),
+                row.actor,
+                row.get_action_display(),
+                row.object_label,
+                row.object_id,
+                " ".join(references.get(pk, f"#{pk}") for pk in row.subject_ids),
+                row.ip or "",
+                row.detail,
+            )
+            for row in rows
+        ]
         access_record(
             action=AccessAction.EXPORT,
             object_type="access_log",
@@ -96,10 +89,9 @@ class AccessLog(CellMixin, TemplateView):
             requests=[pk for row in rows for pk in row.subject_ids][:5000],
             detail=f"{fmt} {len(rows)} rows",
         )
-        content = dataset.export(fmt)
-        if fmt == "csv":
-            content = "\ufeff" + content
-        response = HttpResponse(content, content_type=FORMATS[fmt])
-        name = f"aiguillage-{self.cell.slug}-journal-des-acces-{timezone.localdate():%Y%m%d}.{fmt}"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return spreadsheet_response(
+            fmt,
+            table,
+            headers=["when (Europe/Paris)", "who", "action", "object", "id", "requests", "from", "detail"],
+            filename=f"aiguillage-{self.cell.slug}-journal-des-acces-{timezone.localdate():%Y%m%d}",
+        )

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from common.exports import spreadsheet_safe
 from common.identifiers import InvalidIdentifier, check_finess, check_rpps
 from common.text import normalize
 from territory.models import Commune
@@ -496,15 +497,17 @@ def _who(fields: list[str], index: dict[str, int]) -> tuple[str, str]:
 
 
 def issue_rows(issues: Iterable[ImportIssue]) -> Iterable[list[Any]]:
-    """The report of rejected lines and warnings, as rows for a CSV file: a heading, then one row per line."""
+    """The report of rejected lines and warnings, as rows for a CSV file: a heading, then one row per line; what
+    comes from the file (identifier, name) is neutralised, as a spreadsheet would run it as a formula."""
     yield [gettext("Line"), gettext("Level"), gettext("Identifier"), gettext("Name"), gettext("Reason")]
     for issue in issues:
-        yield [issue.line, issue.get_level_display(), _cell(issue.identifier), _cell(issue.name), issue.reason]
-
-
-def _cell(value: str) -> str:
-    """A value a spreadsheet will not run as a formula (names come from a file made outside)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+        yield [
+            issue.line,
+            issue.get_level_display(),
+            spreadsheet_safe(issue.identifier),
+            spreadsheet_safe(issue.name),
+            issue.reason,
+        ]
 
 
 def _site_values(activity: Activity) -> dict[str, str]:

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any, cast
 
 from django.conf import settings
@@ -15,6 +13,7 @@ from django.views import View
 from django.views.generic import DetailView
 
 from accounts.policies import CellMixin, Perm
+from common.exports import spreadsheet_response
 from common.views import CellFormView, CellListView, Column
 
 from . import selectors, services
@@ -268,10 +267,9 @@ class AnnuaireImportReport(CellMixin, View):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         job = selectors.annuaire_import_get(self.cell, kwargs["pk"])
-        out = io.StringIO()
-        out.write("\ufeff")  # so that a spreadsheet opens the accents right
-        csv.writer(out, delimiter=";").writerows(issue_rows(selectors.annuaire_import_issues(job)))
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-        name = f"aiguillage-{self.cell.slug}-annuaire-{job.created_at:%Y%m%d-%H%M}-rejets.csv"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return spreadsheet_response(
+            "csv",
+            issue_rows(selectors.annuaire_import_issues(job)),  # its first row is the heading
+            headers=None,
+            filename=f"aiguillage-{self.cell.slug}-annuaire-{job.created_at:%Y%m%d-%H%M}-rejets",
+        )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import tablib
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -14,27 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from accounts.policies import CellMixin, Perm
+from common.exports import FORMATS, spreadsheet_response
 from surveys.services import results as survey_results
 
 from . import charts, figures, report, tables
 from .forms import DashboardForm, default_data
-
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: object) -> object:
-    """A cell a spreadsheet will not run as a formula (text typed by someone outside may start with "=")."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _delay(value: timedelta | None) -> str:
@@ -172,16 +155,13 @@ class Export(CellMixin):
             if slug == "effectors":  # names of professionals do not leave the cell
                 raise Http404
             table = table.suppressed()
-        dataset = tablib.Dataset(*[tuple(spreadsheet_safe(v) for v in row) for row in table.rows])
-        dataset.headers = [str(h) for h in table.headings]
-        dataset.title = str(table.title)[:31]
-        content = dataset.export(fmt)
-        if fmt == "csv":
-            content = "\ufeff" + content  # so that a spreadsheet opens the accents right
-        name = f"aiguillage-{self.cell.slug}-{slug}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.{fmt}"
-        response = HttpResponse(content, content_type=FORMATS[fmt])
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return spreadsheet_response(
+            fmt,
+            table.rows,
+            headers=[str(h) for h in table.headings],
+            filename=f"aiguillage-{self.cell.slug}-{slug}-{period.first:%Y%m%d}-{period.last:%Y%m%d}",
+            title=str(table.title),
+        )
 
     @staticmethod
     def table(slug: str, scope: figures.Scope, period: figures.Period) -> tables.Table:

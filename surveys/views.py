@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import tablib
 from django.contrib import messages
 from django.db.models import Count, Model, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -18,8 +17,8 @@ from django.views.generic import TemplateView
 
 from accounts.policies import PUBLIC, CellMixin, Perm
 from common.errors import DomainError, add_to_form
+from common.exports import FORMATS, spreadsheet_response
 from common.views import CellSettingsEdit
-from indicators.views import spreadsheet_safe
 
 from . import questionnaires, services
 from .forms import (
@@ -123,7 +122,7 @@ class QuestionnaireDetail(CellMixin, TemplateView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         fmt = request.GET.get("format", "")
-        if fmt in ("csv", "xlsx"):
+        if fmt in FORMATS:
             return _export(self.questionnaire(), fmt)
         return super().get(request, *args, **kwargs)
 
@@ -179,30 +178,21 @@ class QuestionnaireDetail(CellMixin, TemplateView):
 def _export(questionnaire: Questionnaire, fmt: str) -> HttpResponse:
     """The analysed answers: one row per question and answer, with its count and percentage; the free texts."""
     result = questionnaires.analysis(questionnaire)
-    data = tablib.Dataset(
-        headers=[gettext("Question"), pgettext("questionnaire", "Answer"), gettext("Count"), gettext("% of answers")]
-    )
+    rows: list[tuple[object, ...]] = []
     for item in result.questions:
         for answer, count, percent in item.counts:
-            data.append((spreadsheet_safe(item.question.text), spreadsheet_safe(answer), count, percent))
+            rows.append((item.question.text, answer, count, percent))
         if item.average is not None:
-            data.append(
-                (spreadsheet_safe(item.question.text), gettext("Average (1 to 5)"), item.answered, item.average)
-            )
+            rows.append((item.question.text, gettext("Average (1 to 5)"), item.answered, item.average))
         for text in item.texts:
-            data.append((spreadsheet_safe(item.question.text), spreadsheet_safe(text), "", ""))
-    data.title = gettext("Answers")
-    content = data.export(fmt)
-    if fmt == "csv":
-        content = "\ufeff" + content
-    response = HttpResponse(
-        content,
-        content_type="text/csv; charset=utf-8"
-        if fmt == "csv"
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            rows.append((item.question.text, text, "", ""))
+    return spreadsheet_response(
+        fmt,
+        rows,
+        headers=[gettext("Question"), pgettext("questionnaire", "Answer"), gettext("Count"), gettext("% of answers")],
+        filename=f"questionnaire-{questionnaire.pk}",
+        title=gettext("Answers"),
     )
-    response["Content-Disposition"] = f'attachment; filename="questionnaire-{questionnaire.pk}.{fmt}"'
-    return response
 
 
 @method_decorator(never_cache, name="dispatch")

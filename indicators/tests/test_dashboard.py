@@ -69,9 +69,11 @@ def export(world: World, table: str, fmt: str, **extra: str) -> bytes:
 
 
 def test_each_table_exports_as_csv_and_xlsx(activity: World) -> None:  # noqa: F811
-    rows = list(csv.reader(io.StringIO(export(activity, "places", "csv").decode("utf-8-sig"))))
+    content = export(activity, "places", "csv")
+    assert content.startswith("\ufeff".encode())  # the accents open right in a spreadsheet
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))  # as French spreadsheets read
     assert rows[0][:4] == ["Mois", "Soins", "Offertes", "Prises"]
-    assert rows[1][:6] == ["octobre 2026", "Consultation de médecine générale", "4", "2", "2", "0"]
+    assert rows[1] == ["octobre 2026", "Consultation de médecine générale", "4", "2", "2", "0", "50,0"]  # 50.0 %
     book = openpyxl.load_workbook(io.BytesIO(export(activity, "requests", "xlsx")))
     sheet = book.active
     assert [c.value for c in sheet[1]] == ["Mois", "Reçues", "Orientées", "Réorientées", "Clôturées"]
@@ -113,7 +115,7 @@ def test_the_monthly_report_renders_a_page_that_is_not_blank(activity: World) ->
 
 
 def test_what_leaves_the_cell_hides_names_rates_of_small_counts_and_formulas(activity: World) -> None:  # noqa: F811
-    from indicators.views import spreadsheet_safe
+    from common.exports import spreadsheet_safe
 
     address = reverse("indicators:export", kwargs={"cell": activity.cell.slug, "table": "effectors", "fmt": "xlsx"})
     client = activity.client_for(activity.owner)

@@ -87,9 +87,9 @@ def test_answers_are_checked_taken_once_and_analysed(world: World, sent: Questio
 
     url = reverse("surveys:questionnaire", kwargs={"cell": world.cell.slug, "pk": sent.pk})
     export = world.client_for(world.owner).get(url, {"format": "csv"})
-    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["Question", "Réponse", "Nombre", "% des réponses"]
-    assert ["Quand ?", "Soir", "2", "100.0"] in rows and ["Une idée ?", "Plus de créneaux le samedi", "", ""] in rows
+    assert ["Quand ?", "Soir", "2", "100,0"] in rows and ["Une idée ?", "Plus de créneaux le samedi", "", ""] in rows
 
     world.client_for(world.owner).post(url, {"action": "close"})
     assert answer(world, third, {f"q{q1.pk}": "Oui", f"q{q2.pk}": ["Midi"], f"q{q3.pk}": "5"}) == 409
