@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F, Prefetch
+from django.db.models import Prefetch
 
 from accounts.models import User
 from common.errors import DomainError
@@ -26,7 +26,7 @@ from territory.geo import great_circle_km
 from territory.geocoding import GeoPoint, address_key, cached_points, commune_point
 from territory.models import Cell
 
-from .models import Booking, BookingStatus, Slot, SlotStatus
+from .models import Booking, BookingStatus, Slot
 from .services import slot_book
 
 FREED_WITHIN = timedelta(hours=24)
@@ -103,12 +103,10 @@ def freed_slots(cell: Cell, now: datetime, limit: int = 10, per_slot: int = 3) -
     slots = list(
         Slot.objects.filter(
             cell=cell,
-            status=SlotStatus.OPEN,
-            starts_at__gt=now,
-            booked__lt=F("capacity"),
             bookings__status=BookingStatus.CANCELLED,
             bookings__cancelled_at__gte=now - FREED_WITHIN,
         )
+        .free(now)
         .distinct()
         .select_related("site__commune", "commune", "professional")
         .prefetch_related(Prefetch("bookings", queryset=cancelled, to_attr="cancelled_bookings"))

@@ -25,16 +25,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from directory.models import Professional, TeleconsultantTier
+from directory.models import Professional
 from referrals.models import CareChannel, Modality, Request
 from territory.geo import great_circle_km
 from territory.geocoding import cached_point
 
-from .models import Slot, SlotStatus
+from .models import Slot, tier_rank
 
 FINDER_DAYS = 14
 FINDER_CANDIDATES = 300
@@ -45,11 +44,6 @@ ORDER_RULE = gettext_lazy(
     "Before the deadline first, then day by day; within a day: the nearest (in 5 km steps), the modality decided, "
     "the teleconsultant's tier, the earliest."
 )
-TIER_ORDER: dict[str, int] = {
-    TeleconsultantTier.LOCAL: 0,
-    TeleconsultantTier.REGIONAL: 1,
-    TeleconsultantTier.EXTRA_TERRITORIAL: 2,
-}
 
 
 @dataclass(frozen=True)
@@ -72,7 +66,7 @@ class Candidate:
     def tier_rank(self) -> int:
         if self.teleconsultant is None or self.teleconsultant.professional is None:
             return 0
-        return TIER_ORDER.get(self.teleconsultant.professional.teleconsultant_tier, 3)
+        return tier_rank(self.teleconsultant.professional.teleconsultant_tier)
 
     @property
     def tier_label(self) -> str:
@@ -149,14 +143,13 @@ def _point(
 
 def _candidate_rows(request: Request, now: datetime, filters: Filters) -> tuple[list[_Row], bool]:
     """The earliest FINDER_CANDIDATES candidates, and whether they are all there are (one more is read to know)."""
-    slots = Slot.objects.filter(
-        cell=request.cell_id,
-        status=SlotStatus.OPEN,
-        care_channel=request.care_channel,
-        starts_at__gt=now,
-        starts_at__lt=now + timedelta(days=FINDER_DAYS),
-        booked__lt=F("capacity"),
-    ).exclude(Q(modality=Modality.ASSISTED_TELECONSULTATION) & Q(site__isnull=True))  # teleconsultants' own time
+    slots = (
+        Slot.objects.filter(
+            cell=request.cell_id, care_channel=request.care_channel, starts_at__lt=now + timedelta(days=FINDER_DAYS)
+        )
+        .free(now)
+        .bookable()
+    )
     if request.care_channel == CareChannel.IMAGING:
         slots = slots.filter(exam_type=request.exam_type)
     if filters.modality:
@@ -197,20 +190,19 @@ def _teleconsultants(request: Request, spots: list[_Row]) -> dict[int, tuple[int
     (its pk, the doctor's tier). One query: the doctors' times in the window as plain tuples."""
     if not spots:
         return {}
-    times = Slot.objects.filter(
-        cell=request.cell_id,
-        modality=Modality.ASSISTED_TELECONSULTATION,
-        site__isnull=True,
-        professional__isnull=False,
-        care_channel=request.care_channel,
-        status=SlotStatus.OPEN,
-        booked__lt=F("capacity"),
-        starts_at__lte=max(s.starts_at for s in spots),
-        ends_at__gte=min(s.ends_at for s in spots),
-    ).values_list("pk", "starts_at", "ends_at", "professional__teleconsultant_tier")
-    # The same order as the booking's pairing (tier, then the earliest, then the oldest), so the doctor shown is the
-    # doctor booked when nothing changes in between.
-    ranked = sorted(times, key=lambda row: (TIER_ORDER.get(row[3], 3), row[1], row[0]))
+    # The booking's pairing order (SlotQuerySet.in_tier_order), so the doctor shown is the doctor booked when nothing
+    # changes in between.
+    ranked = list(
+        Slot.objects.teleconsultant_times()
+        .filter(
+            cell=request.cell_id,
+            care_channel=request.care_channel,
+            starts_at__lte=max(s.starts_at for s in spots),
+            ends_at__gte=min(s.ends_at for s in spots),
+        )
+        .in_tier_order()
+        .values_list("pk", "starts_at", "ends_at", "professional__teleconsultant_tier")
+    )
     chosen: dict[int, tuple[int, str]] = {}
     for spot in spots:
         for pk, starts_at, ends_at, tier in ranked:
@@ -257,9 +249,9 @@ def find(
             continue
         before_deadline = row.starts_at <= request.deadline_at
         modality_fits = not request.modality or row.modality == request.modality
-        tier_rank = TIER_ORDER.get(doctor[1], 3) if doctor is not None else 0
+        rank = tier_rank(doctor[1]) if doctor is not None else 0
         # Candidate.rank on the plain values; the sort is stable, so the earliest comes first within a rank.
-        ranked.append((_rank(before_deadline, km, modality_fits, tier_rank, row.starts_at), row, km, doctor))
+        ranked.append((_rank(before_deadline, km, modality_fits, rank, row.starts_at), row, km, doctor))
     ranked.sort(key=lambda item: item[0])
     shown = ranked[:limit]
     wanted = {row.pk for _rank_key, row, _km, _doctor in shown} | {doctor[0] for *_rest, doctor in shown if doctor}

@@ -4,11 +4,12 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import Professional, Site
+from accounts.models import RequesterType
+from directory.models import Professional, Site, TeleconsultantTier
 from referrals.models import CareChannel, ExamType, Modality, Request
 from territory.models import Cell, Commune
 
@@ -122,6 +123,87 @@ class Absence(models.Model):
         return f"{self.professional or self.site}: {self.starts_at:%Y-%m-%d} → {self.ends_at:%Y-%m-%d}"
 
 
+# Which audience flag of a slot lets each kind of requester book it directly (seed 004); other kinds never do.
+AUDIENCE_FLAG: dict[str, str] = {
+    RequesterType.PHARMACIST: "open_to_pharmacists",
+    RequesterType.SAS_REGULATOR: "open_to_sas",
+    RequesterType.EMERGENCY: "open_to_er",
+    RequesterType.GP: "open_to_gps",
+}
+
+
+def books_directly(requester_type: str) -> bool:
+    """Whether requesters of this kind may book slots themselves, with their request (some slots are open to them)."""
+    return requester_type in AUDIENCE_FLAG
+
+
+def may_book_directly(requester_type: str, slot: Slot) -> bool:
+    """Whether a requester of this kind may book this slot directly: the slot is open to their kind (the cell's
+    coordinators always may; they do not go through this rule)."""
+    flag = AUDIENCE_FLAG.get(requester_type)
+    return flag is not None and bool(getattr(slot, flag))
+
+
+# The order in which a telemedicine spot's time pairs a teleconsultant, and in which the finder and the placement
+# assistant expect it: the territory's volunteers, then the regional pool, then extra-territorial doctors; a doctor
+# with no tier last. One table, read by Python (`tier_rank`) and by SQL (`TIER_RANK`, `SlotQuerySet.in_tier_order`).
+TIER_ORDER: dict[str, int] = {
+    TeleconsultantTier.LOCAL: 0,
+    TeleconsultantTier.REGIONAL: 1,
+    TeleconsultantTier.EXTRA_TERRITORIAL: 2,
+}
+UNRANKED_TIER = 3
+TIER_RANK = Case(
+    *[When(professional__teleconsultant_tier=tier, then=Value(rank)) for tier, rank in TIER_ORDER.items()],
+    default=Value(UNRANKED_TIER),
+)
+
+
+def tier_rank(tier: str) -> int:
+    """A teleconsultant tier's place in the pairing order (TIER_ORDER)."""
+    return TIER_ORDER.get(tier, UNRANKED_TIER)
+
+
+class SlotQuerySet(models.QuerySet["Slot"]):
+    """The agenda's rules on slots, written once: what is free, who may book it, the teleconsultants' order."""
+
+    def with_place_left(self) -> SlotQuerySet:
+        """Open (not withdrawn) with a place left, whenever it starts: the conditional UPDATE that takes the place
+        of a teleconsultant's time paired with a spot's time (whose start was checked), the SAS search (its window)."""
+        return self.filter(status=SlotStatus.OPEN, booked__lt=F("capacity"))
+
+    def free(self, now: datetime) -> SlotQuerySet:
+        """Free at `now`: open, starting after `now`, a place left (`Slot.is_free` says the same of one slot)."""
+        return self.with_place_left().filter(starts_at__gt=now)
+
+    def bookable(self) -> SlotQuerySet:
+        """Slots that may be booked on their own: a teleconsultant's own time is only ever paired with a telemedicine
+        spot's time."""
+        return self.exclude(Q(modality=Modality.ASSISTED_TELECONSULTATION) & Q(site__isnull=True))
+
+    def open_to(self, requester_type: str) -> SlotQuerySet:
+        """Those a requester of this kind may book directly (`may_book_directly`); none for any other kind."""
+        flag = AUDIENCE_FLAG.get(requester_type)
+        return self.filter(**{flag: True}) if flag is not None else self.none()
+
+    def teleconsultant_times(self) -> SlotQuerySet:
+        """Teleconsultant doctors' own times (no site) with a place left, whenever they start (a spot's time checks
+        its start): the partial index `slot_teleconsultant_time`'s condition word for word, so that the pairing
+        reads that index, and a place left."""
+        return self.filter(
+            modality=Modality.ASSISTED_TELECONSULTATION,
+            site__isnull=True,
+            professional__isnull=False,
+            status=SlotStatus.OPEN,
+            booked__lt=F("capacity"),
+        )
+
+    def in_tier_order(self) -> SlotQuerySet:
+        """Teleconsultants' times in pairing order: tier (annotated as `tier_rank`), then the earliest, then the
+        oldest made."""
+        return self.annotate(tier_rank=TIER_RANK).order_by("tier_rank", "starts_at", "pk")
+
+
 class Slot(Audience):
     """A time an effector offers for unscheduled care. `booked` counts its active bookings; the database refuses
     more than `capacity` (constraint), and booking goes through a conditional update (no lost race)."""
@@ -156,6 +238,8 @@ class Slot(Audience):
     place = models.CharField(_("place"), max_length=150, blank=True)
     # Set when a change (plan, tour, absence) left this booked slot where it was: a coordinator should check it.
     attention = models.CharField(_("to check"), max_length=200, blank=True)
+
+    objects = SlotQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at", "pk"]
@@ -206,6 +290,10 @@ class Slot(Audience):
     def is_spot_time(self) -> bool:
         """A telemedicine spot's time (an IDEL with the patient): booking it pairs a teleconsultant's time."""
         return self.modality == Modality.ASSISTED_TELECONSULTATION and self.site_id is not None
+
+    def is_free(self, now: datetime) -> bool:
+        """As `SlotQuerySet.free`, for a slot already read: open, starting after `now`, a place left."""
+        return self.status == SlotStatus.OPEN and self.starts_at > now and self.booked < self.capacity
 
     def is_not_taken(self, now: datetime) -> bool:
         """Offered, passed, and nobody booked it: kept as such for the indicators (fill rate)."""

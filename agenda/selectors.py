@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -23,6 +23,7 @@ from .models import (
     SlotStatus,
     TeleconsultationDebrief,
     TelemedicineSpot,
+    books_directly,
 )
 
 
@@ -65,28 +66,18 @@ def upcoming_slots(cell: Cell, now: datetime, professional_id: int | None = None
     return list(slots.order_by("starts_at")[:300])
 
 
-# Which audience flag of a slot lets each kind of requester book it directly (seed 004).
-AUDIENCE_FLAG = {
-    "pharmacist": "open_to_pharmacists",
-    "sas_regulator": "open_to_sas",
-    "emergency": "open_to_er",
-    "gp": "open_to_gps",
-}
-
-
 def slots_open_to(
     cell: Cell, requester_type: str, now: datetime, limit: int = 40, wanted: int | None = None
 ) -> list[Slot]:
     """Free future slots a requester of this type may book directly, soonest first; the `wanted` one (a link to a
     slot, from the SAS platform) first of all when it is one of them, however far ahead."""
-    flag = AUDIENCE_FLAG.get(requester_type)
-    if flag is None:
+    if not books_directly(requester_type):
         return []
     bookable = (
-        Slot.objects.filter(
-            cell=cell, status=SlotStatus.OPEN, starts_at__gt=now, booked__lt=F("capacity"), **{flag: True}
-        )
-        .exclude(modality=Modality.ASSISTED_TELECONSULTATION, site__isnull=True)
+        Slot.objects.filter(cell=cell)
+        .free(now)
+        .open_to(requester_type)
+        .bookable()
         .select_related("site", "professional", "commune")
     )
     found = list(bookable.order_by("starts_at")[:limit])

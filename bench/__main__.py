@@ -136,7 +136,7 @@ def bench_day_actions(cell: Cell, coordinator: Client, user: User) -> None:
     from datetime import timedelta
 
     from django.db import connection
-    from django.db.models import Exists, F, OuterRef
+    from django.db.models import Exists, OuterRef
     from django.utils import timezone
 
     from agenda.models import Booking, Slot, SlotStatus
@@ -169,16 +169,8 @@ def bench_day_actions(cell: Cell, coordinator: Client, user: User) -> None:
         .values_list("pk", flat=True)[:calls]
     )
     # Spots' times with a teleconsultant free at that time, one per time (two would compete for one doctor).
-    teleconsultant_free = Slot.objects.filter(
-        cell=cell,
-        modality="assisted_teleconsultation",
-        site__isnull=True,
-        professional__isnull=False,
-        care_channel="gp",
-        status=SlotStatus.OPEN,
-        booked__lt=F("capacity"),
-        starts_at__lte=OuterRef("starts_at"),
-        ends_at__gte=OuterRef("ends_at"),
+    teleconsultant_free = Slot.objects.teleconsultant_times().filter(
+        cell=cell, care_channel="gp", starts_at__lte=OuterRef("starts_at"), ends_at__gte=OuterRef("ends_at")
     )
     spot_times = dict(
         Slot.objects.filter(

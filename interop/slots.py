@@ -14,11 +14,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from agenda.models import Slot, SlotStatus
+from accounts.models import RequesterType
+from agenda.models import Slot
 from directory.models import Profession, Professional, Site
 from referrals.models import CareChannel, ExamType, Modality
 from territory.models import Commune, Territory
@@ -56,10 +57,9 @@ def sas_slots(search: SlotSearch) -> QuerySet[Slot]:
             professional_id__in=professionals,
             starts_at__gte=search.starts_from,
             starts_at__lte=search.starts_until,
-            status=SlotStatus.OPEN,
-            open_to_sas=True,
-            booked__lt=F("capacity"),
         )
+        .with_place_left()
+        .open_to(RequesterType.SAS_REGULATOR)
         .exclude(modality=Modality.ASSISTED_TELECONSULTATION)
         .order_by("starts_at", "pk")
     )

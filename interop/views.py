@@ -15,8 +15,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Membership, Role, User
 from accounts.policies import AUTHENTICATED, declare
-from agenda.models import Slot, SlotStatus
-from agenda.selectors import AUDIENCE_FLAG
+from agenda.models import Slot, may_book_directly
 
 from . import capability, service_requests
 from . import practitioners as practitioners_module
@@ -53,8 +52,7 @@ def sas_slot(request: HttpRequest, slot_id: int) -> HttpResponse:
     if slot is None or membership is None:
         return render(request, "interop/sas_slot_refused.html", {"slot": slot}, status=403 if slot else 404)
     target = reverse("referrals:request_new", kwargs={"cell": slot.cell.slug})
-    free = slot.status == SlotStatus.OPEN and slot.booked < slot.capacity and slot.starts_at > timezone.now()
-    if not free:
+    if not slot.is_free(timezone.now()):
         messages.warning(request, gettext("This slot was taken or withdrawn meanwhile: choose another one."))
         return HttpResponseRedirect(target)
     return HttpResponseRedirect(f"{target}?creneau={slot.pk}")
@@ -67,8 +65,7 @@ def _booking_membership(request: HttpRequest, slot: Slot | None) -> Membership |
     for membership in Membership.objects.filter(
         user=cast(User, request.user), cell=slot.cell, role=Role.REQUESTER, is_active=True
     ):
-        flag = AUDIENCE_FLAG.get(membership.requester_type)
-        if flag is not None and getattr(slot, flag):
+        if may_book_directly(membership.requester_type, slot):
             return membership
     return None
 

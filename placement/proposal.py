@@ -35,14 +35,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from accounts.models import Membership, User
 from agenda.backfill import WAITING, patient_points, slot_book_ready
-from agenda.finder import FINDER_DAYS, TIER_ORDER
-from agenda.models import Booking, Slot, SlotStatus
+from agenda.finder import FINDER_DAYS
+from agenda.models import TIER_ORDER, Booking, Slot, tier_rank
 from agenda.services import slot_label
 from common.errors import DomainError
 from directory.models import TeleconsultantTier
@@ -158,14 +157,11 @@ def free_slots(cell: Cell, now: datetime, channels: set[str]) -> list[Slot]:
     """Free slots of these care channels a coordinator may book, within the finder's horizon (one query)."""
     if not channels:
         return []
-    slots = Slot.objects.filter(
-        cell=cell,
-        status=SlotStatus.OPEN,
-        care_channel__in=channels,
-        starts_at__gt=now,
-        starts_at__lt=now + timedelta(days=FINDER_DAYS),
-        booked__lt=F("capacity"),
-    ).exclude(Q(modality=Modality.ASSISTED_TELECONSULTATION) & Q(site__isnull=True))  # teleconsultants' own time
+    slots = (
+        Slot.objects.filter(cell=cell, care_channel__in=channels, starts_at__lt=now + timedelta(days=FINDER_DAYS))
+        .free(now)
+        .bookable()
+    )
     return list(slots.select_related("site__commune", "commune", "professional").order_by("starts_at", "pk"))
 
 
@@ -175,23 +171,22 @@ def spot_tiers(cell: Cell, spots: list[Slot]) -> dict[int, int]:
     doctor free are absent. One query, whatever the number of spots."""
     if not spots:
         return {}
-    times = Slot.objects.filter(
-        cell=cell,
-        modality=Modality.ASSISTED_TELECONSULTATION,
-        site__isnull=True,
-        professional__isnull=False,
-        care_channel__in={s.care_channel for s in spots},
-        status=SlotStatus.OPEN,
-        booked__lt=F("capacity"),
-        starts_at__lte=max(s.starts_at for s in spots),
-        ends_at__gte=min(s.ends_at for s in spots),
-    ).values_list("pk", "starts_at", "ends_at", "care_channel", "professional__teleconsultant_tier")
-    ranked = sorted(times, key=lambda row: (TIER_ORDER.get(row[4], 3), row[1], row[0]))
+    ranked = list(
+        Slot.objects.teleconsultant_times()
+        .filter(
+            cell=cell,
+            care_channel__in={s.care_channel for s in spots},
+            starts_at__lte=max(s.starts_at for s in spots),
+            ends_at__gte=min(s.ends_at for s in spots),
+        )
+        .in_tier_order()
+        .values_list("pk", "starts_at", "ends_at", "care_channel", "professional__teleconsultant_tier")
+    )
     tiers: dict[int, int] = {}
     for spot in spots:
         for _pk, starts_at, ends_at, channel, tier in ranked:
             if channel == spot.care_channel and starts_at <= spot.starts_at and ends_at >= spot.ends_at:
-                tiers[spot.pk] = min(TIER_ORDER.get(tier, 2), 2)
+                tiers[spot.pk] = min(tier_rank(tier), 2)  # the engine's three tiers: a doctor with none is the last
                 break
     return tiers
 
@@ -354,7 +349,7 @@ def _recheck(request: Request, slot: Slot, point: GeoPoint | None, *, now: datet
     its locks."""
     if request.status not in WAITING:
         return REQUEST_NOT_WAITING % {"status": request.get_status_display()}
-    if slot.status != SlotStatus.OPEN or slot.free <= 0 or slot.starts_at <= now:
+    if not slot.is_free(now):
         return SLOT_GONE
     if slot.is_teleconsultant_time:
         return SLOT_NO_LONGER_FITS

@@ -34,6 +34,7 @@ from agenda import services as agenda_services
 from agenda.backfill import freed_slots
 from agenda.finder import ORDER_RULE, Found, find, shown_from
 from agenda.forms import FinderForm
+from agenda.models import books_directly
 from audit.recording import record_list, record_read
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
@@ -162,7 +163,7 @@ class IntakeView(CellFormView):
         form = super().get_form(form_class)
         if "slot" in form.fields:
             # Seed 004: the pharmacist books a GP's SNP slot, the GP an imaging slot, with the request.
-            may_book = self.channel == Channel.WEB and self.membership.requester_type in agenda_selectors.AUDIENCE_FLAG
+            may_book = self.channel == Channel.WEB and books_directly(self.membership.requester_type)
             if may_book:
                 choices = agenda_selectors.direct_booking_choices(
                     self.cell, self.membership.requester_type, timezone.now(), wanted=self.wanted_slot()

@@ -2,7 +2,9 @@
 
 The capacity is enforced by the database twice: a conditional UPDATE that only increments `booked` while it is under
 `capacity` (one statement, atomic on PostgreSQL and SQLite), and a CHECK constraint behind it. The request is locked
-first (referrals' row lock), so one request is never booked twice either. The request's state is changed by the
+first (referrals' row lock), so one request is never booked twice either. Every lock these services take (the
+booking's row, the request's, the slots') waits at most the lock timeout, then refuses with "try again"
+(common.locking.lock_wait_bounded). The request's state is changed by the
 referrals services, inside the same transaction.
 """
 
@@ -12,18 +14,18 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, QuerySet, Value, When
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from common.errors import DomainError
-from directory.models import Professional, TeleconsultantTier
+from common.locking import lock_wait_bounded
+from directory.models import Professional
 from referrals import services as referrals
-from referrals.models import CareChannel, Modality, Request
+from referrals.models import CareChannel, Request
 
-from ..models import Booking, BookingStatus, MedicobusTour, Slot, SlotStatus, TelemedicineSpot
-from ..selectors import AUDIENCE_FLAG
+from ..models import Booking, BookingStatus, MedicobusTour, Slot, SlotStatus, TelemedicineSpot, may_book_directly
 from ..signals import booking_changed
 
 SLOT_JUST_TAKEN = _("This slot was just taken: choose another one.")
@@ -42,12 +44,6 @@ TELECONSULTANT_TIME = _(
 )
 TELECONSULTATION_WITH = _("teleconsultation with %(doctor)s")
 NO_TELECONSULTANT = _("No teleconsultant doctor is free at that time: choose another time at the spot.")
-TIER_RANK = Case(
-    When(professional__teleconsultant_tier=TeleconsultantTier.LOCAL, then=Value(0)),
-    When(professional__teleconsultant_tier=TeleconsultantTier.REGIONAL, then=Value(1)),
-    When(professional__teleconsultant_tier=TeleconsultantTier.EXTRA_TERRITORIAL, then=Value(2)),
-    default=Value(3),
-)
 
 
 def slot_label(slot: Slot, paired: Slot | None = None) -> str:
@@ -67,20 +63,15 @@ def teleconsultants_for(spot_slot: Slot, now: datetime) -> QuerySet[Slot]:
     """Free teleconsultant times covering the spot's slot, in tier order: the territory's volunteers, then the
     regional pool, then extra-territorial doctors; the earliest first within a tier."""
     return (
-        Slot.objects.filter(
+        Slot.objects.teleconsultant_times()
+        .filter(
             cell=spot_slot.cell_id,
-            modality=Modality.ASSISTED_TELECONSULTATION,
-            site__isnull=True,
-            professional__isnull=False,
             care_channel=spot_slot.care_channel,
-            status=SlotStatus.OPEN,
             starts_at__lte=spot_slot.starts_at,
             ends_at__gte=spot_slot.ends_at,
-            booked__lt=F("capacity"),
         )
-        .annotate(tier_rank=TIER_RANK)
+        .in_tier_order()
         .select_related("professional")
-        .order_by("tier_rank", "starts_at", "pk")
     )
 
 
@@ -88,15 +79,14 @@ def _pair_teleconsultant(spot_slot: Slot, now: datetime) -> Slot:
     """Take the first teleconsultant time still free, in tier order (each taken by a conditional update: a doctor's
     time that went meanwhile is passed over)."""
     for candidate in teleconsultants_for(spot_slot, now)[:20]:
-        taken = Slot.objects.filter(pk=candidate.pk, status=SlotStatus.OPEN, booked__lt=F("capacity")).update(
-            booked=F("booked") + 1
-        )
+        taken = Slot.objects.filter(pk=candidate.pk).with_place_left().update(booked=F("booked") + 1)
         if taken == 1:
             return candidate
     raise DomainError(NO_TELECONSULTANT, field="slot", code="no_teleconsultant")
 
 
 @transaction.atomic
+@lock_wait_bounded()
 def slot_book(
     *,
     slot: Slot,
@@ -112,10 +102,8 @@ def slot_book(
     request = referrals.request_lock(request)
     if slot.cell_id != request.cell_id:
         raise DomainError(SLOT_OTHER_CELL, field="slot")
-    if requester_type:
-        flag = AUDIENCE_FLAG.get(requester_type)
-        if flag is None or not getattr(slot, flag):
-            raise DomainError(SLOT_NOT_FOR_YOU, field="slot")
+    if requester_type and not may_book_directly(requester_type, slot):
+        raise DomainError(SLOT_NOT_FOR_YOU, field="slot")
     referrals.request_check_orientable(request=request, user=user, now=now, by_alert=by_alert)
     paired = _take(slot, request, now)
     try:
@@ -148,9 +136,7 @@ def _take(slot: Slot, request: Request, now: datetime) -> Slot | None:
         raise DomainError(SLOT_WRONG_CARE, field="slot")
     if slot.is_teleconsultant_time:
         raise DomainError(TELECONSULTANT_TIME, field="slot")
-    taken = Slot.objects.filter(pk=slot.pk, status=SlotStatus.OPEN, starts_at__gt=now, booked__lt=F("capacity")).update(
-        booked=F("booked") + 1
-    )
+    taken = Slot.objects.filter(pk=slot.pk).free(now).update(booked=F("booked") + 1)
     if taken != 1:
         current = Slot.objects.get(pk=slot.pk)
         if current.status == SlotStatus.CANCELLED:
@@ -171,6 +157,7 @@ SAME_SLOT = _("The appointment is already in this slot.")
 
 
 @transaction.atomic
+@lock_wait_bounded()
 def booking_move(*, booking: Booking, slot: Slot, user: User, now: datetime | None = None) -> Booking:
     """Move an appointment to another slot in one transaction: the new place is taken first (a lost race leaves the
     appointment where it was), then the old one is freed; the request stays oriented and its timeline says where."""
@@ -201,6 +188,7 @@ CANCEL_REASON_REQUIRED = _("Say why the appointment is cancelled: the patient an
 
 
 @transaction.atomic
+@lock_wait_bounded()
 def booking_cancel(*, booking: Booking, user: User | None, reason: str, now: datetime | None = None) -> Booking:
     """Cancel an appointment, always with its reason (on the timeline): the slot is free again and the request goes
     back to the coordinators."""
@@ -220,6 +208,7 @@ def booking_cancel(*, booking: Booking, user: User | None, reason: str, now: dat
 
 
 @transaction.atomic
+@lock_wait_bounded()
 def booking_outcome(
     *,
     booking: Booking,
@@ -264,6 +253,7 @@ EFFECTOR_NOTE_TOO_LONG = _("The note for the effector holds at most 1,000 charac
 
 
 @transaction.atomic
+@lock_wait_bounded()
 def booking_note_set(*, booking: Booking, user: User, note: str, now: datetime | None = None) -> Booking:
     """The cell's note for the appointment's effectors (kept when it moves); an active appointment only. The
     request's timeline says it changed (the note itself is on the appointment)."""
