@@ -182,7 +182,9 @@ def _texts(data: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
 ERROR_RESPONSES: dict[int, type[Schema]] = {400: Errors, 401: Errors, 422: Errors}
 
 
-@api.post("/requests", response={201: RequestOut, 413: Errors, **ERROR_RESPONSES}, summary="Send a request")
+@api.post(
+    "/requests", response={201: RequestOut, 409: Errors, 413: Errors, **ERROR_RESPONSES}, summary="Send a request"
+)
 @declare(Perm.REQUEST_SUBMIT)
 def create_request(
     request: HttpRequest,
@@ -243,6 +245,8 @@ def create_request(
                 submission_key=f"api:{key}" if key else "",
             )
     except DomainError as error:
+        if error.code == "busy":  # the same patient's request being recorded at this moment: nothing saved, try again
+            return Answer(409, {"errors": {"request": [str(error.message)]}})
         field = API_FIELD.get(error.field or "", error.field or "request")
         if field == "idempotency_key" and not payload.idempotency_key:
             field = "Idempotency-Key"

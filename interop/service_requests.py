@@ -291,6 +291,8 @@ def service_request_create(body: dict[str, Any], client_subject: str) -> tuple[R
                 defaults={"client_subject": client_subject, "identifier_system": system, "identifier_value": value},
             )
     except DomainError as error:
+        if error.code == "busy":  # the same patient's request being recorded at this moment: nothing saved, try again
+            raise FhirError(409, str(error.message), code="lock-error") from error
         raise domain_issue(str(error.message), EXPRESSION.get(error.field or "", "ServiceRequest")) from error
     if origin.client_subject != client_subject:  # a request typed or sent otherwise: not this client's to read
         raise FhirError(409, gettext("This identifier already names another request."), code="duplicate")

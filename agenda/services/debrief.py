@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from common.errors import DomainError
+from common.locking import lock_wait_bounded
 from directory.models import Professional
 from referrals import services as referrals
 
@@ -28,6 +29,7 @@ DEBRIEF_TEXT = _("Understanding checked: %(checked)s. Next steps: %(steps)s Rela
 
 
 @transaction.atomic
+@lock_wait_bounded()  # the booking's row, then the request's: a bounded wait, then "try again"
 def debrief_record(
     *,
     booking: Booking,

@@ -106,6 +106,9 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("AIGUILLAGE_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# PostgreSQL: how long a domain write waits for a row another one holds (common.locking.lock_wait_bounded) before it
+# is refused with "try again"; SQLite waits on its database lock instead (SQLITE_OPTIONS' timeout).
+AIGUILLAGE_LOCK_TIMEOUT_MS = env.int("AIGUILLAGE_LOCK_TIMEOUT_MS", default=5000)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -13,6 +13,7 @@ from accounts.models import User
 from audit.models import AccessAction
 from audit.services import access_record
 from common.errors import DomainError
+from common.locking import lock_wait_bounded
 from territory.models import Cell
 
 from ..models import (
@@ -112,10 +113,12 @@ def _tell_requester(request: Request, move: RequestEvent) -> None:
 
 
 def _locked(request: Request) -> Request:
-    """The request re-read under a row lock, so that two coordinators' actions are applied one after the other."""
+    """The request re-read under a row lock, so that two coordinators' actions are applied one after the other; a
+    lock held elsewhere longer than the lock timeout refuses the action ("busy": try again)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("lock a request only inside a transaction")
-    return Request.objects.select_for_update().get(pk=request.pk)
+    with lock_wait_bounded():
+        return Request.objects.select_for_update().get(pk=request.pk)
 
 
 def _require_handler(request: Request, user: User, now: datetime) -> None:

@@ -18,7 +18,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import User
 from common.errors import DomainError
-from common.locking import lock_names
+from common.locking import lock_names, lock_wait_bounded
 from common.text import normalize
 from directory.models import Professional, Site
 from territory.geocoding import ban_enabled
@@ -39,6 +39,7 @@ from ..states import OPEN, Status
 from ._core import (
     EXAM_REQUIRED,
     _event,
+    _locked,
     _tell_requester,
 )
 
@@ -218,8 +219,10 @@ def _geocode_later(request: Request) -> None:
 
 def _flag_duplicates(request: Request, *, now: datetime) -> None:
     # Two channels may receive the same patient at the same moment: each transaction would miss the other's
-    # uncommitted row. Serialised on the patient's normalised name, the second one sees the first.
-    lock_names(f"request-patient:{request.cell_id}:{request.patient_search_name}")
+    # uncommitted row. Serialised on the patient's normalised name, the second one sees the first (or, when the first
+    # holds the name longer than the lock timeout, is refused with "try again": nothing is recorded).
+    with lock_wait_bounded():
+        lock_names(f"request-patient:{request.cell_id}:{request.patient_search_name}")
     same_patient = Q(patient_birth_date=request.patient_birth_date) if request.patient_birth_date else Q(pk__in=[])
     if request.patient_phone:
         same_patient |= Q(patient_phone=request.patient_phone)
@@ -285,7 +288,7 @@ def request_patient_rectify(
     """The patient (or their representative) asks for their identity or contact details to be corrected (RGPD art.
     16): the same checks as at intake, the change written on the timeline (which fields, not their values)."""
     now = now or timezone.now()
-    request = Request.objects.select_for_update().get(pk=request.pk)
+    request = _locked(request)
     if request.anonymised_at is not None:
         raise DomainError(ANONYMISED)
     for value, field in ((patient.last_name, "patient_last_name"), (patient.first_name, "patient_first_name")):
