@@ -51,6 +51,7 @@ CARE_PROFESSIONS = {
 }
 
 ALREADY_RUNNING = gettext_lazy("Effectors are already being alerted for this request.")
+NOBODY_ACCEPTED = gettext_lazy("Nobody accepted the alerts: find another way.")
 NOBODY_TO_ALERT = gettext_lazy(
     "No effector of this care can be alerted (active, with a phone or an e-mail, not absent)."
 )
@@ -267,9 +268,7 @@ def _end_step(cascade: Cascade, now: datetime) -> None:
     cascade.status = CascadeStatus.EXHAUSTED
     cascade.finished_at = now
     cascade.save(update_fields=["status", "finished_at"])
-    referrals.request_log_alerts(
-        request=cascade.request, user=None, at=now, text=_("Nobody accepted the alerts: find another way.")
-    )
+    referrals.request_log_alerts(request=cascade.request, user=None, at=now, text=str(NOBODY_ACCEPTED))
     _tell_coordinator(cascade, now)
 
 

@@ -267,14 +267,15 @@ def test_logins_failures_and_second_factor_changes_are_in_the_tamper_evident_log
 
 
 def test_wrong_codes_never_pause_the_second_step_for_more_than_minutes(world: World) -> None:
-    from accounts.two_factor import MAX_THROTTLE_FAILURES, second_factor_check
+    from accounts.two_factor import MAX_THROTTLE_FAILURES, WRONG_CODE, second_factor_check
 
     device = TOTPDevice.objects.create(user=world.colleague, name="app", confirmed=True)
     TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=40)  # 2**39 s: years, uncapped
     from common.errors import DomainError
 
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as raised:
         second_factor_check(user=world.colleague, token="000000")
+    assert raised.value.message == WRONG_CODE
     device.refresh_from_db()
     assert device.throttling_failure_count <= MAX_THROTTLE_FAILURES + 1
 

@@ -148,7 +148,7 @@ def test_member_form_errors_keep_the_typed_values(world: World) -> None:
 
 def test_members_of_another_cell_cannot_be_linked(world: World) -> None:
     foreign = ProfessionalFactory(cell=world.other_cell)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as raised:
         services.member_create(
             cell=world.cell,
             username="x-link",
@@ -159,6 +159,7 @@ def test_members_of_another_cell_cannot_be_linked(world: World) -> None:
             role=Role.EFFECTOR,
             professional=foreign,
         )
+    assert (raised.value.field, raised.value.message) == ("professional", services.LINK_OF_OTHER_CELL)
     assert not UserFactory._meta.model.objects.filter(username="x-link").exists()
 
 

@@ -10,6 +10,7 @@ from agenda.models import Booking, BookingStatus, Slot, SlotStatus
 from common.errors import DomainError
 from conftest import World
 from notifications.models import Message, MessageKind
+from referrals import services as referrals
 from referrals.models import EventKind
 from referrals.states import Status
 from referrals.tests.factories import make_request
@@ -60,12 +61,15 @@ def test_past_and_cancelled_slots_are_refused_with_their_reason(world: World, re
 
 
 def test_a_slot_for_another_care_or_cell_is_refused(world: World, request_) -> None:
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as raised:
         services.slot_book(
             slot=make_slot(world.cell, care_channel="physiotherapy"), request=request_, user=world.colleague
         )
-    with pytest.raises(DomainError):
+    assert raised.value.message == services.SLOT_WRONG_CARE
+    with pytest.raises(DomainError) as raised:
         services.slot_book(slot=make_slot(world.other_cell), request=request_, user=world.colleague)
+    assert raised.value.message == services.SLOT_OTHER_CELL
+    assert not Booking.objects.exists()
 
 
 def test_the_check_constraint_refuses_more_bookings_than_capacity(world: World) -> None:
@@ -88,8 +92,9 @@ def test_cancelling_frees_the_slot_and_the_request_can_be_booked_again(world: Wo
 def test_the_outcome_closes_the_loop(world: World, request_) -> None:
     slot = make_slot(world.cell)
     booking = services.slot_book(slot=slot, request=request_, user=world.colleague)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as raised:
         services.booking_outcome(booking=booking, user=world.colleague, seen=True)
+    assert raised.value.message == services.OUTCOME_TOO_EARLY
     later = slot.starts_at + timedelta(minutes=30)
     services.booking_outcome(
         booking=booking, user=world.colleague, seen=True, follow_up_needed=True, note="Angine, antibiotiques", now=later
@@ -129,8 +134,10 @@ def test_a_passed_appointment_is_not_moved(world: World) -> None:
         now=now,
     )
     later = make_slot(world.cell, starts_at=now + timedelta(hours=5))
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as raised:
         services.booking_move(booking=booking, slot=later, user=world.colleague, now=now + timedelta(hours=2))
+    assert raised.value.message == referrals.APPOINTMENT_NOT_MOVABLE
+    assert Booking.objects.get(pk=booking.pk).slot_id != later.pk
 
 
 def test_the_cell_cancels_an_appointment_only_with_a_reason_and_a_confirmation(world: World) -> None:
@@ -152,5 +159,6 @@ def test_the_cell_cancels_an_appointment_only_with_a_reason_and_a_confirmation(w
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
     assert "Patient hospitalisé" in booking.request.events.order_by("-pk").first().text
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as raised:
         services.booking_cancel(booking=booking, user=world.colleague, reason="  ")
+    assert raised.value.message == services.CANCEL_REASON_REQUIRED

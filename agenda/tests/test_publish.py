@@ -101,11 +101,12 @@ def test_an_in_person_slot_takes_place_at_a_site(world: World) -> None:
     nowhere = ProfessionalFactory(cell=world.cell)
     with pytest.raises(DomainError) as raised:
         publish(world, nowhere)
-    assert raised.value.field == "site" and not Slot.objects.exists()
+    assert raised.value.message == services.SLOT_SITE_REQUIRED and not Slot.objects.exists()
     practitioner = make_practitioner(world.cell)
     slots = publish(world, practitioner)
     assert {slot.site for slot in slots} == set(practitioner.sites.all())
     practitioner.sites.add(SiteFactory(cell=world.cell))
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as raised:
         publish(world, practitioner, day=date(2030, 3, 5))
+    assert raised.value.message == services.SLOT_SITE_REQUIRED
     assert len(publish(world, nowhere, modality="assisted_teleconsultation", day=date(2030, 3, 6))) == 3

@@ -92,7 +92,7 @@ def test_the_cascade_widens_step_by_step_then_tells_the_coordinator(
     told = Message.objects.get(kind=MessageKind.ALERTS_EXHAUSTED)
     assert told.to == world.colleague.email and request.reference in told.subject
     lines = list(request.events.filter(kind=EventKind.ALERT).values_list("text", flat=True))
-    assert (len(lines) == 4 and "Nobody accepted" in lines[-1]) or "Personne" in lines[-1]
+    assert len(lines) == 4 and lines[-1] == str(services.NOBODY_ACCEPTED)
 
 
 def test_when_the_step_has_all_declined_the_next_starts_at_once(
@@ -114,8 +114,9 @@ def test_without_a_usual_professional_it_starts_near_the_patient(
     request = a_request(world)
     cascade = services.cascade_start(request=request, user=world.colleague)
     assert cascade.step == Step.NEARBY and alerted(Step.NEARBY) == {"Traitant", "Voisin"}
-    with pytest.raises(DomainError):  # one cascade at a time
+    with pytest.raises(DomainError) as error:  # one cascade at a time
         services.cascade_start(request=request, user=world.colleague)
+    assert error.value.message == services.ALREADY_RUNNING
 
 
 def test_an_absent_effector_is_not_alerted(world: World, territory: dict[str, Professional]) -> None:

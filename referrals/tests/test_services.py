@@ -7,7 +7,8 @@ from common.errors import DomainError
 from conftest import World
 from referrals import services
 from referrals.models import Channel, DuplicateFlag, EventKind, Request
-from referrals.states import Status
+from referrals.services.handling import ALREADY_DECIDED, NEXT_TRY_IN_PAST
+from referrals.states import ILLEGAL_MOVE, Status
 from tests.factories import MembershipFactory, ProfessionalFactory, ResourceFactory
 
 from .factories import make_request
@@ -34,7 +35,7 @@ def test_a_request_is_received_with_its_48_hour_deadline_and_a_first_timeline_li
 def test_a_vital_emergency_stores_nothing(world: World, requester_pro) -> None:
     with pytest.raises(services.VitalEmergency) as raised:
         make_request(world.cell, requester_professional=requester_pro, vital_emergency=True)
-    assert "15" in str(raised.value.message)
+    assert raised.value.message == services.VITAL_EMERGENCY
     assert not Request.objects.exists()
 
 
@@ -65,17 +66,19 @@ def test_a_key_stored_before_the_upgrade_still_finds_its_request(world: World, r
 
 
 @pytest.mark.parametrize(
-    "overrides, field",
+    "overrides, field, message",
     [
-        ({"phone": ""}, "patient_phone"),
-        ({"care_channel": "imaging"}, "exam_type"),
-        ({"birth_date": date(2099, 1, 1)}, "patient_birth_date"),
+        ({"phone": ""}, "patient_phone", services.PHONE_REQUIRED),
+        ({"care_channel": "imaging"}, "exam_type", services.EXAM_REQUIRED),
+        ({"birth_date": date(2099, 1, 1)}, "patient_birth_date", services.BIRTH_DATE_IN_FUTURE),
     ],
 )
-def test_incomplete_requests_are_refused_on_the_right_field(world: World, requester_pro, overrides, field) -> None:
+def test_incomplete_requests_are_refused_on_the_right_field(
+    world: World, requester_pro, overrides, field, message
+) -> None:
     with pytest.raises(DomainError) as raised:
         make_request(world.cell, requester_professional=requester_pro, **overrides)
-    assert raised.value.field == field
+    assert (raised.value.field, raised.value.message) == (field, message)
     assert not Request.objects.exists()
 
 
@@ -89,6 +92,7 @@ def test_a_requester_of_another_cell_is_refused(world: World) -> None:
     with pytest.raises(DomainError) as raised:
         make_request(world.cell, requester_professional=foreign)
     assert raised.value.field == "requester_professional"
+    assert raised.value.message == services.REQUESTER_OF_OTHER_CELL
 
 
 def test_the_same_patient_twice_is_flagged_on_both_requests_never_merged(world: World, requester_pro) -> None:
@@ -132,8 +136,11 @@ def test_two_coordinators_never_hold_the_same_request(world: World, requester_pr
     with pytest.raises(DomainError) as raised:
         services.request_take(request=request, user=other, now=NOON + timedelta(minutes=5))
     assert raised.value.code == "held"
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as raised:
         services.callback_log(request=request, user=other, outcome="reached", now=NOON + timedelta(minutes=5))
+    assert raised.value.code == "held"
+    assert str(raised.value.message) == str(services.HELD_BY_OTHER % {"name": world.colleague})
+    assert request.callbacks.count() == 0
 
 
 def test_an_idle_hold_frees_itself(world: World, requester_pro) -> None:
@@ -171,7 +178,9 @@ def test_a_closed_request_cannot_be_reoriented(world: World, requester_pro) -> N
     with pytest.raises(DomainError) as raised:
         services.request_reorient(request=request, user=world.colleague, resource=resource)
     assert raised.value.code == "illegal_move"
-    assert "Clôturée" in str(raised.value.message) or "Closed" in str(raised.value.message)
+    assert str(raised.value.message) == str(
+        ILLEGAL_MOVE % {"current": Status.CLOSED.label, "target": Status.REORIENTED.label}
+    )
     request.refresh_from_db()
     assert request.status == Status.CLOSED
 
@@ -192,7 +201,7 @@ def test_a_resource_of_another_cell_is_refused(world: World, requester_pro) -> N
         services.request_reorient(
             request=request, user=world.colleague, resource=ResourceFactory(cell=world.other_cell)
         )
-    assert raised.value.field == "resource"
+    assert raised.value.message == services.RESOURCE_OF_OTHER_CELL
 
 
 def test_a_qr_registration_waits_for_validation(world: World) -> None:
@@ -207,7 +216,7 @@ def test_a_reorientation_needs_a_known_reason(world: World, requester_pro) -> No
     resource = ResourceFactory(cell=world.cell)
     with pytest.raises(DomainError) as raised:
         services.request_reorient(request=request, user=world.colleague, resource=resource, reason="because")
-    assert raised.value.field == "reason"
+    assert raised.value.message == services.REORIENTATION_REASON_REQUIRED
     services.request_reorient(request=request, user=world.colleague, resource=resource, reason="no_slot_in_time")
     request.refresh_from_db()
     assert request.reorientation_reason == "no_slot_in_time"
@@ -220,8 +229,10 @@ def test_a_callback_after_an_expired_hold_takes_the_request(world: World, reques
     later = NOON + timedelta(minutes=services.settings_for(world.cell).hold_idle_minutes + 5)
     result = services.callback_log(request=request, user=other, outcome="no_answer", now=later)
     assert result.request.holder == other
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as raised:
         services.request_add_note(request=request, user=world.colleague, text="Je reprends", now=later)
+    assert raised.value.code == "held"
+    assert not request.events.filter(kind=EventKind.NOTE).exists()
 
 
 def test_a_next_try_in_the_past_is_refused(world: World, requester_pro) -> None:
@@ -230,7 +241,7 @@ def test_a_next_try_in_the_past_is_refused(world: World, requester_pro) -> None:
         services.callback_log(
             request=request, user=world.colleague, outcome="no_answer", next_try_at=NOON - timedelta(hours=1), now=NOON
         )
-    assert raised.value.field == "next_try_at"
+    assert raised.value.message == NEXT_TRY_IN_PAST
     assert request.callbacks.count() == 0
 
 
@@ -239,5 +250,8 @@ def test_a_duplicate_is_decided_once(world: World, requester_pro) -> None:
     make_request(world.cell, requester_professional=requester_pro)
     flag = DuplicateFlag.objects.get()
     services.duplicate_decide(flag=flag, user=world.colleague, decision="dismissed")
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as raised:
         services.duplicate_decide(flag=flag, user=world.colleague, decision="linked")
+    assert raised.value.message == ALREADY_DECIDED
+    flag.refresh_from_db()
+    assert flag.decision == DuplicateFlag.Decision.DISMISSED

@@ -51,8 +51,9 @@ def test_a_question_puts_the_request_on_hold_and_the_answer_brings_it_back(world
 
 def test_only_a_supervisor_answers_and_only_once(world: World, supervisor, request_) -> None:
     question = services.question_ask(request=request_, user=world.colleague, question="Avis ?")
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as raised:
         services.question_answer(question=question, user=world.colleague, decision="advice")
+    assert raised.value.message == services.NOT_A_SUPERVISOR
     services.question_answer(question=question, user=supervisor, decision="advice")
     with pytest.raises(DomainError) as raised:
         services.question_answer(question=question, user=supervisor, decision="call_15")

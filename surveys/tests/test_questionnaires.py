@@ -58,8 +58,10 @@ def test_it_reaches_each_address_once_and_opens(world: World, sent: Questionnair
     }
     assert Message.objects.filter(kind=MessageKind.QUESTIONNAIRE).count() == 3
     assert questionnaires.questionnaire_send(questionnaire=sent) == 1  # then everyone: only the nurse is new
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as raised:
         questionnaires.question_add(questionnaire=sent, text="Trop tard", kind="text")
+    assert raised.value.message == questionnaires.NOT_A_DRAFT
+    assert not sent.questions.filter(text="Trop tard").exists()
 
 
 def answer(world: World, invitation: Invitation, body: dict[str, object]) -> int:
