@@ -6,8 +6,9 @@ what it finds: the threads meet at a barrier with no deadline that a busy machin
 50 transactions queue one after the other for the database's single write lock, the racing connections wait as long
 as the queue takes. The app allows a user 20 s there (`SQLITE_OPTIONS`), and the last of 50 waited 13.6 s on a
 loaded 2-core machine: on one four times slower (CI when busy), it gave up with "database is locked", the failure
-seen once in four runs. On PostgreSQL the threads wait on the slot's row lock, which has no timeout; the throwaway
-cluster allows enough connections for two test workers racing 50 threads each (scripts/pg_cluster.py).
+seen once in four runs. On PostgreSQL the threads wait on the slot's row lock only while the winner's transaction
+runs, far below the lock timeout (AIGUILLAGE_LOCK_TIMEOUT_MS, docs/locking.md); the throwaway cluster allows enough
+connections for two test workers racing 50 threads each (scripts/pg_cluster.py).
 """
 
 from __future__ import annotations
