@@ -33,7 +33,7 @@ def test_a_first_login_enrols_an_app_then_shows_recovery_codes_once(world: World
     client = Client()
     response = client.post("/connexion/", {"username": "bob", "password": PASSWORD}, follow=True)
     assert response.redirect_chain[-1][0] == "/compte/double-authentification/?next=%2F"
-    assert "QR code" in response.content.decode() or "QR" in response.content.decode()
+    assert response.context["qr"].startswith("data:image/") and 'class="qr-code"' in response.content.decode()
     # Until enrolled, nothing else opens, pages or htmx fragments.
     queue = f"/c/{world.cell.slug}/demandes/"
     assert client.get(queue)["Location"].startswith("/compte/double-authentification/")
