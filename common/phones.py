@@ -1,7 +1,7 @@
 """Patients' phone numbers, read the same way by every channel (form, JSON API, FHIR).
 
 French numbers are written as the French write them ("06 12 34 56 78", "+33 6…", "0033 6…"); a foreign number is
-accepted with its country code ("+44 7700 900123"): patients passing through the territory are eligible (seed 004)
+accepted with its country code ("+32 470 12 34 56"): patients passing through the territory are eligible (seed 004)
 and may only have their own country's phone. Numbers are stored in E.164.
 """
 
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 PHONE_INVALID = _(
     "Not a valid phone number: write a French one as 06 12 34 56 78, a foreign one with + and its country code "
-    "(+44 7700 900123)."
+    "(+32 470 12 34 56)."
 )
 
 

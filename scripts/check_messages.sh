@@ -8,7 +8,7 @@ cp "$po" "$backup"
 trap 'cp "$backup" "$po"; rm -f "$backup"' EXIT
 python3 -m uv run --frozen python manage.py makemessages -l fr --ignore=.venv --ignore=var --ignore=tests \
   --ignore=conftest.py --ignore='*/tests/*' --no-obsolete -v 0
-missing=$( { msgattrib --untranslated "$po"; msgattrib --only-fuzzy "$po"; } | grep -E '^msgid ' | grep -v '^msgid ""$' || true)
+missing=$( { msgattrib --untranslated --no-wrap "$po"; msgattrib --only-fuzzy --no-wrap "$po"; } | grep -E '^msgid ' | grep -v '^msgid ""$' || true)
 if [ -n "$missing" ]; then
   echo "Strings without a French translation (run 'make messages', translate them in $po):" >&2
   echo "$missing" >&2

@@ -180,7 +180,7 @@ def test_a_foreign_number_with_its_country_code_is_taken_a_wrong_one_refused_say
     assert wrong.status_code == 422
     assert wrong.json()["errors"]["patient.phone"] == [
         "Numéro de téléphone invalide : écrivez un numéro français sous la forme 06 12 34 56 78, un numéro étranger "
-        "avec + et son indicatif (+44 7700 900123)."
+        "avec + et son indicatif (+32 470 12 34 56)."
     ]
 
 
