@@ -43,6 +43,17 @@ from tests.fake_ban import ban_on, fake_ban  # noqa: F401 - the fixtures, for ev
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _language_back_to_french() -> Iterator[None]:
+    """A test that asked for a page in English (Accept-Language) leaves Django's thread on English: the next test
+    would read English where it expects French, depending on the order the tests run in."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _flush_empties_the_access_log() -> Iterator[None]:
     """Django's clean-up after a transactional test empties every table (flush); on SQLite the access log's triggers
