@@ -21,7 +21,7 @@ from common.errors import DomainError
 from referrals import services as referral_services
 from referrals.models import URGENCY_WEIGHT, CareChannel, Request, Urgency
 from referrals.readiness import NOT_READY, Readiness, readiness, with_readiness
-from referrals.states import Status
+from referrals.states import ORIENTABLE
 from territory.geo import great_circle_km
 from territory.geocoding import GeoPoint, address_key, cached_points, commune_point
 from territory.models import Cell
@@ -30,7 +30,7 @@ from .models import Booking, BookingStatus, Slot
 from .services import slot_book
 
 FREED_WITHIN = timedelta(hours=24)
-WAITING = (Status.RECEIVED, Status.IN_PROGRESS, Status.WAITING_SUPERVISOR, Status.APPOINTMENT_CANCELLED)
+WAITING = ORIENTABLE  # waiting for a slot: the state machine's set (referrals.states)
 
 
 @dataclass(frozen=True)

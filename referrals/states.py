@@ -67,6 +67,9 @@ OPEN = frozenset(
     {Status.TO_VALIDATE, Status.RECEIVED, Status.IN_PROGRESS, Status.WAITING_SUPERVISOR, Status.APPOINTMENT_CANCELLED}
 )
 FINAL = frozenset(status for status, targets in MOVES.items() if not targets)
+# Waiting for a slot: the statuses from which the table lets a request be oriented (booked). The booking services,
+# the alert cascade, the freed-slot proposals and the placement assistant all read this one set.
+ORIENTABLE = frozenset(status for status, targets in MOVES.items() if Status.ORIENTED in targets)
 
 ILLEGAL_MOVE = _("A request that is “%(current)s” cannot become “%(target)s”.")
 

@@ -22,7 +22,7 @@ from ..models import (
     Request,
     RequestEvent,
 )
-from ..states import OPEN, IllegalMove, Status, check_move
+from ..states import OPEN, ORIENTABLE, IllegalMove, Status, check_move
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def _move(request: Request, target: Status, *, actor: User | None, at: datetime,
     return _event(request, at=at, actor=actor, kind=EventKind.MOVE, from_status=previous, to_status=target, text=text)
 
 
-ORIENTABLE_STATUSES = (Status.RECEIVED, Status.IN_PROGRESS, Status.WAITING_SUPERVISOR, Status.APPOINTMENT_CANCELLED)
+ORIENTABLE_STATUSES = ORIENTABLE  # the state machine's own set (referrals.states), under its historical name
 
 
 def _tell_requester(request: Request, move: RequestEvent) -> None:

@@ -377,3 +377,18 @@ def test_every_sequence_of_actions_follows_the_table_and_reaches_every_status(wo
     )
     assert Bound.reached == set(Status.values), f"never reached: {set(Status.values) - Bound.reached}"
     assert Bound.accepted == set(EXPECTED), f"never accepted: {set(EXPECTED) - Bound.accepted}"
+
+
+def test_waiting_for_a_slot_is_what_the_table_lets_be_booked() -> None:
+    """One home for the waiting statuses: the table's, read by booking, the cascade, the freed slots and placement."""
+    from agenda.backfill import WAITING
+    from referrals.services import ORIENTABLE_STATUSES
+    from referrals.states import ORIENTABLE
+
+    assert ORIENTABLE == {
+        Status.RECEIVED,
+        Status.IN_PROGRESS,
+        Status.WAITING_SUPERVISOR,
+        Status.APPOINTMENT_CANCELLED,
+    }
+    assert WAITING is ORIENTABLE and ORIENTABLE_STATUSES is ORIENTABLE
