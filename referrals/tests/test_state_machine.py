@@ -385,10 +385,10 @@ def test_waiting_for_a_slot_is_what_the_table_lets_be_booked() -> None:
     from referrals.services import ORIENTABLE_STATUSES
     from referrals.states import ORIENTABLE
 
-    assert ORIENTABLE == {
+    assert {
         Status.RECEIVED,
         Status.IN_PROGRESS,
         Status.WAITING_SUPERVISOR,
         Status.APPOINTMENT_CANCELLED,
-    }
+    } == ORIENTABLE
     assert WAITING is ORIENTABLE and ORIENTABLE_STATUSES is ORIENTABLE
