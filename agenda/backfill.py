@@ -17,9 +17,10 @@ from django.db import transaction
 from django.db.models import Prefetch
 
 from accounts.models import User
+from common.care import URGENCY_WEIGHT, CareChannel, Urgency
 from common.errors import DomainError
 from referrals import services as referral_services
-from referrals.models import URGENCY_WEIGHT, CareChannel, Request, Urgency
+from referrals.models import Request
 from referrals.readiness import NOT_READY, Readiness, readiness, with_readiness
 from referrals.states import ORIENTABLE
 from territory.geo import great_circle_km

@@ -20,8 +20,8 @@ from django.views.generic import TemplateView
 
 from accounts.policies import Perm
 from audit.recording import record_list
+from common.care import CareChannel
 from directory.models import Professional, Site
-from referrals.models import CareChannel
 
 from . import selectors
 from .models import Slot

@@ -28,8 +28,9 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.care import CareChannel, Modality
 from directory.models import Professional
-from referrals.models import CareChannel, Modality, Request
+from referrals.models import Request
 from territory.geo import great_circle_km
 from territory.geocoding import cached_point
 

@@ -6,8 +6,8 @@ from django import forms
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
+from common.care import CareChannel, ExamType, Modality
 from directory.models import Professional, Site
-from referrals.models import CareChannel, ExamType, Modality
 from territory.forms import CommuneField
 from territory.models import Cell
 

@@ -9,8 +9,9 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import RequesterType
+from common.care import CareChannel, ExamType, Modality
 from directory.models import Professional, Site, TeleconsultantTier
-from referrals.models import CareChannel, ExamType, Modality, Request
+from referrals.models import Request
 from territory.models import Cell, Commune
 
 

@@ -10,8 +10,9 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from common.care import Modality
 from directory.models import Professional
-from referrals.models import Modality, Request
+from referrals.models import Request
 from territory.models import Cell
 
 from .models import (

@@ -21,12 +21,12 @@ from accounts.models import Role, User
 from accounts.policies import PUBLIC, CellMixin, Perm
 from audit.context import PATIENT
 from audit.recording import record_read
+from common.care import Modality
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
 from common.pdf import pdf_from_html
 from directory.models import Professional
 from referrals import selectors as referral_selectors
-from referrals.models import Modality
 
 from . import selectors, services
 from .backfill import slot_book_ready

@@ -9,6 +9,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from common.care import URGENCY_WEIGHT as URGENCY_WEIGHT  # the shared care vocabulary, re-exported for older imports
+from common.care import CareChannel as CareChannel
+from common.care import ExamType as ExamType
+from common.care import Modality as Modality
+from common.care import Urgency as Urgency
 from directory.models import Professional, ReorientationResource, Site
 from territory.models import Cell, Commune
 
@@ -45,43 +50,6 @@ class ReasonCategory(models.TextChoices):
     PRESCRIPTION = "prescription", _("Prescription renewal, paperwork")
     MENTAL_HEALTH = "mental_health", _("Mental health")
     OTHER = "other", _("Other")
-
-
-class CareChannel(models.TextChoices):
-    """The filière of the care wanted (PRODUCT.md, glossary)."""
-
-    GP = "gp", _("GP consultation")
-    IMAGING = "imaging", _("Imaging")
-    PHYSIOTHERAPY = "physiotherapy", _("Physiotherapy")
-    NURSING = "nursing", _("Nursing")
-    BIOLOGY = "biology", _("Biology")
-
-
-class ExamType(models.TextChoices):
-    RADIOGRAPHY = "radiography", _("Radiography")
-    CT = "ct", _("CT scan")
-    ULTRASOUND = "ultrasound", _("Ultrasound")
-    MRI = "mri", _("MRI")
-
-
-class Modality(models.TextChoices):
-    """How the care is given (PRODUCT.md): the agenda's slots carry the same modalities."""
-
-    IN_PERSON = "in_person", _("In person")
-    ASSISTED_TELECONSULTATION = "assisted_teleconsultation", _("Assisted teleconsultation")
-    MEDICOBUS = "medicobus", _("Médicobus")
-    HOME_VISIT = "home_visit", _("Home visit")
-
-
-class Urgency(models.TextChoices):
-    """As the requester sees it. The deadline follows: 24 h, or the 48 h of unscheduled care."""
-
-    WITHIN_24H = "24h", _("Within 24 hours")
-    WITHIN_48H = "48h", _("Within 48 hours")
-    THIS_WEEK = "week", _("This week")
-
-
-URGENCY_WEIGHT = {Urgency.WITHIN_24H: 3, Urgency.WITHIN_48H: 2, Urgency.THIS_WEEK: 1}
 
 
 class Elsewhere(models.TextChoices):

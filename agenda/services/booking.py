@@ -19,11 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from common.care import CareChannel
 from common.errors import DomainError
 from common.locking import lock_wait_bounded
 from directory.models import Professional
 from referrals import services as referrals
-from referrals.models import CareChannel, Request
+from referrals.models import Request
 
 from ..models import Booking, BookingStatus, MedicobusTour, Slot, SlotStatus, TelemedicineSpot, may_book_directly
 from ..signals import booking_changed

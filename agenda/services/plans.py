@@ -18,10 +18,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.care import CareChannel, Modality
 from common.errors import DomainError
 from common.locking import lock_names
 from directory.models import Professional, Site
-from referrals.models import CareChannel, Modality
 from territory.models import Cell
 
 from ..models import Absence, AvailabilityPlan, Slot, SlotStatus

@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.care import CareChannel, Modality
 from common.errors import DomainError
 from directory.models import Professional, Site
-from referrals.models import CareChannel, Modality
 from territory.models import Cell
 
 from ..models import Slot, SlotStatus

@@ -14,9 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.care import CareChannel, Modality
 from common.errors import DomainError
 from directory.models import Professional, Site
-from referrals.models import CareChannel, Modality
 from territory.models import Cell, Commune
 from territory.selectors import commune_in_cell
 
