@@ -41,13 +41,13 @@ def measure(name: str, action: Callable[[], object], *, rounds: int = 7, inner: 
     )
 
 
-def main() -> int:
+def prepare() -> None:
+    """Django with the test settings, the database migrated and the demo loaded: what every benchmark starts from
+    (`python -m bench`, `python -m bench.search`)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aiguillage.settings.test")
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
-    from django.test import Client
     from django.test.utils import setup_test_environment
 
     setup_test_environment()
@@ -56,6 +56,12 @@ def main() -> int:
     from demo.loader import load_demo
 
     load_demo()
+
+
+def main() -> int:
+    prepare()
+    from django.db import connection
+    from django.test import Client
     from django.utils import timezone
 
     from accounts.models import User

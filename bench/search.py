@@ -10,7 +10,6 @@ coordinator types it, through the whole HTTP stack (the htmx partial of the resu
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -77,23 +76,14 @@ def bench_search(cell: Cell, coordinator: Client, *, explain: bool = False) -> N
 
 
 def main() -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aiguillage.settings.test")
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
+    from bench.__main__ import prepare, seed_requests
+
+    prepare()
     from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
-    setup_test_environment()
-    settings.ALLOWED_HOSTS = ["testserver"]
-    call_command("migrate", verbosity=0)
-    from demo.loader import load_demo
-
-    load_demo()
     from accounts.models import User
     from accounts.testing import mark_second_factor_verified
-    from bench.__main__ import seed_requests
     from territory.models import Cell
 
     print(f"Database: {connection.vendor}; Python {sys.version.split()[0]}; Django {django.get_version()}")
