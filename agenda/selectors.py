@@ -22,7 +22,6 @@ from .models import (
     BookingStatus,
     Slot,
     SlotStatus,
-    TeleconsultationDebrief,
     TelemedicineSpot,
     books_directly,
 )
@@ -220,17 +219,9 @@ class Appointment:
         return (
             self.role == AppointmentRole.SPOT_NURSE
             and self.booking.status != BookingStatus.CANCELLED
-            and not has_debrief(self.booking)
+            and getattr(self.booking, "debrief", None) is None  # the reverse one-to-one's "none" is an AttributeError
             and self.booking.slot.starts_at <= timezone.now()
         )
-
-
-def has_debrief(booking: Booking) -> bool:
-    try:
-        booking.debrief  # noqa: B018 - the reverse one-to-one raises when there is none
-    except TeleconsultationDebrief.DoesNotExist:
-        return False
-    return True
 
 
 def _appointments(cell: Cell, professional: Professional) -> QuerySet[Booking]:
