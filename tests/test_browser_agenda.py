@@ -5,8 +5,10 @@ paired, with their tier) and a Médicobus stop; an effector sets a recurring pla
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from .browser import log_in, log_out, screenshot
@@ -163,8 +165,23 @@ def test_a_patient_cancels_from_the_link_and_the_slot_goes_to_a_waiting_request(
 
     base = str(live_server)
     open_from_the_queue(page, base, "Chloé LEBRUN")
-    first = page.locator("table.slots tbody tr").first
-    first.get_by_role("button", name=re.compile("Réserver")).click()
+    # A slot at least two hours ahead, so that the patient's link may still cancel it (not within the last hour),
+    # whatever the time the test runs at: the finder may put a slot of this morning first.
+    rows = page.locator("table.slots tbody tr")
+    expect(rows.first).to_be_visible()
+    later = timezone.localtime() + timedelta(hours=2)
+    chosen = None
+    for index in range(rows.count()):
+        found = re.search(r"(\d{2})/(\d{2}) (\d{2}):(\d{2})", rows.nth(index).locator("td").first.inner_text())
+        assert found is not None
+        day, month, hour, minute = map(int, found.groups())
+        year = later.year + (1 if month < later.month else 0)
+        start = timezone.make_aware(datetime(year, month, day, hour, minute))
+        if start >= later:
+            chosen = rows.nth(index)
+            break
+    assert chosen is not None, "no slot two hours ahead in the finder"
+    chosen.get_by_role("button", name=re.compile("Réserver")).click()
     expect(page.locator(".status-line")).to_contain_text("Orientée")
     log_out(page)
 
