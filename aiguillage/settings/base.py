@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "indicators",
     "surveys",
     "audit",
+    "privacy",
+    "desk",
     "api",
     "interop",
     "ninja",
