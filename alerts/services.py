@@ -34,6 +34,7 @@ from notifications.services import message_queue
 from notifications.sms import within_segments
 from referrals import services as referrals
 from referrals.models import CareChannel, Modality, Request
+from referrals.states import ORIENTABLE
 from territory.geo import great_circle_km
 from territory.geocoding import cached_point
 
@@ -254,7 +255,7 @@ def _advance_one(pk: int, now: datetime) -> int:
     cascade = Cascade.objects.select_for_update(of=("self",)).select_related("request__cell").get(pk=pk)
     if cascade.status != CascadeStatus.RUNNING or cascade.step_ends_at > now:
         return 0  # accepted, stopped or advanced meanwhile
-    if cascade.request.status not in referrals.ORIENTABLE_STATUSES:
+    if cascade.request.status not in ORIENTABLE:
         request_left(request=cascade.request, at=now)  # oriented or closed another way
         return 0
     _end_step(cascade, now)

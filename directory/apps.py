@@ -7,8 +7,8 @@ class DirectoryConfig(AppConfig):
     verbose_name = _("Directory")
 
     def ready(self) -> None:
-        from territory.services import COMMUNE_USERS
+        from territory.signals import commune_leaving
 
-        from .selectors import records_in_commune
+        from .receivers import commune_leaving_records
 
-        COMMUNE_USERS.append(records_in_commune)
+        commune_leaving.connect(commune_leaving_records, dispatch_uid="directory_commune_leaving")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +9,7 @@ from common.errors import DomainError
 from common.identifiers import InvalidIdentifier, check_finess
 
 from .models import Cell, Commune, Territory
+from .signals import commune_leaving
 
 TERRITORY_DUPLICATE_NAME = _("The cell already has a territory with this name.")
 TERRITORY_DUPLICATE_FINESS = _("Another territory already has this FINESS number.")
@@ -64,10 +63,6 @@ def territory_add_commune(*, territory: Territory, commune: Commune) -> None:
     territory.communes.add(commune)
 
 
-# Other apps say here what of theirs lies in a commune (directory: sites, resources…), so that a commune in use is
-# not taken out of the cell's territory behind their back. Each returns short French descriptions.
-COMMUNE_USERS: list[Callable[[Cell, Commune], list[str]]] = []
-
 COMMUNE_IN_USE = _("%(commune)s cannot leave the territory: %(users)s are there. Change them first.")
 
 
@@ -77,7 +72,8 @@ def territory_remove_commune(*, territory: Territory, commune: Commune) -> None:
     keeps it."""
     kept_elsewhere = Territory.objects.filter(cell=territory.cell_id, communes=commune).exclude(pk=territory.pk)
     if not kept_elsewhere.exists():
-        users = [description for find in COMMUNE_USERS for description in find(territory.cell, commune)]
+        answers = commune_leaving.send(sender=Commune, cell=territory.cell, commune=commune)
+        users: list[str] = [description for _receiver, found in answers for description in found or ()]
         if users:
             raise DomainError(COMMUNE_IN_USE % {"commune": commune.name, "users": ", ".join(users)}, field="commune")
     territory.communes.remove(commune)

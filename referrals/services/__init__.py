@@ -6,7 +6,6 @@ from ._core import (
     EXAM_REQUIRED,
     HELD_BY_OTHER,
     NOT_OPEN,
-    ORIENTABLE_STATUSES,
     settings_for,
 )
 from .handling import (
@@ -111,7 +110,6 @@ __all__ = [
     "NOT_A_SUPERVISOR",
     "NOT_OPEN",
     "NO_LABEL",
-    "ORIENTABLE_STATUSES",
     "ORIENT_NOT_ALLOWED",
     "PARTNER_DUPLICATE",
     "PARTNER_OUTSIDE",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -22,9 +21,8 @@ from ..models import (
     Request,
     RequestEvent,
 )
-from ..states import OPEN, ORIENTABLE, IllegalMove, Status, check_move
-
-logger = logging.getLogger(__name__)
+from ..signals import request_moved
+from ..states import OPEN, IllegalMove, Status, check_move
 
 EXAM_REQUIRED = _("Say which imaging exam is wanted.")
 HELD_BY_OTHER = _("%(name)s is handling this request: wait, or ask them to release it.")
@@ -92,24 +90,10 @@ def _move(request: Request, target: Status, *, actor: User | None, at: datetime,
     return _event(request, at=at, actor=actor, kind=EventKind.MOVE, from_status=previous, to_status=target, text=text)
 
 
-ORIENTABLE_STATUSES = ORIENTABLE  # the state machine's own set (referrals.states), under its historical name
-
-
-def _tell_requester(request: Request, move: RequestEvent) -> None:
-    """After the (saved) request moved: the requester's message, queued in this transaction."""
-    from alerts.services import request_left  # alerts and notifications read requests: imported here, not at load
-    from notifications.services import request_moved
-
-    request_moved(request=request, event=move)
-    from surveys.services import request_handled
-
-    try:
-        with transaction.atomic():  # a survey that cannot be queued never undoes the move it follows
-            request_handled(request=request, event=move)
-    except Exception:
-        logger.exception("no satisfaction survey for request %s", request.pk)
-    if move.to_status and move.to_status not in ORIENTABLE_STATUSES:
-        request_left(request=request, at=move.at)
+def _announce(request: Request, move: RequestEvent) -> None:
+    """After the (saved) request moved, or its appointment moved: the apps that follow requests are told, in this
+    transaction (referrals.signals)."""
+    request_moved.send(sender=Request, request=request, event=move)
 
 
 def _locked(request: Request) -> Request:

@@ -22,17 +22,16 @@ from ..models import (
     RequestEvent,
 )
 from ..models import Callback as CallbackAttempt
-from ..states import OPEN, CloseReason, ReorientationReason, Status
+from ..states import OPEN, ORIENTABLE, CloseReason, ReorientationReason, Status
 from ._core import (
     DECISION_REQUIRED,
     HELD_BY_OTHER,
     NOT_OPEN,
-    ORIENTABLE_STATUSES,
+    _announce,
     _event,
     _locked,
     _move,
     _require_handler,
-    _tell_requester,
     settings_for,
 )
 
@@ -138,7 +137,7 @@ def request_close(*, request: Request, user: User, reason: str, note: str = "", 
     move = _move(request, Status.CLOSED, actor=user, at=now, text=f"{CloseReason(reason).label}. {note}".strip())
     request.close_reason = reason
     request.save()
-    _tell_requester(request, move)
+    _announce(request, move)
     return request
 
 
@@ -168,7 +167,7 @@ def request_reorient(
     request.reoriented_to = resource
     request.reorientation_reason = reason
     request.save()
-    _tell_requester(request, move)
+    _announce(request, move)
     return request
 
 
@@ -238,7 +237,7 @@ def request_log_alerts(*, request: Request, user: User | None, at: datetime, tex
 def request_check_orientable(*, request: Request, user: User, now: datetime, by_alert: bool = False) -> None:
     """Raise unless this user may orient this (locked) request now. An effector's acceptance of an alert
     (`by_alert`) orients it whoever holds it: the cell asked for it."""
-    if request.status not in ORIENTABLE_STATUSES:
+    if request.status not in ORIENTABLE:
         raise DomainError(ORIENT_NOT_ALLOWED % {"status": Status(request.status).label}, field="slot")
     if not by_alert:
         _require_handler(request, user, now)
@@ -249,7 +248,7 @@ def request_orient(*, request: Request, user: User, at: datetime, modality: str,
     request.modality = modality
     move = _move(request, Status.ORIENTED, actor=user, at=at, text=where)
     request.save()
-    _tell_requester(request, move)
+    _announce(request, move)
     return request
 
 
@@ -258,7 +257,7 @@ def request_appointment_cancelled(*, request: Request, user: User | None, at: da
     if request.status == Status.ORIENTED:
         move = _move(request, Status.APPOINTMENT_CANCELLED, actor=user, at=at, text=reason.strip())
         request.save()
-        _tell_requester(request, move)
+        _announce(request, move)
     return request
 
 
@@ -271,7 +270,7 @@ def request_appointment_outcome(
         text = f"{text} {FOLLOW_UP_NEEDED}".strip()
     move = _move(request, Status.SEEN if seen else Status.NO_SHOW, actor=user, at=at, text=text)
     request.save()
-    _tell_requester(request, move)
+    _announce(request, move)
     return request
 
 
@@ -282,7 +281,7 @@ def request_debriefed(*, request: Request, user: User, at: datetime, text: str) 
     """Inside the debrief's transaction: the spot IDEL's debrief on the request's timeline, for the coordinators
     (health details: not shown to the requester)."""
     event = _event(request, at=at, actor=user, kind=EventKind.DEBRIEF, text=text, visible_to_requester=False)
-    _tell_requester(request, event)
+    _announce(request, event)
     return event
 
 
@@ -297,5 +296,5 @@ def request_appointment_moved(*, request: Request, user: User, at: datetime, whe
     request.last_activity_at = at
     request.save(update_fields=["last_activity_at"])
     moved = _event(request, at=at, actor=user, kind=EventKind.APPOINTMENT_MOVED, text=where)
-    _tell_requester(request, moved)
+    _announce(request, moved)
     return request

@@ -38,9 +38,9 @@ from ..models import (
 from ..states import OPEN, Status
 from ._core import (
     EXAM_REQUIRED,
+    _announce,
     _event,
     _locked,
-    _tell_requester,
 )
 
 FIELD_REQUIRED = _("This field is required.")
@@ -203,7 +203,7 @@ def request_create(
         request, at=now, actor=submitted_by, kind=EventKind.MOVE, to_status=status, text=str(Channel(channel).label)
     )
     _flag_duplicates(request, now=now)
-    _tell_requester(request, move)
+    _announce(request, move)
     _geocode_later(request)
     return request
 

@@ -19,6 +19,7 @@ from ..models import (
     SupervisorDecision,
     SupervisorQuestion,
 )
+from ..signals import supervisor_asked
 from ..states import OPEN, Status
 from ._core import (
     DECISION_REQUIRED,
@@ -65,13 +66,12 @@ def question_ask(*, request: Request, user: User, question: str, now: datetime |
 
 def _tell_supervisors(request: Request, asked: SupervisorQuestion, now: datetime) -> None:
     """The supervisor on duty is told at once; with nobody on duty, every supervisor of the cell."""
-    from notifications.services import supervisor_asked  # notifications read requests: imported here, not at load
-
     supervisors = Membership.objects.filter(cell=request.cell, role=Role.SUPERVISOR, is_active=True)
     on_duty = supervisor_on_duty(request.cell, now)
     if on_duty is not None and supervisors.filter(user=on_duty).exists():
         supervisors = supervisors.filter(user=on_duty)
-    supervisor_asked(
+    supervisor_asked.send(
+        sender=Request,
         request=request,
         question_pk=asked.pk,
         at=now,

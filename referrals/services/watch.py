@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import Membership, Role
 
 from ..models import EventKind, ReferralSettings, Request
+from ..signals import deadline_near
 from ..states import OPEN
 from ._core import _event
 from .supervision import supervisor_on_duty
@@ -40,8 +41,6 @@ def deadlines_warn(*, now: datetime | None = None) -> int:
 
 @transaction.atomic
 def _warn(pk: int, now: datetime) -> int:
-    from notifications.services import deadline_near  # notifications read requests: imported here, not at load
-
     request = Request.objects.select_for_update(of=("self",)).select_related("cell", "holder").get(pk=pk)
     if request.deadline_warned_at is not None or request.status not in OPEN:
         return 0
@@ -59,7 +58,8 @@ def _warn(pk: int, now: datetime) -> int:
         role=Role.SUPERVISOR,
         is_active=True,
     )
-    deadline_near(
+    deadline_near.send(
+        sender=Request,
         request=request,
         at=now,
         coordinators=list(coordinators.select_related("user", "professional")),
