@@ -23,12 +23,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.care import CareChannel, Modality
+from common.periods import PARIS
 from directory.models import Professional
 from referrals.models import Request
 from territory.geo import great_circle_km
@@ -40,7 +40,6 @@ FINDER_DAYS = 14
 FINDER_CANDIDATES = 300
 FINDER_PAGE = 20
 KM_BAND = 5.0
-PARIS = ZoneInfo("Europe/Paris")
 ORDER_RULE = gettext_lazy(
     "Before the deadline first, then day by day; within a day: the nearest (in 5 km steps), the modality decided, "
     "the teleconsultant's tier, the earliest."

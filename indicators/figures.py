@@ -9,9 +9,8 @@ is still the previous day in UTC).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import (
     Avg,
@@ -34,6 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 
 from agenda.models import Booking, BookingStatus, Slot, SlotStatus
+from common.periods import PARIS, Period
 from directory.models import Professional, ResourceKind, Site
 from referrals.deadlines import SNP_HOURS
 from referrals.models import (
@@ -48,33 +48,10 @@ from referrals.models import (
 from referrals.states import CloseReason, Status
 from territory.models import Cell, Territory
 
-PARIS = ZoneInfo("Europe/Paris")
 ORIENTED = (Status.ORIENTED, Status.SEEN, Status.NO_SHOW)
 ER_LIKE = (ResourceKind.EMERGENCY, ResourceKind.SAMU)
 LATE_CANCELLATION = timedelta(hours=24)  # cancelled less than a day before the appointment
 SEEN_WITHIN = timedelta(hours=SNP_HOURS)
-
-
-@dataclass(frozen=True)
-class Period:
-    first: date
-    last: date  # included
-
-    @property
-    def starts(self) -> datetime:
-        return datetime.combine(self.first, time(0), tzinfo=PARIS)
-
-    @property
-    def ends(self) -> datetime:
-        return datetime.combine(self.last + timedelta(days=1), time(0), tzinfo=PARIS)
-
-    @property
-    def days(self) -> int:
-        return (self.last - self.first).days + 1
-
-    def previous(self) -> Period:
-        """The period of the same length just before, for comparisons."""
-        return Period(self.first - timedelta(days=self.days), self.first - timedelta(days=1))
 
 
 @dataclass(frozen=True)

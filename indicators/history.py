@@ -11,19 +11,18 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
 from accounts.models import User
 from agenda.models import Booking, BookingStatus, Slot
+from common.periods import PARIS
 from directory.models import Profession, Professional, ReorientationResource, Site, SiteKind
 from referrals.deadlines import deadline_for
 from referrals.models import Callback, EventKind, Request, RequestEvent, SupervisorQuestion
 from referrals.states import CloseReason, Status
 from territory.models import Cell
 
-PARIS = ZoneInfo("Europe/Paris")
 PREFIX = "H"  # references of generated requests: H + year + number, apart from the real ones
 FIRST_NAMES = ("Aurore", "Basile", "Capucine", "Désiré", "Eulalie", "Firmin", "Gaïa", "Hilaire", "Iris", "Jules")
 LAST_NAMES = ("Aubrac", "Bocage", "Causse", "Dombes", "Estuaire", "Forêt", "Garrigue", "Hêtraie", "Ilot", "Jachère")

@@ -10,15 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy
 
+from common.periods import PARIS
+
 from .codes import IDNPS
 from .http import FhirError, issue
 
-PARIS = ZoneInfo("Europe/Paris")
 MAX_PRACTITIONERS = 25
 MAX_WINDOW = timedelta(days=31)
 DEFAULT_COUNT = 1000

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 from django.db.models.enums import TextChoices
@@ -21,13 +20,13 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
+from common.periods import PARIS
 from common.phones import phone_e164
 from common.text import normalize
 
 from .models import Request
 from .states import OPEN
 
-PARIS = ZoneInfo("Europe/Paris")
 # Only digits and what people write between them: "06 12 34 56 78", "+33 (0)6.12.34.56.78", "0033-612345678".
 _PHONE_LIKE = re.compile(r"^[\d\s+().\-/]+$")
 _MIN_PHONE_DIGITS = 6

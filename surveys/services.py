@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.errors import DomainError
-from indicators.figures import Period
+from common.periods import Period
 from notifications.models import Message, MessageChannel, MessageKind
 from notifications.services import message_queue, requester_address
 from referrals.models import Request, RequestEvent
