@@ -4,7 +4,7 @@ from django.urls import include, path
 from accounts import views as account_views
 from agenda import views as agenda_views
 from alerts import views as alert_views
-from audit import public_views as audit_public_views
+from privacy import public_views as privacy_public_views
 from surveys import views as survey_views
 
 urlpatterns = [
@@ -19,6 +19,7 @@ urlpatterns = [
     path("c/<slug:cell>/indicateurs/", include("indicators.urls")),
     path("c/<slug:cell>/enquetes/", include("surveys.urls")),
     path("c/<slug:cell>/", include("audit.urls")),
+    path("c/<slug:cell>/", include("privacy.urls")),
     path("q/", include("referrals.public_urls")),
     path("api/", include("api.urls")),
     path("", include("interop.urls")),
@@ -27,7 +28,7 @@ urlpatterns = [
     path("r/<str:token>/", alert_views.AlertAnswer.as_view(), name="alert_answer"),
     path("e/<str:token>/", survey_views.SurveyAnswer.as_view(), name="survey_answer"),
     path("questionnaire/<str:token>/", survey_views.QuestionnaireAnswer.as_view(), name="questionnaire_answer"),
-    path("donnees/<slug:slug>/", audit_public_views.privacy, name="privacy"),
+    path("donnees/<slug:slug>/", privacy_public_views.privacy, name="privacy"),
     path("i18n/", include("django.conf.urls.i18n")),
     # The platform administrator logs in like everyone (password pauses, second factor), never on the admin's page.
     path(

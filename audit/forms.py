@@ -5,10 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from referrals.forms import PatientIdentityForm
-from territory.models import Cell
-
-from .models import AccessAction, DataPolicy
+from .models import AccessAction
 from .selectors import LogSearch
 
 EARLIEST, LATEST = 2000, 2099
@@ -43,20 +40,3 @@ class LogSearchForm(forms.Form):
             first_day=data.get("first_day"),
             last_day=data.get("last_day"),
         )
-
-
-class PatientSearchForm(forms.Form):
-    q = forms.CharField(label=_("Patient"), max_length=100, help_text=_("Name or request reference."))
-
-
-class RectifyForm(PatientIdentityForm):
-    """The patient's identity and contact, as intake takes them, to correct."""
-
-
-class DataPolicyForm(forms.ModelForm):
-    class Meta:
-        model = DataPolicy
-        fields = ["request_months"]
-
-    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)

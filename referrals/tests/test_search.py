@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from accounts.models import Membership, Role
 from audit.models import AccessEvent
-from audit.retention import request_anonymise
 from conftest import World
+from privacy.retention import request_anonymise
 from referrals import search as search_module
 from referrals.models import Request
 from referrals.search import RequestSearch, StatusGroup, request_search, search_page

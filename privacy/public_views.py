@@ -22,4 +22,4 @@ def privacy(request: HttpRequest, slug: str) -> HttpResponse:
         "request_months": policy_for(found).request_months,
         "log_months": settings.AIGUILLAGE_ACCESS_LOG_MONTHS,
     }
-    return render(request, "audit/privacy.html", context)
+    return render(request, "privacy/privacy.html", context)

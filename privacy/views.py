@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -21,29 +20,30 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.policies import CellMixin, Perm
+from audit.models import AccessAction
+from audit.recording import record_list
+from audit.selectors import patients_matching
+from audit.services import access_record
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
 from common.pdf import pdf_from_html
 from common.views import CellSettingsEdit
-from referrals import services as referrals
 from referrals.models import Request
 
-from . import retention, selectors
+from . import retention
 from .forms import DataPolicyForm, PatientSearchForm, RectifyForm
-from .models import AccessAction
 from .patient_rights import patient_record, same_patient
-from .recording import record_list
-from .services import access_record
+from .services import patient_rectify
 
 
 class PatientSearch(CellMixin, TemplateView):
     permission = Perm.PATIENT_RIGHTS
-    template_name = "audit/patient_search.html"
+    template_name = "privacy/patient_search.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = PatientSearchForm(self.request.GET or None)
-        found = selectors.patients_matching(self.cell, form.cleaned_data["q"]) if form.is_valid() else []
+        found = patients_matching(self.cell, form.cleaned_data["q"]) if form.is_valid() else []
         record_list(self.request, cell=self.cell, what="patient_rights_search", requests=found)
         context.update(form=form, found=found)
         return context
@@ -58,7 +58,7 @@ class PatientMixin(CellMixin):
 
 
 class PatientRights(PatientMixin, TemplateView):
-    template_name = "audit/patient_rights.html"
+    template_name = "privacy/patient_rights.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -83,22 +83,14 @@ class PatientRights(PatientMixin, TemplateView):
         form = RectifyForm(request.POST, cell=self.cell)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        patient = form.patient_data()
         try:
-            with transaction.atomic():  # every request of the patient, or none: never half corrected
-                for each in requests:
-                    if each.anonymised_at is None:
-                        referrals.request_patient_rectify(
-                            request=each,
-                            user=request.user,  # type: ignore[arg-type]
-                            patient=patient,
-                        )
+            patient_rectify(requests=requests, user=request.user, patient=form.patient_data())  # type: ignore[arg-type]
         except DomainError as error:
             add_to_form(form, error)
             return self.render_to_response(self.get_context_data(form=form), status=400)
         messages.success(request, gettext("The patient's details are corrected."))
         return HttpResponseRedirect(
-            reverse("audit:patient_rights", kwargs={"cell": self.cell.slug, "pk": kwargs["pk"]})
+            reverse("privacy:patient_rights", kwargs={"cell": self.cell.slug, "pk": kwargs["pk"]})
         )
 
 
@@ -124,7 +116,7 @@ class PatientExport(PatientMixin, View):
             content = json.dumps(record, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
             response = HttpResponse(content, content_type="application/json; charset=utf-8")
         else:
-            html = render_to_string("audit/patient_record.html", {"record": record}, request=request)
+            html = render_to_string("privacy/patient_record.html", {"record": record}, request=request)
             response = HttpResponse(pdf_from_html(html), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
@@ -144,7 +136,7 @@ class PatientErase(PatientMixin, View):
         else:
             messages.success(request, gettext("The request's personal data was erased."))
         return HttpResponseRedirect(
-            reverse("audit:patient_rights", kwargs={"cell": self.cell.slug, "pk": kwargs["pk"]})
+            reverse("privacy:patient_rights", kwargs={"cell": self.cell.slug, "pk": kwargs["pk"]})
         )
 
 

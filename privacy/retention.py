@@ -18,16 +18,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agenda.models import Booking, BookingStatus
+from audit.context import SYSTEM
+from audit.models import AccessAction, DataPolicy
+from audit.services import access_record
 from common.errors import DomainError
 from notifications.models import Message
 from referrals.models import Callback, Qualification, Request, RequestEvent, SupervisorQuestion
 from referrals.states import OPEN
 from surveys.models import Survey
 from territory.models import Cell
-
-from .context import SYSTEM
-from .models import AccessAction, DataPolicy
-from .services import access_record
 
 ANONYMOUS_NAME = "—"
 STILL_OPEN = _("This request is still being handled: its data is needed until it ends.")

@@ -34,12 +34,12 @@ def patient(world: World, django_capture_on_commit_callbacks: Any) -> list[Reque
 
 
 def _url(world: World, name: str, request: Request, **extra: str) -> str:
-    return reverse(f"audit:{name}", kwargs={"cell": world.cell.slug, "pk": request.pk, **extra})
+    return reverse(f"privacy:{name}", kwargs={"cell": world.cell.slug, "pk": request.pk, **extra})
 
 
 def test_the_administrator_finds_the_patient_and_sees_only_their_requests(world: World, patient: list[Request]) -> None:
     admin = world.client_for(world.owner)
-    found = admin.get(reverse("audit:patient_search", kwargs={"cell": world.cell.slug}), {"q": "quere"})
+    found = admin.get(reverse("privacy:patient_search", kwargs={"cell": world.cell.slug}), {"q": "quere"})
     assert len(found.context["found"]) == 3
     page = admin.get(_url(world, "patient_rights", patient[0]))
     assert [each.pk for each in page.context["requests"]] == [each.pk for each in patient]

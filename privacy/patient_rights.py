@@ -9,10 +9,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agenda.models import Booking
+from audit.models import AccessEvent
 from notifications.models import Message
 from referrals.models import Callback, Qualification, Request, RequestEvent, SupervisorQuestion
-
-from .models import AccessEvent
 
 
 def same_patient(request: Request) -> list[Request]:

@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from audit import retention
 from audit.models import AccessAction, AccessEvent, DataPolicy
-from audit.retention import anonymise_expired, request_anonymise
 from common.errors import DomainError
 from conftest import World
 from indicators import figures
 from indicators.figures import Scope
 from indicators.tests.test_figures import NOW, OCT_NOV, activity  # noqa: F401  (the hand-computed world)
 from notifications.models import Message
+from privacy import retention
+from privacy.retention import anonymise_expired, request_anonymise
 from referrals.models import Callback, Request, RequestEvent
 from referrals.tests.factories import make_request
 from tests.factories import ProfessionalFactory

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from audit.retention import anonymise_expired
+from privacy.retention import anonymise_expired
 
 
 class Command(BaseCommand):

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "privacy"
+
+urlpatterns = [
+    path("conservation-des-donnees/", views.DataPolicyEdit.as_view(), name="data_policy"),
+    path("droits-des-patients/", views.PatientSearch.as_view(), name="patient_search"),
+    path("droits-des-patients/<int:pk>/", views.PatientRights.as_view(), name="patient_rights"),
+    path("droits-des-patients/<int:pk>/effacer/", views.PatientErase.as_view(), name="patient_erase"),
+    path("droits-des-patients/<int:pk>/donnees.<slug:fmt>", views.PatientExport.as_view(), name="patient_export"),
+]
