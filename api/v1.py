@@ -12,7 +12,6 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext, gettext_lazy
@@ -23,6 +22,7 @@ from ninja.security import HttpBearer
 
 from accounts.models import Membership
 from accounts.policies import Perm, declare
+from agenda import services as agenda_services
 from audit.recording import record_read
 from common.errors import DomainError
 from common.phones import PHONE_INVALID, phone_e164
@@ -214,36 +214,35 @@ def create_request(
     assert commune is not None
     key = payload.idempotency_key or idempotency_header
     try:
-        with transaction.atomic():
-            created = services.request_create(
-                cell=membership.cell,
-                channel=Channel.API,
-                patient=services.PatientData(
-                    last_name=payload.patient.last_name,
-                    first_name=payload.patient.first_name,
-                    commune=commune,
-                    birth_date=payload.patient.birth_date,
-                    sex=payload.patient.sex or "",
-                    street=payload.patient.street,
-                    phone=phone,
-                    requester_answers=payload.patient.requester_answers,
-                    mt_name=payload.patient.mt_name,
-                    mt_situation=payload.patient.mt_situation,
-                ),
-                need=services.NeedData(
-                    reason=payload.need.reason,
-                    reason_category=payload.need.reason_category,
-                    care_channel=payload.need.care_channel,
-                    exam_type=payload.need.exam_type or "",
-                    urgency=payload.need.urgency,
-                    elsewhere=payload.need.elsewhere,
-                ),
-                submitted_by=membership.user,
-                requester_professional=membership.professional,
-                requester_site=membership.site,
-                vital_emergency=payload.vital_emergency,
-                submission_key=f"api:{key}" if key else "",
-            )
+        created = agenda_services.request_submit(
+            cell=membership.cell,
+            channel=Channel.API,
+            patient=services.PatientData(
+                last_name=payload.patient.last_name,
+                first_name=payload.patient.first_name,
+                commune=commune,
+                birth_date=payload.patient.birth_date,
+                sex=payload.patient.sex or "",
+                street=payload.patient.street,
+                phone=phone,
+                requester_answers=payload.patient.requester_answers,
+                mt_name=payload.patient.mt_name,
+                mt_situation=payload.patient.mt_situation,
+            ),
+            need=services.NeedData(
+                reason=payload.need.reason,
+                reason_category=payload.need.reason_category,
+                care_channel=payload.need.care_channel,
+                exam_type=payload.need.exam_type or "",
+                urgency=payload.need.urgency,
+                elsewhere=payload.need.elsewhere,
+            ),
+            submitted_by=membership.user,
+            requester_professional=membership.professional,
+            requester_site=membership.site,
+            vital_emergency=payload.vital_emergency,
+            submission_key=f"api:{key}" if key else "",
+        )
     except DomainError as error:
         if error.code == "busy":  # the same patient's request being recorded at this moment: nothing saved, try again
             return Answer(409, {"errors": {"request": [str(error.message)]}})

@@ -67,6 +67,12 @@ def _compact(value: str) -> str:
     return _SPACES.sub("", value).upper()
 
 
+def rpps_or_adeli(value: str) -> str:
+    """Which identifier a number typed in one box is ("rpps" or "adeli"), told by its length: an RPPS has 11 digits,
+    an ADELI 9 characters. The check itself (check_rpps, check_adeli) comes after."""
+    return "rpps" if len(value.replace(" ", "")) >= 11 else "adeli"
+
+
 def check_rpps(value: str) -> Checked:
     """11 digits. Real RPPS numbers pass the Luhn check; a failure is only a warning (the register has exceptions)."""
     compact = _compact(value)

@@ -1,4 +1,5 @@
-"""Every write of the agenda: booking (race-free), publishing one-off slots, recurring plans and absences."""
+"""Every write of the agenda: booking (race-free), a request submitted with its slot, publishing one-off slots,
+recurring plans and absences."""
 
 from .booking import (
     ALREADY_BOOKED,
@@ -30,6 +31,7 @@ from .booking import (
     slot_label,
     teleconsultants_for,
 )
+from .intake import request_submit
 from .plans import (
     ABSENCE_ORDER,
     ABSENCE_WHO,
@@ -121,6 +123,7 @@ __all__ = [
     "plan_save",
     "plan_stop",
     "plans_extend_all",
+    "request_submit",
     "slot_book",
     "slot_label",
     "slots_publish",

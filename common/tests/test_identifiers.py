@@ -15,6 +15,7 @@ from common.identifiers import (
     check_rpps,
     luhn_key,
     luhn_ok,
+    rpps_or_adeli,
 )
 from tests.factories import next_rpps
 
@@ -111,3 +112,10 @@ def test_postal_codes(value: str, ok: bool) -> None:
         with pytest.raises(InvalidIdentifier) as raised:
             check_postal_code(value)
         assert raised.value.message == POSTAL_CODE_INVALID
+
+
+def test_a_number_typed_in_one_box_is_an_rpps_from_11_digits_and_an_adeli_below() -> None:
+    assert rpps_or_adeli("10003456786") == "rpps"
+    assert rpps_or_adeli("100 034 567 86") == "rpps"
+    assert rpps_or_adeli("611234567") == "adeli"
+    assert rpps_or_adeli("2A1234567") == "adeli"
