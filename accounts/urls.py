@@ -15,7 +15,6 @@ urlpatterns = [
     path("compte/double-authentification/", views.SecondFactorSetup.as_view(), name="otp_setup"),
     path("compte/codes-de-secours/", views.RecoveryCodesRenew.as_view(), name="recovery_codes"),
     path("compte/mot-de-passe/", views.PasswordChangeView.as_view(), name="password_change"),
-    path("c/<slug:cell>/", views.CellHome.as_view(), name="cell_home"),
     path("c/<slug:cell>/me-prevenir/", views.AlertChannelEdit.as_view(), name="alert_channel"),
     path("c/<slug:cell>/membres/", views.MemberList.as_view(), name="member_list"),
     path("c/<slug:cell>/membres/nouveau/", views.MemberCreate.as_view(), name="member_create"),

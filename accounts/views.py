@@ -12,12 +12,11 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
-from django.views.generic import FormView, RedirectView, TemplateView
+from django.views.generic import FormView, RedirectView
 from django_otp import login as otp_login
 
 from audit.models import AccessAction
@@ -26,12 +25,11 @@ from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
 from common.http import client_address
 from common.views import CellFormView, CellListView, Column
-from referrals.selectors import queue_summary
 
 from . import psc, selectors, services, throttle, two_factor
 from .filters import MemberFilter
 from .forms import EnrolmentForm, MemberAttachForm, MemberCreateForm, MemberUpdateForm, SecondFactorForm
-from .models import LoginSession, Membership, Role, User
+from .models import LoginSession, Membership, User
 from .policies import AUTHENTICATED, PUBLIC, CellMixin, Perm, declare
 from .psc_views import psc_logout_context
 from .signals import sessions_end
@@ -236,22 +234,6 @@ def home(request: HttpRequest) -> HttpResponse:
     if not memberships and request.user.is_superuser:
         return redirect("admin:index")
     return render(request, "accounts/choose_cell.html", {"memberships": memberships})
-
-
-class CellHome(CellMixin, TemplateView):
-    """Each role has its own home page in the cell."""
-
-    permission = Perm.CELL_HOME
-
-    def get_template_names(self) -> list[str]:
-        return [f"accounts/home/{self.membership.role}.html"]
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        if self.membership.role in (Role.COORDINATOR, Role.SUPERVISOR, Role.CELL_ADMIN):
-            context["overview"] = selectors.cell_overview(self.cell)
-            context["queue"] = queue_summary(self.cell, timezone.now())
-        return context
 
 
 class MemberList(CellListView):

@@ -1,17 +1,21 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import urls as accounts_urls
 from accounts import views as account_views
 from agenda import views as agenda_views
 from alerts import views as alert_views
+from desk import urls as desk_urls
 from privacy import public_views as privacy_public_views
+from referrals import urls as referrals_urls
 from surveys import views as survey_views
 
 urlpatterns = [
-    path("", include("accounts.urls")),
+    path("", include((accounts_urls.urlpatterns + desk_urls.cell_home_urlpatterns, "accounts"))),
     path("c/<slug:cell>/territoire/", include("territory.urls")),
     path("c/<slug:cell>/annuaire/", include("directory.urls")),
-    path("c/<slug:cell>/demandes/", include("referrals.urls")),
+    # The desk's pages (the queue, the intake, the request page) keep their `referrals:` names.
+    path("c/<slug:cell>/demandes/", include((referrals_urls.urlpatterns + desk_urls.urlpatterns, "referrals"))),
     path("c/<slug:cell>/agenda/", include("agenda.urls")),
     path("c/<slug:cell>/placement/", include("placement.urls")),
     path("c/<slug:cell>/messages/", include("notifications.urls")),

@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from . import views
+from .views import public
 
 app_name = "public"
 
 urlpatterns = [
-    path("<str:token>/", views.PublicRequest.as_view(), name="request"),
-    path("<str:token>/merci/", views.PublicThanks.as_view(), name="thanks"),
+    path("<str:token>/", public.PublicRequest.as_view(), name="request"),
+    path("<str:token>/merci/", public.PublicThanks.as_view(), name="thanks"),
 ]

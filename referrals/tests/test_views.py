@@ -199,7 +199,7 @@ def test_the_request_page_shows_paris_time_across_the_clock_change(world: World)
 
 
 def test_a_long_queue_shows_the_most_pressing_and_says_how_many_more(world: World, monkeypatch) -> None:
-    from referrals.views import QueueView
+    from desk.views.queue import QueueView
 
     monkeypatch.setattr(QueueView, "LIMIT", 3)
     ProfessionalFactory(cell=world.cell)

@@ -1,0 +1,21 @@
+"""The desk's addresses. They keep the names of the apps whose pages they were (`referrals:queue`,
+`accounts:cell_home`, ...): aiguillage/urls.py includes `urlpatterns` under the `referrals` namespace, beside the
+referrals' own, and `cell_home_urlpatterns` under `accounts`."""
+
+from django.urls import path
+
+from .views import home, intake, queue, request_page
+
+urlpatterns = [  # under c/<cell>/demandes/, namespace "referrals"
+    path("", queue.QueueView.as_view(), name="queue"),
+    path("nouvelle/", intake.IntakeView.as_view(), name="request_new"),
+    path("telephone/", intake.PhoneIntakeView.as_view(), name="request_phone"),
+    path("telephone/adresseurs/", intake.RequesterSearch.as_view(), name="requester_search"),
+    # Last: a number in the first segment is a request (the referrals' own routes begin with a word).
+    path("<int:pk>/", request_page.RequestDetail.as_view(), name="request_detail"),
+    path("<int:pk>/<slug:action>/", request_page.RequestAction.as_view(), name="request_action"),
+]
+
+cell_home_urlpatterns = [  # under the site's root, namespace "accounts"
+    path("c/<slug:cell>/", home.CellHome.as_view(), name="cell_home"),
+]
