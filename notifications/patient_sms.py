@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from agenda.models import Slot
+from directory.models import ReorientationResource, Site
 from referrals.models import Modality
 
 from . import templating
@@ -101,8 +103,6 @@ def compose(
 def longest_places(cell: Any) -> list[str]:
     """The place variants of the cell's active site or Médicobus commune that weigh most in an SMS (each variant the
     longest of its rank), else an example."""
-    from agenda.models import Slot  # the agenda's places, read here only (the preview of a cell's worst case)
-    from directory.models import Site
 
     candidates: list[list[str]] = []
     for site in Site.objects.filter(cell=cell, is_active=True).select_related("commune"):
@@ -123,7 +123,6 @@ def longest_places(cell: Any) -> list[str]:
 
 def longest_resource(cell: Any) -> list[str]:
     """The variants of the cell's active reorientation resource that weigh most in an SMS, else the example."""
-    from directory.models import ReorientationResource
 
     resources = ReorientationResource.objects.filter(cell=cell, is_active=True).select_related("commune")
     candidates = [resource_variants(resource) for resource in resources]

@@ -6,7 +6,7 @@ from django.http import Http404
 from referrals.models import Request
 from territory.models import Cell
 
-from .models import Message
+from .models import Message, OptOut
 
 
 def messages_about(request: Request) -> QuerySet[Message]:
@@ -24,3 +24,7 @@ def message_for(cell: Cell, pk: int) -> Message:
     if message is None:
         raise Http404
     return message
+
+
+def is_opted_out(cell_id: int, address: str) -> bool:
+    return OptOut.objects.filter(cell_id=cell_id, address=address).exists()

@@ -1,45 +1,34 @@
-"""Telling people what became of a request. A message is queued in the caller's transaction (so a rolled-back change
-sends nothing) and sent once the transaction commits; a message is claimed before it is sent, so it goes out once."""
+"""Who is told what of a request, and in which words: the requester, the patient, the effectors, the supervising
+doctor, the MT. Each message is queued in the caller's transaction through the outbox (`outbox.message_queue`)."""
 
 from __future__ import annotations
 
 import hashlib
-import logging
-import smtplib
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import AlertChannel, User
-from common.errors import DomainError
+from agenda.models import Booking, BookingStatus
 from common.phones import takes_sms
+from directory.models import Profession
+from directory.selectors import professional_named
 from referrals.models import Channel, EventKind, Modality, Request, RequestEvent
 from referrals.states import CloseReason, ReorientationReason, Status
 
-from . import patient_sms, patient_text, templating
-from .models import Message, MessageChannel, MessageKind, MessageStatus, MessageTemplate, OptOut
-from .sms import (
+from .. import patient_sms, patient_text
+from ..models import Message, MessageChannel, MessageKind
+from ..selectors import is_opted_out
+from ..sms import (
     MAX_SEGMENTS,
-    SmsOutcomeUnknown,
-    SmsPermanentError,
-    SmsTemporaryError,
     segments,
-    send_sms,
-    sms_sent_with,
 )
-
-logger = logging.getLogger(__name__)
+from .outbox import message_queue
 
 TOLD = {
     Status.RECEIVED: MessageKind.REQUEST_RECEIVED,
@@ -157,20 +146,6 @@ def request_moved(*, request: Request, event: RequestEvent) -> Message | None:
             created_at=event.at,
         )
     )
-
-
-def message_queue(message: Message) -> Message | None:
-    """Store the message and its worker's task in the caller's transaction (a rolled-back change leaves neither);
-    the same news twice (the same key) is stored once."""
-    try:
-        with transaction.atomic():
-            message.save()
-    except IntegrityError:
-        return None
-    from .tasks import send_message
-
-    send_message.enqueue(message.pk)
-    return message
 
 
 def _where(slot: Any) -> str:
@@ -470,9 +445,6 @@ def mt_summary(*, request: Request, event: RequestEvent, debrief_only: bool = Fa
     given at intake and has their e-mail (an MSSanté channel can take this place later). After an assisted
     teleconsultation it carries the spot IDEL's debrief; a debrief recorded after the summary left follows it
     (`debrief_only`)."""
-    from directory.models import Profession
-    from directory.selectors import professional_named
-
     if not request.mt_name:
         return None
     doctor = professional_named(request.cell_id, request.mt_name, (Profession.GP,))
@@ -531,199 +503,9 @@ def mt_summary(*, request: Request, event: RequestEvent, debrief_only: bool = Fa
     )
 
 
-@dataclass(frozen=True)
-class SendOutcome:
-    sent: bool
-    retry_at: datetime | None = None  # a temporary failure: when to try again
-
-
-MAX_ATTEMPTS = 8
-FIRST_RETRY = timedelta(minutes=1)
-LONGEST_WAIT = timedelta(hours=1)
-
-
-def _is_permanent(error: Exception) -> bool:
-    """A refusal that another try would not change: the address or number refused, or an SMTP 5xx answer."""
-    if isinstance(error, (smtplib.SMTPRecipientsRefused, SmsPermanentError)):
-        return True
-    if isinstance(error, SmsTemporaryError):
-        return False
-    code = getattr(error, "smtp_code", None)
-    return isinstance(code, int) and 500 <= code < 600
-
-
-def _outcome_unknown(error: Exception) -> bool:
-    """The try may have reached the provider: an SMS whose answer was lost (`SmsOutcomeUnknown`), or an SMTP server
-    gone silent or away during the exchange (after DATA, it may have taken the e-mail). A refused connection, a
-    refusal, a 4xx or 5xx answer: it surely did not leave."""
-    return isinstance(error, (SmsOutcomeUnknown, smtplib.SMTPServerDisconnected))
-
-
-def message_send(*, message_pk: int, now: datetime | None = None) -> SendOutcome:
-    """Send one queued message. It is claimed first by a conditional update: of two senders, one sends, the other
-    finds nothing to do. A temporary failure (server down, 4xx) puts it back in the queue with the time of the next
-    try, doubling the wait each time; a permanent refusal (5xx, address refused) or too many tries marks it not sent.
-
-    A try whose outcome is unknown (the provider may have taken it: its answer came after the timeout, the connection
-    dropped after the request, or the sender died mid-send, see `messages_recover`) is recorded so, and the next try,
-    whoever makes it (the worker's retry, `send_queued_messages`), asks the provider before sending. An SMS is looked
-    up by its tag: found, it is recorded as sent with the provider's id and never sent again; not found, it is sent;
-    the provider cannot say, it waits for the next try (the same growing wait, the same limit). SMTP has no lookup:
-    an e-mail goes again with the same Message-ID, by which the mailbox can tell it is the same message. The provider
-    records an SMS's events a little after taking it: the first retry comes a minute (FIRST_RETRY) after the try
-    began, which leaves it most of that minute (a try lasts a timeout or two, 10 seconds each by default)."""
-    now = now or timezone.now()
-    claimed = Message.objects.filter(pk=message_pk, status=MessageStatus.QUEUED).update(
-        status=MessageStatus.SENDING, claimed_at=now
-    )
-    if not claimed:
-        return SendOutcome(sent=False)
-    message = Message.objects.get(pk=message_pk)
-    attempts = message.attempts + 1
-    if message.outcome_unknown and message.channel == MessageChannel.SMS:
-        try:
-            taken_as = sms_sent_with(to=message.to, reference=message.key)
-        except SmsTemporaryError as error:
-            logger.warning("message %s: the SMS provider cannot say yet whether it took it: %s", message.pk, error)
-            text = f"the provider cannot say whether it took it: {error}"
-            return _try_failed(message, attempts=attempts, now=now, error=text, unknown=True)
-        if taken_as is not None:  # it did: the patient has it
-            _sent(message, attempts=attempts, now=now, provider_id=taken_as)
-            return SendOutcome(sent=True)
-    patient_kinds = (
-        MessageKind.PATIENT_BOOKED,
-        MessageKind.PATIENT_REMINDER,
-        MessageKind.PATIENT_CANCELLED,
-        MessageKind.PATIENT_REORIENTED,
-    )
-    if message.kind in patient_kinds and is_opted_out(message.cell_id, message.to):
-        # Declined after the message was queued: it is not sent.
-        Message.objects.filter(pk=message.pk).update(status=MessageStatus.OPTED_OUT, outcome_unknown=False)
-        return SendOutcome(sent=False)
-    provider_id = ""
-    try:
-        if message.channel == MessageChannel.SMS:
-            provider_id = send_sms(to=message.to, text=message.body, reference=message.key).provider_id
-        else:
-            EmailMessage(
-                message.subject,
-                message.body,
-                settings.DEFAULT_FROM_EMAIL,
-                [message.to],
-                headers={"Message-ID": message_id_header(message)},
-            ).send()
-    except Exception as error:  # the provider's refusal or absence, whatever the backend says
-        logger.warning("message %s not sent (try %s): %s", message.pk, attempts, error)
-        unknown = _outcome_unknown(error)
-        text = f"outcome unknown, the provider may have taken it: {error}" if unknown else str(error)
-        return _try_failed(
-            message, attempts=attempts, now=now, error=text, unknown=unknown, permanent=_is_permanent(error)
-        )
-    _sent(message, attempts=attempts, now=now, provider_id=provider_id)
-    return SendOutcome(sent=True)
-
-
-def _sent(message: Message, *, attempts: int, now: datetime, provider_id: str) -> None:
-    Message.objects.filter(pk=message.pk).update(
-        status=MessageStatus.SENT,
-        sent_at=now,
-        attempts=attempts,
-        error="",
-        next_try_at=None,
-        provider_id=provider_id,
-        outcome_unknown=False,
-    )
-
-
-def _try_failed(
-    message: Message, *, attempts: int, now: datetime, error: str, unknown: bool, permanent: bool = False
-) -> SendOutcome:
-    """Back to the queue until the next try (1 minute, then twice as long each time, an hour at most), or not sent
-    after a permanent refusal or the last try; `unknown` says whether the next try must ask the provider first."""
-    if permanent or attempts >= MAX_ATTEMPTS:
-        Message.objects.filter(pk=message.pk).update(
-            status=MessageStatus.FAILED, attempts=attempts, error=error[:1000], outcome_unknown=unknown
-        )
-        return SendOutcome(sent=False)
-    retry_at = now + min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_WAIT)
-    Message.objects.filter(pk=message.pk).update(
-        status=MessageStatus.QUEUED,
-        attempts=attempts,
-        error=error[:1000],
-        next_try_at=retry_at,
-        outcome_unknown=unknown,
-    )
-    return SendOutcome(sent=False, retry_at=retry_at)
-
-
-def message_id_header(message: Message) -> str:
-    """The e-mail's Message-ID, the same at every try: a mailbox that receives a message again after a try whose
-    outcome was unknown (no answer in time, or a sender that died mid-send) can tell it is the same one."""
-    domain = urlsplit(settings.AIGUILLAGE_BASE_URL).hostname or "aiguillage.invalid"
-    return f"<{message.key.replace(':', '.')}.{message.pk}@{domain}>"
-
-
-STUCK_AFTER = timedelta(minutes=10)  # far longer than a provider's timeout: its sender is gone
-
-
-def messages_recover(*, now: datetime | None = None) -> int:
-    """Messages left "sending" by a worker that died between sending and recording: a try whose outcome is unknown,
-    like one whose answer came too late. They go back to the queue marked so, and their next try follows the one
-    rule of `message_send`: an SMS is looked up at the provider by its tag first (found, recorded as sent and never
-    sent again; not found, sent; the provider cannot say, it waits), an e-mail goes again with the same Message-ID.
-    The try that died counts as one. Returns how many went back to the queue."""
-    now = now or timezone.now()
-    return Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=now - STUCK_AFTER).update(
-        status=MessageStatus.QUEUED,
-        attempts=F("attempts") + 1,
-        error="outcome unknown, the provider may have taken it: its sender stopped before recording the answer",
-        next_try_at=None,
-        outcome_unknown=True,
-    )
-
-
-def messages_send_queued(*, now: datetime | None = None) -> int:
-    """Recover the messages a dead worker left half-sent, then send whatever is queued and due (also what waits
-    after the mail settings were fixed); returns how many went out. Run every few minutes
-    (`manage.py send_queued_messages`): the worker sends the rest by itself."""
-    now = now or timezone.now()
-    messages_recover(now=now)
-    due = Message.objects.filter(status=MessageStatus.QUEUED).filter(
-        Q(next_try_at__isnull=True) | Q(next_try_at__lte=now)
-    )
-    pks = list(due.order_by("pk").values_list("pk", flat=True))
-    return sum(message_send(message_pk=pk, now=now).sent for pk in pks)
-
-
-def is_opted_out(cell_id: int, address: str) -> bool:
-    return OptOut.objects.filter(cell_id=cell_id, address=address).exists()
-
-
-@transaction.atomic
-def patient_opt_out(*, request: Request, user: User | None, now: datetime | None = None) -> OptOut:
-    """The patient declines messages (told to a coordinator): nothing more is sent to their phone, and what is
-    still queued for it is not sent."""
-    now = now or timezone.now()
-    if not request.patient_phone:
-        raise DomainError(NO_PATIENT_PHONE)
-    address = request.patient_phone.as_e164
-    opt_out, _created = OptOut.objects.get_or_create(
-        cell=request.cell, address=address, defaults={"at": now, "by": user}
-    )
-    Message.objects.filter(cell=request.cell, to=address, status=MessageStatus.QUEUED).update(
-        status=MessageStatus.OPTED_OUT
-    )
-    return opt_out
-
-
-NO_PATIENT_PHONE = gettext_lazy("This patient has no phone number.")
-
-
 def reminders_queue(*, now: datetime | None = None) -> int:
     """The reminder SMS to each patient whose appointment is tomorrow (Paris date), once per booking and time (a
     moved appointment gets its own); run daily by `manage.py send_reminders`. Returns how many were queued."""
-    from agenda.models import Booking, BookingStatus  # the agenda's bookings, read here only
-
     now = now or timezone.now()
     tomorrow = timezone.localdate(now) + timedelta(days=1)
     zone = timezone.get_current_timezone()
@@ -749,17 +531,3 @@ def reminders_queue(*, now: datetime | None = None) -> int:
         )
         queued += message is not None
     return queued
-
-
-def template_save(*, cell: Any, kind: str, text: str, user: User, now: datetime | None = None) -> MessageTemplate:
-    """The cell's own wording of a message to patients (checked: only its blanks)."""
-    templating.check(kind, text)
-    template, _created = MessageTemplate.objects.update_or_create(
-        cell=cell, kind=kind, defaults={"text": text, "updated_at": now or timezone.now(), "updated_by": user}
-    )
-    return template
-
-
-def template_reset(*, cell: Any, kind: str) -> None:
-    """Back to Aiguillage's wording."""
-    MessageTemplate.objects.filter(cell=cell, kind=kind).delete()
