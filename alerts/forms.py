@@ -14,7 +14,7 @@ from referrals.models import CareChannel, Request
 from territory.models import Cell
 
 from .models import AlertPolicy
-from .services import CARE_PROFESSIONS, eligible_ids
+from .selectors import CARE_PROFESSIONS, eligible_ids
 
 
 class CascadeStartForm(forms.Form):

@@ -11,52 +11,41 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from agenda.models import Absence, Booking
+from agenda.models import Booking
 from agenda.services import slot_book, slots_publish
 from common.errors import DomainError
-from common.phones import takes_sms
-from directory.models import Profession, Professional
-from notifications.models import Message, MessageChannel, MessageKind
-from notifications.services import message_queue
-from notifications.sms import within_segments
+from directory.models import Professional
 from referrals import services as referrals
 from referrals.models import CareChannel, Modality, Request
 from referrals.states import ORIENTABLE
-from territory.geo import great_circle_km
-from territory.geocoding import cached_point
 
 from .models import Alert, AlertPolicy, AlertStatus, Cascade, CascadeStatus, Step
+from .selectors import (
+    HORIZON,
+    Eligible,
+    after_deadline,
+    alert_by_token,
+    eligible,
+    policy_for,
+    policy_for_request_token,
+)
+from .texts import tell_alerted, tell_coordinator, tell_taken
 
 logger = logging.getLogger(__name__)
-
-# Who gives each care (the filière's effectors).
-CARE_PROFESSIONS = {
-    CareChannel.GP: (Profession.GP,),
-    CareChannel.IMAGING: (Profession.RADIOLOGIST,),
-    CareChannel.PHYSIOTHERAPY: (Profession.PHYSIOTHERAPIST,),
-    CareChannel.NURSING: (Profession.NURSE,),
-    CareChannel.BIOLOGY: (Profession.BIOLOGIST,),
-}
 
 ALREADY_RUNNING = gettext_lazy("Effectors are already being alerted for this request.")
 NOBODY_ACCEPTED = gettext_lazy("Nobody accepted the alerts: find another way.")
 NOBODY_TO_ALERT = gettext_lazy(
     "No effector of this care can be alerted (active, with a phone or an e-mail, not absent)."
 )
-LINK_INVALID = gettext_lazy("This link is not valid.")
 ALREADY_ANSWERED = gettext_lazy("You have already answered this alert.")
 TAKEN = gettext_lazy("Another professional has already accepted: thank you.")
 ALERT_CLOSED = gettext_lazy("This alert is closed: the coordination cell no longer needs an answer.")
@@ -68,84 +57,9 @@ USUAL_NOT_FIT = gettext_lazy("The usual professional must be an active effector 
 # Inside the acceptance's timeline line, before its final full stop.
 LATE_ON_TIMELINE = gettext_lazy("WARNING: after the request's deadline (%(deadline)s), check that it suits the patient")
 
-HORIZON = timedelta(days=7)
 WHEN_ACROSS = gettext_lazy(
     "The appointment would run past midnight or across the clock change: choose an earlier time, or call the cell."
 )
-
-
-def policy_for_request_token(token: str) -> AlertPolicy:
-    cell_id = Alert.objects.filter(token=token).values_list("cascade__cell_id", flat=True).first()
-    if cell_id is None:
-        raise DomainError(LINK_INVALID, code="invalid")
-    return policy_for(cell_id)
-
-
-def policy_for(cell_id: int) -> AlertPolicy:
-    """The cell's policy, or the defaults when its administrator has not set one."""
-    return AlertPolicy.objects.filter(cell_id=cell_id).first() or AlertPolicy(cell_id=cell_id)
-
-
-@dataclass(frozen=True)
-class Eligible:
-    professional: Professional
-    km: float | None
-
-
-def _point(professional: Professional) -> tuple[float, float] | None:
-    for site in professional.sites.all():
-        if site.latitude is not None and site.longitude is not None:
-            return site.latitude, site.longitude
-        if site.commune.has_point:
-            return site.commune.latitude, site.commune.longitude  # type: ignore[return-value]
-    return None
-
-
-def mobile_of(professional: Professional) -> str | None:
-    """The professional's number in E.164 when it can take an SMS (a mobile), else None."""
-    phone = professional.phone
-    return str(phone.as_e164) if phone and takes_sms(phone) else None
-
-
-def _of_care_and_present(request: Request, now: datetime) -> QuerySet[Professional]:
-    """The cell's active effectors of the request's care with a phone or an e-mail, not absent now."""
-    absent = Absence.objects.filter(professional__isnull=False, starts_at__lte=now, ends_at__gt=now).values(
-        "professional_id"
-    )
-    return (
-        Professional.objects.filter(
-            cell_id=request.cell_id,
-            is_active=True,
-            profession__in=CARE_PROFESSIONS.get(CareChannel(request.care_channel), ()),
-        )
-        .exclude(phone="", email="")
-        .exclude(pk__in=absent)
-    )
-
-
-def eligible_ids(request: Request, now: datetime) -> list[int]:
-    """The ids of `eligible`'s effectors, in no order: for a choice list, without their distances (one query, no
-    record built, each number parsed once; the request page asks for it at every view)."""
-    rows = _of_care_and_present(request, now).values_list("pk", "phone", "email")
-    return [pk for pk, phone, email in rows if email or (phone and takes_sms(phone))]
-
-
-def eligible(request: Request, now: datetime) -> list[Eligible]:
-    """The effectors who may be alerted for this request: of its care, active, reachable (a mobile for an SMS, or an
-    e-mail), not absent now; adherents first, then nearest."""
-    professionals = _of_care_and_present(request, now).prefetch_related("sites__commune")
-    patient = cached_point(street=request.patient_street, commune=request.patient_commune)
-    found = []
-    for professional in professionals:
-        if mobile_of(professional) is None and not professional.email:
-            continue  # a landline cannot take the alert's SMS
-        point = _point(professional)
-        km = None
-        if point is not None and patient is not None:
-            km = great_circle_km(patient.latitude, patient.longitude, point[0], point[1])
-        found.append(Eligible(professional, km))
-    found.sort(key=lambda e: (not e.professional.is_adherent, e.km if e.km is not None else 9999.0))
-    return found
 
 
 def _step_recipients(cascade: Cascade, step: int, candidates: list[Eligible], policy: AlertPolicy) -> list[Eligible]:
@@ -185,7 +99,7 @@ def _open_next_step(cascade: Cascade, now: datetime, after: int) -> bool:
                 km=recipient.km,
                 sent_at=now,
             )
-            _tell_alerted(alert)
+            tell_alerted(alert)
         names = ", ".join(str(r.professional) for r in recipients)
         referrals.request_log_alerts(
             request=cascade.request,
@@ -270,18 +184,7 @@ def _end_step(cascade: Cascade, now: datetime) -> None:
     cascade.finished_at = now
     cascade.save(update_fields=["status", "finished_at"])
     referrals.request_log_alerts(request=cascade.request, user=None, at=now, text=str(NOBODY_ACCEPTED))
-    _tell_coordinator(cascade, now)
-
-
-def alert_by_token(token: str) -> Alert:
-    alert = (
-        Alert.objects.select_related("cascade__request__cell", "cascade__request__patient_commune", "professional")
-        .filter(token=token)
-        .first()
-    )
-    if alert is None:
-        raise DomainError(LINK_INVALID, code="invalid")
-    return alert
+    tell_coordinator(cascade, now)
 
 
 def check_open(alert: Alert) -> None:
@@ -326,12 +229,6 @@ def alert_accept(*, token: str, starts_at: datetime, now: datetime | None = None
     return booking
 
 
-def after_deadline(request: Request, starts_at: datetime) -> bool:
-    """An appointment later than the request's deadline (always so once the deadline has passed): the acceptance
-    still books it, but the effector and the coordinator are warned, never silently."""
-    return starts_at > request.deadline_at
-
-
 def _book(alert: Alert, starts_at: datetime, now: datetime) -> Booking:
     """The accepting effector's appointment: a slot of the cell's length at their first site, booked for the
     request (as the coordinator who started the cascade)."""
@@ -365,7 +262,7 @@ def _book(alert: Alert, starts_at: datetime, now: datetime) -> Booking:
         "late": late,
     }
     referrals.request_log_alerts(request=request, user=None, at=now, text=text)
-    _tell_coordinator(cascade, now, accepted=alert, starts_at=starts_at)
+    tell_coordinator(cascade, now, accepted=alert, starts_at=starts_at)
     return booking
 
 
@@ -394,7 +291,7 @@ def _close_alerts(cascade: Cascade, exclude: int | None = None) -> None:
     if exclude is not None:
         waiting = waiting.exclude(pk=exclude)
     for alert in waiting:
-        _tell_taken(alert)
+        tell_taken(alert)
     waiting.update(status=AlertStatus.CLOSED)
 
 
@@ -420,134 +317,3 @@ def cascade_stop(*, cascade: Cascade, user: User, now: datetime | None = None) -
     referrals.request_log_alerts(request=cascade.request, user=user, at=now, text=_("Alerts stopped."))
     cascade.refresh_from_db()
     return cascade
-
-
-# Messages ---------------------------------------------------------------------------------------------------------
-
-
-def _base_url() -> str:
-    return str(settings.AIGUILLAGE_BASE_URL).rstrip("/")
-
-
-def _send(alert: Alert, kind: str, text: str, subject: str) -> None:
-    """To the effector: an SMS when they have a mobile, else an e-mail."""
-    professional = alert.professional
-    request = alert.cascade.request
-    mobile = mobile_of(professional)
-    if mobile is not None:
-        channel, to, body = MessageChannel.SMS, mobile, text
-    else:
-        channel, to, body = MessageChannel.EMAIL, professional.email, text
-    message_queue(
-        Message(
-            cell_id=request.cell_id,
-            request=request,
-            kind=kind,
-            channel=channel,
-            to=to,
-            subject=subject,
-            body=body,
-            key=f"{kind}:{alert.pk}",
-            created_at=timezone.now(),
-        )
-    )
-
-
-def _tell_alerted(alert: Alert) -> None:
-    request = alert.cascade.request
-    with translation.override(settings.LANGUAGE_CODE):
-        link = _base_url() + reverse("alert_answer", kwargs={"token": alert.token})
-        deadline = timezone.localtime(request.deadline_at)
-        if request.deadline_at <= alert.sent_at:  # never "before" a time already gone
-            wording = _(
-                "%(cell)s: a patient needs %(care)s as soon as possible (deadline passed: %(deadline)s), in "
-                "%(commune)s. Can you see them? Answer:"
-            )
-        else:
-            wording = _(
-                "%(cell)s: a patient needs %(care)s before %(deadline)s, in %(commune)s. Can you see them? Answer:"
-            )
-        text = wording % {
-            "cell": request.cell.name,
-            "care": CareChannel(request.care_channel).label.lower(),
-            "deadline": f"{deadline:%d/%m %H:%M}",
-            "commune": request.patient_commune.name,
-        }
-        body = within_segments(text, reserve=link) + " " + link
-        subject = _("[Aiguillage] A patient to see before %(deadline)s") % {"deadline": f"{deadline:%d/%m %H:%M}"}
-    _send(alert, MessageKind.EFFECTOR_ALERT, body, subject)
-
-
-def _tell_taken(alert: Alert) -> None:
-    request = alert.cascade.request
-    with translation.override(settings.LANGUAGE_CODE):
-        text = _("%(cell)s: our alert of %(when)s is closed, the patient has been taken care of. Thank you.") % {
-            "cell": request.cell.name,
-            "when": f"{timezone.localtime(alert.sent_at):%d/%m %H:%M}",
-        }
-        subject = _("[Aiguillage] Alert closed: the patient has been taken care of")
-    _send(alert, MessageKind.ALERT_TAKEN, within_segments(text), subject)
-
-
-def _tell_coordinator(
-    cascade: Cascade, now: datetime, accepted: Alert | None = None, starts_at: datetime | None = None
-) -> None:
-    """The coordinator who started the alerts hears how they ended: who accepted and when (warned when that is after
-    the request's deadline), or nobody."""
-    user = cascade.started_by
-    if not user.email:
-        return
-    request = cascade.request
-    kind = MessageKind.ALERT_ACCEPTED if accepted is not None else MessageKind.ALERTS_EXHAUSTED
-    with translation.override(settings.LANGUAGE_CODE):
-        url = _base_url() + reverse("referrals:request_detail", kwargs={"cell": request.cell.slug, "pk": request.pk})
-        late = accepted is not None and starts_at is not None and after_deadline(request, starts_at)
-        if accepted is not None:
-            wording = (
-                _("[Aiguillage] Request %(reference)s: %(name)s accepted, after the deadline")
-                if late
-                else _("[Aiguillage] Request %(reference)s: %(name)s accepted")
-            )
-            subject = wording % {"reference": request.reference, "name": accepted.professional}
-        else:
-            subject = _("[Aiguillage] Request %(reference)s: nobody accepted the alerts") % {
-                "reference": request.reference
-            }
-        body = render_to_string(
-            "alerts/coordinator.txt",
-            {
-                "user": user,
-                "request": request,
-                "cascade": cascade,
-                "url": url,
-                "accepted": accepted,
-                "when": timezone.localtime(starts_at) if starts_at else None,
-                "late": late,
-                "deadline": timezone.localtime(request.deadline_at),
-            },
-        )
-    message_queue(
-        Message(
-            cell_id=request.cell_id,
-            request=request,
-            kind=kind,
-            channel=MessageChannel.EMAIL,
-            recipient=user,
-            to=user.email,
-            subject=subject,
-            body=body,
-            key=f"{kind}:{cascade.pk}",
-            created_at=now,
-        )
-    )
-
-
-def running_alerts_for(professional_ids: list[int]) -> list[Alert]:
-    """The alerts still waiting for these professionals' answer (an effector's home page)."""
-    return list(
-        Alert.objects.filter(
-            Q(professional_id__in=professional_ids),
-            status=AlertStatus.SENT,
-            cascade__status=CascadeStatus.RUNNING,
-        ).select_related("cascade__request__patient_commune", "cascade__request__cell")
-    )

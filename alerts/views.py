@@ -21,7 +21,7 @@ from common.errors import DomainError, add_to_form
 from common.views import CellSettingsEdit
 from referrals import selectors as referral_selectors
 
-from . import services
+from . import selectors, services
 from .forms import AlertPolicyForm, AnswerForm, CascadeStartForm
 from .models import Alert, Cascade
 
@@ -63,7 +63,7 @@ class AlertAnswer(View):
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
         try:
-            alert = services.alert_by_token(token)
+            alert = selectors.alert_by_token(token)
         except DomainError:
             return render(request, "alerts/link_invalid.html", status=404)
         record_read(
@@ -77,7 +77,7 @@ class AlertAnswer(View):
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
         try:
-            alert = services.alert_by_token(token)
+            alert = selectors.alert_by_token(token)
         except DomainError:
             return render(request, "alerts/link_invalid.html", status=404)
         if request.POST.get("action") == "decline":
@@ -101,7 +101,7 @@ class AlertAnswer(View):
             alert,
             gettext("Thank you: the appointment is booked on %(when)s; the patient and the cell are told.")
             % {"when": f"{timezone.localtime(booking.slot.starts_at):%d/%m/%Y %H:%M}"},
-            late=services.after_deadline(alert.cascade.request, booking.slot.starts_at),
+            late=selectors.after_deadline(alert.cascade.request, booking.slot.starts_at),
         )
 
     def _page(
@@ -137,4 +137,4 @@ class AlertPolicyEdit(CellSettingsEdit):
     title = _("Alert cascades")
 
     def get_object(self) -> Model:
-        return services.policy_for(self.cell.pk)
+        return selectors.policy_for(self.cell.pk)

@@ -8,7 +8,7 @@ from django import template
 
 from alerts.forms import CascadeStartForm
 from alerts.models import Cascade, CascadeStatus
-from alerts.services import running_alerts_for
+from alerts.selectors import running_alerts_for
 from referrals.models import Request
 
 register = template.Library()

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agenda.models import Absence, Booking
-from alerts import services
+from alerts import selectors, services
 from alerts.forms import CascadeStartForm
 from alerts.models import Alert, AlertPolicy, AlertStatus, CascadeStatus, Step
 from common.errors import DomainError
@@ -285,8 +285,8 @@ def test_the_usual_professional_is_chosen_among_exactly_the_effectors_who_can_be
         cell=world.cell, professional=territory["aigle"], starts_at=now - timedelta(hours=1), ends_at=now + timedelta(1)
     )
     request = a_request(world)
-    reachable = {e.professional.pk for e in services.eligible(request, now)}
+    reachable = {e.professional.pk for e in selectors.eligible(request, now)}
     assert reachable == {territory["usual"].pk, territory["near"].pk}
-    assert set(services.eligible_ids(request, now)) == reachable
+    assert set(selectors.eligible_ids(request, now)) == reachable
     field = CascadeStartForm(request=request).fields["usual_professional"]
     assert isinstance(field, ModelChoiceField) and set(field.queryset.values_list("pk", flat=True)) == reachable

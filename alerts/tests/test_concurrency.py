@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from agenda.models import Booking, Slot
-from alerts import services
+from alerts import selectors, services
 from alerts.models import Alert, AlertStatus, Cascade, CascadeStatus, Step
 from common.errors import DomainError
 from directory.models import Profession
@@ -51,7 +51,7 @@ def test_simultaneous_acceptances_from_every_step_give_one_appointment() -> None
     start = timezone.now()
     cascade = services.cascade_start(request=request, user=coordinator, usual_professional=usual, now=start)
     assert set(Alert.objects.values_list("professional__last_name", flat=True)) == {"Traitant"}
-    policy = services.policy_for(cell.pk)
+    policy = selectors.policy_for(cell.pk)
     step2 = start + timedelta(minutes=policy.usual_minutes)
     services.cascades_advance(now=step2)
     step3 = step2 + timedelta(minutes=policy.nearby_minutes)

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from agenda.models import Booking
-from alerts import services
+from alerts import selectors, services
 from alerts.models import Alert
 from conftest import ARGENTAN, World
 from directory.models import Professional
@@ -57,7 +57,7 @@ def test_a_time_after_the_deadline_books_and_warns_the_effector_the_timeline_and
     services.cascade_start(request=request, user=world.colleague)
     alert = Alert.objects.get(professional=near)
     when = tomorrow_at(10)
-    assert services.after_deadline(request, when)
+    assert selectors.after_deadline(request, when)
     response = accept(alert, when)
     page = response.content.decode()
     assert response.status_code == 200
@@ -88,7 +88,7 @@ def test_a_time_before_the_deadline_warns_nobody(world: World, near: Professiona
     services.cascade_start(request=request, user=world.colleague)
     alert = Alert.objects.get(professional=near)
     when = tomorrow_at(10)
-    assert not services.after_deadline(request, when)
+    assert not selectors.after_deadline(request, when)
     response = accept(alert, when)
     assert "after the deadline" not in response.content.decode() and 'role="alert"' not in response.content.decode()
     told = Message.objects.get(kind=MessageKind.ALERT_ACCEPTED)

@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from agenda.backfill import patient_points
 from agenda.finder import find_slots
 from agenda.tests.factories import make_slot
-from alerts.services import eligible
+from alerts.selectors import eligible
 from conftest import ARGENTAN, GACE, World
 from referrals import services
 from referrals.models import Request
