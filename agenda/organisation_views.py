@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -16,24 +16,10 @@ from accounts.policies import CellMixin, Perm
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
 
-from . import services
+from . import selectors, services
 from .forms import SpotForm, StopFormSet, TourForm
-from .models import AvailabilityPlan, MedicobusTour, TelemedicineSpot
+from .models import MedicobusTour, TelemedicineSpot
 from .views import _spared_message
-
-
-def _tour_for(cell: Any, pk: int) -> MedicobusTour:
-    tour = MedicobusTour.objects.filter(cell=cell, pk=pk).first()
-    if tour is None:
-        raise Http404
-    return tour
-
-
-def _spot_for(cell: Any, pk: int) -> TelemedicineSpot:
-    spot = TelemedicineSpot.objects.select_related("plan", "site").filter(cell=cell, pk=pk).first()
-    if spot is None:
-        raise Http404
-    return spot
 
 
 class TourList(CellMixin, TemplateView):
@@ -42,19 +28,11 @@ class TourList(CellMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        tours = (
-            MedicobusTour.objects.filter(cell=self.cell)
-            .select_related("doctor", "assistant", "site")
-            .prefetch_related("stops__commune")
-            .order_by("-is_active", "name")
+        context.update(
+            title=gettext("Médicobus and telemedicine spots"),
+            tours=selectors.tours_of(self.cell),
+            spots=selectors.spots_of(self.cell),
         )
-        spots = (
-            TelemedicineSpot.objects.filter(cell=self.cell)
-            .select_related("site", "plan")
-            .prefetch_related("nurses")
-            .order_by("site__name")
-        )
-        context.update(title=gettext("Médicobus and telemedicine spots"), tours=tours, spots=spots)
         return context
 
 
@@ -65,7 +43,7 @@ class TourEdit(CellMixin, TemplateView):
     template_name = "agenda/tour_form.html"
 
     def tour(self) -> MedicobusTour | None:
-        return _tour_for(self.cell, self.kwargs["pk"]) if "pk" in self.kwargs else None
+        return selectors.tour_for(self.cell, self.kwargs["pk"]) if "pk" in self.kwargs else None
 
     def forms(self, data: Any = None) -> tuple[TourForm, Any]:
         tour = self.tour()
@@ -81,17 +59,7 @@ class TourEdit(CellMixin, TemplateView):
                 "first_day": tour.first_day,
                 "last_day": tour.last_day,
             }
-            for plan in AvailabilityPlan.objects.filter(tour=tour, is_active=True).select_related("commune"):
-                stops.append(
-                    {
-                        "weekday": plan.weekdays[0],
-                        "commune": plan.commune,
-                        "place": plan.place,
-                        "start_time": plan.start_time,
-                        "end_time": plan.end_time,
-                        "capacity": plan.capacity,
-                    }
-                )
+            stops = selectors.tour_stop_rows(tour)
         form = TourForm(data, cell=self.cell, initial=initial)
         formset = StopFormSet(data, initial=stops or None, prefix="stops", form_kwargs={"cell": self.cell})
         return form, formset
@@ -149,7 +117,7 @@ class TourStop(CellMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        result = services.tour_stop(tour=_tour_for(self.cell, kwargs["pk"]))
+        result = services.tour_stop(tour=selectors.tour_for(self.cell, kwargs["pk"]))
         messages.success(request, gettext("Tour stopped: its free times to come were withdrawn."))
         _spared_message(request, result.spared)
         return HttpResponseRedirect(reverse("agenda:tours", kwargs={"cell": self.cell.slug}))
@@ -160,7 +128,7 @@ class SpotEdit(CellMixin, TemplateView):
     template_name = "agenda/spot_form.html"
 
     def spot(self) -> TelemedicineSpot | None:
-        return _spot_for(self.cell, self.kwargs["pk"]) if "pk" in self.kwargs else None
+        return selectors.spot_for(self.cell, self.kwargs["pk"]) if "pk" in self.kwargs else None
 
     def form(self, data: Any = None) -> SpotForm:
         spot = self.spot()

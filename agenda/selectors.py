@@ -20,6 +20,7 @@ from .models import (
     AvailabilityPlan,
     Booking,
     BookingStatus,
+    MedicobusTour,
     Slot,
     SlotStatus,
     TelemedicineSpot,
@@ -286,3 +287,52 @@ def appointment_of(cell: Cell, professional: Professional, pk: int) -> Appointme
     if booking is None:
         raise Http404
     return Appointment(booking, _role(booking, professional))
+
+
+def tours_of(cell: Cell) -> QuerySet[MedicobusTour]:
+    """The cell's Médicobus tours with their doctor, assistant, site and stops; the running ones first."""
+    return (
+        MedicobusTour.objects.filter(cell=cell)
+        .select_related("doctor", "assistant", "site")
+        .prefetch_related("stops__commune")
+        .order_by("-is_active", "name")
+    )
+
+
+def tour_for(cell: Cell, pk: int) -> MedicobusTour:
+    tour = MedicobusTour.objects.filter(cell=cell, pk=pk).first()
+    if tour is None:
+        raise Http404
+    return tour
+
+
+def tour_stop_rows(tour: MedicobusTour) -> list[dict[str, object]]:
+    """A tour's running stops, as the rows of its form: the day, where, the hours and how many patients."""
+    return [
+        {
+            "weekday": plan.weekdays[0],
+            "commune": plan.commune,
+            "place": plan.place,
+            "start_time": plan.start_time,
+            "end_time": plan.end_time,
+            "capacity": plan.capacity,
+        }
+        for plan in AvailabilityPlan.objects.filter(tour=tour, is_active=True).select_related("commune")
+    ]
+
+
+def spots_of(cell: Cell) -> QuerySet[TelemedicineSpot]:
+    """The cell's telemedicine spots with their site, plan and nurses, by site."""
+    return (
+        TelemedicineSpot.objects.filter(cell=cell)
+        .select_related("site", "plan")
+        .prefetch_related("nurses")
+        .order_by("site__name")
+    )
+
+
+def spot_for(cell: Cell, pk: int) -> TelemedicineSpot:
+    spot = TelemedicineSpot.objects.select_related("plan", "site").filter(cell=cell, pk=pk).first()
+    if spot is None:
+        raise Http404
+    return spot

@@ -13,11 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
-from accounts.models import Membership, Role, User
+from accounts.models import User
 from accounts.policies import AUTHENTICATED, declare
-from agenda.models import Slot, may_book_directly
 
-from . import capability, service_requests
+from . import capability, selectors, service_requests
 from . import practitioners as practitioners_module
 from .http import FhirError, client_of, fhir_endpoint, fhir_response, json_body
 from .search import parse_slot_search
@@ -42,13 +41,9 @@ def slot_search(request: HttpRequest) -> HttpResponse:
 def sas_slot(request: HttpRequest, slot_id: int) -> HttpResponse:
     """The `comment` of a slot sent to the SAS: a regulator (logged in first, Pro Santé Connect or password) lands on
     the cell's request form with that slot chosen; a slot taken meanwhile says so and offers the others."""
-    slot = Slot.objects.select_related("cell").filter(pk=slot_id).first()
-    member = (
-        slot is not None and Membership.objects.filter(user=request.user.pk, cell=slot.cell, is_active=True).exists()
-    )
-    if not member:
-        slot = None  # another cell's slot: 404 as if it did not exist, its cell not revealed (SECURITY.md)
-    membership = _booking_membership(request, slot)
+    user = cast(User, request.user)
+    slot = selectors.slot_of_member(user, slot_id)  # another cell's slot: 404, as if it did not exist
+    membership = selectors.booking_membership(user, slot) if slot is not None else None
     if slot is None or membership is None:
         return render(request, "interop/sas_slot_refused.html", {"slot": slot}, status=403 if slot else 404)
     target = reverse("referrals:request_new", kwargs={"cell": slot.cell.slug})
@@ -56,18 +51,6 @@ def sas_slot(request: HttpRequest, slot_id: int) -> HttpResponse:
         messages.warning(request, gettext("This slot was taken or withdrawn meanwhile: choose another one."))
         return HttpResponseRedirect(target)
     return HttpResponseRedirect(f"{target}?creneau={slot.pk}")
-
-
-def _booking_membership(request: HttpRequest, slot: Slot | None) -> Membership | None:
-    """The user's requester membership in the slot's cell that may book it directly, if any."""
-    if slot is None:
-        return None
-    for membership in Membership.objects.filter(
-        user=cast(User, request.user), cell=slot.cell, role=Role.REQUESTER, is_active=True
-    ):
-        if may_book_directly(membership.requester_type, slot):
-            return membership
-    return None
 
 
 @fhir_endpoint(("POST", "PUT"), sas_only=True)
