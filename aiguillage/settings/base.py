@@ -243,7 +243,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("AIGUILLAGE_LOG_LEVEL", default="INFO")},
     # WeasyPrint narrates each step of every PDF (and of its own start) at INFO: only its warnings matter here.
-    "loggers": {"weasyprint": {"level": "WARNING"}},
+    # urllib3 (under common.outbound) writes each address it calls at DEBUG, query included: a patient's phone number
+    # (the SMS provider's lookup), an address (the BAN). Only its warnings are let through.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
 }
 
 # --- Annuaire Santé import (directory/importer.py, README "Annuaire Santé import") ---------------------------------
