@@ -8,15 +8,12 @@ the provider is asked by its tag before it is tried again), or permanent (never 
 
 from __future__ import annotations
 
-import http.client
-import json
 import logging
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
+
+from common import outbound
 
 logger = logging.getLogger(__name__)
 
@@ -100,46 +97,41 @@ def sms_sent_with(*, to: str, reference: str) -> str | None:
     return None  # the console keeps no record: the log shows what was written
 
 
-def _brevo_call(path: str, *, data: dict[str, object] | None = None) -> object:
-    """One call to Brevo's API; its answer as JSON. A 400 is permanent. What fails before the request is written
-    whole (no address, refused, TLS) is temporary; what fails after it (no answer in time, the connection dropped, an
-    answer cut off or not JSON, a 500 / 502 / 504 that may hide a request handled) is of unknown outcome."""
-    url = settings.AIGUILLAGE_SMS_API_URL.rstrip("/") + path
-    if not url.startswith(("https://", "http://")):
-        raise SmsPermanentError(f"AIGUILLAGE_SMS_API_URL must be an http(s) address, not {url!r}")
-    call = urllib.request.Request(  # noqa: S310 (the scheme is checked just above)
-        url,
-        data=json.dumps(data).encode() if data is not None else None,
-        method="POST" if data is not None else "GET",
-        headers={
-            "api-key": settings.AIGUILLAGE_SMS_API_KEY,
-            "accept": "application/json",
-            "content-type": "application/json",
-        },
-    )
+def _brevo_call(path: str, *, data: dict[str, object] | None = None, params: dict[str, str] | None = None) -> object:
+    """One call to Brevo's API; its answer as JSON. A 400 is permanent. What fails before the request leaves (no
+    address, refused, TLS) is temporary; what fails after it (no answer in time, the connection dropped, an answer cut
+    off or not JSON, a 500 / 502 / 504 that may hide a request handled) is of unknown outcome."""
+    base = settings.AIGUILLAGE_SMS_API_URL.rstrip("/")
+    if not base.startswith(("https://", "http://")):
+        raise SmsPermanentError(f"AIGUILLAGE_SMS_API_URL must be an http(s) address, not {base!r}")
+    brevo = outbound.Service(purpose="SMS", timeout=settings.AIGUILLAGE_SMS_TIMEOUT)
+    headers = {"api-key": settings.AIGUILLAGE_SMS_API_KEY}
     try:
-        with urllib.request.urlopen(call, timeout=settings.AIGUILLAGE_SMS_TIMEOUT) as answer:  # noqa: S310
-            return json.loads(answer.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        detail = error.read()[:300].decode(errors="replace")
-        if error.code == 400:  # an invalid number or content: the same request would fail again
-            raise SmsPermanentError(f"{error.code} {detail}") from error
-        if error.code in (500, 502, 504):  # failed while (or after) handling it, or a gateway lost Brevo's answer
-            raise SmsOutcomeUnknown(f"{error.code} {detail}") from error
-        raise SmsTemporaryError(f"{error.code} {detail}") from error
-    except urllib.error.URLError as error:
-        # urlopen wraps only what failed before the request was written whole: Brevo cannot have taken it.
-        raise SmsTemporaryError(str(error.reason) or type(error.reason).__name__) from error
-    except (OSError, http.client.HTTPException, ValueError) as error:
-        # The request was written; the answer timed out, was cut off or was not JSON.
-        raise SmsOutcomeUnknown(str(error) or type(error).__name__) from error
+        if data is None:
+            answer = brevo.call("GET", base + path, params=params, headers=headers)
+        else:
+            answer = brevo.send_json("POST", base + path, data, headers=headers)
+        return answer.json() if answer.body else {}
+    except outbound.Refused as error:
+        detail = f"{error.status} {error.excerpt[:300]}"
+        if error.status == 400:  # an invalid number or content: the same request would fail again
+            raise SmsPermanentError(detail) from error
+        if error.status in (500, 502, 504):  # failed while (or after) handling it, or a gateway lost Brevo's answer
+            raise SmsOutcomeUnknown(detail) from error
+        raise SmsTemporaryError(detail) from error
+    except outbound.Unreachable as error:
+        if not error.request_sent:  # Brevo cannot have taken it
+            raise SmsTemporaryError(str(error)) from error
+        raise SmsOutcomeUnknown(str(error)) from error
+    except outbound.BadAnswer as error:  # the request was taken in, the answer is not one
+        raise SmsOutcomeUnknown(str(error)) from error
 
 
 def _brevo_sent_with(*, to: str, reference: str) -> str | None:
     # Every SMS Brevo took leaves events (sent, accepted, delivered…) carrying the tag it was sent with.
-    query = urllib.parse.urlencode({"tags": reference, "phoneNumber": to.lstrip("+"), "days": 7, "limit": 10})
+    query = {"tags": reference, "phoneNumber": to.lstrip("+"), "days": "7", "limit": "10"}
     try:
-        payload = _brevo_call(f"/v3/transactionalSMS/statistics/events?{query}")
+        payload = _brevo_call("/v3/transactionalSMS/statistics/events", params=query)
     except SmsPermanentError as error:
         raise SmsTemporaryError(str(error)) from error  # the question was refused: we still do not know
     events = payload.get("events") if isinstance(payload, dict) else None

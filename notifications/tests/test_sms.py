@@ -6,6 +6,7 @@ up by its tag before it is ever sent again."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
@@ -259,6 +260,27 @@ def test_while_the_provider_cannot_say_whether_it_took_the_sms_it_waits(world: W
     message.refresh_from_db()
     assert (message.status, message.provider_id) == (MessageStatus.SENT, "1511882900176221")
     assert len(brevo.received) == 1 and len(brevo.event_queries) == 2
+
+
+def test_a_failed_send_or_lookup_is_recorded_without_the_key_or_the_patients_number(
+    world: World, brevo: FakeBrevo, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger, the HTTP library's included
+    brevo.late = 2.0  # taken, answered too late: the retry looks it up, by tag and number
+    with override_settings(AIGUILLAGE_SMS_TIMEOUT=0.5):
+        message = book(world)
+        work()
+    message.refresh_from_db()
+    assert message.outcome_unknown and "127.0.0.1" in message.error
+    errors = [message.error]
+    wait_is_over()
+    with override_settings(AIGUILLAGE_SMS_API_URL="http://127.0.0.1:9"):  # the lookup cannot reach Brevo
+        work()
+    message.refresh_from_db()
+    assert message.status == MessageStatus.QUEUED and "127.0.0.1:9" in message.error
+    errors.append(message.error)
+    for told in (*errors, caplog.text):
+        assert "test-key" not in told and "33612345678" not in told and message.key not in told
 
 
 def test_a_refused_number_is_not_tried_again(world: World, brevo: FakeBrevo) -> None:
