@@ -18,11 +18,7 @@ street, postcode, citycode, city…). Rules:
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -33,6 +29,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from common import outbound
 from common.text import normalize
 
 from .models import Commune, GeocodedAddress, PointPrecision
@@ -99,17 +96,18 @@ def ban_search(
     params = {"q": query, "limit": str(limit), "autocomplete": "1" if autocomplete else "0"}
     if citycode:
         params["citycode"] = citycode
-    call = urllib.request.Request(  # noqa: S310 (the scheme is checked just above)
-        f"{base}/search?{urllib.parse.urlencode(params)}",
-        headers={"accept": "application/json", "user-agent": "Aiguillage (BAN geocoding)"},
+    ban = outbound.Service(
+        purpose="BAN geocoding",
+        timeout=settings.AIGUILLAGE_BAN_TIMEOUT,
+        max_bytes=MAX_ANSWER_BYTES,
+        follow_redirects=True,  # a GET that carries no secret, as before
     )
     try:
-        with urllib.request.urlopen(call, timeout=settings.AIGUILLAGE_BAN_TIMEOUT) as answer:  # noqa: S310
-            payload = json.loads(answer.read(MAX_ANSWER_BYTES + 1)[:MAX_ANSWER_BYTES])
-    except urllib.error.HTTPError as error:
-        raise BanUnavailable(f"HTTP {error.code}") from error
-    except (OSError, ValueError) as error:  # refused, timed out (TimeoutError is an OSError), or not JSON
-        raise BanUnavailable(type(error).__name__) from error
+        payload = ban.get_json(f"{base}/search", params=params)
+    except outbound.Refused as error:
+        raise BanUnavailable(f"HTTP {error.status}") from error
+    except outbound.OutboundError as error:  # unreachable, too slow, or not JSON: the message names no address
+        raise BanUnavailable(str(error)) from error
     return _features(payload)
 
 

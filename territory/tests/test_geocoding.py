@@ -3,6 +3,7 @@ cache in the database, and nothing at all when geocoding is off."""
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import timedelta
 from typing import Any
@@ -97,6 +98,21 @@ def test_a_slow_ban_is_given_up_after_the_timeout(ban_on: FakeBan) -> None:
     assert time.monotonic() - started < 2.0  # the 0.5 s timeout, not the 3 s answer
     assert point == geocoding.commune_point(gace)
     assert not GeocodedAddress.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("mode", "reason"), [("slow", "no answer within 0.5 s"), ("error", "HTTP 500"), ("garbage", "not JSON")]
+)
+def test_a_failing_ban_is_logged_with_its_reason_without_the_address(
+    ban_on: FakeBan, mode: str, reason: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    ban_on.mode, ban_on.delay = mode, 1.0
+    caplog.set_level(logging.DEBUG)  # every logger, the HTTP library's included
+    geocode(street="12 rue de la Gare", commune=commune(GACE))
+    [warning] = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert warning.name == "territory.geocoding" and "the commune's point is used" in warning.getMessage()
+    assert reason in warning.getMessage()
+    assert "Gare" not in caplog.text and "gare" not in caplog.text.lower()
 
 
 def test_a_slow_ban_raises_for_the_caller_that_must_know(ban_on: FakeBan) -> None:
