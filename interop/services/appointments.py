@@ -13,11 +13,6 @@ have created the appointment, so every later try is the conditional update.
 
 from __future__ import annotations
 
-import http.client
-import json
-import ssl
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from agenda.models import Booking, BookingStatus
+from common import outbound
 
 from .. import codes
 from ..models import AppointmentPush, PushStatus, SasRegulator
@@ -134,36 +130,25 @@ class Delivery:
     error: str = ""
 
 
-def _ssl_context() -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=settings.AIGUILLAGE_SAS_CA_BUNDLE or None)
-    if settings.AIGUILLAGE_SAS_CLIENT_CERT:
-        context.load_cert_chain(settings.AIGUILLAGE_SAS_CLIENT_CERT, settings.AIGUILLAGE_SAS_CLIENT_KEY or None)
-    return context
-
-
 def _deliver(method: str, url: str, resource: dict[str, Any]) -> Delivery:
     if not url.startswith(("https://", "http://")):
         return Delivery(ok=False, retry=False, error="AIGUILLAGE_SAS_APPOINTMENTS_URL is not an http(s) address")
-    call = urllib.request.Request(  # noqa: S310 (the scheme is checked just above)
-        url,
-        data=json.dumps(resource).encode(),
-        method=method,
-        headers={"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"},
+    platform = outbound.Service(
+        purpose="SAS appointments",
+        timeout=settings.AIGUILLAGE_SAS_TIMEOUT,
+        ca_bundle=settings.AIGUILLAGE_SAS_CA_BUNDLE,
+        client_cert=settings.AIGUILLAGE_SAS_CLIENT_CERT,
+        client_key=settings.AIGUILLAGE_SAS_CLIENT_KEY,
     )
-    context = _ssl_context() if url.startswith("https://") else None
     try:
-        with urllib.request.urlopen(  # noqa: S310
-            call, timeout=settings.AIGUILLAGE_SAS_TIMEOUT, context=context
-        ) as answer:
-            return Delivery(ok=200 <= answer.status < 300, retry=False)
-    except urllib.error.HTTPError as error:
-        body = error.read(400).decode("utf-8", "replace")
-        retry = error.code >= 500 or error.code in (408, 429)
-        return Delivery(ok=False, retry=retry, error=f"HTTP {error.code}: {body}"[:500])
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
-        return Delivery(ok=False, retry=True, error=str(getattr(error, "reason", error))[:500])
-    except http.client.HTTPException as error:  # an answer cut off or garbled: tried again, as a conditional update
-        return Delivery(ok=False, retry=True, error=f"{type(error).__name__}: {error}"[:500])
+        # The status says it all: the body of a 2xx is not read.
+        platform.send_json(method, url, resource, content_type="application/fhir+json", read_answer=False)
+    except outbound.Refused as error:
+        retry = error.status >= 500 or error.status in (408, 429)
+        return Delivery(ok=False, retry=retry, error=str(error)[:500])
+    except outbound.OutboundError as error:  # unreachable, or an answer lost or cut off: tried again, as an update
+        return Delivery(ok=False, retry=True, error=str(error)[:500])
+    return Delivery(ok=True, retry=False)
 
 
 def _claim(push_pk: int, now: datetime) -> tuple[AppointmentPush, datetime] | None:
