@@ -22,7 +22,6 @@ urlpatterns = [
     path("c/<slug:cell>/alertes/", include("alerts.urls")),
     path("c/<slug:cell>/indicateurs/", include("indicators.urls")),
     path("c/<slug:cell>/enquetes/", include("surveys.urls")),
-    path("c/<slug:cell>/", include("audit.urls")),
     path("c/<slug:cell>/", include("privacy.urls")),
     path("q/", include("referrals.public_urls")),
     path("api/", include("api.urls")),

@@ -22,7 +22,6 @@ from django.views.generic import TemplateView
 from accounts.policies import CellMixin, Perm
 from audit.models import AccessAction
 from audit.recording import record_list
-from audit.selectors import patients_matching
 from audit.services import access_record
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
@@ -33,6 +32,7 @@ from referrals.models import Request
 from . import retention
 from .forms import DataPolicyForm, PatientSearchForm, RectifyForm
 from .patient_rights import patient_record, same_patient
+from .selectors import patients_matching
 from .services import patient_rectify
 
 

@@ -11,19 +11,19 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from accounts.policies import CellMixin, Perm
+from audit.models import AccessAction
+from audit.services import access_record
 from common.exports import FORMATS, spreadsheet_response
 
 from . import selectors
 from .forms import LogSearchForm
-from .models import AccessAction
-from .services import access_record
 
 EXPORT_LIMIT = 100_000
 
 
 class AccessLog(CellMixin, TemplateView):
     permission = Perm.ACCESS_LOG_VIEW
-    template_name = "audit/access_log.html"
+    template_name = "privacy/access_log.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.form = LogSearchForm(request.GET or None)
@@ -45,7 +45,7 @@ class AccessLog(CellMixin, TemplateView):
 
     def get_template_names(self) -> list[str]:
         if getattr(self.request, "htmx", False) and not self.request.htmx.boosted:  # type: ignore[attr-defined]
-            return ["audit/_access_log_rows.html"]
+            return ["privacy/_access_log_rows.html"]
         return [self.template_name]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

@@ -82,7 +82,7 @@ def test_the_cell_administrator_finds_who_saw_a_patient_and_the_search_is_logged
     for request in (seen, other):
         coordinator.get(reverse("referrals:request_detail", kwargs={"cell": world.cell.slug, "pk": request.pk}))
     admin = world.client_for(world.owner)
-    url = reverse("audit:access_log", kwargs={"cell": world.cell.slug})
+    url = reverse("privacy:access_log", kwargs={"cell": world.cell.slug})
     page = admin.get(url, {"patient": "heloury", "action": AccessAction.READ})
     assert page.status_code == 200
     shown = [row for row, _references in page.context["rows"]]
@@ -101,7 +101,7 @@ def test_the_log_is_exported_and_the_export_is_logged(world: World) -> None:
         reverse("referrals:request_detail", kwargs={"cell": world.cell.slug, "pk": request.pk})
     )
     response = world.client_for(world.owner).get(
-        reverse("audit:access_log", kwargs={"cell": world.cell.slug}), {"format": "csv"}
+        reverse("privacy:access_log", kwargs={"cell": world.cell.slug}), {"format": "csv"}
     )
     assert response["Content-Disposition"].endswith('.csv"')
     content = response.content.decode("utf-8-sig")
@@ -112,16 +112,16 @@ def test_the_log_is_exported_and_the_export_is_logged(world: World) -> None:
 
 def test_only_the_cell_administrator_reads_the_log_and_only_their_cells(world: World) -> None:
     make_request(world.other_cell)
-    url = reverse("audit:access_log", kwargs={"cell": world.cell.slug})
+    url = reverse("privacy:access_log", kwargs={"cell": world.cell.slug})
     assert world.client_for(world.colleague).get(url).status_code == 403
     rows = world.client_for(world.owner).get(url).context["rows"]
     assert all(row.cell_id == world.cell.pk for row, _references in rows)
-    other = reverse("audit:access_log", kwargs={"cell": world.other_cell.slug})
+    other = reverse("privacy:access_log", kwargs={"cell": world.other_cell.slug})
     assert world.client_for(world.owner).get(other).status_code == 404
 
 
 def test_bad_dates_get_a_french_message_not_an_error(world: World) -> None:
-    url = reverse("audit:access_log", kwargs={"cell": world.cell.slug})
+    url = reverse("privacy:access_log", kwargs={"cell": world.cell.slug})
     page = world.client_for(world.owner).get(url, {"first_day": "2026-05-02", "last_day": "2026-05-01"})
     assert page.status_code == 200
     assert page.context["form"].errors["last_day"] == ["La fin vient avant le début."]

@@ -8,11 +8,10 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 
+from audit.models import AccessEvent
 from common.text import normalize
 from referrals.models import Request
 from territory.models import Cell
-
-from .models import AccessEvent
 
 PARIS = ZoneInfo("Europe/Paris")
 MAX_PATIENT_MATCHES = 200
