@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from notifications.models import Message, MessageChannel, MessageKind
-from notifications.services import message_queue
+from notifications.models import MessageChannel, MessageKind
+from notifications.services import message_about
 from notifications.sms import within_segments
 from referrals.models import CareChannel
 
@@ -33,18 +33,15 @@ def _send(alert: Alert, kind: str, text: str, subject: str) -> None:
         channel, to, body = MessageChannel.SMS, mobile, text
     else:
         channel, to, body = MessageChannel.EMAIL, professional.email, text
-    message_queue(
-        Message(
-            cell_id=request.cell_id,
-            request=request,
-            kind=kind,
-            channel=channel,
-            to=to,
-            subject=subject,
-            body=body,
-            key=f"{kind}:{alert.pk}",
-            created_at=timezone.now(),
-        )
+    message_about(
+        request,
+        kind=kind,
+        channel=channel,
+        to=to,
+        subject=subject,
+        body=body,
+        key=f"{kind}:{alert.pk}",
+        at=timezone.now(),
     )
 
 
@@ -121,17 +118,14 @@ def tell_coordinator(
                 "deadline": timezone.localtime(request.deadline_at),
             },
         )
-    message_queue(
-        Message(
-            cell_id=request.cell_id,
-            request=request,
-            kind=kind,
-            channel=MessageChannel.EMAIL,
-            recipient=user,
-            to=user.email,
-            subject=subject,
-            body=body,
-            key=f"{kind}:{cascade.pk}",
-            created_at=now,
-        )
+    message_about(
+        request,
+        kind=kind,
+        channel=MessageChannel.EMAIL,
+        to=user.email,
+        subject=subject,
+        body=body,
+        key=f"{kind}:{cascade.pk}",
+        recipient=user,
+        at=now,
     )

@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy
 
 from common.errors import DomainError
 from common.periods import Period
-from notifications.models import Message, MessageChannel, MessageKind
-from notifications.services import message_queue, requester_address
+from notifications.models import MessageChannel, MessageKind
+from notifications.services import message_about, requester_address
 from referrals.models import Request, RequestEvent
 from referrals.states import Status
 from territory.models import Cell
@@ -91,18 +91,15 @@ def _survey(request: Request, audience: str, address: str, now: datetime) -> Sur
         url = settings.AIGUILLAGE_BASE_URL.rstrip("/") + reverse("survey_answer", kwargs={"token": survey.token})
         body = render_to_string("surveys/invitation.txt", {"cell": request.cell, "url": url, "audience": audience})
         subject = _("[Aiguillage] One minute for the coordination cell %(cell)s?") % {"cell": request.cell.name}
-    message_queue(
-        Message(
-            cell_id=request.cell_id,
-            request=request,
-            kind=MessageKind.SURVEY,
-            channel=MessageChannel.EMAIL,
-            to=address,
-            subject=subject,
-            body=body,
-            key=f"{MessageKind.SURVEY}:{survey.pk}",
-            created_at=now,
-        )
+    message_about(
+        request,
+        kind=MessageKind.SURVEY,
+        channel=MessageChannel.EMAIL,
+        to=address,
+        subject=subject,
+        body=body,
+        key=f"{MessageKind.SURVEY}:{survey.pk}",
+        at=now,
     )
     return survey
 

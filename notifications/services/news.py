@@ -28,7 +28,7 @@ from ..sms import (
     MAX_SEGMENTS,
     segments,
 )
-from .outbox import message_queue
+from .outbox import message_about
 
 TOLD = {
     Status.RECEIVED: MessageKind.REQUEST_RECEIVED,
@@ -133,18 +133,15 @@ def request_moved(*, request: Request, event: RequestEvent) -> Message | None:
             "notifications/requester_update.txt",
             {"name": name, "news": _news(request, kind), "url": url, "cell": request.cell},
         )
-    return message_queue(
-        Message(
-            cell=request.cell,
-            request=request,
-            kind=kind,
-            channel=MessageChannel.EMAIL,
-            to=address,
-            subject=subject,
-            body=body,
-            key=f"{kind}:{event.pk}",
-            created_at=event.at,
-        )
+    return message_about(
+        request,
+        kind=kind,
+        channel=MessageChannel.EMAIL,
+        to=address,
+        subject=subject,
+        body=body,
+        key=f"{kind}:{event.pk}",
+        at=event.at,
     )
 
 
@@ -172,18 +169,15 @@ def _patient_sms(
     if is_opted_out(request.cell_id, request.patient_phone.as_e164):
         return None
     fitted = patient_sms.compose(request.cell, kind, starts_at=starts_at, places=places, cancel_token=token, more=more)
-    return message_queue(
-        Message(
-            cell=request.cell,
-            request=request,
-            kind=kind,
-            channel=MessageChannel.SMS,
-            to=request.patient_phone.as_e164,
-            subject=str(MessageKind(kind).label),
-            body=fitted.text,
-            key=key,
-            created_at=at,
-        )
+    return message_about(
+        request,
+        kind=kind,
+        channel=MessageChannel.SMS,
+        to=request.patient_phone.as_e164,
+        subject=str(MessageKind(kind).label),
+        body=fitted.text,
+        key=key,
+        at=at,
     )
 
 
@@ -268,19 +262,16 @@ def _tell_members(
         email = (professional.email if professional is not None else "") or membership.user.email
         if mobile is None and not email:
             continue
-        message = message_queue(
-            Message(
-                cell=request.cell,
-                request=request,
-                kind=kind,
-                channel=MessageChannel.SMS if mobile else MessageChannel.EMAIL,
-                recipient=membership.user,
-                to=mobile or email,
-                subject=subject,
-                body=sms_text if mobile else text,
-                key=f"{key}:{membership.user_id}",
-                created_at=at,
-            )
+        message = message_about(
+            request,
+            kind=kind,
+            channel=MessageChannel.SMS if mobile else MessageChannel.EMAIL,
+            to=mobile or email,
+            subject=subject,
+            body=sms_text if mobile else text,
+            key=f"{key}:{membership.user_id}",
+            recipient=membership.user,
+            at=at,
         )
         if message is not None:
             queued.append(message)
@@ -422,18 +413,15 @@ def effector_told(*, request: Request, event: RequestEvent) -> list[Message]:
                 },
             )
             subject = _("[Aiguillage] %(what)s: %(when)s") % {"what": MessageKind(kind).label, "when": when}
-        message = message_queue(
-            Message(
-                cell=request.cell,
-                request=request,
-                kind=kind,
-                channel=MessageChannel.EMAIL,
-                to=address,
-                subject=subject,
-                body=body,
-                key=f"{kind}:{event.pk}:{_address_digest(address)}",
-                created_at=event.at,
-            )
+        message = message_about(
+            request,
+            kind=kind,
+            channel=MessageChannel.EMAIL,
+            to=address,
+            subject=subject,
+            body=body,
+            key=f"{kind}:{event.pk}:{_address_digest(address)}",
+            at=event.at,
         )
         if message is not None:
             queued.append(message)
@@ -488,18 +476,15 @@ def mt_summary(*, request: Request, event: RequestEvent, debrief_only: bool = Fa
             "patient": _initials(request),
             "day": f"{timezone.localtime(slot.starts_at):%d/%m}",
         }
-    return message_queue(
-        Message(
-            cell=request.cell,
-            request=request,
-            kind=MessageKind.MT_SUMMARY,
-            channel=MessageChannel.EMAIL,
-            to=doctor.email,
-            subject=subject,
-            body=body,
-            key=f"{MessageKind.MT_SUMMARY}:{event.pk}",
-            created_at=event.at,
-        )
+    return message_about(
+        request,
+        kind=MessageKind.MT_SUMMARY,
+        channel=MessageChannel.EMAIL,
+        to=doctor.email,
+        subject=subject,
+        body=body,
+        key=f"{MessageKind.MT_SUMMARY}:{event.pk}",
+        at=event.at,
     )
 
 

@@ -16,6 +16,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.models import User
+from referrals.models import Request
+
 from ..models import Message, MessageChannel, MessageKind, MessageStatus
 from ..selectors import is_opted_out
 from ..sms import (
@@ -205,3 +208,32 @@ def messages_send_queued(*, now: datetime | None = None) -> int:
     )
     pks = list(due.order_by("pk").values_list("pk", flat=True))
     return sum(message_send(message_pk=pk, now=now).sent for pk in pks)
+
+
+def message_about(
+    request: Request,
+    *,
+    kind: str,
+    channel: str,
+    to: str,
+    body: str,
+    key: str,
+    at: datetime,
+    subject: str = "",
+    recipient: User | None = None,
+) -> Message | None:
+    """Queue a message about a request, to one address (see `message_queue`: the same key twice is stored once)."""
+    return message_queue(
+        Message(
+            cell_id=request.cell_id,
+            request=request,
+            kind=kind,
+            channel=channel,
+            to=to,
+            subject=subject,
+            body=body,
+            key=key,
+            created_at=at,
+            recipient=recipient,
+        )
+    )
