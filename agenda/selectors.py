@@ -9,8 +9,10 @@ from enum import StrEnum
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from common.care import Modality
+from common.errors import DomainError
 from directory.models import Professional
 from referrals.models import Request
 from territory.models import Cell
@@ -118,8 +120,6 @@ def direct_booking_choices(
 ) -> list[tuple[str, str]]:
     """The slots a requester of this type may book with their request, as (pk, label) choices: when, where, who,
     and what care."""
-    from .services import slot_label  # labels are the booking's own words
-
     choices = []
     for slot in slots_open_to(cell, requester_type, now, wanted=wanted):
         care = slot.get_care_channel_display()
@@ -336,3 +336,63 @@ def spot_for(cell: Cell, pk: int) -> TelemedicineSpot:
     if spot is None:
         raise Http404
     return spot
+
+
+TELECONSULTATION_WITH = _("teleconsultation with %(doctor)s")
+
+LINK_NOT_VALID = _("This link is not valid (any more).")
+
+
+def slot_label(slot: Slot, paired: Slot | None = None) -> str:
+    local = timezone.localtime(slot.starts_at)
+    if slot.commune_id is not None:
+        where = f"{slot.get_modality_display()}, {slot.place} ({slot.commune})" if slot.place else str(slot.commune)
+    else:
+        where = slot.site.name if slot.site else str(slot.get_modality_display())
+    who = f" — {slot.professional}" if slot.professional else ""
+    if paired is not None and paired.professional is not None:
+        tier = paired.professional.get_teleconsultant_tier_display()
+        who += " — " + str(TELECONSULTATION_WITH % {"doctor": paired.professional}) + (f" ({tier})" if tier else "")
+    return f"{local:%d/%m/%Y %H:%M}, {where}{who}"
+
+
+def teleconsultants_for(spot_slot: Slot, now: datetime) -> QuerySet[Slot]:
+    """Free teleconsultant times covering the spot's slot, in tier order: the territory's volunteers, then the
+    regional pool, then extra-territorial doctors; the earliest first within a tier."""
+    return (
+        Slot.objects.teleconsultant_times()
+        .filter(
+            cell=spot_slot.cell_id,
+            care_channel=spot_slot.care_channel,
+            starts_at__lte=spot_slot.starts_at,
+            ends_at__gte=spot_slot.ends_at,
+        )
+        .in_tier_order()
+        .select_related("professional")
+    )
+
+
+def booking_by_cancel_token(token: str) -> Booking:
+    """The booking behind a patient's cancel link, or a refusal that says nothing about why."""
+    booking = (
+        Booking.objects.select_related("slot__site__commune", "slot__commune", "request__cell")
+        .filter(cancel_token=token, status=BookingStatus.BOOKED)
+        .first()
+        if token
+        else None
+    )
+    if booking is None:
+        raise DomainError(LINK_NOT_VALID, code="not_valid")
+    return booking
+
+
+def booking_of_patient_link(token: str) -> Booking | None:
+    """The booking a patient's link was made for, whatever became of it (None for an unknown link): an appointment
+    already cancelled says so rather than "not valid"."""
+    if not token:
+        return None
+    return (
+        Booking.objects.select_related("slot__site__commune", "slot__commune", "request__cell")
+        .filter(cancel_token=token)
+        .first()
+    )

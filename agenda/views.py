@@ -80,7 +80,7 @@ class BookSlot(RequestPageAction):
             slot_book_ready(slot=slot, request=target, user=user)
         else:
             services.slot_book(slot=slot, request=target, user=user)
-        return target.pk, gettext("Appointment booked: %(slot)s.") % {"slot": services.slot_label(slot)}
+        return target.pk, gettext("Appointment booked: %(slot)s.") % {"slot": selectors.slot_label(slot)}
 
 
 class BookingCancel(RequestPageAction):
@@ -107,7 +107,7 @@ class BookingMove(RequestPageAction):
         booking = selectors.booking_for(self.cell, self.kwargs["pk"])
         slot = selectors.slot_for(self.cell, self.kwargs["slot_pk"])
         services.booking_move(booking=booking, slot=slot, user=user)
-        return booking.request_id, gettext("Appointment moved: %(slot)s.") % {"slot": services.slot_label(slot)}
+        return booking.request_id, gettext("Appointment moved: %(slot)s.") % {"slot": selectors.slot_label(slot)}
 
 
 class BookingNote(RequestPageAction):
@@ -248,7 +248,7 @@ class CalendarFeedRenew(CellMixin, View):
 
 def _spared_message(request: HttpRequest, spared: list[Any]) -> None:
     if spared:
-        listed = ", ".join(services.slot_label(slot) for slot in spared)
+        listed = ", ".join(selectors.slot_label(slot) for slot in spared)
         messages.warning(
             request,
             gettext(
@@ -366,7 +366,7 @@ class PatientCancel(View):
     permission = PUBLIC
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
-        booking = services.booking_of_patient_link(token)
+        booking = selectors.booking_of_patient_link(token)
         if booking is None or booking.status not in (BookingStatus.BOOKED, BookingStatus.CANCELLED):
             return render(request, "agenda/patient_link_invalid.html", status=404)
         cell = booking.request.cell
@@ -379,7 +379,7 @@ class PatientCancel(View):
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
         if request.POST.get("confirm") != "yes":  # the first button: ask before anything changes
-            booking = services.booking_of_patient_link(token)
+            booking = selectors.booking_of_patient_link(token)
             if booking is None or booking.status != BookingStatus.BOOKED:
                 return self.get(request, token)
             context = {"booking": booking, "confirming": True, "public_cell": booking.request.cell}
@@ -388,7 +388,7 @@ class PatientCancel(View):
             booking = services.booking_cancel_by_patient(token=token)
         except DomainError as error:
             if error.code == "too_late":
-                booking = services.booking_by_cancel_token(token)
+                booking = selectors.booking_by_cancel_token(token)
                 context = {"booking": booking, "too_late": True, "public_cell": booking.request.cell}
                 return render(request, "agenda/patient_cancel.html", context, status=409)
             return self.get(request, token)

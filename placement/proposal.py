@@ -42,7 +42,7 @@ from accounts.models import Membership, User
 from agenda.backfill import WAITING, patient_points, slot_book_ready
 from agenda.finder import FINDER_DAYS
 from agenda.models import TIER_ORDER, Booking, Slot, tier_rank
-from agenda.services import slot_label
+from agenda.selectors import slot_label
 from common.errors import DomainError
 from directory.models import TeleconsultantTier
 from referrals import selectors as referral_selectors
@@ -167,7 +167,7 @@ def free_slots(cell: Cell, now: datetime, channels: set[str]) -> list[Slot]:
 
 def spot_tiers(cell: Cell, spots: list[Slot]) -> dict[int, int]:
     """For each telemedicine spot's time, the tier of the teleconsultant the booking would pair with it now (the
-    first free doctor covering it in tier order, as `agenda.services.booking.teleconsultants_for`); spots with no
+    first free doctor covering it in tier order, as `agenda.selectors.teleconsultants_for`); spots with no
     doctor free are absent. One query, whatever the number of spots."""
     if not spots:
         return {}

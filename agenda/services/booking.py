@@ -14,7 +14,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +27,7 @@ from referrals import services as referrals
 from referrals.models import Request
 
 from ..models import Booking, BookingStatus, MedicobusTour, Slot, SlotStatus, TelemedicineSpot, may_book_directly
+from ..selectors import booking_by_cancel_token, slot_label, teleconsultants_for
 from ..signals import booking_changed
 
 SLOT_JUST_TAKEN = _("This slot was just taken: choose another one.")
@@ -43,37 +44,7 @@ OUTCOME_TOO_EARLY = _("The outcome is recorded once the appointment has started.
 TELECONSULTANT_TIME = _(
     "This is a teleconsultant's time: book the telemedicine spot's slot, and the doctor is paired with it."
 )
-TELECONSULTATION_WITH = _("teleconsultation with %(doctor)s")
 NO_TELECONSULTANT = _("No teleconsultant doctor is free at that time: choose another time at the spot.")
-
-
-def slot_label(slot: Slot, paired: Slot | None = None) -> str:
-    local = timezone.localtime(slot.starts_at)
-    if slot.commune_id is not None:
-        where = f"{slot.get_modality_display()}, {slot.place} ({slot.commune})" if slot.place else str(slot.commune)
-    else:
-        where = slot.site.name if slot.site else str(slot.get_modality_display())
-    who = f" — {slot.professional}" if slot.professional else ""
-    if paired is not None and paired.professional is not None:
-        tier = paired.professional.get_teleconsultant_tier_display()
-        who += " — " + str(TELECONSULTATION_WITH % {"doctor": paired.professional}) + (f" ({tier})" if tier else "")
-    return f"{local:%d/%m/%Y %H:%M}, {where}{who}"
-
-
-def teleconsultants_for(spot_slot: Slot, now: datetime) -> QuerySet[Slot]:
-    """Free teleconsultant times covering the spot's slot, in tier order: the territory's volunteers, then the
-    regional pool, then extra-territorial doctors; the earliest first within a tier."""
-    return (
-        Slot.objects.teleconsultant_times()
-        .filter(
-            cell=spot_slot.cell_id,
-            care_channel=spot_slot.care_channel,
-            starts_at__lte=spot_slot.starts_at,
-            ends_at__gte=spot_slot.ends_at,
-        )
-        .in_tier_order()
-        .select_related("professional")
-    )
 
 
 def _pair_teleconsultant(spot_slot: Slot, now: datetime) -> Slot:
@@ -291,37 +262,10 @@ def _takes_part(booking: Booking, professional: Professional) -> bool:
     return MedicobusTour.objects.filter(stops__slots=booking.slot_id, assistant=professional).exists()
 
 
-LINK_NOT_VALID = _("This link is not valid (any more).")
 CANCEL_TOO_LATE = _("The appointment is in less than an hour: to cancel now, call the coordination cell.")
 CANCEL_TOKEN_BYTES = 16  # the patient's cancel link: 22 characters, unguessable
 CANCEL_BEFORE = timedelta(hours=1)
 CANCELLED_BY_PATIENT = _("Cancelled by the patient (link in their SMS).")
-
-
-def booking_by_cancel_token(token: str) -> Booking:
-    """The booking behind a patient's cancel link, or a refusal that says nothing about why."""
-    booking = (
-        Booking.objects.select_related("slot__site__commune", "slot__commune", "request__cell")
-        .filter(cancel_token=token, status=BookingStatus.BOOKED)
-        .first()
-        if token
-        else None
-    )
-    if booking is None:
-        raise DomainError(LINK_NOT_VALID, code="not_valid")
-    return booking
-
-
-def booking_of_patient_link(token: str) -> Booking | None:
-    """The booking a patient's link was made for, whatever became of it (None for an unknown link): an appointment
-    already cancelled says so rather than "not valid"."""
-    if not token:
-        return None
-    return (
-        Booking.objects.select_related("slot__site__commune", "slot__commune", "request__cell")
-        .filter(cancel_token=token)
-        .first()
-    )
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from agenda import services
+from agenda import selectors, services
 from agenda.calendar import feed_ical
 from agenda.models import Booking, Slot, SlotStatus
 from common.errors import DomainError
@@ -64,7 +64,7 @@ def test_a_tour_becomes_bookable_capacity_at_each_stop(world: World) -> None:
     assert first is not None
     assert (first.place, first.modality, first.professional_id) == ("Place du marché", "medicobus", doctor.pk)
     assert f"{timezone.localtime(first.starts_at):%A %H:%M}" == "Tuesday 09:00"
-    assert services.slot_label(first).endswith(f"Médicobus, Place du marché ({first.commune}) — {doctor}")
+    assert selectors.slot_label(first).endswith(f"Médicobus, Place du marché ({first.commune}) — {doctor}")
 
 
 @override_settings(AIGUILLAGE_AGENDA_HORIZON_DAYS=14)
