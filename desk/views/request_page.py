@@ -12,25 +12,23 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.generic import TemplateView
 
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.policies import CellMixin, Perm
-from agenda import selectors as agenda_selectors
-from agenda.finder import ORDER_RULE, Found, find, shown_from
+from agenda.finder import ORDER_RULE, Found, shown_from
 from agenda.forms import FinderForm
 from audit.recording import record_read
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
-from common.phones import takes_sms
+from desk.selectors import MOVE_PAGE, request_page
 from notifications import services as notifications
-from notifications.selectors import messages_about
 from referrals import selectors, services
 from referrals.forms import CallbackForm, CloseForm, NoteForm, QualificationForm, QuestionForm, ReorientForm
 from referrals.models import Request
-from referrals.states import OPEN, Status, allowed
+from referrals.states import OPEN
 from referrals.views import request_url
 
 # The request page's "show more" parameters: how many rows of the slot finder, and of the slots to move to.
-FINDER_SHOWN, MOVE_SHOWN, MOVE_PAGE = "finder-shown", "move-shown", 8
+FINDER_SHOWN, MOVE_SHOWN = "finder-shown", "move-shown"
 
 
 def _more_query(params: QueryDict, name: str, found: Found | None) -> str:
@@ -49,56 +47,32 @@ class RequestDetail(CellMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         request = selectors.request_for(self.membership, self.kwargs["pk"])
-        for_requester = self.membership.role == Role.REQUESTER
-        duplicates = list(selectors.duplicates_of(request)) if not for_requester else []
-        # The page names the possible duplicates' patients too: their requests are in the row.
-        record_read(
-            cell=self.cell,
-            request_obj=request,
-            also=[pk for flag in duplicates for pk in (flag.first_id, flag.second_id) if pk != request.pk],
-        )
-        kind = self.request.GET.get("kind", "")
         user = self.request.user
         assert isinstance(user, User)
+        may_handle = self.allows(Perm.REQUEST_HANDLE)
         # The supervisor's answers, at the top of the page for whoever handles the request, read from then on.
-        answers = services.answers_read(request=request, user=user) if self.allows(Perm.REQUEST_HANDLE) else []
-        can_orient = self.allows(Perm.REQUEST_HANDLE) and allowed(request.status, Status.ORIENTED)
-        finder_form = FinderForm(self.request.GET or None, prefix="finder")
-        can_move = self.allows(Perm.REQUEST_HANDLE) and request.status == Status.ORIENTED
+        answers = services.answers_read(request=request, user=user) if may_handle else []
         params = self.request.GET
-        found = (
-            find(request, timezone.now(), finder_form.filters(), shown_from(params.get(FINDER_SHOWN)))
-            if can_orient
-            else None
+        finder_form = FinderForm(params or None, prefix="finder")
+        page = request_page(
+            request,
+            membership=self.membership,
+            user=user,
+            may_handle=may_handle,
+            now=timezone.now(),
+            finder_filters=finder_form.filters(),
+            finder_shown=shown_from(params.get(FINDER_SHOWN)),
+            move_shown=shown_from(params.get(MOVE_SHOWN), MOVE_PAGE),
         )
-        move_found = (
-            find(request, timezone.now(), limit=shown_from(params.get(MOVE_SHOWN), MOVE_PAGE), page=MOVE_PAGE)
-            if can_move
-            else None
-        )
-        callbacks = list(request.callbacks.select_related("by")) if not for_requester else []
-        is_holder = request.holder_id == user.pk and request.status in OPEN
-        questions = selectors.questions_of(request) if not for_requester else []
-        today = timezone.localdate()
-        born = request.patient_birth_date
+        # The page names the possible duplicates' patients too: their requests are in the row.
+        record_read(cell=self.cell, request_obj=request, also=page.also_read())
+        kind = params.get("kind", "")
+        ready = page.is_holder and request.status in OPEN
         context.update(
-            age=today.year - born.year - ((today.month, today.day) < (born.month, born.day)) if born else None,
-            next_try=callbacks[-1].next_try_at if callbacks and request.status in OPEN else None,
-            question_waiting=any(question.answered_at is None for question in questions),
-            req=request,
+            page.as_context(),
             now=timezone.now(),
             answers_waiting=answers,
-            for_requester=for_requester,
-            events=selectors.timeline(request, for_requester=for_requester),
-            can_handle=self.allows(Perm.REQUEST_HANDLE) and request.status in OPEN,
-            is_holder=request.holder_id == self.request.user.pk,
-            callbacks=callbacks,
-            messages_sent=messages_about(request) if not for_requester else [],
-            patient_opted_out=bool(request.patient_phone)
-            and notifications.is_opted_out(request.cell_id, request.patient_phone.as_e164),
-            patient_takes_sms=takes_sms(request.patient_phone) if request.patient_phone else False,
-            duplicates=duplicates,
-            callback_form=kwargs.get("callback_form") or CallbackForm(prefix="callback", ready=is_holder),
+            callback_form=kwargs.get("callback_form") or CallbackForm(prefix="callback", ready=ready),
             close_form=kwargs.get("close_form") or CloseForm(prefix="close"),
             reorient_form=kwargs.get("reorient_form")
             or ReorientForm(
@@ -108,20 +82,10 @@ class RequestDetail(CellMixin, TemplateView):
             ask_form=kwargs.get("ask_form") or QuestionForm(prefix="ask"),
             qualify_form=kwargs.get("qualify_form")
             or QualificationForm(questions=services.protocol_for(self.cell)[0], prefix="qualify"),
-            qualifications=request.qualifications.select_related("by") if not for_requester else [],
-            questions=questions,
-            booking=agenda_selectors.active_booking(request),
             finder_form=finder_form,
-            found=found,
-            candidates=found.candidates if found else None,
-            finder_more=_more_query(params, FINDER_SHOWN, found),
+            finder_more=_more_query(params, FINDER_SHOWN, page.found),
+            move_more=_more_query(params, MOVE_SHOWN, page.move_found),
             order_rule=ORDER_RULE,
-            can_orient=can_orient,
-            move_found=move_found,
-            move_candidates=move_found.candidates if move_found else None,
-            move_more=_more_query(params, MOVE_SHOWN, move_found),
-            on_duty=services.supervisor_on_duty(self.cell) if not for_requester else None,
-            limit=services.settings_for(self.cell).max_failed_callbacks,
         )
         for name in ("callback_form", "close_form", "reorient_form", "note_form", "ask_form", "qualify_form"):
             describe_fields(context[name])

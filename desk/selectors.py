@@ -1,0 +1,124 @@
+"""The desk's reads: what the request page shows, gathered from the requests, the agenda and the messages sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import Membership, Role, User
+from agenda import selectors as agenda_selectors
+from agenda.finder import Filters, Found, find
+from agenda.models import Booking
+from common.phones import takes_sms
+from notifications import services as notifications
+from notifications.models import Message
+from notifications.selectors import messages_about
+from referrals import selectors, services
+from referrals.models import Callback, DuplicateFlag, Qualification, Request, RequestEvent, SupervisorQuestion
+from referrals.states import OPEN, Status, allowed
+
+MOVE_PAGE = 8  # the slots to move a booking to, shown by eights
+
+
+def _age(born: date | None, today: date) -> int | None:
+    if born is None:
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+@dataclass(frozen=True)
+class RequestPage:
+    """Everything the request page shows but its forms. A requester sees their request and its timeline; whoever
+    handles requests (`may_handle`) also sees the slot finder, and the cell's members its calls, questions and
+    messages. The querysets are read when the page is drawn."""
+
+    req: Request
+    for_requester: bool
+    age: int | None
+    duplicates: list[DuplicateFlag]
+    events: QuerySet[RequestEvent]
+    callbacks: list[Callback]
+    next_try: datetime | None
+    questions: QuerySet[SupervisorQuestion] | list[SupervisorQuestion]
+    question_waiting: bool
+    qualifications: QuerySet[Qualification] | list[Qualification]
+    messages_sent: QuerySet[Message] | list[Message]
+    patient_opted_out: bool
+    patient_takes_sms: bool
+    booking: Booking | None
+    can_handle: bool
+    can_orient: bool
+    is_holder: bool
+    found: Found | None
+    move_found: Found | None
+    on_duty: User | None
+    limit: int
+
+    @property
+    def candidates(self) -> Any:
+        return self.found.candidates if self.found else None
+
+    @property
+    def move_candidates(self) -> Any:
+        return self.move_found.candidates if self.move_found else None
+
+    def as_context(self) -> dict[str, Any]:
+        """The page's names for the template (its fields, and the finders' rows)."""
+        context = {field.name: getattr(self, field.name) for field in fields(self)}
+        context.update(candidates=self.candidates, move_candidates=self.move_candidates)
+        return context
+
+    def also_read(self) -> list[int]:
+        """The other requests the page names (its possible duplicates'), for the access log."""
+        return [pk for flag in self.duplicates for pk in (flag.first_id, flag.second_id) if pk != self.req.pk]
+
+
+def request_page(
+    request: Request,
+    *,
+    membership: Membership,
+    user: User,
+    may_handle: bool,
+    now: datetime,
+    finder_filters: Filters | None,
+    finder_shown: int,
+    move_shown: int,
+) -> RequestPage:
+    """What sits beside a request on its page (the request as `referrals.selectors.request_for` gave it to the
+    member): the finder's best slots while it may be oriented, the slots to move to once it is."""
+    cell = membership.cell
+    for_requester = membership.role == Role.REQUESTER
+    can_orient = may_handle and allowed(request.status, Status.ORIENTED)
+    can_move = may_handle and request.status == Status.ORIENTED
+    callbacks = list(request.callbacks.select_related("by")) if not for_requester else []
+    questions: QuerySet[SupervisorQuestion] | list[SupervisorQuestion] = (
+        selectors.questions_of(request) if not for_requester else []
+    )
+    return RequestPage(
+        req=request,
+        for_requester=for_requester,
+        age=_age(request.patient_birth_date, timezone.localdate()),
+        duplicates=list(selectors.duplicates_of(request)) if not for_requester else [],
+        events=selectors.timeline(request, for_requester=for_requester),
+        callbacks=callbacks,
+        next_try=callbacks[-1].next_try_at if callbacks and request.status in OPEN else None,
+        questions=questions,
+        question_waiting=any(question.answered_at is None for question in questions),
+        qualifications=request.qualifications.select_related("by") if not for_requester else [],
+        messages_sent=messages_about(request) if not for_requester else [],
+        patient_opted_out=bool(request.patient_phone)
+        and notifications.is_opted_out(request.cell_id, request.patient_phone.as_e164),
+        patient_takes_sms=takes_sms(request.patient_phone) if request.patient_phone else False,
+        booking=agenda_selectors.active_booking(request),
+        can_handle=may_handle and request.status in OPEN,
+        can_orient=can_orient,
+        is_holder=request.holder_id == user.pk,
+        found=find(request, now, finder_filters, finder_shown) if can_orient else None,
+        move_found=find(request, now, limit=move_shown, page=MOVE_PAGE) if can_move else None,
+        on_duty=services.supervisor_on_duty(cell) if not for_requester else None,
+        limit=services.settings_for(cell).max_failed_callbacks,
+    )
