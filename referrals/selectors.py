@@ -21,6 +21,7 @@ from .models import (
     Partner,
     ProtocolQuestion,
     ProtocolRule,
+    ReferralSettings,
     Request,
     RequestEvent,
     SupervisorQuestion,
@@ -232,3 +233,9 @@ def queue_summary(cell: Cell, now: datetime) -> dict[str, int]:
         waiting_supervisor=Count("pk", filter=Q(status="waiting_supervisor")),
         to_validate=Count("pk", filter=Q(status="to_validate")),
     )
+
+
+def settings_for(cell: Cell) -> ReferralSettings:
+    """The cell's way of handling requests, or the defaults (unsaved) when its administrator has set none: a read
+    writes nothing; the settings page saves it."""
+    return ReferralSettings.objects.filter(cell=cell).first() or ReferralSettings(cell=cell)

@@ -13,25 +13,19 @@ from audit.models import AccessAction
 from audit.services import access_record
 from common.errors import DomainError
 from common.locking import lock_wait_bounded
-from territory.models import Cell
 
 from ..models import (
     EventKind,
-    ReferralSettings,
     Request,
     RequestEvent,
 )
+from ..selectors import settings_for
 from ..signals import request_moved
 from ..states import OPEN, IllegalMove, Status, check_move
 
 EXAM_REQUIRED = _("Say which imaging exam is wanted.")
 HELD_BY_OTHER = _("%(name)s is handling this request: wait, or ask them to release it.")
 NOT_OPEN = _("This request is no longer open.")
-
-
-def settings_for(cell: Cell) -> ReferralSettings:
-    found, _created = ReferralSettings.objects.get_or_create(cell=cell)
-    return found
 
 
 def _event(

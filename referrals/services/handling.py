@@ -22,6 +22,7 @@ from ..models import (
     RequestEvent,
 )
 from ..models import Callback as CallbackAttempt
+from ..selectors import settings_for
 from ..states import OPEN, ORIENTABLE, CloseReason, ReorientationReason, Status
 from ._core import (
     DECISION_REQUIRED,
@@ -32,7 +33,6 @@ from ._core import (
     _locked,
     _move,
     _require_handler,
-    settings_for,
 )
 
 NEXT_TRY_IN_PAST = _("The next try cannot be in the past.")

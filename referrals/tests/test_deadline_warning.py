@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Role
 from conftest import World
 from notifications.models import Message, MessageKind
-from referrals import services
+from referrals import selectors, services
 from referrals.models import EventKind
 from tests.factories import MembershipFactory, ProfessionalFactory, ResourceFactory
 
@@ -50,7 +50,7 @@ def test_a_request_still_waiting_near_its_deadline_alerts_its_coordinator_and_th
         assert "Vasseur" not in message.body and "Fièvre" not in message.body
     queue = world.client_for(world.colleague).get(reverse("referrals:queue", kwargs={"cell": world.cell.slug}))
     assert queue.content.decode().count("échéance proche : alerte donnée") == 1
-    settings_row = services.settings_for(world.cell)
+    settings_row = selectors.settings_for(world.cell)
     settings_row.warn_hours_before = 12
     settings_row.save()
     call_command("warn_deadlines", stdout=open("/dev/null", "w"))  # noqa: SIM115 (the cell's own choice: 12 h)

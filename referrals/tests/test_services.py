@@ -5,7 +5,7 @@ import pytest
 from accounts.models import Role
 from common.errors import DomainError
 from conftest import World
-from referrals import services
+from referrals import selectors, services
 from referrals.models import Channel, DuplicateFlag, EventKind, Request
 from referrals.services.handling import ALREADY_DECIDED, NEXT_TRY_IN_PAST
 from referrals.states import ILLEGAL_MOVE, Status
@@ -147,7 +147,7 @@ def test_an_idle_hold_frees_itself(world: World, requester_pro) -> None:
     request = make_request(world.cell, requester_professional=requester_pro, now=NOON)
     other = MembershipFactory(cell=world.cell, role=Role.COORDINATOR).user
     services.request_take(request=request, user=world.colleague, now=NOON)
-    later = NOON + timedelta(minutes=services.settings_for(world.cell).hold_idle_minutes + 1)
+    later = NOON + timedelta(minutes=selectors.settings_for(world.cell).hold_idle_minutes + 1)
     assert services.request_take(request=request, user=other, now=later).holder == other
 
 
@@ -226,7 +226,7 @@ def test_a_callback_after_an_expired_hold_takes_the_request(world: World, reques
     request = make_request(world.cell, requester_professional=requester_pro, now=NOON)
     other = MembershipFactory(cell=world.cell, role=Role.COORDINATOR).user
     services.request_take(request=request, user=world.colleague, now=NOON)
-    later = NOON + timedelta(minutes=services.settings_for(world.cell).hold_idle_minutes + 5)
+    later = NOON + timedelta(minutes=selectors.settings_for(world.cell).hold_idle_minutes + 5)
     result = services.callback_log(request=request, user=other, outcome="no_answer", now=later)
     assert result.request.holder == other
     with pytest.raises(DomainError) as raised:

@@ -27,7 +27,7 @@ from agenda.tests.factories import make_slot
 from common.errors import DomainError
 from conftest import World
 from directory.models import ReorientationResource
-from referrals import services
+from referrals import selectors, services
 from referrals.models import FAILED_OUTCOMES, CallbackOutcome, Channel, EventKind, Request, SupervisorQuestion
 from referrals.states import FINAL, MOVES, OPEN, CloseReason, Status
 from tests.factories import MembershipFactory, ProfessionalFactory, ResourceFactory
@@ -361,7 +361,7 @@ def test_every_sequence_of_actions_follows_the_table_and_reaches_every_status(wo
     Bound.second = MembershipFactory(cell=world.cell, role=Role.COORDINATOR).user
     Bound.supervisor = MembershipFactory(cell=world.cell, role=Role.SUPERVISOR).user
     Bound.resource = ResourceFactory(cell=world.cell)
-    Bound.idle = timedelta(minutes=services.settings_for(world.cell).hold_idle_minutes)
+    Bound.idle = timedelta(minutes=selectors.settings_for(world.cell).hold_idle_minutes)
     Bound.reached, Bound.accepted = set(), set()
     run_state_machine_as_test(
         Bound,

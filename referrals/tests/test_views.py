@@ -219,7 +219,7 @@ def test_a_long_queue_shows_the_most_pressing_and_says_how_many_more(world: Worl
 
 
 def test_the_cell_administrator_sets_how_requests_are_handled(world: World) -> None:
-    from referrals import services as referral_services
+    from referrals import selectors as referral_selectors
 
     url = reverse("referrals:settings", kwargs={"cell": world.cell.slug})
     client = world.client_for(world.owner)
@@ -227,7 +227,7 @@ def test_the_cell_administrator_sets_how_requests_are_handled(world: World) -> N
     assert client.post(url, body | {"max_failed_callbacks": "0"}).status_code == 200
     assert client.post(url, body | {"warn_hours_before": "30"}).status_code == 200  # a day or more: no warning left
     assert client.post(url, body).status_code == 302
-    settings = referral_services.settings_for(world.cell)
+    settings = referral_selectors.settings_for(world.cell)
     assert (settings.max_failed_callbacks, settings.hold_idle_minutes, settings.warn_hours_before) == (4, 45, 8)
     assert world.client_for(world.colleague).post(url, {"max_failed_callbacks": "9"}).status_code == 403
 

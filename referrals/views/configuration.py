@@ -139,4 +139,4 @@ class ReferralSettingsEdit(CellSettingsEdit):
     title = _("Handling of requests")
 
     def get_object(self) -> Model:
-        return services.settings_for(self.cell)
+        return selectors.settings_for(self.cell)
