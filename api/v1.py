@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext, gettext_lazy
@@ -25,6 +26,7 @@ from accounts.policies import Perm, declare
 from agenda import services as agenda_services
 from audit.recording import record_read
 from common.errors import DomainError
+from common.locking import LOCK_BUSY, lock_timed_out
 from common.phones import PHONE_INVALID, phone_e164
 from referrals import selectors, services
 from referrals.models import (
@@ -314,6 +316,15 @@ def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     size = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     message = gettext("The body is too large: %(size)s at most.") % {"size": size}
     return api.create_response(request, {"errors": {"body": [message]}}, status=413)
+
+
+@api.exception_handler(OperationalError)
+def lock_busy(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    """A lock given up after the lock timeout (common.locking), wherever in the transaction: 409, try again; any
+    other database failure is not ours to answer."""
+    if not lock_timed_out(exc):
+        raise exc
+    return api.create_response(request, {"errors": {"request": [str(LOCK_BUSY)]}}, status=409)
 
 
 @api.exception_handler(Http404)

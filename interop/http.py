@@ -18,10 +18,13 @@ from typing import Any
 from cryptography import x509
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
+
+from common.locking import LOCK_BUSY, lock_timed_out
 
 logger = logging.getLogger(__name__)
 
@@ -255,6 +258,11 @@ def fhir_endpoint(
                 if error.status == 405:
                     response["Allow"] = ", ".join(methods)
                 return response
+            except OperationalError as error:
+                if not lock_timed_out(error):
+                    logger.exception("FHIR %s %s failed", request.method, request.path)
+                    return error_response(FhirError(500, str(SERVER_ERROR), code="exception"))
+                return error_response(FhirError(409, str(LOCK_BUSY), code="lock-error"))  # rolled back: try again
             except Exception:
                 # A FHIR client reads an OperationOutcome, never Django's HTML page; the error is logged as usual.
                 logger.exception("FHIR %s %s failed", request.method, request.path)

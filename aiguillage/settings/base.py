@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "accounts.middleware.SecondFactorMiddleware",
     "accounts.middleware.NoStoreMiddleware",
     "audit.context.AccessOriginMiddleware",
+    "common.middleware.LockBusyMiddleware",
 ]
 
 ROOT_URLCONF = "aiguillage.urls"
