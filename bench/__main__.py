@@ -416,6 +416,7 @@ def seed_requests(cell: Cell, *, total: int, open_: int) -> int:
 
     from django.utils import timezone
 
+    from referrals.deadlines import SNP_HOURS
     from referrals.models import Request
     from referrals.states import Status
 
@@ -436,7 +437,7 @@ def seed_requests(cell: Cell, *, total: int, open_: int) -> int:
                 channel="phone",
                 status=Status.RECEIVED if is_open else done[i % len(done)],
                 received_at=received,
-                deadline_at=received + timedelta(hours=48),
+                deadline_at=received + timedelta(hours=SNP_HOURS),
                 requester_professional=requester,
                 patient_last_name=("Dupont" if i % 50 == 0 else f"Patient{i}"),
                 patient_first_name="Test",

@@ -14,14 +14,9 @@ from collections import defaultdict
 
 import numpy as np
 
-from territory.geo import EARTH_RADIUS_KM
-
 from .model import Instance, Plan, Slot
 from .rules import distance_km, evaluate
-
-
-def _exam(channel: str, exam_type: str) -> str:
-    return exam_type if channel == "imaging" else ""
+from .vectors import exam_key, km_matrix
 
 
 def plan_fcfs(instance: Instance) -> Plan:
@@ -31,7 +26,7 @@ def plan_fcfs(instance: Instance) -> Plan:
     for slot in instance.slots:
         if slot.start > now:
             by_class[
-                (slot.lat, slot.lon, slot.channel, _exam(slot.channel, slot.exam_type), slot.modality, slot.tier)
+                (slot.lat, slot.lon, slot.channel, exam_key(slot.channel, slot.exam_type), slot.modality, slot.tier)
             ].append(slot)
     keys = list(by_class)
     chains = [sorted(by_class[key], key=lambda s: (s.start, s.id)) for key in keys]
@@ -46,7 +41,7 @@ def plan_fcfs(instance: Instance) -> Plan:
     kinds: dict[tuple[str, str, frozenset[str]], np.ndarray] = {}
     assignments: list[tuple[str, str]] = []
     for request in sorted(instance.requests, key=lambda r: (r.received_at, r.id)):
-        kind = (request.channel, _exam(request.channel, request.exam_type), request.modalities)
+        kind = (request.channel, exam_key(request.channel, request.exam_type), request.modalities)
         if kind not in kinds:
             kinds[kind] = np.array(
                 [n for n, key in enumerate(keys) if key[2] == kind[0] and key[3] == kind[1] and key[4] in kind[2]],
@@ -56,12 +51,8 @@ def plan_fcfs(instance: Instance) -> Plan:
         classes = classes[np.isfinite(head_start[classes])]  # classes with a slot left
         if not len(classes):
             continue
-        r_lat, r_lon = np.radians(request.lat), np.radians(request.lon)
-        a = (
-            np.sin((lat[classes] - r_lat) / 2) ** 2
-            + np.cos(r_lat) * np.cos(lat[classes]) * np.sin((lon[classes] - r_lon) / 2) ** 2
-        )
-        km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+        here_lat, here_lon = np.radians([request.lat]), np.radians([request.lon])
+        km = km_matrix(here_lat, here_lon, lat[classes], lon[classes])[0]
         if request.max_km is not None:
             near = km <= request.max_km + 1e-6
             # NumPy's km may differ from the rules' in the last digit: on the border, the rules decide.

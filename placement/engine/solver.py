@@ -33,10 +33,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from territory.geo import EARTH_RADIUS_KM
-
 from .model import Instance, Plan, Request, Slot
 from .rules import distance_km, evaluate
+from .vectors import exam_key, km_matrix
 
 EXPLICIT_PAIRS = 1_000_000  # above this many (request, class) pairs for one kind of request, keep the nearest
 NEAREST = 24
@@ -81,7 +80,7 @@ class _Network:
         slots = [slot for slot in instance.slots if slot.start > instance.now]
 
         def class_key(slot: Slot) -> tuple[float, float, str, str, str, int]:
-            return (slot.lat, slot.lon, slot.channel, _exam(slot.channel, slot.exam_type), slot.modality, slot.tier)
+            return (slot.lat, slot.lon, slot.channel, exam_key(slot.channel, slot.exam_type), slot.modality, slot.tier)
 
         slots.sort(key=lambda s: (class_key(s), s.start, s.id))
         self.slots: list[Slot] = slots
@@ -113,7 +112,7 @@ class _Network:
         self.n_slots = len(slots)
 
     def classes_for(self, channel: str, exam_type: str, modalities: frozenset[str]) -> np.ndarray:
-        exam = _exam(channel, exam_type)
+        exam = exam_key(channel, exam_type)
         return np.array(
             [
                 number
@@ -127,18 +126,6 @@ class _Network:
         """For each (class, deadline): the position of the class's last slot starting no later, or -1."""
         position = np.searchsorted(self.chained, classes * self.span + deadline_ranks, side="right") - 1
         return np.where(position >= self.first[classes], position, -1)
-
-
-def _exam(channel: str, exam_type: str) -> str:
-    return exam_type if channel == "imaging" else ""
-
-
-def _km(lat: np.ndarray, lon: np.ndarray, class_lat: np.ndarray, class_lon: np.ndarray) -> np.ndarray:
-    """Great-circle km from each request (rows, radians) to each class (columns, radians)."""
-    half_dlat = (class_lat[None, :] - lat[:, None]) / 2
-    half_dlon = (class_lon[None, :] - lon[:, None]) / 2
-    a = np.sin(half_dlat) ** 2 + np.cos(lat[:, None]) * np.cos(class_lat[None, :]) * np.sin(half_dlon) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
 @dataclass
@@ -204,7 +191,7 @@ def _build(network: _Network) -> _Arcs:
     arcs = _Arcs([], [], [], [], [])
     kinds: dict[tuple[str, str, frozenset[str]], list[int]] = defaultdict(list)
     for number, request in enumerate(network.requests):
-        kinds[(request.channel, _exam(request.channel, request.exam_type), request.modalities)].append(number)
+        kinds[(request.channel, exam_key(request.channel, request.exam_type), request.modalities)].append(number)
     for (channel, exam, modalities), members in kinds.items():
         classes = network.classes_for(channel, exam, modalities)
         if not len(classes):
@@ -220,7 +207,7 @@ def _build(network: _Network) -> _Arcs:
         chunk = max(1, EXPLICIT_PAIRS // max(1, len(classes)))
         for begin in range(0, len(rows), chunk):
             part = slice(begin, begin + chunk)
-            km = _km(lat[part], lon[part], network.class_lat[classes], network.class_lon[classes])
+            km = km_matrix(lat[part], lon[part], network.class_lat[classes], network.class_lon[classes])
             allowed = _within(network, rows[part], classes, km, max_km[part])
             if prune:
                 # Requests without a maximum keep their nearest classes; the others all within their maximum.
