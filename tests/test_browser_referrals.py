@@ -221,6 +221,48 @@ def test_a_request_goes_through_each_channel_to_each_ending(
         assert Message.objects.filter(request__patient_last_name=surname, kind=MESSAGE_KIND[ending]).exists()
 
 
+def test_the_coordinator_chooses_the_requester_with_the_keyboard_and_the_request_names_them(
+    live_server: object, page: Page, demo: None
+) -> None:
+    from referrals.models import Request
+
+    base = str(live_server)
+    log_in(page, base, "coordination")
+    page.goto(f"{base}/c/orne-est/demandes/telephone/")
+    select = page.locator("#id_requester_professional")
+    martin = select.locator("option", has_text="Claire MARTIN").get_attribute("value")
+    expect(select).to_be_hidden()  # the search field stands for it
+    requester = page.get_by_role("combobox", name="Professionnel adresseur")
+    expect(requester).to_have_attribute("aria-expanded", "false")
+    requester.press_sequentially("martin", delay=30)
+    listbox = page.locator("#id_requester_professional_listbox")
+    option = listbox.get_by_role("option", name=re.compile("^Dr Claire MARTIN"))
+    expect(option).to_be_visible()
+    expect(requester).to_have_attribute("aria-expanded", "true")
+    requester.press("ArrowDown")
+    expect(option).to_have_attribute("aria-selected", "true")
+    expect(requester).to_have_attribute("aria-activedescendant", option.get_attribute("id") or "")
+    screenshot(page, "phone-intake-requester-suggestions")
+    requester.press("Escape")  # closes without choosing
+    expect(listbox).to_be_hidden()
+    expect(requester).to_have_attribute("aria-expanded", "false")
+    expect(requester).not_to_have_attribute("aria-activedescendant", re.compile("."))
+    expect(select).to_have_value("")
+    requester.press("ArrowDown")  # opens the list again on the first suggestion
+    expect(option).to_have_attribute("aria-selected", "true")
+    requester.press("Enter")  # chooses; does not send the form
+    expect(listbox).to_be_hidden()
+    expect(select).to_have_value(martin or "")
+    expect(requester).to_have_value(re.compile("^Dr Claire MARTIN"))
+    expect(page.locator("#id_requester_professional_status")).to_contain_text("Claire MARTIN")
+    assert page.url.endswith("/telephone/")
+    fill_patient(page, "Quentin")
+    page.get_by_role("button", name="Envoyer la demande").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Aurore QUENTIN")
+    sent = Request.objects.get(patient_last_name="Quentin")
+    assert str(sent.requester_professional_id) == martin
+
+
 def test_a_vital_emergency_is_sent_to_the_15_and_a_draft_survives_a_reload(
     live_server: object, page: Page, demo: None
 ) -> None:
