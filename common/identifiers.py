@@ -73,11 +73,21 @@ def rpps_or_adeli(value: str) -> str:
     return "rpps" if len(value.replace(" ", "")) >= 11 else "adeli"
 
 
-def check_rpps(value: str) -> Checked:
-    """11 digits. Real RPPS numbers pass the Luhn check; a failure is only a warning (the register has exceptions)."""
+def from_national_id(value: str) -> tuple[str, str] | None:
+    """The RPPS or ADELI number inside a health professional's national identifier (IDNPS: "8" + the 11-digit RPPS,
+    "0" + the 9-character ADELI), as ("rpps" | "adeli", number); None for any other form."""
     compact = _compact(value)
     if len(compact) == 12 and compact.startswith("8"):
-        compact = compact[1:]  # the national identifier form "8" + RPPS
+        return "rpps", compact[1:]
+    if len(compact) == 10 and compact.startswith("0"):
+        return "adeli", compact[1:]
+    return None
+
+
+def check_rpps(value: str) -> Checked:
+    """11 digits. Real RPPS numbers pass the Luhn check; a failure is only a warning (the register has exceptions)."""
+    national = from_national_id(value)
+    compact = national[1] if national and national[0] == "rpps" else _compact(value)
     if not re.fullmatch(r"\d{11}", compact):
         raise InvalidIdentifier(RPPS_INVALID)
     warnings: list[str | StrPromise] = [] if luhn_ok(compact) else [RPPS_KEY_WARNING]
@@ -85,9 +95,8 @@ def check_rpps(value: str) -> Checked:
 
 
 def check_adeli(value: str) -> Checked:
-    compact = _compact(value)
-    if len(compact) == 10 and compact.startswith("0"):
-        compact = compact[1:]  # the national identifier form "0" + ADELI
+    national = from_national_id(value)
+    compact = national[1] if national and national[0] == "adeli" else _compact(value)
     if not _DEPARTMENT_THEN_7_DIGITS.fullmatch(compact):
         raise InvalidIdentifier(ADELI_INVALID)
     return Checked(compact)

@@ -31,6 +31,7 @@ from django.utils.translation import gettext, gettext_lazy
 from accounts.models import Membership, Role
 from audit.recording import record_read
 from common.errors import DomainError
+from common.identifiers import from_national_id
 from common.phones import PHONE_INVALID, phone_e164
 from common.text import normalize
 from referrals import selectors as referral_selectors
@@ -173,10 +174,10 @@ def _membership(service_request: Any) -> Membership:
         raise FhirError(400, str(REQUESTER_REQUIRED), expression="ServiceRequest.requester")
     value = identifier.value.strip()
     who = Q(user__sas_regulator__national_id=value)
-    if value.startswith("8") and len(value) == 12:
-        who |= Q(professional__rpps=value[1:])
-    elif value.startswith("0") and len(value) == 10:
-        who |= Q(professional__adeli=value[1:])
+    national = from_national_id(value)
+    if national is not None:
+        kind, number = national
+        who |= Q(**{f"professional__{kind}": number})
     memberships = Membership.objects.filter(who, role=Role.REQUESTER, is_active=True, user__is_active=True)
     finess = [
         ref.identifier.value[1:]

@@ -13,6 +13,7 @@ from common.identifiers import (
     check_insee_code,
     check_postal_code,
     check_rpps,
+    from_national_id,
     luhn_key,
     luhn_ok,
     rpps_or_adeli,
@@ -119,3 +120,14 @@ def test_a_number_typed_in_one_box_is_an_rpps_from_11_digits_and_an_adeli_below(
     assert rpps_or_adeli("100 034 567 86") == "rpps"
     assert rpps_or_adeli("611234567") == "adeli"
     assert rpps_or_adeli("2A1234567") == "adeli"
+
+
+def test_a_national_identifier_gives_its_rpps_or_adeli_and_nothing_else_does() -> None:
+    assert from_national_id("810003456786") == ("rpps", "10003456786")
+    assert from_national_id(" 8 1000 3456 786 ") == ("rpps", "10003456786")
+    assert from_national_id("02a1234567") == ("adeli", "2A1234567")
+    assert from_national_id("10003456786") is None  # a bare RPPS is not a national identifier
+    assert from_national_id("710003456786") is None
+    assert from_national_id("0611234567X") is None
+    assert check_rpps("810003456786").value == check_rpps("10003456786").value == "10003456786"
+    assert check_adeli("0611234567").value == check_adeli("611234567").value == "611234567"
