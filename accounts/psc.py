@@ -37,6 +37,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from common import outbound
+
 NAME = "psc"
 SCOPE = "openid scope_all"
 REQUESTED_ACR = "eidas1"
@@ -108,10 +110,9 @@ def metadata() -> dict[str, Any]:
         if cached is not None and time.monotonic() - cached[0] < METADATA_SECONDS:
             return dict(cached[1])
     try:
-        response = requests.get(url, timeout=settings.AIGUILLAGE_PSC_TIMEOUT, headers={"Accept": "application/json"})
-        response.raise_for_status()
-        document = response.json()
-    except (requests.RequestException, ValueError) as error:
+        psc = outbound.Service(purpose="Pro Santé Connect", timeout=settings.AIGUILLAGE_PSC_TIMEOUT)
+        document = psc.get_json(url, headers={"Accept": "application/json"})
+    except outbound.OutboundError as error:
         raise PscError(f"discovery: {type(error).__name__}", UNAVAILABLE) from error
     required = ("issuer", "authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri")
     if not isinstance(document, dict) or not all(isinstance(document.get(key), str) for key in required):
