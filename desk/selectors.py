@@ -14,9 +14,8 @@ from agenda import selectors as agenda_selectors
 from agenda.finder import Filters, Found, find
 from agenda.models import Booking
 from common.phones import takes_sms
-from notifications import services as notifications
 from notifications.models import Message
-from notifications.selectors import messages_about
+from notifications.selectors import is_opted_out, messages_about
 from referrals import selectors, services
 from referrals.models import Callback, DuplicateFlag, Qualification, Request, RequestEvent, SupervisorQuestion
 from referrals.states import OPEN, Status, allowed
@@ -110,8 +109,7 @@ def request_page(
         question_waiting=any(question.answered_at is None for question in questions),
         qualifications=request.qualifications.select_related("by") if not for_requester else [],
         messages_sent=messages_about(request) if not for_requester else [],
-        patient_opted_out=bool(request.patient_phone)
-        and notifications.is_opted_out(request.cell_id, request.patient_phone.as_e164),
+        patient_opted_out=bool(request.patient_phone) and is_opted_out(request.cell_id, request.patient_phone.as_e164),
         patient_takes_sms=takes_sms(request.patient_phone) if request.patient_phone else False,
         booking=agenda_selectors.active_booking(request),
         can_handle=may_handle and request.status in OPEN,
@@ -120,5 +118,5 @@ def request_page(
         found=find(request, now, finder_filters, finder_shown) if can_orient else None,
         move_found=find(request, now, limit=move_shown, page=MOVE_PAGE) if can_move else None,
         on_duty=services.supervisor_on_duty(cell) if not for_requester else None,
-        limit=services.settings_for(cell).max_failed_callbacks,
+        limit=selectors.settings_for(cell).max_failed_callbacks,
     )
