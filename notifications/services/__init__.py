@@ -1,7 +1,6 @@
 """Writes of the messages, one module per part: who is told what (`news`), the outbox that sends (`outbox`), the
 patient who declines messages (`consent`), the cell's wording (`wording`). Everything is importable from here."""
 
-from ..selectors import is_opted_out  # a read, in selectors; here for older callers
 from .consent import (
     NO_PATIENT_PHONE,
     patient_opt_out,
@@ -47,7 +46,6 @@ __all__ = [
     "SendOutcome",
     "deadline_near",
     "effector_told",
-    "is_opted_out",
     "message_about",
     "message_id_header",
     "message_queue",

@@ -6,7 +6,6 @@ from ._core import (
     EXAM_REQUIRED,
     HELD_BY_OTHER,
     NOT_OPEN,
-    settings_for,
 )
 from .handling import (
     APPOINTMENT_NOT_MOVABLE,
@@ -163,7 +162,6 @@ __all__ = [
     "request_reorient",
     "request_take",
     "request_validate",
-    "settings_for",
     "shift_add",
     "stored_submission_key",
     "suggestion_labels",
