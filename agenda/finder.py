@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -275,7 +276,8 @@ def find(
 
 def _reasons(candidate: Candidate, request: Request) -> list[str]:
     reasons = [_("before the deadline") if candidate.before_deadline else _("after the deadline")]
-    reasons.append(f"{candidate.km:.1f} km" if candidate.km is not None else _("distance unknown"))
+    km = formats.number_format(candidate.km, 1) if candidate.km is not None else None  # "2,5 km" in French
+    reasons.append(f"{km} km" if km is not None else _("distance unknown"))
     if request.modality:
         reasons.append(_("modality as decided") if candidate.modality_fits else _("another modality"))
     if candidate.teleconsultant is not None and candidate.teleconsultant.professional is not None:

@@ -52,7 +52,7 @@ def test_before_the_deadline_first_then_the_nearest_then_the_modality_decided_wi
     soon_near = make_slot(world.cell, site=argentan, starts_at=day_at(1, 11))
     found = find_slots(request, now)
     assert [c.slot for c in found] == [soon_near, soon_near_home, soon_far, late_near]
-    assert found[0].reasons == ["avant l’échéance", "0.0 km", "modalité décidée"]
+    assert found[0].reasons == ["avant l’échéance", "0,0 km", "modalité décidée"]  # a French decimal comma
     assert found[1].reasons[2] == "autre modalité"
     assert found[1].modality_fits is False and found[3].before_deadline is False
     assert 30 < (found[2].km or 0) < 60  # Argentan to L'Aigle, as the crow flies

@@ -54,7 +54,7 @@ def test_the_worker_places_the_patient_and_the_finder_measures_from_the_address(
     assert GeocodedAddress.objects.get().precision == PointPrecision.ADDRESS
     after = find_slots(request, now)[0]
     assert after.km is not None and after.km < 0.01  # from the patient's door
-    assert after.reasons[1] == "0.0 km"
+    assert after.reasons[1] == "0,0 km"
 
 
 def test_the_backfill_and_the_alerts_measure_from_the_address_too(world: World, ban_on: FakeBan) -> None:
