@@ -5,15 +5,9 @@ up by its tag before it is ever sent again."""
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from time import sleep
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import transaction
@@ -28,6 +22,7 @@ from conftest import World
 from notifications.models import Message, MessageKind, MessageStatus
 from notifications.services import reminders_queue
 from notifications.sms import segments, within_segments
+from notifications.tests.fake_brevo import FakeBrevo, brevo_on
 from referrals import services as referral_services
 from referrals.tests.factories import make_request
 from tests.factories import ProfessionalFactory, ResourceFactory, SiteFactory
@@ -44,101 +39,10 @@ def test_segments_follow_gsm_and_ucs2_lengths() -> None:
     assert segments(shortened) == 2 and shortened.endswith("…")
 
 
-class FakeBrevo:
-    """Brevo's transactional SMS API. POST /v3/transactionalSMS/send answers the statuses in `answers` in turn (else
-    201, the SMS taken); an SMS taken leaves its events, which GET /v3/transactionalSMS/statistics/events?tags=… finds
-    (answering the statuses in `event_answers` in turn, else 200). `late` takes the next SMS and answers only that
-    many seconds later; `drop` takes the next SMS and writes only those bytes of an answer before closing the
-    connection."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        self.keys: list[str] = []
-        self.answers: list[int] = []
-        self.events: list[dict[str, Any]] = []
-        self.event_queries: list[dict[str, list[str]]] = []
-        self.event_answers: list[int] = []
-        self.late = 0.0
-        self.drop: bytes | None = None
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                status = fake.answers.pop(0) if fake.answers else 201
-                if self.path != "/v3/transactionalSMS/send":
-                    status = 404
-                fake.keys.append(self.headers.get("api-key", ""))
-                if status == 201:
-                    payload: dict[str, Any] = {"messageId": fake._take(body)}
-                elif status == 400:
-                    payload = {"code": "invalid_parameter", "message": "Invalid phone number"}
-                else:
-                    payload = {"code": "internal_error", "message": "Try again later"}
-                late, fake.late = fake.late, 0.0
-                if fake.drop is not None:
-                    self.wfile.write(fake.drop)
-                    fake.drop = None
-                    self.close_connection = True  # taken, and the connection lost before the answer
-                    return
-                sleep(late)
-                self._answer(status, payload)
-
-            def do_GET(self) -> None:
-                url = urlsplit(self.path)
-                if url.path != "/v3/transactionalSMS/statistics/events":
-                    self._answer(404, {"code": "not_found"})
-                    return
-                query = parse_qs(url.query)
-                fake.event_queries.append(query)
-                status = fake.event_answers.pop(0) if fake.event_answers else 200
-                if status != 200:
-                    self._answer(status, {"code": "internal_error", "message": "Try again later"})
-                    return
-                found = [
-                    event
-                    for event in fake.events
-                    if event["tag"] in query.get("tags", []) and event["phoneNumber"] in query.get("phoneNumber", [])
-                ]
-                self._answer(200, {"events": found})
-
-            def _answer(self, status: int, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except OSError:  # the client gave up waiting and closed the connection
-                    self.close_connection = True
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def _take(self, body: dict[str, Any]) -> int:
-        self.received.append(body)
-        message_id = 1511882900176220 + len(self.received)
-        for event in ("sent", "accepted"):
-            self.events.append(
-                {"phoneNumber": body["recipient"], "messageId": message_id, "event": event, "tag": body["tag"][0]}
-            )
-        return message_id
-
-
 @pytest.fixture
 def brevo() -> Iterator[FakeBrevo]:
-    fake = FakeBrevo()
-    thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
-    thread.start()
-    with override_settings(
-        AIGUILLAGE_SMS_BACKEND="brevo", AIGUILLAGE_SMS_API_URL=fake.url, AIGUILLAGE_SMS_API_KEY="test-key"
-    ):
+    with brevo_on(FakeBrevo()) as fake:
         yield fake
-    fake.server.shutdown()
 
 
 def book(world: World) -> Message:

@@ -12,10 +12,8 @@ import sys
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -28,6 +26,7 @@ from agenda.tests.factories import make_slot
 from conftest import World
 from notifications.models import Message, MessageKind, MessageStatus
 from notifications.services import STUCK_AFTER, messages_send_queued
+from notifications.tests.fake_brevo import BrevoHandler, FakeBrevo, brevo_on
 from referrals.tests.factories import make_request
 from territory.communes import load_communes
 from territory.models import Commune
@@ -42,85 +41,42 @@ def communes(transactional_db: None) -> None:
         load_communes(Commune)
 
 
-class HoldingBrevo:
-    """Brevo's send and events endpoints. While `hold` is set, a send is held unanswered (the worker is killed
-    meanwhile); `record_held` says whether Brevo had taken the held SMS (its events exist) or not."""
+class HoldingBrevoHandler(BrevoHandler):
+    def do_POST(self) -> None:
+        fake = self.fake
+        if not fake.hold.is_set():
+            super().do_POST()
+            return
+        body = json.loads(self.read_body())
+        fake.hold.clear()
+        fake.holding.set()
+        fake.release.wait(30)
+        if fake.record_held:
+            fake._take(body)  # taken, but the worker that asked is dead: nobody reads the answer
+        self.close_connection = True  # else the provider never took it: the connection drops
+        fake.done.set()
+
+
+class HoldingBrevo(FakeBrevo):
+    """Brevo, whose send is held unanswered while `hold` is set (the worker is killed meanwhile); `record_held` says
+    whether Brevo had taken the held SMS (its events exist) or not."""
+
+    handler = HoldingBrevoHandler
 
     def __init__(self) -> None:
-        self.sent: list[dict[str, Any]] = []
-        self.events: list[dict[str, Any]] = []
-        self.event_queries: list[dict[str, list[str]]] = []
+        super().__init__()
         self.hold = threading.Event()
         self.holding = threading.Event()
         self.release = threading.Event()
         self.done = threading.Event()
         self.record_held = True
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                if fake.hold.is_set():
-                    fake.hold.clear()
-                    fake.holding.set()
-                    fake.release.wait(30)
-                    if fake.record_held:
-                        fake._take(body)  # taken, but the worker that asked is dead: nobody reads the answer
-                    self.close_connection = True  # else the provider never took it: the connection drops
-                    fake.done.set()
-                    return
-                message_id = fake._take(body)
-                self._answer(201, {"messageId": message_id})
-
-            def do_GET(self) -> None:
-                url = urlsplit(self.path)
-                if url.path != "/v3/transactionalSMS/statistics/events":
-                    self._answer(404, {"code": "not_found"})
-                    return
-                query = parse_qs(url.query)
-                fake.event_queries.append(query)
-                found = [
-                    event
-                    for event in fake.events
-                    if event["tag"] in query.get("tags", []) and event["phoneNumber"] in query.get("phoneNumber", [])
-                ]
-                self._answer(200, {"events": found})
-
-            def _answer(self, status: int, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def _take(self, body: dict[str, Any]) -> int:
-        self.sent.append(body)
-        message_id = 2511882900176220 + len(self.sent)
-        for event in ("sent", "accepted"):
-            self.events.append(
-                {"phoneNumber": body["recipient"], "messageId": message_id, "event": event, "tag": body["tag"][0]}
-            )
-        return message_id
 
 
 @pytest.fixture
 def brevo() -> Iterator[HoldingBrevo]:
-    fake = HoldingBrevo()
-    thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
-    thread.start()
-    with override_settings(
-        AIGUILLAGE_SMS_BACKEND="brevo", AIGUILLAGE_SMS_API_URL=fake.url, AIGUILLAGE_SMS_API_KEY="test-key"
-    ):
+    with brevo_on(HoldingBrevo()) as fake:
         yield fake
-    fake.release.set()
-    fake.server.shutdown()
+        fake.release.set()
 
 
 def database_url() -> str:
@@ -174,23 +130,23 @@ def book_and_kill_the_worker_mid_send(world: World, fake: HoldingBrevo) -> Messa
 def test_an_sms_the_provider_took_is_recorded_not_sent_again(world: World, brevo: HoldingBrevo) -> None:
     message = book_and_kill_the_worker_mid_send(world, brevo)
     assert messages_send_queued() == 0  # too early: the sender might still be at work
-    assert brevo.event_queries == [] and len(brevo.sent) == 1
+    assert brevo.event_queries == [] and len(brevo.received) == 1
     messages_send_queued(now=timezone.now() + STUCK_AFTER + timedelta(minutes=1))
     message.refresh_from_db()
-    assert (message.status, message.provider_id) == (MessageStatus.SENT, "2511882900176221")
-    assert len(brevo.sent) == 1  # one SMS for the patient
+    assert (message.status, message.provider_id) == (MessageStatus.SENT, "1511882900176221")
+    assert len(brevo.received) == 1  # one SMS for the patient
     assert brevo.event_queries[0]["tags"] == [message.key]
 
 
 def test_an_sms_the_provider_never_took_is_sent_once(world: World, brevo: HoldingBrevo) -> None:
     brevo.record_held = False
     message = book_and_kill_the_worker_mid_send(world, brevo)
-    assert brevo.sent == []
+    assert brevo.received == []
     messages_send_queued(now=timezone.now() + STUCK_AFTER + timedelta(minutes=1))
     message.refresh_from_db()
-    assert message.status == MessageStatus.SENT and len(brevo.sent) == 1
+    assert message.status == MessageStatus.SENT and len(brevo.received) == 1
     messages_send_queued(now=timezone.now() + 2 * STUCK_AFTER)  # run again: nothing more
-    assert len(brevo.sent) == 1
+    assert len(brevo.received) == 1
 
 
 def test_while_the_provider_cannot_say_the_message_waits(world: World, brevo: HoldingBrevo) -> None:
@@ -201,8 +157,8 @@ def test_while_the_provider_cannot_say_the_message_waits(world: World, brevo: Ho
     message.refresh_from_db()
     # Queued with its outcome unknown, like a try that timed out: the next try asks again before sending.
     assert (message.status, message.outcome_unknown, message.attempts) == (MessageStatus.QUEUED, True, 2)
-    assert message.next_try_at is not None and message.next_try_at > later and len(brevo.sent) == 1
+    assert message.next_try_at is not None and message.next_try_at > later and len(brevo.received) == 1
     messages_send_queued(now=message.next_try_at)
     message.refresh_from_db()
-    assert (message.status, message.provider_id) == (MessageStatus.SENT, "2511882900176221")
-    assert len(brevo.sent) == 1
+    assert (message.status, message.provider_id) == (MessageStatus.SENT, "1511882900176221")
+    assert len(brevo.received) == 1

@@ -1,0 +1,80 @@
+"""The plumbing of the fake servers the tests run on loopback (Brevo, the BAN, the SAS platform, Pro Santé Connect, the
+outbound client's own tests): a server on a free port of 127.0.0.1 answering in a daemon thread, and a quiet handler
+that answers JSON. What each fake says, and how it misbehaves, stays in the fake."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+
+
+class LoopbackServer(ThreadingHTTPServer):
+    """A server on a free loopback port (HTTPS if given a TLS context), its handlers reaching `fake` as `self.fake`."""
+
+    def __init__(
+        self, handler: type[BaseHTTPRequestHandler], fake: Any = None, *, tls: ssl.SSLContext | None = None
+    ) -> None:
+        super().__init__(("127.0.0.1", 0), handler)
+        self.fake = fake
+        if tls is not None:
+            self.socket = tls.wrap_socket(self.socket, server_side=True)
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.server_port}"
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    def start(self) -> Self:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+        self.thread.join(timeout=5)
+
+
+@contextmanager
+def serving(
+    handler: type[BaseHTTPRequestHandler], fake: Any = None, *, tls: ssl.SSLContext | None = None
+) -> Iterator[str]:
+    """Serves `handler` on loopback while in the block; gives its base URL (`http://127.0.0.1:<port>`)."""
+    server = LoopbackServer(handler, fake, tls=tls).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+class LoopbackHandler(BaseHTTPRequestHandler):
+    """A fake's handler: logs nothing, reads and writes whole bodies."""
+
+    server: LoopbackServer
+
+    @property
+    def fake(self) -> Any:
+        return self.server.fake
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        return
+
+    def read_body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def send_body(self, status: int, body: bytes, content_type: str = "application/json", **headers: str) -> None:
+        """The whole answer, with its Content-Type, Content-Length and `headers`."""
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:  # the client gave up waiting and closed the connection
+            self.close_connection = True
+
+    def send_json(self, status: int, data: Any, content_type: str = "application/json", **headers: str) -> None:
+        self.send_body(status, json.dumps(data).encode(), content_type, **headers)
