@@ -4,10 +4,8 @@ loopback (a real HTTP server; the worker runs as in production, `db_worker`)."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from time import sleep
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -28,9 +26,45 @@ from interop.services.appointments import appointment_push_send
 from interop.services.regulators import RegulatorData, regulator_save
 from referrals.tests.factories import make_request
 from tests.factories import ProfessionalFactory
+from tests.loopback import LoopbackHandler, serving
 from tests.worker import work
 
 from .helpers import parse_r4b
+
+
+class SasHandler(LoopbackHandler):
+    def _handle(self) -> None:
+        fake = self.fake
+        body = self.read_body()
+        parts = urlsplit(self.path)
+        fake.calls.append(
+            {
+                "method": self.command,
+                "path": parts.path,
+                "query": parse_qs(parts.query),
+                "content_type": self.headers.get("Content-Type"),
+                "body": json.loads(body),
+            }
+        )
+        status = fake.answers.pop(0) if fake.answers else (201 if self.command == "POST" else 200)
+        answer = (
+            b"{}"
+            if status < 400
+            else json.dumps(
+                {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "invalid"}]}
+            ).encode()
+        )
+        late, fake.late = fake.late, 0.0
+        if fake.drop is not None:
+            self.wfile.write(fake.drop)
+            fake.drop = None
+            self.close_connection = True  # taken, and the connection lost before the answer
+            return
+        sleep(late)
+        headers = {"Location": "/Appointment/12345"} if status == 201 else {}
+        self.send_body(status, answer, "application/fhir+json", **headers)
+
+    do_POST = do_PUT = _handle
 
 
 class FakeSas:
@@ -39,71 +73,24 @@ class FakeSas:
     bytes of an answer before closing the connection."""
 
     def __init__(self) -> None:
+        self.url = ""  # while running
         self.calls: list[dict[str, Any]] = []
         self.answers: list[int] = []
         self.late = 0.0
         self.drop: bytes | None = None
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _handle(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                parts = urlsplit(self.path)
-                fake.calls.append(
-                    {
-                        "method": self.command,
-                        "path": parts.path,
-                        "query": parse_qs(parts.query),
-                        "content_type": self.headers.get("Content-Type"),
-                        "body": json.loads(body),
-                    }
-                )
-                status = fake.answers.pop(0) if fake.answers else (201 if self.command == "POST" else 200)
-                answer = (
-                    b"{}"
-                    if status < 400
-                    else json.dumps(
-                        {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "invalid"}]}
-                    ).encode()
-                )
-                late, fake.late = fake.late, 0.0
-                if fake.drop is not None:
-                    self.wfile.write(fake.drop)
-                    fake.drop = None
-                    self.close_connection = True  # taken, and the connection lost before the answer
-                    return
-                sleep(late)
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/fhir+json")
-                    self.send_header("Content-Length", str(len(answer)))
-                    if status == 201:
-                        self.send_header("Location", "/Appointment/12345")
-                    self.end_headers()
-                    self.wfile.write(answer)
-                except OSError:  # the client gave up waiting and closed the connection
-                    self.close_connection = True
-
-            do_POST = do_PUT = _handle
-
-            def log_message(self, *args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/fhir"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 @pytest.fixture
 def sas() -> Iterator[FakeSas]:
     fake = FakeSas()
-    with override_settings(
-        AIGUILLAGE_SAS_APPOINTMENTS_URL=fake.url,
-        AIGUILLAGE_BASE_URL="https://aiguillage.test",
-        AIGUILLAGE_SAS_TIMEOUT=3,
-    ):
-        yield fake
-    fake.server.shutdown()
+    with serving(SasHandler, fake) as base:
+        fake.url = f"{base}/fhir"
+        with override_settings(
+            AIGUILLAGE_SAS_APPOINTMENTS_URL=fake.url,
+            AIGUILLAGE_BASE_URL="https://aiguillage.test",
+            AIGUILLAGE_SAS_TIMEOUT=3,
+        ):
+            yield fake
 
 
 def _regulator() -> Any:
