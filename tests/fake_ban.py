@@ -3,19 +3,17 @@ real one fails (too slow, a 500, an empty answer, not JSON). Every call is recor
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from common.text import normalize
+from tests.loopback import LoopbackHandler, serving
 
 
 @dataclass(frozen=True)
@@ -69,15 +67,10 @@ ADDRESSES = [
 
 @dataclass
 class FakeBan:
-    server: ThreadingHTTPServer
+    url: str = ""  # while running
     mode: str = "ok"  # ok | slow | error | empty | garbage | low_score | other_commune
     delay: float = 3.0
     calls: list[dict[str, str]] = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        port = self.server.server_address[1]
-        return f"http://127.0.0.1:{port}"
 
     def answer(self, params: dict[str, str]) -> list[dict[str, Any]]:
         words = normalize(params.get("q", "")).split()
@@ -97,64 +90,41 @@ class FakeBan:
         return found[: int(params.get("limit", "5"))]
 
 
-def _handler(fake: FakeBan) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # quiet
-            pass
-
-        def do_GET(self) -> None:
-            parsed = urllib.parse.urlsplit(self.path)
-            params = dict(urllib.parse.parse_qsl(parsed.query))
-            fake.calls.append({"path": parsed.path, **params})
-            if parsed.path != "/search":
-                self._send(404, b'{"code": 404, "message": "Not found"}')
-                return
-            if fake.mode == "slow":
-                time.sleep(fake.delay)
-            if fake.mode == "error":
-                self._send(500, b"Internal Server Error", "text/plain")
-                return
-            if fake.mode == "garbage":
-                self._send(200, b"<html>maintenance</html>", "text/html")
-                return
-            features = [] if fake.mode == "empty" else fake.answer(params)
-            body = {
-                "type": "FeatureCollection",
-                "version": "draft",
-                "features": features,
-                "attribution": "BAN",
-                "licence": "ETALAB-2.0",
-                "query": params.get("q", ""),
-                "limit": int(params.get("limit", "5")),
-            }
-            self._send(200, json.dumps(body).encode())
-
-        def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (its timeout): nothing to answer to
-
-    return Handler
+class BanHandler(LoopbackHandler):
+    def do_GET(self) -> None:
+        fake = self.fake
+        parsed = urllib.parse.urlsplit(self.path)
+        params = dict(urllib.parse.parse_qsl(parsed.query))
+        fake.calls.append({"path": parsed.path, **params})
+        if parsed.path != "/search":
+            self.send_body(404, b'{"code": 404, "message": "Not found"}')
+            return
+        if fake.mode == "slow":
+            time.sleep(fake.delay)
+        if fake.mode == "error":
+            self.send_body(500, b"Internal Server Error", "text/plain")
+            return
+        if fake.mode == "garbage":
+            self.send_body(200, b"<html>maintenance</html>", "text/html")
+            return
+        features = [] if fake.mode == "empty" else fake.answer(params)
+        body = {
+            "type": "FeatureCollection",
+            "version": "draft",
+            "features": features,
+            "attribution": "BAN",
+            "licence": "ETALAB-2.0",
+            "query": params.get("q", ""),
+            "limit": int(params.get("limit", "5")),
+        }
+        self.send_json(200, body)
 
 
 @contextmanager
 def running_fake_ban() -> Iterator[FakeBan]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
-    fake = FakeBan(server)
-    server.RequestHandlerClass = _handler(fake)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    fake = FakeBan()
+    with serving(BanHandler, fake) as fake.url:
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
