@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
+
+from tests.loopback import LoopbackHandler, LoopbackServer
 
 REALM = "/auth/realms/esante-wallet"
 DISCOVERY_PATH = f"{REALM}/.well-known/wallet-openid-configuration"
@@ -73,13 +73,12 @@ class FakePsc:
         self.codes: dict[str, dict[str, Any]] = {}
         self.access_tokens: dict[str, dict[str, Any]] = {}
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.server = LoopbackServer(PscHandler, self)
 
     # Addresses
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self.server.url
 
     @property
     def issuer(self) -> str:
@@ -90,13 +89,11 @@ class FakePsc:
         return self.base + DISCOVERY_PATH
 
     def start(self) -> FakePsc:
-        self.thread.start()
+        self.server.start()
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        self.server.stop()
 
     # Documents
     def discovery(self) -> dict[str, Any]:
@@ -164,121 +161,112 @@ def _s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
-def _handler_for(fake: FakePsc) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # quiet
+class PscHandler(LoopbackHandler):
+    """Answers for the FakePsc it serves (`self.fake`)."""
+
+    def do_GET(self) -> None:
+        fake = self.fake
+        url = urlsplit(self.path)
+        fake.paths.append(url.path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if url.path == DISCOVERY_PATH:
+            self.send_json(200, fake.discovery())
+        elif url.path == JWKS_PATH:
+            self.send_json(200, fake.jwks())
+        elif url.path == AUTHORIZE_PATH:
+            self._authorize(query)
+        elif url.path == USERINFO_PATH:
+            self._userinfo()
+        elif url.path == LOGOUT_PATH:
+            self.send_body(200, b"logged out", "text/plain")
+        else:
+            self.send_json(404, {"error": "not_found"})
+
+    def do_POST(self) -> None:
+        fake = self.fake
+        url = urlsplit(self.path)
+        fake.paths.append(url.path)
+        if url.path != TOKEN_PATH:
+            self.send_json(404, {"error": "not_found"})
             return
+        form = {k: v[0] for k, v in parse_qs(self.read_body().decode()).items()}
+        fake.token_requests.append(form)
+        self._token(form)
 
-        def _send(self, status: int, body: Any = b"", content_type: str = "application/json", **headers: str) -> None:
-            data = json.dumps(body).encode() if content_type == "application/json" else body
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:
-            url = urlsplit(self.path)
-            fake.paths.append(url.path)
-            query = {k: v[0] for k, v in parse_qs(url.query).items()}
-            if url.path == DISCOVERY_PATH:
-                self._send(200, fake.discovery())
-            elif url.path == JWKS_PATH:
-                self._send(200, fake.jwks())
-            elif url.path == AUTHORIZE_PATH:
-                self._authorize(query)
-            elif url.path == USERINFO_PATH:
-                self._userinfo()
-            elif url.path == LOGOUT_PATH:
-                self._send(200, b"logged out", content_type="text/plain")
-            else:
-                self._send(404, {"error": "not_found"})
-
-        def do_POST(self) -> None:
-            url = urlsplit(self.path)
-            fake.paths.append(url.path)
-            if url.path != TOKEN_PATH:
-                self._send(404, {"error": "not_found"})
-                return
-            length = int(self.headers.get("Content-Length") or 0)
-            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-            fake.token_requests.append(form)
-            self._token(form)
-
-        def _authorize(self, query: dict[str, str]) -> None:
-            fake.authorization_requests.append(query)
-            required = ("client_id", "redirect_uri", "state", "nonce", "code_challenge")
-            problems = [name for name in required if not query.get(name)]
-            if query.get("response_type") != "code" or query.get("client_id") != fake.client_id:
-                problems.append("response_type or client_id")
-            if set(query.get("scope", "").split()) != {"openid", "scope_all"}:
-                problems.append("scope")
-            if query.get("acr_values") != "eidas1" or query.get("code_challenge_method") != "S256":
-                problems.append("acr_values or code_challenge_method")
-            if problems:
-                self._send(400, {"error": "invalid_request", "error_description": ", ".join(problems)})
-                return
-            code = secrets.token_urlsafe(24)
-            challenge = _s256("not-the-verifier") if fake.break_pkce else query["code_challenge"]
-            with fake.lock:
-                fake.codes[code] = {
-                    "redirect_uri": query["redirect_uri"],
-                    "nonce": query["nonce"],
-                    "challenge": challenge,
-                }
-            back = f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query['state']})}"
-            self._send(302, b"", content_type="text/plain", Location=back)
-
-        def _refuse(self, reason: str, status: int = 400, error: str = "invalid_grant") -> None:
-            fake.token_errors.append(reason)
-            self._send(status, {"error": error, "error_description": reason})
-
-        def _token(self, form: dict[str, str]) -> None:
-            expected = base64.b64encode(f"{fake.client_id}:{fake.client_secret}".encode()).decode()
-            if self.headers.get("Authorization") != f"Basic {expected}":
-                self._refuse("client authentication failed", status=401, error="invalid_client")
-                return
-            if form.get("grant_type") != "authorization_code":
-                self._refuse("grant_type", error="unsupported_grant_type")
-                return
-            with fake.lock:
-                grant = fake.codes.pop(form.get("code", ""), None)
-            if grant is None:
-                self._refuse("unknown or used code")
-                return
-            if form.get("redirect_uri") != grant["redirect_uri"]:
-                self._refuse("redirect_uri")
-                return
-            if _s256(form.get("code_verifier", "")) != grant["challenge"]:
-                self._refuse("PKCE verification failed")
-                return
-            access_token = secrets.token_urlsafe(24)
-            with fake.lock:
-                fake.access_tokens[access_token] = grant
-            body = {
-                "access_token": access_token,
-                "token_type": "Bearer",
-                "expires_in": 120,
-                "id_token": fake.id_token(grant, access_token),
-                "scope": "openid scope_all",
+    def _authorize(self, query: dict[str, str]) -> None:
+        fake = self.fake
+        fake.authorization_requests.append(query)
+        required = ("client_id", "redirect_uri", "state", "nonce", "code_challenge")
+        problems = [name for name in required if not query.get(name)]
+        if query.get("response_type") != "code" or query.get("client_id") != fake.client_id:
+            problems.append("response_type or client_id")
+        if set(query.get("scope", "").split()) != {"openid", "scope_all"}:
+            problems.append("scope")
+        if query.get("acr_values") != "eidas1" or query.get("code_challenge_method") != "S256":
+            problems.append("acr_values or code_challenge_method")
+        if problems:
+            self.send_json(400, {"error": "invalid_request", "error_description": ", ".join(problems)})
+            return
+        code = secrets.token_urlsafe(24)
+        challenge = _s256("not-the-verifier") if fake.break_pkce else query["code_challenge"]
+        with fake.lock:
+            fake.codes[code] = {
+                "redirect_uri": query["redirect_uri"],
+                "nonce": query["nonce"],
+                "challenge": challenge,
             }
-            self._send(200, body, **{"Cache-Control": "no-store"})
+        back = f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query['state']})}"
+        self.send_body(302, b"", "text/plain", Location=back)
 
-        def _userinfo(self) -> None:
-            header = self.headers.get("Authorization", "")
-            token = header.removeprefix("Bearer ")
-            if not header.startswith("Bearer ") or token not in fake.access_tokens:
-                self._send(401, {"error": "invalid_token"}, **{"WWW-Authenticate": 'Bearer error="invalid_token"'})
-                return
-            info = fake.userinfo()
-            if fake.userinfo_mode in ("jwt", "jwt_other_key"):
-                signed = fake.sign(
-                    info | {"iss": fake.issuer, "aud": fake.client_id}, other_key=fake.userinfo_mode == "jwt_other_key"
-                )
-                self._send(200, signed.encode(), content_type="application/jwt")
-            else:
-                self._send(200, info)
+    def _refuse(self, reason: str, status: int = 400, error: str = "invalid_grant") -> None:
+        fake = self.fake
+        fake.token_errors.append(reason)
+        self.send_json(status, {"error": error, "error_description": reason})
 
-    return Handler
+    def _token(self, form: dict[str, str]) -> None:
+        fake = self.fake
+        expected = base64.b64encode(f"{fake.client_id}:{fake.client_secret}".encode()).decode()
+        if self.headers.get("Authorization") != f"Basic {expected}":
+            self._refuse("client authentication failed", status=401, error="invalid_client")
+            return
+        if form.get("grant_type") != "authorization_code":
+            self._refuse("grant_type", error="unsupported_grant_type")
+            return
+        with fake.lock:
+            grant = fake.codes.pop(form.get("code", ""), None)
+        if grant is None:
+            self._refuse("unknown or used code")
+            return
+        if form.get("redirect_uri") != grant["redirect_uri"]:
+            self._refuse("redirect_uri")
+            return
+        if _s256(form.get("code_verifier", "")) != grant["challenge"]:
+            self._refuse("PKCE verification failed")
+            return
+        access_token = secrets.token_urlsafe(24)
+        with fake.lock:
+            fake.access_tokens[access_token] = grant
+        body = {
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": 120,
+            "id_token": fake.id_token(grant, access_token),
+            "scope": "openid scope_all",
+        }
+        self.send_json(200, body, **{"Cache-Control": "no-store"})
+
+    def _userinfo(self) -> None:
+        fake = self.fake
+        header = self.headers.get("Authorization", "")
+        token = header.removeprefix("Bearer ")
+        if not header.startswith("Bearer ") or token not in fake.access_tokens:
+            self.send_json(401, {"error": "invalid_token"}, **{"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            return
+        info = fake.userinfo()
+        if fake.userinfo_mode in ("jwt", "jwt_other_key"):
+            signed = fake.sign(
+                info | {"iss": fake.issuer, "aud": fake.client_id}, other_key=fake.userinfo_mode == "jwt_other_key"
+            )
+            self.send_body(200, signed.encode(), "application/jwt")
+        else:
+            self.send_json(200, info)
