@@ -9,10 +9,9 @@ import json
 import logging
 import socket
 import ssl
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -25,24 +24,42 @@ from cryptography.x509.oid import NameOID
 
 from common import outbound
 from common.outbound import BadAnswer, Refused, Service, TimedOut, Unreachable
+from tests.loopback import LoopbackHandler, LoopbackServer
 
 SECRET = "xkeysib-0123456789abcdef-SECRET"
 PHONE = "33612345678"  # an invented patient's number, in a query string: never in a message either
 
-Script = Callable[[BaseHTTPRequestHandler], None]
+Script = Callable[[LoopbackHandler], None]
 
 
 def answer(status: int, body: bytes, content_type: str = "application/json", **headers: str) -> Script:
-    def write(handler: BaseHTTPRequestHandler) -> None:
-        handler.send_response(status)
-        handler.send_header("Content-Type", content_type)
-        handler.send_header("Content-Length", str(len(body)))
-        for name, value in headers.items():
-            handler.send_header(name.replace("_", "-"), value)
-        handler.end_headers()
-        handler.wfile.write(body)
+    def write(handler: LoopbackHandler) -> None:
+        handler.send_body(
+            status, body, content_type, **{name.replace("_", "-"): value for name, value in headers.items()}
+        )
 
     return write
+
+
+class RecordingHandler(LoopbackHandler):
+    def _handle(self) -> None:
+        fake = self.fake
+        parts = urlsplit(self.path)
+        fake.calls.append(
+            {
+                "method": self.command,
+                "path": parts.path,
+                "query": parse_qs(parts.query),
+                "headers": dict(self.headers),
+                "body": self.read_body(),
+            }
+        )
+        try:
+            fake.scripts.get(parts.path, fake.script)(self)
+        except OSError:  # the client gave up waiting
+            self.close_connection = True
+
+    do_GET = do_POST = do_PUT = _handle
 
 
 class Loopback:
@@ -52,42 +69,11 @@ class Loopback:
         self.calls: list[dict[str, Any]] = []
         self.script: Script = answer(200, b'{"ok": true}')
         self.scripts: dict[str, Script] = {}
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                parts = urlsplit(self.path)
-                fake.calls.append(
-                    {
-                        "method": self.command,
-                        "path": parts.path,
-                        "query": parse_qs(parts.query),
-                        "headers": dict(self.headers),
-                        "body": self.rfile.read(length),
-                    }
-                )
-                try:
-                    fake.scripts.get(parts.path, fake.script)(self)
-                except OSError:  # the client gave up waiting
-                    self.close_connection = True
-
-            do_GET = do_POST = do_PUT = _handle
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        if tls is not None:
-            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
-        scheme = "https" if tls else "http"
-        self.url = f"{scheme}://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = LoopbackServer(RecordingHandler, self, tls=tls).start()
+        self.url = self.server.url
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
 
 @pytest.fixture
