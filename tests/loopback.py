@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -59,6 +60,20 @@ class LoopbackHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return
+
+    def answer_lost(self) -> bool:
+        """The fake's `late` and `drop`, each for one request (then reset): waits `late` seconds before the answer; or,
+        given `drop`, writes only those bytes of an answer and closes the connection (the request taken, its answer
+        lost), and says so."""
+        fake = self.fake
+        late, fake.late = fake.late, 0.0
+        if fake.drop is not None:
+            self.wfile.write(fake.drop)
+            fake.drop = None
+            self.close_connection = True  # taken, and the connection lost before the answer
+            return True
+        time.sleep(late)
+        return False
 
     def read_body(self) -> bytes:
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
-from time import sleep
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -54,13 +53,8 @@ class SasHandler(LoopbackHandler):
                 {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "invalid"}]}
             ).encode()
         )
-        late, fake.late = fake.late, 0.0
-        if fake.drop is not None:
-            self.wfile.write(fake.drop)
-            fake.drop = None
-            self.close_connection = True  # taken, and the connection lost before the answer
+        if self.answer_lost():
             return
-        sleep(late)
         headers = {"Location": "/Appointment/12345"} if status == 201 else {}
         self.send_body(status, answer, "application/fhir+json", **headers)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from time import sleep
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,13 +29,8 @@ class BrevoHandler(LoopbackHandler):
             payload = {"code": "invalid_parameter", "message": "Invalid phone number"}
         else:
             payload = {"code": "internal_error", "message": "Try again later"}
-        late, fake.late = fake.late, 0.0
-        if fake.drop is not None:
-            self.wfile.write(fake.drop)
-            fake.drop = None
-            self.close_connection = True  # taken, and the connection lost before the answer
+        if self.answer_lost():
             return
-        sleep(late)
         self.send_json(status, payload)
 
     def do_GET(self) -> None:
