@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from django.contrib import messages
@@ -26,7 +25,7 @@ from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
 from common.pdf import pdf_from_html
 from directory.models import Professional
-from referrals import selectors as referral_selectors
+from referrals.views.actions import RequestPageAction
 
 from . import selectors, services
 from .backfill import slot_book_ready
@@ -35,33 +34,8 @@ from .forms import AbsenceForm, PlanForm, PublishForm
 from .models import AvailabilityPlan, BookingStatus, CalendarFeed
 
 
-def _back(cell_slug: str, request_pk: int) -> HttpResponseRedirect:
-    return HttpResponseRedirect(reverse("referrals:request_detail", kwargs={"cell": cell_slug, "pk": request_pk}))
-
-
-class RequestPageAction(CellMixin, View, metaclass=ABCMeta):
-    """A button on the request's page: do one thing, say how it went, and go back to the request. Each button is a
-    subclass that says what `act` does."""
-
-    permission = Perm.REQUEST_HANDLE
-    http_method_names = ["post"]
-
-    @abstractmethod
-    def act(self, user: User) -> tuple[int, str]:
-        """Do it; return the request's id and the success message (a DomainError says why not)."""
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = request.user
-        assert isinstance(user, User)
-        request_pk = self.request_pk()
-        try:
-            request_pk, done = self.act(user)
-        except DomainError as error:
-            messages.error(request, str(error.message))
-        else:
-            if done:
-                messages.success(request, done)
-        return _back(self.cell.slug, request_pk)
+class BookingAction(RequestPageAction):
+    """A button on an appointment of the request's page: it goes back to the appointment's request."""
 
     def request_pk(self) -> int:
         return selectors.booking_for(self.cell, self.kwargs["pk"]).request_id
@@ -70,11 +44,8 @@ class RequestPageAction(CellMixin, View, metaclass=ABCMeta):
 class BookSlot(RequestPageAction):
     """Book a slot for a request, from the request's page: on a lost race, the page shows the next choices."""
 
-    def request_pk(self) -> int:
-        return int(referral_selectors.request_for(self.membership, self.kwargs["pk"]).pk)
-
     def act(self, user: User) -> tuple[int, str]:
-        target = referral_selectors.request_for(self.membership, self.kwargs["pk"])
+        target = self.target
         slot = selectors.slot_for(self.cell, self.kwargs["slot_pk"])
         if self.request.POST.get("ready_only") == "1":  # from the freed-slot proposals: ready requests only
             slot_book_ready(slot=slot, request=target, user=user)
@@ -83,7 +54,7 @@ class BookSlot(RequestPageAction):
         return target.pk, gettext("Appointment booked: %(slot)s.") % {"slot": selectors.slot_label(slot)}
 
 
-class BookingCancel(RequestPageAction):
+class BookingCancel(BookingAction):
     """Cancel an appointment from the request's page: a reason and a ticked confirmation, or nothing changes."""
 
     def act(self, user: User) -> tuple[int, str]:
@@ -100,7 +71,7 @@ class BookingCancel(RequestPageAction):
 CANCEL_NOT_CONFIRMED = _("Tick the box to confirm the cancellation: nothing was cancelled.")
 
 
-class BookingMove(RequestPageAction):
+class BookingMove(BookingAction):
     """Move an appointment to another slot, from the request's page; a lost race leaves it where it was."""
 
     def act(self, user: User) -> tuple[int, str]:
@@ -110,7 +81,7 @@ class BookingMove(RequestPageAction):
         return booking.request_id, gettext("Appointment moved: %(slot)s.") % {"slot": selectors.slot_label(slot)}
 
 
-class BookingNote(RequestPageAction):
+class BookingNote(BookingAction):
     """The cell's note for the appointment's effectors, from the request's page."""
 
     def act(self, user: User) -> tuple[int, str]:
@@ -119,7 +90,7 @@ class BookingNote(RequestPageAction):
         return booking.request_id, gettext("Note for the effector saved: they see it with the appointment.")
 
 
-class BookingOutcome(RequestPageAction):
+class BookingOutcome(BookingAction):
     def act(self, user: User) -> tuple[int, str]:
         booking = selectors.booking_for(self.cell, self.kwargs["pk"])
         outcome = self.request.POST.get("outcome", "")

@@ -15,11 +15,10 @@ from django.views.decorators.cache import never_cache
 
 from accounts.models import User
 from accounts.policies import PUBLIC
-from agenda.views import RequestPageAction
 from audit.recording import record_read
 from common.errors import DomainError, add_to_form
 from common.views import CellSettingsEdit
-from referrals import selectors as referral_selectors
+from referrals.views.actions import RequestPageAction
 
 from . import selectors, services
 from .forms import AlertPolicyForm, AnswerForm, CascadeStartForm
@@ -27,11 +26,8 @@ from .models import Alert, Cascade
 
 
 class CascadeStart(RequestPageAction):
-    def request_pk(self) -> int:
-        return int(referral_selectors.request_for(self.membership, self.kwargs["pk"]).pk)
-
     def act(self, user: User) -> tuple[int, str]:
-        target = referral_selectors.request_for(self.membership, self.kwargs["pk"])
+        target = self.target
         form = CascadeStartForm(self.request.POST, request=target)
         if not form.is_valid():
             raise DomainError(services.USUAL_NOT_FIT, field="usual_professional")

@@ -13,7 +13,7 @@ urlpatterns = [  # under c/<cell>/demandes/, namespace "referrals"
     path("telephone/adresseurs/", intake.RequesterSearch.as_view(), name="requester_search"),
     # Last: a number in the first segment is a request (the referrals' own routes begin with a word).
     path("<int:pk>/", request_page.RequestDetail.as_view(), name="request_detail"),
-    path("<int:pk>/<slug:action>/", request_page.RequestAction.as_view(), name="request_action"),
+    path("<int:pk>/<slug:action>/", request_page.request_action, name="request_action"),
 ]
 
 cell_home_urlpatterns = [  # under the site's root, namespace "accounts"

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import messages
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.models import User
-from accounts.policies import CellMixin, Perm
+from accounts.policies import CellMixin, Perm, declare
 from agenda.finder import ORDER_RULE, Found, shown_from
 from agenda.forms import FinderForm
 from audit.recording import record_read
@@ -23,9 +25,8 @@ from desk.selectors import MOVE_PAGE, request_page
 from notifications import services as notifications
 from referrals import selectors, services
 from referrals.forms import CallbackForm, CloseForm, NoteForm, QualificationForm, QuestionForm, ReorientForm
-from referrals.models import Request
 from referrals.states import OPEN
-from referrals.views import request_url
+from referrals.views.actions import RequestPageAction
 
 # The request page's "show more" parameters: how many rows of the slot finder, and of the slots to move to.
 FINDER_SHOWN, MOVE_SHOWN = "finder-shown", "move-shown"
@@ -92,113 +93,197 @@ class RequestDetail(CellMixin, TemplateView):
         return context
 
 
-class RequestAction(RequestDetail):
-    """One action on a request (take, release, validate, callback, close, reorient, note), posted from its page.
+class RequestButton(RequestPageAction):
+    """A button of the request page on the request its address names. Refused, it says why on the page; from the
+    queue (htmx), the page is reloaded to show the message rather than swapped."""
 
-    Actions without a form apply at once; the others re-show the request page with the form's errors (nothing done).
-    """
+    def refused(self, error: DomainError, request_pk: int) -> HttpResponse:
+        if not getattr(self.request, "htmx", False):
+            return super().refused(error, request_pk)
+        messages.error(self.request, str(error.message))
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+
+
+class FormButton(RequestButton, RequestDetail):
+    """A button with a form: an invalid form, or a refusal put on its field, shows the request page again with the
+    errors and what was typed (nothing done). Each form has its action as prefix, so their fields never share an id."""
+
+    form_class: ClassVar[type[Form]]
+
+    def get_form(self) -> Form:
+        return self.form_class(self.request.POST, prefix=self.kwargs["action"])
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.form = self.get_form()
+        if not self.form.is_valid():
+            return self.invalid()
+        return super().post(request, *args, **kwargs)
+
+    def refused(self, error: DomainError, request_pk: int) -> HttpResponse:
+        add_to_form(self.form, error)
+        return self.invalid()
+
+    def invalid(self) -> HttpResponse:
+        context = self.get_context_data(**{f"{self.kwargs['action']}_form": self.form})
+        context["failed_form"] = self.form
+        return render(self.request, self.template_name, context, status=422)
+
+
+class Take(RequestButton):
+    def act(self, user: User) -> tuple[int, str]:
+        services.request_take(request=self.target, user=user)
+        return self.target.pk, ""
+
+    def done(self, request_pk: int) -> HttpResponse:
+        if not getattr(self.request, "htmx", False):
+            return super().done(request_pk)
+        # From the queue: the coordinator goes straight to the request they took.
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = self.page_url(request_pk)
+        return response
+
+
+class Release(RequestButton):
+    def act(self, user: User) -> tuple[int, str]:
+        services.request_release(request=self.target, user=user)
+        return self.target.pk, ""
+
+
+class Validate(RequestButton):
+    def act(self, user: User) -> tuple[int, str]:
+        services.request_validate(request=self.target, user=user)
+        return self.target.pk, ""
+
+
+class OptOut(RequestButton):
+    def act(self, user: User) -> tuple[int, str]:
+        notifications.patient_opt_out(request=self.target, user=user)
+        return self.target.pk, gettext("Noted: no more messages will be sent to this patient's phone.")
+
+
+class Callback(FormButton):
+    form_class = CallbackForm
+
+    def act(self, user: User) -> tuple[int, str]:
+        result = services.callback_log(request=self.target, user=user, **self.form.cleaned_data)
+        if result.propose_unreachable:
+            message = gettext(
+                "%(count)s failed attempts: close the request as unreachable? The requester will be told."
+            )
+            messages.warning(self.request, message % {"count": result.request.failed_callbacks})
+        return self.target.pk, ""
+
+
+class Close(FormButton):
+    form_class = CloseForm
+
+    def act(self, user: User) -> tuple[int, str]:
+        services.request_close(request=self.target, user=user, **self.form.cleaned_data)
+        return self.target.pk, ""
+
+
+class Reorient(FormButton):
+    def get_form(self) -> Form:
+        kind = self.request.POST.get("reorient-kind", "")
+        return ReorientForm(self.request.POST, resources=selectors.resources_for(self.target, kind), prefix="reorient")
+
+    def act(self, user: User) -> tuple[int, str]:
+        data = self.form.cleaned_data
+        services.request_reorient(
+            request=self.target, user=user, resource=data["resource"], reason=data["reason"], note=data["note"]
+        )
+        return self.target.pk, ""
+
+
+class Qualify(FormButton):
+    def get_form(self) -> Form:
+        questions = services.protocol_for(self.target.cell)[0]
+        return QualificationForm(self.request.POST, questions=questions, prefix="qualify")
+
+    def act(self, user: User) -> tuple[int, str]:
+        form = self.form
+        assert isinstance(form, QualificationForm)
+        data = form.cleaned_data
+        qualification = services.qualification_record(
+            request=self.target,
+            user=user,
+            answers=form.answers(),
+            care_channel=data["care_channel"],
+            modality=data["modality"],
+            urgency=data["urgency"],
+            exam_type=data["exam_type"],
+            reason=data["reason"],
+        )
+        if qualification.red_flags:
+            flags = "; ".join(qualification.red_flags)
+            messages.error(self.request, str(services.RED_FLAG_STOPS % {"flags": flags}))
+        return self.target.pk, ""
+
+
+class Ask(FormButton):
+    form_class = QuestionForm
+
+    def act(self, user: User) -> tuple[int, str]:
+        services.question_ask(request=self.target, user=user, question=self.form.cleaned_data["question"])
+        on_duty = services.supervisor_on_duty(self.target.cell)
+        if on_duty is None:
+            return self.target.pk, ""
+        return self.target.pk, gettext("Question sent; %(name)s is on duty.") % {"name": on_duty}
+
+
+class Note(FormButton):
+    form_class = NoteForm
+
+    def act(self, user: User) -> tuple[int, str]:
+        services.request_add_note(request=self.target, user=user, **self.form.cleaned_data)
+        return self.target.pk, ""
+
+
+class Preview(CellMixin, View):
+    """What the protocol suggests for the answers typed so far (htmx, as the coordinator answers): nothing done."""
 
     permission = Perm.REQUEST_HANDLE
     http_method_names = ["post"]
-    FORM_ACTIONS = ("callback", "close", "reorient", "note", "ask", "qualify")
-
-    def bound_form(self, action: str, target: Request) -> Form:
-        """Each form of the request page has its action as prefix, so that their fields never share an id."""
-        data = self.request.POST
-        if action == "callback":
-            return CallbackForm(data, prefix=action)
-        if action == "close":
-            return CloseForm(data, prefix=action)
-        if action == "reorient":
-            kind = data.get("reorient-kind", "")
-            return ReorientForm(data, resources=selectors.resources_for(target, kind), prefix=action)
-        if action == "ask":
-            return QuestionForm(data, prefix=action)
-        if action == "qualify":
-            return QualificationForm(data, questions=services.protocol_for(target.cell)[0], prefix=action)
-        return NoteForm(data, prefix=action)
-
-    def apply(self, action: str, target: Request, user: User, form: Form | None) -> None:
-        data = form.cleaned_data if form is not None else {}
-        if action == "take":
-            services.request_take(request=target, user=user)
-        elif action == "release":
-            services.request_release(request=target, user=user)
-        elif action == "validate":
-            services.request_validate(request=target, user=user)
-        elif action == "opt_out":
-            notifications.patient_opt_out(request=target, user=user)
-            messages.success(self.request, gettext("Noted: no more messages will be sent to this patient's phone."))
-        elif action == "callback":
-            result = services.callback_log(request=target, user=user, **data)
-            if result.propose_unreachable:
-                message = gettext(
-                    "%(count)s failed attempts: close the request as unreachable? The requester will be told."
-                )
-                messages.warning(self.request, message % {"count": result.request.failed_callbacks})
-        elif action == "close":
-            services.request_close(request=target, user=user, **data)
-        elif action == "reorient":
-            services.request_reorient(
-                request=target, user=user, resource=data["resource"], reason=data["reason"], note=data["note"]
-            )
-        elif action == "qualify":
-            assert isinstance(form, QualificationForm)
-            qualification = services.qualification_record(
-                request=target,
-                user=user,
-                answers=form.answers(),
-                care_channel=data["care_channel"],
-                modality=data["modality"],
-                urgency=data["urgency"],
-                exam_type=data["exam_type"],
-                reason=data["reason"],
-            )
-            if qualification.red_flags:
-                flags = "; ".join(qualification.red_flags)
-                messages.error(self.request, str(services.RED_FLAG_STOPS % {"flags": flags}))
-        elif action == "ask":
-            services.question_ask(request=target, user=user, question=data["question"])
-            on_duty = services.supervisor_on_duty(target.cell)
-            if on_duty is not None:
-                messages.success(self.request, gettext("Question sent; %(name)s is on duty.") % {"name": on_duty})
-        else:
-            services.request_add_note(request=target, user=user, **data)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        action = kwargs["action"]
-        if action not in ("take", "release", "validate", "opt_out", "preview", *self.FORM_ACTIONS):
-            raise Http404
         target = selectors.request_for(self.membership, kwargs["pk"])
-        if action == "preview":
-            # What the protocol suggests for the answers typed so far (htmx, as the coordinator answers).
-            typed = QualificationForm(request.POST, questions=services.protocol_for(target.cell)[0], prefix="qualify")
-            outcome = services.qualification_preview(cell=target.cell, answers=typed.answers())
-            context = {"outcome": outcome, "suggested": services.suggestion_labels(outcome)}
-            return render(request, "referrals/_suggestion.html", context)
-        user = request.user
-        assert isinstance(user, User)
-        form = self.bound_form(action, target) if action in self.FORM_ACTIONS else None
-        if form is None or form.is_valid():
-            try:
-                self.apply(action, target, user, form)
-            except DomainError as error:
-                if form is None:
-                    messages.error(request, str(error.message))
-                    if getattr(request, "htmx", False):
-                        # From the queue (htmx): reload the page, which shows the message, rather than swap.
-                        response = HttpResponse(status=204)
-                        response["HX-Refresh"] = "true"
-                        return response
-                    return HttpResponseRedirect(request_url(target))
-                add_to_form(form, error)
-        if form is not None and form.errors:
-            context = self.get_context_data(**{f"{action}_form": form})
-            context["failed_form"] = form
-            return render(request, self.template_name, context, status=422)
-        if action == "take" and getattr(request, "htmx", False):
-            # From the queue: the coordinator goes straight to the request they took.
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = request_url(target)
-            return response
-        return HttpResponseRedirect(request_url(target))
+        typed = QualificationForm(request.POST, questions=services.protocol_for(target.cell)[0], prefix="qualify")
+        outcome = services.qualification_preview(cell=target.cell, answers=typed.answers())
+        context = {"outcome": outcome, "suggested": services.suggestion_labels(outcome)}
+        return render(request, "referrals/_suggestion.html", context)
+
+
+class NoSuchAction(CellMixin, View):
+    """An address naming no button: not found, once the user is known to be one who may handle requests."""
+
+    permission = Perm.REQUEST_HANDLE
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        raise Http404
+
+
+# The request page's buttons by the `action` of their address, `<pk>/<action>/`.
+ACTIONS: dict[str, type[CellMixin]] = {
+    "take": Take,
+    "release": Release,
+    "validate": Validate,
+    "opt_out": OptOut,
+    "callback": Callback,
+    "close": Close,
+    "reorient": Reorient,
+    "qualify": Qualify,
+    "ask": Ask,
+    "note": Note,
+    "preview": Preview,
+}
+_ACTION_VIEWS = {name: button.as_view() for name, button in ACTIONS.items()}
+_NO_SUCH_ACTION = NoSuchAction.as_view()
+
+
+@declare(Perm.REQUEST_HANDLE)
+def request_action(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
+    """One address for the request page's buttons: its `action` names the button (ACTIONS) that answers."""
+    return _ACTION_VIEWS.get(kwargs["action"], _NO_SUCH_ACTION)(request, **kwargs)
