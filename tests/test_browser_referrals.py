@@ -67,6 +67,7 @@ def send_by_phone(page: Page, base: str, surname: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Demande reçue par téléphone")
     # The requester is searched by name, profession or commune, and chosen with the keyboard.
     martin = page.locator("#id_requester_professional option", has_text="Claire MARTIN").get_attribute("value")
+    expect(page.locator("#id_requester_professional")).to_be_hidden()  # the search field stands for it once ready
     requester = page.get_by_role("combobox", name="Professionnel adresseur")
     requester.fill("martin clai")
     expect(page.get_by_role("option", name=re.compile("Dr Claire MARTIN — Médecin généraliste"))).to_be_visible()
