@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -17,12 +16,8 @@ from accounts.policies import CellMixin, Perm
 from agenda import selectors as agenda_selectors
 from agenda import services as agenda_services
 from agenda.models import books_directly
-from common.errors import DomainError
-from common.identifiers import rpps_or_adeli
 from common.views import CellFormView
 from directory import selectors as directory_selectors
-from directory import services as directory_services
-from directory.models import Profession, Professional
 from referrals import services
 from referrals.forms import IntakeForm, PhoneIntakeForm
 from referrals.models import Channel, Request
@@ -43,9 +38,6 @@ class IntakeView(CellFormView):
         kwargs = super().get_form_kwargs()
         kwargs.pop("instance", None)
         return kwargs
-
-    def requester(self, data: dict[str, Any]) -> dict[str, Any]:
-        return {"requester_professional": self.membership.professional, "requester_site": self.membership.site}
 
     chosen_slot = ""  # the label of the slot chosen elsewhere (the SAS platform), shown above the form
 
@@ -76,14 +68,17 @@ class IntakeView(CellFormView):
                 del form.fields["slot"]
         return form
 
-    def save(self, form: IntakeForm) -> Model:
+    def patient(self, form: IntakeForm) -> services.PatientData:
         data = form.cleaned_data
-        patient = form.patient_data(
+        return form.patient_data(
             requester_answers=data["requester_answers"],
             mt_name=data["mt_name"],
             mt_situation=data["mt_situation"],
         )
-        need = services.NeedData(
+
+    def need(self, form: IntakeForm) -> services.NeedData:
+        data = form.cleaned_data
+        return services.NeedData(
             reason=data["reason"],
             reason_category=data["reason_category"],
             care_channel=data["care_channel"],
@@ -91,18 +86,22 @@ class IntakeView(CellFormView):
             urgency=data["urgency"],
             elsewhere=data["elsewhere"],
         )
+
+    def save(self, form: IntakeForm) -> Model:
+        data = form.cleaned_data
         assert isinstance(self.request.user, User)
         return agenda_services.request_submit(
             cell=self.cell,
             channel=self.channel,
-            patient=patient,
-            need=need,
+            patient=self.patient(form),
+            need=self.need(form),
             submitted_by=self.request.user,
             vital_emergency=data["vital_emergency"],
             submission_key=data["submission_key"],
             requester_type=self.membership.requester_type,
             slot_id=int(data["slot"]) if data.get("slot") else None,
-            **self.requester(data),
+            requester_professional=self.membership.professional,
+            requester_site=self.membership.site,
         )
 
     def success_url_for(self, obj: Model) -> str:
@@ -125,43 +124,27 @@ class PhoneIntakeView(IntakeView):
     title = _("Request received by phone")
     channel = Channel.PHONE
 
-    def requester(self, data: dict[str, Any]) -> dict[str, Any]:
-        professional = data["requester_professional"]
-        if professional is None and data["requester_site"] is None and data["new_requester_last_name"].strip():
-            professional = self.new_requester(data)
-        return {"requester_professional": professional, "requester_site": data["requester_site"]}
-
-    def new_requester(self, data: dict[str, Any]) -> Professional:
-        """Add the requester to the directory on the fly; its errors land on the new requester's fields."""
-        identifier = data["new_requester_rpps"].replace(" ", "")
-        fields = {rpps_or_adeli(identifier): identifier}
-        try:
-            return directory_services.professional_save(
-                cell=self.cell,
-                last_name=data["new_requester_last_name"],
-                first_name=data["new_requester_first_name"],
-                profession=data["new_requester_profession"] or Profession.OTHER,
-                phone=data["new_requester_phone"] or "",
-                **fields,
-            )
-        except DomainError as error:
-            field = {"rpps": "new_requester_rpps", "adeli": "new_requester_rpps"}.get(error.field or "")
-            raise DomainError(error.message, field=field or "new_requester_last_name", code=error.code) from error
-
     def save(self, form: IntakeForm) -> Model:
-        # The new requester and the request are saved together, or neither; the coordinator who took the call holds
-        # the request at once, so that no colleague calls the same patient.
+        data = form.cleaned_data
         user = self.request.user
         assert isinstance(user, User)
-        with transaction.atomic():
-            created = super().save(form)
-            assert isinstance(created, Request)
-            try:
-                return services.request_take(request=created, user=user)
-            except DomainError as error:
-                if error.code not in ("held", "not_open"):
-                    raise
-                return created  # the same form sent again after a colleague took or closed the request
+        return services.request_phone_intake(
+            cell=self.cell,
+            user=user,
+            patient=self.patient(form),
+            need=self.need(form),
+            requester_professional=data["requester_professional"],
+            requester_site=data["requester_site"],
+            new_requester=services.NewRequester(
+                last_name=data["new_requester_last_name"],
+                first_name=data["new_requester_first_name"],
+                profession=data["new_requester_profession"],
+                identifier=data["new_requester_rpps"],
+                phone=data["new_requester_phone"] or "",
+            ),
+            vital_emergency=data["vital_emergency"],
+            submission_key=data["submission_key"],
+        )
 
     def success_message(self, obj: Model) -> str:
         assert isinstance(obj, Request)

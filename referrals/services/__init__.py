@@ -54,6 +54,7 @@ from .intake import (
     request_patient_rectify,
     stored_submission_key,
 )
+from .phone import NewRequester, request_phone_intake
 from .qualification import (
     ANSWER_NOT_A_CHOICE,
     ANSWER_NOT_A_NUMBER,
@@ -131,6 +132,7 @@ __all__ = [
     "YES_LABEL",
     "CallbackResult",
     "NeedData",
+    "NewRequester",
     "PatientData",
     "VitalEmergency",
     "answers_read",
@@ -158,6 +160,7 @@ __all__ = [
     "request_log_alerts",
     "request_orient",
     "request_patient_rectify",
+    "request_phone_intake",
     "request_release",
     "request_reorient",
     "request_take",
