@@ -164,7 +164,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def declare(permission: str) -> Callable[[F], F]:
-    """For function views outside a cell (login, language): states what they require, for the URL walk test."""
+    """States what a function view requires, for the URL walk tests: views outside a cell (login, language), and
+    function views that hand the request to a CellMixin view which checks it (the request page's buttons)."""
 
     def mark(view: F) -> F:
         view.permission = permission  # type: ignore[attr-defined]
