@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy
 
 from common.errors import DomainError
 from common.periods import Period
-from notifications.models import MessageChannel, MessageKind
-from notifications.services import message_about, requester_address
+from notifications.models import MessageKind
+from notifications.services import email_about, requester_address
 from referrals.models import Request, RequestEvent
 from referrals.states import Status
 from territory.models import Cell
@@ -91,16 +91,7 @@ def _survey(request: Request, audience: str, address: str, now: datetime) -> Sur
         url = settings.AIGUILLAGE_BASE_URL.rstrip("/") + reverse("survey_answer", kwargs={"token": survey.token})
         body = render_to_string("surveys/invitation.txt", {"cell": request.cell, "url": url, "audience": audience})
         subject = _("[Aiguillage] One minute for the coordination cell %(cell)s?") % {"cell": request.cell.name}
-    message_about(
-        request,
-        kind=MessageKind.SURVEY,
-        channel=MessageChannel.EMAIL,
-        to=address,
-        subject=subject,
-        body=body,
-        key=f"{MessageKind.SURVEY}:{survey.pk}",
-        at=now,
-    )
+    email_about(request, MessageKind.SURVEY, address, subject, body, key=f"{MessageKind.SURVEY}:{survey.pk}", at=now)
     return survey
 
 

@@ -28,7 +28,7 @@ from ..sms import (
     MAX_SEGMENTS,
     segments,
 )
-from .outbox import message_about
+from .outbox import email_about, message_about
 
 TOLD = {
     Status.RECEIVED: MessageKind.REQUEST_RECEIVED,
@@ -133,16 +133,7 @@ def request_moved(*, request: Request, event: RequestEvent) -> Message | None:
             "notifications/requester_update.txt",
             {"name": name, "news": _news(request, kind), "url": url, "cell": request.cell},
         )
-    return message_about(
-        request,
-        kind=kind,
-        channel=MessageChannel.EMAIL,
-        to=address,
-        subject=subject,
-        body=body,
-        key=f"{kind}:{event.pk}",
-        at=event.at,
-    )
+    return email_about(request, kind, address, subject, body, key=f"{kind}:{event.pk}", at=event.at)
 
 
 def _where(slot: Any) -> str:
@@ -413,15 +404,8 @@ def effector_told(*, request: Request, event: RequestEvent) -> list[Message]:
                 },
             )
             subject = _("[Aiguillage] %(what)s: %(when)s") % {"what": MessageKind(kind).label, "when": when}
-        message = message_about(
-            request,
-            kind=kind,
-            channel=MessageChannel.EMAIL,
-            to=address,
-            subject=subject,
-            body=body,
-            key=f"{kind}:{event.pk}:{_address_digest(address)}",
-            at=event.at,
+        message = email_about(
+            request, kind, address, subject, body, key=f"{kind}:{event.pk}:{_address_digest(address)}", at=event.at
         )
         if message is not None:
             queued.append(message)
@@ -476,13 +460,12 @@ def mt_summary(*, request: Request, event: RequestEvent, debrief_only: bool = Fa
             "patient": _initials(request),
             "day": f"{timezone.localtime(slot.starts_at):%d/%m}",
         }
-    return message_about(
+    return email_about(
         request,
-        kind=MessageKind.MT_SUMMARY,
-        channel=MessageChannel.EMAIL,
-        to=doctor.email,
-        subject=subject,
-        body=body,
+        MessageKind.MT_SUMMARY,
+        doctor.email,
+        subject,
+        body,
         key=f"{MessageKind.MT_SUMMARY}:{event.pk}",
         at=event.at,
     )

@@ -237,3 +237,12 @@ def message_about(
             recipient=recipient,
         )
     )
+
+
+def email_about(
+    request: Request, kind: str, to: str, subject: str, body: str, *, key: str, at: datetime
+) -> Message | None:
+    """Queue an e-mail about a request (see `message_about`)."""
+    return message_about(
+        request, kind=kind, channel=MessageChannel.EMAIL, to=to, subject=subject, body=body, key=key, at=at
+    )
