@@ -172,16 +172,20 @@ def _patient_sms(
     )
 
 
+def _patient_news(request: Request, event: RequestEvent, kind: str, **sms: Any) -> Message | None:
+    """The patient's SMS for a line of the request's timeline: one per line (its key), dated by it."""
+    return _patient_sms(request=request, kind=kind, key=f"{kind}:{event.pk}", at=event.at, **sms)
+
+
 def patient_booked(*, request: Request, event: RequestEvent) -> Message | None:
     """The patient's SMS when an appointment is booked or moved: day, time, place, what to bring, how to cancel."""
     booking = request.bookings.filter(status="booked").select_related("slot__site__commune", "slot__commune").first()
     if booking is None:
         return None
-    return _patient_sms(
-        request=request,
-        kind=MessageKind.PATIENT_BOOKED,
-        key=f"{MessageKind.PATIENT_BOOKED}:{event.pk}",
-        at=event.at,
+    return _patient_news(
+        request,
+        event,
+        MessageKind.PATIENT_BOOKED,
         starts_at=booking.slot.starts_at,
         places=patient_sms.place_variants(booking.slot),
         token=booking.cancel_token,
@@ -196,11 +200,10 @@ def patient_cancelled(*, request: Request, event: RequestEvent) -> Message | Non
     booking = request.bookings.filter(status="cancelled").select_related("slot").order_by("-cancelled_at").first()
     if booking is None:
         return None
-    return _patient_sms(
-        request=request,
-        kind=MessageKind.PATIENT_CANCELLED,
-        key=f"{MessageKind.PATIENT_CANCELLED}:{event.pk}",
-        at=event.at,
+    return _patient_news(
+        request,
+        event,
+        MessageKind.PATIENT_CANCELLED,
         starts_at=booking.slot.starts_at,
         places=[""],
         token=None,
@@ -213,11 +216,10 @@ def patient_reoriented(*, request: Request, event: RequestEvent) -> Message | No
     resource = request.reoriented_to
     if resource is None:
         return None
-    return _patient_sms(
-        request=request,
-        kind=MessageKind.PATIENT_REORIENTED,
-        key=f"{MessageKind.PATIENT_REORIENTED}:{event.pk}",
-        at=event.at,
+    return _patient_news(
+        request,
+        event,
+        MessageKind.PATIENT_REORIENTED,
         starts_at=None,
         places=patient_sms.resource_variants(resource),
         token=None,
