@@ -55,12 +55,13 @@ class RequestDetail(CellMixin, TemplateView):
         answers = services.answers_read(request=request, user=user) if may_handle else []
         params = self.request.GET
         finder_form = FinderForm(params or None, prefix="finder")
+        now = timezone.now()
         page = request_page(
             request,
             membership=self.membership,
             user=user,
             may_handle=may_handle,
-            now=timezone.now(),
+            now=now,
             finder_filters=finder_form.filters(),
             finder_shown=shown_from(params.get(FINDER_SHOWN)),
             move_shown=shown_from(params.get(MOVE_SHOWN), MOVE_PAGE),
@@ -71,7 +72,7 @@ class RequestDetail(CellMixin, TemplateView):
         ready = page.is_holder and request.status in OPEN
         context.update(
             page.as_context(),
-            now=timezone.now(),
+            now=now,
             answers_waiting=answers,
             callback_form=kwargs.get("callback_form") or CallbackForm(prefix="callback", ready=ready),
             close_form=kwargs.get("close_form") or CloseForm(prefix="close"),
