@@ -172,7 +172,7 @@ class CellForm(forms.ModelForm):
 
     class Meta:
         model = Cell
-        fields = ["name", "phone", "patient_phone", "email"]
+        fields = ["name", "phone", "patient_phone", "email", "holiday_zone"]
 
     def __init__(self, *args: Any, cell: Cell | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -3,6 +3,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from common.holidays import HolidayZone
+
 
 class Commune(models.Model):
     """A French commune from the official geographic code (COG). Reference data shared by every cell."""
@@ -40,6 +42,14 @@ class Cell(models.Model):
     # Never the professionals-only number (the seeds): without this one, patients are given no number at all.
     patient_phone = PhoneNumberField(_("phone for patients"), blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
+    holiday_zone = models.CharField(
+        _("public holidays of"),
+        max_length=5,
+        choices=HolidayZone.choices,
+        blank=True,
+        default=HolidayZone.METROPOLITAN,
+        help_text=_("Recurring plans, tours and spots skip these public holidays unless a plan says otherwise."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

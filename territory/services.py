@@ -44,7 +44,9 @@ PATIENT_PHONE_IS_PROFESSIONALS = _(
 
 
 @transaction.atomic
-def cell_update(*, cell: Cell, name: str, phone: object, email: str, patient_phone: object = "") -> Cell:
+def cell_update(
+    *, cell: Cell, name: str, phone: object, email: str, patient_phone: object = "", holiday_zone: str | None = None
+) -> Cell:
     """The cell administrator names the cell and gives its numbers: the professionals-only one (shown to requesters)
     and the one for patients (in their SMS and pages), which must not be the same."""
     name = name.strip()
@@ -53,7 +55,9 @@ def cell_update(*, cell: Cell, name: str, phone: object, email: str, patient_pho
     if patient_phone and str(patient_phone) == str(phone):
         raise DomainError(PATIENT_PHONE_IS_PROFESSIONALS, field="patient_phone")
     cell.name, cell.phone, cell.email, cell.patient_phone = name, phone, email, patient_phone
-    cell.save(update_fields=["name", "phone", "email", "patient_phone"])
+    if holiday_zone is not None:
+        cell.holiday_zone = holiday_zone
+    cell.save(update_fields=["name", "phone", "email", "patient_phone", "holiday_zone"])
     return cell
 
 
