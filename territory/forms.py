@@ -7,14 +7,16 @@ from typing import Any
 
 from django import forms
 from django.urls import reverse
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import french_phone
 from common.identifiers import InvalidIdentifier, check_insee_code, check_postal_code
 from common.text import normalize
 
+from . import services
 from .geocoding import ban_enabled
-from .models import Cell, Commune, Territory
+from .models import Cell, Commune, OpeningRange, Territory
 
 COMMUNE_UNKNOWN = _("Unknown commune: type its name or postal code and pick it from the list.")
 COMMUNE_NO_SUCH_CODE = _("No commune has the postal code or INSEE code %(code)s.")
@@ -203,3 +205,84 @@ class TerritoryCommuneAddForm(forms.Form):
         field = self.fields["commune"]
         assert isinstance(field, CommuneField)
         field.set_cell(cell, all_of_france=True)
+
+
+RANGES_PER_DAY = 3
+
+
+class OpeningHoursForm(forms.Form):
+    """The week as a grid: for each day up to three ranges (from, to), Europe/Paris times; all empty: always open."""
+
+    open_on_public_holidays = forms.BooleanField(
+        label=_("Open on public holidays"),
+        required=False,
+        help_text=_("Otherwise the cell is closed on the public holidays of its zone."),
+    )
+
+    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        existing: dict[int, list[OpeningRange]] = {}
+        for found in cell.opening_ranges.order_by("weekday", "starts_at"):
+            existing.setdefault(found.weekday, []).append(found)
+        self.initial.setdefault("open_on_public_holidays", cell.open_on_public_holidays)
+        self.rows: list[tuple[str, list[tuple[forms.BoundField, forms.BoundField]]]] = []
+        for weekday, day_name in sorted(WEEKDAYS.items()):
+            for index in range(RANGES_PER_DAY):
+                for part, words in (("start", _("from")), ("end", _("to"))):
+                    name = services.range_field(weekday, index, part)
+                    self.fields[name] = forms.TimeField(
+                        label=_("%(day)s, range %(number)s, %(part)s")
+                        % {"day": day_name, "number": index + 1, "part": words},
+                        required=False,
+                        widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"),
+                    )
+                    ranges = existing.get(weekday, [])
+                    if index < len(ranges):
+                        self.initial[name] = ranges[index].starts_at if part == "start" else ranges[index].ends_at
+        for weekday, day_name in sorted(WEEKDAYS.items()):
+            self.rows.append(
+                (
+                    str(day_name),
+                    [
+                        (self[services.range_field(weekday, i, "start")], self[services.range_field(weekday, i, "end")])
+                        for i in range(RANGES_PER_DAY)
+                    ],
+                )
+            )
+
+    def days(self) -> dict[int, list[services.RangeInput]]:
+        data = self.cleaned_data
+        return {
+            weekday: [
+                (data.get(services.range_field(weekday, i, "start")), data.get(services.range_field(weekday, i, "end")))
+                for i in range(RANGES_PER_DAY)
+            ]
+            for weekday in range(7)
+        }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.errors:
+            for field, message in services.opening_range_problems(self.days()).items():
+                self.add_error(field, message)
+        return cleaned
+
+
+class ClosureForm(forms.Form):
+    first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    last_day = forms.DateField(
+        label=_("Last day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Included. The same day for a one-day closure."),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=150, help_text=_("Annual closure, training day…"))
+
+    def __init__(self, *args: Any, cell: Cell | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, last = cleaned.get("first_day"), cleaned.get("last_day")
+        if first and last and last < first:
+            self.add_error("last_day", services.CLOSURE_ORDER)
+        return cleaned

@@ -1,5 +1,6 @@
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -50,6 +51,11 @@ class Cell(models.Model):
         default=HolidayZone.METROPOLITAN,
         help_text=_("Recurring plans, tours and spots skip these public holidays unless a plan says otherwise."),
     )
+    open_on_public_holidays = models.BooleanField(
+        _("open on public holidays"),
+        default=False,
+        help_text=_("Otherwise the cell is closed on the public holidays of its zone (when it has opening hours)."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -59,6 +65,50 @@ class Cell(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OpeningRange(models.Model):
+    """One range of a weekday's opening hours, in Europe/Paris wall-clock time (territory/opening.py reads them).
+    A cell with none is always open."""
+
+    cell = models.ForeignKey(Cell, on_delete=models.CASCADE, related_name="opening_ranges", verbose_name=_("cell"))
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=sorted(WEEKDAYS.items()))  # 0 = Monday
+    starts_at = models.TimeField(_("from"))
+    ends_at = models.TimeField(_("to"))
+
+    class Meta:
+        ordering = ["cell", "weekday", "starts_at"]
+        verbose_name = _("opening range")
+        verbose_name_plural = _("opening hours")
+        constraints = [
+            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="opening_range_starts_before_end"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="opening_range_weekday_0_to_6"),
+            models.UniqueConstraint(fields=["cell", "weekday", "starts_at"], name="opening_range_unique_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{WEEKDAYS[self.weekday]} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+
+class Closure(models.Model):
+    """Days the cell is closed whatever its hours (annual closure, a training day): from `first_day` to `last_day`
+    included, Europe/Paris dates."""
+
+    cell = models.ForeignKey(Cell, on_delete=models.CASCADE, related_name="closures", verbose_name=_("cell"))
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    reason = models.CharField(_("reason"), max_length=150)
+
+    class Meta:
+        ordering = ["cell", "first_day"]
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+        constraints = [
+            models.CheckConstraint(condition=Q(first_day__lte=F("last_day")), name="closure_first_day_not_after_last"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_day:%d/%m/%Y}–{self.last_day:%d/%m/%Y} {self.reason}"
 
 
 class Territory(models.Model):

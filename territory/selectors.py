@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
+from django.utils.dates import WEEKDAYS
 
 from common.text import normalize
 
 from .forms import commune_label
 from .geocoding import ARRONDISSEMENT_PREFIXES, PRECISION_OF_TYPE, BanFeature
-from .models import Cell, Commune, Territory
+from .models import Cell, Closure, Commune, Territory
 
 _DIGITS = re.compile(r"^\d{2,5}$")
 _INSEE_LIKE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$", re.IGNORECASE)
@@ -104,3 +106,20 @@ def address_suggestions(features: list[BanFeature]) -> list[dict[str, object]]:
             }
         )
     return suggestions
+
+
+def closures_ahead(cell: Cell, today: date) -> QuerySet[Closure]:
+    """The cell's closures not over yet, soonest first."""
+    return cell.closures.filter(last_day__gte=today).order_by("first_day")
+
+
+def closure_get(cell: Cell, pk: int) -> Closure:
+    return get_object_or_404(Closure, cell=cell, pk=pk)
+
+
+def opening_hours_summary(cell: Cell) -> list[tuple[str, str]]:
+    """Each day with hours and its ranges as words ("08:00–12:30, 13:30–19:00"); empty when always open."""
+    days: dict[int, list[str]] = {}
+    for found in cell.opening_ranges.order_by("weekday", "starts_at"):
+        days.setdefault(found.weekday, []).append(f"{found.starts_at:%H:%M}–{found.ends_at:%H:%M}")
+    return [(str(WEEKDAYS[day]), ", ".join(ranges)) for day, ranges in sorted(days.items())]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date, time
+from itertools import pairwise
+
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
 from common.identifiers import InvalidIdentifier, check_finess
 
-from .models import Cell, Commune, Territory
+from .models import Cell, Closure, Commune, OpeningRange, Territory
 from .signals import commune_leaving
 
 TERRITORY_DUPLICATE_NAME = _("The cell already has a territory with this name.")
@@ -81,3 +84,78 @@ def territory_remove_commune(*, territory: Territory, commune: Commune) -> None:
         if users:
             raise DomainError(COMMUNE_IN_USE % {"commune": commune.name, "users": ", ".join(users)}, field="commune")
     territory.communes.remove(commune)
+
+
+# The cell's opening hours and closures (territory/opening.py reads them).
+
+RANGE_HALF = _("Give both the start and the end of the range.")
+RANGE_END_BEFORE_START = _("The end must be after the start.")
+RANGE_OVERLAP = _("This range overlaps another range of the same day.")
+CLOSURE_ORDER = _("The last day must be on or after the first day.")
+CLOSURE_TOO_LONG = _("A closure lasts a year at most.")
+CLOSURE_NO_REASON = _("Give the reason (annual closure, training day…).")
+
+RangeInput = tuple[time | None, time | None]
+
+
+def range_field(weekday: int, index: int, part: str) -> str:
+    """The form field of one end of a range: `day0_1_end` is Monday's second range's end."""
+    return f"day{weekday}_{index}_{part}"
+
+
+def opening_range_problems(days: dict[int, list[RangeInput]]) -> dict[str, str]:
+    """What is wrong with a week of ranges, by the field to mark: a half range, an end not after its start, a range
+    overlapping another of its day (ranges that touch, 12:30 then 12:30, are fine)."""
+    problems: dict[str, str] = {}
+    for weekday, pairs in days.items():
+        complete: list[tuple[time, time, int]] = []
+        for index, (start, end) in enumerate(pairs):
+            if start is None and end is None:
+                continue
+            if start is None or end is None:
+                problems[range_field(weekday, index, "start" if start is None else "end")] = str(RANGE_HALF)
+            elif end <= start:
+                problems[range_field(weekday, index, "end")] = str(RANGE_END_BEFORE_START)
+            else:
+                complete.append((start, end, index))
+        complete.sort()
+        for (_start, before_end, _index), (start, _end, index) in pairwise(complete):
+            if start < before_end:
+                problems[range_field(weekday, index, "start")] = str(RANGE_OVERLAP)
+    return problems
+
+
+@transaction.atomic
+def opening_hours_set(*, cell: Cell, days: dict[int, list[RangeInput]], open_on_public_holidays: bool) -> None:
+    """Replace the cell's weekly hours (all or nothing): each range ends after it starts, no two ranges of a day
+    overlap. No range at all means the cell is always open."""
+    problems = opening_range_problems(days)
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise DomainError(message, field=field)
+    Cell.objects.select_for_update().filter(pk=cell.pk).first()  # one editor of the hours at a time
+    cell.opening_ranges.all().delete()
+    OpeningRange.objects.bulk_create(
+        OpeningRange(cell=cell, weekday=weekday, starts_at=start, ends_at=end)
+        for weekday, pairs in sorted(days.items())
+        for start, end in pairs
+        if start is not None and end is not None
+    )
+    cell.open_on_public_holidays = open_on_public_holidays
+    cell.save(update_fields=["open_on_public_holidays"])
+
+
+def closure_add(*, cell: Cell, first_day: date, last_day: date, reason: str) -> Closure:
+    """A closure from its first to its last day included, a year at most, with its reason."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(CLOSURE_NO_REASON, field="reason")
+    if last_day < first_day:
+        raise DomainError(CLOSURE_ORDER, field="last_day")
+    if (last_day - first_day).days > 366:
+        raise DomainError(CLOSURE_TOO_LONG, field="last_day")
+    return Closure.objects.create(cell=cell, first_day=first_day, last_day=last_day, reason=reason)
+
+
+def closure_remove(*, cell: Cell, closure_id: int) -> None:
+    Closure.objects.filter(cell=cell, pk=closure_id).delete()

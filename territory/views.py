@@ -7,6 +7,7 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -17,8 +18,8 @@ from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
 from common.views import CellFormView
 
-from . import geocoding, selectors, services
-from .forms import CellForm, TerritoryCommuneAddForm, TerritoryForm, commune_label
+from . import geocoding, opening, selectors, services
+from .forms import CellForm, ClosureForm, OpeningHoursForm, TerritoryCommuneAddForm, TerritoryForm, commune_label
 from .models import Cell, Territory
 
 
@@ -64,7 +65,12 @@ class TerritoryList(CellMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["territories"] = selectors.territory_list(self.cell)
+        context.update(
+            territories=selectors.territory_list(self.cell),
+            opening_hours=selectors.opening_hours_summary(self.cell),
+            closures=selectors.closures_ahead(self.cell, timezone.localdate())[:5],
+            closed_now=opening.closed_until_label(self.cell, timezone.now()),
+        )
         return context
 
 
@@ -194,3 +200,66 @@ class CellSettings(CellFormView):
 
     def success_message(self, obj: Model) -> str:
         return gettext("The cell's details are saved.")
+
+
+class OpeningHours(CellMixin, TemplateView):
+    """The cell's weekly hours (a grid of days and ranges) and its closures, for its administrator."""
+
+    permission = Perm.CELL_MANAGE
+    template_name = "territory/opening_hours.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        hours_form = kwargs.get("hours_form") or OpeningHoursForm(cell=self.cell)
+        closure_form = kwargs.get("closure_form") or ClosureForm(prefix="closure")
+        describe_fields(hours_form)
+        describe_fields(closure_form)
+        context.update(
+            hours_form=hours_form,
+            closure_form=closure_form,
+            closures=list(selectors.closures_ahead(self.cell, timezone.localdate())),
+        )
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = OpeningHoursForm(request.POST, cell=self.cell)
+        if form.is_valid():
+            try:
+                services.opening_hours_set(
+                    cell=self.cell,
+                    days=form.days(),
+                    open_on_public_holidays=form.cleaned_data["open_on_public_holidays"],
+                )
+            except DomainError as error:
+                add_to_form(form, error)
+        if form.errors:
+            return self.render_to_response(self.get_context_data(hours_form=form), status=422)
+        messages.success(request, gettext("The opening hours are saved."))
+        return HttpResponseRedirect(reverse("territory:opening_hours", kwargs={"cell": self.cell.slug}))
+
+
+class ClosureAdd(OpeningHours):
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = ClosureForm(request.POST, prefix="closure")
+        if form.is_valid():
+            try:
+                services.closure_add(cell=self.cell, **form.cleaned_data)
+            except DomainError as error:
+                add_to_form(form, error)
+        if form.errors:
+            return self.render_to_response(self.get_context_data(closure_form=form), status=422)
+        messages.success(request, gettext("Closure added."))
+        return HttpResponseRedirect(reverse("territory:opening_hours", kwargs={"cell": self.cell.slug}))
+
+
+class ClosureRemove(CellMixin, View):
+    permission = Perm.CELL_MANAGE
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        closure = selectors.closure_get(self.cell, kwargs["pk"])
+        services.closure_remove(cell=self.cell, closure_id=closure.pk)
+        messages.success(request, gettext("Closure removed."))
+        return HttpResponseRedirect(reverse("territory:opening_hours", kwargs={"cell": self.cell.slug}))
