@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.utils import dateformat
@@ -225,3 +225,16 @@ def closed_until_label(cell: Cell | Schedule, now: datetime) -> str:
     local = reopens_at.astimezone(PARIS)
     day = dateformat.format(local, "l") if reopens_at - now < timedelta(days=6) else day_words(reopens_at, near_to=now)
     return str(CLOSED_UNTIL) % {"when": f"{day} {clock_time(reopens_at)}"}
+
+
+def mark_closed_hours(cell: Cell | Schedule, now: datetime, requests: Sequence[Any]) -> str:
+    """For the queue, once per page: give each request (with its `deadline_at`) a `closed_hours_label`, the closed
+    hours between now and its deadline ("including 38 h closed", "" when none); answer the banner for a closed cell
+    ("Cell closed until Monday 8 h", "" when open). The cell's schedule is read once, the window's closed periods
+    computed once, then each row is a pure function of them."""
+    schedule = schedule_of(cell)
+    ahead = [request.deadline_at for request in requests if request.deadline_at > now]
+    periods = closed_periods(schedule, now, max(ahead)) if ahead else []
+    for request in requests:
+        request.closed_hours_label = closed_hours_label(periods, now, request.deadline_at)
+    return closed_until_label(schedule, now)

@@ -166,3 +166,21 @@ def test_closed_periods_and_is_open_agree(schedule: Schedule, start: datetime, m
         if at < end:
             closed = any(a <= at < b for a, b in periods)
             assert opening.is_open(schedule, at) is not closed
+
+
+class _Row:
+    def __init__(self, deadline_at: datetime) -> None:
+        self.deadline_at = deadline_at
+        self.closed_hours_label = "unset"
+
+
+def test_the_queue_rows_get_their_closed_hours_and_the_banner_from_one_reading() -> None:
+    schedule = Schedule({day: ((time(8), time(19)),) for day in range(5)})
+    now = utc(2026, 12, 5, 10)  # Saturday 11:00 Paris: closed until Monday 8 h
+    rows = [_Row(now + timedelta(hours=48)), _Row(now - timedelta(hours=1)), _Row(now + timedelta(hours=80))]
+    with translation.override("en"):
+        banner = opening.mark_closed_hours(schedule, now, rows)
+        assert banner == "Cell closed until Monday 8 h"
+        # To Monday 11:00: closed until 08:00, 45 h; to Tuesday 19:00: 45 h and Monday night's 13 h.
+        assert [row.closed_hours_label for row in rows] == ["including 45 h closed", "", "including 58 h closed"]
+    assert opening.mark_closed_hours(schedule, utc(2026, 12, 7, 9), []) == ""
