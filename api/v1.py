@@ -15,6 +15,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from ninja import Field, Header, NinjaAPI, Schema
 from ninja import Status as Answer
@@ -41,6 +42,7 @@ from referrals.models import (
     Urgency,
 )
 from referrals.states import Status
+from territory import opening
 from territory.models import Commune
 
 from .services import api_token_authenticate
@@ -124,6 +126,16 @@ class RequestOut(Schema):
     reorientation_reason: str | None
     close_reason: str | None
     timeline: list[EventOut]
+    cell_reopens_at: datetime | None = Field(
+        None,
+        description="Set when the request reached the cell while it was closed, until it reopens: when it reopens "
+        "(ISO 8601, UTC). The request is taken all the same; a vital emergency goes to the 15.",
+    )
+    cell_closed_notice: str | None = Field(
+        None,
+        description="The automatic answer to show the requester while the cell is closed, in French "
+        '("La cellule est fermée. Elle rouvre lundi 7 décembre à 8 h. En cas d\'urgence vitale, appelez le 15.")',
+    )
 
 
 class Errors(Schema):
@@ -132,6 +144,7 @@ class Errors(Schema):
 
 def _out(request: Request) -> RequestOut:
     events = selectors.timeline(request, for_requester=True)
+    closed = opening.closed_answer(request.cell, request.received_at, now=timezone.now())
     return RequestOut(
         id=request.pk,
         reference=request.reference,
@@ -145,6 +158,8 @@ def _out(request: Request) -> RequestOut:
         timeline=[
             EventOut(at=e.at, status=e.to_status or None, text=e.text or str(e.get_kind_display())) for e in events
         ],
+        cell_reopens_at=closed.reopens_at if closed else None,
+        cell_closed_notice=closed.text() if closed else None,
     )
 
 

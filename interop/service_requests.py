@@ -48,6 +48,7 @@ from referrals.models import (
     Urgency,
 )
 from referrals.states import Status
+from territory import opening
 from territory.models import Commune, Territory
 
 from . import codes
@@ -349,6 +350,10 @@ def service_request_resource(request: Request) -> dict[str, Any]:
     }
     if request.exam_type:
         resource["code"] = {"coding": [{"system": codes.EXAM_TYPE, "code": request.exam_type}]}
+    closed = opening.closed_answer(request.cell, request.received_at, now=timezone.now())
+    if closed is not None:
+        # Received out of hours: taken all the same; the regulator reads when the cell reopens (and the 15).
+        resource["note"] = [{"text": closed.text()}]
     professional = request.requester_professional
     if professional is not None and codes.national_ps_id(rpps=professional.rpps, adeli=professional.adeli):
         resource["requester"] = {

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
@@ -14,6 +15,7 @@ from accounts.policies import PUBLIC
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
 from common.http import client_address
+from territory import opening
 
 from .. import selectors, services
 from ..forms import PublicForm
@@ -85,5 +87,7 @@ class PublicThanks(TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         partner = selectors.partner_by_token(kwargs["token"])
-        context.update(partner=partner, public_cell=partner.cell)
+        # Out of hours the request is taken all the same: say when the cell reopens, and the 15.
+        closed_answer = opening.closed_answer(partner.cell, timezone.now())
+        context.update(partner=partner, public_cell=partner.cell, closed_answer=closed_answer)
         return context
