@@ -138,3 +138,38 @@ class PscDecisionForm(forms.Form):
 
     def __init__(self, *args: Any, cell: Cell, instance: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+
+
+class InvitationForm(MembershipForm):
+    """Whom to invite: their e-mail address and their role in the cell (with the directory records it needs)."""
+
+    email = forms.EmailField(label=_("E-mail"), help_text=_("The invitation link is sent to this address."))
+    field_order = ["email", "role"]
+
+
+PASSWORDS_DIFFER = _("The two passwords differ.")
+
+
+class InvitationAcceptForm(forms.Form):
+    """The invited person's new account: a username, their name and the password they choose."""
+
+    username = forms.SlugField(
+        label=_("Username"), max_length=150, help_text=_("Letters, digits, - and _: what you will type to log in.")
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters, not a common one."),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", PASSWORDS_DIFFER)
+        return cleaned

@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -177,3 +179,72 @@ class PscAccessRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name.upper()} ({self.rpps})"
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("invitation", "Pending")
+    USED = "used", pgettext_lazy("invitation", "Used")
+    EXPIRED = "expired", pgettext_lazy("invitation", "Expired")
+    REVOKED = "revoked", pgettext_lazy("invitation", "Revoked")
+
+
+class Invitation(models.Model):
+    """The cell administrator invites a person by e-mail to a role in the cell: a single-use link that expires. Only
+    a hash of the link's token is kept; the link itself exists only in the e-mail sent."""
+
+    cell = models.ForeignKey(Cell, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("cell"))
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    requester_type = models.CharField(_("requester type"), max_length=20, choices=RequesterType.choices, blank=True)
+    professional = models.ForeignKey(
+        Professional, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("professional")
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("structure")
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("invited by")
+    )
+    created_at = models.DateTimeField(_("invited at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    membership = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("member")
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role="requester") | ~Q(requester_type=""), name="invitation_requester_has_type"
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="requester") | Q(professional__isnull=False) | Q(site__isnull=False),
+                name="invitation_requester_is_linked",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="effector") | Q(professional__isnull=False),
+                name="invitation_effector_is_professional",
+            ),
+            models.CheckConstraint(
+                condition=Q(used_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="invitation_used_or_revoked_not_both",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} — {self.get_role_display()} — {self.cell}"
+
+    def status_at(self, now: datetime) -> str:
+        if self.used_at is not None:
+            return InvitationStatus.USED
+        if self.revoked_at is not None:
+            return InvitationStatus.REVOKED
+        if self.expires_at <= now:
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.PENDING

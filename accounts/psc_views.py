@@ -43,6 +43,8 @@ PSC_IDENTITY_SECONDS = 30 * 60
 # The ID token of a session opened through PSC, for the logout at PSC (id_token_hint).
 PSC_ID_TOKEN = "aiguillage_psc_id_token"  # noqa: S105 (a session key's name)
 PSC_NEXT = "aiguillage_psc_next"
+# The invitation link a visitor was accepting when they left for PSC: an identity no cell knows goes back to it.
+INVITATION_TOKEN = "aiguillage_invitation_token"  # noqa: S105 (a session key's name)
 
 SEVERAL_ACCOUNTS = _(
     "Several Aiguillage accounts are linked to your RPPS number: log in with your username, or ask your cell to "
@@ -100,6 +102,10 @@ def psc_callback(request: HttpRequest) -> HttpResponse:
         access_record(
             action=AccessAction.LOGIN_FAILED, object_type="session", actor="psc", detail="psc: no account yet"
         )
+        invitation_token = request.session.get(INVITATION_TOKEN)
+        if invitation_token:
+            request.session.pop(PSC_NEXT, None)
+            return redirect("accounts:invitation_accept", token=invitation_token)
         return redirect("accounts:psc_access_request")
     target = request.session.pop(PSC_NEXT, "") or reverse("accounts:home")
     login(request, match.user, backend=PSC_BACKEND)

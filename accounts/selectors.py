@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from directory.models import Profession, Professional, ReorientationResource, Site, TeleconsultantTier
 from territory.models import Cell
 
-from .models import Membership, PscAccessRequest, PscAccessStatus, User
+from .models import Invitation, Membership, PscAccessRequest, PscAccessStatus, User
 
 
 def membership_list(cell: Cell) -> QuerySet[Membership]:
@@ -103,3 +103,17 @@ def psc_pending_count(cell: Cell) -> int:
 
 def professional_with_rpps(cell: Cell, rpps: str) -> Professional | None:
     return Professional.objects.filter(cell=cell, rpps=rpps).first()
+
+
+def invitation_list(cell: Cell) -> QuerySet[Invitation]:
+    """The cell's invitations, the waiting ones first (newest first within each)."""
+    waiting_first = Case(When(used_at__isnull=True, revoked_at__isnull=True, then=Value(0)), default=Value(1))
+    return (
+        Invitation.objects.filter(cell=cell)
+        .select_related("invited_by", "membership__user")
+        .order_by(waiting_first, "-created_at")
+    )
+
+
+def invitation_get(cell: Cell, pk: int) -> Invitation:
+    return get_object_or_404(Invitation.objects.select_related("cell"), cell=cell, pk=pk)

@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
 from directory.models import Profession, Professional, Site
 from territory.models import Cell
 
-from .models import AlertChannel, Membership, PscAccessRequest, PscAccessStatus, RequesterType, Role, User
+from .models import (
+    AlertChannel,
+    Invitation,
+    InvitationStatus,
+    Membership,
+    PscAccessRequest,
+    PscAccessStatus,
+    RequesterType,
+    Role,
+    User,
+)
 from .selectors import account_is_shared
 
 USERNAME_TAKEN = _("This username is not available: choose another, or attach the existing account.")
@@ -298,3 +317,234 @@ def membership_alert_channel_set(*, membership: Membership, channel: str) -> Mem
     membership.alert_channel = channel
     membership.save(update_fields=["alert_channel"])
     return membership
+
+
+# --- Invitations: the cell administrator invites a person by e-mail; they choose their password (or use PSC) --------
+
+INVITATION_VALIDITY = timedelta(days=7)
+INVITATION_ALREADY_MEMBER = _("A member of the cell already has this e-mail address.")
+INVITATION_PENDING = _("An invitation to this address is already waiting: send it again from the members' page.")
+INVITATION_UNKNOWN = _("This invitation link is not valid. Check that you copied the whole link from the e-mail.")
+INVITATION_USED = _("This invitation was already used. Log in with the account it created.")
+INVITATION_EXPIRED = _("This invitation has expired. Ask the cell for a new one.")
+INVITATION_REVOKED = _("This invitation was withdrawn by the cell.")
+INVITATION_NOT_PENDING = _("This invitation is no longer waiting: it cannot be sent again or withdrawn.")
+INVITATION_LOG_IN_FIRST = _("An account already has this e-mail address: log in with it to accept the invitation.")
+INVITATION_RPPS_MISMATCH = _("This invitation is for another professional than the one Pro Santé Connect identified.")
+
+
+class InvitationGone(DomainError):
+    """The link was right once but can no longer be used (used, expired, withdrawn): 410, not 404."""
+
+
+def invitation_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_link(token: str) -> str:
+    return settings.AIGUILLAGE_BASE_URL.rstrip("/") + reverse("accounts:invitation_accept", kwargs={"token": token})
+
+
+def _invitation_send(invitation: Invitation, token: str) -> None:
+    """The e-mail leaves after the commit, straight through Django's mail (as Django's password reset does), not
+    through the outbox: the link is a secret that must live only in the e-mail, and the outbox keeps its bodies in
+    the database for the coordinators to read. A send that fails is sent again from the members' page (a new link)."""
+    context = {
+        "cell": invitation.cell.name,
+        "role": invitation.get_role_display(),
+        "inviter": str(invitation.invited_by) if invitation.invited_by else invitation.cell.name,
+        "link": invitation_link(token),
+        "expires_at": invitation.expires_at,
+    }
+    subject = gettext("Invitation to %(cell)s on Aiguillage") % {"cell": invitation.cell.name}
+    body = render_to_string("accounts/invitation_email.txt", context)
+    recipient = invitation.email
+    transaction.on_commit(lambda: send_mail(subject, body, None, [recipient]))
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    cell: Cell,
+    email: str,
+    role: str,
+    invited_by: User,
+    requester_type: str = "",
+    professional: Professional | None = None,
+    site: Site | None = None,
+    now: datetime | None = None,
+) -> Invitation:
+    """Invite a person by e-mail to a role of the cell: a link valid 7 days, used once. Nobody is invited twice at
+    the same time, nor a person whose address a member of the cell already has."""
+    now = now or timezone.now()
+    email = User.objects.normalize_email(email.strip())
+    if Membership.objects.filter(cell=cell, user__email__iexact=email).exists():
+        raise DomainError(INVITATION_ALREADY_MEMBER, field="email")
+    _check_links(cell=cell, role=role, requester_type=requester_type, professional=professional, site=site)
+    waiting = Invitation.objects.select_for_update().filter(
+        cell=cell, email__iexact=email, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    )
+    if waiting.exists():
+        raise DomainError(INVITATION_PENDING, field="email")
+    token = _new_token()
+    invitation = Invitation.objects.create(
+        cell=cell,
+        email=email,
+        role=role,
+        requester_type=requester_type if role == Role.REQUESTER else "",
+        professional=professional,
+        site=site,
+        token_hash=invitation_token_hash(token),
+        invited_by=invited_by,
+        sent_at=now,
+        expires_at=now + INVITATION_VALIDITY,
+    )
+    _invitation_send(invitation, token)
+    return invitation
+
+
+def _invitation_locked(invitation: Invitation, now: datetime) -> Invitation:
+    locked = Invitation.objects.select_for_update().select_related("cell", "invited_by").get(pk=invitation.pk)
+    if locked.used_at is not None or locked.revoked_at is not None:
+        raise DomainError(INVITATION_NOT_PENDING)
+    return locked
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, now: datetime | None = None) -> Invitation:
+    """A new link (the old one stops working), valid 7 days from now; an expired invitation may be sent again."""
+    now = now or timezone.now()
+    locked = _invitation_locked(invitation, now)
+    token = _new_token()
+    locked.token_hash = invitation_token_hash(token)
+    locked.sent_at = now
+    locked.expires_at = now + INVITATION_VALIDITY
+    locked.save(update_fields=["token_hash", "sent_at", "expires_at"])
+    _invitation_send(locked, token)
+    return locked
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, now: datetime | None = None) -> Invitation:
+    """The link stops working at once."""
+    locked = _invitation_locked(invitation, now or timezone.now())
+    locked.revoked_at = now or timezone.now()
+    locked.save(update_fields=["revoked_at"])
+    return locked
+
+
+def invitation_open(token: str, *, now: datetime | None = None, lock: bool = False) -> Invitation:
+    """The invitation a link names, still usable; else a DomainError (unknown link) or InvitationGone."""
+    now = now or timezone.now()
+    invitations = Invitation.objects.select_related("cell", "professional", "site", "invited_by")
+    if lock:
+        invitations = invitations.select_for_update(of=("self",))
+    invitation = invitations.filter(token_hash=invitation_token_hash(token)).first()
+    if invitation is None:
+        raise DomainError(INVITATION_UNKNOWN)
+    status = invitation.status_at(now)
+    if status != InvitationStatus.PENDING:
+        message = {
+            InvitationStatus.USED: INVITATION_USED,
+            InvitationStatus.EXPIRED: INVITATION_EXPIRED,
+            InvitationStatus.REVOKED: INVITATION_REVOKED,
+        }[InvitationStatus(status)]
+        raise InvitationGone(message)
+    return invitation
+
+
+def _invitation_use(invitation: Invitation, user: User, now: datetime) -> Membership:
+    if Membership.objects.filter(user=user, cell=invitation.cell).exists():
+        raise DomainError(ALREADY_MEMBER)
+    membership = _create_membership(
+        user=user,
+        cell=invitation.cell,
+        role=invitation.role,
+        requester_type=invitation.requester_type,
+        professional=invitation.professional,
+        site=invitation.site,
+    )
+    invitation.used_at = now
+    invitation.membership = membership
+    invitation.save(update_fields=["used_at", "membership"])
+    return membership
+
+
+@transaction.atomic
+def invitation_accept_new_account(
+    *, token: str, username: str, first_name: str, last_name: str, password: str, now: datetime | None = None
+) -> Membership:
+    """A new account for the invited person, with the password they chose (the validators apply), and their
+    membership of the cell; the link is then used. Their second factor is set up at once, before the cell opens."""
+    now = now or timezone.now()
+    invitation = invitation_open(token, now=now, lock=True)
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise DomainError(INVITATION_LOG_IN_FIRST)
+    username = username.strip()
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError(USERNAME_TAKEN, field="username")
+    user = User(username=username, first_name=first_name, last_name=last_name, email=invitation.email)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages), field="password1") from error
+    user.set_password(password)
+    user.save()
+    return _invitation_use(invitation, user, now)
+
+
+@transaction.atomic
+def invitation_accept_for_user(*, token: str, user: User, now: datetime | None = None) -> Membership:
+    """A person already logged in (an account of another cell, the one with the invited address) joins the cell
+    with their account: the link, sent to the invited address, is the proof."""
+    now = now or timezone.now()
+    invitation = invitation_open(token, now=now, lock=True)
+    return _invitation_use(invitation, user, now)
+
+
+@transaction.atomic
+def invitation_accept_with_psc(
+    *, token: str, rpps: str, given_name: str, family_name: str, now: datetime | None = None
+) -> Membership:
+    """A professional Pro Santé Connect identified and no cell knows yet accepts: an account that logs in only
+    through PSC, its membership linked to the cell's directory record of their RPPS (the invitation's, which must be
+    theirs, or made from the names PSC gave), so that their next PSC login opens the cell."""
+    now = now or timezone.now()
+    invitation = invitation_open(token, now=now, lock=True)
+    cell = invitation.cell
+    professional = invitation.professional
+    if professional is not None and professional.rpps != rpps:
+        raise DomainError(INVITATION_RPPS_MISMATCH)
+    if professional is None:
+        professional = Professional.objects.filter(cell=cell, rpps=rpps).first()
+    if professional is None:
+        expected = (
+            REQUESTER_PROFESSION.get(RequesterType(invitation.requester_type)) if invitation.requester_type else None
+        )
+        professional = Professional.objects.create(
+            cell=cell,
+            rpps=rpps,
+            first_name=given_name.title(),
+            last_name=family_name,
+            profession=expected or Profession.OTHER,
+        )
+    invitation.professional = professional
+    _check_links(
+        cell=cell,
+        role=invitation.role,
+        requester_type=invitation.requester_type,
+        professional=professional,
+        site=invitation.site,
+    )
+    user, created = User.objects.get_or_create(
+        username=f"psc-{rpps}",
+        defaults={"first_name": given_name.title(), "last_name": family_name, "email": invitation.email},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return _invitation_use(invitation, user, now)

@@ -86,10 +86,14 @@ def _pause_for(failures: int, limit: int) -> timedelta | None:
 
 @transaction.atomic
 def failure_record(username: str, address: str, *, now: datetime | None = None) -> Pause | None:
-    now = now or timezone.now()
+    return _count(_keys(username, address), now=now or timezone.now())
+
+
+def _count(keys: list[tuple[str, int]], *, now: datetime) -> Pause | None:
+    """One more event on each counter; a counter at its limit or past it pauses for 1, 2, 4… minutes."""
     forget_old(now=now)  # failures are rare: tidying here keeps the table small without a job of its own
     longest: datetime | None = None
-    for key, limit in _keys(username, address):
+    for key, limit in keys:
         row, created = LoginThrottle.objects.select_for_update().get_or_create(
             key=key, defaults={"failures": 1, "last_failure_at": now}
         )
@@ -106,6 +110,38 @@ def failure_record(username: str, address: str, *, now: datetime | None = None) 
             row.save(update_fields=["locked_until"])
             longest = max(longest or row.locked_until, row.locked_until)
     return Pause(longest) if longest else None
+
+
+# Password resets asked: per e-mail address (from anywhere: no mailbox is flooded) and per visitor's address.
+RESET_PER_EMAIL = 3
+RESET_PER_ADDRESS = 20
+
+
+def _reset_keys(email: str, address: str) -> list[tuple[str, int]]:
+    return [
+        (_key("reset-email", _who(email)), RESET_PER_EMAIL),
+        (_key("reset-address", _where(address)), RESET_PER_ADDRESS),
+    ]
+
+
+def reset_paused(email: str, address: str, *, now: datetime | None = None) -> Pause | None:
+    """A pause running on resets for this e-mail address or from this visitor's address, else None."""
+    now = now or timezone.now()
+    keys = [key for key, _limit in _reset_keys(email, address)]
+    until = (
+        LoginThrottle.objects.filter(key__in=keys, locked_until__gt=now)
+        .order_by("-locked_until")
+        .values_list("locked_until", flat=True)
+        .first()
+    )
+    return Pause(until) if until else None
+
+
+@transaction.atomic
+def reset_request_record(email: str, address: str, *, now: datetime | None = None) -> Pause | None:
+    """A password reset was asked (whether the address is known or not: the count reveals nothing). Past 3 for one
+    e-mail or 20 from one visitor's address in a day, the next ones wait, 1 minute then twice as long each time."""
+    return _count(_reset_keys(email, address), now=now or timezone.now())
 
 
 def success_record(username: str, address: str) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import psc_views, views
+from . import invitation_views, password_reset_views, psc_views, views
 
 app_name = "accounts"
 
@@ -15,11 +15,37 @@ urlpatterns = [
     path("compte/double-authentification/", views.SecondFactorSetup.as_view(), name="otp_setup"),
     path("compte/codes-de-secours/", views.RecoveryCodesRenew.as_view(), name="recovery_codes"),
     path("compte/mot-de-passe/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("mot-de-passe-oublie/", password_reset_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "mot-de-passe-oublie/envoye/", password_reset_views.PasswordResetDoneView.as_view(), name="password_reset_done"
+    ),
+    path(
+        "mot-de-passe-oublie/<uidb64>/<token>/",
+        password_reset_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "mot-de-passe-oublie/change/",
+        password_reset_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("invitation/<str:token>/", invitation_views.InvitationAccept.as_view(), name="invitation_accept"),
     path("c/<slug:cell>/me-prevenir/", views.AlertChannelEdit.as_view(), name="alert_channel"),
     path("c/<slug:cell>/membres/", views.MemberList.as_view(), name="member_list"),
     path("c/<slug:cell>/membres/nouveau/", views.MemberCreate.as_view(), name="member_create"),
     path("c/<slug:cell>/membres/rattacher/", views.MemberAttach.as_view(), name="member_attach"),
     path("c/<slug:cell>/membres/<int:pk>/", views.MemberUpdate.as_view(), name="member_update"),
+    path("c/<slug:cell>/membres/inviter/", invitation_views.InvitationCreate.as_view(), name="invitation_create"),
+    path(
+        "c/<slug:cell>/membres/invitations/<int:pk>/renvoyer/",
+        invitation_views.InvitationResend.as_view(),
+        name="invitation_resend",
+    ),
+    path(
+        "c/<slug:cell>/membres/invitations/<int:pk>/retirer/",
+        invitation_views.InvitationRevoke.as_view(),
+        name="invitation_revoke",
+    ),
     path(
         "c/<slug:cell>/membres/<int:pk>/double-authentification/",
         views.MemberSecondFactorReset.as_view(),

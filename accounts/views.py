@@ -12,6 +12,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +30,7 @@ from common.views import CellFormView, CellListView, Column
 from . import psc, selectors, services, throttle, two_factor
 from .filters import MemberFilter
 from .forms import EnrolmentForm, MemberAttachForm, MemberCreateForm, MemberUpdateForm, SecondFactorForm
-from .models import LoginSession, Membership, User
+from .models import InvitationStatus, LoginSession, Membership, User
 from .policies import AUTHENTICATED, PUBLIC, CellMixin, Perm, declare
 from .psc_views import psc_logout_context
 from .signals import sessions_end
@@ -250,10 +251,11 @@ class MemberList(CellListView):
         Column(_("Access"), "is_active"),
     ]
     detail_url_name = "accounts:member_update"
-    create_url_name = "accounts:member_create"
+    create_url_name = "accounts:invitation_create"
     create_permission = Perm.MEMBERS_MANAGE
-    create_label = _("Add a member")
+    create_label = _("Invite a person")
     empty_label = _("No member matches.")
+    template_name = "accounts/member_list.html"
 
     def base_queryset(self) -> QuerySet[Membership]:
         return selectors.membership_list(self.cell)
@@ -261,7 +263,14 @@ class MemberList(CellListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         attach = reverse("accounts:member_attach", kwargs={"cell": self.cell.slug})
-        context["extra_actions"] = [(attach, _("Attach an existing account"))]
+        create = reverse("accounts:member_create", kwargs={"cell": self.cell.slug})
+        context["extra_actions"] = [(attach, _("Attach an existing account")), (create, _("Add a member"))]
+        now = timezone.now()
+        context["invitations"] = [
+            (invitation, status, InvitationStatus(status).label)
+            for invitation in selectors.invitation_list(self.cell)[:100]
+            for status in [invitation.status_at(now)]
+        ]
         waiting = selectors.psc_pending_count(self.cell)
         if psc.enabled() or waiting:
             label = gettext("Pro Santé Connect requests (%(count)s waiting)") % {"count": waiting}
