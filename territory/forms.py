@@ -228,7 +228,7 @@ class OpeningHoursForm(forms.Form):
         self.rows: list[tuple[str, list[tuple[forms.BoundField, forms.BoundField]]]] = []
         for weekday, day_name in sorted(WEEKDAYS.items()):
             for index in range(RANGES_PER_DAY):
-                for part, words in (("start", _("from")), ("end", _("to"))):
+                for part, words in (("start", _("start")), ("end", _("end"))):
                     name = services.range_field(weekday, index, part)
                     self.fields[name] = forms.TimeField(
                         label=_("%(day)s, range %(number)s, %(part)s")

@@ -72,9 +72,9 @@ class OpeningRange(models.Model):
     A cell with none is always open."""
 
     cell = models.ForeignKey(Cell, on_delete=models.CASCADE, related_name="opening_ranges", verbose_name=_("cell"))
-    weekday = models.PositiveSmallIntegerField(_("day"), choices=sorted(WEEKDAYS.items()))  # 0 = Monday
-    starts_at = models.TimeField(_("from"))
-    ends_at = models.TimeField(_("to"))
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=sorted(WEEKDAYS.items()))  # 0 = Monday
+    starts_at = models.TimeField(_("opens at"))
+    ends_at = models.TimeField(_("closes at"))
 
     class Meta:
         ordering = ["cell", "weekday", "starts_at"]
