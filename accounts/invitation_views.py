@@ -146,8 +146,7 @@ class InvitationAccept(View):
             "psc_url": reverse("accounts:psc_start") + "?" + urlencode({"next": here}),
             "login_url": reverse("accounts:login") + "?" + urlencode({"next": here}),
         }
-        status = 400 if error or (form is not None and form.errors) else 200
-        return render(self.request, self.template_name, context, status=status)
+        return render(self.request, self.template_name, context)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # Kept for the Pro Santé Connect callback, which brings an identity no cell knows back here.
