@@ -13,6 +13,8 @@ from territory.models import Cell
 class MessageChannel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     SMS = "sms", _("SMS")
+    # A secure health messaging e-mail, through the MSSanté relay (docs/mssante.md).
+    MSSANTE = "mssante", _("MSSanté")
 
 
 class MessageKind(models.TextChoices):
@@ -39,6 +41,14 @@ class MessageKind(models.TextChoices):
     QUESTIONNAIRE = "questionnaire", _("Questionnaire on SNP practices")
 
 
+# The kinds whose text carries health details (a birth date, the care, the consultation's note, a debrief): they leave
+# only through the MSSanté relay, else as a plain notice with a link to read them after logging in (docs/mssante.md).
+# Every other kind names the patient by initials at most, says when and where, and links to Aiguillage: the requester's
+# news, the effectors' appointments, the supervisor's question, the deadline, the alerts, the surveys; the patient's
+# own SMS (about their appointment, to them) carry no care nor reason.
+CARRIES_HEALTH_DETAILS = frozenset({MessageKind.MT_SUMMARY})
+
+
 class MessageStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENDING = "sending", _("Sending")
@@ -57,9 +67,16 @@ class Message(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The professional a message with health details is for: who may read its `details` after logging in.
+    professional = models.ForeignKey(
+        "directory.Professional", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     to = models.CharField(_("recipient"), max_length=254)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("text"))
+    # The health details a message stands for (CARRIES_HEALTH_DETAILS): its text when it goes through MSSanté; else
+    # its text is a notice without them, and they are read here, after logging in (`views.HealthMessageRead`).
+    details = models.TextField(_("health details"), blank=True)
     # What the message is about (kind and the timeline line it reports): the same news is never queued twice.
     key = models.CharField(max_length=100, unique=True)
     status = models.CharField(

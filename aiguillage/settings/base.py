@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -187,6 +188,23 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Seconds the SMTP server has for each step (connection, each reply): one that hangs is given up and tried again later
 # (a reply lost after the message was sent means it goes again, with the same Message-ID).
 EMAIL_TIMEOUT = env.float("AIGUILLAGE_EMAIL_TIMEOUT", default=20.0)
+
+# The MSSanté relay: the SMTP server of the cell's MSSanté provider (its operator's messaging), the only way messages
+# carrying health details leave by e-mail (docs/mssante.md). No host: not configured, and those messages go as a plain
+# e-mail with no health detail and a link to read them after logging in. TLS is "starttls" (usually port 587) or
+# "implicit" (usually 465); the sender is the cell's own MSSanté address; the CA file, when the provider's certificate
+# comes from an authority the system does not know (the IGC Santé's).
+AIGUILLAGE_MSSANTE_HOST = env.str("AIGUILLAGE_MSSANTE_HOST", default="")
+AIGUILLAGE_MSSANTE_PORT = env.int("AIGUILLAGE_MSSANTE_PORT", default=587)
+AIGUILLAGE_MSSANTE_USER = env.str("AIGUILLAGE_MSSANTE_USER", default="")
+AIGUILLAGE_MSSANTE_PASSWORD = env.str("AIGUILLAGE_MSSANTE_PASSWORD", default="")
+AIGUILLAGE_MSSANTE_TLS = env.str("AIGUILLAGE_MSSANTE_TLS", default="starttls")
+AIGUILLAGE_MSSANTE_FROM = env.str("AIGUILLAGE_MSSANTE_FROM", default="")
+AIGUILLAGE_MSSANTE_CA_FILE = env.str("AIGUILLAGE_MSSANTE_CA_FILE", default="")
+if AIGUILLAGE_MSSANTE_TLS not in ("starttls", "implicit"):
+    raise ImproperlyConfigured("AIGUILLAGE_MSSANTE_TLS is starttls or implicit: MSSanté is never reached in clear.")
+if AIGUILLAGE_MSSANTE_HOST and not AIGUILLAGE_MSSANTE_FROM:
+    raise ImproperlyConfigured("AIGUILLAGE_MSSANTE_FROM (the cell's MSSanté address) is needed with the relay.")
 
 # How far ahead recurring plans generate their slots (days); `manage.py extend_plans` keeps the horizon rolling.
 AIGUILLAGE_AGENDA_HORIZON_DAYS = env.int("AIGUILLAGE_AGENDA_HORIZON_DAYS", default=28)

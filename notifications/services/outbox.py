@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from referrals.models import Request
 
+from .. import mssante
 from ..models import Message, MessageChannel, MessageKind, MessageStatus
 from ..selectors import is_opted_out
 from ..sms import (
@@ -32,12 +34,16 @@ from ..sms import (
 logger = logging.getLogger(__name__)
 
 
-def message_queue(message: Message) -> Message | None:
+def message_queue(message: Message, *, body: Callable[[Message], str] | None = None) -> Message | None:
     """Store the message and its worker's task in the caller's transaction (a rolled-back change leaves neither);
-    the same news twice (the same key) is stored once."""
+    the same news twice (the same key) is stored once. `body`, when given, writes the text once the message has its
+    id (a link to it), before its task exists."""
     try:
         with transaction.atomic():
             message.save()
+            if body is not None:
+                message.body = body(message)
+                message.save(update_fields=["body"])
     except IntegrityError:
         return None
     from ..tasks import send_message
@@ -78,6 +84,8 @@ def message_send(*, message_pk: int, now: datetime | None = None) -> SendOutcome
     """Send one queued message. It is claimed first by a conditional update: of two senders, one sends, the other
     finds nothing to do. A temporary failure (server down, 4xx) puts it back in the queue with the time of the next
     try, doubling the wait each time; a permanent refusal (5xx, address refused) or too many tries marks it not sent.
+    An e-mail goes through the ordinary mail server, an MSSanté one through the MSSanté relay (`mssante`): the same
+    rules for both; an MSSanté message whose relay was removed from the settings waits like one whose server is down.
 
     A try whose outcome is unknown (the provider may have taken it: its answer came after the timeout, the connection
     dropped after the request, or the sender died mid-send, see `messages_recover`) is recorded so, and the next try,
@@ -119,6 +127,15 @@ def message_send(*, message_pk: int, now: datetime | None = None) -> SendOutcome
     try:
         if message.channel == MessageChannel.SMS:
             provider_id = send_sms(to=message.to, text=message.body, reference=message.key).provider_id
+        elif message.channel == MessageChannel.MSSANTE:  # health details: only through the MSSanté relay
+            EmailMessage(
+                message.subject,
+                message.body,
+                mssante.sender(),
+                [message.to],
+                headers={"Message-ID": message_id_header(message)},
+                connection=mssante.connection(),
+            ).send()
         else:
             EmailMessage(
                 message.subject,
