@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Membership, Role
+from accounts.models import Membership, Role, User
 from accounts.testing import mark_second_factor_verified
 from audit.models import AccessEvent
 from conftest import World
@@ -18,7 +18,7 @@ from tests.factories import MembershipFactory, ProfessionalFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def _set_access(world: World, user: object, *, active: bool) -> int:
+def _set_access(world: World, user: User, *, active: bool) -> int:
     membership = Membership.objects.get(user=user, cell=world.cell)
     body = {
         "first_name": membership.user.first_name,
