@@ -48,11 +48,14 @@ def test_the_lunch_break_and_the_weekend_are_closed() -> None:
     assert closed == [(utc(2026, 12, 5, 11), utc(2026, 12, 7, 7)), (utc(2026, 12, 7, 11, 30), utc(2026, 12, 7, 12))]
 
 
-def test_good_friday_is_closed_in_moselle_and_open_in_metropolitan_france() -> None:
+def test_good_friday_and_26_december_are_closed_in_moselle_and_open_in_metropolitan_france() -> None:
     good_friday = utc(2026, 4, 3, 9)
     assert opening.is_open(Schedule(WEEK, zone=""), good_friday)
     assert not opening.is_open(Schedule(WEEK, zone="57"), good_friday)
     assert opening.next_opening(Schedule(WEEK, zone="57"), good_friday) == utc(2026, 4, 4, 7)  # Saturday 9 h
+    saint_stephen = utc(2026, 12, 26, 9)  # Saturday 26 December, 10:00 Paris: a holiday under local law only
+    assert opening.is_open(Schedule(WEEK, zone=""), saint_stephen)
+    assert not opening.is_open(Schedule(WEEK, zone="57"), saint_stephen)
 
 
 def test_public_holidays_are_closed_unless_the_cell_opens_on_them() -> None:
