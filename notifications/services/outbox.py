@@ -15,9 +15,13 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.models import User
+from directory.models import Professional
 from referrals.models import Request
 
 from .. import mssante
@@ -85,7 +89,8 @@ def message_send(*, message_pk: int, now: datetime | None = None) -> SendOutcome
     finds nothing to do. A temporary failure (server down, 4xx) puts it back in the queue with the time of the next
     try, doubling the wait each time; a permanent refusal (5xx, address refused) or too many tries marks it not sent.
     An e-mail goes through the ordinary mail server, an MSSanté one through the MSSanté relay (`mssante`): the same
-    rules for both; an MSSanté message whose relay was removed from the settings waits like one whose server is down.
+    rules for both; an MSSanté message whose relay was removed from the settings waits like one whose server is down,
+    and one not sent for good is followed by a notice without its details (`health_notice_queue`).
 
     A try whose outcome is unknown (the provider may have taken it: its answer came after the timeout, the connection
     dropped after the request, or the sender died mid-send, see `messages_recover`) is recorded so, and the next try,
@@ -101,7 +106,7 @@ def message_send(*, message_pk: int, now: datetime | None = None) -> SendOutcome
     )
     if not claimed:
         return SendOutcome(sent=False)
-    message = Message.objects.get(pk=message_pk)
+    message = Message.objects.select_related("request__cell", "professional").get(pk=message_pk)
     attempts = message.attempts + 1
     if message.outcome_unknown and message.channel == MessageChannel.SMS:
         try:
@@ -148,9 +153,20 @@ def message_send(*, message_pk: int, now: datetime | None = None) -> SendOutcome
         logger.warning("message %s not sent (try %s): %s", message.pk, attempts, error)
         unknown = _outcome_unknown(error)
         text = f"outcome unknown, the provider may have taken it: {error}" if unknown else str(error)
-        return _try_failed(
+        outcome = _try_failed(
             message, attempts=attempts, now=now, error=text, unknown=unknown, permanent=_is_permanent(error)
         )
+        if message.channel == MessageChannel.MSSANTE and outcome.retry_at is None and message.request is not None:
+            # Not delivered through MSSanté, for good: the addressee still hears, by a notice without the details.
+            health_notice_queue(
+                request=message.request,
+                kind=message.kind,
+                professional=message.professional,
+                details=message.details,
+                key=f"{message.key}:notice",
+                at=now,
+            )
+        return outcome
     _sent(message, attempts=attempts, now=now, provider_id=provider_id)
     return SendOutcome(sent=True)
 
@@ -262,4 +278,45 @@ def email_about(
     """Queue an e-mail about a request (see `message_about`)."""
     return message_about(
         request, kind=kind, channel=MessageChannel.EMAIL, to=to, subject=subject, body=body, key=key, at=at
+    )
+
+
+def health_notice_queue(
+    *, request: Request, kind: str, professional: Professional | None, details: str, key: str, at: datetime
+) -> Message | None:
+    """Queue, to a professional's ordinary e-mail, the notice of a message carrying health details: no patient name
+    nor initials, no birth date, no care, no note, no date of the consultation; the request's reference and a link to
+    read the details after logging in (`views.HealthMessageRead`: the professional's account or the cell's staff, each
+    reading logged). Without an e-mail address, nothing is queued."""
+    if professional is None or not professional.email:
+        return None
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("[Aiguillage] About your patient: a message to read in Aiguillage (%(reference)s)") % {
+            "reference": request.reference
+        }
+
+    def notice(message: Message) -> str:
+        with translation.override(settings.LANGUAGE_CODE):
+            url = settings.AIGUILLAGE_BASE_URL.rstrip("/") + reverse(
+                "notifications:health_message", kwargs={"cell": request.cell.slug, "pk": message.pk}
+            )
+            return render_to_string(
+                "notifications/health_notice.txt",
+                {"name": professional, "reference": request.reference, "url": url, "cell": request.cell},
+            )
+
+    return message_queue(
+        Message(
+            cell_id=request.cell_id,
+            request=request,
+            kind=kind,
+            channel=MessageChannel.EMAIL,
+            to=professional.email,
+            professional=professional,
+            subject=subject,
+            details=details,
+            key=key,
+            created_at=at,
+        ),
+        body=notice,
     )
