@@ -11,7 +11,12 @@ from territory.forms import CommuneField, suggest_addresses
 from territory.models import Cell
 from territory.selectors import cell_communes
 
-from .models import Professional, ReorientationResource, Site
+from .models import Professional, ReorientationResource, Site, is_mssante_address
+
+NOT_MSSANTE = _(
+    "This is not an MSSanté address: those end in mssante.fr (for example prenom.nom@medecin.mssante.fr). "
+    "Put an ordinary address in the e-mail field."
+)
 
 
 class CellModelForm(forms.ModelForm):
@@ -97,6 +102,16 @@ class ProfessionalForm(CellModelForm):
         self.fields["sites"].queryset = cell.sites.select_related("commune").order_by("name")  # type: ignore[attr-defined]
         self.fields["rpps"].widget.attrs.update(inputmode="numeric", autocomplete="off")
         self.fields["adeli"].widget.attrs.update(autocomplete="off")
+        self.fields["mssante"].help_text = _(
+            "Messages with health details (the summary to the médecin traitant) go there, through the cell's MSSanté "
+            "relay."
+        )
+
+    def clean_mssante(self) -> str:
+        address = str(self.cleaned_data.get("mssante") or "")
+        if address and not is_mssante_address(address):
+            raise forms.ValidationError(NOT_MSSANTE)
+        return address
 
 
 class ResourceForm(CellModelForm):

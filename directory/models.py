@@ -100,6 +100,17 @@ class TeleconsultantTier(models.TextChoices):
     EXTRA_TERRITORIAL = "extra_territorial", _("Extra-territorial")
 
 
+# Every MSSanté mailbox lives under this domain: prenom.nom@medecin.mssante.fr, service@ch-exemple.mssante.fr.
+MSSANTE_DOMAIN = "mssante.fr"
+
+
+def is_mssante_address(address: str) -> bool:
+    """An address of the MSSanté space (its domain is mssante.fr or under it): the only ones an MSSanté relay
+    delivers to (docs/mssante.md)."""
+    domain = address.rpartition("@")[2].strip().lower()
+    return bool(address.partition("@")[0]) and (domain == MSSANTE_DOMAIN or domain.endswith("." + MSSANTE_DOMAIN))
+
+
 class Professional(models.Model):
     cell = models.ForeignKey(Cell, on_delete=models.PROTECT, related_name="professionals", verbose_name=_("cell"))
     last_name = models.CharField(_("last name"), max_length=100)

@@ -11,8 +11,9 @@ from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend
 from django.utils.functional import cached_property
 
-# Every MSSanté mailbox lives under this domain: prenom.nom@medecin.mssante.fr, service@ch-exemple.mssante.fr.
-MSSANTE_DOMAIN = "mssante.fr"
+from directory.models import is_mssante_address
+
+__all__ = ["MssanteBackend", "RelayNotConfigured", "connection", "is_mssante_address", "relay_configured", "sender"]
 
 
 class RelayNotConfigured(Exception):
@@ -21,12 +22,6 @@ class RelayNotConfigured(Exception):
 
 def relay_configured() -> bool:
     return bool(settings.AIGUILLAGE_MSSANTE_HOST)
-
-
-def is_mssante_address(address: str) -> bool:
-    """An address of the MSSanté space (its domain is mssante.fr or under it): the only ones the relay delivers to."""
-    domain = address.rpartition("@")[2].strip().lower()
-    return bool(address.partition("@")[0]) and (domain == MSSANTE_DOMAIN or domain.endswith("." + MSSANTE_DOMAIN))
 
 
 class MssanteBackend(EmailBackend):
