@@ -43,6 +43,8 @@ OBJECT_LABELS = {
     "appointments": _("Effector's appointments"),
     "appointment": _("Appointment (effector)"),
     "appointment_slip": _("Appointment slip (PDF)"),
+    "day_sheet": _("Day sheet"),
+    "day_sheet_pdf": _("Day sheet (PDF)"),
     "alert": _("Alert (effector's link)"),
     "message": _("Message"),
     "messages": _("Messages sent"),
