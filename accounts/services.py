@@ -385,7 +385,8 @@ def invitation_create(
     if Membership.objects.filter(cell=cell, user__email__iexact=email).exists():
         raise DomainError(INVITATION_ALREADY_MEMBER, field="email")
     _check_links(cell=cell, role=role, requester_type=requester_type, professional=professional, site=site)
-    waiting = Invitation.objects.select_for_update().filter(
+    # Two administrators inviting the same address at the same instant make two valid links: harmless, not locked.
+    waiting = Invitation.objects.filter(
         cell=cell, email__iexact=email, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
     )
     if waiting.exists():
@@ -408,7 +409,9 @@ def invitation_create(
 
 
 def _invitation_locked(invitation: Invitation, now: datetime) -> Invitation:
-    locked = Invitation.objects.select_for_update().select_related("cell", "invited_by").get(pk=invitation.pk)
+    locked = (
+        Invitation.objects.select_for_update(of=("self",)).select_related("cell", "invited_by").get(pk=invitation.pk)
+    )
     if locked.used_at is not None or locked.revoked_at is not None:
         raise DomainError(INVITATION_NOT_PENDING)
     return locked
