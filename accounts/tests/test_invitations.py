@@ -17,11 +17,16 @@ from django.utils import timezone, translation
 from accounts import services
 from accounts.models import Invitation, InvitationStatus, Membership, Role, User
 from accounts.psc_views import INVITATION_TOKEN, PSC_IDENTITY
+from accounts.tests import test_psc
+from accounts.tests.fake_psc import FakePsc
+from accounts.tests.test_psc import psc_login
 from common.errors import DomainError
 from conftest import World
 from tests.factories import MembershipFactory, ProfessionalFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+fake = test_psc.fake  # the fake Pro Santé Connect on loopback, as a fixture here too
 
 LONG_BASE_URL = "https://coordination-soins-non-programmes.cpts-du-pays-d-argentan-et-environs.example.fr/aiguillage"
 NEW_PASSWORD = "un-long-mot-de-passe-bien-choisi-7"
@@ -333,3 +338,27 @@ def test_a_deactivated_member_address_cannot_be_invited_again(world: World) -> N
             cell=world.cell, invited_by=world.owner, email="gone@example.org", role="coordinator"
         )
     assert error.value.message == services.INVITATION_ALREADY_MEMBER
+
+
+def test_pro_sante_connect_from_the_invitation_page_links_the_identity_for_the_next_logins(
+    world: World, fake: FakePsc
+) -> None:
+    pro = ProfessionalFactory(cell=world.cell, rpps=fake.professional.rpps, last_name="Essai-PSC")
+    token = "jeton-de-test-" + "x" * 30
+    invitation = services.invitation_create(
+        cell=world.cell, invited_by=world.owner, email="essai@example.org", role=Role.EFFECTOR, professional=pro
+    )
+    Invitation.objects.filter(pk=invitation.pk).update(token_hash=services.invitation_token_hash(token))
+    path = reverse("accounts:invitation_accept", kwargs={"token": token})
+    client = Client()
+    assert client.get(path).context["psc_url"] == "/connexion/psc/?next=" + path.replace("/", "%2F")
+    back_from_psc = psc_login(client, next_url=path)
+    assert back_from_psc["Location"] == path  # no cell knows them yet: back to the invitation, not the access request
+    assert client.get(path).context["psc_identity"]["rpps"] == pro.rpps
+    joined = client.post(path, {"action": "psc"})
+    assert joined["Location"] == reverse("accounts:cell_home", kwargs={"cell": world.cell.slug})
+    assert client.get(joined["Location"]).status_code == 200  # a PSC login needs no TOTP code
+    again = Client()
+    home = psc_login(again)  # the next PSC login opens the cell straight away
+    assert home.status_code == 302 and "_auth_user_id" in again.session
+    assert again.session["_auth_user_id"] == str(User.objects.get(username=f"psc-{pro.rpps}").pk)
