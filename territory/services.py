@@ -143,6 +143,12 @@ def opening_hours_set(*, cell: Cell, days: dict[int, list[RangeInput]], open_on_
     )
     cell.open_on_public_holidays = open_on_public_holidays
     cell.save(update_fields=["open_on_public_holidays"])
+    _forget_schedule(cell)
+
+
+def _forget_schedule(cell: Cell) -> None:
+    """The schedule territory/opening.py keeps on the cell object is read again after a change."""
+    cell.__dict__.pop("_opening_schedule", None)
 
 
 def closure_add(*, cell: Cell, first_day: date, last_day: date, reason: str) -> Closure:
@@ -154,8 +160,11 @@ def closure_add(*, cell: Cell, first_day: date, last_day: date, reason: str) -> 
         raise DomainError(CLOSURE_ORDER, field="last_day")
     if (last_day - first_day).days > 366:
         raise DomainError(CLOSURE_TOO_LONG, field="last_day")
-    return Closure.objects.create(cell=cell, first_day=first_day, last_day=last_day, reason=reason)
+    closure = Closure.objects.create(cell=cell, first_day=first_day, last_day=last_day, reason=reason)
+    _forget_schedule(cell)
+    return closure
 
 
 def closure_remove(*, cell: Cell, closure_id: int) -> None:
     Closure.objects.filter(cell=cell, pk=closure_id).delete()
+    _forget_schedule(cell)

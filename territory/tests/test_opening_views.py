@@ -1,12 +1,12 @@
 """The cell administrator's page for the opening hours and closures, and the hours on the cell's page."""
 
-from datetime import date, time
+from datetime import date, datetime, time
 
 import pytest
 from django.urls import reverse
 
 from conftest import World
-from territory import services
+from territory import opening, services
 from territory.models import Closure, OpeningRange
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +108,13 @@ def test_a_coordinator_may_not_edit_the_hours_and_another_cells_closure_is_not_f
     remove = reverse("territory:closure_remove", kwargs={"cell": world.other_cell.slug, "pk": closure.pk})
     assert world.client_for(world.outsider).post(remove).status_code == 404
     assert Closure.objects.filter(pk=closure.pk).exists()
+
+
+def test_a_change_of_hours_is_seen_by_the_same_cell_object(world: World) -> None:
+    monday_noon = datetime(2099, 6, 1, 12, tzinfo=opening.PARIS)
+    assert opening.is_open(world.cell, monday_noon)  # no hours: always open; the schedule is now kept on the cell
+    services.opening_hours_set(cell=world.cell, days={0: [(time(8), time(11))]}, open_on_public_holidays=False)
+    assert not opening.is_open(world.cell, monday_noon)
+    services.opening_hours_set(cell=world.cell, days={}, open_on_public_holidays=False)
+    services.closure_add(cell=world.cell, first_day=date(2099, 6, 1), last_day=date(2099, 6, 1), reason="Formation")
+    assert not opening.is_open(world.cell, monday_noon)
