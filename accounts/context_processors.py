@@ -13,6 +13,9 @@ def memberships(request: HttpRequest) -> dict[str, Any]:
         return {"user_memberships": [], "demo_without_second_factor": False}
 
     def load() -> list[Any]:
-        return list(user.memberships.filter(is_active=True).select_related("cell"))
+        # One per cell: a person with several roles in a cell has one row per role.
+        return list(
+            {row.cell_id: row for row in user.memberships.filter(is_active=True).select_related("cell")}.values()
+        )
 
     return {"user_memberships": load, "demo_without_second_factor": demo_exempt(user)}

@@ -81,7 +81,9 @@ class AlertChannel(models.TextChoices):
 
 
 class Membership(models.Model):
-    """A user's role in one cell. Requesters and effectors are linked to the directory."""
+    """One role of a user in one cell. A person may hold several roles in a cell (a GP who refers patients and
+    publishes slots): one row per role, each with its own links, so the per-role constraints below still hold. The
+    pages group a person's rows as one person; `accounts.policies.membership_for` picks the acting row."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
     cell = models.ForeignKey(Cell, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("cell"))
@@ -115,7 +117,7 @@ class Membership(models.Model):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
-            models.UniqueConstraint(fields=["user", "cell"], name="membership_one_role_per_cell"),
+            models.UniqueConstraint(fields=["user", "cell", "role"], name="membership_one_row_per_role"),
             models.CheckConstraint(
                 condition=~Q(role="requester") | ~Q(requester_type=""), name="membership_requester_has_type"
             ),

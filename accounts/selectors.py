@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Min, Prefetch, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 
 from directory.models import Profession, Professional, ReorientationResource, Site, TeleconsultantTier
@@ -13,6 +13,23 @@ from .models import Invitation, Membership, PscAccessRequest, PscAccessStatus, U
 
 def membership_list(cell: Cell) -> QuerySet[Membership]:
     return Membership.objects.filter(cell=cell).select_related("user", "professional", "site__commune")
+
+
+def member_people(cell: Cell, rows: QuerySet[Membership]) -> QuerySet[Membership]:
+    """One line per person among `rows` (the members' list, filtered): the person's first row, with every row of
+    theirs in the cell in `user.cell_rows` (one more query for the page, whatever its length)."""
+    first_rows = rows.order_by().values("user").annotate(first=Min("pk")).values("first")
+    in_cell = Membership.objects.filter(cell=cell).select_related("professional", "site").order_by("pk")
+    return (
+        membership_list(cell)
+        .filter(pk__in=first_rows)
+        .prefetch_related(Prefetch("user__memberships", queryset=in_cell, to_attr="cell_rows"))
+    )
+
+
+def person_rows(membership: Membership) -> list[Membership]:
+    """Every row (role) of the member's person in the cell, active or not."""
+    return list(Membership.objects.filter(user=membership.user_id, cell=membership.cell_id).order_by("pk"))
 
 
 def membership_get(cell: Cell, pk: int) -> Membership:
@@ -30,7 +47,20 @@ def account_is_shared(membership: Membership) -> bool:
 
 
 def active_memberships(user: User) -> QuerySet[Membership]:
-    return user.memberships.filter(is_active=True).select_related("cell").order_by("cell__name")
+    return user.memberships.filter(is_active=True).select_related("cell").order_by("cell__name", "pk")
+
+
+def active_cells(user: User) -> list[Membership]:
+    """One active membership per cell of the user (a person may hold several roles in a cell), each with
+    `roles_label`: the roles they hold there."""
+    by_cell: dict[int, list[Membership]] = {}
+    for row in active_memberships(user):
+        by_cell.setdefault(row.cell_id, []).append(row)
+    firsts = []
+    for rows in by_cell.values():
+        rows[0].roles_label = ", ".join(str(row.get_role_display()) for row in rows)  # type: ignore[attr-defined]
+        firsts.append(rows[0])
+    return firsts
 
 
 def cell_overview(cell: Cell) -> dict[str, int]:
@@ -47,7 +77,7 @@ def cell_overview(cell: Cell) -> dict[str, int]:
     )
     sites = Site.objects.filter(cell=cell, is_active=True).count()
     resources = ReorientationResource.objects.filter(cell=cell, is_active=True).count()
-    members = Membership.objects.filter(cell=cell, is_active=True).count()
+    members = Membership.objects.filter(cell=cell, is_active=True).values("user").distinct().count()  # people
     return {**professionals, "sites": sites, "resources": resources, "members": members}
 
 

@@ -37,6 +37,7 @@ from .selectors import account_is_shared
 USERNAME_TAKEN = _("This username is not available: choose another, or attach the existing account.")
 ACCOUNT_NOT_FOUND = _("No account has this username with this e-mail address.")
 ALREADY_MEMBER = _("This account is already a member of the cell (it may have lost its access: edit it).")
+ROLE_ALREADY_HELD = _("This person already holds this role in the cell (it may have lost its access: edit it).")
 REQUESTER_TYPE_REQUIRED = _("Say what kind of requester this is.")
 REQUESTER_LINK_REQUIRED = _("Link the requester to a professional or a structure of the directory.")
 REQUESTER_TYPE_MISMATCH = _("A requester of this type is linked to a professional of the same profession.")
@@ -135,15 +136,16 @@ def member_attach(
     professional: Professional | None = None,
     site: Site | None = None,
 ) -> Membership:
-    """Give an existing account (of another cell) a role in this cell.
+    """Give an existing account a role in this cell: the account of another cell, or a member of this one who takes
+    one more role (one row per role: refused only when they already hold this one, active or not).
 
     The account is named by its username and e-mail address together, so that a cell cannot probe for accounts.
     """
     user = User.objects.filter(username__iexact=username.strip(), email__iexact=email.strip(), is_active=True).first()
     if user is None:
         raise DomainError(ACCOUNT_NOT_FOUND, field="username")
-    if Membership.objects.filter(user=user, cell=cell).exists():
-        raise DomainError(ALREADY_MEMBER, field="username")
+    if Membership.objects.filter(user=user, cell=cell, role=role).exists():
+        raise DomainError(ROLE_ALREADY_HELD, field="role")
     _check_links(cell=cell, role=role, requester_type=requester_type, professional=professional, site=site)
     return _create_membership(
         user=user, cell=cell, role=role, requester_type=requester_type, professional=professional, site=site
@@ -163,17 +165,26 @@ def member_update(
     site: Site | None = None,
     is_active: bool = True,
 ) -> Membership:
-    """Change a member's role, links or access; a deactivated membership loses access to the cell at once.
+    """Change one role row of a member: its role, links or access. Deactivating it ends the person's access to the
+    cell at once: every row of theirs in the cell is deactivated (kept, for the history); reactivating gives back
+    this row only.
 
     The cell keeps at least one active administrator. An account shared with another cell keeps its name and e-mail.
     """
     membership = Membership.objects.select_for_update().select_related("user", "cell").get(pk=membership.pk)
     cell = membership.cell
     _check_links(cell=cell, role=role, requester_type=requester_type, professional=professional, site=site)
+    person_rows = Membership.objects.select_for_update().filter(user=membership.user_id, cell=cell)
+    if role != membership.role and person_rows.filter(role=role).exists():
+        raise DomainError(ROLE_ALREADY_HELD, field="role")
+    deactivating = membership.is_active and not is_active
     stays_admin = role == Role.CELL_ADMIN and is_active
-    if membership.role == Role.CELL_ADMIN and membership.is_active and not stays_admin:
+    loses_admin = membership.role == Role.CELL_ADMIN and membership.is_active and not stays_admin
+    if deactivating and not loses_admin:
+        loses_admin = person_rows.filter(role=Role.CELL_ADMIN, is_active=True).exclude(pk=membership.pk).exists()
+    if loses_admin:
         other_admins = Membership.objects.select_for_update().filter(cell=cell, role=Role.CELL_ADMIN, is_active=True)
-        if not other_admins.exclude(pk=membership.pk).exists():
+        if not other_admins.exclude(user=membership.user_id).exists():
             raise DomainError(LAST_CELL_ADMIN, field="role")
     user = membership.user
     identity = (first_name, last_name, email)
@@ -188,6 +199,8 @@ def member_update(
     membership.site = site
     membership.is_active = is_active
     membership.save()
+    if deactivating:
+        person_rows.exclude(pk=membership.pk).update(is_active=False)
     return membership
 
 
@@ -311,11 +324,12 @@ ALERT_CHANNEL_UNKNOWN = _("Choose SMS or e-mail.")
 
 
 def membership_alert_channel_set(*, membership: Membership, channel: str) -> Membership:
-    """The member's own choice of how they are told what waits for them."""
+    """The member's own choice of how they are told what waits for them: one choice for the person, on every row of
+    theirs in the cell (whichever role a warning comes through)."""
     if channel not in AlertChannel.values:
         raise DomainError(ALERT_CHANNEL_UNKNOWN, field="alert_channel")
+    Membership.objects.filter(user=membership.user_id, cell=membership.cell_id).update(alert_channel=channel)
     membership.alert_channel = channel
-    membership.save(update_fields=["alert_channel"])
     return membership
 
 
@@ -461,8 +475,9 @@ def invitation_open(token: str, *, now: datetime | None = None, lock: bool = Fal
 
 
 def _invitation_use(invitation: Invitation, user: User, now: datetime) -> Membership:
-    if Membership.objects.filter(user=user, cell=invitation.cell).exists():
-        raise DomainError(ALREADY_MEMBER)
+    # An invitation carries one role: a member who holds another role of the cell takes this one as one more row.
+    if Membership.objects.filter(user=user, cell=invitation.cell, role=invitation.role).exists():
+        raise DomainError(ROLE_ALREADY_HELD)
     membership = _create_membership(
         user=user,
         cell=invitation.cell,

@@ -207,10 +207,10 @@ def test_attaching_needs_both_the_username_and_its_email(world: World, username:
     assert not Membership.objects.filter(cell=world.other_cell, user__username="bob").exists()
 
 
-def test_an_account_cannot_be_attached_twice(world: World) -> None:
+def test_an_account_cannot_be_given_a_role_it_already_holds(world: World) -> None:
     with pytest.raises(DomainError) as raised:
         services.member_attach(cell=world.cell, username="bob", email="bob@example.org", role=Role.COORDINATOR)
-    assert raised.value.message == services.ALREADY_MEMBER
+    assert raised.value.message == services.ROLE_ALREADY_HELD
 
 
 def test_the_last_cell_administrator_cannot_leave_or_be_demoted(world: World) -> None:

@@ -136,9 +136,10 @@ def regulator_save(*, data: RegulatorData, lookup: tuple[str, str] | None = None
     regulator.is_active = data.active
     regulator.save()
     for cell in cells:
-        membership = Membership.objects.filter(user=user, cell=cell).select_related("professional").first()
-        if membership is not None and membership.role != Role.REQUESTER:
-            continue  # the same person also works in the cell under another role: leave that alone
+        rows = list(Membership.objects.filter(user=user, cell=cell).select_related("professional"))
+        membership = next((row for row in rows if row.role == Role.REQUESTER), None)
+        if membership is None and rows:
+            continue  # the same person works in the cell under another role only: leave that alone
         professional = _professional(cell, data, membership.professional if membership else None)
         if membership is None:
             Membership.objects.create(

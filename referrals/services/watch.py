@@ -58,11 +58,18 @@ def _warn(pk: int, now: datetime) -> int:
         role=Role.SUPERVISOR,
         is_active=True,
     )
+    told_as_supervisor = list(supervisors.select_related("user", "professional"))
+    # A person who is both a coordinator and the supervising doctor on duty is told once, the supervisor's way.
+    supervisor_users = {member.user_id for member in told_as_supervisor}
     deadline_near.send(
         sender=Request,
         request=request,
         at=now,
-        coordinators=list(coordinators.select_related("user", "professional")),
-        supervisors=list(supervisors.select_related("user", "professional")),
+        coordinators=[
+            member
+            for member in coordinators.select_related("user", "professional")
+            if member.user_id not in supervisor_users
+        ],
+        supervisors=told_as_supervisor,
     )
     return 1
