@@ -23,7 +23,7 @@ from audit.guard import emptying_allowed
 from directory.models import AnnuaireImport, ImportIssue, ImportStatus, Professional, Site
 from notifications.models import Message
 from referrals import services
-from referrals.models import Partner, ProtocolQuestion, ProtocolRule
+from referrals.models import Partner, ProtocolQuestion, ProtocolRule, Tag
 from referrals.tests.factories import make_request
 from surveys.models import Invitation, Questionnaire, QuestionnaireQuestion, Survey, SurveyPolicy
 from territory.models import Cell, Commune, Territory
@@ -162,6 +162,7 @@ def populated(world: World) -> World:
             last_day=timezone.localdate() + timedelta(days=30),
             stops=[StopData(3, site.commune, "Place de la mairie", time(9, 0), time(10, 0))],
         )
+        Tag.objects.create(cell=cell, name=f"Médical {tag}", key=f"médical {tag.lower()}")
         request = make_request(cell, last_name=f"Patient{tag}", requester_professional=pro)
         Message.objects.create(
             cell=cell,

@@ -49,7 +49,11 @@ class Perm(StrEnum):
     OWN_APPOINTMENTS = "agenda.own_appointments"  # an effector's own appointments: their patients, the outcome
     AGENDA_VIEW = "agenda.view"
     AGENDA_MANAGE = "agenda.manage"  # Médicobus tours, telemedicine spots
+    DAY_SHEETS = "desk.day_sheets"  # print the day's patients: the cell's staff any sheet, an effector their own
     MESSAGES_VIEW = "notifications.messages_view"  # the outbox: what was sent, to whom, whether it arrived
+    # A message with health details read after logging in (docs/mssante.md): its addressee, or the staff who see the
+    # outbox; the page checks which. Not the cell administrator's: patients' data is not theirs.
+    HEALTH_MESSAGE_READ = "notifications.health_message_read"
     INDICATORS_VIEW = "indicators.view"  # the activity figures of the cell
     INDICATORS_FULL = "indicators.full"  # the same per professional and site, and the exports
     ACCESS_LOG_VIEW = "audit.access_log_view"  # who read or changed which patient's data
@@ -61,6 +65,8 @@ PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 
 _EVERY_MEMBER = {Perm.CELL_HOME, Perm.COMMUNE_SEARCH, Perm.ADDRESS_SEARCH}
+# Every role but the cell administrator's: a médecin traitant holds an account as a requester or an effector.
+_CARE = {Perm.HEALTH_MESSAGE_READ}
 
 _CELL_STAFF = {
     Perm.QUEUE_VIEW,
@@ -70,19 +76,39 @@ _CELL_STAFF = {
     Perm.MESSAGES_VIEW,
     Perm.INDICATORS_VIEW,
 }
-_HANDLING = {Perm.REQUEST_HANDLE, Perm.REQUEST_PHONE_INTAKE, Perm.SLOTS_PUBLISH, Perm.AGENDA_VIEW, Perm.AGENDA_MANAGE}
+_HANDLING = {
+    Perm.REQUEST_HANDLE,
+    Perm.REQUEST_PHONE_INTAKE,
+    Perm.SLOTS_PUBLISH,
+    Perm.AGENDA_VIEW,
+    Perm.AGENDA_MANAGE,
+    Perm.DAY_SHEETS,
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
-    Role.REQUESTER: frozenset(_EVERY_MEMBER | {Perm.REQUEST_SUBMIT, Perm.OWN_REQUESTS, Perm.REQUEST_VIEW}),
+    Role.REQUESTER: frozenset(_EVERY_MEMBER | _CARE | {Perm.REQUEST_SUBMIT, Perm.OWN_REQUESTS, Perm.REQUEST_VIEW}),
     Role.EFFECTOR: frozenset(
         _EVERY_MEMBER
-        | {Perm.RESOURCES_VIEW, Perm.SLOTS_PUBLISH, Perm.OWN_CALENDAR, Perm.AGENDA_VIEW, Perm.OWN_APPOINTMENTS}
+        | _CARE
+        | {
+            Perm.RESOURCES_VIEW,
+            Perm.SLOTS_PUBLISH,
+            Perm.OWN_CALENDAR,
+            Perm.AGENDA_VIEW,
+            Perm.OWN_APPOINTMENTS,
+            Perm.DAY_SHEETS,
+        }
     ),
     Role.COORDINATOR: frozenset(
-        _EVERY_MEMBER | _CELL_STAFF | _HANDLING | {Perm.DIRECTORY_VIEW, Perm.RESOURCES_VIEW, Perm.TERRITORY_VIEW}
+        _EVERY_MEMBER
+        | _CARE
+        | _CELL_STAFF
+        | _HANDLING
+        | {Perm.DIRECTORY_VIEW, Perm.RESOURCES_VIEW, Perm.TERRITORY_VIEW}
     ),
     Role.SUPERVISOR: frozenset(
         _EVERY_MEMBER
+        | _CARE
         | _CELL_STAFF
         | _HANDLING
         | {Perm.DIRECTORY_VIEW, Perm.RESOURCES_VIEW, Perm.TERRITORY_VIEW, Perm.SUPERVISOR_ANSWER, Perm.ROSTER_MANAGE}

@@ -25,6 +25,7 @@ from directory.models import Professional, Site
 
 from . import selectors
 from .models import Slot
+from .seasons import calendar_holidays
 from .views import OwnMixin
 
 
@@ -90,7 +91,8 @@ def _wall(moment: datetime) -> str:
 
 
 class CalendarEvents(OwnMixin, View):
-    """The calendar's events for the range it asks (at most six weeks), as JSON."""
+    """The calendar's events for the range it asks (at most six weeks), as JSON: the slots, and each public holiday
+    of the cell's zone as a background event labelled with its French name (computed, no query)."""
 
     permission = Perm.AGENDA_VIEW
     http_method_names = ["get"]
@@ -130,7 +132,8 @@ class CalendarEvents(OwnMixin, View):
         if sees_patients:
             shown = [booking.request_id for slot in slots for booking in _bookings(slot)]
             record_list(request, cell=self.cell, what="calendar", requests=shown)
-        return JsonResponse([self.event(slot, now, sees_patients) for slot in slots], safe=False)
+        events = [self.event(slot, now, sees_patients) for slot in slots]
+        return JsonResponse([*calendar_holidays(self.cell.holiday_zone, start, end), *events], safe=False)
 
     def event(self, slot: Slot, now: datetime, sees_patients: bool) -> dict[str, Any]:
         bookings = _bookings(slot)
@@ -159,5 +162,6 @@ class CalendarEvents(OwnMixin, View):
                 "where": where,
                 "modality": str(slot.get_modality_display()),
                 "attention": slot.attention,
+                "openTo": selectors.named_label(slot),
             },
         }

@@ -51,6 +51,32 @@ class OfferForm(WhoForm):
     open_to_sas = forms.BooleanField(label=_("SAS regulators may book them"), required=False)
     open_to_er = forms.BooleanField(label=_("Emergency departments may book them"), required=False)
     open_to_gps = forms.BooleanField(label=_("GPs may book them (e.g. imaging)"), required=False)
+    # Seed 004: "the GPs of the experiment", not every GP. Checkboxes in a scrolling box under a legend (the
+    # spot's nurses' pattern): each one labelled by the name, found with the browser's search.
+    open_to_professionals = forms.ModelMultipleChoiceField(
+        label=_("Also open to these professionals, by name"),
+        queryset=Professional.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("For instance the GPs of an experiment: they may book these slots with their requests."),
+    )
+    open_to_sites = forms.ModelMultipleChoiceField(
+        label=_("Also open to these sites (pharmacy, emergency department…), by name"),
+        queryset=Site.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Their requesters may book these slots with their requests."),
+    )
+
+    def __init__(self, *args: Any, cell: Cell, own: Professional | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, cell=cell, own=own, **kwargs)
+        professionals = self.fields["open_to_professionals"]
+        sites = self.fields["open_to_sites"]
+        assert isinstance(professionals, forms.ModelMultipleChoiceField)
+        assert isinstance(sites, forms.ModelMultipleChoiceField)
+        # The whole directory of the cell, an effector's form too: a radiologist names the GPs of the experiment.
+        professionals.queryset = Professional.objects.filter(cell=cell, is_active=True).order_by("search_name")
+        sites.queryset = Site.objects.filter(cell=cell, is_active=True).select_related("commune").order_by("name")
 
 
 class PublishForm(OfferForm):
@@ -78,12 +104,19 @@ class PlanForm(OfferForm):
     first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(**DATE))
     # Not required here: the service says why a plan needs an end.
     last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(**DATE), required=False)
+    open_on_holidays = forms.BooleanField(
+        label=_("Open on public holidays"),
+        required=False,
+        help_text=_("Otherwise no slot is generated on the public holidays of the cell (1 May, 15 August…)."),
+    )
 
     @classmethod
     def initial_from(cls, plan: AvailabilityPlan) -> dict[str, Any]:
-        names = [name for name in cls.base_fields if name not in ("professional", "site")]
+        lists = ("open_to_professionals", "open_to_sites")
+        names = [name for name in cls.base_fields if name not in ("professional", "site", *lists)]
         initial = {name: getattr(plan, name) for name in names}
         initial.update(professional=plan.professional_id, site=plan.site_id)
+        initial.update({name: [record.pk for record in getattr(plan, name).all()] for name in lists})
         return initial
 
 
@@ -117,8 +150,11 @@ class TourForm(forms.Form):
     )
     site = forms.ModelChoiceField(label=_("Vehicle"), queryset=Site.objects.none(), required=False)
     minutes = forms.IntegerField(label=_("Length of a consultation (minutes)"), initial=20, min_value=5, max_value=240)
-    first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(**DATE))
-    last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(**DATE), required=False)
+    open_on_holidays = forms.BooleanField(
+        label=_("Open on public holidays"),
+        required=False,
+        help_text=_("Otherwise no slot is generated on the public holidays of the cell (1 May, 15 August…)."),
+    )
 
     def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -156,6 +192,36 @@ class StopForm(forms.Form):
 StopFormSet = forms.formset_factory(StopForm, extra=2, can_delete=True, max_num=14)
 
 
+class PeriodForm(forms.Form):
+    """One opening period (season) of a spot or a tour: from a first to a last day, both included."""
+
+    # Not required: the formset's blank extra period is left alone; a half-filled one is refused in clean().
+    first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(**DATE), required=False)
+    last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(**DATE), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("first_day") and not data.get("last_day") and not data.get("DELETE"):
+            self.add_error("last_day", _("Give the last day: a period runs for a set time."))
+        if data.get("last_day") and not data.get("first_day") and not data.get("DELETE"):
+            self.add_error("first_day", _("Give the first day of the period."))
+        return data
+
+
+class BasePeriodFormSet(forms.BaseFormSet):
+    def periods(self) -> list[tuple[Any, Any]]:
+        """The periods kept (filled and not removed), as the services take them; call after is_valid()."""
+        return [
+            (row["first_day"], row["last_day"])
+            for row in self.cleaned_data
+            if row and row.get("first_day") and row.get("last_day") and not row.get("DELETE")
+        ]
+
+
+# Seasons: seed 001's summer spot reopens each summer. One blank row to add a period, a box to remove one.
+PeriodFormSet = forms.formset_factory(PeriodForm, formset=BasePeriodFormSet, extra=1, can_delete=True, max_num=12)
+
+
 class SpotForm(forms.Form):
     site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none())
     nurses = forms.ModelMultipleChoiceField(
@@ -170,11 +236,14 @@ class SpotForm(forms.Form):
     )
     start_time = forms.TimeField(label=_("From"), widget=forms.TimeInput(**TIME))
     end_time = forms.TimeField(label=_("To"), widget=forms.TimeInput(**TIME))
-    first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(**DATE))
-    last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(**DATE), required=False)
     minutes = forms.IntegerField(label=_("Length of a teleconsultation (minutes)"), initial=20, min_value=5)
     cabins = forms.IntegerField(label=_("Teleconsultations at the same time"), initial=1, min_value=1, max_value=10)
     open_to_sas = forms.BooleanField(label=_("SAS regulators may book them"), required=False)
+    open_on_holidays = forms.BooleanField(
+        label=_("Open on public holidays"),
+        required=False,
+        help_text=_("Otherwise no slot is generated on the public holidays of the cell (1 May, 15 August…)."),
+    )
 
     def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
@@ -21,15 +21,28 @@ class SlotStatus(models.TextChoices):
 
 
 class Audience(models.Model):
-    """Who may book, chosen by the professional (the cell's coordinators always may): shared by slots and plans."""
+    """Who may book, chosen by the professional (the cell's coordinators always may): shared by slots and plans.
+    Kinds of requesters (the flags), and named professionals or sites of the cell (seed 004: the GPs of the imaging
+    experiment, not every GP): a requester may book directly when either lets them (decision 0017)."""
 
     open_to_pharmacists = models.BooleanField(_("pharmacists"), default=False)
     open_to_sas = models.BooleanField(_("SAS regulators"), default=False)
     open_to_er = models.BooleanField(_("hospital emergency departments"), default=False)
     open_to_gps = models.BooleanField(_("GPs"), default=False)
+    # No reverse accessor ("+"): the lists are read from the slot or plan, and checked by one EXISTS (`named`).
+    open_to_professionals = models.ManyToManyField(
+        Professional, blank=True, related_name="+", verbose_name=_("named professionals")
+    )
+    open_to_sites = models.ManyToManyField(Site, blank=True, related_name="+", verbose_name=_("named sites"))
 
     class Meta:
         abstract = True
+
+    @property
+    def named_names(self) -> list[str]:
+        """The professionals' and sites' names it is open to by name (prefetch both lists when listing many)."""
+        names = [str(professional) for professional in self.open_to_professionals.all()]
+        return names + [site.name for site in self.open_to_sites.all()]
 
 
 class AvailabilityPlan(Audience):
@@ -59,6 +72,8 @@ class AvailabilityPlan(Audience):
     modality = models.CharField(_("modality"), max_length=30, choices=Modality.choices)
     capacity = models.PositiveSmallIntegerField(_("patients per slot"), default=1)
     is_active = models.BooleanField(_("active"), default=True)
+    # Off by default: no slot on the cell's public holidays (common.holidays, the cell's zone) unless ticked.
+    open_on_holidays = models.BooleanField(_("open on public holidays"), default=False)
     generated_until = models.DateField(null=True, blank=True, editable=False)
     # A Médicobus stop: the tour it belongs to, and where the bus stands (its slots carry the place).
     tour = models.ForeignKey(
@@ -138,11 +153,32 @@ def books_directly(requester_type: str) -> bool:
     return requester_type in AUDIENCE_FLAG
 
 
-def may_book_directly(requester_type: str, slot: Slot) -> bool:
-    """Whether a requester of this kind may book this slot directly: the slot is open to their kind (the cell's
-    coordinators always may; they do not go through this rule)."""
+def may_book_directly(
+    requester_type: str, slot: Slot, *, professional_id: int | None = None, site_id: int | None = None
+) -> bool:
+    """Whether a requester of this kind, linked to this professional or site of the directory (their membership's),
+    may book this slot directly: the slot is open to their kind, or names their professional or site (the cell's
+    coordinators always may; they do not go through this rule). The named lists cost one query, only when the kind
+    does not already let them."""
     flag = AUDIENCE_FLAG.get(requester_type)
-    return flag is not None and bool(getattr(slot, flag))
+    if flag is not None and getattr(slot, flag):
+        return True
+    if professional_id is None and site_id is None:
+        return False
+    return Slot.objects.filter(named(professional_id, site_id), pk=slot.pk).exists()
+
+
+def named(professional_id: int | None, site_id: int | None) -> Q:
+    """Slots whose named lists include this professional or this site: one EXISTS on a list's table per record
+    (its unique (slot, professional) index answers it), never a join that would repeat a slot."""
+    found = Q(pk__in=[])  # nobody named: no slot
+    if professional_id is not None:
+        through = Slot.open_to_professionals.through.objects
+        found = Q(Exists(through.filter(slot=OuterRef("pk"), professional=professional_id)))
+    if site_id is not None:
+        sites = Q(Exists(Slot.open_to_sites.through.objects.filter(slot=OuterRef("pk"), site=site_id)))
+        found = found | sites if professional_id is not None else sites
+    return found
 
 
 # The order in which a telemedicine spot's time pairs a teleconsultant, and in which the finder and the placement
@@ -182,10 +218,17 @@ class SlotQuerySet(models.QuerySet["Slot"]):
         spot's time."""
         return self.exclude(Q(modality=Modality.ASSISTED_TELECONSULTATION) & Q(site__isnull=True))
 
-    def open_to(self, requester_type: str) -> SlotQuerySet:
-        """Those a requester of this kind may book directly (`may_book_directly`); none for any other kind."""
+    def open_to(
+        self, requester_type: str, *, professional_id: int | None = None, site_id: int | None = None
+    ) -> SlotQuerySet:
+        """Those a requester of this kind (linked to this professional or site) may book directly
+        (`may_book_directly`): open to their kind, or naming them. Without a professional nor a site (the SAS
+        platform's search), the kind alone: named lists never open a slot to a whole kind."""
         flag = AUDIENCE_FLAG.get(requester_type)
-        return self.filter(**{flag: True}) if flag is not None else self.none()
+        if professional_id is None and site_id is None:
+            return self.filter(**{flag: True}) if flag is not None else self.none()
+        allowed = named(professional_id, site_id)
+        return self.filter(Q(**{flag: True}) | allowed if flag is not None else allowed)
 
     def teleconsultant_times(self) -> SlotQuerySet:
         """Teleconsultant doctors' own times (no site) with a place left, whenever they start (a spot's time checks
@@ -333,13 +376,17 @@ class Booking(models.Model):
     # What the cell wants the effector to know (access, interpreter, who answers the phone…): shown with the
     # appointment to its effectors only; kept when the appointment moves.
     effector_note = models.TextField(_("note for the effector"), blank=True)
+    # Which session of the request's series it is (1 for a single appointment); a cancelled one frees its number.
+    session = models.PositiveSmallIntegerField(_("session"), default=1)
 
     class Meta:
         ordering = ["booked_at", "pk"]
         constraints = [
+            # One appointment per session of the request (a single appointment is session 1): booked or recorded.
             models.UniqueConstraint(
-                fields=["request"], condition=Q(status="booked"), name="booking_one_active_per_request"
+                fields=["request", "session"], condition=~Q(status="cancelled"), name="booking_one_per_session"
             ),
+            models.CheckConstraint(condition=Q(session__gte=1), name="booking_session_from_one"),
         ]
 
     def __str__(self) -> str:
@@ -397,6 +444,7 @@ class MedicobusTour(models.Model):
     first_day = models.DateField(_("first day"))
     last_day = models.DateField(_("last day"))
     is_active = models.BooleanField(_("active"), default=True)
+    open_on_holidays = models.BooleanField(_("open on public holidays"), default=False)
 
     class Meta:
         ordering = ["name"]
@@ -424,6 +472,27 @@ class TelemedicineSpot(models.Model):
 
     def __str__(self) -> str:
         return self.site.name
+
+
+class OpeningPeriod(models.Model):
+    """A season of a plan (decision 0007): a telemedicine spot's plan, or each stop of a Médicobus tour, generates
+    only within its periods; the plan's first and last day are then the bounds of its periods. A plan without
+    periods (a GP's plan, a spot or tour saved before seasons) runs from its first to its last day."""
+
+    plan = models.ForeignKey(AvailabilityPlan, on_delete=models.CASCADE, related_name="periods")
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+
+    class Meta:
+        ordering = ["first_day", "pk"]
+        verbose_name = _("opening period")
+        verbose_name_plural = _("opening periods")
+        constraints = [
+            models.CheckConstraint(condition=Q(first_day__lte=F("last_day")), name="period_last_day_after_first"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_day:%d/%m/%Y}–{self.last_day:%d/%m/%Y}"
 
 
 class CalendarFeed(models.Model):

@@ -17,9 +17,31 @@ from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
 
 from . import selectors, services
-from .forms import SpotForm, StopFormSet, TourForm
+from .forms import PeriodFormSet, SpotForm, StopFormSet, TourForm
 from .models import MedicobusTour, TelemedicineSpot
+from .seasons import Period, day_and_name, plan_periods, tour_periods
 from .views import _spared_message
+
+
+def _period_rows(periods: list[Period]) -> list[dict[str, Any]]:
+    return [{"first_day": first, "last_day": last} for first, last in periods]
+
+
+def _period_formset(data: Any, rows: list[dict[str, Any]]) -> Any:
+    """The periods' formset: the saved periods shown, or what was posted read as it is (a posted period equal to a
+    saved one is still a period, whatever the page's count of initial forms said)."""
+    return PeriodFormSet(data, initial=None if data is not None else rows, prefix="periods")
+
+
+def _periods_error(periods: Any, error: DomainError) -> None:
+    """A refusal about the periods as a whole (overlapping, in the wrong order, all holidays) above the periods."""
+    periods._non_form_errors = periods.error_class([str(error.message)])
+
+
+def _holidays_message(request: HttpRequest, holidays: dict[Any, str]) -> None:
+    if holidays:
+        days = ", ".join(day_and_name(day, name) for day, name in sorted(holidays.items()))
+        messages.info(request, gettext("No slot on these public holidays: %(days)s.") % {"days": days})
 
 
 class TourList(CellMixin, TemplateView):
@@ -45,10 +67,11 @@ class TourEdit(CellMixin, TemplateView):
     def tour(self) -> MedicobusTour | None:
         return selectors.tour_for(self.cell, self.kwargs["pk"]) if "pk" in self.kwargs else None
 
-    def forms(self, data: Any = None) -> tuple[TourForm, Any]:
+    def forms(self, data: Any = None) -> tuple[TourForm, Any, Any]:
         tour = self.tour()
-        initial: dict[str, Any] = {"first_day": timezone.localdate()}
+        initial: dict[str, Any] = {}
         stops: list[dict[str, Any]] = []
+        periods = [{"first_day": timezone.localdate()}]
         if tour is not None:
             initial = {
                 "name": tour.name,
@@ -56,35 +79,36 @@ class TourEdit(CellMixin, TemplateView):
                 "assistant": tour.assistant_id,
                 "site": tour.site_id,
                 "minutes": tour.minutes,
-                "first_day": tour.first_day,
-                "last_day": tour.last_day,
+                "open_on_holidays": tour.open_on_holidays,
             }
             stops = selectors.tour_stop_rows(tour)
+            periods = _period_rows(tour_periods(tour))
         form = TourForm(data, cell=self.cell, initial=initial)
         formset = StopFormSet(data, initial=stops or None, prefix="stops", form_kwargs={"cell": self.cell})
-        return form, formset
+        return form, formset, _period_formset(data, periods)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        form, formset = kwargs.get("form"), kwargs.get("formset")
-        if form is None or formset is None:
-            form, formset = self.forms()
+        form, formset, periods = kwargs.get("form"), kwargs.get("formset"), kwargs.get("periods")
+        if form is None or formset is None or periods is None:
+            form, formset, periods = self.forms()
         describe_fields(form)
-        for stop in formset:
-            describe_fields(stop)
+        for row in [*formset, *periods]:
+            describe_fields(row)
         tour = self.tour()
         context.update(
             title=gettext("Change the tour") if tour else gettext("New Médicobus tour"),
             form=form,
             formset=formset,
+            periods=periods,
             tour=tour,
         )
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        form, formset = self.forms(request.POST)
-        if not (form.is_valid() and formset.is_valid()):
-            return self.render_to_response(self.get_context_data(form=form, formset=formset))
+        form, formset, periods = self.forms(request.POST)
+        if not (form.is_valid() and formset.is_valid() and periods.is_valid()):
+            return self.render_to_response(self.get_context_data(form=form, formset=formset, periods=periods))
         stops = [
             services.StopData(
                 weekday=stop["weekday"],
@@ -98,16 +122,21 @@ class TourEdit(CellMixin, TemplateView):
             if stop and not stop.get("DELETE")
         ]
         try:
-            result = services.tour_save(cell=self.cell, tour=self.tour(), stops=stops, **form.cleaned_data)
+            result = services.tour_save(
+                cell=self.cell, tour=self.tour(), stops=stops, periods=periods.periods(), **form.cleaned_data
+            )
         except DomainError as error:
             if error.field in form.fields:
                 add_to_form(form, error)
+            elif error.field in ("periods", "first_day", "last_day"):
+                _periods_error(periods, error)
             else:  # the stops as a whole (one outside the territory, two at once, none at all)
                 formset._non_form_errors = formset.error_class([str(error.message)])
-            return self.render_to_response(self.get_context_data(form=form, formset=formset))
+            return self.render_to_response(self.get_context_data(form=form, formset=formset, periods=periods))
         messages.success(
             request, gettext("Tour saved: %(count)s consultation times generated.") % {"count": result.created}
         )
+        _holidays_message(request, result.holidays)
         _spared_message(request, result.spared)
         return HttpResponseRedirect(reverse("agenda:tours", kwargs={"cell": self.cell.slug}))
 
@@ -130,9 +159,10 @@ class SpotEdit(CellMixin, TemplateView):
     def spot(self) -> TelemedicineSpot | None:
         return selectors.spot_for(self.cell, self.kwargs["pk"]) if "pk" in self.kwargs else None
 
-    def form(self, data: Any = None) -> SpotForm:
+    def forms(self, data: Any = None) -> tuple[SpotForm, Any]:
         spot = self.spot()
-        initial: dict[str, Any] = {"first_day": timezone.localdate(), "weekdays": [0, 2, 4]}
+        initial: dict[str, Any] = {"weekdays": [0, 2, 4]}
+        periods = [{"first_day": timezone.localdate()}]
         if spot is not None and spot.plan is not None:
             plan = spot.plan
             initial = {
@@ -141,36 +171,44 @@ class SpotEdit(CellMixin, TemplateView):
                 "weekdays": plan.weekdays,
                 "start_time": plan.start_time,
                 "end_time": plan.end_time,
-                "first_day": plan.first_day,
-                "last_day": plan.last_day,
                 "minutes": plan.minutes,
                 "cabins": plan.capacity,
                 "open_to_sas": plan.open_to_sas,
+                "open_on_holidays": plan.open_on_holidays,
             }
-        return SpotForm(data, cell=self.cell, initial=initial)
+            periods = _period_rows(plan_periods(plan))
+        return SpotForm(data, cell=self.cell, initial=initial), _period_formset(data, periods)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        form = kwargs.get("form") or self.form()
+        form, periods = kwargs.get("form"), kwargs.get("periods")
+        if form is None or periods is None:
+            form, periods = self.forms()
         describe_fields(form)
+        for row in periods:
+            describe_fields(row)
         spot = self.spot()
         title = gettext("Change the telemedicine spot") if spot else gettext("New telemedicine spot")
-        context.update(title=title, form=form, spot=spot)
+        context.update(title=title, form=form, periods=periods, spot=spot)
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        form = self.form(request.POST)
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form))
+        form, periods = self.forms(request.POST)
+        if not (form.is_valid() and periods.is_valid()):
+            return self.render_to_response(self.get_context_data(form=form, periods=periods))
         data = dict(form.cleaned_data)
         data["nurses"] = list(data["nurses"])
         try:
-            _spot, result = services.spot_save(cell=self.cell, spot=self.spot(), **data)
+            _spot, result = services.spot_save(cell=self.cell, spot=self.spot(), periods=periods.periods(), **data)
         except DomainError as error:
-            add_to_form(form, error)
-            return self.render_to_response(self.get_context_data(form=form))
+            if error.field in ("periods", "first_day", "last_day"):
+                _periods_error(periods, error)
+            else:
+                add_to_form(form, error)
+            return self.render_to_response(self.get_context_data(form=form, periods=periods))
         messages.success(
             request, gettext("Spot saved: %(count)s teleconsultation times generated.") % {"count": result.created}
         )
+        _holidays_message(request, result.holidays)
         _spared_message(request, result.spared)
         return HttpResponseRedirect(reverse("agenda:tours", kwargs={"cell": self.cell.slug}))

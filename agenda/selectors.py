@@ -51,13 +51,34 @@ def booking_for(cell: Cell, pk: int) -> Booking:
 
 
 def active_booking(request: Request) -> Booking | None:
+    """The request's next appointment (of a series, the soonest session still booked)."""
     return (
         Booking.objects.select_related(
             "slot__site__commune", "slot__commune", "slot__professional", "paired_slot__professional"
         )
         .filter(request=request, status=BookingStatus.BOOKED)
+        .order_by("slot__starts_at", "pk")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class Session:
+    """One session of a request's series: its appointment (booked or recorded), or none yet."""
+
+    number: int
+    booking: Booking | None
+
+
+def series_of(request: Request) -> list[Session]:
+    """The request's sessions in order, each with its appointment not cancelled, in one query."""
+    held = {
+        booking.session: booking
+        for booking in Booking.objects.filter(request=request)
+        .exclude(status=BookingStatus.CANCELLED)
+        .select_related("slot__site__commune", "slot__commune", "slot__professional")
+    }
+    return [Session(number, held.get(number)) for number in range(1, request.sessions + 1)]
 
 
 def upcoming_slots(cell: Cell, now: datetime, professional_id: int | None = None) -> list[Slot]:
@@ -70,16 +91,25 @@ def upcoming_slots(cell: Cell, now: datetime, professional_id: int | None = None
 
 
 def slots_open_to(
-    cell: Cell, requester_type: str, now: datetime, limit: int = 40, wanted: int | None = None
+    cell: Cell,
+    requester_type: str,
+    now: datetime,
+    limit: int = 40,
+    wanted: int | None = None,
+    *,
+    professional_id: int | None = None,
+    site_id: int | None = None,
 ) -> list[Slot]:
-    """Free future slots a requester of this type may book directly, soonest first; the `wanted` one (a link to a
-    slot, from the SAS platform) first of all when it is one of them, however far ahead."""
-    if not books_directly(requester_type):
+    """Free future slots a requester of this type, linked to this professional or site, may book directly (open to
+    their kind, or naming them), soonest first; the `wanted` one (a link to a slot, from the SAS platform) first of
+    all when it is one of them, however far ahead. One query (two with `wanted` beyond the first ones): the named
+    lists are an EXISTS in it."""
+    if not books_directly(requester_type) and professional_id is None and site_id is None:
         return []
     bookable = (
         Slot.objects.filter(cell=cell)
         .free(now)
-        .open_to(requester_type)
+        .open_to(requester_type, professional_id=professional_id, site_id=site_id)
         .bookable()
         .select_related("site", "professional", "commune")
     )
@@ -90,8 +120,12 @@ def slots_open_to(
 
 
 def plans_for(cell: Cell, professional_id: int | None = None) -> list[AvailabilityPlan]:
-    """The cell's plans (an effector's own only), running ones first."""
-    plans = AvailabilityPlan.objects.filter(cell=cell).select_related("professional", "site")
+    """The cell's plans (an effector's own only), running ones first, with the lists they are open to by name."""
+    plans = (
+        AvailabilityPlan.objects.filter(cell=cell)
+        .select_related("professional", "site")
+        .prefetch_related("open_to_professionals", "open_to_sites")
+    )
     if professional_id is not None:
         plans = plans.filter(professional=professional_id)
     return list(plans.order_by("-is_active", "-last_day", "pk"))
@@ -116,12 +150,20 @@ def absences_for(cell: Cell, now: datetime, professional_id: int | None = None) 
 
 
 def direct_booking_choices(
-    cell: Cell, requester_type: str, now: datetime, wanted: int | None = None
+    cell: Cell,
+    requester_type: str,
+    now: datetime,
+    wanted: int | None = None,
+    *,
+    professional_id: int | None = None,
+    site_id: int | None = None,
 ) -> list[tuple[str, str]]:
-    """The slots a requester of this type may book with their request, as (pk, label) choices: when, where, who,
-    and what care."""
+    """The slots a requester of this type (linked to this professional or site) may book with their request, as
+    (pk, label) choices: when, where, who, and what care."""
     choices = []
-    for slot in slots_open_to(cell, requester_type, now, wanted=wanted):
+    for slot in slots_open_to(
+        cell, requester_type, now, wanted=wanted, professional_id=professional_id, site_id=site_id
+    ):
         care = slot.get_care_channel_display()
         if slot.exam_type:
             care = f"{care} — {slot.get_exam_type_display()}"
@@ -143,8 +185,9 @@ def calendar_slots(
     effector_id: int | None = None,
 ) -> list[Slot]:
     """Slots offered between two instants (withdrawn ones left out), with their active or past bookings and each
-    booking's request (a teleconsultant's time: the bookings it is paired with), in four queries. `effector_id`: an
-    effector's own agenda — their slots, their spots' times (an IDEL), their tour's stops (the bus assistant)."""
+    booking's request (a teleconsultant's time: the bookings it is paired with), and the professionals and sites
+    each is open to by name, in six queries. `effector_id`: an effector's own agenda — their slots, their spots'
+    times (an IDEL), their tour's stops (the bus assistant)."""
     slots = Slot.objects.filter(cell=cell, status=SlotStatus.OPEN, starts_at__lt=end, ends_at__gt=start)
     if professional_id is not None:
         slots = slots.filter(professional=professional_id)
@@ -165,6 +208,8 @@ def calendar_slots(
         .prefetch_related(
             Prefetch("bookings", queryset=bookings, to_attr="kept_bookings"),
             Prefetch("paired_bookings", queryset=bookings, to_attr="kept_paired"),
+            "open_to_professionals",
+            "open_to_sites",
         )
         .order_by("starts_at")[:CALENDAR_MAX_EVENTS]
     )
@@ -339,6 +384,15 @@ def spot_for(cell: Cell, pk: int) -> TelemedicineSpot:
 
 
 TELECONSULTATION_WITH = _("teleconsultation with %(doctor)s")
+OPEN_TO_NAMED = _("Open to: %(names)s")
+
+
+def named_label(audience: Slot | AvailabilityPlan) -> str:
+    """The professionals and sites a slot or plan is open to by name, as "Open to: Jeanne MARTIN, Pharmacie du
+    Centre" (read from prefetched lists when there are: `calendar_slots`, `plans_for`), or "" when none."""
+    names = audience.named_names
+    return str(OPEN_TO_NAMED % {"names": ", ".join(names)}) if names else ""
+
 
 LINK_NOT_VALID = _("This link is not valid (any more).")
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("points-de-telemedecine/<int:pk>/", organisation_views.SpotEdit.as_view(), name="spot_update"),
     path("calendrier/", views.CalendarFeedRenew.as_view(), name="feed_renew"),
     path("demandes/<int:pk>/creneaux/<int:slot_pk>/", views.BookSlot.as_view(), name="book"),
+    path("demandes/<int:pk>/seances/", views.SessionsSet.as_view(), name="request_sessions"),
     path("rendez-vous/<int:pk>/annuler/", views.BookingCancel.as_view(), name="booking_cancel"),
     path("rendez-vous/<int:pk>/deplacer/<int:slot_pk>/", views.BookingMove.as_view(), name="booking_move"),
     path("rendez-vous/<int:pk>/issue/", views.BookingOutcome.as_view(), name="booking_outcome"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -32,6 +33,7 @@ from .backfill import slot_book_ready
 from .calendar import feed_ical, feed_renew
 from .forms import AbsenceForm, PlanForm, PublishForm
 from .models import AvailabilityPlan, BookingStatus, CalendarFeed
+from .seasons import day_and_name, plan_holidays
 
 
 class BookingAction(RequestPageAction):
@@ -52,6 +54,21 @@ class BookSlot(RequestPageAction):
         else:
             services.slot_book(slot=slot, request=target, user=user)
         return target.pk, gettext("Appointment booked: %(slot)s.") % {"slot": selectors.slot_label(slot)}
+
+
+class SessionsSet(RequestPageAction):
+    """How many sessions the request's series needs (physiotherapy, nursing), from the request's page."""
+
+    def act(self, user: User) -> tuple[int, str]:
+        target = self.target
+        typed = self.request.POST.get("sessions", "").strip()
+        if not typed.isdigit() or len(typed) > 3:
+            raise DomainError(SESSIONS_NOT_A_NUMBER, field="sessions")
+        services.request_sessions_set(request=target, user=user, sessions=int(typed))
+        return target.pk, gettext("Series of %(count)s sessions saved.") % {"count": int(typed)}
+
+
+SESSIONS_NOT_A_NUMBER = _("Give the number of sessions, from 1 to 20.")
 
 
 class BookingCancel(BookingAction):
@@ -239,6 +256,14 @@ class PlanList(OwnMixin, TemplateView):
         return context
 
 
+def _posted(form: Any, name: str) -> Any:
+    """A field's posted value, cleaned; None when it is not valid."""
+    try:
+        return form.fields[name].clean(form[name].data)
+    except ValidationError:
+        return None
+
+
 class PlanEdit(OwnMixin, FormView):
     """Create a plan, or change one (its future free slots are generated again; booked ones are spared)."""
 
@@ -263,8 +288,31 @@ class PlanEdit(OwnMixin, FormView):
         context = super().get_context_data(**kwargs)
         describe_fields(context["form"])
         plan = self.get_plan()
-        context.update(title=gettext("Change the plan") if plan else gettext("New recurring plan"), plan=plan)
+        context.update(
+            title=gettext("Change the plan") if plan else gettext("New recurring plan"),
+            plan=plan,
+            holidays=self.holidays(context["form"], plan),
+        )
         return context
+
+    def holidays(self, form: Any, plan: AvailabilityPlan | None) -> list[str]:
+        """The public holidays the plan skips ("15 août (Assomption)"): the posted dates and days when the form was
+        sent back, the plan's own otherwise (none for a new plan not yet sent)."""
+        if form.is_bound:
+            # Read again from what was posted: a refusal on a field (the dates) removes it from cleaned_data.
+            data = {name: _posted(form, name) for name in ("first_day", "last_day", "weekdays", "open_on_holidays")}
+            if not all(data.get(name) for name in ("first_day", "last_day", "weekdays")):
+                return []
+            plan = AvailabilityPlan(
+                pk=plan.pk if plan else None,
+                first_day=data["first_day"],
+                last_day=data["last_day"],
+                weekdays=data["weekdays"],
+                open_on_holidays=data.get("open_on_holidays", False),
+            )
+        if plan is None:
+            return []
+        return [day_and_name(day, name) for day, name in plan_holidays(plan, self.cell.holiday_zone).items()]
 
     def form_valid(self, form: Any) -> HttpResponse:
         data = self.owned_data(form)
@@ -281,6 +329,9 @@ class PlanEdit(OwnMixin, FormView):
             text += " " + gettext("%(count)s times were left out (another slot or an absence).") % {
                 "count": result.skipped
             }
+        if result.holidays:
+            days = ", ".join(day_and_name(day, name) for day, name in result.holidays.items())
+            text += " " + gettext("No slot on these public holidays: %(days)s.") % {"days": days}
         messages.success(self.request, text)
         _spared_message(self.request, result.spared)
         return HttpResponseRedirect(reverse("agenda:plans", kwargs={"cell": self.cell.slug}))

@@ -17,6 +17,7 @@ urlpatterns = [
     # The desk's pages (the queue, the intake, the request page) keep their `referrals:` names.
     path("c/<slug:cell>/demandes/", include((referrals_urls.urlpatterns + desk_urls.urlpatterns, "referrals"))),
     path("c/<slug:cell>/agenda/", include("agenda.urls")),
+    path("c/<slug:cell>/feuilles-du-jour/", include((desk_urls.daysheet_urlpatterns, "desk"))),
     path("c/<slug:cell>/placement/", include("placement.urls")),
     path("c/<slug:cell>/messages/", include("notifications.urls")),
     path("c/<slug:cell>/alertes/", include("alerts.urls")),

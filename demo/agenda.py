@@ -4,7 +4,7 @@ the three tiers. The spot is open from today (an invented season), so the assist
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -46,8 +46,11 @@ def load_demo_agenda(cell: Cell, sites: dict[str, Site], professionals: dict[str
     for number, weekdays in enumerate(evenings, start=1):
         key = f"gp-{number:02d}"
         plan(key, professionals[key].sites.first(), weekdays, time(18, 0), time(19, 0), **ALL_AUDIENCES)
+    # Seed 004: imaging open to the GPs of the experiment by name (the demo GP account's doctor among them), not to
+    # every GP.
+    experiment = [professionals["gp-15"], professionals["gp-03"]]
     plan("radio-01", sites["imagerie"], [MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY], time(14, 0), time(15, 0),
-         care_channel="imaging", exam_type="radiography", open_to_gps=True)  # fmt: skip
+         care_channel="imaging", exam_type="radiography", open_to_professionals=experiment)  # fmt: skip
     plan(
         "kine-01",
         sites["kine-argentan"],
@@ -81,6 +84,10 @@ def load_demo_agenda(cell: Cell, sites: dict[str, Site], professionals: dict[str
     plan("tc-01", None, [MONDAY], time(14, 0), time(16, 0), **remote)
     plan("tc-04", None, [MONDAY, WEDNESDAY, FRIDAY], time(14, 0), time(18, 0), **remote)
     plan("tc-07", None, [WEDNESDAY, FRIDAY], time(16, 0), time(18, 0), **remote)
+    # Seed 001: the summer spot reopens each season. Its first season starts today (times to book in the demo), the
+    # next runs from 15 July to 31 August of the coming summer.
+    after = today + timedelta(days=61)
+    summer = after.year if after <= date(after.year, 7, 15) else after.year + 1
     _spot, spot_result = services.spot_save(
         cell=cell,
         site=sites["spot"],
@@ -90,7 +97,7 @@ def load_demo_agenda(cell: Cell, sites: dict[str, Site], professionals: dict[str
         end_time=time(18, 0),
         minutes=20,
         open_to_sas=True,
-        **{**period, "last_day": today + timedelta(days=60)},
+        periods=[(today, today + timedelta(days=60)), (date(summer, 7, 15), date(summer, 8, 31))],
     )
     created += spot_result.created
     if not MedicobusTour.objects.filter(cell=cell).exists():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from itertools import count
 from typing import Any, TypeVar
 
@@ -22,6 +23,7 @@ from indicators.history import generate_history, has_history
 from referrals.models import Request
 from territory.geo import great_circle_km
 from territory.models import Cell, Commune, Territory
+from territory.services import RangeInput, opening_hours_set
 
 from . import data
 from .agenda import load_demo_agenda
@@ -29,6 +31,7 @@ from .appointments import load_demo_appointments
 from .data import DEMO_PASSWORD
 from .protocol import load_demo_protocol
 from .requests import load_demo_requests
+from .tags import load_demo_tags
 
 __all__ = ["DEMO_PASSWORD", "DemoDataError", "DemoSummary", "demo_adeli", "demo_rpps", "load_demo"]
 
@@ -75,6 +78,13 @@ def _names() -> Iterator[tuple[str, str]]:
 
 def _email(first_name: str, last_name: str) -> str:
     return f"{normalize(first_name)}.{normalize(last_name)}@example.org".replace(" ", "-")
+
+
+def _mssante(first_name: str, last_name: str, profession: str) -> str:
+    """A GP's MSSanté address, invented under a domain no MSSanté operator has (docs/mssante.md)."""
+    if profession != "gp":
+        return ""
+    return f"{normalize(first_name)}.{normalize(last_name)}@aiguillage-demo.mssante.fr".replace(" ", "-")
 
 
 class _Loader:
@@ -171,6 +181,7 @@ class _Loader:
                 "teleconsultant_tier": pro.tier,
                 "phone": f"+3326191{next(self.phone_numbers):04d}",
                 "email": _email(first_name, last_name),
+                "mssante": _mssante(first_name, last_name, pro.profession),
                 "rpps": demo_rpps(next(self.rpps_numbers)) if pro.identifier == "rpps" else "",
                 "adeli": demo_adeli(next(self.adeli_numbers)) if pro.identifier == "adeli" else "",
                 "is_active": True,
@@ -265,9 +276,15 @@ def load_demo() -> DemoSummary:
     )
     for cell in cells.values():
         loader.created += load_demo_protocol(cell)
+    if not first.opening_ranges.exists():  # the demo cell's hours: Monday–Friday 8:00–19:00, Saturday 9:00–12:00
+        week: dict[int, list[RangeInput]] = {day: [(time(8), time(19))] for day in range(5)}
+        week[5] = [(time(9), time(12))]
+        opening_hours_set(cell=first, days=week, open_on_public_holidays=False)
+        loader.created += len(week)
     loader.created += load_demo_agenda(first, loader.sites[first.slug], loader.professionals[first.slug])
     if coordinator is not None:
         loader.created += load_demo_requests(first, coordinator)
+        loader.created += load_demo_tags(first, coordinator)
         loader.created += load_demo_appointments(first, coordinator, loader.professionals[first.slug])
     if not has_history(first):  # four months behind, for the indicators
         made = generate_history(first, days=120, requests_per_day=12, slots_per_day=30, until=timezone.localdate())

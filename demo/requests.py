@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from accounts.models import Role, User
+from agenda import services as agenda_services
 from directory.models import Professional, ReorientationResource, Site
 from referrals import services
 from referrals.models import Channel, Partner, ProtocolQuestion, Request
@@ -36,7 +37,8 @@ class DemoRequest:
     urgency: str
     elsewhere: str
     exam_type: str = ""
-    # What the coordinator did: "take", "no_answer", "reached", "qualify", "release", "ask", "reorient", "close".
+    # What the coordinator did: "take", "no_answer", "reached", "qualify", "two_sessions" (a series of two sessions),
+    # "release", "ask", "reorient", "close".
     # Only those reached and qualified, with no question to the supervisor, are ready for the placement assistant
     # (released: any coordinator may take them, or the assistant book them).
     then: tuple[str, ...] = ()
@@ -243,6 +245,26 @@ REQUESTS = [
         "er",
         then=("take", "reached", "qualify", "release"),
     ),
+    # Seed 004: a physiotherapy patient seen once or twice, to begin the care while their usual physiotherapist has no
+    # place: a series of two sessions, to book on the Thursday slots of the experiment.
+    DemoRequest(
+        "demo-12",
+        5,
+        Channel.WEB,
+        "medecin-gace",
+        "Lemarchand",
+        "Gaëlle",
+        "1991-05-23",
+        "61006",
+        "+33612004012",
+        "mt_unavailable",
+        "Entorse de la cheville droite il y a 4 jours : rééducation à débuter, deux séances en attendant son kiné.",
+        "trauma",
+        "physiotherapy",
+        "week",
+        "nowhere",
+        then=("take", "reached", "qualify", "two_sessions", "release"),
+    ),
 ]
 
 
@@ -334,6 +356,8 @@ def _replay(request: Request, actions: tuple[str, ...], coordinator: User, recei
                 reason="Critères du protocole vérifiés avec le patient.",
                 now=at,
             )
+        elif action == "two_sessions":
+            agenda_services.request_sessions_set(request=request, user=coordinator, sessions=2, now=at)
         elif action == "ask":
             services.question_ask(
                 request=request,

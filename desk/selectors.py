@@ -17,8 +17,17 @@ from common.phones import takes_sms
 from notifications.models import Message
 from notifications.selectors import is_opted_out, messages_about
 from referrals import selectors, services
-from referrals.models import Callback, DuplicateFlag, Qualification, Request, RequestEvent, SupervisorQuestion
-from referrals.states import OPEN, Status, allowed
+from referrals.models import (
+    Callback,
+    DuplicateFlag,
+    Qualification,
+    Request,
+    RequestEvent,
+    SupervisorQuestion,
+    Tag,
+)
+from referrals.services.series import SERIES_CARE
+from referrals.states import FINAL, OPEN, Status, allowed
 
 MOVE_PAGE = 8  # the slots to move a booking to, shown by eights
 
@@ -45,10 +54,14 @@ class RequestPage:
     questions: QuerySet[SupervisorQuestion] | list[SupervisorQuestion]
     question_waiting: bool
     qualifications: QuerySet[Qualification] | list[Qualification]
+    tags_offered: list[Tag]  # the cell's own words (each says whether the request has it): not for the requester
     messages_sent: QuerySet[Message] | list[Message]
     patient_opted_out: bool
     patient_takes_sms: bool
     booking: Booking | None
+    series: list[agenda_selectors.Session]  # a series of sessions (physiotherapy, nursing): each, booked or not
+    next_session: bool  # an oriented series with a session left to book: the finder shows for it
+    series_changeable: bool  # whoever handles requests may still change the number of sessions
     can_handle: bool
     can_orient: bool
     is_holder: bool
@@ -56,6 +69,11 @@ class RequestPage:
     move_found: Found | None
     on_duty: User | None
     limit: int
+
+    @property
+    def tags(self) -> list[Tag]:
+        """The request's tags, as chips."""
+        return [tag for tag in self.tags_offered if getattr(tag, "on_request", False)]
 
     @property
     def candidates(self) -> Any:
@@ -68,7 +86,7 @@ class RequestPage:
     def as_context(self) -> dict[str, Any]:
         """The page's names for the template (its fields, and the finders' rows)."""
         context = {field.name: getattr(self, field.name) for field in fields(self)}
-        context.update(candidates=self.candidates, move_candidates=self.move_candidates)
+        context.update(candidates=self.candidates, move_candidates=self.move_candidates, tags=self.tags)
         return context
 
     def also_read(self) -> list[int]:
@@ -91,7 +109,8 @@ def request_page(
     member): the finder's best slots while it may be oriented, the slots to move to once it is."""
     cell = membership.cell
     for_requester = membership.role == Role.REQUESTER
-    can_orient = may_handle and allowed(request.status, Status.ORIENTED)
+    next_session = request.status == Status.ORIENTED and request.sessions_taken < request.sessions
+    can_orient = may_handle and (allowed(request.status, Status.ORIENTED) or next_session)
     can_move = may_handle and request.status == Status.ORIENTED
     callbacks = list(request.callbacks.select_related("by")) if not for_requester else []
     questions: QuerySet[SupervisorQuestion] | list[SupervisorQuestion] = (
@@ -108,10 +127,14 @@ def request_page(
         questions=questions,
         question_waiting=any(question.answered_at is None for question in questions),
         qualifications=request.qualifications.select_related("by") if not for_requester else [],
+        tags_offered=selectors.tags_offered(cell, request) if not for_requester else [],
         messages_sent=messages_about(request) if not for_requester else [],
         patient_opted_out=bool(request.patient_phone) and is_opted_out(request.cell_id, request.patient_phone.as_e164),
         patient_takes_sms=takes_sms(request.patient_phone) if request.patient_phone else False,
         booking=agenda_selectors.active_booking(request),
+        series=agenda_selectors.series_of(request) if _in_series(request) else [],
+        next_session=next_session,
+        series_changeable=may_handle and request.status not in FINAL,
         can_handle=may_handle and request.status in OPEN,
         can_orient=can_orient,
         is_holder=request.holder_id == user.pk,
@@ -120,3 +143,8 @@ def request_page(
         on_duty=services.supervisor_on_duty(cell) if not for_requester else None,
         limit=selectors.settings_for(cell).max_failed_callbacks,
     )
+
+
+def _in_series(request: Request) -> bool:
+    """The request's care comes in a series of sessions, or it already has one: the page shows its sessions."""
+    return request.sessions > 1 or request.care_channel in SERIES_CARE

@@ -176,7 +176,8 @@ class Summary:
     still_open: int = 0
     er_avoided: int = 0
     seen_within_48h: int = 0
-    seen: int = 0
+    seen: int = 0  # patients (requests) seen at one session at least
+    sessions_seen: int = 0  # appointments seen: a series of sessions counts each (physiotherapy, nursing)
     offered: int = 0
     taken: int = 0
     not_taken: int = 0
@@ -234,13 +235,16 @@ def summary(
     calls = requests.annotate(first_call=Min("callbacks__at"), calls=Count("callbacks")).aggregate(
         first_callback_delay=Avg(_duration(F("first_call") - F("received_at"))), callbacks=Sum("calls")
     )
-    # The appointments of the period's requests, in one pass: seen (a request has at most one appointment seen, so
-    # counting bookings counts requests), seen in time, the delay, no-shows and cancellations.
+    # The appointments of the period's requests, in one pass: the requests seen (a series of sessions has several
+    # appointments seen: its patient counts once) and the sessions seen, seen in time (a session within the 48 h), the
+    # delay (to the first session), no-shows and cancellations (of appointments).
     is_seen = Q(status=BookingStatus.SEEN)
     seen = Booking.objects.filter(scope.request_q(period, prefix="request__")).aggregate(
-        seen=Count("pk", filter=is_seen),
+        seen=Count("request", filter=is_seen, distinct=True),
+        sessions_seen=Count("pk", filter=is_seen),
         within=Count(
-            "pk",
+            "request",
+            distinct=True,
             filter=is_seen
             & Q(
                 slot__starts_at__lte=ExpressionWrapper(
@@ -248,7 +252,12 @@ def summary(
                 )
             ),
         ),
-        delay=Avg(Case(When(is_seen, then=_duration(F("slot__starts_at") - F("request__received_at"))), default=None)),
+        delay=Avg(
+            Case(
+                When(is_seen & Q(session=1), then=_duration(F("slot__starts_at") - F("request__received_at"))),
+                default=None,
+            )
+        ),
         no_shows=Count("pk", filter=Q(status=BookingStatus.NO_SHOW)),
         cancellations=Count("pk", filter=Q(status=BookingStatus.CANCELLED)),
         late_cancellations=Count(
@@ -274,6 +283,7 @@ def summary(
         still_open=counts["requests"] - counts["oriented"] - counts["reoriented"] - counts["closed"],
         er_avoided=counts["er_avoided"],
         seen=seen["seen"],
+        sessions_seen=seen["sessions_seen"],
         seen_within_48h=seen["within"],
         first_callback_delay=calls["first_callback_delay"],
         callbacks=int(calls["callbacks"] or 0),
@@ -297,8 +307,8 @@ class Row:
 
 def requests_by(scope: Scope, period: Period, dimension: str) -> list[Row]:
     """Requests counted by one dimension: origin (the requester's profession or structure, else the QR code),
-    channel, care wanted, reason category; or outcome: oriented by modality, reoriented by destination, closed by
-    reason."""
+    channel, care wanted, reason category, the cell's tags (by name, archived ones included); or outcome: oriented
+    by modality, reoriented by destination, closed by reason."""
     requests = scope.requests(period)
     if dimension == "origin":
         requests = requests.annotate(
@@ -310,6 +320,9 @@ def requests_by(scope: Scope, period: Period, dimension: str) -> list[Row]:
         requests = requests.filter(status=Status.REORIENTED).annotate(key=F("reoriented_to__kind"))
     elif dimension == "closed":
         requests = requests.filter(status=Status.CLOSED).annotate(key=F("close_reason"))
+    elif dimension == "tags":
+        # A request with two tags counts once under each; untagged requests are not a row.
+        requests = requests.annotate(key=F("tags__name")).filter(key__isnull=False)
     elif dimension in ("channel", "care_channel", "reason_category", "elsewhere"):
         requests = requests.annotate(key=F(dimension))
     else:
@@ -331,7 +344,7 @@ CODED: dict[str, tuple[str, Q, Any]] = {
 
 def requests_by_all(scope: Scope, period: Period) -> dict[str, list[Row]]:
     """Every dimension of `requests_by` at once: the coded ones in a single pass over the period's requests, the two
-    that need a join (origin, reoriented) in one query each."""
+    that need a join (origin, reoriented, tags) in one query each."""
     counts: dict[str, Any] = {}
     for dimension, (column, condition, codes) in CODED.items():
         for code in [*codes.values, ""]:
@@ -346,6 +359,7 @@ def requests_by_all(scope: Scope, period: Period) -> dict[str, list[Row]]:
         rows.sort(key=lambda row: (-row.count, row.key))
     found["origin"] = requests_by(scope, period, "origin")
     found["reoriented"] = requests_by(scope, period, "reoriented")
+    found["tags"] = requests_by(scope, period, "tags")
     return found
 
 

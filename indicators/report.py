@@ -49,6 +49,8 @@ def context(cell: Cell, month: date, now: datetime) -> dict[str, Any]:
         (pgettext("requests", "Reoriented"), "reoriented"),
         (pgettext("requests", "Closed"), "closed"),
         (_("ER visits avoided"), "er_avoided"),
+        (_("Patients seen"), "seen"),
+        (_("Sessions seen"), "sessions_seen"),
         (_("Places offered"), "offered"),
         (_("Places taken"), "taken"),
         (_("Places not taken"), "not_taken"),

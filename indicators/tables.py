@@ -63,6 +63,7 @@ def _labels() -> dict[str, dict[str, str]]:
         "oriented": {k: str(v) for k, v in Modality.choices},
         "reoriented": {k: str(v) for k, v in ResourceKind.choices},
         "closed": {k: str(v) for k, v in CloseReason.choices},
+        "tags": {},  # the cell's own tags: their names are their labels
     }
 
 
@@ -75,6 +76,7 @@ DIMENSIONS = {
     "oriented": lambda: _("Oriented, by modality"),
     "reoriented": lambda: _("Reoriented, by destination"),
     "closed": lambda: _("Closed, by reason"),
+    "tags": lambda: _("Requests by tag of the cell"),
 }
 
 

@@ -84,6 +84,8 @@ class Dashboard(CellMixin, TemplateView):
             (pgettext_lazy("requests", "Oriented"), "oriented", now.oriented),
             (pgettext_lazy("requests", "Reoriented"), "reoriented", now.reoriented),
             (_("ER visits avoided"), "er_avoided", now.er_avoided),
+            (_("Patients seen"), "seen", now.seen),
+            (_("Sessions seen"), "sessions_seen", now.sessions_seen),
             (_("Places offered"), "offered", now.offered),
             (_("Places taken"), "taken", now.taken),
             (_("Places not taken"), "not_taken", now.not_taken),

@@ -19,6 +19,8 @@ def slot_of_member(user: User, slot_id: int) -> Slot | None:
 def booking_membership(user: User, slot: Slot) -> Membership | None:
     """The user's requester membership in the slot's cell that may book it directly, if any."""
     for membership in Membership.objects.filter(user=user, cell=slot.cell, role=Role.REQUESTER, is_active=True):
-        if may_book_directly(membership.requester_type, slot):
+        if may_book_directly(
+            membership.requester_type, slot, professional_id=membership.professional_id, site_id=membership.site_id
+        ):
             return membership
     return None

@@ -10,9 +10,9 @@ from referrals.models import Request, RequestEvent
 from . import services
 
 
-def request_moved_tell(sender: Any, request: Request, event: RequestEvent, **kwargs: Any) -> None:
+def request_moved_tell(sender: Any, request: Request, event: RequestEvent, booking: Any = None, **kwargs: Any) -> None:
     """The requester, the patient and the effector hear of the move that concerns them."""
-    services.request_moved(request=request, event=event)
+    services.request_moved(request=request, event=event, booking=booking)
 
 
 def supervisor_asked_tell(

@@ -35,6 +35,7 @@ class Outbox(CellListView):
         Column(_("Queued at"), "created_at", link=True),
         Column(_("What"), "kind"),
         Column(_("Recipient"), "to"),
+        Column(_("Channel"), "channel"),
         Column(_("Status"), "status"),
         Column(_("Tries"), "attempts"),
     ]
@@ -67,6 +68,34 @@ class MessageDetail(CellMixin, TemplateView):
                 cell=self.cell,
             )
         context.update(title=message.subject, message_sent=message)
+        return context
+
+
+class HealthMessageRead(CellMixin, TemplateView):
+    """A message with health details (the MT's summary), read after logging in: the link its notice e-mail carries
+    instead of the details. Every role but the cell administrator's may ask; only its addressee (the professional
+    the account is linked to) and the cell's staff who see the outbox read it, anyone else gets a 404; each reading
+    is logged (docs/mssante.md)."""
+
+    permission = Perm.HEALTH_MESSAGE_READ  # then `selectors.health_message_for` decides for this message
+    template_name = "notifications/health_message.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        message = selectors.health_message_for(
+            self.cell,
+            self.kwargs["pk"],
+            professional_id=self.membership.professional_id,
+            staff=self.allows(Perm.MESSAGES_VIEW),
+        )
+        access_record(
+            action=AccessAction.READ,
+            object_type="message",
+            object_id=message.pk,
+            requests=[message.request_id] if message.request_id else [],
+            cell=self.cell,
+        )
+        context.update(title=MessageKind(message.kind).label, message_sent=message)
         return context
 
 

@@ -21,7 +21,7 @@ from accounts.policies import CellMixin, Perm
 from audit.recording import record_list
 from common.errors import DomainError
 from referrals.models import CareChannel, Urgency
-from referrals.selectors import QueueFilters
+from referrals.selectors import QueueFilters, tags_for_filter
 
 from . import proposal as placement
 
@@ -67,7 +67,12 @@ class Assistant(CellMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         filters = QueueFilters.from_params(self.request.GET)
-        context.update(filters=filters, care_channels=CareChannel.choices, urgencies=Urgency.choices)
+        context.update(
+            filters=filters,
+            care_channels=CareChannel.choices,
+            urgencies=Urgency.choices,
+            tags=tags_for_filter(self.cell) if not getattr(self.request, "htmx", False) else [],
+        )
         if "proposer" in self.request.GET:
             proposal = placement.proposal_build(membership=self.membership, filters=filters, now=timezone.now())
             shown = [row.request for row in proposal.rows] + [item.request for item in proposal.apart]

@@ -16,6 +16,7 @@ from directory.models import Profession, Professional, ReorientationResource, Re
 from territory.forms import CommuneField, suggest_addresses
 from territory.models import Cell, Commune
 
+from . import selectors
 from .models import (
     CallbackOutcome,
     CareChannel,
@@ -32,6 +33,8 @@ from .models import (
     Request,
     Sex,
     SupervisorDecision,
+    Tag,
+    TagColour,
     Urgency,
 )
 from .services import PatientData
@@ -163,6 +166,33 @@ class ProfessionalChoiceField(forms.ModelChoiceField):
         return obj.long_label()
 
 
+class TagCheckboxes(forms.CheckboxSelectMultiple):
+    """The cell's tags as checkboxes, each labelled by its chip (its name, on its colour)."""
+
+    option_template_name = "referrals/widgets/tag_option.html"
+
+
+class TagsField(forms.MultipleChoiceField):
+    """Some of the tags offered (read once by the view: `offer`); an id that is not among them, another cell's or
+    an archived one, is refused as not one of the choices. Each choice's label is the tag itself, so that its
+    checkbox shows its chip (referrals/widgets/tag_option.html)."""
+
+    widget = TagCheckboxes
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("The cell's tags"))
+        super().__init__(choices=(), required=False, **kwargs)
+        self.tags: dict[str, Tag] = {}
+
+    def offer(self, tags: list[Tag]) -> None:
+        self.tags = {str(tag.pk): tag for tag in tags}
+        self.choices = [(str(tag.pk), tag) for tag in tags]
+
+    def clean(self, value: Any) -> list[Tag]:
+        chosen = super().clean(value)
+        return [self.tags[pk] for pk in chosen]
+
+
 class PhoneIntakeForm(IntakeForm):
     """A coordinator types a request received on the professionals-only number: they name the requester."""
 
@@ -180,6 +210,8 @@ class PhoneIntakeForm(IntakeForm):
     new_requester_profession = forms.ChoiceField(label=_("Profession"), choices=Profession.choices, required=False)
     new_requester_rpps = forms.CharField(label=_("RPPS or ADELI"), max_length=20, required=False)
     new_requester_phone = french_phone(_("Phone"))
+    # The cell's own vocabulary (seed 002): on the coordinator's intake, not on the requester's form.
+    tags = TagsField()
     field_order = ["requester_professional", "requester_site", "vital_emergency"]
 
     NEW_REQUESTER_FIELDS = (
@@ -206,6 +238,9 @@ class PhoneIntakeForm(IntakeForm):
         assert isinstance(professional.widget, ProfessionalCombobox)
         professional.widget.search_url = reverse("referrals:requester_search", kwargs={"cell": cell.slug})
         site.queryset = Site.objects.filter(cell=cell, is_active=True).select_related("commune").order_by("name")
+        tags = self.fields["tags"]
+        assert isinstance(tags, TagsField)
+        tags.offer(selectors.tags_offered(cell))
 
 
 class CallbackForm(forms.Form):
@@ -472,4 +507,36 @@ class ReferralSettingsForm(forms.ModelForm):
         fields = ["max_failed_callbacks", "hold_idle_minutes", "warn_hours_before"]
 
     def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class RequestTagsForm(forms.Form):
+    """The tags of a request, on its page: the cell's active tags, and the archived ones it already has (as
+    `selectors.tags_offered` read them, each saying whether the request has it)."""
+
+    tags = TagsField()
+
+    def __init__(self, *args: Any, offered: list[Tag], **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"tags": [str(tag.pk) for tag in offered if getattr(tag, "on_request", False)]})
+        super().__init__(*args, **kwargs)
+        tags = self.fields["tags"]
+        assert isinstance(tags, TagsField)
+        tags.offer(offered)
+
+
+class ColourRadios(forms.RadioSelect):
+    option_template_name = "referrals/widgets/colour_option.html"
+
+
+class TagForm(forms.Form):
+    """A tag's name and colour (the service checks the name is free in the cell)."""
+
+    name = forms.CharField(label=_("Name"), max_length=40, help_text=_("For example: faible urgence, paramédical."))
+    colour = forms.ChoiceField(label=_("Colour"), choices=TagColour.choices, widget=ColourRadios)
+
+    def __init__(self, *args: Any, cell: Cell, instance: Tag | None = None, **kwargs: Any) -> None:
+        if instance is not None:
+            kwargs.setdefault("initial", {"name": instance.name, "colour": instance.colour})
+        else:
+            kwargs.setdefault("initial", {"colour": TagColour.BLUE})
         super().__init__(*args, **kwargs)

@@ -128,6 +128,65 @@ class PublicSubmission(models.Model):
         return f"{self.key[:8]} {self.at:%Y-%m-%d %H:%M}"
 
 
+class TagColour(models.TextChoices):
+    """The tags' palette: a few colours, each read with black or white text at a contrast of at least 4.5:1 (WCAG AA;
+    `TAG_COLOURS` gives both, tests check the ratio). No free colour: a tag is also always shown with its name."""
+
+    BLUE = "blue", _("Blue")
+    GREEN = "green", _("Green")
+    RED = "red", _("Red")
+    PURPLE = "purple", _("Purple")
+    TEAL = "teal", _("Teal")
+    YELLOW = "yellow", _("Yellow")
+    ORANGE = "orange", _("Orange")
+    GREY = "grey", _("Grey")
+
+
+# colour → (background, text), the same as the .tag-<colour> rules of static/css/aiguillage.css
+TAG_COLOURS: dict[str, tuple[str, str]] = {
+    TagColour.BLUE: ("#1d4ed8", "#ffffff"),
+    TagColour.GREEN: ("#166534", "#ffffff"),
+    TagColour.RED: ("#b91c1c", "#ffffff"),
+    TagColour.PURPLE: ("#6b21a8", "#ffffff"),
+    TagColour.TEAL: ("#115e59", "#ffffff"),
+    TagColour.YELLOW: ("#fde047", "#000000"),
+    TagColour.ORANGE: ("#fdba74", "#000000"),
+    TagColour.GREY: ("#d1d5db", "#000000"),
+}
+
+
+def tag_key(name: str) -> str:
+    """What makes two tag names the same: case and runs of spaces aside (« Faible urgence » = « faible  URGENCE »)."""
+    return " ".join(name.split()).casefold()
+
+
+class Tag(models.Model):
+    """One of the cell's own words for its waiting list (seed 002: faible urgence, paramédical, médical…). Archived
+    rather than deleted, so that the requests tagged with it keep it and the indicators still count it."""
+
+    cell = models.ForeignKey(Cell, on_delete=models.CASCADE, related_name="tags", verbose_name=_("cell"))
+    name = models.CharField(_("name"), max_length=40)
+    key = models.CharField(max_length=40, editable=False)  # tag_key(name): unique in the cell
+    colour = models.CharField(_("colour"), max_length=10, choices=TagColour.choices, default=TagColour.BLUE)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        constraints = [
+            models.UniqueConstraint(fields=["cell", "key"], name="tag_unique_name_per_cell"),
+            models.CheckConstraint(condition=~Q(key=""), name="tag_has_name"),
+            models.CheckConstraint(condition=Q(colour__in=TagColour.values), name="tag_colour_of_palette"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+SESSIONS_MAX = 20  # a series of sessions (physiotherapy, nursing): at most this many appointments for one request
+
+
 class Request(models.Model):
     """A request for unscheduled care (demande de SNP) about one patient, from one requester."""
 
@@ -182,6 +241,11 @@ class Request(models.Model):
     elsewhere = models.CharField(
         _("where the patient would have gone otherwise"), max_length=20, choices=Elsewhere.choices
     )
+    # A physiotherapy or nursing care may need a series of sessions (seed 004: one or two); each is an appointment.
+    sessions = models.PositiveSmallIntegerField(_("sessions"), default=1)
+    # How many of them are booked or recorded (not cancelled): kept by the booking services under the request's lock.
+    # While an oriented series has fewer, it waits in the queue for its next session.
+    sessions_taken = models.PositiveSmallIntegerField(default=0, editable=False)
 
     # Who is working on it now: two coordinators never call the same patient.
     holder = models.ForeignKey(
@@ -216,6 +280,8 @@ class Request(models.Model):
     # When the patient's personal data was removed (retention period over, or erasure asked by the patient): the
     # request stays for the statistics, with no name, contact, address or free text left.
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    # The cell's own tags (never shown to the requester): only the cell's, which services.request_tags_set checks.
+    tags = models.ManyToManyField(Tag, blank=True, related_name="requests", verbose_name=_("tags"))
 
     class Meta:
         ordering = ["deadline_at", "received_at"]
@@ -232,6 +298,12 @@ class Request(models.Model):
             models.CheckConstraint(condition=Q(received_at__lt=models.F("deadline_at")), name="request_deadline_after"),
             models.CheckConstraint(
                 condition=~Q(care_channel="imaging") | ~Q(exam_type=""), name="request_imaging_has_exam"
+            ),
+            models.CheckConstraint(
+                condition=Q(sessions__gte=1, sessions__lte=SESSIONS_MAX), name="request_sessions_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(sessions_taken__lte=models.F("sessions")), name="request_sessions_taken_within_series"
             ),
             models.CheckConstraint(
                 condition=~Q(patient_phone="") | Q(requester_answers=True) | Q(anonymised_at__isnull=False),
@@ -278,6 +350,8 @@ class EventKind(models.TextChoices):
     ALERT = "alert", _("Effectors alerted")
     DEADLINE_WARNING = "deadline_warning", _("Deadline near: the cell alerted")
     DEBRIEF = "debrief", _("Debrief by the spot's IDEL")
+    TAGS = "tags", _("Tags changed")
+    SESSION = "session", _("Session of a series")
 
 
 class RequestEvent(models.Model):

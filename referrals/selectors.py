@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.http import Http404
 
 from accounts.models import Membership, Role
@@ -25,9 +25,10 @@ from .models import (
     Request,
     RequestEvent,
     SupervisorQuestion,
+    Tag,
     Urgency,
 )
-from .states import OPEN
+from .states import OPEN, Status
 
 STAFF_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.CELL_ADMIN})
 
@@ -51,6 +52,10 @@ def _with_queue_columns(requests: QuerySet[Request]) -> QuerySet[Request]:
     return _with_badges(requests).annotate(callback_count=Count("callbacks", distinct=True))
 
 
+# The queue: the open requests, and the oriented series with a session left to book (referrals.services.series).
+IN_QUEUE = Q(status__in=OPEN) | Q(status=Status.ORIENTED, sessions_taken__lt=F("sessions"))
+
+
 @dataclass(frozen=True)
 class QueueFilters:
     q: str = ""
@@ -58,6 +63,7 @@ class QueueFilters:
     care_channel: str = ""
     urgency: str = ""
     mine: bool = False
+    tag: int | None = None  # one of the cell's tags (another cell's finds nothing: the requests are the cell's)
 
     @classmethod
     def from_params(cls, params: Mapping[str, str]) -> QueueFilters:
@@ -73,13 +79,14 @@ class QueueFilters:
             care_channel=pick("care_channel", CareChannel.values),
             urgency=pick("urgency", Urgency.values),
             mine=params.get("mine") == "1",
+            tag=int(tag) if (tag := params.get("tag", "")).isdigit() and len(tag) < 12 else None,
         )
 
 
 def queue(membership: Membership, filters: QueueFilters | None = None) -> QuerySet[Request]:
     """Open requests of the cell, most pressing deadline first."""
     filters = filters or QueueFilters()
-    requests = Request.objects.filter(cell=membership.cell, status__in=OPEN)
+    requests = Request.objects.filter(IN_QUEUE, cell=membership.cell)
     if filters.status:
         requests = requests.filter(status=filters.status)
     if filters.care_channel:
@@ -88,6 +95,9 @@ def queue(membership: Membership, filters: QueueFilters | None = None) -> QueryS
         requests = requests.filter(urgency=filters.urgency)
     if filters.mine:
         requests = requests.filter(holder=membership.user)
+    if filters.tag is not None:
+        tagged = Request.tags.through.objects.filter(request=OuterRef("pk"), tag=filters.tag)
+        requests = requests.filter(Exists(tagged))
     if filters.q.strip():
         text = filters.q.strip()
         requests = requests.filter(
@@ -96,6 +106,16 @@ def queue(membership: Membership, filters: QueueFilters | None = None) -> QueryS
             | Q(patient_phone__endswith=text.replace(" ", "")[-9:])
         )
     return _with_queue_columns(requests).order_by("deadline_at", "received_at")
+
+
+def with_tags(requests: QuerySet[Request]) -> QuerySet[Request]:
+    """The requests with their tags, in name order, read in one more query however many rows (the chips)."""
+    return requests.prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("key")))
+
+
+def queue_with_tags(membership: Membership, filters: QueueFilters | None = None) -> QuerySet[Request]:
+    """The queue as the desk shows it: each row with its tags."""
+    return with_tags(queue(membership, filters))
 
 
 def requester_scope(membership: Membership) -> Q:
@@ -239,3 +259,30 @@ def settings_for(cell: Cell) -> ReferralSettings:
     """The cell's way of handling requests, or the defaults (unsaved) when its administrator has set none: a read
     writes nothing; the settings page saves it."""
     return ReferralSettings.objects.filter(cell=cell).first() or ReferralSettings(cell=cell)
+
+
+def tag_list(cell: Cell) -> QuerySet[Tag]:
+    """The cell's tags, active first, each with how many requests carry it."""
+    return Tag.objects.filter(cell=cell).annotate(request_count=Count("requests")).order_by("-is_active", "key")
+
+
+def tag_get(cell: Cell, pk: int) -> Tag:
+    tag = Tag.objects.filter(cell=cell, pk=pk).first()
+    if tag is None:
+        raise Http404
+    return tag
+
+
+def tags_for_filter(cell: Cell) -> list[Tag]:
+    """Every tag of the cell, archived ones last (open requests may still carry them)."""
+    return list(Tag.objects.filter(cell=cell).order_by("-is_active", "key"))
+
+
+def tags_offered(cell: Cell, request: Request | None = None) -> list[Tag]:
+    """The tags a coordinator may tick: the cell's active ones, and the archived ones the request already has; each
+    says whether the request has it (`on_request`), so that one query serves the chips and the checkboxes."""
+    if request is None or not request.pk:
+        return list(Tag.objects.filter(cell=cell, is_active=True).annotate(on_request=Value(False)).order_by("key"))
+    on_request = Exists(Request.tags.through.objects.filter(request=request.pk, tag=OuterRef("pk")))
+    tags = Tag.objects.filter(cell=cell).annotate(on_request=on_request)
+    return list(tags.filter(Q(is_active=True) | Q(on_request=True)).order_by("key"))

@@ -8,8 +8,10 @@ outbox does. A receiver that raises undoes the change, unless it guards itself (
 from django.dispatch import Signal
 
 # A request moved (its status changed) or its appointment moved: sent with `request` and `event`, the RequestEvent
-# that says it. Followed by notifications (requester, patient, effector), alerts (a cascade stops when the request
-# leaves the states it can be oriented from) and surveys (a handled request may be sampled).
+# that says it, and `booking`, the agenda's appointment concerned when the agenda made the change (else None): a
+# series of sessions has several, so the followers are told which one. Followed by notifications (requester,
+# patient, effector), alerts (a cascade stops when the request leaves the states it can be oriented from) and surveys
+# (a handled request may be sampled).
 request_moved = Signal()
 
 # A coordinator asked the supervising doctor: sent with `request`, `question_pk`, `at` and `supervisors` (the

@@ -4,7 +4,7 @@ queue, the intake, the request page) under the one `referrals` namespace."""
 from django.urls import path
 
 from . import search_views
-from .views import configuration, requester, supervision
+from .views import configuration, requester, supervision, tags
 
 urlpatterns = [
     path("recherche/", search_views.RequestSearchView.as_view(), name="request_search"),
@@ -24,6 +24,11 @@ urlpatterns = [
         configuration.ProtocolRuleEdit.as_view(),
         name="protocol_rule_update",
     ),
+    path("etiquettes/", tags.TagList.as_view(), name="tags"),
+    path("etiquettes/nouvelle/", tags.TagEdit.as_view(), name="tag_create"),
+    path("etiquettes/<int:pk>/", tags.TagEdit.as_view(), name="tag_update"),
+    path("etiquettes/<int:pk>/archiver/", tags.TagArchive.as_view(), name="tag_archive"),
+    path("etiquettes/<int:pk>/retablir/", tags.TagRestore.as_view(), name="tag_restore"),
     path("partenaires/", configuration.PartnerList.as_view(), name="partner_list"),
     path("partenaires/nouveau/", configuration.PartnerEdit.as_view(), name="partner_create"),
     path("partenaires/<int:pk>/", configuration.PartnerPoster.as_view(), name="partner_poster"),

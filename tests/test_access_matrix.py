@@ -138,6 +138,12 @@ _REQUEST = Owned(frozenset({Role.REQUESTER}), lambda e, u, usual: usual, lambda 
 _BOOKING = Owned(frozenset({Role.REQUESTER, Role.EFFECTOR}), lambda e, u, usual: usual, lambda e, u: e.other_booking)
 _PLAN = Owned(frozenset({Role.EFFECTOR}), lambda e, u, usual: usual, lambda e, u: e.other_plan)
 _MEMBERSHIP = Owned(frozenset(ROLES) - {ANONYMOUS}, _own_membership, _someone_elses_membership)
+# A professional's day sheet: the effector's own professional, or the other effector's.
+_PROFESSIONAL = Owned(
+    frozenset({Role.EFFECTOR}),
+    lambda e, u, usual: u.memberships.get(cell=e.cell).professional,
+    lambda e, u: e.other_booking.slot.professional,
+)
 
 # URL name → (address part naming the owned object, its kind).
 OWNERSHIP: dict[str, tuple[str, Owned]] = {
@@ -157,6 +163,8 @@ OWNERSHIP: dict[str, tuple[str, Owned]] = {
     "agenda:plan_update": ("pk", _PLAN),
     "agenda:plan_stop": ("pk", _PLAN),
     "accounts:member_update": ("pk", _MEMBERSHIP),
+    "desk:daysheet_professional": ("pk", _PROFESSIONAL),
+    "desk:daysheet_professional_pdf": ("pk", _PROFESSIONAL),
 }
 
 

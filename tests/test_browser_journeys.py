@@ -307,7 +307,7 @@ def test_the_gp_sees_the_days_patients_and_records_the_outcome_for_the_cell_and_
     seen = request.events.get(to_status=Status.SEEN)
     assert seen.actor == day.users["dr-martin"] and "amoxicilline" in seen.text
     summary = message(request, MessageKind.MT_SUMMARY, to="dr.roussel@example.org")
-    assert "Otite moyenne aiguë, amoxicilline 6 jours." in summary.body and "suivi" in summary.body
+    assert "Otite moyenne aiguë, amoxicilline 6 jours." in summary.details and "suivi" in summary.details
 
 
 def test_the_teleconsultant_sees_the_spot_and_its_idel_and_records_the_outcome(
@@ -327,8 +327,8 @@ def test_the_teleconsultant_sees_the_spot_and_its_idel_and_records_the_outcome(
     page.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(page.get_by_role("status").first).to_contain_text("la cellule de coordination le voit")
     summary = message(booking.request, MessageKind.MT_SUMMARY)
-    assert "Julien DUMONT" in summary.body and "Spot de télémédecine estival de Vimoutiers" in summary.body
-    assert "fosfomycine" in summary.body
+    assert "Julien DUMONT" in summary.details and "Spot de télémédecine estival de Vimoutiers" in summary.details
+    assert "fosfomycine" in summary.details
 
 
 def test_the_spot_idel_sees_her_patient_and_her_debrief_reaches_the_cell_and_the_mt(
@@ -363,7 +363,7 @@ def test_the_spot_idel_sees_her_patient_and_her_debrief_reaches_the_cell_and_the
     summaries = Message.objects.filter(request=booking.request, kind=MessageKind.MT_SUMMARY).order_by("pk")
     assert summaries.count() == 2  # the summary, then the debrief that followed it
     last = summaries.last()
-    assert last is not None and "Pharmacie du Marché" in last.body
+    assert last is not None and "Pharmacie du Marché" in last.details
 
 
 def test_the_patient_reads_the_sms_and_cancels_from_its_link(live_server: object, page: Page, day: Day) -> None:

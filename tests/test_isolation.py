@@ -9,20 +9,23 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django.utils.http import urlsafe_base64_encode
 
+from accounts.models import Invitation
 from accounts.policies import role_allows
+from accounts.services import invitation_token_hash
 from agenda.models import Booking, CalendarFeed
 from alerts.models import Alert, AlertPolicy, Cascade
 from conftest import World
 from directory.models import Professional, ReorientationResource, Site
-from notifications.models import MessageTemplate
+from notifications.models import Message, MessageTemplate
 from placement.views import proposal_token
 from referrals.models import (
     DuplicateFlag,
@@ -31,8 +34,10 @@ from referrals.models import (
     ReferralSettings,
     RequestEvent,
     SupervisorQuestion,
+    Tag,
 )
 from surveys.models import Questionnaire, QuestionnaireQuestion, SurveyPolicy
+from territory.models import Closure
 from tests.factories import UserFactory, next_rpps
 
 # Outside any cell: Django's admin (platform administrators only, guarded by is_staff), i18n, and the JSON API, whose
@@ -93,6 +98,7 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     "territory:territory_detail": {"pk": lambda w, cell: cell.territories.first()},
     "territory:territory_update": {"pk": lambda w, cell: cell.territories.first()},
     "territory:territory_commune_add": {"pk": lambda w, cell: cell.territories.first()},
+    "territory:closure_remove": {"pk": lambda w, cell: _closure(cell)},
     "territory:territory_commune_remove": {
         "pk": lambda w, cell: cell.territories.first(),
         "commune_pk": lambda w, cell: cell.territories.first().communes.first(),
@@ -102,6 +108,9 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     "referrals:request_action": {"pk": lambda w, cell: cell.requests.first(), "action": lambda w, cell: "take"},
     "referrals:question_answer": {"pk": lambda w, cell: SupervisorQuestion.objects.filter(request__cell=cell).first()},
     "referrals:duplicate_decide": {"pk": lambda w, cell: DuplicateFlag.objects.filter(first__cell=cell).first()},
+    "referrals:tag_update": {"pk": lambda w, cell: cell.tags.first()},
+    "referrals:tag_archive": {"pk": lambda w, cell: cell.tags.first()},
+    "referrals:tag_restore": {"pk": lambda w, cell: cell.tags.first()},
     "referrals:partner_poster": {"pk": lambda w, cell: cell.partners.first()},
     "referrals:partner_update": {"pk": lambda w, cell: cell.partners.first()},
     "referrals:protocol_question_update": {"pk": lambda w, cell: cell.protocol_questions.first()},
@@ -111,8 +120,10 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
         "rule_pk": lambda w, cell: cell.protocol_questions.first().rules.first(),
     },
     "agenda:book": {"pk": lambda w, cell: cell.requests.first(), "slot_pk": lambda w, cell: cell.slots.first()},
+    "agenda:request_sessions": {"pk": lambda w, cell: cell.requests.first()},
     "agenda:plan_update": {"pk": lambda w, cell: cell.plans.first()},
     "notifications:message_detail": {"pk": lambda w, cell: cell.messages.first()},
+    "notifications:health_message": {"pk": lambda w, cell: _health_message(cell)},
     "alerts:start": {"pk": lambda w, cell: cell.requests.filter(status="received").last()},
     "alerts:stop": {"pk": lambda w, cell: cell.cascades.first()},
     "notifications:template_edit": {"kind": lambda w, cell: "patient_booked"},
@@ -152,6 +163,13 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     "privacy": {"slug": lambda w, cell: cell.slug},
     "accounts:member_second_factor_reset": {"pk": lambda w, cell: cell.memberships.first()},
     "accounts:psc_request_decide": {"pk": lambda w, cell: cell.psc_access_requests.first()},
+    "accounts:invitation_resend": {"pk": lambda w, cell: _invitation(cell)},
+    "accounts:invitation_revoke": {"pk": lambda w, cell: _invitation(cell)},
+    "accounts:invitation_accept": {"token": lambda w, cell: _invitation(cell) and f"isolation-{cell.slug}"},
+    "accounts:password_reset_confirm": {
+        "uidb64": lambda w, cell: urlsafe_base64_encode(str(w.owner.pk).encode()),
+        "token": lambda w, cell: "set-password",
+    },
     # Outside any cell: the SAS platform's link to a slot (a requester of the slot's cell only: interop tests), and
     # FHIR reads, served only to the client certificate that sent the request (interop/tests).
     "interop:sas_slot": {"slot_id": lambda w, cell: cell.slots.first()},
@@ -159,9 +177,61 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     "interop:task_read": {"resource_id": lambda w, cell: cell.requests.first()},
     "interop:practitioner_read": {"resource_id": lambda w, cell: "regulateur-1"},  # the SAS platform's only
     "interop:not_served": {"rest": lambda w, cell: "Patient/1"},
+    # Day sheets: the world's first professional is the effector's own, and the doctor of the cell's tour.
+    "desk:daysheet_tour": {"pk": lambda w, cell: cell.tours.first()},
+    "desk:daysheet_tour_pdf": {"pk": lambda w, cell: cell.tours.first()},
+    "desk:daysheet_spot": {"pk": lambda w, cell: cell.spots.first()},
+    "desk:daysheet_spot_pdf": {"pk": lambda w, cell: cell.spots.first()},
+    "desk:daysheet_site": {"pk": lambda w, cell: Site.objects.filter(cell=cell).first()},
+    "desk:daysheet_site_pdf": {"pk": lambda w, cell: Site.objects.filter(cell=cell).first()},
+    "desk:daysheet_professional": {"pk": lambda w, cell: Professional.objects.filter(cell=cell).first()},
+    "desk:daysheet_professional_pdf": {"pk": lambda w, cell: Professional.objects.filter(cell=cell).first()},
     "directory:import_detail": {"pk": lambda w, cell: cell.annuaire_imports.first()},
     "directory:import_report": {"pk": lambda w, cell: cell.annuaire_imports.first()},
 }
+
+
+def _closure(cell: Any) -> Closure:
+    """A closure of the cell (the populated world has none)."""
+    closure, _created = Closure.objects.get_or_create(
+        cell=cell, first_day=date(2099, 8, 10), defaults={"last_day": date(2099, 8, 21), "reason": "Fermeture annuelle"}
+    )
+    return closure
+
+
+def _invitation(cell: Any) -> Invitation:
+    """A waiting invitation of the cell (the populated world has none), its link's token `isolation-<cell>`."""
+    invitation, _created = Invitation.objects.get_or_create(
+        cell=cell,
+        email=f"invitee@{cell.slug}.example.org",
+        defaults={
+            "role": "coordinator",
+            "token_hash": invitation_token_hash(f"isolation-{cell.slug}"),
+            "sent_at": timezone.now(),
+            "expires_at": timezone.now() + timedelta(days=7),
+        },
+    )
+    return invitation
+
+
+def _health_message(cell: Any) -> Message:
+    """The MT's summary about the cell's first request, for its first professional (the populated world has none)."""
+    message, _created = Message.objects.get_or_create(
+        cell=cell,
+        key=f"mt_summary:isolation:{cell.pk}",
+        defaults={
+            "request": cell.requests.first(),
+            "kind": "mt_summary",
+            "channel": "email",
+            "to": "medecin.traitant@example.org",
+            "professional": cell.professionals.first(),
+            "subject": "Un message à lire",
+            "body": "Lien vers Aiguillage",
+            "details": f"Note de consultation {cell.name}",
+            "created_at": timezone.now(),
+        },
+    )
+    return message
 
 
 def url_for(route: Route, world: World, *, cell_of_address: Any, cell_of_objects: Any) -> str:
@@ -292,6 +362,18 @@ def _plan_body(cell: Any) -> dict[str, Any]:
     }
 
 
+def _periods_body(first: Any, last: Any) -> dict[str, str]:
+    """One opening period of a spot or a tour, as their forms post it (decision 0007)."""
+    return {
+        "periods-TOTAL_FORMS": "1",
+        "periods-INITIAL_FORMS": "0",
+        "periods-MIN_NUM_FORMS": "0",
+        "periods-MAX_NUM_FORMS": "12",
+        "periods-0-first_day": first.isoformat(),
+        "periods-0-last_day": last.isoformat(),
+    }
+
+
 def _tour_body(cell: Any, name: str) -> dict[str, Any]:
     today = timezone.localdate()
     site = Site.objects.filter(cell=cell).exclude(kind="telemedicine_spot").first()
@@ -299,8 +381,7 @@ def _tour_body(cell: Any, name: str) -> dict[str, Any]:
         "name": name,
         "doctor": cell.professionals.filter(profession="gp").first().pk,
         "minutes": "20",
-        "first_day": today.isoformat(),
-        "last_day": (today + timedelta(days=30)).isoformat(),
+        **_periods_body(today, today + timedelta(days=30)),
         "stops-TOTAL_FORMS": "1",
         "stops-INITIAL_FORMS": "0",
         "stops-MIN_NUM_FORMS": "0",
@@ -323,8 +404,7 @@ def _spot_body(cell: Any, *, new: bool) -> dict[str, Any]:
         "weekdays": ["0"],
         "start_time": "14:00",
         "end_time": "16:00",
-        "first_day": today.isoformat(),
-        "last_day": (today + timedelta(days=30)).isoformat(),
+        **_periods_body(today, today + timedelta(days=30)),
         "minutes": "20",
         "cabins": "1",
     }
@@ -361,6 +441,13 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "territory:territory_commune_add": lambda w, cell: {"commune": "Vimoutiers (61120) · 61508"},
     "territory:territory_commune_remove": lambda w, cell: {},
     "territory:cell_settings": lambda w, cell: {"name": cell.name, "phone": "02 33 00 00 00", "email": ""},
+    "territory:opening_hours": lambda w, cell: {"day0_0_start": "08:00", "day0_0_end": "19:00"},
+    "territory:closure_add": lambda w, cell: {
+        "closure-first_day": "2099-08-10",
+        "closure-last_day": "2099-08-21",
+        "closure-reason": "Fermeture annuelle",
+    },
+    "territory:closure_remove": lambda w, cell: {},
     "accounts:member_create": lambda w, cell: {
         "username": f"nouveau-{next_rpps()}",
         "first_name": "Nina",
@@ -384,6 +471,7 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
         "warn_hours_before": "6",
     },
     "agenda:book": lambda w, cell: {},
+    "agenda:request_sessions": lambda w, cell: {"sessions": "1"},
     "alerts:start": lambda w, cell: {"usual_professional": ""},
     "alerts:stop": lambda w, cell: {},
     "notifications:template_edit": lambda w, cell: {"text": "{cellule} : RDV le {jour} à {heure}, {lieu}."},
@@ -464,6 +552,10 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
         "note": "Visite",
     },
     "referrals:partner_update": lambda w, cell: _partner_body(cell),
+    "referrals:tag_create": lambda w, cell: {"name": f"Étiquette {next_rpps()}", "colour": "green"},
+    "referrals:tag_update": lambda w, cell: {"name": "Médical urgent", "colour": "red"},
+    "referrals:tag_archive": lambda w, cell: {},
+    "referrals:tag_restore": lambda w, cell: {},
     "referrals:shift_add": lambda w, cell: {
         "supervisor": getattr(cell.memberships.filter(role="supervisor").first(), "user_id", 0),
         "starts_at": "2026-12-01T08:00",
@@ -472,6 +564,17 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "privacy:data_policy": lambda w, cell: {"request_months": "36"},
     "accounts:member_second_factor_reset": lambda w, cell: {},
     "accounts:psc_request_decide": lambda w, cell: {"decision": "refuse"},
+    "accounts:invitation_create": lambda w, cell: {"email": f"invite-{next_rpps()}@example.org", "role": "coordinator"},
+    "accounts:invitation_resend": lambda w, cell: {},
+    "accounts:invitation_revoke": lambda w, cell: {},
+    "accounts:invitation_accept": lambda w, cell: {
+        "action": "join",  # a logged-in visitor joins with their account; an anonymous one creates this account
+        "username": f"invitee-{next_rpps()}",
+        "first_name": "Inès",
+        "last_name": "Invitée",
+        "password1": "un-long-mot-de-passe-bien-choisi-7",
+        "password2": "un-long-mot-de-passe-bien-choisi-7",
+    },
     "privacy:patient_rights": lambda w, cell: {
         "patient_last_name": "Delaunay",
         "patient_first_name": "Rose-Marie",
@@ -522,6 +625,7 @@ def _member_allowed(world: World, permission: Any) -> Any:
 
 
 def _fingerprint(cell: Any) -> tuple[Any, ...]:
+    _invitation(cell)  # made before, so that only a change of the cell's invitation shows
     return (
         cell.name,
         str(cell.phone),
@@ -537,6 +641,7 @@ def _fingerprint(cell: Any) -> tuple[Any, ...]:
         tuple(DuplicateFlag.objects.filter(first__cell=cell).values_list("decision", flat=True)),
         tuple(DutyShift.objects.filter(cell=cell).values_list("pk", flat=True)),
         tuple(cell.partners.values_list("name", "is_active")),
+        tuple(Tag.objects.filter(cell=cell).values_list("name", "colour", "is_active")),
         tuple(cell.slots.values_list("booked", "status")),
         tuple(Booking.objects.filter(request__cell=cell).values_list("status", flat=True)),
         tuple(ReferralSettings.objects.filter(cell=cell).values_list("max_failed_callbacks", "hold_idle_minutes")),
@@ -549,6 +654,7 @@ def _fingerprint(cell: Any) -> tuple[Any, ...]:
         tuple(Questionnaire.objects.filter(cell=cell).values_list("title", "status")),
         tuple(QuestionnaireQuestion.objects.filter(questionnaire__cell=cell).values_list("text", flat=True)),
         tuple(cell.psc_access_requests.values_list("status", flat=True)),
+        tuple(cell.invitations.values_list("email", "token_hash", "expires_at", "used_at", "revoked_at")),
         tuple(cell.annuaire_imports.values_list("status", "file_name")),
     )
 

@@ -24,6 +24,7 @@ from .booking import (
     booking_move,
     booking_note_set,
     booking_outcome,
+    request_sessions_set,
     slot_book,
 )
 from .intake import request_submit
@@ -47,6 +48,7 @@ from .plans import (
     plans_extend_all,
 )
 from .publishing import (
+    NAMED_OF_OTHER_CELL,
     SLOT_EXAM_REQUIRED,
     SLOT_IN_PAST,
     SLOT_LENGTH,
@@ -69,6 +71,7 @@ __all__ = [
     "CANCEL_REASON_REQUIRED",
     "CANCEL_TOO_LATE",
     "EFFECTOR_NOTE_CHANGED",
+    "NAMED_OF_OTHER_CELL",
     "NO_TELECONSULTANT",
     "OUTCOME_ALREADY",
     "OUTCOME_TOO_EARLY",
@@ -115,6 +118,7 @@ __all__ = [
     "plan_save",
     "plan_stop",
     "plans_extend_all",
+    "request_sessions_set",
     "request_submit",
     "slot_book",
     "slots_publish",

@@ -25,6 +25,8 @@ from common.locking import lock_wait_bounded
 from directory.models import Professional
 from referrals import services as referrals
 from referrals.models import Request
+from referrals.services import series as referral_series
+from referrals.states import Status
 
 from ..models import Booking, BookingStatus, MedicobusTour, Slot, SlotStatus, TelemedicineSpot, may_book_directly
 from ..selectors import booking_by_cancel_token, slot_label, teleconsultants_for
@@ -33,7 +35,7 @@ from ..signals import booking_changed
 SLOT_JUST_TAKEN = _("This slot was just taken: choose another one.")
 SLOT_PAST = _("This slot has already started.")
 SLOT_CANCELLED = _("This slot was cancelled by its professional.")
-SLOT_NOT_FOR_YOU = _("This slot is not open to direct booking by your profession.")
+SLOT_NOT_FOR_YOU = _("This slot is not open to direct booking by you (neither to your profession nor to you by name).")
 SLOT_OTHER_CELL = _("This slot belongs to another cell.")
 SLOT_WRONG_CARE = _("This slot is for another kind of care than the request.")
 ALREADY_BOOKED = _("This request already has an appointment.")
@@ -69,14 +71,24 @@ def slot_book(
     now: datetime | None = None,
 ) -> Booking:
     """Book the slot for the request and orient the request. A booking that loses the race is told the slot was
-    just taken, and nothing is written. A requester (`requester_type`) books only slots open to their kind."""
+    just taken, and nothing is written. A requester (`requester_type`) books only slots open to their kind or naming
+    the request's requester (the professional or site of their membership, which the intake records on the request:
+    decision 0017)."""
     now = now or timezone.now()
     request = referrals.request_lock(request)
     if slot.cell_id != request.cell_id:
         raise DomainError(SLOT_OTHER_CELL, field="slot")
-    if requester_type and not may_book_directly(requester_type, slot):
+    if requester_type and not may_book_directly(
+        requester_type, slot, professional_id=request.requester_professional_id, site_id=request.requester_site_id
+    ):
         raise DomainError(SLOT_NOT_FOR_YOU, field="slot")
-    referrals.request_check_orientable(request=request, user=user, now=now, by_alert=by_alert)
+    # An oriented series with a session left to book takes one more appointment; any other request is oriented.
+    next_session = referral_series.is_next_session(request)
+    if next_session:
+        referral_series.request_check_next_session(request=request, user=user, now=now, by_alert=by_alert)
+    else:
+        referrals.request_check_orientable(request=request, user=user, now=now, by_alert=by_alert)
+    number = session_number(request)
     paired = _take(slot, request, now)
     try:
         with transaction.atomic():
@@ -87,14 +99,30 @@ def slot_book(
                 booked_at=now,
                 paired_slot=paired,
                 cancel_token=secrets.token_urlsafe(CANCEL_TOKEN_BYTES),
+                session=number,
             )
-    except IntegrityError as error:  # the database's one-active-booking-per-request rule
+    except IntegrityError as error:  # the database's one-booking-per-session rule
         raise DomainError(ALREADY_BOOKED, field="slot") from error
+    referral_series.sessions_taken_change(request, +1)
     slot = Slot.objects.select_related("site", "professional", "commune").get(pk=slot.pk)
     where = slot_label(slot, paired)
-    referrals.request_orient(request=request, user=user, at=now, modality=slot.modality, where=where)
+    if next_session:
+        text = referral_series.SESSION_BOOKED % {"number": number, "total": request.sessions, "where": where}
+        referral_series.request_session_event(request=request, user=user, at=now, text=str(text), booking=booking)
+    else:
+        referrals.request_orient(
+            request=request, user=user, at=now, modality=slot.modality, where=where, booking=booking
+        )
     booking_changed.send(sender=Booking, booking=booking, change="booked")
     return booking
+
+
+def session_number(request: Request) -> int:
+    """The number of the session the next booking of the (locked) request is: the first one of its series that no
+    booking holds (a cancelled session is booked again under its number). Refused when the series is complete."""
+    referral_series.session_to_book(request)
+    held = set(request.bookings.exclude(status=BookingStatus.CANCELLED).values_list("session", flat=True))
+    return next(number for number in range(1, request.sessions + 1) if number not in held)
 
 
 def _take(slot: Slot, request: Request, now: datetime) -> Slot | None:
@@ -149,7 +177,9 @@ def booking_move(*, booking: Booking, slot: Slot, user: User, now: datetime | No
     booking.slot, booking.paired_slot = slot, paired
     booking.save(update_fields=["slot", "paired_slot"])
     moved_to = Slot.objects.select_related("site", "professional", "commune").get(pk=slot.pk)
-    referrals.request_appointment_moved(request=request, user=user, at=now, where=slot_label(moved_to, paired))
+    referrals.request_appointment_moved(
+        request=request, user=user, at=now, where=slot_label(moved_to, paired), booking=booking
+    )
     request.modality = moved_to.modality
     request.save(update_fields=["modality"])
     booking_changed.send(sender=Booking, booking=booking, change="moved")
@@ -174,7 +204,16 @@ def booking_cancel(*, booking: Booking, user: User | None, reason: str, now: dat
     booking.status, booking.cancelled_at = BookingStatus.CANCELLED, now
     booking.save(update_fields=["status", "cancelled_at"])
     _release(booking)
-    referrals.request_appointment_cancelled(request=request, user=user, at=now, reason=reason)
+    referral_series.sessions_taken_change(request, -1)
+    if request.sessions_taken:  # other sessions of the series stay: the request stays oriented, this one to rebook
+        text = referral_series.SESSION_CANCELLED % {
+            "number": booking.session,
+            "total": request.sessions,
+            "reason": reason.strip(),
+        }
+        referral_series.request_session_event(request=request, user=user, at=now, text=str(text), booking=booking)
+    else:
+        referrals.request_appointment_cancelled(request=request, user=user, at=now, reason=reason, booking=booking)
     booking_changed.send(sender=Booking, booking=booking, change="cancelled")
     return booking
 
@@ -213,11 +252,55 @@ def booking_outcome(
     booking.follow_up_needed, booking.outcome_note = follow_up_needed, note.strip()
     booking.outcome_by, booking.outcome_at = user, now
     booking.save()
-    referrals.request_appointment_outcome(
-        request=request, user=user, at=now, seen=seen, note=note, follow_up_needed=follow_up_needed
-    )
+    if not series_finish(request, user=user, now=now, note=note, follow_up_needed=follow_up_needed, booking=booking):
+        done = referral_series.SESSION_RECORDED_SEEN if seen else referral_series.SESSION_RECORDED_NO_SHOW
+        text = done % {"number": booking.session, "total": request.sessions}
+        referral_series.request_session_event(request=request, user=user, at=now, text=str(text))
     booking_changed.send(sender=Booking, booking=booking, change="outcome")
     return booking
+
+
+def series_finish(
+    request: Request,
+    *,
+    user: User,
+    now: datetime,
+    note: str = "",
+    follow_up_needed: bool = False,
+    booking: Booking | None = None,
+) -> bool:
+    """Once every session of the (locked, oriented) request is recorded, the request is finished: seen if the patient
+    came to one at least, else a no-show. A single appointment is a series of one."""
+    if request.status != Status.ORIENTED:
+        return False
+    recorded = list(
+        request.bookings.filter(status__in=(BookingStatus.SEEN, BookingStatus.NO_SHOW)).values_list("status", flat=True)
+    )
+    if len(recorded) < request.sessions:
+        return False
+    referrals.request_appointment_outcome(
+        request=request,
+        user=user,
+        at=now,
+        seen=BookingStatus.SEEN in recorded,
+        note=note,
+        follow_up_needed=follow_up_needed,
+        booking=booking,
+    )
+    return True
+
+
+@transaction.atomic
+@lock_wait_bounded()
+def request_sessions_set(*, request: Request, user: User, sessions: int, now: datetime | None = None) -> Request:
+    """How many sessions the request needs (1 to 20; more than one for physiotherapy or nursing), never fewer than
+    those booked or recorded. Shortened to those already recorded, the series is finished."""
+    now = now or timezone.now()
+    request = referrals.request_lock(request)
+    referral_series.request_series_set(request=request, user=user, sessions=sessions, at=now)
+    if not request.bookings.filter(status=BookingStatus.BOOKED).exists():
+        series_finish(request, user=user, now=now)
+    return request
 
 
 EFFECTOR_NOTE_MAX = 1000

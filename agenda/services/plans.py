@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 
 from django.conf import settings
@@ -24,8 +25,9 @@ from common.locking import lock_names
 from directory.models import Professional, Site
 from territory.models import Cell
 
-from ..models import Absence, AvailabilityPlan, Slot, SlotStatus
-from .publishing import SLOT_EXAM_REQUIRED, SLOT_LENGTH, SLOT_OF_OTHER_CELL, site_of
+from ..models import Absence, AvailabilityPlan, OpeningPeriod, Slot, SlotStatus
+from ..seasons import Period, day_and_name, days_of, holidays_on_days, plan_periods
+from .publishing import SLOT_EXAM_REQUIRED, SLOT_LENGTH, SLOT_OF_OTHER_CELL, check_named, site_of, slots_name
 
 PLAN_NO_END = _("Give the last day: a plan runs for a set period (renew it when it ends).")
 PLAN_NO_DAYS = _("Choose at least one day of the week.")
@@ -35,6 +37,18 @@ PLAN_ENDED = _("This plan has already ended.")
 PLAN_TIMES_ORDER = _("The end time comes after the start time.")
 PLAN_WHO = _("Say whose plan it is: a professional or a site.")
 PLAN_OVERLAP = _("%(who)s already has a plan at these times: %(plan)s.")
+PERIOD_NONE = _("Give at least one opening period.")
+PERIOD_ORDER = _("Opening period from %(first)s: the last day comes after the first.")
+PERIOD_TOO_LONG = _("Opening period from %(first)s: a period lasts one year at most.")
+PERIOD_OVERLAP = _("The opening periods from %(first)s and from %(second)s overlap: give each day once.")
+HOLIDAY_ONLY_DAY = _(
+    "No slot: the only day of this plan is a public holiday (%(name)s). Tick “open on public holidays” or change the "
+    "dates."
+)
+HOLIDAY_ONLY_DAYS = _(
+    "No slot: every day of this plan is a public holiday (%(names)s). Tick “open on public holidays” or change the "
+    "dates."
+)
 ABSENCE_ORDER = _("An absence ends after it starts.")
 ABSENCE_WHO = _("Say who is absent: a professional or a site.")
 
@@ -56,6 +70,7 @@ class PlanResult:
     plan: AvailabilityPlan
     created: int = 0
     skipped: int = 0  # times taken by another slot or an absence
+    holidays: dict[date, str] = field(default_factory=dict)  # public holidays left without slots, with their names
     spared: list[Slot] = field(default_factory=list)  # booked slots kept as they were
 
 
@@ -70,7 +85,43 @@ def _wall_clock(day: date, at: time) -> datetime | None:
     return aware
 
 
-def _check_plan(cell: Cell, plan: AvailabilityPlan, now: datetime) -> None:
+def _check_periods(plan: AvailabilityPlan, periods: list[Period]) -> list[Period]:
+    """Opening periods (seasons) in date order, each in the right order and one year at most, none overlapping; the
+    plan's first and last day become their bounds."""
+    if not periods:
+        raise DomainError(PERIOD_NONE, field="periods")
+    for first, last in periods:
+        if last < first:
+            raise DomainError(PERIOD_ORDER % {"first": f"{first:%d/%m/%Y}"}, field="periods")
+        if (last - first).days >= MAX_PLAN_DAYS:
+            raise DomainError(PERIOD_TOO_LONG % {"first": f"{first:%d/%m/%Y}"}, field="periods")
+    ordered = sorted(periods)
+    for (first, last), (second, _second_last) in pairwise(ordered):
+        if second <= last:
+            raise DomainError(
+                PERIOD_OVERLAP % {"first": f"{first:%d/%m/%Y}", "second": f"{second:%d/%m/%Y}"}, field="periods"
+            )
+    plan.first_day, plan.last_day = ordered[0][0], ordered[-1][1]
+    return ordered
+
+
+def _check_holidays(cell: Cell, plan: AvailabilityPlan, periods: list[Period], now: datetime, field_name: str) -> None:
+    """A plan whose days to come are all public holidays would generate nothing: refused, saying which holidays."""
+    if plan.open_on_holidays:
+        return
+    today = timezone.localdate(now)
+    coming = [(max(first, today), last) for first, last in periods if last >= today]
+    days = list(days_of(coming, plan.weekdays))
+    holidays = holidays_on_days(cell.holiday_zone, coming, plan.weekdays)
+    if not days or len(holidays) < len(days):
+        return
+    if len(days) == 1:
+        raise DomainError(HOLIDAY_ONLY_DAY % {"name": holidays[days[0]]}, field=field_name)
+    names = ", ".join(day_and_name(day, name) for day, name in holidays.items())
+    raise DomainError(HOLIDAY_ONLY_DAYS % {"names": names}, field=field_name)
+
+
+def _check_plan(cell: Cell, plan: AvailabilityPlan, now: datetime, *, seasonal: bool = False) -> None:
     for record, name in ((plan.professional, "professional"), (plan.site, "site")):
         if record is not None and record.cell_id != cell.pk:
             raise DomainError(SLOT_OF_OTHER_CELL, field=name)
@@ -82,7 +133,8 @@ def _check_plan(cell: Cell, plan: AvailabilityPlan, now: datetime) -> None:
         raise DomainError(PLAN_NO_END, field="last_day")
     if plan.first_day is None or plan.last_day < plan.first_day:
         raise DomainError(PLAN_DAYS_ORDER, field="last_day")
-    if (plan.last_day - plan.first_day).days >= MAX_PLAN_DAYS:
+    # With seasons, each period is checked alone (_check_periods): a summer spot may hold this summer and the next.
+    if (plan.last_day - plan.first_day).days >= MAX_PLAN_DAYS and not seasonal:
         raise DomainError(PLAN_TOO_LONG, field="last_day")
     if plan.last_day < timezone.localdate(now):
         raise DomainError(PLAN_ENDED, field="last_day")
@@ -129,8 +181,15 @@ def plan_save(
     *, cell: Cell, plan: AvailabilityPlan | None = None, now: datetime | None = None, **fields: Any
 ) -> PlanResult:
     """Create or change a plan, and generate its slots up to the horizon. A change withdraws the plan's future free
-    slots and generates them again; booked ones are spared and listed."""
+    slots and generates them again; booked ones are spared and listed. `open_to_professionals` / `open_to_sites`
+    (the named lists, of the cell) replace the plan's when given, and the slots generated again carry them; spared
+    booked slots keep theirs, as they keep their other settings. `periods` (a spot's or a tour's seasons) replace
+    the plan's opening periods when given (decision 0007); no slot is generated on the cell's public holidays unless
+    the plan is open on them, and a plan whose days are all holidays is refused."""
     now = now or timezone.now()
+    periods: list[Period] | None = fields.pop("periods", None)
+    named_professionals = fields.pop("open_to_professionals", None)
+    named_sites = fields.pop("open_to_sites", None)
     if plan is not None and plan.pk:
         plan = AvailabilityPlan.objects.select_for_update().get(pk=plan.pk)
     else:
@@ -139,11 +198,25 @@ def plan_save(
         setattr(plan, name, value)
     plan.weekdays = sorted({int(day) for day in plan.weekdays or []})
     _lock_owner(plan.professional_id, plan.site_id)  # two saves for one professional never both pass the checks
-    _check_plan(cell, plan, now)
+    named_professionals = list(named_professionals) if named_professionals is not None else None
+    named_sites = list(named_sites) if named_sites is not None else None
+    check_named(cell, named_professionals or [], named_sites or [])
+    if periods is not None:
+        periods = _check_periods(plan, periods)
+    _check_plan(cell, plan, now, seasonal=periods is not None)
+    kept_periods = periods if periods is not None else plan_periods(plan)
+    _check_holidays(cell, plan, kept_periods, now, "periods" if periods is not None else "first_day")
     spared = _withdraw_future_free(plan, now, str(PLAN_CHANGED)) if plan.pk else []
     plan.generated_until = None
     plan.is_active = True
     plan.save()
+    if named_professionals is not None:
+        plan.open_to_professionals.set(named_professionals)
+    if named_sites is not None:
+        plan.open_to_sites.set(named_sites)
+    if periods is not None:
+        plan.periods.all().delete()
+        OpeningPeriod.objects.bulk_create(OpeningPeriod(plan=plan, first_day=a, last_day=b) for a, b in periods)
     result = plan_extend(plan=plan, until=horizon(now), now=now)
     result.spared = spared
     return result
@@ -183,8 +256,9 @@ def _busy(plan: AvailabilityPlan, start: datetime, end: datetime) -> list[tuple[
 
 @transaction.atomic
 def plan_extend(*, plan: AvailabilityPlan, until: date, now: datetime | None = None) -> PlanResult:
-    """Generate the plan's slots from where it stopped up to `until` (its last day at most). The plan is locked and
-    re-read first, so two runs at once (the daily job and a save) never generate the same slot twice."""
+    """Generate the plan's slots from where it stopped up to `until` (its last day at most), within its opening
+    periods, none on the cell's public holidays unless the plan is open on them. The plan is locked and re-read
+    first, so two runs at once (the daily job and a save) never generate the same slot twice."""
     now = now or timezone.now()
     plan = AvailabilityPlan.objects.select_for_update().get(pk=plan.pk)
     _lock_owner(plan.professional_id, plan.site_id)
@@ -200,11 +274,16 @@ def plan_extend(*, plan: AvailabilityPlan, until: date, now: datetime | None = N
         datetime.combine(first, time.min, tzinfo=timezone.get_current_timezone()),
         datetime.combine(last + timedelta(days=2), time.min, tzinfo=timezone.get_current_timezone()),
     )
+    periods = plan_periods(plan)
+    zone = Cell.objects.filter(pk=plan.cell_id).values_list("holiday_zone", flat=True).get()
+    closed = {} if plan.open_on_holidays else holidays_on_days(zone, periods, plan.weekdays)
     step = timedelta(minutes=plan.minutes)
     slots = []
     day = first
     while day <= last:
-        if day.weekday() in plan.weekdays:
+        if day in closed:
+            result.holidays[day] = closed[day]
+        elif day.weekday() in plan.weekdays and any(start <= day <= end for start, end in periods):
             wall = datetime.combine(day, plan.start_time)
             end_of_day = datetime.combine(day, plan.end_time)
             while wall + step <= end_of_day:
@@ -239,6 +318,12 @@ def plan_extend(*, plan: AvailabilityPlan, until: date, now: datetime | None = N
                 )
         day += timedelta(days=1)
     Slot.objects.bulk_create(slots)
+    if slots:
+        slots_name(
+            slots,
+            plan.open_to_professionals.values_list("pk", flat=True),
+            plan.open_to_sites.values_list("pk", flat=True),
+        )
     result.created = len(slots)
     plan.generated_until = last
     plan.save(update_fields=["generated_until"])

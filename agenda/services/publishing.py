@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -22,6 +23,26 @@ SLOT_OVERLAP = _("%(professional)s already has a slot then (%(when)s).")
 SLOT_EXAM_REQUIRED = _("Say which imaging exam these slots are for.")
 SLOT_OF_OTHER_CELL = _("This professional or site does not belong to the cell.")
 SLOT_SITE_REQUIRED = _("An in-person slot needs its site: the patient's SMS gives its address.")
+NAMED_OF_OTHER_CELL = _("Only professionals and sites of the cell can be named.")
+
+
+def check_named(cell: Cell, professionals: Iterable[Professional], sites: Iterable[Site]) -> None:
+    """The professionals and sites a plan or slots are opened to by name belong to the cell (the form offers only
+    those; a forged post is refused here too)."""
+    for records, field in ((professionals, "open_to_professionals"), (sites, "open_to_sites")):
+        if any(record.cell_id != cell.pk for record in records):
+            raise DomainError(NAMED_OF_OTHER_CELL, field=field)
+
+
+def slots_name(slots: list[Slot], professional_ids: Iterable[int], site_ids: Iterable[int]) -> None:
+    """Give new slots their named lists (a plan's, or the ones published with them): two inserts for all."""
+    professional_ids, site_ids = sorted(set(professional_ids)), sorted(set(site_ids))
+    by_professional = Slot.open_to_professionals.through
+    by_site = Slot.open_to_sites.through
+    by_professional.objects.bulk_create(
+        [by_professional(slot_id=slot.pk, professional_id=pk) for slot in slots for pk in professional_ids]
+    )
+    by_site.objects.bulk_create([by_site(slot_id=slot.pk, site_id=pk) for slot in slots for pk in site_ids])
 
 
 def site_of(professional: Professional | None) -> Site:
@@ -51,16 +72,22 @@ def slots_publish(
     open_to_sas: bool = False,
     open_to_er: bool = False,
     open_to_gps: bool = False,
+    open_to_professionals: Iterable[Professional] = (),
+    open_to_sites: Iterable[Site] = (),
     now: datetime | None = None,
 ) -> list[Slot]:
-    """Publish one-off slots: from `start` to `end` on `day` (Europe/Paris wall-clock), cut in `minutes`.
+    """Publish one-off slots: from `start` to `end` on `day` (Europe/Paris wall-clock), cut in `minutes`, open to
+    the kinds of requesters flagged and to the professionals and sites named (of the cell).
 
-    Refused: an end before the start, slots in the past, a professional's overlapping slots, imaging without exam.
+    Refused: an end before the start, slots in the past, a professional's overlapping slots, imaging without exam,
+    a named professional or site of another cell.
     """
     now = now or timezone.now()
     for record, field in ((professional, "professional"), (site, "site")):
         if record is not None and record.cell_id != cell.pk:
             raise DomainError(SLOT_OF_OTHER_CELL, field=field)
+    open_to_professionals, open_to_sites = list(open_to_professionals), list(open_to_sites)
+    check_named(cell, open_to_professionals, open_to_sites)
     if not 5 <= minutes <= 240:
         raise DomainError(SLOT_LENGTH, field="minutes")
     zone = timezone.get_current_timezone()
@@ -111,4 +138,6 @@ def slots_publish(
         if clash is not None:
             when = f"{timezone.localtime(clash.starts_at):%d/%m %H:%M}"
             raise DomainError(SLOT_OVERLAP % {"professional": professional, "when": when}, field="start")
-    return Slot.objects.bulk_create(slots)
+    created = Slot.objects.bulk_create(slots)
+    slots_name(created, [record.pk for record in open_to_professionals], [record.pk for record in open_to_sites])
+    return created

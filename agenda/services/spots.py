@@ -8,6 +8,7 @@ One-off slots published at a spot must fall within its opening hours.
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +20,7 @@ from directory.models import Profession, Professional, Site, SiteKind
 from territory.models import Cell
 
 from ..models import TelemedicineSpot
+from ..seasons import Period, plan_periods
 from .plans import PlanResult, plan_save
 from .publishing import SLOT_OF_OTHER_CELL
 
@@ -36,15 +38,19 @@ def spot_save(
     weekdays: list[int],
     start_time: time,
     end_time: time,
-    first_day: date,
-    last_day: date | None,
+    first_day: date | None = None,
+    last_day: date | None = None,
+    periods: list[Period] | None = None,
     minutes: int = 20,
     cabins: int = 1,
     open_to_sas: bool = False,
+    open_on_holidays: bool = False,
     spot: TelemedicineSpot | None = None,
     now: datetime | None = None,
 ) -> tuple[TelemedicineSpot, PlanResult]:
-    """Open (or change) a telemedicine spot: its opening period, days and hours generate its bookable times."""
+    """Open (or change) a telemedicine spot: its opening periods (seasons: seed 001's summer spot reopens each
+    summer), days and hours generate its bookable times, none on the cell's public holidays unless it is open on
+    them. Without `periods`, one period from `first_day` to `last_day`."""
     now = now or timezone.now()
     if site.cell_id != cell.pk:
         raise DomainError(SLOT_OF_OTHER_CELL, field="site")
@@ -65,9 +71,16 @@ def spot_save(
         spot = TelemedicineSpot(cell=cell, site=site)
     else:
         spot = TelemedicineSpot.objects.select_for_update().get(pk=spot.pk)
+    if periods is None and first_day is not None and last_day is not None and first_day <= last_day:
+        periods = [(first_day, last_day)]
+    seasons: dict[str, Any] = (
+        {"periods": periods} if periods is not None else {"first_day": first_day, "last_day": last_day}
+    )
     result = plan_save(
         cell=cell,
         plan=spot.plan,
+        **seasons,
+        open_on_holidays=open_on_holidays,
         now=now,
         professional=None,
         site=site,
@@ -75,8 +88,6 @@ def spot_save(
         start_time=start_time,
         end_time=end_time,
         minutes=minutes,
-        first_day=first_day,
-        last_day=last_day,
         care_channel=CareChannel.GP,
         modality=Modality.ASSISTED_TELECONSULTATION,
         capacity=cabins,
@@ -92,7 +103,7 @@ SLOT_OUTSIDE_SPOT = _("%(site)s is open %(days)s, %(start)s–%(end)s, from %(fi
 
 
 def check_within_spot_hours(site: Site | None, starts_at: datetime, ends_at: datetime) -> None:
-    """A one-off slot at a telemedicine spot must fall within the spot's opening period, days and hours."""
+    """A one-off slot at a telemedicine spot must fall within the spot's opening periods, days and hours."""
     if site is None:
         return
     spot = TelemedicineSpot.objects.select_related("plan").filter(site=site).first()
@@ -101,7 +112,7 @@ def check_within_spot_hours(site: Site | None, starts_at: datetime, ends_at: dat
     plan = spot.plan
     start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
     inside = (
-        plan.first_day <= start.date() <= plan.last_day
+        any(first <= start.date() <= last for first, last in plan_periods(plan))
         and start.weekday() in plan.weekdays
         and start.date() == end.date()
         and plan.start_time <= start.time()

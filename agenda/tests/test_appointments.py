@@ -132,7 +132,7 @@ def test_the_effector_records_the_outcome_once_and_the_cell_and_the_mt_receive_i
     seen = request.events.get(to_status=Status.SEEN)
     assert seen.actor == gp_user and "Angine, antibiotiques 6 jours." in seen.text  # on the coordinator's timeline
     summary = Message.objects.get(request=request, kind=MessageKind.MT_SUMMARY)
-    assert summary.to == "hebert@example.org" and "Angine, antibiotiques 6 jours." in summary.body
+    assert summary.to == "hebert@example.org" and "Angine, antibiotiques 6 jours." in summary.details
     again = client.post(url, {"outcome": "no_show"})
     assert again.status_code == 200
     assert escape(str(services.OUTCOME_ALREADY % {"outcome": booking.get_status_display()})) in again.content.decode()
@@ -227,8 +227,8 @@ def test_the_idel_records_the_debrief_and_the_mt_gets_it_with_the_summary(world:
         booking=spot.booking, user=spot.doctor_user, professional=spot.doctor, seen=True, note="Angine."
     )
     summary = Message.objects.get(request=spot.booking.request, kind=MessageKind.MT_SUMMARY)
-    assert "Pharmacie du Port, ce soir" in summary.body and "Angine." in summary.body
-    assert str(spot.doctor) in summary.body
+    assert "Pharmacie du Port, ce soir" in summary.details and "Angine." in summary.details
+    assert str(spot.doctor) in summary.details
 
 
 def test_a_debrief_after_the_summary_follows_it_to_the_mt(world: World) -> None:
@@ -247,7 +247,7 @@ def test_a_debrief_after_the_summary_follows_it_to_the_mt(world: World) -> None:
         relay="gp",
     )
     sent = Message.objects.filter(request=spot.booking.request, kind=MessageKind.MT_SUMMARY).order_by("pk")
-    assert sent.count() == 2 and "Reformulé avec sa fille." in sent.last().body
+    assert sent.count() == 2 and "Reformulé avec sa fille." in sent.last().details
 
 
 def test_a_home_visit_shows_the_patients_address(world: World) -> None:

@@ -127,8 +127,12 @@ def test_the_events_cost_the_same_queries_for_3_or_30_slots(world: World, django
     client.get(url, params)
     # A new patient in the list: this reading is logged, as the later one is (same cost on both sides).
     add(1)
+
+    def slots_shown() -> int:  # the week's public holidays, if any, come as background events
+        return len([event for event in client.get(url, params).json() if event.get("display") != "background"])
+
     with CaptureQueriesContext(connection) as few:
-        assert len(client.get(url, params).json()) == 4
+        assert slots_shown() == 4
     add(27)
     with django_assert_max_num_queries(len(few)):
-        assert len(client.get(url, params).json()) == 31
+        assert slots_shown() == 31

@@ -22,14 +22,26 @@ def url(world: World, name: str, **kwargs: Any) -> str:
     return reverse(f"agenda:{name}", kwargs={"cell": world.cell.slug, **kwargs})
 
 
+def periods_body(*periods: tuple[str, str]) -> dict[str, str]:
+    """The opening periods' formset as the page posts it (seasons: decision 0007)."""
+    body = {
+        "periods-TOTAL_FORMS": str(len(periods)),
+        "periods-INITIAL_FORMS": "0",
+        "periods-MIN_NUM_FORMS": "0",
+        "periods-MAX_NUM_FORMS": "12",
+    }
+    for index, (first, last) in enumerate(periods):
+        body.update({f"periods-{index}-first_day": first, f"periods-{index}-last_day": last})
+    return body
+
+
 def tour_body(doctor_pk: int, stops: list[dict[str, str]], **overrides: str) -> dict[str, Any]:
     today = timezone.localdate()
     body: dict[str, Any] = {
         "name": "Médicobus du pays de Gacé",
         "doctor": doctor_pk,
         "minutes": "20",
-        "first_day": today.isoformat(),
-        "last_day": (today + timedelta(days=60)).isoformat(),
+        **periods_body((today.isoformat(), (today + timedelta(days=60)).isoformat())),
         "stops-TOTAL_FORMS": str(len(stops)),
         "stops-INITIAL_FORMS": "0",
         "stops-MIN_NUM_FORMS": "0",
@@ -88,8 +100,7 @@ def spot_body(site_pk: int, nurse_pks: list[int]) -> dict[str, Any]:
         "weekdays": ["0", "2", "4"],
         "start_time": "14:00",
         "end_time": "18:00",
-        "first_day": today.isoformat(),
-        "last_day": (today + timedelta(days=45)).isoformat(),
+        **periods_body((today.isoformat(), (today + timedelta(days=45)).isoformat())),
         "minutes": "20",
         "cabins": "1",
     }

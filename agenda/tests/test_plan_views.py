@@ -49,7 +49,8 @@ def test_a_coordinator_creates_a_plan_and_its_slots_appear(world: World) -> None
     assert response.status_code == 302
     plan = AvailabilityPlan.objects.get()
     assert (plan.weekdays, plan.open_to_pharmacists, plan.care_channel) == ([0, 3], True, "physiotherapy")
-    assert Slot.objects.filter(plan=plan).count() >= 4 * 7  # at least 7 Mondays and Thursdays in 4 weeks
+    # At least 5 Mondays and Thursdays in 4 weeks, whatever today is (public holidays are left out).
+    assert Slot.objects.filter(plan=plan).count() >= 4 * 5
     listing = client.get(url(world, "plans")).content.decode()
     assert "lundi, jeudi" in listing and "18:00–19:00" in listing
 

@@ -55,11 +55,20 @@ class IntakeView(CellFormView):
         form = super().get_form(form_class)
         if "slot" in form.fields:
             # Seed 004: the pharmacist books a GP's SNP slot, the GP an imaging slot, with the request.
-            may_book = self.channel == Channel.WEB and books_directly(self.membership.requester_type)
-            if may_book:
-                choices = agenda_selectors.direct_booking_choices(
-                    self.cell, self.membership.requester_type, timezone.now(), wanted=self.wanted_slot()
+            # A requester of another kind may still be named on some slots (decision 0017): the field shows then.
+            choices = (
+                agenda_selectors.direct_booking_choices(
+                    self.cell,
+                    self.membership.requester_type,
+                    timezone.now(),
+                    wanted=self.wanted_slot(),
+                    professional_id=self.membership.professional_id,
+                    site_id=self.membership.site_id,
                 )
+                if self.channel == Channel.WEB
+                else []
+            )
+            if choices or (self.channel == Channel.WEB and books_directly(self.membership.requester_type)):
                 form.fields["slot"].choices = [("", "—"), *choices]
                 if not form.is_bound and str(self.wanted_slot()) in dict(choices):
                     form.initial["slot"] = str(self.wanted_slot())
@@ -144,6 +153,7 @@ class PhoneIntakeView(IntakeView):
             ),
             vital_emergency=data["vital_emergency"],
             submission_key=data["submission_key"],
+            tags=list(data.get("tags") or ()),
         )
 
     def success_message(self, obj: Model) -> str:

@@ -21,12 +21,21 @@ from agenda.forms import FinderForm
 from audit.recording import record_read
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
-from desk.selectors import MOVE_PAGE, request_page
+from desk.selectors import MOVE_PAGE, RequestPage, request_page
 from notifications import services as notifications
 from referrals import selectors, services
-from referrals.forms import CallbackForm, CloseForm, NoteForm, QualificationForm, QuestionForm, ReorientForm
+from referrals.forms import (
+    CallbackForm,
+    CloseForm,
+    NoteForm,
+    QualificationForm,
+    QuestionForm,
+    ReorientForm,
+    RequestTagsForm,
+)
 from referrals.states import OPEN
 from referrals.views.actions import RequestPageAction
+from territory import opening
 
 # The request page's "show more" parameters: how many rows of the slot finder, and of the slots to move to.
 FINDER_SHOWN, MOVE_SHOWN = "finder-shown", "move-shown"
@@ -73,6 +82,8 @@ class RequestDetail(CellMixin, TemplateView):
         context.update(
             page.as_context(),
             now=now,
+            # The requester's confirmation: a request received while the cell is closed, until it reopens.
+            closed_answer=None if may_handle else opening.closed_answer(self.cell, request.received_at, now=now),
             answers_waiting=answers,
             callback_form=kwargs.get("callback_form") or CallbackForm(prefix="callback", ready=ready),
             close_form=kwargs.get("close_form") or CloseForm(prefix="close"),
@@ -84,14 +95,24 @@ class RequestDetail(CellMixin, TemplateView):
             ask_form=kwargs.get("ask_form") or QuestionForm(prefix="ask"),
             qualify_form=kwargs.get("qualify_form")
             or QualificationForm(questions=services.protocol_for(self.cell)[0], prefix="qualify"),
+            tags_form=kwargs.get("tags_form") or self.tags_form(page),
             finder_form=finder_form,
             finder_more=_more_query(params, FINDER_SHOWN, page.found),
             move_more=_more_query(params, MOVE_SHOWN, page.move_found),
             order_rule=ORDER_RULE,
         )
-        for name in ("callback_form", "close_form", "reorient_form", "note_form", "ask_form", "qualify_form"):
-            describe_fields(context[name])
+        forms = ("callback_form", "close_form", "reorient_form", "note_form", "ask_form", "qualify_form", "tags_form")
+        for name in forms:
+            if context[name] is not None:
+                describe_fields(context[name])
         return context
+
+    @staticmethod
+    def tags_form(page: RequestPage) -> RequestTagsForm | None:
+        """The tags' checkboxes, for whoever may handle the open request (the page's tags already read)."""
+        if not page.can_handle:
+            return None
+        return RequestTagsForm(offered=page.tags_offered, prefix="tags")
 
 
 class RequestButton(RequestPageAction):
@@ -223,6 +244,18 @@ class Qualify(FormButton):
         return self.target.pk, ""
 
 
+class Tags(FormButton):
+    """The cell's tags on the request, ticked at qualification (or whenever the coordinator sees fit)."""
+
+    def get_form(self) -> Form:
+        offered = selectors.tags_offered(self.target.cell, self.target)
+        return RequestTagsForm(self.request.POST, offered=offered, prefix="tags")
+
+    def act(self, user: User) -> tuple[int, str]:
+        services.request_tags_set(request=self.target, user=user, tags=self.form.cleaned_data["tags"])
+        return self.target.pk, gettext("Tags saved.")
+
+
 class Ask(FormButton):
     form_class = QuestionForm
 
@@ -276,6 +309,7 @@ ACTIONS: dict[str, type[CellMixin]] = {
     "close": Close,
     "reorient": Reorient,
     "qualify": Qualify,
+    "tags": Tags,
     "ask": Ask,
     "note": Note,
     "preview": Preview,

@@ -190,6 +190,24 @@ def test_all_dimensions_at_once_match_each_alone(activity: World) -> None:
     scope = Scope(activity.cell)
     with CaptureQueriesContext(connection) as queries:
         together = figures.requests_by_all(scope, OCT_NOV)
-    assert len(queries) == 3
+    assert len(queries) == 4  # the coded dimensions in one pass; origin, reoriented and tags one each
     for dimension, rows in together.items():
         assert rows == figures.requests_by(scope, OCT_NOV, dimension), dimension
+
+
+def test_a_series_counts_its_patient_once_and_each_session_seen(world: World) -> None:
+    """A physiotherapy series of two sessions, both seen, and a GP consultation: two patients seen, three sessions;
+    seen within 48 h by its first session; the delay is to the first session."""
+    ProfessionalFactory(cell=world.cell)
+    user = world.colleague
+    series = make_request(world.cell, now=at(2, 11, 9), care_channel="physiotherapy")
+    agenda.request_sessions_set(request=series, user=user, sessions=2, now=at(2, 11, 9, 5))
+    single = make_request(world.cell, now=at(2, 11, 9), phone="+33611111111", last_name="Autre")
+    for request, starts in ((series, at(3, 11, 9)), (series, at(10, 11, 9)), (single, at(5, 11, 9))):
+        care = request.care_channel
+        slot = make_slot(world.cell, starts_at=starts, care_channel=care)
+        booking = agenda.slot_book(slot=slot, request=request, user=user, now=at(2, 11, 10))
+        agenda.booking_outcome(booking=booking, user=user, seen=True, now=slot.ends_at)
+    s = figures.summary(Scope(world.cell), Period(date(2026, 11, 1), date(2026, 11, 30)), NOW)
+    assert (s.seen, s.sessions_seen, s.seen_within_48h) == (2, 3, 1)
+    assert s.consultation_delay == (timedelta(hours=24) + timedelta(days=3)) / 2  # first sessions only

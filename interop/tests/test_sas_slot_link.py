@@ -70,3 +70,22 @@ def test_someone_who_may_not_book_it_is_told(world: World, sas_slot: Any) -> Non
     closed = make_slot(world.cell, open_to_sas=False, professional=sas_slot.professional)
     assert world.client_for(world.colleague).get(f"/sas/creneaux/{closed.pk}/").status_code == 403
     assert world.client_for(world.colleague).get("/sas/creneaux/999999/").status_code == 404
+
+
+def test_a_link_to_a_slot_lets_in_the_gp_it_names_and_refuses_another_gp(world: World) -> None:
+    """Decision 0017: the link follows the direct-booking rule, a name as much as a kind."""
+    from accounts.models import Role
+    from tests.factories import MembershipFactory
+
+    named, other = (
+        MembershipFactory(
+            cell=world.cell, role=Role.REQUESTER, requester_type="gp", professional=ProfessionalFactory(cell=world.cell)
+        )
+        for _ in range(2)
+    )
+    slot = make_slot(world.cell, care_channel="imaging", exam_type="radiography")
+    slot.open_to_professionals.add(named.professional)
+    assert world.client_for(other.user).get(f"/sas/creneaux/{slot.pk}/").status_code == 403
+    response = world.client_for(named.user).get(f"/sas/creneaux/{slot.pk}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/c/{world.cell.slug}/demandes/nouvelle/?creneau={slot.pk}"

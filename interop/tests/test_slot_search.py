@@ -459,3 +459,18 @@ def test_the_march_clock_change_day_counts_from_paris_midnight(client: Client, w
         "2026-03-29T00:10:00+01:00",
         "2026-03-29T23:30:00+02:00",
     ]
+
+
+def test_a_slot_named_to_professionals_reaches_the_sas_only_when_open_to_the_sas(
+    client: Client, world: World, cpts: dict[str, Any]
+) -> None:
+    """Decision 0017: named lists open a slot to those named, never to the SAS; the SAS flag alone does."""
+    doctor, site = cpts["doctor"], cpts["site"]
+    named_only = make_slot(world.cell, starts_at=_future(1, 9), professional=doctor, site=site, open_to_sas=False)
+    named_only.open_to_professionals.add(ProfessionalFactory(cell=world.cell))
+    named_only.open_to_sites.add(SiteFactory(cell=world.cell, kind="sas"))
+    named_and_sas = make_slot(world.cell, starts_at=_future(1, 10), professional=doctor, site=site, open_to_sas=True)
+    named_and_sas.open_to_professionals.add(ProfessionalFactory(cell=world.cell))
+    bundle = _search(client, [cpts["id"]], _future(1, 0), _future(3, 23)).json()
+    found = [e["resource"]["id"] for e in bundle["entry"] if e["search"]["mode"] == "match"]
+    assert found == [str(named_and_sas.pk), str(cpts["slot"].pk)]

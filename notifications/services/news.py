@@ -16,19 +16,20 @@ from django.utils.translation import gettext as _
 from accounts.models import AlertChannel, User
 from agenda.models import Booking, BookingStatus
 from common.phones import takes_sms
-from directory.models import Profession
+from directory.models import Profession, Professional
 from directory.selectors import professional_named
 from referrals.models import Channel, EventKind, Modality, Request, RequestEvent
 from referrals.states import CloseReason, ReorientationReason, Status
+from territory import opening
 
-from .. import patient_sms, patient_text
+from .. import mssante, patient_sms, patient_text
 from ..models import Message, MessageChannel, MessageKind
 from ..selectors import is_opted_out
 from ..sms import (
     MAX_SEGMENTS,
     segments,
 )
-from .outbox import email_about, message_about
+from .outbox import email_about, health_notice_queue, message_about, message_queue
 
 TOLD = {
     Status.RECEIVED: MessageKind.REQUEST_RECEIVED,
@@ -59,12 +60,15 @@ def _news(request: Request, kind: str) -> str:
     patient = _initials(request)
     if kind == MessageKind.REQUEST_RECEIVED:
         deadline = timezone.localtime(request.deadline_at)
-        return _(
+        received = _(
             "The coordination cell has received your request for %(patient)s; it will act before %(deadline)s."
         ) % {
             "patient": patient,
             "deadline": f"{deadline:%d/%m/%Y %H:%M}",
         }
+        # Received out of hours: when the cell reopens, and the 15 for a vital emergency.
+        closed = opening.closed_answer(request.cell, request.received_at)
+        return f"{received} {closed.text()}" if closed else received
     if kind in (MessageKind.REQUEST_ORIENTED, MessageKind.APPOINTMENT_MOVED):
         # When, not where nor with whom: the place and the professional wait behind the login.
         booking = request.bookings.filter(status="booked").select_related("slot").first()
@@ -93,22 +97,24 @@ def _is_requester(user: User, request: Request, address: str) -> bool:
     return sent_it or (bool(user.email) and user.email.lower() == address.lower())
 
 
-def request_moved(*, request: Request, event: RequestEvent) -> Message | None:
+def request_moved(*, request: Request, event: RequestEvent, booking: Booking | None = None) -> Message | None:
     """Queue the requester's e-mail for a move they should hear of (received, oriented, reoriented, closed); not when
     they made the move themselves, nor when there is no address to write to. Called inside the move's transaction,
-    after the request is saved."""
+    after the request is saved. `booking` is the appointment concerned when the agenda says which (a session of a
+    series is booked or cancelled without the request moving: the patient and the effector hear of it)."""
     if event.kind == EventKind.APPOINTMENT_MOVED:
         kind: str | None = MessageKind.APPOINTMENT_MOVED
     else:
         kind = TOLD.get(Status(event.to_status)) if event.to_status else None
-    if event.kind == EventKind.APPOINTMENT_MOVED or event.to_status == Status.ORIENTED:
-        patient_booked(request=request, event=event)
-        effector_told(request=request, event=event)
-    elif event.to_status == Status.APPOINTMENT_CANCELLED:
-        patient_cancelled(request=request, event=event)
-        effector_told(request=request, event=event)
+    session = event.kind == EventKind.SESSION and booking is not None
+    if event.kind == EventKind.APPOINTMENT_MOVED or event.to_status == Status.ORIENTED or (session and booked(booking)):
+        patient_booked(request=request, event=event, booking=booking)
+        effector_told(request=request, event=event, booking=booking)
+    elif event.to_status == Status.APPOINTMENT_CANCELLED or session:
+        patient_cancelled(request=request, event=event, booking=booking)
+        effector_told(request=request, event=event, booking=booking)
     elif event.to_status == Status.SEEN:
-        mt_summary(request=request, event=event)
+        mt_summary(request=request, event=event, booking=booking)
     elif event.kind == EventKind.DEBRIEF:
         mt_summary(request=request, event=event, debrief_only=True)
     elif event.to_status == Status.REORIENTED:
@@ -177,9 +183,16 @@ def _patient_news(request: Request, event: RequestEvent, kind: str, **sms: Any) 
     return _patient_sms(request=request, kind=kind, key=f"{kind}:{event.pk}", at=event.at, **sms)
 
 
-def patient_booked(*, request: Request, event: RequestEvent) -> Message | None:
+def booked(booking: Booking | None) -> bool:
+    return booking is not None and booking.status == BookingStatus.BOOKED
+
+
+def patient_booked(*, request: Request, event: RequestEvent, booking: Booking | None = None) -> Message | None:
     """The patient's SMS when an appointment is booked or moved: day, time, place, what to bring, how to cancel."""
-    booking = request.bookings.filter(status="booked").select_related("slot__site__commune", "slot__commune").first()
+    if booking is None:
+        booking = (
+            request.bookings.filter(status="booked").select_related("slot__site__commune", "slot__commune").first()
+        )
     if booking is None:
         return None
     return _patient_news(
@@ -192,12 +205,13 @@ def patient_booked(*, request: Request, event: RequestEvent) -> Message | None:
     )
 
 
-def patient_cancelled(*, request: Request, event: RequestEvent) -> Message | None:
+def patient_cancelled(*, request: Request, event: RequestEvent, booking: Booking | None = None) -> Message | None:
     """The patient's SMS when the cell cancels their appointment (not when they cancelled it from their link: the
     page told them)."""
     if event.actor is None:
         return None
-    booking = request.bookings.filter(status="cancelled").select_related("slot").order_by("-cancelled_at").first()
+    if booking is None:
+        booking = request.bookings.filter(status="cancelled").select_related("slot").order_by("-cancelled_at").first()
     if booking is None:
         return None
     return _patient_news(
@@ -369,15 +383,20 @@ def _effectors_of(slot: Any, paired: Any) -> list[tuple[str, str]]:
     return found
 
 
-def effector_told(*, request: Request, event: RequestEvent) -> list[Message]:
-    """The effector's e-mail when an appointment is booked with them, moved or cancelled: when, where, the patient by
-    initials; the details wait in their Aiguillage agenda."""
-    if event.to_status == Status.APPOINTMENT_CANCELLED:
+def effector_told(*, request: Request, event: RequestEvent, booking: Booking | None = None) -> list[Message]:
+    """The effector's e-mail when an appointment (`booking`, else the request's latest) is booked with them, moved or
+    cancelled: when, where, the patient by initials; the details wait in their Aiguillage agenda."""
+    cancelled = event.to_status == Status.APPOINTMENT_CANCELLED or (
+        booking is not None and booking.status == BookingStatus.CANCELLED
+    )
+    if cancelled:
         kind = MessageKind.EFFECTOR_CANCELLED
-        booking = request.bookings.filter(status="cancelled").order_by("-cancelled_at").first()
+        if booking is None:
+            booking = request.bookings.filter(status="cancelled").order_by("-cancelled_at").first()
     else:
         kind = MessageKind.EFFECTOR_MOVED if event.kind == EventKind.APPOINTMENT_MOVED else MessageKind.EFFECTOR_BOOKED
-        booking = request.bookings.filter(status="booked").first()
+        if booking is None:
+            booking = request.bookings.filter(status="booked").first()
     if booking is None:
         return []
     slot = booking.slot
@@ -414,20 +433,24 @@ def effector_told(*, request: Request, event: RequestEvent) -> list[Message]:
     return queued
 
 
-def mt_summary(*, request: Request, event: RequestEvent, debrief_only: bool = False) -> Message | None:
+def mt_summary(
+    *, request: Request, event: RequestEvent, debrief_only: bool = False, booking: Booking | None = None
+) -> Message | None:
     """A short summary to the médecin traitant after the consultation, when the directory knows them by the name
-    given at intake and has their e-mail (an MSSanté channel can take this place later). After an assisted
-    teleconsultation it carries the spot IDEL's debrief; a debrief recorded after the summary left follows it
-    (`debrief_only`)."""
+    given at intake. After an assisted teleconsultation it carries the spot IDEL's debrief; a debrief recorded after
+    the summary left follows it (`debrief_only`). It carries health details (birth date, care, note, debrief): see
+    `health_message` for the way it leaves."""
     if not request.mt_name:
         return None
     doctor = professional_named(request.cell_id, request.mt_name, (Profession.GP,))
-    booking = (
-        request.bookings.filter(status="seen")
-        .select_related("slot__professional", "slot__site", "paired_slot__professional", "debrief")
-        .first()
-    )
-    if doctor is None or not doctor.email or booking is None:
+    if booking is None or booking.status != BookingStatus.SEEN:  # of a series, the last session seen
+        booking = (
+            request.bookings.filter(status="seen")
+            .select_related("slot__professional", "slot__site", "paired_slot__professional", "debrief")
+            .order_by("-outcome_at", "-pk")
+            .first()
+        )
+    if doctor is None or booking is None:
         return None
     debrief = getattr(booking, "debrief", None)  # the reverse one-to-one's "does not exist" is an AttributeError
     if debrief_only and debrief is None:
@@ -438,7 +461,7 @@ def mt_summary(*, request: Request, event: RequestEvent, debrief_only: bool = Fa
         by = f"{booking.paired_slot.professional} ({slot.site})"
     with translation.override(settings.LANGUAGE_CODE):
         born = f"{request.patient_birth_date:%d/%m/%Y}" if request.patient_birth_date else "—"
-        body = render_to_string(
+        details = render_to_string(
             "notifications/mt_summary.txt",
             {
                 "doctor": doctor,
@@ -462,15 +485,41 @@ def mt_summary(*, request: Request, event: RequestEvent, debrief_only: bool = Fa
             "patient": _initials(request),
             "day": f"{timezone.localtime(slot.starts_at):%d/%m}",
         }
-    return email_about(
+    return health_message(
         request,
-        MessageKind.MT_SUMMARY,
-        doctor.email,
-        subject,
-        body,
+        kind=MessageKind.MT_SUMMARY,
+        professional=doctor,
+        subject=subject,
+        details=details,
         key=f"{MessageKind.MT_SUMMARY}:{event.pk}",
         at=event.at,
     )
+
+
+def health_message(
+    request: Request, *, kind: str, professional: Professional, subject: str, details: str, key: str, at: datetime
+) -> Message | None:
+    """Queue a message carrying health details to a professional. With the MSSanté relay configured and an MSSanté
+    address in their record, it goes there whole, through the relay (and should the relay refuse it for good, the
+    notice follows: `outbox.message_send`). Else their ordinary e-mail gets a notice with no health detail and a link
+    to read it after logging in (`outbox.health_notice_queue`). Nobody reachable: nothing is queued."""
+    if mssante.relay_configured() and mssante.is_mssante_address(professional.mssante):
+        return message_queue(
+            Message(
+                cell_id=request.cell_id,
+                request=request,
+                kind=kind,
+                channel=MessageChannel.MSSANTE,
+                to=professional.mssante,
+                professional=professional,
+                subject=subject,
+                body=details,
+                details=details,
+                key=key,
+                created_at=at,
+            )
+        )
+    return health_notice_queue(request=request, kind=kind, professional=professional, details=details, key=key, at=at)
 
 
 def reminders_queue(*, now: datetime | None = None) -> int:

@@ -83,7 +83,8 @@ def test_the_medecin_traitant_gets_a_summary_after_the_consultation(world: World
     )
     summary = Message.objects.get(kind=MessageKind.MT_SUMMARY)
     assert summary.to == "dr.lefevre@example.org"
-    assert "Angine, traitée." in summary.body and "R. D." in summary.body and "Delaunay" not in summary.body
+    assert "Angine, traitée." in summary.details and "R. D." in summary.details and "Delaunay" not in summary.details
+    assert "Angine, traitée." not in summary.body  # no relay configured: the e-mail is a notice with a link
 
 
 def test_no_summary_when_the_directory_does_not_know_the_medecin_traitant(world: World) -> None:

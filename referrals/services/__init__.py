@@ -87,6 +87,20 @@ from .supervision import (
     shift_add,
     supervisor_on_duty,
 )
+from .tags import (
+    NO_TAG,
+    TAG_ARCHIVED,
+    TAG_COLOUR_UNKNOWN,
+    TAG_NAME_REQUIRED,
+    TAG_NAME_TAKEN,
+    TAG_NAME_TOO_LONG,
+    TAG_OF_OTHER_CELL,
+    TAGS_CHANGED,
+    request_tags_set,
+    tag_archive,
+    tag_create,
+    tag_update,
+)
 from .watch import DEFAULT_WARN_HOURS, deadlines_warn
 
 __all__ = [
@@ -110,6 +124,7 @@ __all__ = [
     "NOT_A_SUPERVISOR",
     "NOT_OPEN",
     "NO_LABEL",
+    "NO_TAG",
     "ORIENT_NOT_ALLOWED",
     "PARTNER_DUPLICATE",
     "PARTNER_OUTSIDE",
@@ -127,6 +142,13 @@ __all__ = [
     "SHIFT_NOT_SUPERVISOR",
     "SHIFT_ORDER",
     "SUGGESTION_REQUIRED",
+    "TAGS_CHANGED",
+    "TAG_ARCHIVED",
+    "TAG_COLOUR_UNKNOWN",
+    "TAG_NAME_REQUIRED",
+    "TAG_NAME_TAKEN",
+    "TAG_NAME_TOO_LONG",
+    "TAG_OF_OTHER_CELL",
     "TOO_MANY_SUBMISSIONS",
     "VITAL_EMERGENCY",
     "YES_LABEL",
@@ -163,10 +185,14 @@ __all__ = [
     "request_phone_intake",
     "request_release",
     "request_reorient",
+    "request_tags_set",
     "request_take",
     "request_validate",
     "shift_add",
     "stored_submission_key",
     "suggestion_labels",
     "supervisor_on_duty",
+    "tag_archive",
+    "tag_create",
+    "tag_update",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -84,10 +85,10 @@ def _move(request: Request, target: Status, *, actor: User | None, at: datetime,
     return _event(request, at=at, actor=actor, kind=EventKind.MOVE, from_status=previous, to_status=target, text=text)
 
 
-def _announce(request: Request, move: RequestEvent) -> None:
+def _announce(request: Request, move: RequestEvent, booking: Any = None) -> None:
     """After the (saved) request moved, or its appointment moved: the apps that follow requests are told, in this
-    transaction (referrals.signals)."""
-    request_moved.send(sender=Request, request=request, event=move)
+    transaction (referrals.signals), with the appointment concerned when the agenda gives it (a series has several)."""
+    request_moved.send(sender=Request, request=request, event=move, booking=booking)
 
 
 def _locked(request: Request) -> Request:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -243,34 +244,46 @@ def request_check_orientable(*, request: Request, user: User, now: datetime, by_
         _require_handler(request, user, now)
 
 
-def request_orient(*, request: Request, user: User, at: datetime, modality: str, where: str) -> Request:
-    """Inside the booking's transaction: the (locked) request is oriented to an appointment."""
+def request_orient(
+    *, request: Request, user: User, at: datetime, modality: str, where: str, booking: Any = None
+) -> Request:
+    """Inside the booking's transaction: the (locked) request is oriented to an appointment (`booking`)."""
     request.modality = modality
     move = _move(request, Status.ORIENTED, actor=user, at=at, text=where)
     request.save()
-    _announce(request, move)
+    _announce(request, move, booking)
     return request
 
 
-def request_appointment_cancelled(*, request: Request, user: User | None, at: datetime, reason: str = "") -> Request:
-    """Inside the cancellation's transaction: the request goes back to the coordinators."""
+def request_appointment_cancelled(
+    *, request: Request, user: User | None, at: datetime, reason: str = "", booking: Any = None
+) -> Request:
+    """Inside the cancellation's transaction (of `booking`): the request goes back to the coordinators."""
     if request.status == Status.ORIENTED:
         move = _move(request, Status.APPOINTMENT_CANCELLED, actor=user, at=at, text=reason.strip())
         request.save()
-        _announce(request, move)
+        _announce(request, move, booking)
     return request
 
 
 def request_appointment_outcome(
-    *, request: Request, user: User, at: datetime, seen: bool, note: str = "", follow_up_needed: bool = False
+    *,
+    request: Request,
+    user: User,
+    at: datetime,
+    seen: bool,
+    note: str = "",
+    follow_up_needed: bool = False,
+    booking: Any = None,
 ) -> Request:
-    """Inside the outcome's transaction: seen or no-show, with the note for the médecin traitant."""
+    """Inside the outcome's transaction (of `booking`, the last of a series): seen or no-show, with the note for the
+    médecin traitant."""
     text = note.strip()
     if follow_up_needed:
         text = f"{text} {FOLLOW_UP_NEEDED}".strip()
     move = _move(request, Status.SEEN if seen else Status.NO_SHOW, actor=user, at=at, text=text)
     request.save()
-    _announce(request, move)
+    _announce(request, move, booking)
     return request
 
 
@@ -288,7 +301,9 @@ def request_debriefed(*, request: Request, user: User, at: datetime, text: str) 
 APPOINTMENT_NOT_MOVABLE = _("Only an appointment to come of an oriented request can be moved.")
 
 
-def request_appointment_moved(*, request: Request, user: User, at: datetime, where: str) -> Request:
+def request_appointment_moved(
+    *, request: Request, user: User, at: datetime, where: str, booking: Any = None
+) -> Request:
     """Inside the move's transaction: the (locked) request stays oriented; its timeline says where it now goes."""
     if request.status != Status.ORIENTED:
         raise DomainError(APPOINTMENT_NOT_MOVABLE, field="slot")
@@ -296,5 +311,5 @@ def request_appointment_moved(*, request: Request, user: User, at: datetime, whe
     request.last_activity_at = at
     request.save(update_fields=["last_activity_at"])
     moved = _event(request, at=at, actor=user, kind=EventKind.APPOINTMENT_MOVED, text=where)
-    _announce(request, moved)
+    _announce(request, moved, booking)
     return request

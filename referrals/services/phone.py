@@ -3,6 +3,7 @@ the call types it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,9 +16,10 @@ from directory import services as directory
 from directory.models import Profession, Professional, Site
 from territory.models import Cell
 
-from ..models import Channel, Request
+from ..models import Channel, Request, Tag
 from .handling import request_take
 from .intake import NeedData, PatientData, request_create
+from .tags import request_tags_set
 
 NEW_REQUESTER_FIELDS = {"rpps": "new_requester_rpps", "adeli": "new_requester_rpps"}
 
@@ -64,11 +66,12 @@ def request_phone_intake(
     new_requester: NewRequester | None = None,
     vital_emergency: bool = False,
     submission_key: str = "",
+    tags: Sequence[Tag] = (),
 ) -> Request:
     """Record the request told by phone: the caller added to the directory when they are new (and no site was
     named), the request received, and held at once by the coordinator who took the call, so that no colleague calls
-    the same patient — all of it, or nothing. The same form sent again (its key) gives back the first request, left
-    to whoever holds or closed it meanwhile."""
+    the same patient, with the cell's tags the coordinator ticked — all of it, or nothing. The same form sent again
+    (its key) gives back the first request, left to whoever holds or closed it meanwhile."""
     if requester_professional is None and requester_site is None and new_requester and new_requester.last_name.strip():
         requester_professional = _requester_added(cell, new_requester)
     created = request_create(
@@ -83,8 +86,11 @@ def request_phone_intake(
         submission_key=submission_key,
     )
     try:
-        return request_take(request=created, user=user)
+        taken = request_take(request=created, user=user)
     except DomainError as error:
         if error.code not in ("held", "not_open"):
             raise
         return created
+    if tags:
+        return request_tags_set(request=taken, user=user, tags=tags)
+    return taken

@@ -26,7 +26,7 @@
     events: { url: element.dataset.eventsUrl, extraParams: filterParams },
     eventDidMount: function (info) {
       var p = info.event.extendedProps;
-      var parts = [info.event.title, p.modality, p.where, p.who, p.attention].filter(Boolean);
+      var parts = [info.event.title, p.modality, p.where, p.who, p.openTo, p.attention].filter(Boolean);
       info.el.setAttribute("title", parts.join(" · "));
       info.el.setAttribute("aria-label", parts.join(" · "));
     }
