@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.views import View
@@ -144,44 +145,92 @@ def role_allows(role: str, permission: Perm) -> bool:
     return permission in ROLE_PERMISSIONS.get(role, frozenset())
 
 
-def membership_for(user: User, cell_slug: str) -> Membership:
-    """The user's active membership in the cell named by the address, or 404 (never reveal that the cell exists)."""
-    membership = (
-        Membership.objects.select_related("cell", "professional", "site")
-        .filter(user=user, cell__slug=cell_slug, is_active=True)
-        .first()
+# The row a person acts as when they hold several roles in a cell and chose none: the widest view of the cell's
+# patient work first (the supervisor's permissions include the coordinator's), then its configuration, then a
+# professional's own pages (an effector's day before a requester's own requests, the narrowest home).
+ROLE_ORDER: tuple[str, ...] = (Role.SUPERVISOR, Role.COORDINATOR, Role.CELL_ADMIN, Role.EFFECTOR, Role.REQUESTER)
+ACTING_ROLE_KEY = "acting_role"  # in the session: {cell slug: role}
+
+
+def acting_role_chosen(session: SessionBase | None, cell_slug: str) -> str:
+    if session is None:
+        return ""
+    chosen = session.get(ACTING_ROLE_KEY, {})
+    return str(chosen.get(cell_slug, "")) if isinstance(chosen, dict) else ""
+
+
+def membership_for(user: User, cell_slug: str, session: SessionBase | None = None) -> Membership:
+    """The user's acting membership in the cell named by the address, or 404 (never reveal that the cell exists).
+
+    All the user's active rows of the cell come in one query. The acting row is the role chosen in the session for
+    this cell when the user still holds it, else the first in ROLE_ORDER. It carries `rows` (every active row, in
+    ROLE_ORDER) and `granted`, the union of their permissions: one login, every role's rights.
+    """
+    found = list(
+        Membership.objects.select_related("cell", "professional", "site").filter(
+            user=user, cell__slug=cell_slug, is_active=True
+        )
     )
-    if membership is None:
+    if not found:
         raise Http404
-    return membership
+    found.sort(key=lambda row: ROLE_ORDER.index(row.role) if row.role in ROLE_ORDER else len(ROLE_ORDER))
+    chosen = acting_role_chosen(session, cell_slug)
+    acting = next((row for row in found if row.role == chosen), found[0])
+    granted = frozenset().union(*(ROLE_PERMISSIONS.get(row.role, frozenset()) for row in found))
+    for row in found:
+        row.rows = found  # type: ignore[attr-defined]
+        row.granted = granted  # type: ignore[attr-defined]
+    return acting
+
+
+def row_for(membership: Membership, permission: Perm) -> Membership:
+    """The row that holds `permission`: the acting one when its role has it, else the first other row that does (a
+    GP acting as effector who submits a request does so with their requester row and its links)."""
+    if role_allows(membership.role, permission):
+        return membership
+    rows: list[Membership] = getattr(membership, "rows", [membership])
+    return next((row for row in rows if role_allows(row.role, permission)), membership)
+
+
+def granted(membership: Membership) -> frozenset[Perm]:
+    return getattr(membership, "granted", None) or ROLE_PERMISSIONS.get(membership.role, frozenset())
 
 
 class CellMixin(LoginRequiredMixin, View):
-    """Base of every cell view: resolves `self.cell` and `self.membership`, then checks `permission`."""
+    """Base of every cell view: resolves `self.cell` and `self.membership`, then checks `permission`.
+
+    The permission is checked against the union of the person's roles in the cell; `self.membership` is the acting
+    row, or, when the acting role lacks the view's permission, the row that has it (its links are the ones to use).
+    """
 
     permission: ClassVar[Perm]
     request: HttpRequest
     cell: Cell
     membership: Membership
+    acting: Membership
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         assert isinstance(request.user, User)
-        self.membership = membership_for(request.user, kwargs["cell"])
-        self.cell = self.membership.cell
-        if not role_allows(self.membership.role, self.permission):
+        self.acting = membership_for(request.user, kwargs["cell"], getattr(request, "session", None))
+        self.cell = self.acting.cell
+        if self.permission not in granted(self.acting):
             raise PermissionDenied
+        self.membership = row_for(self.acting, self.permission)
         return super().dispatch(request, *args, **kwargs)
 
     def allows(self, permission: Perm) -> bool:
-        return role_allows(self.membership.role, permission)
+        return permission in granted(self.acting)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]
         context["cell"] = self.cell
         context["membership"] = self.membership
-        context["perms_in_cell"] = {p.name: role_allows(self.membership.role, p) for p in Perm}
+        context["acting_membership"] = self.acting
+        context["cell_roles"] = [(row.role, row.get_role_display()) for row in getattr(self.acting, "rows", [])]
+        perms = granted(self.acting)
+        context["perms_in_cell"] = {p.name: p in perms for p in Perm}
         context["alert_channels"] = AlertChannel.choices
         return context
 

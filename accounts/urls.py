@@ -30,6 +30,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("invitation/<str:token>/", invitation_views.InvitationAccept.as_view(), name="invitation_accept"),
+    path("c/<slug:cell>/role/", views.ActingRoleSwitch.as_view(), name="acting_role"),
     path("c/<slug:cell>/me-prevenir/", views.AlertChannelEdit.as_view(), name="alert_channel"),
     path("c/<slug:cell>/membres/", views.MemberList.as_view(), name="member_list"),
     path("c/<slug:cell>/membres/nouveau/", views.MemberCreate.as_view(), name="member_create"),

@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -31,7 +32,7 @@ from . import psc, selectors, services, throttle, two_factor
 from .filters import MemberFilter
 from .forms import EnrolmentForm, MemberAttachForm, MemberCreateForm, MemberUpdateForm, SecondFactorForm
 from .models import InvitationStatus, LoginSession, Membership, User
-from .policies import AUTHENTICATED, PUBLIC, CellMixin, Perm, declare
+from .policies import ACTING_ROLE_KEY, AUTHENTICATED, PUBLIC, CellMixin, Perm, declare
 from .psc_views import psc_logout_context
 from .signals import sessions_end
 
@@ -229,7 +230,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def home(request: HttpRequest) -> HttpResponse:
     """Where a user lands after login: their cell's home, or a choice when they belong to several cells."""
     assert isinstance(request.user, User)
-    memberships = list(selectors.active_memberships(request.user))
+    memberships = selectors.active_cells(request.user)
     if len(memberships) == 1:
         return redirect("accounts:cell_home", cell=memberships[0].cell.slug)
     if not memberships and request.user.is_superuser:
@@ -237,18 +238,39 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/choose_cell.html", {"memberships": memberships})
 
 
+class PersonColumn(Column):
+    """A value of the person, read from their rows of the cell (`user.cell_rows`, see selectors.member_people): the
+    roles they hold, whether any still gives access, or the first link a row has."""
+
+    def value(self, obj: Model) -> Any:
+        assert isinstance(obj, Membership)
+        rows: list[Membership] = getattr(obj.user, "cell_rows", [obj])
+        if self.attr == "roles":
+            return ", ".join(
+                row.get_role_display()
+                if row.is_active
+                else gettext("%(role)s (no access)") % {"role": row.get_role_display()}
+                for row in rows
+            )
+        if self.attr == "is_active":
+            return any(row.is_active for row in rows)
+        return next((value for row in rows if (value := Column(self.label, self.attr).value(row))), "")
+
+
 class MemberList(CellListView):
+    """One line per person, with the roles they hold in the cell (one membership row per role)."""
+
     permission = Perm.MEMBERS_MANAGE
     filterset_class = MemberFilter
     title = _("Members of the cell")
     columns = [
         Column(_("Username"), "user.username", link=True),
         Column(_("Name"), "user"),
-        Column(_("Role"), "role"),
-        Column(_("Requester type"), "requester_type"),
-        Column(_("Professional"), "professional"),
-        Column(_("Structure"), "site"),
-        Column(_("Access"), "is_active"),
+        PersonColumn(_("Roles"), "roles"),
+        PersonColumn(_("Requester type"), "requester_type"),
+        PersonColumn(_("Professional"), "professional"),
+        PersonColumn(_("Structure"), "site"),
+        PersonColumn(_("Access"), "is_active"),
     ]
     detail_url_name = "accounts:member_update"
     create_url_name = "accounts:invitation_create"
@@ -259,6 +281,9 @@ class MemberList(CellListView):
 
     def base_queryset(self) -> QuerySet[Membership]:
         return selectors.membership_list(self.cell)
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        return selectors.member_people(self.cell, super().get_queryset())
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -304,6 +329,10 @@ class MemberAttach(CellFormView):
     cancel_url_name = "accounts:member_list"
     title = _("Attach an existing account")
 
+    def get_initial(self) -> dict[str, Any]:
+        # "Add a role" on a member's page comes here with the account named.
+        return {name: self.request.GET.get(name, "")[:254] for name in ("username", "email")}
+
     def save(self, form: MemberAttachForm) -> Model:
         attached = services.member_attach(cell=self.cell, **form.cleaned_data)
         _membership_event(attached, "attached")
@@ -327,6 +356,10 @@ class MemberUpdate(CellFormView):
         context = super().get_context_data(**kwargs)
         assert isinstance(self.object, Membership)
         context["second_factor_enrolled"] = two_factor.is_enrolled(self.object.user)
+        context["person_rows"] = selectors.person_rows(self.object)
+        user = self.object.user
+        attach = reverse("accounts:member_attach", kwargs={"cell": self.cell.slug})
+        context["add_role_url"] = f"{attach}?{urlencode({'username': user.username, 'email': user.email})}"
         return context
 
     def get_object(self) -> Membership:
@@ -411,3 +444,21 @@ class AlertChannelEdit(CellMixin, View):
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
             back = reverse("accounts:cell_home", kwargs={"cell": self.cell.slug})
         return HttpResponseRedirect(back)
+
+
+class ActingRoleSwitch(CellMixin, View):
+    """A person with several roles in the cell chooses which one they act as: the home page and the pages that differ
+    by role follow it (kept in the session, per cell). Their permissions stay the union of their roles."""
+
+    permission = Perm.CELL_HOME
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        role = request.POST.get("role", "")
+        rows: list[Membership] = getattr(self.acting, "rows", [self.acting])
+        if role not in {row.role for row in rows}:
+            raise PermissionDenied  # the form offers only the roles held: anything else is forged, nothing changes
+        chosen = dict(request.session.get(ACTING_ROLE_KEY) or {})
+        chosen[self.cell.slug] = role
+        request.session[ACTING_ROLE_KEY] = chosen
+        return redirect("accounts:cell_home", cell=self.cell.slug)

@@ -516,6 +516,7 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "agenda:booking_outcome": lambda w, cell: {"outcome": "no_show"},
     "agenda:booking_note": lambda w, cell: {"effector_note": "Sonner deux fois"},
     "accounts:alert_channel": lambda w, cell: {"alert_channel": "email"},
+    "accounts:acting_role": lambda w, cell: {"role": "cell_admin"},  # the owner's own role: a valid switch
     "agenda:appointment_outcome": lambda w, cell: {"outcome": "no_show"},
     "agenda:appointment_debrief": lambda w, cell: {"next_steps": "Revoir le MT", "relay": "gp"},
     "agenda:booking_move": lambda w, cell: {},
