@@ -4,22 +4,28 @@ whose work it is, and the test reads what the next person receives (the outbox, 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 
+import pypdfium2 as pdfium
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 from playwright.sync_api import Page, expect
 
 from accounts.models import Role
 from agenda.models import Booking, Slot
+from agenda.services import StopData, slot_book, tour_save
+from audit.models import AccessEvent
+from common.holidays import is_public_holiday
 from directory.models import Site
 from notifications.models import Message, MessageKind
 from referrals.models import Request
 from referrals.states import Status
+from territory.tests.closing import close_until_the_day_after_tomorrow
 
 from .browser import log_in, log_out, screenshot
 from .factories import ProfessionalFactory, SiteFactory, commune
-from .test_browser_journeys import ARGENTAN, Day, _member, a_request, day  # noqa: F401 (day: the fixture)
+from .test_browser_journeys import ARGENTAN, GACE, Day, _member, a_request, day  # noqa: F401 (day: the fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -108,3 +114,87 @@ def test_a_physiotherapy_series_of_two_sessions_booked_then_recorded(
         (2, "seen"),
     ]
     assert Request.objects.get(pk=request.pk).events.filter(kind="session").count() >= 2
+
+
+def test_a_request_sent_while_the_cell_is_closed_gets_the_closed_cell_answer(
+    live_server: object,
+    page: Page,
+    day: Day,  # noqa: F811 (the journeys' fixture)
+) -> None:
+    """The pharmacist sends a patient in the evening, the cell closed until the day after tomorrow: the request is
+    taken, and the page says when the cell reopens and to call the 15 for a vital emergency."""
+    base = str(live_server)
+    reopens = timezone.localtime(close_until_the_day_after_tomorrow(day.cell))
+    log_in(page, base, "pharmacie")
+    page.get_by_role("link", name="Adresser un patient").first.click()
+    page.get_by_role("textbox", name="Nom du patient", exact=True).fill("Prud'homme-Vautier")
+    page.get_by_label("Prénom du patient").fill("Anne-Sophie")
+    page.get_by_label("Date de naissance").fill("1957-02-14")
+    place = page.get_by_label("Commune où se trouve le patient")
+    place.fill("gacé")
+    option = page.locator("#id_patient_commune-suggestions option").first
+    expect(option).to_have_attribute("value", re.compile("Gacé"))
+    place.fill(option.get_attribute("value") or "")
+    page.get_by_label("Téléphone du patient").fill("06 33 44 55 66")
+    page.get_by_label("Motif de la demande").fill("Douleur à l'oreille depuis hier soir, fièvre à 38,5.")
+    page.get_by_label("Type de motif").select_option("fever_infection")
+    page.get_by_label("Sans la cellule, le patient serait allé").select_option("er")
+    page.get_by_role("button", name="Envoyer la demande").click()
+    expect(page.get_by_role("status").first).to_contain_text("reçue")
+    answer = page.locator("p.closed-answer")
+    expect(answer).to_contain_text("La cellule est fermée")
+    expect(answer).to_contain_text(f"{reopens.day} {date_format(reopens, 'F')}")
+    expect(answer).to_contain_text("8 h")
+    expect(answer).to_contain_text("15")
+    screenshot(page, "closed-cell-answer")
+    request = Request.objects.get(patient_last_name="Prud'homme-Vautier")
+    assert request.status == Status.RECEIVED  # taken all the same: it waits in the queue
+
+
+def test_a_coordinator_prints_the_day_sheet_of_a_medicobus_stop(
+    live_server: object,
+    page: Page,
+    day: Day,  # noqa: F811 (the journeys' fixture)
+) -> None:
+    """From the agenda's tours, the coordinator prints the day sheet of the Médicobus: the page lists the stop's
+    patients with time, phone and reason, and the PDF says the same (read back from the file)."""
+    base = str(live_server)
+    stop_day = timezone.localdate() + timedelta(days=1)
+    while is_public_holiday(stop_day):
+        stop_day += timedelta(days=1)
+    driver = ProfessionalFactory(cell=day.cell, first_name="Bertrand", last_name="Quesnel-Duchemin")
+    tour = tour_save(
+        cell=day.cell, name="Médicobus du Pays d'Argentan et des Marches de Normandie", doctor=driver,
+        first_day=stop_day, last_day=stop_day + timedelta(days=6),
+        stops=[StopData(stop_day.weekday(), commune(GACE), "Place du Marché couvert", time(9), time(11))],
+    ).tour  # fmt: skip
+    first_slot = Slot.objects.filter(plan__tour=tour).order_by("starts_at").first()
+    assert first_slot is not None and timezone.localtime(first_slot.starts_at).date() == stop_day
+    request = a_request(day, "Levasseur-Bellanger", phone="+33644556677", reason="Plaie du pied diabétique à revoir")
+    slot_book(slot=first_slot, request=request, user=day.users["coordination"])
+
+    log_in(page, base, "coordination")
+    page.goto(f"{base}/c/{day.cell.slug}/agenda/tournees/")
+    sheet_form = page.locator("form.daysheet-form").first
+    sheet_form.locator("input[type=date]").fill(stop_day.isoformat())
+    sheet_form.get_by_role("button", name=re.compile("Imprimer la feuille du jour")).click()
+    sheet = page.locator("main")
+    expect(sheet).to_contain_text("Place du Marché couvert")
+    expect(sheet).to_contain_text("LEVASSEUR-BELLANGER")
+    expect(sheet).to_contain_text("06 44 55 66 77")
+    expect(sheet).to_contain_text("Plaie du pied diabétique à revoir")
+    expect(sheet).to_contain_text(f"{timezone.localtime(first_slot.starts_at):%H:%M}")
+    screenshot(page, "daysheet-medicobus")
+    pdf_link = page.locator("#daysheet-pdf")
+    answer = page.request.get(base + (pdf_link.get_attribute("href") or ""))
+    assert answer.ok and answer.headers["content-type"] == "application/pdf"
+    document = pdfium.PdfDocument(answer.body())
+    # The text as a reader gets it, the table cells' line breaks aside (pdfium marks a hyphen where a line may
+    # break as U+FFFE).
+    pages = (document[i].get_textpage().get_text_range().replace("\ufffe", "-") for i in range(len(document)))
+    text = " ".join(" ".join(page_text.split()) for page_text in pages)
+    for shown in ("LEVASSEUR-BELLANGER", "06 44 55 66 77", "Place du Marché couvert", "Plaie du pied diabétique"):
+        assert shown in text, (shown, text)
+    assert f"{timezone.localtime(first_slot.starts_at):%H:%M}" in text
+    logged = AccessEvent.objects.filter(subjects__contains=f",{request.pk},", user__username="coordination")
+    assert {"day_sheet", "day_sheet_pdf"} <= set(logged.values_list("object_type", flat=True))

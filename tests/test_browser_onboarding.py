@@ -11,15 +11,20 @@ import re
 import time
 from base64 import b32decode
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
+from django.utils import timezone
+from django.utils.formats import date_format
 from django_otp.oath import TOTP
 from playwright.sync_api import Page, expect
 
 from accounts.models import Membership, Role, User
+from agenda.models import AvailabilityPlan
+from common.holidays import public_holidays
 from demo.data import DEMO_PASSWORD
 from directory.models import Professional
 from surveys.models import SurveyPolicy
@@ -133,3 +138,44 @@ def test_an_invited_gp_sets_a_password_and_enrols_the_app_then_reaches_the_cell(
     assert again is not None and again.status == 410
     expect(page.get_by_role("alert")).to_be_visible()
     assert Membership.objects.filter(cell=onboarding.cell).count() == 2
+
+
+def _next_holiday_week() -> tuple[date, date, date]:
+    """The next public holiday on a weekday at least two days ahead, and the Monday-to-Friday around it (from
+    tomorrow at the earliest)."""
+    start = timezone.localdate() + timedelta(days=2)
+    holiday = next(
+        day
+        for day in public_holidays("", start, start + timedelta(days=400))
+        if day.weekday() < 5  # Mon–Fri
+    )
+    monday = holiday - timedelta(days=holiday.weekday())
+    first = max(monday, timezone.localdate() + timedelta(days=1))
+    return holiday, first, monday + timedelta(days=4)
+
+
+def test_the_invited_gp_publishes_a_plan_over_a_holiday_week_and_gets_no_slot_on_the_holiday(
+    live_server: object, page: Page, onboarding: Onboarding
+) -> None:
+    base = str(live_server)
+    gp_user = gp_joins_by_invitation(page, base, onboarding)
+    holiday, first, last = _next_holiday_week()
+    page.goto(f"{base}/c/{onboarding.cell.slug}/agenda/plans/nouveau/")
+    for weekday in range(5):
+        page.locator(f"#id_weekdays_{weekday}").check()
+    page.locator("#id_start_time").fill("18:00")
+    page.locator("#id_end_time").fill("19:00")
+    page.locator("#id_first_day").fill(first.isoformat())
+    page.locator("#id_last_day").fill(last.isoformat())
+    page.locator("#id_open_to_pharmacists").check()
+    page.locator("form.edit-form button[type=submit]").click()
+    status = page.get_by_role("status").first
+    expect(status).to_contain_text(date_format(holiday, "j F"))  # the save says which holiday was skipped
+    screenshot(page, "plan-over-a-holiday-week")
+
+    plan = AvailabilityPlan.objects.get(professional=onboarding.gp)
+    days = {timezone.localtime(start).date() for start in plan.slots.values_list("starts_at", flat=True)}
+    expected = {first + timedelta(days=n) for n in range((last - first).days + 1)} - {holiday}
+    assert days == expected and holiday not in days
+    assert plan.slots.count() == 4 * len(expected)  # 15-minute slots from 18:00 to 19:00
+    assert gp_user.memberships.get(cell=onboarding.cell).role == Role.EFFECTOR
