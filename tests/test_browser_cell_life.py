@@ -4,7 +4,7 @@ whose work it is, and the test reads what the next person receives (the outbox, 
 from __future__ import annotations
 
 import re
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 import pypdfium2 as pdfium
 import pytest
@@ -17,7 +17,7 @@ from agenda.models import Booking, Slot
 from agenda.services import StopData, slot_book, tour_save
 from audit.models import AccessEvent
 from common.holidays import is_public_holiday
-from directory.models import Site
+from directory.models import Professional, Site
 from notifications.models import Message, MessageKind
 from referrals.models import Request
 from referrals.states import Status
@@ -30,7 +30,7 @@ from .test_browser_journeys import ARGENTAN, GACE, Day, _member, a_request, day 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _physio_slot(site: Site, physio: object, start: object) -> Slot:
+def _physio_slot(site: Site, physio: Professional, start: datetime) -> Slot:
     return Slot.objects.create(
         cell=site.cell, professional=physio, site=site, starts_at=start, ends_at=start + timedelta(minutes=30),
         care_channel="physiotherapy", modality="in_person",
