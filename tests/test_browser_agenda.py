@@ -148,7 +148,7 @@ def test_a_coordinator_changes_a_médicobus_stop(live_server: object, page: Page
     expect(tour.locator("tbody tr")).to_have_count(4)
     expect(page.locator("table.data").last).to_contain_text("Spot de télémédecine")
     screenshot(page, "tours")
-    tour.get_by_role("link", name="Tournée du Médicobus Orne-Est").click()
+    tour.get_by_role("link", name="Tournée du Médicobus Orne-Est", exact=True).click()
     page.locator("#id_stops-3-place").fill("Parking de la salle des fêtes")
     page.get_by_role("button", name="Enregistrer la tournée").click()
     expect(page.get_by_role("status").first).to_contain_text("Tournée enregistrée")
