@@ -3,8 +3,6 @@ certificate): what it sends, and each way a call fails turned into its error, wi
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 import json
 import logging
 import socket
@@ -17,14 +15,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from common import outbound
 from common.outbound import BadAnswer, Refused, Service, TimedOut, Unreachable
-from tests.loopback import LoopbackHandler, LoopbackServer
+from tests.loopback import LoopbackHandler, LoopbackServer, self_signed
 
 SECRET = "xkeysib-0123456789abcdef-SECRET"
 PHONE = "33612345678"  # an invented patient's number, in a query string: never in a message either
@@ -214,28 +208,7 @@ def test_certificates_are_always_verified() -> None:
 @pytest.fixture
 def https_server(tmp_path: Path) -> Iterator[tuple[Loopback, Path]]:
     """An HTTPS server on loopback with a self-signed certificate for 127.0.0.1, and the file of that certificate."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "aiguillage-test-loopback")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = tmp_path / "loopback.pem", tmp_path / "loopback.key"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_file, key_file)
+    context, cert_file = self_signed(tmp_path, "aiguillage-test-loopback")
     fake = Loopback(tls=context)
     yield fake, cert_file
     fake.close()

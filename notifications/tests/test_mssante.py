@@ -6,7 +6,6 @@ the MT's account and the cell's staff may read, each reading logged."""
 from __future__ import annotations
 
 import datetime
-import ipaddress
 import re
 import ssl
 from collections.abc import Iterator
@@ -20,10 +19,6 @@ from urllib.parse import urlsplit
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -43,6 +38,7 @@ from notifications.tests.test_requester_told import Inbox, free_port, smtp
 from referrals.models import CareChannel
 from referrals.tests.factories import make_request
 from tests.factories import MembershipFactory, ProfessionalFactory
+from tests.loopback import self_signed
 from tests.worker import work
 
 pytestmark = pytest.mark.django_db
@@ -98,30 +94,8 @@ def _login(server: object, session: object, envelope: object, mechanism: str, au
 
 
 def _certificate(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
-    """A self-signed certificate for 127.0.0.1 (the provider's, from an authority the system does not know)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mssante-relay-loopback")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = tmp_path / "relay.pem", tmp_path / "relay.key"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_file, key_file)
-    return context, cert_file
+    """The relay's certificate: the provider's, from an authority the system does not know."""
+    return self_signed(tmp_path, "mssante-relay-loopback")
 
 
 @pytest.fixture
