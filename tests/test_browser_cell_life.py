@@ -25,7 +25,15 @@ from territory.tests.closing import close_until_the_day_after_tomorrow
 
 from .browser import log_in, log_out, screenshot
 from .factories import ProfessionalFactory, SiteFactory, commune
-from .test_browser_journeys import ARGENTAN, GACE, Day, _member, a_request, day  # noqa: F401 (day: the fixture)
+from .test_browser_journeys import (  # noqa: F401 (day: the fixture)
+    ARGENTAN,
+    GACE,
+    Day,
+    _member,
+    a_request,
+    day,
+    send_a_patient,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -126,21 +134,10 @@ def test_a_request_sent_while_the_cell_is_closed_gets_the_closed_cell_answer(
     base = str(live_server)
     reopens = timezone.localtime(close_until_the_day_after_tomorrow(day.cell))
     log_in(page, base, "pharmacie")
-    page.get_by_role("link", name="Adresser un patient").first.click()
-    page.get_by_role("textbox", name="Nom du patient", exact=True).fill("Prud'homme-Vautier")
-    page.get_by_label("Prénom du patient").fill("Anne-Sophie")
-    page.get_by_label("Date de naissance").fill("1957-02-14")
-    place = page.get_by_label("Commune où se trouve le patient")
-    place.fill("gacé")
-    option = page.locator("#id_patient_commune-suggestions option").first
-    expect(option).to_have_attribute("value", re.compile("Gacé"))
-    place.fill(option.get_attribute("value") or "")
-    page.get_by_label("Téléphone du patient").fill("06 33 44 55 66")
-    page.get_by_label("Motif de la demande").fill("Douleur à l'oreille depuis hier soir, fièvre à 38,5.")
-    page.get_by_label("Type de motif").select_option("fever_infection")
-    page.get_by_label("Sans la cellule, le patient serait allé").select_option("er")
-    page.get_by_role("button", name="Envoyer la demande").click()
-    expect(page.get_by_role("status").first).to_contain_text("reçue")
+    send_a_patient(
+        page, "Prud'homme-Vautier", "Anne-Sophie", "1957-02-14", "06 33 44 55 66",
+        "Douleur à l'oreille depuis hier soir, fièvre à 38,5.", "fever_infection",
+    )  # fmt: skip
     answer = page.locator("p.closed-answer")
     expect(answer).to_contain_text("La cellule est fermée")
     expect(answer).to_contain_text(f"{reopens.day} {date_format(reopens, 'F')}")

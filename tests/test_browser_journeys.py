@@ -165,26 +165,35 @@ def local_path(link: str) -> str:
     return link[len(LONG_BASE) :]
 
 
-def test_the_requester_sends_a_patient_and_follows_them_to_the_consultation(
-    live_server: object, page: Page, day: Day
-) -> None:
-    base = str(live_server)
-    log_in(page, base, "pharmacie")
+def send_a_patient(page: Page, last_name: str, first_name: str, born: str, phone: str, reason: str, kind: str) -> None:
+    """The requester's web form filled as a pharmacist would (the patient at Gacé, chosen among the suggestions; the
+    ER otherwise), sent, and its receipt shown."""
     page.get_by_role("link", name="Adresser un patient").first.click()
-    page.get_by_role("textbox", name="Nom du patient", exact=True).fill("Belkacem-Laurent")
-    page.get_by_label("Prénom du patient").fill("Inès-Marguerite")
-    page.get_by_label("Date de naissance").fill("1939-11-02")
+    page.get_by_role("textbox", name="Nom du patient", exact=True).fill(last_name)
+    page.get_by_label("Prénom du patient").fill(first_name)
+    page.get_by_label("Date de naissance").fill(born)
     place = page.get_by_label("Commune où se trouve le patient")
     place.fill("gacé")
     option = page.locator("#id_patient_commune-suggestions option").first
     expect(option).to_have_attribute("value", re.compile("Gacé"))
     place.fill(option.get_attribute("value") or "")
-    page.get_by_label("Téléphone du patient").fill("06 22 33 44 55")
-    page.get_by_label("Motif de la demande").fill("Toux productive depuis 5 jours, essoufflement à l'effort.")
-    page.get_by_label("Type de motif").select_option("respiratory")
+    page.get_by_label("Téléphone du patient").fill(phone)
+    page.get_by_label("Motif de la demande").fill(reason)
+    page.get_by_label("Type de motif").select_option(kind)
     page.get_by_label("Sans la cellule, le patient serait allé").select_option("er")
     page.get_by_role("button", name="Envoyer la demande").click()
     expect(page.get_by_role("status").first).to_contain_text("reçue")
+
+
+def test_the_requester_sends_a_patient_and_follows_them_to_the_consultation(
+    live_server: object, page: Page, day: Day
+) -> None:
+    base = str(live_server)
+    log_in(page, base, "pharmacie")
+    send_a_patient(
+        page, "Belkacem-Laurent", "Inès-Marguerite", "1939-11-02", "06 22 33 44 55",
+        "Toux productive depuis 5 jours, essoufflement à l'effort.", "respiratory",
+    )  # fmt: skip
     request = Request.objects.get(patient_last_name="Belkacem-Laurent")
 
     # The cell calls the patient back and books Dr Martin-Delacroix tomorrow at 10:00: the requester is told where.
