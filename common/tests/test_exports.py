@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import openpyxl
 import pytest
 
-from common.exports import FORMULA_START, csv_text, spreadsheet_response, spreadsheet_safe, xlsx_bytes
+from common.exports import (
+    FORMULA_START,
+    Month,
+    Sheet,
+    csv_text,
+    sheet_titles,
+    spreadsheet_response,
+    spreadsheet_safe,
+    xlsx_bytes,
+    xlsx_workbook,
+)
 
 
 @pytest.mark.parametrize(
@@ -88,3 +98,70 @@ def test_a_download_names_its_file_with_the_format(fmt: str, content_type: str) 
 def test_an_unknown_format_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="ods"):
         spreadsheet_response("ods", [], headers=None, filename="x")
+
+
+def test_csv_lines_end_as_excel_writes_them_and_dates_are_french() -> None:
+    october = Month(date(2026, 10, 17), "octobre 2026")
+    text = csv_text(
+        [(october, date(2026, 10, 5), datetime(2026, 10, 5, 8, 30, tzinfo=UTC), 12.5, 1e-05, 'Dit "oui"\nensuite')],
+        headers=["Mois", "Jour", "Reçue le", "Taux (%)", "Petit", "Note"],
+    )
+    assert text.count("\r\n") == 2 and "\n" not in text.replace("\r\n", "").replace('oui""\nensuite', "")
+    assert read_csv(text)[1] == [
+        "octobre 2026",  # a month stays as the table shows it
+        "05/10/2026",
+        "05/10/2026 10:30",  # the cell's wall clock (Paris, summer time), not UTC
+        "12,5",
+        "0,00001",  # never 1e-05, which a spreadsheet reads as text
+        'Dit "oui"\nensuite',
+    ]
+    assert '"Dit ""oui""\nensuite"' in text  # quoted, the quote doubled, the line end kept inside the cell
+
+
+def test_sheet_titles_are_made_valid_for_excel_and_unique() -> None:
+    titles = sheet_titles(["Demandes [SAS] : 1/2 *?\\", "x" * 40, "X" * 40, "", "'Lieux'", "Lieux"])
+    assert titles[0] == "Demandes SAS 1 2"
+    assert titles[1] == "x" * 31 and titles[2] == "X" * 27 + " (2)"  # Excel compares titles without case
+    assert titles[3] == "4"  # never empty
+    assert titles[4] == "Lieux" and titles[5] == "Lieux (2)"  # no apostrophe at either end
+    assert all(len(t) <= 31 for t in titles)
+
+
+def test_a_workbook_has_one_typed_sheet_per_table() -> None:
+    content = xlsx_workbook(
+        [
+            Sheet(
+                "Places par mois",
+                ["Mois", "Offertes", "Taux de remplissage (%)", "Premier jour", "Soins"],
+                [
+                    [Month(date(2026, 10, 1), "octobre 2026"), 12, 12.5, date(2026, 10, 2), "Kinésithérapie"],
+                    [Month(date(2026, 11, 1), "novembre 2026"), "< 5", None, datetime(2026, 11, 3, 9, 0), "=1+1"],
+                ],
+            ),
+            Sheet("Places par mois", ["Quoi"], [["SAS"]]),
+        ]
+    )
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    assert book.sheetnames == ["Places par mois", "Places par mois (2)"]
+    sheet = book["Places par mois"]
+    month, offered, rate, day, care = sheet[2]
+    assert month.value == datetime(2026, 10, 1) and month.number_format == "mmmm yyyy"  # a date, shown as a month
+    assert offered.value == 12 and offered.data_type == "n"
+    assert rate.value == 12.5 and rate.data_type == "n" and rate.number_format == "0.0#"  # a rate keeps its decimals
+    assert day.value == datetime(2026, 10, 2) and day.number_format == "dd/mm/yyyy"
+    assert care.value == "Kinésithérapie" and care.data_type == "s"
+    hidden, empty, moment, formula = (c for c in sheet[3][1:])
+    assert hidden.value == "< 5" and hidden.data_type == "s"  # a hidden count stays text
+    assert empty.value is None and moment.number_format == "dd/mm/yyyy hh:mm"
+    assert formula.value == "'=1+1" and formula.data_type == "s"
+    assert all(cell.font.bold for cell in sheet[1]) and not sheet["B2"].font.bold
+    assert sheet.freeze_panes == "A2"  # the headings stay in view
+    widths = {letter: sheet.column_dimensions[letter].width for letter in "ABCDE"}
+    assert widths["C"] >= len("Taux de remplissage (%)") and widths["B"] < widths["C"]  # as wide as the contents
+    assert all(6 <= width <= 60 for width in widths.values())
+
+
+def test_a_workbook_with_nothing_to_show_still_opens() -> None:
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_workbook([Sheet("Vide", ["Mois"], [])])))
+    assert book.sheetnames == ["Vide"] and [[c.value for c in r] for r in book["Vide"].iter_rows()] == [["Mois"]]
+    assert len(openpyxl.load_workbook(io.BytesIO(xlsx_workbook([]))).sheetnames) == 1
