@@ -109,14 +109,13 @@ def _compute(cell: Cell, period: Period, now: datetime, progress: Progress | Non
             "mt_situation", _("Requests by situation of the patient"), mt, {k: str(v) for k, v in MTSituation.choices}
         )
     )
-    labels = {**dimension_labels()["origin"], origins.SAS: str(origins.SAS_LABEL)}
-    add(_coded("origin", _("Requests by origin"), origin, labels))
+    add(origin_table(origin))
     age_labels = {code: str(label) for code, _low, _high, label in breakdowns.AGE_BANDS}
     add(_coded("age", _("Requests by age of the patient at reception"), ages, age_labels, breakdowns.AGE_UNKNOWN_LABEL))
     add(_communes(communes))
     add(_qpv(qpv))
-    add(_participants(participants))
-    add(_satisfaction(satisfaction))
+    add(participants_table(participants))
+    add(satisfaction_table(satisfaction))
     tick(90)
     return Computed(summary, patients, communes, qpv, participants, satisfaction, built)
 
@@ -213,6 +212,12 @@ def _coded(slug: str, title: str, rows: list[figures.Row], labels: dict[str, str
     return Table(slug, title, [_("What"), _("Requests")], shown)
 
 
+def origin_table(rows: list[figures.Row]) -> Table:
+    """Requests by origin, the SAS named as such."""
+    labels = {**dimension_labels()["origin"], origins.SAS: str(origins.SAS_LABEL)}
+    return _coded("origin", _("Requests by origin"), rows, labels)
+
+
 def _communes(rows: list[breakdowns.CommuneRow]) -> Table:
     shown: list[list[object]] = [
         [r.name, r.insee_code, _("yes") if r.has_qpv else (_("no") if r.covered else _("unknown")), r.count]
@@ -237,7 +242,7 @@ def _qpv(split: breakdowns.QpvSplit) -> Table:
     return Table("qpv", _("Requests and priority neighbourhoods (QPV)"), [_("What"), _("Requests")], rows)
 
 
-def _participants(rows: list[breakdowns.ProfessionRow]) -> Table:
+def participants_table(rows: list[breakdowns.ProfessionRow]) -> Table:
     professions = dict(Profession.choices)
     shown: list[list[object]] = [
         [str(professions.get(r.profession, r.profession)), r.count, r.cpts_adherents] for r in rows
@@ -251,7 +256,7 @@ def _participants(rows: list[breakdowns.ProfessionRow]) -> Table:
     )
 
 
-def _satisfaction(found: Results) -> Table:
+def satisfaction_table(found: Results) -> Table:
     audiences = dict(Audience.choices)
     rows: list[list[object]] = []
     for audience in audiences:

@@ -1,6 +1,8 @@
 """The monthly report, ready to hand to the ARS or the CPAM: a PDF (WeasyPrint) of the month's figures compared with
-the month before, the twelve months' trend in charts, and the tables. It leaves the cell, so it holds aggregates only
-and every count from 1 to 4 is shown as "< 5" (in the charts such bars are left out)."""
+the month before, the twelve months' trend in charts, and the tables — with the origins (the SAS named as such), the
+professionals taking part and the satisfaction surveys of the month, as in the yearly report (`aci`). It leaves the
+cell, so it holds aggregates only and every count from 1 to 4 is shown as "< 5" (in the charts such bars are left
+out)."""
 
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from common.pdf import pdf_from_html
+from surveys.services import results
 from territory.models import Cell
 
-from . import charts, figures, tables
+from . import aci, breakdowns, charts, figures, tables
 from .figures import Period, Scope
 
 SMALL = tables.SMALL
@@ -84,10 +87,12 @@ def context(cell: Cell, month: date, now: datetime) -> dict[str, Any]:
             },
         )
     found = figures.requests_by_all(scope, period)
-    breakdowns = [
+    shown = [aci.origin_table(breakdowns.by_origin(scope, period)).suppressed()]
+    shown += [
         tables.dimension(scope, period, name, found[name]).suppressed()
-        for name in ("origin", "care_channel", "oriented", "reoriented", "closed")
+        for name in ("care_channel", "oriented", "reoriented", "closed")
     ]
+    satisfaction = results(cell, period)
     return {
         "cell": cell,
         "month_label": date_format(period.first, "F Y"),
@@ -101,7 +106,10 @@ def context(cell: Cell, month: date, now: datetime) -> dict[str, Any]:
         "places": places,
         "requests": requests,
         "charts": drawn,
-        "breakdowns": breakdowns,
+        "breakdowns": shown,
+        "professionals": aci.participants_table(breakdowns.participants(scope, period)).suppressed(),
+        "satisfaction": aci.satisfaction_table(satisfaction).suppressed(),
+        "satisfaction_sent": sum(satisfaction.sent.values()),
         "small": SMALL,
     }
 

@@ -48,7 +48,7 @@ from agenda.models import SlotStatus
 from agenda.tests.factories import make_slot
 from conftest import World
 from directory.models import Profession, ResourceKind, SiteKind
-from indicators import aci, breakdowns
+from indicators import aci, breakdowns, report
 from indicators.figures import Row, Scope
 from referrals import services as referrals
 from referrals.models import Request
@@ -373,3 +373,20 @@ def test_a_cell_outside_the_shipped_list_is_not_told_it_has_no_qpv(world: World)
     assert not context["qpv_covered"]
     html = render_to_string("indicators/aci_report.html", context)
     assert "does not cover the communes of this territory" in html
+
+
+def test_the_monthly_report_names_the_sas_and_shows_professionals_and_satisfaction(year: World) -> None:
+    december = report.context(year.cell, date(2025, 12, 1), NOW)
+    origin = december["breakdowns"][0]
+    assert origin.slug == "origin"
+    assert dict((row[0], row[1]) for row in origin.rows) == {"Pharmacist": "< 5", "SAS (15 / 116 117)": "< 5"}
+    # December: R16, R17 from the pharmacist, R15 for the SAS
+    assert december["professionals"].rows == [["Nurse (IDEL)", "< 5", 0]]  # no slot in December: her role only
+    assert december["satisfaction_sent"] == 0
+    january = report.context(year.cell, date(2025, 1, 1), NOW)
+    assert january["satisfaction_sent"] == 1  # the survey about R1
+    text = "\n".join(
+        p.get_textpage().get_text_range()
+        for p in pypdfium2.PdfDocument(report.render_pdf(year.cell, date(2025, 1, 1), NOW))
+    )
+    assert "Professionals taking part" in text and "Satisfaction" in text
