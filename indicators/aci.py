@@ -58,6 +58,10 @@ def _hours(delay: timedelta | None) -> float | None:
     return round(delay.total_seconds() / 3600, 1) if delay is not None else None
 
 
+def _hidden(count: int) -> object:
+    return f"< {SMALL}" if 0 < count < SMALL else count
+
+
 def _shown(value: float | None, over: int) -> float | None:
     """A rate or a mean over `over` cases: not shown when 1 to 4 cases would be recognisable."""
     return None if 0 < over < SMALL else value
@@ -99,6 +103,7 @@ def _compute(cell: Cell, period: Period, now: datetime, progress: Progress | Non
         built[table.slug] = table
 
     add(_headline(summary, patients))
+    add(_outcomes(summary))
     add(_delays(summary))
     add(_places(period, slot_months))
     add(_requests(period, request_months))
@@ -121,26 +126,32 @@ def _compute(cell: Cell, period: Period, now: datetime, progress: Progress | Non
 
 
 def _headline(s: figures.Summary, patients: int) -> Table:
+    """Figures none of which is the sum of others here: the outcomes (which add up to the requests) and the places
+    (offered = taken + not taken + still to come) have their own tables, so that the suppression sees their sums."""
     rows: list[list[object]] = [
         [_("Requests received"), s.requests],
         [_("Distinct patients"), patients],
-        [pgettext("requests", "Oriented"), s.oriented],
-        [pgettext("requests", "Reoriented"), s.reoriented],
-        [pgettext("requests", "Closed"), s.closed],
-        [_("Still being handled"), s.still_open],
         [_("ER visits avoided"), s.er_avoided],
         [_("Patients seen"), s.seen],
         [_("Patients seen within 48 h"), s.seen_within_48h],
         [_("Sessions seen"), s.sessions_seen],
-        [_("Places offered"), s.offered],
-        [_("Places taken"), s.taken],
-        [_("Places not taken"), s.not_taken],
         [_("No-shows"), s.no_shows],
         [_("Cancellations"), s.cancellations],
         [_("Callbacks to patients"), s.callbacks],
         [_("Questions to the supervisor"), s.escalations],
     ]
-    return Table("headline", _("The year in figures"), [_("Figure"), _("Number")], rows)
+    return Table("headline", _("The period in figures"), [_("Figure"), _("Number")], rows)
+
+
+def _outcomes(s: figures.Summary) -> Table:
+    """What became of the requests: the four rows add up to the requests received."""
+    rows: list[list[object]] = [
+        [pgettext("requests", "Oriented"), s.oriented],
+        [pgettext("requests", "Reoriented"), s.reoriented],
+        [pgettext("requests", "Closed"), s.closed],
+        [_("Still being handled"), s.still_open],
+    ]
+    return Table("outcomes", _("What became of the requests"), [_("Outcome"), _("Requests")], rows)
 
 
 def _delays(s: figures.Summary) -> Table:
@@ -308,11 +319,11 @@ def context(cell: Cell, period: Period, now: datetime, progress: Progress | None
             (_("Distinct patients"), headline[_("Distinct patients")]),
             (_("Seen within 48 h"), shown["delays"].rows[0][1]),
             (_("ER visits avoided"), headline[_("ER visits avoided")]),
-            (_("Places offered"), headline[_("Places offered")]),
-            (_("Places taken"), headline[_("Places taken")]),
+            (_("Places offered"), _hidden(s.offered)),
+            (_("Places taken"), _hidden(s.taken)),
         ],
         "tables": shown,
-        "outcomes": [shown[name] for name in ("oriented", "reoriented", "closed", "elsewhere")],
+        "outcomes": [shown[name] for name in ("outcomes", "oriented", "reoriented", "closed", "elsewhere")],
         "breakdowns": [shown[name] for name in ("mt_situation", "origin", "age", "communes")],
         "cell_qpvs": computed.qpv.cell_qpvs,
         "qpv_covered": computed.qpv.territory_covered,
