@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from agenda.forms import DATE
@@ -12,6 +14,7 @@ from directory.models import Professional, Site
 from referrals.models import CareChannel, Modality
 from territory.models import Cell, Territory
 
+from . import periods
 from .figures import Period, Scope
 
 LONGEST = 366
@@ -21,12 +24,13 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 OUT_OF_RANGE = _("Choose a date between 2000 and 2099.")
 
 
-def month_to_date(today: date) -> Period:
-    return Period(today.replace(day=1), today)
+PRESET = "period"  # the address's name for a preset: ?period=last-quarter
+PERIOD_FIELDS = ("first", "last", PRESET)
 
 
 class DashboardForm(forms.Form):
-    """The period and the filters, from the address (GET): a dashboard can be bookmarked and shared."""
+    """The period and the filters, from the address (GET): a dashboard can be bookmarked and shared. A preset
+    (`?period=this-quarter`) is bookmarked as such: it means the running quarter whenever the bookmark is opened."""
 
     first = forms.DateField(label=_("From"), widget=forms.DateInput(**DATE))
     last = forms.DateField(label=_("To"), widget=forms.DateInput(**DATE))
@@ -40,9 +44,10 @@ class DashboardForm(forms.Form):
         label=_("Professional"), queryset=Professional.objects.none(), required=False, empty_label=_("All")
     )
 
-    def __init__(self, *args: Any, cell: Cell, full: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, cell: Cell, full: bool, today: date | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.cell = cell
+        self.today = today or timezone.localdate()
         self.fields["territory"].queryset = cell.territories.all()  # type: ignore[attr-defined]
         if full:
             self.fields["site"].queryset = (  # type: ignore[attr-defined]
@@ -74,7 +79,7 @@ class DashboardForm(forms.Form):
     def period(self) -> Period:
         if self.is_bound and self.is_valid():
             return Period(self.cleaned_data["first"], self.cleaned_data["last"])
-        return month_to_date(timezone.localdate())
+        return periods.default_period(self.today)
 
     def scope(self) -> Scope:
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
@@ -87,10 +92,45 @@ class DashboardForm(forms.Form):
             professional=data.get("professional"),
         )
 
+    def presets(self) -> list[dict[str, Any]]:
+        """The presets as links that keep the filters: label, address query, dates, and whether it is the period
+        shown (the one named in the address, else the first whose dates are those shown)."""
+        filters = {k: v for k, v in self.data.items() if v and k not in PERIOD_FIELDS and k != "outside"}
+        named = self.data.get(PRESET)
+        shown = self.period() if not self.is_bound or self.is_valid() else None
+        matching = [preset.slug for preset in periods.PRESETS if preset.period(self.today) == shown]
+        chosen = named if named in matching else next(iter(matching), None)
+        links = []
+        for preset in periods.PRESETS:
+            links.append(
+                {
+                    "slug": preset.slug,
+                    "label": preset.title(self.today),
+                    "query": urlencode({**filters, PRESET: preset.slug}),
+                    "period": preset.period(self.today),
+                    "current": preset.slug == chosen,
+                }
+            )
+        return links
+
 
 def default_data(today: date) -> dict[str, str]:
-    period = month_to_date(today)
+    """The dates of the default period (see `periods.default_period`)."""
+    period = periods.default_period(today)
     return {"first": period.first.isoformat(), "last": period.last.isoformat()}
+
+
+def dashboard_data(query: Mapping[str, Any], today: date) -> dict[str, Any]:
+    """What the dashboard's form reads from the address: the dates typed (kept as typed, even in the wrong order,
+    to be corrected); else a preset's dates (`?period=last-month`); else the default period. The filters stay."""
+    data = {key: query.get(key) for key in query}
+    if "first" in data or "last" in data:
+        return data
+    preset = periods.BY_SLUG.get(str(data.get(PRESET, "")))
+    period = preset.period(today) if preset is not None else periods.default_period(today)
+    if preset is None:
+        data.pop(PRESET, None)
+    return {**data, "first": period.first.isoformat(), "last": period.last.isoformat()}
 
 
 def previous_month(today: date) -> Period:
