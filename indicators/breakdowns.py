@@ -4,7 +4,7 @@ the distinct patients behind them, and the professionals who took part. Each is 
 requests (`figures.Scope`), whatever their number; Python only shapes the few rows that come back.
 
 Age at reception: the patient's age on the Paris day the request was received, in whole years, computed in SQL from
-both dates as YYYYMMDD numbers (received − born ≥ N × 10000 ⇔ N full years reached): portable to SQLite and
+both dates written as YYYYMMDD numbers (received − born ≥ N × 10000 ⇔ N full years reached): portable to SQLite and
 PostgreSQL, exact around birthdays; someone born on 29 February reaches a new age on 1 March in common years.
 """
 
@@ -27,7 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Concat, ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.functions import Cast, Concat, Replace, TruncDate
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership, Role
@@ -77,21 +77,16 @@ def by_origin(scope: Scope, period: Period) -> list[Row]:
     return [Row(r["key"] or UNKNOWN, r["count"]) for r in rows]
 
 
-def _yyyymmdd(year: Any, month: Any, day: Any) -> ExpressionWrapper:
-    return ExpressionWrapper(year * 10000 + month * 100 + day, output_field=IntegerField())
+def _yyyymmdd(day: Any) -> Cast:
+    """A date as the number YYYYMMDD: its ISO text without the dashes (both databases write dates as YYYY-MM-DD),
+    which costs SQLite no Python function per row, unlike extracting the year, month and day."""
+    return Cast(Replace(Cast(day, CharField()), Value("-"), Value("")), IntegerField())
 
 
 def age_at_reception() -> ExpressionWrapper:
     """received (Paris date) − birth date, both as YYYYMMDD numbers: the age in full years is this // 10000."""
-    received = _yyyymmdd(
-        ExtractYear("received_at", tzinfo=PARIS),
-        ExtractMonth("received_at", tzinfo=PARIS),
-        ExtractDay("received_at", tzinfo=PARIS),
-    )
-    born = _yyyymmdd(
-        ExtractYear("patient_birth_date"), ExtractMonth("patient_birth_date"), ExtractDay("patient_birth_date")
-    )
-    return ExpressionWrapper(received - born, output_field=IntegerField())
+    received = _yyyymmdd(TruncDate("received_at", tzinfo=PARIS))
+    return ExpressionWrapper(received - _yyyymmdd(F("patient_birth_date")), output_field=IntegerField())
 
 
 def by_age_band(scope: Scope, period: Period) -> list[Row]:
