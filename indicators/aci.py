@@ -268,23 +268,25 @@ def participants_table(rows: list[breakdowns.ProfessionRow]) -> Table:
 
 
 def satisfaction_table(found: Results) -> Table:
+    """Each audience surveyed in the period (requesters, effectors, patients: whatever `results` gives): surveys
+    sent and answered, then each question's answers and average mark."""
     audiences = dict(Audience.choices)
     rows: list[list[object]] = []
     for audience in audiences:
         sent, answered = found.sent.get(audience, 0), found.answered.get(audience, 0)
         if not sent:
             continue
-        rows.append([str(audiences[audience]), _("Surveys sent"), sent, None])
-        rows.append([str(audiences[audience]), _("Surveys answered"), answered, None])
+        who = str(audiences[audience])
+        rows.append([f"{who} — {_('Surveys sent')}", sent, None])
+        rows.append([f"{who} — {_('Surveys answered')}", answered, None])
         for q in found.questions:
             if q.audience == audience:
-                rows.append([str(audiences[audience]), q.label, q.answers, q.average])
+                rows.append([f"{who} — {q.label}", q.answers, q.average])
     return Table(
         "satisfaction",
         _("Satisfaction (marks from 1 to 5)"),
-        [_("Who"), _("Question"), _("Answers"), _("Average mark")],
+        [_("Question"), _("Answers"), _("Average mark")],
         rows,
-        count_columns=(2,),
     )
 
 

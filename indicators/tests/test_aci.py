@@ -296,17 +296,17 @@ def test_the_report_tables_per_month_and_suppressed(year: World) -> None:
     origin = dict((row[0], row[1]) for row in shown["origin"].rows)
     assert origin == {"Pharmacist": 12, "General practitioner": "< 5", "SAS (15 / 116 117)": "< 5"}
     satisfaction = shown["satisfaction"].rows
-    assert satisfaction[0][1:] == ["Surveys sent", "< 5", None]  # 2 sent, 1 answered: too few to show a mark
-    assert ["Requesters", "How quickly was your request handled?", "< 5", "—"] in satisfaction
+    assert satisfaction[0] == ["Requesters — Surveys sent", "< 5", None]  # 2 sent, 1 answered: too few for a mark
+    assert ["Requesters — How quickly was your request handled?", "< 5", "—"] in satisfaction
 
 
 def test_the_raw_satisfaction_marks(year: World) -> None:
     computed = aci._compute(year.cell, YEAR, NOW)
     rows = computed.tables["satisfaction"].rows
     assert rows[:3] == [
-        ["Requesters", "Surveys sent", 2, None],
-        ["Requesters", "Surveys answered", 1, None],
-        ["Requesters", "How quickly was your request handled?", 1, 4.0],
+        ["Requesters — Surveys sent", 2, None],
+        ["Requesters — Surveys answered", 1, None],
+        ["Requesters — How quickly was your request handled?", 1, 4.0],
     ]
 
 
