@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the machine has what the project needs outside Python: PostgreSQL server binaries (the test run starts its
 # own throwaway cluster), Chromium (browser tests), gettext (compiled translations), Node.js and npm (front-end
-# libraries from the npm registry), Pango and the DejaVu fonts (the PDF reports, drawn by WeasyPrint).
+# libraries from the npm registry), Pango and the DejaVu fonts (the PDF reports, drawn by WeasyPrint), LibreOffice Calc
+# without its GUI (a test opens the CSV export as a French spreadsheet does; not needed by the demo).
 # As root, installs what is missing with apt; otherwise says exactly what to install and fails.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
 pdf_deps() {
   ldconfig -p | grep -q "libpango-1.0.so.0" || missing+=(libpango-1.0-0)
   ldconfig -p | grep -q "libpangoft2-1.0.so.0" || missing+=(libpangoft2-1.0-0)
