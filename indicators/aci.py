@@ -276,9 +276,9 @@ def satisfaction_table(found: Results) -> Table:
         sent, answered = found.sent.get(audience, 0), found.answered.get(audience, 0)
         if not sent:
             continue
-        who = str(audiences[audience])
-        rows.append([f"{who} — {_('Surveys sent')}", sent, None])
-        rows.append([f"{who} — {_('Surveys answered')}", answered, None])
+        who, sent_label, answered_label = str(audiences[audience]), _("Surveys sent"), _("Surveys answered")
+        rows.append([f"{who} — {sent_label}", sent, None])
+        rows.append([f"{who} — {answered_label}", answered, None])
         for q in found.questions:
             if q.audience == audience:
                 rows.append([f"{who} — {q.label}", q.answers, q.average])
