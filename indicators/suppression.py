@@ -9,26 +9,31 @@ The rule (the usual one of statistical offices, as the CNIL and the ARS expect o
    month's total across cares, a care's total across months, places offered = taken + not taken + still to come), the
    hidden cells of the sum must not be pinned down by it: a sum with one hidden cell gets a second one, and a sum whose
    hidden cells still give one of them away (two "< 5" summing to 8 are two 4s) gets another. The cell hidden next is
-   the smallest non-zero shown one of that sum. Such a cell is shown as "hidden", which says nothing of its size.
+   the smallest non-zero shown one of that sum (a zero only when none is left: shown, zeros can pin the others down).
+   Such a cell is shown as "hidden", which says nothing of its size (it may be 0).
 3. A rate computed from a hidden count is hidden too (the table does that).
 
 What the reader (the attacker of the tests) is assumed to know: every shown cell; that a "< 5" is 1, 2, 3 or 4; that
-a "hidden" cell is 1 or more (zeros are never hidden); every declared sum, exactly when it is 0 or 5 or more, and as
-"from 1 to 4" when it is small (wherever it is shown, it is shown under the same rule). Sums not shown anywhere are
-declared all the same when they could be: assuming the reader knows more only makes the protection stronger.
+a "hidden" cell is 0 or more; every declared sum, exactly when it is 0 or 5 or more, and as "from 1 to 4" when it is
+small (wherever it is shown, it is shown under the same rule: the totals of a month or a care, which split the
+period's total, are themselves suppressed as a one-way table, and those hidden there are not known, `published`).
+Sums not shown anywhere are declared all the same when they could be: assuming the reader knows more only makes the
+protection stronger.
 
-The protection holds when, for every "< 5", the values the reader finds consistent with all of that number at least
-two. Each sum alone is checked exactly by interval arithmetic (one equation over intervals: every value between its
-bounds is reachable); when sums cross (a two-way table), the whole system is checked by a constraint solver (OR-Tools'
-CP-SAT, the placement engine's library): for each "< 5", is there a solution where it has another value?
+The protection holds when, for every hidden count from 1 to 4, the values the reader finds consistent with all of
+that number at least two. Each sum alone is checked exactly by interval arithmetic (one equation over intervals:
+every value between its bounds is reachable); when sums cross (a two-way table), the whole system is checked by a
+constraint solver (OR-Tools' CP-SAT, the placement engine's library): for each hidden small count, is there a
+solution where it has another value?
 
-If a sum cannot be protected by hiding more of its cells (all its other cells are 0, hidden or `fixed`), its "< 5"
-cells are shown as "hidden" instead, which drops what the reader knew of their size. A table's total row is `fixed`:
-its figures are the headline's, which a reader has anyway, so hiding them would protect nothing.
+If a sum cannot be protected by hiding more of its cells (all its other cells are hidden or `fixed`), its "< 5"
+cells are shown as "hidden" instead, which drops what the reader knew of their size. `fixed` cells are never hidden to
+protect others: figures a reader has anyway (shown elsewhere), so hiding them would protect nothing.
 
-Known limit: what the headline alone gives away is out of the tables' reach. The period's places still to come are
-offered − taken − not taken, three headline figures; when they are from 1 to 4 (free places, not people), a reader
-can subtract them whatever the places table hides.
+Known limit: what figures shown elsewhere give away by themselves is out of a table's reach. The period's places
+still to come are offered − taken − not taken, three headline figures; when they are from 1 to 4 (free places, not
+people), a reader subtracts them whatever the places table hides. A document that shows a table and a headline of the
+same period must take the headline's figures from the suppressed table's total row.
 """
 
 from __future__ import annotations
@@ -72,7 +77,7 @@ def _domain(cell: Cell, values: Mapping[Cell, int], primary: set[Cell], secondar
     if cell in primary:
         return (1, SMALL - 1)
     if cell in secondary:
-        return (1, None)
+        return (0, None)  # "hidden" says nothing of the count: it may even be 0
     value = values[cell]
     return (value, value)
 
@@ -87,7 +92,9 @@ def _add(a: Interval, b: Interval) -> Interval:
 
 
 def _pinned(group: Sum, values: Mapping[Cell, int], primary: set[Cell], secondary: set[Cell]) -> list[Cell]:
-    """The "< 5" cells of the sum that the sum alone pins down (exact for one equation over intervals)."""
+    """The hidden small counts of the sum (a "< 5", or a small count shown "hidden") that the sum alone pins down:
+    exact for one equation over intervals, where every value between the bounds is reachable."""
+    hidden = primary | secondary
     members = [_domain(c, values, primary, secondary) for c in group.cells]
     if group.total is None:
         whole = _total_domain(sum(values[c] for c in group.cells))
@@ -95,30 +102,33 @@ def _pinned(group: Sum, values: Mapping[Cell, int], primary: set[Cell], secondar
         whole = _domain(group.total, values, primary, secondary)
     pinned = []
     for index, cell in enumerate(group.cells):
-        if cell not in primary:
+        if cell not in hidden or not small(values[cell]):
             continue
         others: Interval = (0, 0)
         for other, domain in enumerate(members):
             if other != index:
                 others = _add(others, domain)
-        low = max(1, whole[0] - others[1]) if others[1] is not None else 1
-        high = min(SMALL - 1, whole[1] - others[0]) if whole[1] is not None else SMALL - 1
-        if low >= high:
+        own = members[index]
+        low = own[0] if others[1] is None else max(own[0], whole[0] - others[1])
+        highs = [h for h in (own[1], None if whole[1] is None else whole[1] - others[0]) if h is not None]
+        if highs and low >= min(highs):
             pinned.append(cell)
-    if group.total is not None and group.total in primary:
+    if group.total is not None and group.total in hidden and small(values[group.total]):
         everything: Interval = (0, 0)
         for domain in members:
             everything = _add(everything, domain)
-        high = SMALL - 1 if everything[1] is None else min(SMALL - 1, everything[1])
-        if max(1, everything[0]) >= high:
+        own = whole
+        highs = [h for h in (own[1], everything[1]) if h is not None]
+        if highs and max(own[0], everything[0]) >= min(highs):
             pinned.append(group.total)
     return pinned
 
 
-def _candidates(group: Sum, values: Mapping[Cell, int], hidden: set[Cell]) -> list[Cell]:
-    """The sum's shown non-zero cells, smallest first, its parts before its total."""
-    parts = sorted((c for c in group.cells if c not in hidden and values[c] > 0), key=lambda c: (values[c], c))
-    if group.total is not None and group.total not in hidden and values[group.total] > 0:
+def _candidates(group: Sum, values: Mapping[Cell, int], hidden: Set[Cell]) -> list[Cell]:
+    """The sum's shown cells in the order to hide them: its non-zero parts, smallest first, then its zeros (a last
+    resort: a zero says nobody, but shown it can pin the others down), then its total."""
+    parts = sorted((c for c in group.cells if c not in hidden), key=lambda c: (values[c] == 0, values[c], c))
+    if group.total is not None and group.total not in hidden:
         parts.append(group.total)
     return parts
 
@@ -129,23 +139,62 @@ def suppress(values: Mapping[Cell, int], sums: Sequence[Sum], fixed: Set[Cell] =
     primary = {cell for cell, value in values.items() if small(value)}
     secondary: set[Cell] = set()
     crossing = _crossing(sums)
-    # A "< 5" shown to have two possible values keeps them: hiding more, or saying less of a cell, only widens what the
-    # reader must consider. So each is proven once.
+    # A small count shown to have two possible values keeps them: hiding more, or saying less of a cell, only widens
+    # what the reader must consider. So each is proven once.
     free: set[Cell] = set()
-    for _round in range(len(values) + 1):  # each round hides or relaxes one cell at least, or ends
+    for _round in range(2 * len(values) + 1):  # each round hides or relaxes a cell, or ends
         changed = _protect_each_sum(values, sums, primary, secondary, fixed)
-        if crossing and primary:
+        if crossing:
             touched: set[int] = set()  # the sums that got a hidden cell this round: their cells are checked again next
             for cell in _determined(values, sums, primary, secondary, free):
                 around = {i for i, g in enumerate(sums) if cell in g.cells or cell == g.total}
                 if around & touched:
                     continue
-                _hide_around(cell, values, sums, primary, secondary, fixed)
-                touched |= around
-                changed = True
+                if _hide_around(cell, values, sums, primary, secondary, fixed):
+                    touched |= around
+                    changed = True
         if not changed:
             break
     return Suppression(frozenset(primary), frozenset(secondary))
+
+
+def published(partition: Sequence[Sum], values: Mapping[Cell, int]) -> list[Sum]:
+    """Of sums shown elsewhere that split one whole (each care's places across months, which add up to the period's),
+    those a reader knows: they are shown under this same rule, so a small one as "< 5" (kept: read as 1 to 4) and
+    those hidden there to protect it not at all (left out)."""
+    totals = {(index, 0): sum(values[c] for c in group.cells) for index, group in enumerate(partition)}
+    there = suppress(totals, [Sum(tuple(totals))])
+    return [group for index, group in enumerate(partition) if (index, 0) not in there.secondary]
+
+
+def margins(
+    groups: Sequence[Sequence[int]],
+    columns: Sequence[int],
+    values: Mapping[Cell, int],
+    parts: Sequence[tuple[int, tuple[int, ...]]] = (),
+) -> list[Sum]:
+    """The sums of each group of rows (a month's rows across cares, a care's across months, or all the rows: the
+    period's figures), column by column, those a reader knows where they are shown under this same rule. The period's
+    figures are the headline's, known except those hidden there to protect another (places taken, not taken and to
+    come split the places offered: a small one among them takes another with it). The groups' totals form a table of
+    their own (group × column, each column summing to the period's figure, and within a group the parts to their
+    whole), suppressed as any table: its hidden cells are not known, its small ones are known as 1 to 4."""
+    totals = {(g, c): sum(values[(r, c)] for r in rows) for g, rows in enumerate(groups) for c in columns}
+    period = {c: sum(totals[(g, c)] for g in range(len(groups))) for c in columns}
+    known_period = set(columns)
+    for _whole, split in parts:
+        there = suppress({(0, c): period[c] for c in split}, [Sum(tuple((0, c) for c in split))])
+        known_period -= {c for c in split if (0, c) in there.secondary}
+    if len(groups) == 1:
+        known = {(0, c) for c in known_period}
+    else:
+        sums = [Sum(tuple((g, c) for g in range(len(groups)))) for c in columns if c in known_period]
+        sums += [Sum(tuple((g, p) for p in split), (g, whole)) for g in range(len(groups)) for whole, split in parts]
+        hidden_there = suppress(totals, sums).secondary
+        known = {cell for cell in totals if cell not in hidden_there}
+    return [
+        Sum(tuple((r, c) for r in rows)) for g, rows in enumerate(groups) for c in columns if (g, c) in known and rows
+    ]
 
 
 def _protect_each_sum(
@@ -162,11 +211,13 @@ def _protect_each_sum(
             candidates = _candidates(group, values, primary | secondary | fixed)
             if candidates:
                 secondary.add(candidates[0])
-            else:  # nothing left to hide in this sum: its "< 5" no longer say their size
-                for cell in pinned:
+                progress = changed = True
+            elif relaxed := [cell for cell in pinned if cell in primary]:
+                for cell in relaxed:  # nothing left to hide in this sum: its "< 5" no longer say their size
                     primary.discard(cell)
                     secondary.add(cell)
-            progress = changed = True
+                progress = changed = True
+            # else: what the reader knows pins it whatever the table hides (suppression.py's known limit)
     return changed
 
 
@@ -177,19 +228,27 @@ def _hide_around(
     primary: set[Cell],
     secondary: set[Cell],
     fixed: Set[Cell],
-) -> None:
-    """`cell` is pinned down by sums together: hide the smallest shown non-zero cell of a sum it is in."""
-    options = [
-        candidate
-        for group in sums
-        if cell in group.cells or cell == group.total
-        for candidate in _candidates(group, values, primary | secondary | fixed)
-    ]
-    if options:
-        secondary.add(min(options, key=lambda c: (values[c], c)))
-    else:
+) -> bool:
+    """`cell` is pinned down by sums together: hide the smallest shown non-zero cell of a sum it is in; if there is
+    none, of a sum that a hidden cell of those is in (the hidden cell may be pinned by its own sums), and so on; or
+    else say less of it. False when nothing is left."""
+    hidden = primary | secondary
+    reached, frontier = {cell}, [cell]
+    while frontier:
+        around = [g for g in sums if any(c in g.cells or c == g.total for c in frontier)]
+        options = [candidate for group in around for candidate in _candidates(group, values, hidden | fixed)]
+        if options:
+            totals = {g.total for g in sums}  # a total row or a whole last, as within a sum
+            secondary.add(min(options, key=lambda c: (c in totals, values[c] == 0, values[c], c)))
+            return True
+        linked = {c for g in around for c in (*g.cells, *([g.total] if g.total is not None else [])) if c in hidden}
+        frontier = sorted(linked - reached)
+        reached |= linked
+    if cell in primary:
         primary.discard(cell)
         secondary.add(cell)
+        return True
+    return False
 
 
 def _crossing(sums: Sequence[Sum]) -> bool:
@@ -231,12 +290,12 @@ def _components(hidden: set[Cell], sums: Sequence[Sum]) -> list[tuple[set[Cell],
 def _determined(
     values: Mapping[Cell, int], sums: Sequence[Sum], primary: set[Cell], secondary: set[Cell], free: set[Cell]
 ) -> list[Cell]:
-    """The "< 5" cells whose value the reader can work out from all the sums together, group of linked hidden cells
-    by group; `free` holds the cells already shown to have another possible value, and gets the new ones."""
+    """The hidden small counts whose value the reader can work out from all the sums together, group of linked hidden
+    cells by group; `free` holds the cells already shown to have another possible value, and gets the new ones."""
     return [
         cell
         for cells, involved in _components(primary | secondary, sums)
-        if (cells & primary) - free
+        if {c for c in cells if small(values[c])} - free
         for cell in _pinned_together(cells, involved, values, primary, secondary, free)
     ]
 
@@ -254,7 +313,7 @@ def _pinned_together(
     it another value (each solution found frees the cells it moves too)."""
     from ortools.sat.python import cp_model  # imported when needed: it takes a second
 
-    wanted = sorted(c for c in cells if c in primary)
+    wanted = sorted(c for c in cells if small(values[c]) and c not in free)
     bound = sum(values.values()) + 1
     model = cp_model.CpModel()
     variables: dict[Cell, Any] = {}

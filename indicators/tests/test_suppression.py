@@ -3,10 +3,10 @@ each hidden cell, and must never find only one value for a "< 5".
 
 The attacker is written here on its own (a small bounds-propagation and branching solver), not with the library the
 suppression uses to check itself. What it knows (indicators/suppression.py says why): a shown cell exactly; a "< 5" is
-1 to 4; a cell shown "hidden" is 1 or more (zeros are always shown as 0, so a hidden cell is never 0); a sum a reader
-knows (the total row, the headline, a month's total across cares, a care's across months, places offered beside their
-parts) exactly when it is 0 or 5 or more, and as 1 to 4 when it is small (it is shown under the same rule wherever it
-is shown).
+1 to 4; a cell shown "hidden" is 0 or more; a sum a reader knows (the total row, the headline, a month's total across
+cares, a care's across months, places offered beside their parts) exactly when it is 0 or 5 or more, and as 1 to 4
+when it is small (it is shown under the same rule wherever it is shown, `published`: the totals hidden there to
+protect a small one are not known).
 
 Here the tables are plain grids of counts with the sums built by the tests themselves; test_tables_suppressed.py attacks
 the dashboard's tables as they declare their sums."""
@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indicators.suppression import SMALL, Sum, Suppression, suppress
+from indicators.suppression import margins as known_margins
 
 LESS_THAN = f"< {SMALL}"
 UNBOUNDED = 10**6
@@ -99,8 +100,10 @@ def _value(cell: tuple[int, int], domains: dict[tuple[int, int], Var], knowns: d
 
 
 def attack(shown: list[list[object]], truth: list[list[object]], sums: list[Sum]) -> dict[tuple[int, int], set[int]]:
-    """For every "< 5" cell of `shown`, the values from 1 to 4 a reader finds consistent with what is shown and with
-    the sums (`truth` only gives the sums shown elsewhere, as a reader sees them)."""
+    """For every hidden cell of `shown` whose true count is from 1 to 4 (a "< 5", or a small count shown "hidden"), the
+    values a reader finds consistent with what is shown and with the sums: those from 1 to 4, and 5 standing for
+    "5 or more" when a "hidden" cell could be that large (`truth` only gives the sums shown elsewhere, as a reader sees
+    them, and says which cells to ask about)."""
     domains: dict[tuple[int, int], Var] = {}
     knowns: dict[tuple[int, int], int] = {}
     for r, row in enumerate(shown):
@@ -109,8 +112,8 @@ def attack(shown: list[list[object]], truth: list[list[object]], sums: list[Sum]
                 knowns[(r, c)] = value
             elif value == LESS_THAN:
                 domains[(r, c)] = Var(1, SMALL - 1)
-            elif isinstance(truth[r][c], int):  # a count shown "hidden": 1 or more
-                domains[(r, c)] = Var(1, UNBOUNDED)
+            elif isinstance(truth[r][c], int):  # a count shown "hidden": 0 or more
+                domains[(r, c)] = Var(0, UNBOUNDED)
     system: list[Constraint] = []
     for group in sums:
         if group.total is not None:
@@ -120,10 +123,15 @@ def attack(shown: list[list[object]], truth: list[list[object]], sums: list[Sum]
             system.append((group.cells, Var(1, SMALL - 1) if 0 < total < SMALL else Var(total, total)))
     found = {}
     for cell, domain in domains.items():
-        if domain.high == SMALL - 1:  # a "< 5"
-            found[cell] = {
-                value for value in range(1, SMALL) if _solvable({**domains, cell: Var(value, value)}, knowns, system)
-            }
+        if not 0 < int(truth[cell[0]][cell[1]]) < SMALL:  # type: ignore[call-overload]
+            continue  # a large count hidden to protect a small one: not sensitive itself
+        found[cell] = {
+            value
+            for value in range(domain.low, SMALL)
+            if _solvable({**domains, cell: Var(value, value)}, knowns, system)
+        }
+        if domain.high > SMALL - 1 and _solvable({**domains, cell: Var(SMALL, domain.high)}, knowns, system):
+            found[cell].add(SMALL)
     return found
 
 
@@ -148,8 +156,6 @@ def assert_protected(
     for cell, before in values.items():
         if 0 < before < SMALL:
             assert not isinstance(shown[cell[0]][cell[1]], int), "a count under 5 is shown"
-        if before == 0:
-            assert shown[cell[0]][cell[1]] == 0, "a zero is hidden"
     for cell, possible in attack(shown, grid, sums).items():
         assert grid[cell[0]][cell[1]] in possible, f"the attacker's model is wrong at {cell}"
         assert len(possible) >= 2, f"the hidden count at {cell} is {possible.pop()}, worked out from the totals"
@@ -209,13 +215,16 @@ def test_two_small_counts_that_give_each_other_away_get_a_third() -> None:
     assert [row[1] for row in assert_protected(grid, sums)] == [LESS_THAN, LESS_THAN, "hidden", 30, 44]
 
 
-def test_a_total_is_hidden_as_a_last_resort_unless_it_is_shown_elsewhere() -> None:
-    """Two 4s under a total of 8: the total is hidden; when it is fixed (the headline shows it anyway), the two 4s are
-    shown "hidden" (1 or more) instead of "< 5", which no longer gives them away."""
+def test_a_zero_is_hidden_when_nothing_else_is_left_before_the_total() -> None:
+    """Two 4s under a total of 8: the zero beside them is hidden (for the reader it may be more), the total stays."""
     grid, sums = with_total_row([["a", 4], ["b", 4], ["c", 0]], (1,))
-    assert [row[1] for row in assert_protected(grid, sums)] == [LESS_THAN, LESS_THAN, 0, "hidden"]
-    fixed = assert_protected(grid, sums, fixed=frozenset({(3, 1)}))
-    assert [row[1] for row in fixed] == ["hidden", "hidden", 0, 8]
+    assert [row[1] for row in assert_protected(grid, sums)] == [LESS_THAN, LESS_THAN, "hidden", 8]
+
+
+def test_small_counts_with_nothing_left_to_hide_say_less_of_themselves() -> None:
+    """Two 4s under a total of 8 shown elsewhere (fixed): they are shown "hidden" (0 or more), not "< 5"."""
+    grid, sums = with_total_row([["a", 4], ["b", 4]], (1,))
+    assert [row[1] for row in assert_protected(grid, sums, fixed=frozenset({(2, 1)}))] == ["hidden", "hidden", 8]
 
 
 def test_nothing_is_hidden_without_a_small_count() -> None:
@@ -250,12 +259,19 @@ def two_way(draw: st.DrawFn, parts: bool = False) -> tuple[list[list[object]], l
             else:
                 grid.append([f"m{m}", f"c{c}", draw(counts)])
     columns = (2, 3, 4, 5) if parts else (2,)
-    sums = margins(grid, (0,), columns) + margins(grid, (1,), columns)
+    # A month's total and a care's total, as shown elsewhere under the same rule: the reader reads a small one as
+    # 1 to 4 and does not have those hidden there to protect it (else 15 places taken in all, 14 of them GP ones,
+    # would give away the one physiotherapy place whatever this table hides).
+    values = {(r, c): v for r, row in enumerate(grid) for c, v in enumerate(row) if isinstance(v, int)}
+    split = ((2, (3, 4, 5)),) if parts else ()
+    by_month = [[r for r, row in enumerate(grid) if row[0] == f"m{m}"] for m in range(months)]
+    by_care = [[r for r, row in enumerate(grid) if row[1] == f"c{c}"] for c in range(cares)]
+    sums = known_margins(by_month, columns, values, split) + known_margins(by_care, columns, values, split)
     if draw(st.booleans()):
         grid, on_total = with_total_row(grid, columns)
         sums += on_total
-    else:
-        sums += margins(grid, (), columns)
+    else:  # the period's figures, as the headline shows them
+        sums += known_margins([list(range(len(grid)))], columns, values, split)
     if parts:
         sums += [Sum(((r, 3), (r, 4), (r, 5)), (r, 2)) for r in range(len(grid))]
     return grid, sums
