@@ -15,8 +15,9 @@ The rule (the usual one of statistical offices, as the CNIL and the ARS expect o
 
 What the reader (the attacker of the tests) is assumed to know: every shown cell; that a "< 5" is 1, 2, 3 or 4; that
 a "hidden" cell is 0 or more; every declared sum, exactly when it is 0 or 5 or more, and as "from 1 to 4" when it is
-small (wherever it is shown, it is shown under the same rule: the totals of a month or a care, which split the
-period's total, are themselves suppressed as a one-way table, and those hidden there are not known, `published`).
+small; and since wherever such a sum is shown it is shown under the same rule, a sum hidden there is not known
+(`margins`: the totals of the months or of the cares form a table of their own, suppressed as any table; the
+period's places taken, not taken and to come split its places offered, suppressed as a one-way table).
 Sums not shown anywhere are declared all the same when they could be: assuming the reader knows more only makes the
 protection stronger.
 
@@ -32,8 +33,9 @@ protect others: figures a reader has anyway (shown elsewhere), so hiding them wo
 
 Known limit: what figures shown elsewhere give away by themselves is out of a table's reach. The period's places
 still to come are offered − taken − not taken, three headline figures; when they are from 1 to 4 (free places, not
-people), a reader subtracts them whatever the places table hides. A document that shows a table and a headline of the
-same period must take the headline's figures from the suppressed table's total row.
+people), a reader subtracts them whatever the places table hides, unless the headline hides one of the three as
+`margins` assumes. A document that shows a table and a headline of the same period should take the headline's figures
+from the suppressed table's total row.
 """
 
 from __future__ import annotations
