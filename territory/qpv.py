@@ -45,13 +45,16 @@ def communes_with_qpv() -> frozenset[str]:
 
 @cache
 def departments() -> frozenset[str]:
-    """The departments the shipped list covers: elsewhere, "no QPV" cannot be said."""
+    """The departments the shipped list covers: those with at least one QPV (all of metropolitan France, the overseas
+    departments, Saint-Martin, French Polynesia). Elsewhere (Saint-Pierre-et-Miquelon, New Caledonia...) "no QPV" is
+    not said."""
     return frozenset(qpv.department for qpv in qpvs())
 
 
 def department_of(insee_code: str) -> str:
-    """The department of a commune from its INSEE code: 2 characters, 3 for the overseas ones (97x)."""
-    return insee_code[:3] if insee_code.startswith("97") else insee_code[:2]
+    """The department of a commune from its INSEE code: 2 characters, 3 overseas (97x, and 98x as `communes.csv` has
+    them: French Polynesia is 987)."""
+    return insee_code[:3] if insee_code.startswith(("97", "98")) else insee_code[:2]
 
 
 def is_covered(insee_code: str) -> bool:

@@ -372,7 +372,9 @@ def test_a_cell_whose_communes_hold_no_qpv_says_so(world: World) -> None:
 
 
 def test_a_cell_outside_the_shipped_list_is_not_told_it_has_no_qpv(world: World) -> None:
-    context = aci.context(world.other_cell, aci.aci_year(2025), NOW)  # Clisson and Vallet (44)
+    cell = CellFactory(name="CSNP de l'archipel", slug="archipel")
+    TerritoryFactory(cell=cell, communes=["97502", "97501"])  # Saint-Pierre-et-Miquelon: no QPV listed there
+    context = aci.context(cell, aci.aci_year(2025), NOW)
     assert not context["qpv_covered"]
     html = render_to_string("indicators/aci_report.html", context)
     assert "does not cover the communes of this territory" in html
