@@ -38,6 +38,8 @@ class MessageKind(models.TextChoices):
     ALERTS_EXHAUSTED = "alerts_exhausted", _("Nobody accepted the alerts")
     ALERT_ACCEPTED = "alert_accepted", _("An effector accepted the alert")
     SURVEY = "survey", _("Satisfaction survey")
+    PATIENT_SURVEY = "patient_survey", _("Satisfaction survey to the patient")
+    CAPACITY_REQUEST = "capacity_request", _("Request to publish slots")
     QUESTIONNAIRE = "questionnaire", _("Questionnaire on SNP practices")
 
 
@@ -47,6 +49,18 @@ class MessageKind(models.TextChoices):
 # news, the effectors' appointments, the supervisor's question, the deadline, the alerts, the surveys; the patient's
 # own SMS (about their appointment, to them) carry no care nor reason.
 CARRIES_HEALTH_DETAILS = frozenset({MessageKind.MT_SUMMARY})
+
+# The kinds sent to the patient's own phone: none leaves for a number whose patient declined messages (`OptOut`), even
+# when the refusal came after the message was queued.
+PATIENT_KINDS = frozenset(
+    {
+        MessageKind.PATIENT_BOOKED,
+        MessageKind.PATIENT_REMINDER,
+        MessageKind.PATIENT_CANCELLED,
+        MessageKind.PATIENT_REORIENTED,
+        MessageKind.PATIENT_SURVEY,
+    }
+)
 
 
 class MessageStatus(models.TextChoices):
@@ -85,6 +99,7 @@ class Message(models.Model):
     created_at = models.DateTimeField(_("queued at"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When the next try may be made: after a temporary failure, or, set when it is queued, not before this time.
     next_try_at = models.DateTimeField(_("next try"), null=True, blank=True)
     # When a sender claimed it: a message still "sending" long after was left by a worker that died mid-send.
     claimed_at = models.DateTimeField(null=True, blank=True)

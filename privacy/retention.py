@@ -25,7 +25,7 @@ from common.errors import DomainError
 from notifications.models import Message
 from referrals.models import Callback, Qualification, Request, RequestEvent, SupervisorQuestion
 from referrals.states import OPEN
-from surveys.models import Survey
+from surveys.models import Audience, Survey
 from territory.models import Cell
 
 ANONYMOUS_NAME = "—"
@@ -75,6 +75,7 @@ def _strip(requests: QuerySet[Request], *, now: datetime) -> int:
     Message.objects.filter(request_id__in=ids).update(subject="", body="", error="")
     Message.objects.filter(request_id__in=ids, recipient__isnull=True).update(to="")
     Survey.objects.filter(request_id__in=ids).update(comment="")
+    Survey.objects.filter(request_id__in=ids, audience=Audience.PATIENT).update(address="")  # the patient's phone
     return len(ids)
 
 

@@ -8,32 +8,50 @@ from django.utils.translation import gettext_lazy as _
 from directory.models import Profession
 from territory.models import Cell
 
-from .models import QUESTIONS, QuestionKind, QuestionnaireQuestion, SurveyPolicy
+from .models import QUESTIONS, Audience, QuestionKind, QuestionnaireQuestion, SurveyPolicy
 
 MARKS = [(str(value), str(value)) for value in range(1, 6)]
 
 
 class AnswerForm(forms.Form):
-    """One 1-to-5 mark per question of the audience, and a comment."""
+    """One 1-to-5 mark per question of the audience, and a comment. A patient may also ask not to be surveyed
+    again: their mark is then optional here, and the service says when it is missing (`services.survey_answer`)."""
 
     def __init__(self, *args: Any, audience: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        patient = audience == Audience.PATIENT
         for code, label in QUESTIONS[audience]:
             self.fields[code] = forms.TypedChoiceField(
-                label=label, choices=MARKS, coerce=int, widget=forms.RadioSelect, help_text=_("1: poor — 5: very good")
+                label=label,
+                choices=MARKS,
+                coerce=int,
+                empty_value=None,
+                required=not patient,
+                widget=forms.RadioSelect,
+                help_text=_("1: poor — 5: very good"),
             )
         self.fields["comment"] = forms.CharField(
             label=_("Comment (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
         )
+        if patient:
+            self.fields["no_more"] = forms.BooleanField(
+                label=_("Do not send me satisfaction surveys again"),
+                required=False,
+                help_text=_("You will still receive the messages about your appointments."),
+            )
 
     def scores(self) -> dict[str, int]:
-        return {name: value for name, value in self.cleaned_data.items() if name != "comment"}
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name not in ("comment", "no_more") and value is not None
+        }
 
 
 class SurveyPolicyForm(forms.ModelForm):
     class Meta:
         model = SurveyPolicy
-        fields = ["is_active", "sampling_percent"]
+        fields = ["is_active", "sampling_percent", "patients_surveyed"]
 
     def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1,5 +1,6 @@
 """Satisfaction surveys: after a handled request, a sample of requesters and effectors are asked a few questions
-(1 to 5, and a comment) by an e-mail link; the results go to the dashboard."""
+(1 to 5, and a comment) by an e-mail link, and seen patients one question by an SMS link; the results go to the
+dashboard."""
 
 from __future__ import annotations
 
@@ -24,6 +25,14 @@ class SurveyPolicy(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text=_("Nobody gets more than one survey a week, whatever this share."),
     )
+    patients_surveyed = models.BooleanField(
+        _("also ask seen patients, by SMS"),
+        default=True,
+        help_text=_(
+            "One question and a comment, by an SMS link a few hours after the appointment, to the same share of "
+            "requests; never to a patient who declined messages or surveys, nor when the requester answers for them."
+        ),
+    )
 
     class Meta:
         verbose_name = _("survey policy")
@@ -36,6 +45,7 @@ class SurveyPolicy(models.Model):
 class Audience(models.TextChoices):
     REQUESTER = "requester", _("Requesters")
     EFFECTOR = "effector", _("Effectors")
+    PATIENT = "patient", _("Patients")
 
 
 # The questions, 1 (poor) to 5 (very good), for each audience: short, answered in a minute.
@@ -51,6 +61,9 @@ QUESTIONS: dict[str, list[tuple[str, StrOrPromise]]] = {
         ("information", _("Was the information you were given enough?")),
         ("organisation", _("How well was the appointment organised?")),
     ],
+    Audience.PATIENT: [
+        ("visit", _("How did your appointment go?")),
+    ],
 }
 
 
@@ -58,11 +71,14 @@ class Survey(models.Model):
     cell = models.ForeignKey(Cell, on_delete=models.CASCADE, related_name="surveys")
     request = models.ForeignKey("referrals.Request", on_delete=models.CASCADE, related_name="surveys")
     audience = models.CharField(_("audience"), max_length=10, choices=Audience.choices)
-    address = models.EmailField(_("sent to"))
+    # An e-mail address (requesters, effectors) or a mobile phone in E.164 (patients): checked by the service.
+    address = models.CharField(_("sent to"), max_length=254)
     token = models.CharField(max_length=43, unique=True)
     sent_at = models.DateTimeField(db_index=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
+    # The patient asked, on this survey's page, never to be surveyed again: no survey goes to this address in the cell.
+    no_more = models.BooleanField(_("asked not to be surveyed again"), default=False)
 
     class Meta:
         ordering = ["-sent_at", "-pk"]

@@ -34,7 +34,8 @@ from .models import Invitation, Questionnaire, QuestionnaireQuestion, Survey
 
 @method_decorator(never_cache, name="dispatch")
 class SurveyAnswer(View):
-    """The survey's page, reached from the e-mail: the questions and a comment; answered once."""
+    """The survey's page, reached from the e-mail (the patient's: from the SMS): the questions and a comment; answered
+    once. It shows the cell's name, nothing of the request nor of the patient."""
 
     permission = PUBLIC
 
@@ -54,13 +55,19 @@ class SurveyAnswer(View):
         if not form.is_valid():
             return self._page(request, survey, form, status=400)
         try:
-            services.survey_answer(token=token, scores=form.scores(), comment=form.cleaned_data["comment"])
+            answered = services.survey_answer(
+                token=token,
+                scores=form.scores(),
+                comment=form.cleaned_data["comment"],
+                no_more=form.cleaned_data.get("no_more", False),
+            )
         except DomainError as error:
             if error.field:
                 add_to_form(form, error)
                 return self._page(request, survey, form, status=400)
             return self._page(request, survey, form, closed=str(error.message), status=409)
-        return render(request, "surveys/thanks.html", {"public_cell": survey.cell})
+        context = {"public_cell": survey.cell, "no_more": answered.no_more, "answered": answered.answered_at}
+        return render(request, "surveys/thanks.html", context)
 
     def _page(
         self, request: HttpRequest, survey: Survey, form: AnswerForm, closed: str = "", status: int = 200

@@ -25,7 +25,7 @@ from directory.models import Professional
 from referrals.models import Request
 
 from .. import mssante
-from ..models import Message, MessageChannel, MessageKind, MessageStatus
+from ..models import PATIENT_KINDS, Message, MessageChannel, MessageStatus
 from ..selectors import is_opted_out
 from ..sms import (
     SmsOutcomeUnknown,
@@ -41,7 +41,8 @@ logger = logging.getLogger(__name__)
 def message_queue(message: Message, *, body: Callable[[Message], str] | None = None) -> Message | None:
     """Store the message and its worker's task in the caller's transaction (a rolled-back change leaves neither);
     the same news twice (the same key) is stored once. `body`, when given, writes the text once the message has its
-    id (a link to it), before its task exists."""
+    id (a link to it), before its task exists. A message queued with `next_try_at` is not sent before that time (its
+    task waits until then; `messages_send_queued` leaves it until it is due)."""
     try:
         with transaction.atomic():
             message.save()
@@ -52,7 +53,10 @@ def message_queue(message: Message, *, body: Callable[[Message], str] | None = N
         return None
     from ..tasks import send_message
 
-    send_message.enqueue(message.pk)
+    if message.next_try_at is not None:
+        send_message.using(run_after=message.next_try_at).enqueue(message.pk)
+    else:
+        send_message.enqueue(message.pk)
     return message
 
 
@@ -118,13 +122,7 @@ def message_send(*, message_pk: int, now: datetime | None = None) -> SendOutcome
         if taken_as is not None:  # it did: the patient has it
             _sent(message, attempts=attempts, now=now, provider_id=taken_as)
             return SendOutcome(sent=True)
-    patient_kinds = (
-        MessageKind.PATIENT_BOOKED,
-        MessageKind.PATIENT_REMINDER,
-        MessageKind.PATIENT_CANCELLED,
-        MessageKind.PATIENT_REORIENTED,
-    )
-    if message.kind in patient_kinds and is_opted_out(message.cell_id, message.to):
+    if message.kind in PATIENT_KINDS and is_opted_out(message.cell_id, message.to):
         # Declined after the message was queued: it is not sent.
         Message.objects.filter(pk=message.pk).update(status=MessageStatus.OPTED_OUT, outcome_unknown=False)
         return SendOutcome(sent=False)

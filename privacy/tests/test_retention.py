@@ -121,8 +121,17 @@ def test_an_appointment_booked_further_ahead_than_the_period_keeps_its_data(worl
         sent_at=now - timedelta(days=199),
         comment="Mme Fini ravie",
     )
+    Survey.objects.create(
+        cell=world.cell,
+        request=done,
+        audience="patient",
+        address="+33612300001",
+        token="p" * 20,
+        sent_at=now - timedelta(days=199),
+    )
     anonymise_expired(now=now)
     ahead.refresh_from_db()
     done.refresh_from_db()
     assert (ahead.patient_last_name, done.patient_last_name) == ("Loin", "—")
-    assert Survey.objects.get(request=done).comment == ""
+    assert Survey.objects.get(request=done, audience="requester").comment == ""
+    assert Survey.objects.get(request=done, audience="patient").address == ""  # the phone number goes too

@@ -45,11 +45,12 @@ def test_a_seen_request_surveys_its_requester_and_effector_once_a_week(everyone_
     assert set(Survey.objects.values_list("audience", "address")) == {
         ("requester", "officine@example.org"),
         ("effector", "dr.morel@example.org"),
+        ("patient", "+33612345678"),
     }
     invitation = Message.objects.get(kind=MessageKind.SURVEY, to="officine@example.org")
     assert reverse("survey_answer", kwargs={"token": Survey.objects.get(audience="requester").token}) in invitation.body
     seen_request(world, requester, doctor, "Second")  # the same people, the same week: no second survey
-    assert Survey.objects.count() == 2
+    assert Survey.objects.count() == 3
 
 
 def test_the_sample_is_stable_and_follows_the_cells_share(world: World) -> None:
@@ -95,7 +96,8 @@ def test_the_answer_page_takes_one_answer(everyone_surveyed: World) -> None:
     marks = {(q.audience, q.question): (q.answers, q.average) for q in results.questions}
     assert marks[("requester", "speed")] == (1, 5.0) and marks[("requester", "contact")] == (1, 3.0)
     assert marks[("effector", "fit")] == (0, None)
-    assert results.sent == {"requester": 1, "effector": 1} and results.answered == {"requester": 1, "effector": 0}
+    assert results.sent == {"requester": 1, "effector": 1, "patient": 1}
+    assert results.answered == {"requester": 1, "effector": 0, "patient": 0}
     assert results.comments == [("requester", "Très réactif")]
     dashboard = world.client_for(world.owner).get(
         reverse("indicators:dashboard", kwargs={"cell": world.cell.slug}),
@@ -109,7 +111,7 @@ def test_a_survey_closes_after_thirty_days(everyone_surveyed: World) -> None:
     world = everyone_surveyed
     requester = ProfessionalFactory(cell=world.cell, profession=Profession.PHARMACIST, email="officine@example.org")
     seen_request(world, requester, ProfessionalFactory(cell=world.cell), "Tard")
-    survey = Survey.objects.get()
+    survey = Survey.objects.get(audience="requester")
     with pytest.raises(DomainError) as error:
         services.survey_answer(
             token=survey.token,
