@@ -22,6 +22,7 @@ urlpatterns = [
     path("c/<slug:cell>/messages/", include("notifications.urls")),
     path("c/<slug:cell>/alertes/", include("alerts.urls")),
     path("c/<slug:cell>/indicateurs/", include("indicators.urls")),
+    path("c/<slug:cell>/capacite/", include("capacity.urls")),
     path("c/<slug:cell>/enquetes/", include("surveys.urls")),
     path("c/<slug:cell>/", include("privacy.urls")),
     path("q/", include("referrals.public_urls")),

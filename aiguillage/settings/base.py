@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "notifications",
     "alerts",
     "indicators",
+    "capacity",
     "surveys",
     "audit",
     "privacy",
