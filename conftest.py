@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from typing import Any, cast
 
 import pytest
@@ -21,6 +21,7 @@ from agenda.tests.factories import make_slot
 from alerts.models import Alert, Cascade, Step
 from audit.guard import emptying_allowed
 from directory.models import AnnuaireImport, ImportIssue, ImportStatus, Professional, Site
+from indicators.models import ReportJob, ReportKind, ReportStatus
 from notifications.models import Message
 from referrals import services
 from referrals.models import Partner, ProtocolQuestion, ProtocolRule, Tag
@@ -163,6 +164,16 @@ def populated(world: World) -> World:
             stops=[StopData(3, site.commune, "Place de la mairie", time(9, 0), time(10, 0))],
         )
         Tag.objects.create(cell=cell, name=f"Médical {tag}", key=f"médical {tag.lower()}")
+        ReportJob.objects.create(
+            cell=cell,
+            kind=ReportKind.MONTHLY_PDF,
+            first=date(2026, 11, 1),
+            last=date(2026, 11, 30),
+            asked_at=timezone.now(),
+            status=ReportStatus.READY,
+            content=b"%PDF-1.7",
+            size=8,
+        )
         request = make_request(cell, last_name=f"Patient{tag}", requester_professional=pro)
         Message.objects.create(
             cell=cell,

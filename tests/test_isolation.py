@@ -89,6 +89,8 @@ def declared_permission(callback: Callable[..., Any]) -> Any:
 NOT_OBJECTS = {"kind", "table", "fmt"}
 
 OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
+    "indicators:report_job": {"pk": lambda w, cell: cell.report_jobs.first()},
+    "indicators:report_job_download": {"pk": lambda w, cell: cell.report_jobs.first()},
     "directory:site_detail": {"pk": lambda w, cell: Site.objects.filter(cell=cell).first()},
     "directory:site_update": {"pk": lambda w, cell: Site.objects.filter(cell=cell).first()},
     "directory:professional_detail": {"pk": lambda w, cell: Professional.objects.filter(cell=cell).first()},
@@ -475,7 +477,9 @@ VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "alerts:start": lambda w, cell: {"usual_professional": ""},
     "alerts:stop": lambda w, cell: {},
     "notifications:template_edit": lambda w, cell: {"text": "{cellule} : RDV le {jour} à {heure}, {lieu}."},
-    "surveys:policy": lambda w, cell: {"is_active": "on", "sampling_percent": "20"},
+    "surveys:policy": lambda w, cell: {"is_active": "on", "sampling_percent": "20", "patients_surveyed": "on"},
+    "capacity:send": lambda w, cell: {"care": "gp", "place": ""},
+    "indicators:reports": lambda w, cell: {"kind": "monthly_pdf", "month": "2026-11", "year": ""},
     "surveys:questionnaires": lambda w, cell: {"title": "Nouveau questionnaire"},
     "surveys:questionnaire": lambda w, cell: {"action": "add_question", "text": "Combien ?", "kind": "scale"},
     "alerts:policy": lambda w, cell: {
@@ -657,6 +661,7 @@ def _fingerprint(cell: Any) -> tuple[Any, ...]:
         tuple(cell.psc_access_requests.values_list("status", flat=True)),
         tuple(cell.invitations.values_list("email", "token_hash", "expires_at", "used_at", "revoked_at")),
         tuple(cell.annuaire_imports.values_list("status", "file_name")),
+        tuple(cell.report_jobs.values_list("kind", "first", "status")),
     )
 
 
