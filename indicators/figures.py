@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import (
-    Avg,
     Case,
     Count,
     DateTimeField,
@@ -30,7 +29,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import TruncMonth
 
 from agenda.models import Booking, BookingStatus, Slot, SlotStatus
 from common.periods import PARIS, Period
@@ -47,6 +46,8 @@ from referrals.models import (
 )
 from referrals.states import CloseReason, Status
 from territory.models import Cell, Territory
+
+from .origins import origin_key
 
 ORIENTED = (Status.ORIENTED, Status.SEEN, Status.NO_SHOW)
 ER_LIKE = (ResourceKind.EMERGENCY, ResourceKind.SAMU)
@@ -186,9 +187,26 @@ class Summary:
     late_cancellations: int = 0
     callbacks: int = 0
     escalations: int = 0
-    first_callback_delay: timedelta | None = None
-    consultation_delay: timedelta | None = None
-    supervisor_answer_delay: timedelta | None = None
+    # Delays as totals and counts, so that the figures of two periods (a stored month and the days around it,
+    # indicators/rollups.py) add up exactly; their averages are the properties below.
+    first_callback_total: timedelta = timedelta(0)
+    first_callback_count: int = 0  # requests called back at least once
+    consultation_total: timedelta = timedelta(0)
+    consultation_count: int = 0  # first sessions seen
+    supervisor_answer_total: timedelta = timedelta(0)
+    supervisor_answer_count: int = 0  # questions answered
+
+    @property
+    def first_callback_delay(self) -> timedelta | None:
+        return _mean(self.first_callback_total, self.first_callback_count)
+
+    @property
+    def consultation_delay(self) -> timedelta | None:
+        return _mean(self.consultation_total, self.consultation_count)
+
+    @property
+    def supervisor_answer_delay(self) -> timedelta | None:
+        return _mean(self.supervisor_answer_total, self.supervisor_answer_count)
 
     @property
     def fill_rate(self) -> float | None:
@@ -201,6 +219,10 @@ class Summary:
     @property
     def callbacks_per_request(self) -> float | None:
         return round(self.callbacks / self.requests, 2) if self.requests else None
+
+
+def _mean(total: timedelta, count: int) -> timedelta | None:
+    return total / count if count else None
 
 
 def _duration(expression: Any) -> ExpressionWrapper:
@@ -233,7 +255,9 @@ def summary(
     }
     # The first callback of each request, then their average (an aggregate over a grouped subquery).
     calls = requests.annotate(first_call=Min("callbacks__at"), calls=Count("callbacks")).aggregate(
-        first_callback_delay=Avg(_duration(F("first_call") - F("received_at"))), callbacks=Sum("calls")
+        first_callback_total=Sum(_duration(F("first_call") - F("received_at"))),
+        first_callback_count=Count("first_call"),
+        callbacks=Sum("calls"),
     )
     # The appointments of the period's requests, in one pass: the requests seen (a series of sessions has several
     # appointments seen: its patient counts once) and the sessions seen, seen in time (a session within the 48 h), the
@@ -252,12 +276,13 @@ def summary(
                 )
             ),
         ),
-        delay=Avg(
+        delay_total=Sum(
             Case(
                 When(is_seen & Q(session=1), then=_duration(F("slot__starts_at") - F("request__received_at"))),
                 default=None,
             )
         ),
+        delay_count=Count("pk", filter=is_seen & Q(session=1)),
         no_shows=Count("pk", filter=Q(status=BookingStatus.NO_SHOW)),
         cancellations=Count("pk", filter=Q(status=BookingStatus.CANCELLED)),
         late_cancellations=Count(
@@ -271,7 +296,9 @@ def summary(
         ),
     )
     questions = SupervisorQuestion.objects.filter(scope.request_q(period, prefix="request__")).aggregate(
-        escalations=Count("pk"), delay=Avg(_duration(F("answered_at") - F("asked_at")))
+        escalations=Count("pk"),
+        delay_total=Sum(_duration(F("answered_at") - F("asked_at"))),
+        delay_count=Count("pk", filter=Q(answered_at__isnull=False)),
     )
     if slot_months is None:
         slot_months = slots_by_month(scope, period, now)
@@ -285,11 +312,14 @@ def summary(
         seen=seen["seen"],
         sessions_seen=seen["sessions_seen"],
         seen_within_48h=seen["within"],
-        first_callback_delay=calls["first_callback_delay"],
+        first_callback_total=calls["first_callback_total"] or timedelta(0),
+        first_callback_count=calls["first_callback_count"],
         callbacks=int(calls["callbacks"] or 0),
-        consultation_delay=seen["delay"],
+        consultation_total=seen["delay_total"] or timedelta(0),
+        consultation_count=seen["delay_count"],
         escalations=questions["escalations"],
-        supervisor_answer_delay=questions["delay"],
+        supervisor_answer_total=questions["delay_total"] or timedelta(0),
+        supervisor_answer_count=questions["delay_count"],
         offered=sum(m.offered for m in slot_months),
         taken=sum(m.taken for m in slot_months),
         not_taken=sum(m.not_taken for m in slot_months),
@@ -306,14 +336,13 @@ class Row:
 
 
 def requests_by(scope: Scope, period: Period, dimension: str) -> list[Row]:
-    """Requests counted by one dimension: origin (the requester's profession or structure, else the QR code),
+    """Requests counted by one dimension: origin (the SAS, else the requester's profession or structure, else the QR
+    code),
     channel, care wanted, reason category, the cell's tags (by name, archived ones included); or outcome: oriented
     by modality, reoriented by destination, closed by reason."""
     requests = scope.requests(period)
     if dimension == "origin":
-        requests = requests.annotate(
-            key=Coalesce("requester_professional__profession", "requester_site__kind", Value("qr"))
-        )
+        requests = requests.annotate(key=origin_key())  # the SAS ("sas") apart: indicators/origins.py
     elif dimension == "oriented":
         requests = requests.filter(status__in=ORIENTED).annotate(key=F("modality"))
     elif dimension == "reoriented":
@@ -398,6 +427,7 @@ class EffectorRow:
     professional: str
     offered: int
     taken: int
+    pk: int = 0  # the professional's, so that the rows of two periods add up (indicators/rollups.py)
 
     @property
     def fill_rate(self) -> float | None:
@@ -414,7 +444,12 @@ def slots_per_effector(scope: Scope, period: Period) -> list[EffectorRow]:
         .order_by("-offered", "professional__last_name")
     )
     return [
-        EffectorRow(f"{r['professional__first_name']} {r['professional__last_name'].upper()}", r["offered"], r["taken"])
+        EffectorRow(
+            f"{r['professional__first_name']} {r['professional__last_name'].upper()}",
+            r["offered"],
+            r["taken"],
+            r["professional"],
+        )
         for r in rows
     ]
 

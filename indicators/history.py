@@ -32,7 +32,7 @@ from referrals.models import Callback, EventKind, Request, RequestEvent, Supervi
 from referrals.states import CloseReason, Status
 from territory.models import Cell
 
-PREFIX = "H"  # references of generated requests: H + year + number, apart from the real ones
+PREFIX = "H"  # references of generated requests: H + the cell + year + number, apart from the real ones
 FIRST_NAMES = ("Aurore", "Basile", "Capucine", "Désiré", "Eulalie", "Firmin", "Gaïa", "Hilaire", "Iris", "Jules")
 LAST_NAMES = ("Aubrac", "Bocage", "Causse", "Dombes", "Estuaire", "Forêt", "Garrigue", "Hêtraie", "Ilot", "Jachère")
 CARES = ("gp",) * 7 + ("imaging", "physiotherapy", "nursing", "biology")  # the slots' mix
@@ -178,7 +178,7 @@ def generate_history(
             requests.append(
                 Request(
                     cell=cell,
-                    reference=f"{PREFIX}{day:%y}-{number:07d}",
+                    reference=f"{PREFIX}{cell.pk}-{day:%y}-{number:07d}",  # unique across cells
                     channel=rng.choice(("phone", "phone", "web", "qr", "api")),
                     status=Status.CLOSED,
                     received_at=received,

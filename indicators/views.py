@@ -16,8 +16,8 @@ from accounts.policies import CellMixin, Perm
 from common.exports import FORMATS, spreadsheet_response
 from surveys.services import results as survey_results
 
-from . import charts, figures, report, tables
-from .forms import DashboardForm, default_data
+from . import charts, figures, periods, report, rollups, tables
+from .forms import DashboardForm, dashboard_data, default_data
 
 
 def _delay(value: timedelta | None) -> str:
@@ -37,25 +37,33 @@ class Dashboard(CellMixin, TemplateView):
 
     def form(self) -> DashboardForm:
         full = self.allows(Perm.INDICATORS_FULL)
-        data = self.request.GET if "first" in self.request.GET else default_data(timezone.localdate())
-        return DashboardForm(data, cell=self.cell, full=full)
+        today = timezone.localdate()
+        return DashboardForm(dashboard_data(self.request.GET, today), cell=self.cell, full=full, today=today)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = self.form()
         full = self.allows(Perm.INDICATORS_FULL)
-        last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
-        context.update(form=form, full=full, title=_("Indicators"), report_month=f"{last_month:%Y-%m}")
+        context.update(form=form, full=full, title=_("Indicators"))
         if not form.is_valid():
             return context
         now, period, scope = timezone.now(), form.period(), form.scope()
-        # Each month list is read once and serves the summary, the tables and the charts.
-        slot_months = figures.slots_by_month(scope, period, now)
-        request_months = figures.requests_by_month(scope, period)
-        effector_rows = figures.slots_per_effector(scope, period)
-        comparison = figures.compare(scope, period, now, request_months, slot_months)
-        shown = tables.all_tables(scope, period, now, full, slot_months, request_months, effector_rows)
-        drawn = self.charts(shown)
+        # The period's figures and the period before's, from stored months and live days (rollups, decision 0009):
+        # each is read once and serves the summary, the tables and the charts.
+        current = rollups.for_period(scope, period, now)
+        comparison = figures.Comparison(
+            current.summary, rollups.for_period(scope, period.previous(), now, whole=False).summary
+        )
+        slot_months, request_months, effector_rows = current.slot_months, current.request_months, current.effectors
+        shown = tables.all_tables(
+            scope, period, now, full, slot_months, request_months, effector_rows, found=current.found
+        )
+        today = timezone.localdate(now)
+        months = {
+            "places": tables.shown_months(period, today, [m.month for m in slot_months]),
+            "requests": tables.shown_months(period, today, [m.month for m in request_months], up_to_today=True),
+        }
+        drawn = self.charts(shown, months)
         context.update(
             period=period,
             previous=period.previous(),
@@ -73,6 +81,10 @@ class Dashboard(CellMixin, TemplateView):
             satisfaction=survey_results(self.cell, period),
             empty=comparison.now.requests == 0 and comparison.now.offered == 0,
             query=urlencode({k: v for k, v in form.data.items() if v and k != "outside"}),
+            partial_charts=[
+                slug for slug, found in months.items() if slug in drawn and not all(m.whole for m in found)
+            ],
+            partial_note=charts.PARTIAL_NOTE,
         )
         return context
 
@@ -97,34 +109,47 @@ class Dashboard(CellMixin, TemplateView):
         return [{"label": label, "value": value, "delta": comparison.delta(name)} for label, name, value in items]
 
     @staticmethod
-    def charts(shown: dict[str, tables.Table]) -> dict[str, str]:
+    def charts(shown: dict[str, tables.Table], months: dict[str, list[periods.Month]]) -> dict[str, str]:
+        """The per-month charts have every month of their table, on a short label, the months that are not whole
+        marked (`charts.bars` / `charts.line`)."""
         drawn: dict[str, str] = {}
         places = shown["places"]
         if places.rows:
-            months = list(dict.fromkeys(str(row[0]) for row in places.rows))
+            shown_months = months["places"]
+
+            labels = [m.label() for m in shown_months]
 
             def per_month(column: int) -> list[int]:
-                return [sum(int(r[column]) for r in places.rows if r[0] == m) for m in months]  # type: ignore[call-overload]
+                sums = dict.fromkeys(labels, 0)
+                for r in places.rows:
+                    if r[0] in sums:
+                        sums[r[0]] += int(r[column])  # type: ignore[call-overload, index]
+                return list(sums.values())
 
             drawn["places"] = charts.bars(
                 places.title,
-                months,
+                [m.short_label() for m in shown_months],
                 {
                     pgettext("places", "Taken"): per_month(3),
                     gettext("Not taken"): per_month(4),
                     gettext("Still to come"): per_month(5),
                 },
                 stacked=True,
+                partial=[i for i, m in enumerate(shown_months) if not m.whole],
+                note=charts.partial_note([m.label() for m in shown_months if not m.whole]),
             )
         requests = shown["requests"]
         if requests.rows:
+            request_months = months["requests"]
             drawn["requests"] = charts.line(
                 requests.title,
-                [str(r[0]) for r in requests.rows],
+                [m.short_label() for m in request_months],
                 {
                     pgettext("requests", "Received"): [int(r[1]) for r in requests.rows],  # type: ignore[call-overload]
                     pgettext("requests", "Oriented"): [int(r[2]) for r in requests.rows],  # type: ignore[call-overload]
                 },
+                partial=[i for i, m in enumerate(request_months) if not m.whole],
+                note=charts.partial_note([m.label() for m in request_months if not m.whole]),
             )
         for name in tables.DIMENSIONS:
             table = shown[name]
@@ -134,8 +159,10 @@ class Dashboard(CellMixin, TemplateView):
 
 
 class Export(CellMixin):
-    """One table of the dashboard as CSV or XLSX, for the same period and filters. `?outside=1`: for outside the
-    cell (ARS, CPAM), counts under 5 are not shown."""
+    """One table of the dashboard, its total row included, as CSV for French spreadsheets (`;`, decimal comma, BOM) or
+    XLSX with typed cells, for the same period and filters. `?outside=1`: for outside the cell (ARS, CPAM), counts
+    from 1 to 4 shown as "< 5" and, by the secondary suppression, as many others hidden as it takes for none of them to
+    be worked out from the totals (indicators/suppression.py)."""
 
     permission = Perm.INDICATORS_FULL
 
@@ -159,7 +186,7 @@ class Export(CellMixin):
             table = table.suppressed()
         return spreadsheet_response(
             fmt,
-            table.rows,
+            table.lines(),
             headers=[str(h) for h in table.headings],
             filename=f"aiguillage-{self.cell.slug}-{slug}-{period.first:%Y%m%d}-{period.last:%Y%m%d}",
             title=str(table.title),
