@@ -31,6 +31,7 @@ from .appointments import load_demo_appointments
 from .data import DEMO_PASSWORD
 from .protocol import load_demo_protocol
 from .requests import load_demo_requests
+from .surveys import load_demo_patient_surveys
 from .tags import load_demo_tags
 
 __all__ = ["DEMO_PASSWORD", "DemoDataError", "DemoSummary", "demo_adeli", "demo_rpps", "load_demo"]
@@ -263,8 +264,10 @@ class _Loader:
 
 
 @transaction.atomic
-def load_demo() -> DemoSummary:
-    """Create or refresh the demo cells, their territories, directory and accounts; see `demo.data`."""
+def load_demo(*, history: bool = True) -> DemoSummary:
+    """Create or refresh the demo cells, their territories, directory and accounts; see `demo.data`. `history`: also
+    two years of invented past activity (the indicators, the capacity forecast); the browser tests, which load the
+    demo for each test and never read those pages' figures, go without it."""
     loader = _Loader()
     cells = {spec.slug: loader.load_cell(spec) for spec in data.CELLS}
     for account in data.ACCOUNTS:
@@ -286,9 +289,11 @@ def load_demo() -> DemoSummary:
         loader.created += load_demo_requests(first, coordinator)
         loader.created += load_demo_tags(first, coordinator)
         loader.created += load_demo_appointments(first, coordinator, loader.professionals[first.slug])
-    if not has_history(first):  # four months behind, for the indicators
-        made = generate_history(first, days=120, requests_per_day=12, slots_per_day=30, until=timezone.localdate())
+    # Two years behind, for the indicators and the capacity forecast (a year to compare with).
+    if history and not has_history(first):
+        made = generate_history(first, days=728, requests_per_day=8, slots_per_day=12, until=timezone.localdate())
         loader.created += made.requests + made.slots
+    loader.created += load_demo_patient_surveys(first)  # the patients' answers, beside the professionals'
 
     demo_cells = list(cells.values())
     return DemoSummary(

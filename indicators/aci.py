@@ -140,7 +140,7 @@ def _headline(s: figures.Summary, patients: int) -> Table:
         [_("Callbacks to patients"), s.callbacks],
         [_("Questions to the supervisor"), s.escalations],
     ]
-    return Table("headline", _("The period in figures"), [_("Figure"), _("Number")], rows)
+    return Table("headline", _("The period in figures"), [_("Figure"), _("Number")], rows, margins=())
 
 
 def _outcomes(s: figures.Summary) -> Table:
@@ -190,6 +190,8 @@ def _places(period: Period, months: list[figures.SlotMonth]) -> Table:
         ],
         rows,
         count_columns=(2, 3, 4, 5),
+        margins=((), (0,), (1,)),  # the period's places; a month's across cares; a care's across months
+        parts=((2, (3, 4, 5)),),  # offered = taken + not taken + still to come
     )
 
 
@@ -287,6 +289,7 @@ def satisfaction_table(found: Results) -> Table:
         _("Satisfaction (marks from 1 to 5)"),
         [_("Question"), _("Answers"), _("Average mark")],
         rows,
+        margins=(),  # sent, answered and each question's answers: none is the sum of others
     )
 
 

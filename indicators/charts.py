@@ -88,7 +88,7 @@ def _config(
     axis (by default, that they are not whole)."""
     labels = [label + STAR if i in partial else label for i, label in enumerate(labels)]
     if partial:
-        chart.x_title = note or f"* {_('month not whole')}"
+        chart.x_title = note or "* " + _("month not whole")
     chart.title = title
     chart.js = []  # no script: the numbers are in the table beside the chart
     chart.xml_filters = [_no_script]

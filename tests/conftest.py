@@ -63,4 +63,4 @@ def demo() -> None:
 
     if not Commune.objects.exists():
         load_communes(Commune)
-    load_demo()
+    load_demo(history=False)  # two years of invented past activity take seconds; no browser test reads them
