@@ -373,6 +373,15 @@ def bench_indicators() -> None:
             rounds=5,
             inner=1,
         )
+    from indicators import aci
+
+    # The yearly ACI report's work in the background job (live tables: age bands, communes, distinct patients).
+    measure(
+        f"yearly ACI report PDF of {year.last.year}, the worker's work (same database)",
+        lambda: aci.render_pdf(cell, aci.aci_year(year.last.year), now),
+        rounds=3,
+        inner=1,
+    )
 
 
 def seed_slots(cell: Cell, *, total: int) -> int:

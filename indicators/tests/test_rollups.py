@@ -49,7 +49,7 @@ def same(left: rollups.Figures, right: rollups.Figures) -> None:
     assert sorted(left.effectors, key=lambda e: e.pk) == sorted(right.effectors, key=lambda e: e.pk)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     first=st.integers(min_value=0, max_value=340),
     length=st.integers(min_value=1, max_value=366),
