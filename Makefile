@@ -64,13 +64,15 @@ typecheck:
 audit:  ## Known vulnerabilities in what uv.lock pins (pip-audit); says how many packages it could not audit
 	./scripts/audit.sh
 
+# Tests that touch no database (conftest.py marks them no_database) run once, on SQLite: the same answer twice.
 # The browser journeys run once, on PostgreSQL (production's database), below: they drive pages, which both databases
 # serve alike, and twice they were a third of `make test`. Everything else runs on both.
 test-sqlite:
 	$(RUN) pytest -n $(PYTEST_WORKERS) -q -m "not browser"
 
 test-postgres:
-	python3 scripts/pg_cluster.py -- $(RUN) env AIGUILLAGE_EXPECT_DB=postgresql pytest -n $(PYTEST_WORKERS) -q
+	python3 scripts/pg_cluster.py -- $(RUN) env AIGUILLAGE_EXPECT_DB=postgresql pytest -n $(PYTEST_WORKERS) -q \
+		-m "not no_database"
 
 test: system-deps setup lint typecheck audit test-sqlite test-postgres  ## Everything CI checks
 

@@ -44,6 +44,22 @@ from tests.fake_ban import ban_on, fake_ban  # noqa: F401 - the fixtures, for ev
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+# What gives a test a database: a test with none of these gives the same answer on SQLite and PostgreSQL.
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark `no_database` the tests that touch no database (pytest-django would refuse them one): `make test` runs
+    them in the SQLite pass only (`-m "not no_database"` in the PostgreSQL pass), not twice for the same answer."""
+    for item in items:
+        if item.get_closest_marker("django_db") is None and not DATABASE_FIXTURES & set(
+            getattr(item, "fixturenames", ())
+        ):
+            item.add_marker(pytest.mark.no_database)
+
+
 @pytest.fixture(autouse=True)
 def _language_back_to_french() -> Iterator[None]:
     """A test that asked for a page in English (Accept-Language) leaves Django's thread on English: the next test
