@@ -31,7 +31,7 @@ from territory.models import Cell
 
 from . import breakdowns, figures, origins
 from .figures import Period, Scope
-from .tables import SMALL, Table, dimension
+from .tables import SMALL, Table, dimension, places_table
 from .tables import _labels as dimension_labels
 
 Progress = Callable[[int], None]
@@ -176,23 +176,7 @@ def _places(period: Period, months: list[figures.SlotMonth]) -> Table:
         for r in by_month.get(first, []):
             care = str(cares.get(r.care_channel, r.care_channel))
             rows.append([_month(first), care, r.offered, r.taken, r.not_taken, r.upcoming, r.fill_rate])
-    return Table(
-        "places",
-        _("Places offered, taken and not taken per month"),
-        [
-            _("Month"),
-            _("Care"),
-            _("Offered"),
-            pgettext("places", "Taken"),
-            _("Not taken"),
-            _("Still to come"),
-            _("Fill rate (%)"),
-        ],
-        rows,
-        count_columns=(2, 3, 4, 5),
-        margins=((), (0,), (1,)),  # the period's places; a month's across cares; a care's across months
-        parts=((2, (3, 4, 5)),),  # offered = taken + not taken + still to come
-    )
+    return places_table(rows)
 
 
 def _requests(period: Period, months: list[figures.RequestMonth]) -> Table:

@@ -190,6 +190,12 @@ def places(scope: Scope, period: Period, now: datetime, months: list[figures.Slo
             rows.append([label, care, r.offered, r.taken, r.not_taken, r.upcoming, r.fill_rate])
         if month.first not in by_month:
             rows.append([label, "—", 0, 0, 0, 0, None])
+    return places_table(rows).with_total(rate=_fill_rate)
+
+
+def places_table(rows: list[list[object]]) -> Table:
+    """The places table (month, care, offered, taken, not taken, still to come, fill rate) with what its rows add up
+    to, for the secondary suppression: the dashboard's and the ACI report's."""
     return Table(
         "places",
         _("Places offered, taken and not taken per month"),
@@ -206,7 +212,7 @@ def places(scope: Scope, period: Period, now: datetime, months: list[figures.Slo
         count_columns=(2, 3, 4, 5),
         margins=((), (0,), (1,)),  # the period's places (headline); a month's across cares; a care's across months
         parts=((2, (3, 4, 5)),),  # offered = taken + not taken + still to come
-    ).with_total(rate=_fill_rate)
+    )
 
 
 def requests_per_month(
