@@ -2,7 +2,9 @@
 # Makes sure the machine has what the project needs outside Python: PostgreSQL server binaries (the test run starts its
 # own throwaway cluster), Chromium (browser tests), gettext (compiled translations), Node.js and npm (front-end
 # libraries from the npm registry), Pango and the DejaVu fonts (the PDF reports, drawn by WeasyPrint), LibreOffice Calc
-# without its GUI (a test opens the CSV export as a French spreadsheet does; not needed by the demo).
+# without its GUI (a test opens the CSV export as a French spreadsheet does; not needed by the demo), nginx (a test
+# runs the deployment's nginx configuration, mutual TLS included, in front of gunicorn) and pgBackRest (the backup and
+# restore drill).
 # As root, installs what is missing with apt; otherwise says exactly what to install and fails.
 set -euo pipefail
 
@@ -12,6 +14,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v pgbackrest >/dev/null 2>&1 || missing+=(pgbackrest)
 pdf_deps() {
   ldconfig -p | grep -q "libpango-1.0.so.0" || missing+=(libpango-1.0-0)
   ldconfig -p | grep -q "libpangoft2-1.0.so.0" || missing+=(libpangoft2-1.0-0)
