@@ -286,7 +286,7 @@ def test_the_patient_answers_once_without_logging_in(surveyed: World, client: Cl
     text = page.content.decode()
     assert page.status_code == 200 and surveyed.cell.name in text
     assert 'name="visit"' in text and 'type="radio"' in text and 'name="no_more"' in text
-    assert 'aria-describedby="id_visit_help"' in text  # the scale's meaning read with the question
+    assert 'aria-describedby="id_visit_helptext"' in text  # the scale's meaning read with the question
     assert "Delaunay" not in text and "Rose" not in text and "Morel" not in text
     done = client.post(url, {"visit": "4", "comment": "Accueil rapide"})
     assert done.status_code == 200
