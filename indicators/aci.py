@@ -31,6 +31,7 @@ from territory.models import Cell
 
 from . import breakdowns, figures, origins
 from .figures import Period, Scope
+from .periods import month_starts
 from .tables import SMALL, Table, dimension, places_table
 from .tables import _labels as dimension_labels
 
@@ -40,14 +41,6 @@ Progress = Callable[[int], None]
 def aci_year(year: int) -> Period:
     """The calendar year, as the ACI counts it (1 January to 31 December, Paris days)."""
     return Period(date(year, 1, 1), date(year, 12, 31))
-
-
-def _months(period: Period) -> list[date]:
-    first, found = period.first.replace(day=1), []
-    while first <= period.last:
-        found.append(first)
-        first = (first + timedelta(days=32)).replace(day=1)
-    return found
 
 
 def _month(first: date) -> Month:
@@ -172,7 +165,7 @@ def _places(period: Period, months: list[figures.SlotMonth]) -> Table:
     for r in months:
         by_month.setdefault(r.month, []).append(r)
     rows: list[list[object]] = []
-    for first in _months(period):
+    for first in month_starts(period):
         for r in by_month.get(first, []):
             care = str(cares.get(r.care_channel, r.care_channel))
             rows.append([_month(first), care, r.offered, r.taken, r.not_taken, r.upcoming, r.fill_rate])
@@ -182,7 +175,7 @@ def _places(period: Period, months: list[figures.SlotMonth]) -> Table:
 def _requests(period: Period, months: list[figures.RequestMonth]) -> Table:
     found = {r.month: r for r in months}
     rows: list[list[object]] = []
-    for first in _months(period):
+    for first in month_starts(period):
         r = found.get(first)
         counts = [r.received, r.oriented, r.reoriented, r.closed, r.er_avoided] if r else [0, 0, 0, 0, 0]
         rows.append([_month(first), *counts])

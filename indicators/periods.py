@@ -30,6 +30,21 @@ def add_months(day: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def month_period(month: date) -> Period:
+    """The whole month of `month` (any day of it)."""
+    first = month.replace(day=1)
+    return Period(first, month_end(first))
+
+
+def month_starts(period: Period) -> list[date]:
+    """The first day of every month the period touches, in order."""
+    found, first = [], period.first.replace(day=1)
+    while first <= period.last:
+        found.append(first)
+        first = add_months(first, 1)
+    return found
+
+
 def quarter_start(day: date) -> date:
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 

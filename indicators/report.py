@@ -21,14 +21,9 @@ from territory.models import Cell
 
 from . import aci, breakdowns, charts, figures, tables
 from .figures import Period, Scope
+from .periods import month_period
 
 SMALL = tables.SMALL
-
-
-def month_period(month: date) -> Period:
-    first = month.replace(day=1)
-    next_month = (first + timedelta(days=32)).replace(day=1)
-    return Period(first, next_month - timedelta(days=1))
 
 
 def _hidden(value: int | None) -> object:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -44,10 +44,6 @@ Progress = Callable[[int], None]
 
 def aci_year(year: int) -> Period:
     return aci.aci_year(year)
-
-
-def month_period(month: date) -> Period:
-    return report.month_period(month)
 
 
 def _active(cell: Cell, kind: str, period: Period) -> QuerySet[ReportJob]:

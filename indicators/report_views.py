@@ -19,6 +19,7 @@ from common.periods import Period
 
 from . import report_jobs
 from .models import ReportJob, ReportKind
+from .periods import month_period
 
 YEAR_RANGE = _("Choose a year between 2000 and 2099.")
 MONTH_FORMAT = _("Give the month as YYYY-MM, for example 2026-10.")
@@ -75,7 +76,7 @@ class ReportForm(forms.Form):
 
     def period(self) -> Period:
         if self.cleaned_data["kind"] == ReportKind.MONTHLY_PDF:
-            return report_jobs.month_period(self.cleaned_data["month"])
+            return month_period(self.cleaned_data["month"])
         return report_jobs.aci_year(self.cleaned_data["year"])
 
 

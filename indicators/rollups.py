@@ -23,6 +23,7 @@ from typing import Any
 from . import figures
 from .figures import EffectorRow, Period, RequestMonth, Row, Scope, SlotMonth, Summary
 from .models import MonthFigures
+from .periods import month_period
 
 VERSION = 1  # what a stored month holds; a row of another version is computed again
 SETTLED = timedelta(days=45)  # after this, a month's outcomes are recorded (no-shows, late sessions)
@@ -102,11 +103,6 @@ def scope_key(scope: Scope) -> str:
     }
     kept = {name: value for name, value in parts.items() if value}
     return json.dumps(kept, sort_keys=True) if kept else ""
-
-
-def month_period(month: date) -> Period:
-    first = month.replace(day=1)
-    return Period(first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1))
 
 
 def split(period: Period, now: datetime) -> tuple[list[Period], list[date]]:

@@ -15,14 +15,14 @@ from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from conftest import World
-from indicators import report_jobs
 from indicators.models import ReportJob, ReportKind, ReportStatus
+from indicators.periods import month_period
 from indicators.report_jobs import REPORT_FAILED, REPORT_INTERRUPTED, report_job_request, report_job_run
 from tests.worker import work
 
 pytestmark = pytest.mark.django_db
 
-NOVEMBER = report_jobs.month_period(date(2026, 11, 1))
+NOVEMBER = month_period(date(2026, 11, 1))
 
 
 def ask(world: World, kind: str = ReportKind.MONTHLY_PDF, period: Any = NOVEMBER) -> ReportJob:
@@ -53,7 +53,7 @@ def test_a_report_asked_is_queued_then_built_by_the_worker(world: World) -> None
 def test_the_same_report_asked_twice_while_waiting_is_built_once(world: World) -> None:
     first = ask(world)
     assert ask(world).pk == first.pk
-    assert ask(world, period=report_jobs.month_period(date(2026, 10, 1))).pk != first.pk  # another month
+    assert ask(world, period=month_period(date(2026, 10, 1))).pk != first.pk  # another month
     assert ReportJob.objects.count() == 2 and DBTaskResult.objects.count() == 2
     ReportJob.objects.filter(pk=first.pk).update(status="running", started_at=timezone.now())
     assert ask(world).pk == first.pk  # being built: still the same

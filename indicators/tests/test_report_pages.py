@@ -18,8 +18,8 @@ from django_tasks_db.models import DBTaskResult
 from accounts.models import Membership, Role
 from common.exports import XLSX_CONTENT_TYPE
 from conftest import World
-from indicators import report_jobs
 from indicators.models import ReportJob, ReportKind
+from indicators.periods import month_period
 from indicators.report_jobs import report_job_request, report_job_run
 from indicators.report_views import MONTH_FORMAT, MONTH_REQUIRED, YEAR_RANGE
 from tests.factories import MembershipFactory, ProfessionalFactory, UserFactory
@@ -28,7 +28,7 @@ from tests.worker import work
 pytestmark = pytest.mark.django_db
 
 NOVEMBER = {"kind": ReportKind.MONTHLY_PDF, "month": "2026-11", "year": ""}
-NOVEMBER_PERIOD = report_jobs.month_period(date(2026, 11, 1))
+NOVEMBER_PERIOD = month_period(date(2026, 11, 1))
 
 
 def reports_url(world: World) -> str:
@@ -148,7 +148,7 @@ def test_the_recent_reports_are_listed_in_a_bounded_number_of_queries(
     world: World, django_assert_max_num_queries: Any
 ) -> None:
     for month in range(1, 13):
-        period = report_jobs.month_period(date(2025, month, 1))
+        period = month_period(date(2025, month, 1))
         membership: Membership = MembershipFactory(
             user__username=f"admin-{month}", cell=world.cell, role=Role.CELL_ADMIN
         )
