@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from common.care import CareChannel, Modality
 from common.periods import PARIS
-from directory.models import Professional
+from directory.models import Professional, TeleconsultantTier
 from referrals.models import Request
 from territory.geo import great_circle_km
 from territory.geocoding import cached_point
@@ -62,17 +62,27 @@ class Candidate:
     modality_fits: bool
     teleconsultant: Slot | None = None
     reasons: list[str] = field(default_factory=list)
+    # The teleconsultant's tier for the request's cell: their own, or the one a pool agreement gives them there.
+    tier: str | None = None
+
+    @property
+    def _tier(self) -> str:
+        if self.tier is not None:
+            return self.tier
+        doctor = self.teleconsultant.professional if self.teleconsultant else None
+        return doctor.teleconsultant_tier if doctor else ""
 
     @property
     def tier_rank(self) -> int:
         if self.teleconsultant is None or self.teleconsultant.professional is None:
             return 0
-        return tier_rank(self.teleconsultant.professional.teleconsultant_tier)
+        return tier_rank(self._tier)
 
     @property
     def tier_label(self) -> str:
-        doctor = self.teleconsultant.professional if self.teleconsultant else None
-        return doctor.get_teleconsultant_tier_display() if doctor else ""
+        if self.teleconsultant is None or self.teleconsultant.professional is None:
+            return ""
+        return str(TeleconsultantTier(self._tier).label) if self._tier in TeleconsultantTier.values else ""
 
     @property
     def professional(self) -> Professional | None:
@@ -145,9 +155,8 @@ def _point(
 def _candidate_rows(request: Request, now: datetime, filters: Filters) -> tuple[list[_Row], bool]:
     """The earliest FINDER_CANDIDATES candidates, and whether they are all there are (one more is read to know)."""
     slots = (
-        Slot.objects.filter(
-            cell=request.cell_id, care_channel=request.care_channel, starts_at__lt=now + timedelta(days=FINDER_DAYS)
-        )
+        Slot.objects.seen_by(request.cell_id)
+        .filter(care_channel=request.care_channel, starts_at__lt=now + timedelta(days=FINDER_DAYS))
         .free(now)
         .bookable()
     )
@@ -195,14 +204,14 @@ def _teleconsultants(request: Request, spots: list[_Row]) -> dict[int, tuple[int
     # changes in between.
     ranked = list(
         Slot.objects.teleconsultant_times()
+        .seen_by(request.cell_id)
         .filter(
-            cell=request.cell_id,
             care_channel=request.care_channel,
             starts_at__lte=max(s.starts_at for s in spots),
             ends_at__gte=min(s.ends_at for s in spots),
         )
-        .in_tier_order()
-        .values_list("pk", "starts_at", "ends_at", "professional__teleconsultant_tier")
+        .in_tier_order(request.cell_id)
+        .values_list("pk", "starts_at", "ends_at", "cell_tier")  # type: ignore[misc]  # an annotation
     )
     chosen: dict[int, tuple[int, str]] = {}
     for spot in spots:
@@ -268,6 +277,7 @@ def find(
             km=km,
             modality_fits=not request.modality or row.modality == request.modality,
             teleconsultant=objects[doctor[0]] if doctor is not None else None,
+            tier=doctor[1] if doctor is not None else None,
         )
         candidate.reasons = _reasons(candidate, request)
         candidates.append(candidate)

@@ -1,16 +1,34 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncDate
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import RequesterType
 from common.care import CareChannel, ExamType, Modality
-from directory.models import Professional, Site, TeleconsultantTier
+from common.periods import PARIS
+from directory.models import AgreementStatus, PoolAgreement, Professional, Site, TeleconsultantTier
 from referrals.models import Request
 from territory.models import Cell, Commune
 
@@ -201,6 +219,65 @@ def tier_rank(tier: str) -> int:
     return TIER_ORDER.get(tier, UNRANKED_TIER)
 
 
+# Pools shared by several cells (decision 0021): a professional's slots live in their home cell; another cell sees
+# the free ones of the days an accepted agreement covers, with the tier the agreement gives them for that cell.
+
+
+def pool_agreements_covering(cell_id: int) -> QuerySet[PoolAgreement]:
+    """The accepted agreements sharing the outer slot's professional with the cell on the slot's (Europe/Paris) day:
+    an EXISTS or a scalar subquery of a slot query (its partial index `pool_agreement_accepted` answers it)."""
+    # Wrapped: TruncDate asks its argument's type, which an outer reference does not know yet.
+    day = TruncDate(ExpressionWrapper(OuterRef("starts_at"), output_field=DateTimeField()), tzinfo=PARIS)
+    return PoolAgreement.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=day),
+        cell=cell_id,
+        status=AgreementStatus.ACCEPTED,
+        professional=OuterRef("professional_id"),
+        starts_on__lte=day,
+    )
+
+
+class InPool(Func):
+    """`professional_id IN (the cell's pool professionals)`. On PostgreSQL written `= ANY(ARRAY(…))`: computed once
+    (an InitPlan), it is an index condition, so that `cell = X OR <in the pool>` reads two indexes (a BitmapOr)
+    instead of every slot of the window of every cell (an `IN (subquery)` under an OR is a filter on each row)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, cell_id: int) -> None:
+        professionals = PoolAgreement.objects.filter(cell=cell_id, status=AgreementStatus.ACCEPTED).values(
+            "professional_id"
+        )
+        super().__init__(F("professional_id"), Subquery(professionals))
+
+    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, tuple[Any, ...]]:  # type: ignore[override]
+        column, params = compiler.compile(self.source_expressions[0])
+        subquery, subparams = compiler.compile(self.source_expressions[1])
+        return f"{column} IN {subquery}", (*params, *subparams)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, tuple[Any, ...]]:
+        column, params = compiler.compile(self.source_expressions[0])
+        subquery, subparams = compiler.compile(self.source_expressions[1])
+        return f"{column} = ANY(ARRAY{subquery})", (*params, *subparams)
+
+
+def seen_by(cell_id: int) -> Q:
+    """Slots a cell finds and books: its own, and its pool's (a professional of another cell shared with it by an
+    accepted agreement covering the slot's day)."""
+    return Q(cell=cell_id) | (Q(InPool(cell_id)) & Q(Exists(pool_agreements_covering(cell_id))))
+
+
+def tier_for(cell_id: int) -> Case:
+    """A slot's teleconsultant tier for the cell: the professional's own for the cell's slots, the agreement's for
+    the pool's."""
+    return Case(
+        When(cell=cell_id, then=F("professional__teleconsultant_tier")),
+        default=Subquery(pool_agreements_covering(cell_id).order_by("starts_on").values("tier")[:1]),
+        output_field=CharField(),
+    )
+
+
 class SlotQuerySet(models.QuerySet["Slot"]):
     """The agenda's rules on slots, written once: what is free, who may book it, the teleconsultants' order."""
 
@@ -242,10 +319,24 @@ class SlotQuerySet(models.QuerySet["Slot"]):
             booked__lt=F("capacity"),
         )
 
-    def in_tier_order(self) -> SlotQuerySet:
-        """Teleconsultants' times in pairing order: tier (annotated as `tier_rank`), then the earliest, then the
-        oldest made."""
-        return self.annotate(tier_rank=TIER_RANK).order_by("tier_rank", "starts_at", "pk")
+    def seen_by(self, cell_id: int) -> SlotQuerySet:
+        """The cell's own slots and its pool's (`seen_by`)."""
+        return self.filter(seen_by(cell_id))
+
+    def in_tier_order(self, cell_id: int | None = None) -> SlotQuerySet:
+        """Teleconsultants' times in pairing order: tier (annotated as `tier_rank`, the tier itself as `cell_tier`),
+        then the earliest, then the oldest made. Given a cell, the pool's times rank with the tier their agreement
+        gives them for that cell."""
+        if cell_id is None:
+            ranked = self.annotate(cell_tier=F("professional__teleconsultant_tier"), tier_rank=TIER_RANK)
+        else:
+            ranked = self.annotate(cell_tier=tier_for(cell_id)).annotate(
+                tier_rank=Case(
+                    *[When(cell_tier=tier, then=Value(rank)) for tier, rank in TIER_ORDER.items()],
+                    default=Value(UNRANKED_TIER),
+                )
+            )
+        return ranked.order_by("tier_rank", "starts_at", "pk")
 
 
 class Slot(Audience):
@@ -296,6 +387,18 @@ class Slot(Audience):
             models.Index(
                 fields=["cell", "care_channel", "ends_at", "starts_at"],
                 name="slot_teleconsultant_time",
+                condition=Q(
+                    modality=Modality.ASSISTED_TELECONSULTATION,
+                    site__isnull=True,
+                    professional__isnull=False,
+                    status=SlotStatus.OPEN,
+                ),
+            ),
+            # The same times of the professionals other cells share with a cell (decision 0021): the pool's half of
+            # the pairing's `cell = X OR professional IN (pool)` (a BitmapOr of this index and the one above).
+            models.Index(
+                fields=["professional", "care_channel", "ends_at", "starts_at"],
+                name="slot_teleconsultant_pool",
                 condition=Q(
                     modality=Modality.ASSISTED_TELECONSULTATION,
                     site__isnull=True,

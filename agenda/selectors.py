@@ -412,16 +412,17 @@ def slot_label(slot: Slot, paired: Slot | None = None) -> str:
 
 def teleconsultants_for(spot_slot: Slot, now: datetime) -> QuerySet[Slot]:
     """Free teleconsultant times covering the spot's slot, in tier order: the territory's volunteers, then the
-    regional pool, then extra-territorial doctors; the earliest first within a tier."""
+    regional pool, then extra-territorial doctors; the earliest first within a tier. The spot's cell's own doctors
+    and its pool's (decision 0021), each with their tier for that cell."""
     return (
         Slot.objects.teleconsultant_times()
+        .seen_by(spot_slot.cell_id)
         .filter(
-            cell=spot_slot.cell_id,
             care_channel=spot_slot.care_channel,
             starts_at__lte=spot_slot.starts_at,
             ends_at__gte=spot_slot.ends_at,
         )
-        .in_tier_order()
+        .in_tier_order(spot_slot.cell_id)
         .select_related("professional")
     )
 

@@ -11,7 +11,7 @@ from territory.forms import CommuneField, suggest_addresses
 from territory.models import Cell
 from territory.selectors import cell_communes
 
-from .models import Professional, ReorientationResource, Site, is_mssante_address
+from .models import Professional, ReorientationResource, Site, TeleconsultantTier, is_mssante_address
 
 NOT_MSSANTE = _(
     "This is not an MSSanté address: those end in mssante.fr (for example prenom.nom@medecin.mssante.fr). "
@@ -191,3 +191,39 @@ class AnnuaireImportForm(forms.Form):
         """The chosen groups, or [] when all are chosen (every profession, including ones added to the register)."""
         chosen = list(self.cleaned_data["professions"])
         return [] if len(chosen) == len(IMPORT_PROFESSION_CHOICES) else chosen
+
+
+class PoolAgreementOfferForm(forms.Form):
+    """The home cell offers one of its professionals to another cell (decision 0021)."""
+
+    professional = forms.ModelChoiceField(label=_("Professional"), queryset=Professional.objects.none())
+    to_cell = forms.ModelChoiceField(label=_("Cell offered to"), queryset=Cell.objects.none())
+    tier = forms.ChoiceField(
+        label=_("Tier for that cell"),
+        choices=TeleconsultantTier.choices,
+        help_text=_("Where that cell's coordinators and pairing rank the professional among their teleconsultants."),
+    )
+    starts_on = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(
+        label=_("Last day"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty for no end: either cell may end it later."),
+    )
+
+    def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
+        kwargs.pop("instance", None)
+        super().__init__(*args, **kwargs)
+        from .selectors import pool_cells_offerable
+
+        self.fields["professional"].queryset = Professional.objects.filter(cell=cell, is_active=True)  # type: ignore[attr-defined]
+        self.fields["to_cell"].queryset = pool_cells_offerable(cell)  # type: ignore[attr-defined]
+
+
+class PoolAgreementEndForm(forms.Form):
+    last_day = forms.DateField(
+        label=_("Last day"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Today when empty. Appointments already booked stay."),
+    )

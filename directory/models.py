@@ -1,6 +1,8 @@
+from datetime import date
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -317,3 +319,71 @@ class ImportIssue(models.Model):
         from .annuaire import reason_text
 
         return reason_text(self.code, self.params)
+
+
+class AgreementStatus(models.TextChoices):
+    OFFERED = "offered", _("Offered, waiting for the cell's answer")
+    ACCEPTED = "accepted", _("Accepted")
+    ENDED = "ended", _("Withdrawn or declined")
+
+
+class PoolAgreement(models.Model):
+    """A professional of one cell (their home cell, where their agenda lives) made available to another cell, with the
+    tier they have for that cell, from a first day and until an optional last day (Europe/Paris days, both included).
+    The home cell's administrator offers; the other cell's administrator accepts; either may end it. Only an accepted
+    agreement lets the other cell find and book the professional's free times of the days it covers (decision 0021)."""
+
+    professional = models.ForeignKey(
+        Professional, on_delete=models.PROTECT, related_name="pool_agreements", verbose_name=_("professional")
+    )
+    cell = models.ForeignKey(Cell, on_delete=models.PROTECT, related_name="pool_agreements", verbose_name=_("cell"))
+    tier = models.CharField(_("tier for this cell"), max_length=20, choices=TeleconsultantTier.choices)
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=AgreementStatus.choices, default=AgreementStatus.OFFERED
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on", "pk"]
+        verbose_name = _("pool agreement")
+        verbose_name_plural = _("pool agreements")
+        indexes = [
+            # Which pool professionals a cell may use (finder, pairing, booking): by cell, accepted ones.
+            models.Index(
+                fields=["cell", "professional", "starts_on"],
+                name="pool_agreement_accepted",
+                condition=Q(status="accepted"),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="pool_agreement_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="offered") | Q(status="ended") | Q(accepted_at__isnull=False),
+                name="pool_agreement_accepted_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.professional} → {self.cell}"
+
+    def covers(self, day: date) -> bool:
+        """Whether the agreement counts on this (Europe/Paris) day: accepted, and the day within its dates."""
+        return (
+            self.status == AgreementStatus.ACCEPTED
+            and self.starts_on <= day
+            and (self.ends_on is None or day <= self.ends_on)
+        )

@@ -13,6 +13,7 @@ from .models import (
     DOCTOR_PROFESSIONS,
     AnnuaireImport,
     ImportIssue,
+    PoolAgreement,
     Profession,
     Professional,
     ReorientationResource,
@@ -124,3 +125,27 @@ def annuaire_import_get(cell: Cell, pk: int) -> AnnuaireImport:
 
 def annuaire_import_issues(job: AnnuaireImport) -> QuerySet[ImportIssue]:
     return ImportIssue.objects.filter(job=job).order_by("line", "pk")
+
+
+def _agreements() -> QuerySet[PoolAgreement]:
+    return PoolAgreement.objects.select_related("professional__cell", "cell", "created_by", "accepted_by", "ended_by")
+
+
+def pool_agreements_given(cell: Cell) -> QuerySet[PoolAgreement]:
+    """The agreements by which the cell shares its professionals with other cells, the latest first."""
+    return _agreements().filter(professional__cell=cell)
+
+
+def pool_agreements_received(cell: Cell) -> QuerySet[PoolAgreement]:
+    """The agreements by which other cells share their professionals with the cell, the latest first."""
+    return _agreements().filter(cell=cell)
+
+
+def pool_agreement_get(cell: Cell, pk: int) -> PoolAgreement:
+    """One agreement the cell is a party to (the professional's cell or the cell they are offered to), else 404."""
+    return get_object_or_404(_agreements(), Q(cell=cell) | Q(professional__cell=cell), pk=pk)
+
+
+def pool_cells_offerable(cell: Cell) -> QuerySet[Cell]:
+    """The cells the cell may offer its professionals to: every other cell of the deployment."""
+    return Cell.objects.exclude(pk=cell.pk).order_by("name")

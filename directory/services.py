@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +12,13 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.db.models import Q
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
 from common.identifiers import InvalidIdentifier, check_adeli, check_finess, check_rpps
+from common.locking import lock_wait_bounded
 from territory.geocoding import ban_enabled
 from territory.models import Cell, Commune
 from territory.selectors import cell_communes, commune_in_cell
@@ -25,12 +27,15 @@ from . import annuaire
 from .importer import Importer, ProgressCallback
 from .models import (
     ACTIVE_IMPORT_STATUSES,
+    AgreementStatus,
     AnnuaireImport,
     ImportStatus,
+    PoolAgreement,
     Profession,
     Professional,
     ReorientationResource,
     Site,
+    TeleconsultantTier,
 )
 
 COMMUNE_OUTSIDE_TERRITORY = _("%(commune)s is not in the territory of %(cell)s.")
@@ -333,3 +338,141 @@ def annuaire_import_run(*, job_pk: int, on_progress: ProgressCallback | None = N
         ]
     )
     return job
+
+
+# Pools shared by several cells (decision 0021): a professional of one cell offered to another, accepted there.
+POOL_NOT_YOUR_PROFESSIONAL = _("Only the professional's own cell may offer them to another cell.")
+POOL_HOME_CELL = _("The professional already belongs to this cell: choose another cell.")
+POOL_DATES_REVERSED = _("The last day comes before the first day.")
+POOL_STARTS_IN_PAST = _("The first day cannot be in the past.")
+POOL_OVERLAP = _(
+    "%(name)s is already offered to %(cell)s for days that overlap these (%(dates)s): end that agreement first."
+)
+POOL_NOT_OFFERED = _("This agreement is no longer waiting for an answer.")
+POOL_NOT_YOURS_TO_ACCEPT = _("Only the cell the professional is offered to may accept.")
+POOL_EXPIRED = _("This offer's last day has passed: the professional's cell must offer again.")
+POOL_ALREADY_ENDED = _("This agreement has already ended.")
+POOL_END_IN_PAST = _("An agreement ends today at the earliest: the days already past stay as they were.")
+POOL_NOT_A_PARTY = _("Only the two cells of the agreement may end it.")
+POOL_NO_TIER = _("Choose the tier the professional has for that cell.")
+POOL_END_DATE_INVALID = _("Give the last day as a date, or leave it empty for today.")
+
+
+def _dates_text(agreement: PoolAgreement) -> str:
+    first = formats.date_format(agreement.starts_on, "SHORT_DATE_FORMAT")
+    if agreement.ends_on is None:
+        return str(_("from %(first)s") % {"first": first})
+    last = formats.date_format(agreement.ends_on, "SHORT_DATE_FORMAT")
+    return str(_("%(first)s to %(last)s") % {"first": first, "last": last})
+
+
+def _refuse_overlap(*, professional: Professional, cell: Cell, starts_on: date, ends_on: date | None) -> None:
+    """No two agreements (offered or accepted) for one professional and one cell on a same day. The caller holds the
+    professional's row lock, so two offers at once are checked one after the other."""
+    overlapping = PoolAgreement.objects.filter(
+        professional=professional,
+        cell=cell,
+        status__in=(AgreementStatus.OFFERED, AgreementStatus.ACCEPTED),
+    )
+    if ends_on is not None:
+        overlapping = overlapping.filter(starts_on__lte=ends_on)
+    overlapping = overlapping.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=starts_on))
+    other = overlapping.select_related("cell").first()
+    if other is not None:
+        message = POOL_OVERLAP % {"name": professional, "cell": other.cell.name, "dates": _dates_text(other)}
+        raise DomainError(message, field="starts_on", code="overlap")
+
+
+def _lock_professional(professional: Professional) -> Professional:
+    """The professional's row, locked: every write to their agreements takes it first (on SQLite the write lock of
+    the IMMEDIATE transaction already serialises writers)."""
+    return Professional.objects.select_for_update().get(pk=professional.pk)
+
+
+@transaction.atomic
+@lock_wait_bounded()
+def pool_agreement_offer(
+    *,
+    cell: Cell,
+    professional: Professional,
+    to_cell: Cell,
+    tier: str,
+    starts_on: date,
+    ends_on: date | None,
+    user: Any,
+    now: datetime | None = None,
+) -> PoolAgreement:
+    """The professional's home cell offers them to another cell, with their tier there, from a day (until a day).
+    Refused: a professional of another cell, an offer to their own cell, reversed dates, a first day already past,
+    days overlapping another offered or accepted agreement of the same professional with the same cell."""
+    now = now or timezone.now()
+    if professional.cell_id != cell.pk:
+        raise DomainError(POOL_NOT_YOUR_PROFESSIONAL, field="professional")
+    if to_cell.pk == professional.cell_id:
+        raise DomainError(POOL_HOME_CELL, field="to_cell")
+    if tier not in TeleconsultantTier.values:
+        raise DomainError(POOL_NO_TIER, field="tier")
+    if ends_on is not None and ends_on < starts_on:
+        raise DomainError(POOL_DATES_REVERSED, field="ends_on")
+    if starts_on < timezone.localdate(now):
+        raise DomainError(POOL_STARTS_IN_PAST, field="starts_on")
+    professional = _lock_professional(professional)
+    _refuse_overlap(professional=professional, cell=to_cell, starts_on=starts_on, ends_on=ends_on)
+    return PoolAgreement.objects.create(
+        professional=professional,
+        cell=to_cell,
+        tier=tier,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_by=user,
+        created_at=now,
+    )
+
+
+@transaction.atomic
+@lock_wait_bounded()
+def pool_agreement_accept(
+    *, cell: Cell, agreement: PoolAgreement, user: Any, now: datetime | None = None
+) -> PoolAgreement:
+    """The cell the professional is offered to accepts: from then on (and on the agreement's days) it finds and
+    books the professional's free times. Only a waiting offer, to this cell, whose last day has not passed."""
+    now = now or timezone.now()
+    if agreement.cell_id != cell.pk:
+        raise DomainError(POOL_NOT_YOURS_TO_ACCEPT)
+    _lock_professional(agreement.professional)
+    agreement = PoolAgreement.objects.select_related("professional").get(pk=agreement.pk)
+    if agreement.status != AgreementStatus.OFFERED:
+        raise DomainError(POOL_NOT_OFFERED, code="not_offered")
+    if agreement.ends_on is not None and agreement.ends_on < timezone.localdate(now):
+        raise DomainError(POOL_EXPIRED, code="expired")
+    agreement.status, agreement.accepted_by, agreement.accepted_at = AgreementStatus.ACCEPTED, user, now
+    agreement.save(update_fields=["status", "accepted_by", "accepted_at"])
+    return agreement
+
+
+@transaction.atomic
+@lock_wait_bounded()
+def pool_agreement_end(
+    *, cell: Cell, agreement: PoolAgreement, user: Any, last_day: date | None = None, now: datetime | None = None
+) -> PoolAgreement:
+    """Either cell ends the agreement. A waiting offer is withdrawn (by the home cell) or declined (by the other);
+    an accepted one runs until `last_day` (today by default, never a past day: appointments already booked stay),
+    or is ended outright when it had not started yet."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    _lock_professional(agreement.professional)
+    agreement = PoolAgreement.objects.select_related("professional").get(pk=agreement.pk)
+    if cell.pk not in (agreement.cell_id, agreement.professional.cell_id):
+        raise DomainError(POOL_NOT_A_PARTY)
+    if agreement.status == AgreementStatus.ENDED or (agreement.ends_on is not None and agreement.ends_on < today):
+        raise DomainError(POOL_ALREADY_ENDED, code="ended")
+    last_day = last_day or today
+    if last_day < today:
+        raise DomainError(POOL_END_IN_PAST, field="last_day")
+    if agreement.status == AgreementStatus.OFFERED or last_day < agreement.starts_on:
+        agreement.status = AgreementStatus.ENDED
+    elif agreement.ends_on is None or last_day < agreement.ends_on:
+        agreement.ends_on = last_day
+    agreement.ended_by, agreement.ended_at = user, now
+    agreement.save(update_fields=["status", "ends_on", "ended_by", "ended_at"])
+    return agreement

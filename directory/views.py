@@ -6,21 +6,32 @@ from django.conf import settings
 from django.contrib import messages
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
-from django.views.generic import DetailView
+from django.views.generic import DetailView, TemplateView
 
 from accounts.policies import CellMixin, Perm
+from common.errors import DomainError
 from common.exports import spreadsheet_response
 from common.views import CellFormView, CellListView, Column
 
 from . import selectors, services
 from .filters import ProfessionalFilter, ResourceFilter, SiteFilter
-from .forms import IMPORT_PROFESSION_CHOICES, AnnuaireImportForm, ProfessionalForm, ResourceForm, SiteForm
+from .forms import (
+    IMPORT_PROFESSION_CHOICES,
+    AnnuaireImportForm,
+    PoolAgreementEndForm,
+    PoolAgreementOfferForm,
+    ProfessionalForm,
+    ResourceForm,
+    SiteForm,
+)
 from .importer import issue_rows
-from .models import AnnuaireImport, Professional, ReorientationResource, Site
+from .models import AnnuaireImport, PoolAgreement, Professional, ReorientationResource, Site
 
 
 class SiteList(CellListView):
@@ -273,3 +284,76 @@ class AnnuaireImportReport(CellMixin, View):
             headers=None,
             filename=f"aiguillage-{self.cell.slug}-annuaire-{job.created_at:%Y%m%d-%H%M}-rejets",
         )
+
+
+class PoolAgreementList(CellMixin, TemplateView):
+    """The cell's shared pools (decision 0021): the professionals it offers to other cells, and those other cells
+    offer to it, with what the cell administrator may do to each (accept, end)."""
+
+    permission = Perm.DIRECTORY_MANAGE
+    template_name = "directory/pool_agreements.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            given=list(selectors.pool_agreements_given(self.cell)),
+            received=list(selectors.pool_agreements_received(self.cell)),
+            end_form=PoolAgreementEndForm(),
+            today=timezone.localdate(),
+        )
+        return context
+
+
+class PoolAgreementOffer(CellFormView):
+    permission = Perm.DIRECTORY_MANAGE
+    form_class = PoolAgreementOfferForm
+    cancel_url_name = "directory:pool_list"
+    title = _("Offer a professional to another cell")
+
+    def save(self, form: PoolAgreementOfferForm) -> Model:
+        return services.pool_agreement_offer(cell=self.cell, user=self.request.user, **form.cleaned_data)
+
+    def success_url_for(self, obj: Model) -> str:
+        return reverse("directory:pool_list", kwargs={"cell": self.cell.slug})
+
+    def success_message(self, obj: Model) -> str:
+        return gettext("%(name)s offered to %(cell)s: the agreement counts once that cell accepts it.") % {
+            "name": cast(PoolAgreement, obj).professional,
+            "cell": cast(PoolAgreement, obj).cell.name,
+        }
+
+
+class _PoolAgreementAction(CellMixin, View):
+    """A POST on one agreement the cell is a party to, then back to the list with what happened."""
+
+    permission = Perm.DIRECTORY_MANAGE
+
+    def act(self, agreement: PoolAgreement) -> str:
+        raise NotImplementedError
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        agreement = selectors.pool_agreement_get(self.cell, kwargs["pk"])
+        try:
+            messages.success(request, self.act(agreement))
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        return redirect("directory:pool_list", cell=self.cell.slug)
+
+
+class PoolAgreementAccept(_PoolAgreementAction):
+    def act(self, agreement: PoolAgreement) -> str:
+        services.pool_agreement_accept(cell=self.cell, agreement=agreement, user=self.request.user)
+        return gettext("Agreement accepted: %(name)s's free times are now in your finder.") % {
+            "name": agreement.professional
+        }
+
+
+class PoolAgreementEnd(_PoolAgreementAction):
+    def act(self, agreement: PoolAgreement) -> str:
+        form = PoolAgreementEndForm(self.request.POST)
+        if not form.is_valid():
+            raise DomainError(services.POOL_END_DATE_INVALID, field="last_day")
+        services.pool_agreement_end(
+            cell=self.cell, agreement=agreement, user=self.request.user, last_day=form.cleaned_data["last_day"]
+        )
+        return gettext("Agreement for %(name)s ended.") % {"name": agreement.professional}

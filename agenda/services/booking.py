@@ -36,7 +36,9 @@ SLOT_JUST_TAKEN = _("This slot was just taken: choose another one.")
 SLOT_PAST = _("This slot has already started.")
 SLOT_CANCELLED = _("This slot was cancelled by its professional.")
 SLOT_NOT_FOR_YOU = _("This slot is not open to direct booking by you (neither to your profession nor to you by name).")
-SLOT_OTHER_CELL = _("This slot belongs to another cell.")
+SLOT_OTHER_CELL = _(
+    "This slot belongs to another cell, and no accepted agreement shares its professional with your cell on that day."
+)
 SLOT_WRONG_CARE = _("This slot is for another kind of care than the request.")
 ALREADY_BOOKED = _("This request already has an appointment.")
 BOOKING_NOT_ACTIVE = _("This appointment is no longer active.")
@@ -47,6 +49,16 @@ TELECONSULTANT_TIME = _(
     "This is a teleconsultant's time: book the telemedicine spot's slot, and the doctor is paired with it."
 )
 NO_TELECONSULTANT = _("No teleconsultant doctor is free at that time: choose another time at the spot.")
+
+
+def _require_seen_by(slot: Slot, cell_id: int) -> None:
+    """The slot is the cell's, or its pool's: a professional another cell shares with it by an accepted agreement
+    covering the slot's day (decision 0021; one query, only for another cell's slot). The place itself is then taken
+    by the same conditional UPDATE whichever cell books: one time is never booked twice across cells."""
+    if slot.cell_id == cell_id:
+        return
+    if slot.professional_id is None or not Slot.objects.seen_by(cell_id).filter(pk=slot.pk).exists():
+        raise DomainError(SLOT_OTHER_CELL, field="slot", code="other_cell")
 
 
 def _pair_teleconsultant(spot_slot: Slot, now: datetime) -> Slot:
@@ -76,8 +88,7 @@ def slot_book(
     decision 0017)."""
     now = now or timezone.now()
     request = referrals.request_lock(request)
-    if slot.cell_id != request.cell_id:
-        raise DomainError(SLOT_OTHER_CELL, field="slot")
+    _require_seen_by(slot, request.cell_id)
     if requester_type and not may_book_directly(
         requester_type, slot, professional_id=request.requester_professional_id, site_id=request.requester_site_id
     ):
@@ -128,8 +139,7 @@ def session_number(request: Request) -> int:
 def _take(slot: Slot, request: Request, now: datetime) -> Slot | None:
     """Hold one place of the slot for the request (conditional update), and pair a teleconsultant for a spot's time.
     Raises with the reason when the slot cannot be taken."""
-    if slot.cell_id != request.cell_id:
-        raise DomainError(SLOT_OTHER_CELL, field="slot")
+    _require_seen_by(slot, request.cell_id)
     if slot.care_channel != request.care_channel or (
         request.care_channel == CareChannel.IMAGING and slot.exam_type != request.exam_type
     ):
