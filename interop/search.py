@@ -21,6 +21,10 @@ from .http import FhirError, issue
 
 MAX_PRACTITIONERS = 25
 MAX_WINDOW = timedelta(days=31)
+# Page size: the guide's own searches ask `_count=1000` (its Bundle examples' `self` links) and read one answer within
+# the platform's 7-second timeout (guide, "Annexes": 1 to 25 professionals per call); nothing in it says the platform
+# follows `next`. So a search without `_count` gets the same 1000, and no more than 1000 are served in one page: a
+# client that wants less asks `_count`, and follows the Bundle's `next` link (`_page`) for the rest, as FHIR does.
 DEFAULT_COUNT = 1000
 MAX_COUNT = 1000
 

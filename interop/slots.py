@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from datetime import UTC
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
@@ -220,11 +221,37 @@ def _instant(moment: Any) -> str:
     return timezone.localtime(moment, PARIS).isoformat(timespec="seconds")
 
 
-class _Labels:
-    """What every slot of one answer repeats, computed once: care labels (a lazy translation is costly to render),
-    a professional's specialty, the booking address's pattern."""
+class _Instants:
+    """`_instant` for the many times of one answer: Paris's offset is a whole number of hours and changes only on a
+    UTC hour (the March and October clock changes, at 01:00 UTC), so each UTC hour's local date, hour and offset are
+    formatted once, and each time adds its minutes and seconds. The same strings as `_instant` (the tests compare them
+    on any day), in less than half its time."""
 
     def __init__(self) -> None:
+        self._hours: dict[tuple[int, int, int, int], tuple[str, str] | None] = {}
+
+    def __call__(self, moment: Any) -> str:
+        if moment.tzinfo is not UTC:
+            if moment.tzinfo is None:
+                return _instant(moment)  # refused there, as localtime refuses a naive time
+            moment = moment.astimezone(UTC)
+        key = (moment.year, moment.month, moment.day, moment.hour)
+        if key not in self._hours:
+            start = _instant(moment.replace(minute=0, second=0, microsecond=0))  # e.g. 2026-03-29T03:00:00+02:00
+            whole = start[13:19] == ":00:00" and len(start) == 25  # a whole-hour offset, a four-digit year
+            self._hours[key] = (start[:13], start[19:]) if whole else None
+        parts = self._hours[key]
+        if parts is None:
+            return _instant(moment)
+        return f"{parts[0]}:{moment.minute:02d}:{moment.second:02d}{parts[1]}"
+
+
+class _Labels:
+    """What every slot of one answer repeats, computed once: care labels (a lazy translation is costly to render),
+    a professional's specialty, the booking address's pattern, the times' hours and offsets."""
+
+    def __init__(self) -> None:
+        self.instant = _Instants()
         self._care: dict[tuple[str, str], str] = {}
         self._specialty: dict[int, list[dict[str, Any]]] = {}
         marker = 987654321
@@ -269,8 +296,8 @@ def _slot(slot: Any, territories: list[Territory], labels: _Labels) -> dict[str,
         "appointmentType": {"coding": [{"system": codes.APPOINTMENT_REASON, "code": "ROUTINE"}]},
         "schedule": {"reference": f"Schedule/{schedule_id(slot)}"},
         "status": "free",
-        "start": _instant(slot.starts_at),
-        "end": _instant(slot.ends_at),
+        "start": labels.instant(slot.starts_at),
+        "end": labels.instant(slot.ends_at),
         "comment": labels.booking.format(slot.pk),
     }
 
