@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, Window
 from django.http import Http404
 
 from accounts.models import Membership, Role
@@ -15,6 +15,7 @@ from directory.models import ReorientationResource
 from territory.models import Cell, Territory
 
 from .models import (
+    Callback,
     CareChannel,
     DuplicateFlag,
     DutyShift,
@@ -33,7 +34,8 @@ from .states import OPEN, Status
 STAFF_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.CELL_ADMIN})
 
 
-def _with_badges(requests: QuerySet[Request]) -> QuerySet[Request]:
+def _badges() -> dict[str, Exists]:
+    """The badges a request's row or page shows, as expressions over the request (`OuterRef`)."""
     in_territory = Territory.objects.filter(cell=OuterRef("cell"), communes=OuterRef("patient_commune"))
     pending_duplicate = DuplicateFlag.objects.filter(
         Q(first=OuterRef("pk")) | Q(second=OuterRef("pk")), decision=DuplicateFlag.Decision.PENDING
@@ -41,10 +43,16 @@ def _with_badges(requests: QuerySet[Request]) -> QuerySet[Request]:
     answer_unread = SupervisorQuestion.objects.filter(
         request=OuterRef("pk"), answered_at__isnull=False, read_at__isnull=True
     )
+    return {
+        "in_territory": Exists(in_territory),
+        "possible_duplicate": Exists(pending_duplicate),
+        "answer_waiting": Exists(answer_unread),
+    }
+
+
+def _with_badges(requests: QuerySet[Request]) -> QuerySet[Request]:
     return requests.select_related("patient_commune", "holder", "requester_professional", "requester_site").annotate(
-        in_territory=Exists(in_territory),
-        possible_duplicate=Exists(pending_duplicate),
-        answer_waiting=Exists(answer_unread),
+        **_badges()
     )
 
 
@@ -85,6 +93,13 @@ class QueueFilters:
 
 def queue(membership: Membership, filters: QueueFilters | None = None) -> QuerySet[Request]:
     """Open requests of the cell, most pressing deadline first."""
+    return _with_queue_columns(_queue_filtered(membership, filters)).order_by(*QUEUE_ORDER)
+
+
+QUEUE_ORDER = ("deadline_at", "received_at", "pk")
+
+
+def _queue_filtered(membership: Membership, filters: QueueFilters | None) -> QuerySet[Request]:
     filters = filters or QueueFilters()
     requests = Request.objects.filter(IN_QUEUE, cell=membership.cell)
     if filters.status:
@@ -105,7 +120,74 @@ def queue(membership: Membership, filters: QueueFilters | None = None) -> QueryS
             | Q(reference__iexact=text)
             | Q(patient_phone__endswith=text.replace(" ", "")[-9:])
         )
-    return _with_queue_columns(requests).order_by("deadline_at", "received_at")
+    return requests
+
+
+# What a queue row shows of its request (desk/views/queue.py, referrals/_queue_rows.html), as columns and annotations
+# of one light query: the queue's version is these values, for the rows shown, and how many rows there are.
+QUEUE_ROW_FIELDS = (
+    "pk",
+    "status",
+    "holder_id",
+    "deadline_at",
+    "deadline_warned_at",
+    "urgency",
+    "care_channel",
+    "exam_type",
+    "sessions",
+    "sessions_taken",
+    "patient_first_name",
+    "patient_last_name",
+    "patient_commune_id",
+    "reference",
+    "channel",
+    "in_territory",
+    "possible_duplicate",
+    "answer_waiting",
+    "callback_count",
+    "tag_key",
+)
+
+
+def _tag_term(tag_id: int) -> int:
+    """A tag's part of its request's `tag_key` (the sum over its tags: another set of tags gives another sum, but for
+    rare coincidences that the queue's re-render each minute corrects)."""
+    return tag_id * tag_id * 31 + tag_id + 1
+
+
+def queue_row_key(row: Mapping[str, object] | Request) -> tuple[object, ...]:
+    """One row's values as the version counts them, from the light query's dict or from a request of `queue_with_tags`
+    (its `callback_count` annotated and its tags prefetched): the same tuple either way."""
+    if isinstance(row, Request):
+        values: dict[str, object] = {name: getattr(row, name) for name in QUEUE_ROW_FIELDS[:-2]}
+        values["callback_count"] = row.callback_count  # type: ignore[attr-defined]
+        values["tag_key"] = sum(_tag_term(tag.pk) for tag in row.tags.all())
+        row = values
+    return tuple(
+        bool(row[name]) if name in ("in_territory", "possible_duplicate", "answer_waiting") else row[name] or None
+        for name in QUEUE_ROW_FIELDS
+    )
+
+
+def queue_rows_key(membership: Membership, filters: QueueFilters, limit: int) -> tuple[list[tuple[object, ...]], int]:
+    """The first `limit` rows of the queue as `queue_row_key` gives them, and how many rows the queue has, in one query
+    that builds no model instance and reads no tag (their ids come through a subquery each)."""
+    callbacks = Callback.objects.filter(request=OuterRef("pk")).values("request").annotate(n=Count("pk")).values("n")
+    tags = Request.tags.through.objects.filter(request=OuterRef("pk")).values("request")
+    tag_key = tags.annotate(k=Sum(F("tag_id") * F("tag_id") * 31 + F("tag_id") + 1)).values("k")  # type: ignore[misc]
+    rows = (
+        _queue_filtered(membership, filters)
+        .annotate(
+            **_badges(),
+            callback_count=Subquery(callbacks),
+            tag_key=Subquery(tag_key),
+            total=Window(Count("pk")),
+        )
+        .order_by(*QUEUE_ORDER)
+        .values(*QUEUE_ROW_FIELDS, "total")[:limit]
+    )
+    found = list(rows)
+    return [queue_row_key(row) for row in found], (found[0]["total"] if found else 0)
 
 
 def with_tags(requests: QuerySet[Request]) -> QuerySet[Request]:
