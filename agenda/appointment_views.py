@@ -77,12 +77,13 @@ class MyAppointments(EffectorMixin, TemplateView):
             for appointment in selectors.appointments_to_record(self.cell, professional, timezone.now())
             if appointment.booking.pk not in on_day
         ]
-        record_list(
-            self.request,
-            cell=self.cell,
-            what="appointments",
-            requests=[appointment.booking.request_id for appointment in [*shown, *waiting]],
-        )
+        # Each patient's read is logged in the cell of their request: a pool professional (decision 0021) also sees
+        # the patients other cells booked with them, and those cells' access logs must say so.
+        by_cell: dict[int, list[int]] = {}
+        for appointment in [*shown, *waiting]:
+            by_cell.setdefault(appointment.request.cell_id, []).append(appointment.booking.request_id)
+        for cell_id, requests in sorted(by_cell.items()):
+            record_list(self.request, cell=cell_id, what="appointments", requests=requests)
         context.update(
             title=gettext("My appointments"),
             form=form,
@@ -112,7 +113,7 @@ class AppointmentDetail(EffectorMixin, ContextMixin, View):
         debrief_form: DebriefForm | None = None,
         status: int = 200,
     ) -> HttpResponse:
-        record_read(cell=self.cell, request_obj=appointment.request, what="appointment")
+        record_read(cell=appointment.request.cell_id, request_obj=appointment.request, what="appointment")
         context = self.get_context_data(
             title=gettext("Appointment of %(patient)s") % {"patient": appointment.request.patient_name},
             appointment=appointment,

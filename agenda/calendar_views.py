@@ -130,10 +130,27 @@ class CalendarEvents(OwnMixin, View):
         sees_patients = self.allows(Perm.QUEUE_VIEW) or own is not None
         now = timezone.now()
         if sees_patients:
-            shown = [booking.request_id for slot in slots for booking in _bookings(slot)]
-            record_list(request, cell=self.cell, what="calendar", requests=shown)
+            # The cell's own patients; an effector's own agenda also shows those other cells booked with them (a
+            # pool professional, decision 0021), logged in those cells' access logs.
+            by_cell: dict[int, list[int]] = {}
+            for booking in (booking for slot in slots for booking in _bookings(slot)):
+                if booking.request.cell_id == self.cell.pk or own is not None:
+                    by_cell.setdefault(booking.request.cell_id, []).append(booking.request_id)
+            for cell_id, requests in sorted(by_cell.items()):
+                record_list(request, cell=cell_id, what="calendar", requests=requests)
         events = [self.event(slot, now, sees_patients) for slot in slots]
         return JsonResponse([*calendar_holidays(self.cell.holiday_zone, start, end), *events], safe=False)
+
+    def who(self, booking: Any, sees_patients: bool) -> str:
+        """Whom a booking is for, as the event's title says it. Another cell's booking of a pool professional's time
+        (decision 0021): the cell sees it taken and by which cell, never the patient; the professional's own agenda
+        shows their patient with the cell that booked."""
+        if booking.request.cell_id == self.cell.pk:
+            return str(booking.request.patient_name) if sees_patients else ""
+        cell = booking.request.cell.name
+        if self.own_pk() is not None:
+            return f"{booking.request.patient_name} ({cell})"
+        return gettext("booked by %(cell)s") % {"cell": cell}
 
     def event(self, slot: Slot, now: datetime, sees_patients: bool) -> dict[str, Any]:
         bookings = _bookings(slot)
@@ -144,9 +161,10 @@ class CalendarEvents(OwnMixin, View):
         if slot.is_teleconsultant_time and bookings and bookings[0].slot.site is not None:
             where = bookings[0].slot.site.name  # the spot where the patient and the IDEL wait
         title = f"{slot.get_care_channel_display()} · {slot.booked}/{slot.capacity}"
-        patients = [booking.request.patient_name for booking in bookings] if sees_patients else []
+        patients = [label for label in (self.who(booking, sees_patients) for booking in bookings) if label]
+        ours = bool(bookings) and bookings[0].request.cell_id == self.cell.pk
         url = ""
-        if sees_patients and bookings and self.allows(Perm.REQUEST_VIEW):
+        if sees_patients and ours and self.allows(Perm.REQUEST_VIEW):
             url = reverse("referrals:request_detail", kwargs={"cell": self.cell.slug, "pk": bookings[0].request_id})
         elif sees_patients and bookings and self.own_pk() is not None:
             url = reverse("agenda:appointment", kwargs={"cell": self.cell.slug, "pk": bookings[0].pk})

@@ -205,11 +205,8 @@ def _teleconsultants(request: Request, spots: list[_Row]) -> dict[int, tuple[int
     ranked = list(
         Slot.objects.teleconsultant_times()
         .seen_by(request.cell_id)
-        .filter(
-            care_channel=request.care_channel,
-            starts_at__lte=max(s.starts_at for s in spots),
-            ends_at__gte=min(s.ends_at for s in spots),
-        )
+        .filter(care_channel=request.care_channel)
+        .covering(max(s.starts_at for s in spots), min(s.ends_at for s in spots))
         .in_tier_order(request.cell_id)
         .values_list("pk", "starts_at", "ends_at", "cell_tier")  # type: ignore[misc]  # an annotation
     )

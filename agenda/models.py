@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -278,6 +278,10 @@ def tier_for(cell_id: int) -> Case:
     )
 
 
+# The longest slot the agenda makes (publishing and plans cut slots of 5 minutes to 4 hours).
+SLOT_MAX_LENGTH = timedelta(hours=4)
+
+
 class SlotQuerySet(models.QuerySet["Slot"]):
     """The agenda's rules on slots, written once: what is free, who may book it, the teleconsultants' order."""
 
@@ -322,6 +326,13 @@ class SlotQuerySet(models.QuerySet["Slot"]):
     def seen_by(self, cell_id: int) -> SlotQuerySet:
         """The cell's own slots and its pool's (`seen_by`)."""
         return self.filter(seen_by(cell_id))
+
+    def covering(self, starts_at: datetime, ends_at: datetime) -> SlotQuerySet:
+        """Times that cover from `starts_at` to `ends_at` (for the finder, the window from its spots' earliest end
+        to their latest start). A slot lasts at most SLOT_MAX_LENGTH (the publishing and plans' rule), so a time
+        covering the end started at most that long before it: both bounds on the start, which the teleconsultant
+        indexes read as one short range (a lower bound on the end alone read every later time up to the horizon)."""
+        return self.filter(starts_at__lte=starts_at, ends_at__gte=ends_at, starts_at__gte=ends_at - SLOT_MAX_LENGTH)
 
     def in_tier_order(self, cell_id: int | None = None) -> SlotQuerySet:
         """Teleconsultants' times in pairing order: tier (annotated as `tier_rank`, the tier itself as `cell_tier`),
@@ -382,10 +393,11 @@ class Slot(Audience):
             models.Index(fields=["cell", "status", "care_channel", "starts_at"], name="slot_finder"),
             # The SAS platform's search (INT_R04): a few professionals' slots in a window, across cells.
             models.Index(fields=["professional", "starts_at"], name="slot_professional_start"),
-            # The teleconsultants' free times that could pair with spots' times (finder, booking): by end, so that
-            # a year of past times is never read (the cell's index read them all to keep a few).
+            # The teleconsultants' free times that could pair with spots' times (finder, booking): by start, read
+            # between two bounds (SlotQuerySet.covering), so that neither the past nor the times up to the horizon
+            # are read to keep a few.
             models.Index(
-                fields=["cell", "care_channel", "ends_at", "starts_at"],
+                fields=["cell", "care_channel", "starts_at", "ends_at"],
                 name="slot_teleconsultant_time",
                 condition=Q(
                     modality=Modality.ASSISTED_TELECONSULTATION,
@@ -397,7 +409,7 @@ class Slot(Audience):
             # The same times of the professionals other cells share with a cell (decision 0021): the pool's half of
             # the pairing's `cell = X OR professional IN (pool)` (a BitmapOr of this index and the one above).
             models.Index(
-                fields=["professional", "care_channel", "ends_at", "starts_at"],
+                fields=["professional", "care_channel", "starts_at", "ends_at"],
                 name="slot_teleconsultant_pool",
                 condition=Q(
                     modality=Modality.ASSISTED_TELECONSULTATION,

@@ -202,7 +202,7 @@ def calendar_slots(
         slots = slots.filter(site=site_id)
     if care_channel:
         slots = slots.filter(care_channel=care_channel)
-    bookings = Booking.objects.exclude(status=BookingStatus.CANCELLED).select_related("request", "slot__site")
+    bookings = Booking.objects.exclude(status=BookingStatus.CANCELLED).select_related("request__cell", "slot__site")
     return list(
         slots.select_related("site", "professional", "commune")
         .prefetch_related(
@@ -248,6 +248,11 @@ class Appointment:
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
     @property
+    def cell_name(self) -> str:
+        """The name of the cell that booked it (a pool professional works for several: decision 0021)."""
+        return self.booking.request.cell.name
+
+    @property
     def is_home_visit(self) -> bool:
         return self.booking.slot.modality == Modality.HOME_VISIT
 
@@ -271,16 +276,19 @@ class Appointment:
 
 
 def _appointments(cell: Cell, professional: Professional) -> QuerySet[Booking]:
+    """The professional's appointments: on their own slots and teleconsultant times whichever cell booked them (a
+    pool professional's, decision 0021: another cell's spot pairs them, another cell books them), and at the cell's
+    spots and tours they assist at. Each with its request's cell, for the page to name it."""
     spot_sites = TelemedicineSpot.objects.filter(cell=cell, nurses=professional).values("site")
     return (
-        Booking.objects.filter(slot__cell=cell)
-        .filter(
+        Booking.objects.filter(
             Q(slot__professional=professional)
             | Q(paired_slot__professional=professional)
-            | Q(slot__site__in=spot_sites, slot__modality=Modality.ASSISTED_TELECONSULTATION)
-            | Q(slot__plan__tour__assistant=professional)
+            | Q(slot__cell=cell, slot__site__in=spot_sites, slot__modality=Modality.ASSISTED_TELECONSULTATION)
+            | Q(slot__cell=cell, slot__plan__tour__assistant=professional)
         )
         .select_related(
+            "request__cell",
             "request__requester_professional",
             "request__requester_site",
             "request__patient_commune",
@@ -417,11 +425,8 @@ def teleconsultants_for(spot_slot: Slot, now: datetime) -> QuerySet[Slot]:
     return (
         Slot.objects.teleconsultant_times()
         .seen_by(spot_slot.cell_id)
-        .filter(
-            care_channel=spot_slot.care_channel,
-            starts_at__lte=spot_slot.starts_at,
-            ends_at__gte=spot_slot.ends_at,
-        )
+        .filter(care_channel=spot_slot.care_channel)
+        .covering(spot_slot.starts_at, spot_slot.ends_at)
         .in_tier_order(spot_slot.cell_id)
         .select_related("professional")
     )
