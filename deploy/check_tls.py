@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Checks what nginx is about to load, before it loads it: `python3 deploy/check_tls.py /etc/aiguillage/nginx.env`.
+
+1. The server's certificate file (TLS_CERTIFICATE: the certificate, then its intermediates) verifies up to a trusted
+   root (the system's, or --server-ca), for SERVER_NAME, as a TLS server; its key (TLS_CERTIFICATE_KEY) is its own.
+2. The FHIR clients' authorities (CLIENT_CA, the IGC-Santé bundle) are CA certificates, each verifying within the
+   bundle up to a root it holds.
+3. `nginx -t` accepts the whole configuration.
+
+Any failure prints what is wrong and which file, exits 1, and runs nothing further: nginx.service's drop-in runs this
+before every start and reload (deploy/systemd/nginx.service.d/aiguillage.conf), so a chain that does not verify never
+reaches nginx, which keeps serving with what it had. OpenSSL's own `openssl verify` does the verifying: the library
+nginx uses, with its rules. Standard library only, so that the system's python3 runs it."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from deploy.render import RenderError, read_env_file
+
+SYSTEM_CAS = Path("/etc/ssl/certs/ca-certificates.crt")
+PEM_CERTIFICATE = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----\n?", re.DOTALL)
+EXPIRY_WARNING_DAYS = 21
+
+
+class Refused(Exception):
+    pass
+
+
+def openssl(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["openssl", *args], input=stdin, capture_output=True, timeout=30, check=False)
+
+
+def certificates(path: Path) -> list[bytes]:
+    try:
+        found = PEM_CERTIFICATE.findall(path.read_bytes())
+    except OSError as error:
+        raise Refused(f"{path}: cannot be read ({error.strerror})") from error
+    if not found:
+        raise Refused(f"{path}: holds no PEM certificate")
+    return found
+
+
+def describe(pem: bytes) -> str:
+    result = openssl("x509", "-noout", "-subject", "-nameopt", "RFC2253", stdin=pem)
+    return result.stdout.decode().strip().removeprefix("subject=") or "an unreadable certificate"
+
+
+def verify(leaf: bytes, *, trusted: Path, untrusted: list[bytes], options: list[str], folder: Path) -> str | None:
+    """None when `openssl verify` accepts the certificate, else its error line."""
+    leaf_file, chain_file = folder / "leaf.pem", folder / "untrusted.pem"
+    leaf_file.write_bytes(leaf)
+    chain_file.write_bytes(b"".join(untrusted))
+    arguments = ["verify", "-CAfile", str(trusted), *options]
+    if untrusted:
+        arguments += ["-untrusted", str(chain_file)]
+    result = openssl(*arguments, str(leaf_file))
+    if result.returncode == 0:
+        return None
+    lines = [line for line in (result.stderr + result.stdout).decode().splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error")] or lines
+    return errors[0] if errors else "openssl verify failed"
+
+
+def check_server(certificate: Path, key: Path, server_name: str, trusted: Path, folder: Path) -> list[str]:
+    chain = certificates(certificate)
+    leaf = chain[0]
+    error = verify(
+        leaf,
+        trusted=trusted,
+        untrusted=chain[1:],
+        options=["-purpose", "sslserver", "-verify_hostname", server_name],
+        folder=folder,
+    )
+    if error:
+        raise Refused(
+            f"{certificate}: the server certificate ({describe(leaf)}) does not verify against {trusted} with the "
+            f"intermediates that follow it in the file: {error}"
+        )
+    certificate_key = openssl("x509", "-noout", "-pubkey", stdin=leaf).stdout
+    private = openssl("pkey", "-in", str(key), "-pubout")
+    if private.returncode != 0:
+        raise Refused(f"{key}: not a readable private key ({private.stderr.decode().strip().splitlines()[0]})")
+    if private.stdout != certificate_key:
+        raise Refused(f"{key}: this key is not the one of the server certificate in {certificate}")
+    notes = [f"server certificate: {describe(leaf)}, {len(chain) - 1} intermediate(s), verifies for {server_name}"]
+    if openssl("x509", "-noout", "-checkend", str(EXPIRY_WARNING_DAYS * 86400), stdin=leaf).returncode != 0:
+        notes.append(f"WARNING: the server certificate expires within {EXPIRY_WARNING_DAYS} days: renew it")
+    return notes
+
+
+def check_client_authorities(bundle: Path, folder: Path) -> list[str]:
+    authorities = certificates(bundle)
+    notes = []
+    for pem in authorities:
+        name = describe(pem)
+        constraints = openssl("x509", "-noout", "-ext", "basicConstraints", stdin=pem).stdout.decode()
+        if "CA:TRUE" not in constraints:
+            raise Refused(f"{bundle}: {name} is not a certificate authority (basicConstraints CA:TRUE missing)")
+        error = verify(pem, trusted=bundle, untrusted=[], options=[], folder=folder)
+        if error:
+            raise Refused(
+                f"{bundle}: the client authority {name} does not verify within the bundle (its issuer, up to a root, "
+                f"must be in the file): {error}"
+            )
+        if openssl("x509", "-noout", "-checkend", str(EXPIRY_WARNING_DAYS * 86400), stdin=pem).returncode != 0:
+            notes.append(f"WARNING: the client authority {name} expires within {EXPIRY_WARNING_DAYS} days")
+    notes.insert(0, f"client authorities: {len(authorities)} in {bundle}, each verifies up to a root of the bundle")
+    return notes
+
+
+def check_nginx(nginx: str, configuration: Path | None) -> str:
+    arguments = [nginx, "-t", "-q"] + (["-c", str(configuration)] if configuration else [])
+    try:
+        result = subprocess.run(arguments, capture_output=True, timeout=60, check=False)
+    except OSError as error:
+        raise Refused(f"{nginx}: cannot run ({error.strerror})") from error
+    if result.returncode != 0:
+        raise Refused(f"nginx -t refuses the configuration:\n{result.stderr.decode().strip()}")
+    return f"nginx -t: the configuration{f' {configuration}' if configuration else ''} is accepted"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("env_file", type=Path, help="the values nginx's configuration was rendered with")
+    parser.add_argument("--server-ca", type=Path, default=SYSTEM_CAS, help=f"trusted roots (default {SYSTEM_CAS})")
+    parser.add_argument("--nginx", default="/usr/sbin/nginx")
+    parser.add_argument("--nginx-conf", type=Path, help="nginx's main file (default: nginx's own, /etc/nginx)")
+    args = parser.parse_args(argv)
+    try:
+        values = read_env_file(args.env_file)
+        missing = [k for k in ("SERVER_NAME", "TLS_CERTIFICATE", "TLS_CERTIFICATE_KEY", "CLIENT_CA") if k not in values]
+        if missing:
+            raise Refused(f"{args.env_file}: no value for {', '.join(missing)}")
+        with tempfile.TemporaryDirectory(prefix="aiguillage-check-tls-") as scratch:
+            notes = check_server(
+                Path(values["TLS_CERTIFICATE"]),
+                Path(values["TLS_CERTIFICATE_KEY"]),
+                values["SERVER_NAME"],
+                args.server_ca,
+                Path(scratch),
+            )
+            notes += check_client_authorities(Path(values["CLIENT_CA"]), Path(scratch))
+        notes.append(check_nginx(args.nginx, args.nginx_conf))
+    except (Refused, RenderError, OSError) as error:
+        print(f"check_tls.py: REFUSED: {error}", file=sys.stderr)
+        print(
+            "check_tls.py: do not reload nginx with this; through systemctl it refuses to (nginx keeps what it has).",
+            file=sys.stderr,
+        )
+        return 1
+    for note in notes:
+        print(f"check_tls.py: {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""Runs the deployment's nginx configuration as the host would, in a temporary folder: deploy/render.py fills
+deploy/nginx/aiguillage.conf with the test's paths and loopback ports, and a small main file (what Debian's
+/etc/nginx/nginx.conf is on the host) includes it. nginx runs as the current user, never as a daemon."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from deploy.tests.pki import Pki
+
+DEPLOY = Path(__file__).resolve().parent.parent
+NGINX = Path(os.environ.get("AIGUILLAGE_NGINX", "/usr/sbin/nginx"))
+SERVER_NAME = "localhost"
+FOREGROUND = ["-g", "daemon off;"]  # the test holds nginx's master process, and stops it
+
+
+def require_nginx() -> Path:
+    """nginx is part of the tested deployment: missing, the test fails with what to install; it never skips."""
+    if not NGINX.exists():
+        import pytest
+
+        pytest.fail(f"nginx not found at {NGINX}: run `make system-deps` (apt-get install nginx).")
+    return NGINX
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class NginxSite:
+    folder: Path
+    main_conf: Path
+    env_file: Path
+    http_port: int
+    https_port: int
+
+    @property
+    def error_log(self) -> Path:
+        return self.folder / "error.log"
+
+
+def render_site(folder: Path, pki: Pki, static_root: Path, upstream: list[str]) -> NginxSite:
+    """The nginx.env of this test host, the configuration rendered from it by deploy/render.py (as an operator
+    does), and the main file that includes it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    http_port, https_port = free_port(), free_port()
+    env_file = folder / "nginx.env"
+    env_file.write_text(
+        "\n".join(
+            [
+                f"SERVER_NAME={SERVER_NAME}",
+                f"PUBLIC_URL=https://{SERVER_NAME}:{https_port}",
+                f"HTTP_LISTEN=127.0.0.1:{http_port}",
+                f"HTTPS_LISTEN=127.0.0.1:{https_port}",
+                f"TLS_CERTIFICATE={pki.server_chain}",
+                f"TLS_CERTIFICATE_KEY={pki.server_key}",
+                f"CLIENT_CA={pki.client_ca}",
+                f"STATIC_ROOT={static_root}",
+                f'UPSTREAM="{" ".join(upstream)}"',
+            ]
+        )
+        + "\n"
+    )
+    site = folder / "aiguillage.conf"
+    subprocess.run(
+        [sys.executable, str(DEPLOY / "render.py"), str(env_file), "-o", str(site)],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    temporary = " ".join(f"{kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi"))
+    temporary += " ".join(f" {kind}_temp_path {folder / kind};" for kind in ("uwsgi", "scgi"))
+    main_conf = folder / "nginx.conf"
+    main_conf.write_text(
+        f"""
+{"user root;" if os.geteuid() == 0 else ""}
+worker_processes 1;
+pid {folder / "nginx.pid"};
+error_log {folder / "error.log"} warn;
+events {{ worker_connections 64; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log {folder / "access.log"};
+    {temporary}
+    include {site};
+}}
+"""
+    )
+    return NginxSite(folder, main_conf, env_file, http_port, https_port)
+
+
+def wait_until(ready: Callable[[], bool], process: subprocess.Popen[bytes], what: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} stopped: {process.stderr.read().decode() if process.stderr else ''}")
+        if ready():
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} not ready after {seconds} s")
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def start_nginx(site: NginxSite) -> subprocess.Popen[bytes]:
+    nginx = require_nginx()
+    process = subprocess.Popen(
+        [str(nginx), "-p", str(site.folder), "-e", str(site.error_log), "-c", str(site.main_conf), *FOREGROUND],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_until(lambda: listening(site.https_port) and listening(site.http_port), process, "nginx")
+    except RuntimeError as error:
+        stop(process)
+        log = (site.folder / "error.log").read_text() if (site.folder / "error.log").exists() else ""
+        raise RuntimeError(f"{error}\n{log}") from error
+    return process
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGINT: nginx's and gunicorn's quick shutdown (gunicorn's SIGTERM would wait for its workers' keep-alive
+    connections), then SIGKILL if it lingers; the workers go with their master."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)

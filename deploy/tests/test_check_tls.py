@@ -1,0 +1,100 @@
+"""deploy/check_tls.py, what nginx.service's drop-in runs before every start and reload: it accepts a good deployment
+(and runs `nginx -t` on it), and refuses, with a message naming the file and the fault and without going further, a
+server chain that does not verify, a key of another certificate, and a client authority bundle that lacks its root.
+A missing nginx fails the test with the command that installs it, it never skips."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+
+from deploy.tests import harness
+from deploy.tests.pki import Pki, issue, make_pki, pem
+
+CHECK = harness.DEPLOY / "check_tls.py"
+
+
+@pytest.fixture
+def deployed(tmp_path: Path) -> tuple[Pki, harness.NginxSite]:
+    harness.require_nginx()
+    pki = make_pki(tmp_path / "pki", harness.SERVER_NAME)
+    (tmp_path / "static").mkdir()
+    site = harness.render_site(tmp_path / "nginx", pki, tmp_path / "static", ["unix:/nonexistent/web.sock"])
+    return pki, site
+
+
+def nginx_options(site: harness.NginxSite) -> list[str]:
+    return ["--nginx", str(harness.NGINX), "--nginx-conf", str(site.main_conf)]
+
+
+def check(pki: Pki, site: harness.NginxSite) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(CHECK), str(site.env_file), "--server-ca", str(pki.server_ca), *nginx_options(site)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def refused(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 1, result.stdout
+    assert result.stdout == ""  # nothing reported as checked: it stopped at the fault
+    assert "do not reload nginx with this" in result.stderr
+    return result.stderr
+
+
+def test_a_good_deployment_passes_with_nginx_t(deployed: tuple[Pki, harness.NginxSite]) -> None:
+    result = check(*deployed)
+    assert result.returncode == 0, result.stderr
+    assert "server certificate: CN=localhost, 1 intermediate(s), verifies for localhost" in result.stdout
+    assert "client authorities: 2 in" in result.stdout
+    assert f"nginx -t: the configuration {deployed[1].main_conf} is accepted" in result.stdout
+
+
+def test_a_server_chain_that_does_not_verify_is_refused(deployed: tuple[Pki, harness.NginxSite]) -> None:
+    pki, site = deployed
+    stranger = issue("CN=Autorite inconnue", None, ca=True)
+    server = issue(f"CN={harness.SERVER_NAME}", stranger, dns=harness.SERVER_NAME)
+    # The server's certificate from an authority nobody trusts, followed by our intermediate: it cannot verify.
+    server.write(pki.server_chain.parent, "server", x509.load_pem_x509_certificate(pki.client_ca.read_bytes()))
+    message = refused(check(pki, site))
+    assert f"REFUSED: {pki.server_chain}: the server certificate (CN=localhost) does not verify" in message
+    assert "unable to get local issuer certificate" in message
+
+
+def test_an_expired_server_certificate_is_refused(deployed: tuple[Pki, harness.NginxSite]) -> None:
+    pki, site = deployed
+    root = issue("CN=Racine", None, ca=True)
+    issue(f"CN={harness.SERVER_NAME}", root, dns=harness.SERVER_NAME, days=-1).write(pki.server_chain.parent, "server")
+    pki.server_ca.write_bytes(pem(root.certificate))
+    assert "certificate has expired" in refused(check(pki, site))
+
+
+def test_a_key_of_another_certificate_is_refused(deployed: tuple[Pki, harness.NginxSite]) -> None:
+    pki, site = deployed
+    _, other_key = issue("CN=autre", None).write(pki.server_key.parent, "other")
+    pki.server_key.write_bytes(other_key.read_bytes())
+    message = refused(check(pki, site))
+    assert f"{pki.server_key}: this key is not the one of the server certificate in {pki.server_chain}" in message
+
+
+def test_a_client_authority_bundle_without_its_root_is_refused(deployed: tuple[Pki, harness.NginxSite]) -> None:
+    pki, site = deployed
+    intermediate_only = pki.client_ca.read_bytes().split(b"-----END CERTIFICATE-----\n")[0]
+    pki.client_ca.write_bytes(intermediate_only + b"-----END CERTIFICATE-----\n")
+    message = refused(check(pki, site))
+    assert "the client authority CN=AC de test ORGANISATIONS,O=Aiguillage tests,C=FR does not verify" in message
+
+
+def test_a_configuration_nginx_refuses_is_reported_with_nginx_s_words(
+    deployed: tuple[Pki, harness.NginxSite],
+) -> None:
+    pki, site = deployed
+    site.main_conf.write_text(site.main_conf.read_text().replace("worker_connections 64;", "worker_connections;"))
+    message = refused(check(pki, site))
+    assert "nginx -t refuses the configuration" in message and "worker_connections" in message
