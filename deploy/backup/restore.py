@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Restore Aiguillage's PostgreSQL cluster from the pgBackRest repository, into a new, empty data directory.
+
+    restore.py --pg-data /var/lib/postgresql/15/restored             # up to the last archived WAL
+    restore.py --pg-data DIR --target-time "2026-12-07 14:30:00+01"  # a point in time (before a mistake)
+    restore.py --pg-data DIR --target-name before-upgrade             # a restore point (pg_create_restore_point)
+    restore.py --pg-data DIR --drill                                  # a drill: the copy archives nothing
+
+Run it as the `postgres` user (the owner of the data directory). A directory that exists and is not empty is refused
+before anything is done: a restore never writes over a cluster, running or not (pgBackRest's --delta and --force,
+which would, are not offered). Then start PostgreSQL on that directory: it replays the archived WAL up to the target,
+then opens for writes (promotes). Then check the copy (README, "Backups"): `manage.py verify_access_log
+--no-checkpoint` and the app's pages.
+
+A drill (--drill) switches archiving off in the copy: a copy that archived into the production repository would add
+a timeline of its own there. Without it the restored cluster archives as the old one did (a real recovery).
+
+Standard library only: it runs with the host's python3, beside pgbackrest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+STANZA = "aiguillage"
+CONFIG = "/etc/pgbackrest/pgbackrest.conf"
+REFUSED = 2
+
+
+def refusal(pg_data: Path) -> str | None:
+    """Why a restore into this directory is refused, or None when it is missing or empty."""
+    if not pg_data.exists():
+        return None
+    if not pg_data.is_dir():
+        return f"refusing to restore into {pg_data}: it is not a directory."
+    entries = sorted(entry.name for entry in pg_data.iterdir())
+    if not entries:
+        return None
+    running = " A PostgreSQL server is running on it (postmaster.pid)." if "postmaster.pid" in entries else ""
+    shown = ", ".join(entries[:5]) + (", ..." if len(entries) > 5 else "")
+    return (
+        f"refusing to restore into {pg_data}: the directory is not empty ({len(entries)} entries: {shown}).{running}"
+        " Nothing was changed. Restore into a new, empty directory, or move this one aside first."
+    )
+
+
+def pgbackrest_command(args: argparse.Namespace) -> list[str]:
+    command = [
+        args.pgbackrest,
+        f"--config={args.config}",
+        f"--stanza={args.stanza}",
+        f"--pg1-path={args.pg_data}",
+    ]
+    if args.target_time:
+        command += ["--type=time", f"--target={args.target_time}", "--target-action=promote"]
+    elif args.target_name:
+        command += ["--type=name", f"--target={args.target_name}", "--target-action=promote"]
+    if args.drill:
+        command.append("--archive-mode=off")
+    if args.set:
+        command.append(f"--set={args.set}")
+    return [*command, "restore"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--pg-data", type=Path, required=True, help="the new cluster's data directory (missing or empty)"
+    )
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("--target-time", help='recover up to this moment, e.g. "2026-12-07 14:30:00+01"')
+    target.add_argument("--target-name", help="recover up to this restore point (pg_create_restore_point)")
+    parser.add_argument(
+        "--set", help="the backup to start from (pgbackrest info); default: the right one for the target"
+    )
+    parser.add_argument("--drill", action="store_true", help="a drill: the restored cluster archives nothing")
+    parser.add_argument("--stanza", default=STANZA)
+    parser.add_argument("--config", default=os.environ.get("PGBACKREST_CONFIG", CONFIG))
+    parser.add_argument("--pgbackrest", default="pgbackrest", help="the pgbackrest command")
+    args = parser.parse_args(argv)
+    args.pg_data = args.pg_data.absolute()
+
+    if (why := refusal(args.pg_data)) is not None:
+        print(f"aiguillage restore: {why}", file=sys.stderr)
+        return REFUSED
+    command = pgbackrest_command(args)
+    print("aiguillage restore: " + " ".join(command), flush=True)
+    try:
+        done = subprocess.run(command, check=False)
+    except FileNotFoundError:
+        print(f"aiguillage restore FAILED: {args.pgbackrest} not found (apt-get install pgbackrest)", file=sys.stderr)
+        return 1
+    if done.returncode != 0:
+        print(
+            f"aiguillage restore FAILED: pgbackrest exited with {done.returncode} (its error is above)", file=sys.stderr
+        )
+        return done.returncode
+    print(
+        f"aiguillage restore: done. Start PostgreSQL on {args.pg_data}: it replays the WAL up to the target, then "
+        "opens for writes. Then run `manage.py verify_access_log --no-checkpoint` against it.",
+        flush=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
