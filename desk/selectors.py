@@ -109,9 +109,9 @@ def request_page(
     member): the finder's best slots while it may be oriented, the slots to move to once it is."""
     cell = membership.cell
     for_requester = membership.role == Role.REQUESTER
-    next_session = request.status == Status.ORIENTED and request.sessions_taken < request.sessions
-    can_orient = may_handle and (allowed(request.status, Status.ORIENTED) or next_session)
-    can_move = may_handle and request.status == Status.ORIENTED
+    next_session = _next_session(request)
+    can_orient = _can_orient(request, may_handle)
+    can_move = _can_move(request, may_handle)
     callbacks = list(request.callbacks.select_related("by")) if not for_requester else []
     questions: QuerySet[SupervisorQuestion] | list[SupervisorQuestion] = (
         selectors.questions_of(request) if not for_requester else []
@@ -143,6 +143,61 @@ def request_page(
         on_duty=services.supervisor_on_duty(cell) if not for_requester else None,
         limit=selectors.settings_for(cell).max_failed_callbacks,
     )
+
+
+def _next_session(request: Request) -> bool:
+    return request.status == Status.ORIENTED and request.sessions_taken < request.sessions
+
+
+def _can_orient(request: Request, may_handle: bool) -> bool:
+    return may_handle and (allowed(request.status, Status.ORIENTED) or _next_session(request))
+
+
+def _can_move(request: Request, may_handle: bool) -> bool:
+    return may_handle and request.status == Status.ORIENTED
+
+
+@dataclass(frozen=True)
+class FinderPanel:
+    """One of the request page's finders alone, as its filters and its "show more" ask for it (htmx): the slots to
+    book (`found`), or the slots to move the appointment to (`move_found`, with the `booking`). No patient data."""
+
+    req: Request
+    found: Found | None = None
+    move_found: Found | None = None
+    booking: Booking | None = None
+
+    def as_context(self) -> dict[str, Any]:
+        return {
+            "req": self.req,
+            "found": self.found,
+            "candidates": self.found.candidates if self.found else None,
+            "move_found": self.move_found,
+            "move_candidates": self.move_found.candidates if self.move_found else None,
+            "booking": self.booking,
+        }
+
+
+def finder_panel(
+    request: Request,
+    *,
+    may_handle: bool,
+    now: datetime,
+    moving: bool,
+    finder_filters: Filters | None,
+    finder_shown: int,
+    move_shown: int,
+) -> FinderPanel:
+    """The finder the request page's panel shows (`moving`: the slots to move to), computed as `request_page` does, and
+    nothing else of the page."""
+    if moving:
+        if not _can_move(request, may_handle):
+            return FinderPanel(req=request)
+        found = find(request, now, limit=move_shown, page=MOVE_PAGE)
+        return FinderPanel(req=request, move_found=found, booking=agenda_selectors.active_booking(request))
+    if not _can_orient(request, may_handle):
+        return FinderPanel(req=request)
+    return FinderPanel(req=request, found=find(request, now, finder_filters, finder_shown))
 
 
 def _in_series(request: Request) -> bool:

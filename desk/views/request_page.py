@@ -21,7 +21,7 @@ from agenda.forms import FinderForm
 from audit.recording import record_read
 from common.errors import DomainError, add_to_form
 from common.forms import describe_fields
-from desk.selectors import MOVE_PAGE, RequestPage, request_page
+from desk.selectors import MOVE_PAGE, RequestPage, finder_panel, request_page
 from notifications import services as notifications
 from referrals import selectors, services
 from referrals.forms import (
@@ -50,9 +50,47 @@ def _more_query(params: QueryDict, name: str, found: Found | None) -> str:
     return more.urlencode()
 
 
+# The finders' panels, by the id their filters and "show more" target (htmx's HX-Target): asked for alone, they are
+# answered alone, the request and its finder, instead of the whole page (its 30 reads, its access-log row) from which
+# htmx would keep the panel only.
+FINDER_PANELS = {"slot-finder": "referrals/_finder.html", "move-finder": "referrals/_move_finder.html"}
+
+
 class RequestDetail(CellMixin, TemplateView):
     permission = Perm.REQUEST_VIEW
     template_name = "referrals/request_detail.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        htmx = getattr(request, "htmx", None)
+        target = htmx.target if htmx else None
+        if target in FINDER_PANELS:
+            return self.finder_panel(target)
+        return super().get(request, *args, **kwargs)
+
+    def finder_panel(self, target: str) -> HttpResponse:
+        """One finder, as its panel's htmx asks for it: slots, places and times, no patient data (nothing logged)."""
+        request = selectors.request_for(self.membership, self.kwargs["pk"])
+        params = self.request.GET
+        finder_form = FinderForm(params or None, prefix="finder")
+        panel = finder_panel(
+            request,
+            may_handle=self.allows(Perm.REQUEST_HANDLE),
+            now=timezone.now(),
+            moving=target == "move-finder",
+            finder_filters=finder_form.filters(),
+            finder_shown=shown_from(params.get(FINDER_SHOWN)),
+            move_shown=shown_from(params.get(MOVE_SHOWN), MOVE_PAGE),
+        )
+        if panel.found is None and panel.move_found is None:
+            raise Http404
+        context = panel.as_context() | {
+            "cell": self.cell,
+            "finder_form": finder_form,
+            "finder_more": _more_query(params, FINDER_SHOWN, panel.found),
+            "move_more": _more_query(params, MOVE_SHOWN, panel.move_found),
+            "order_rule": ORDER_RULE,
+        }
+        return render(self.request, FINDER_PANELS[target], context)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
