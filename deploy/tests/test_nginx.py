@@ -99,14 +99,14 @@ def start_gunicorn(folder: Path, sockets: list[Path], https_port: int, static_ro
     log = folder / "gunicorn-access.log"
     logging = ["--access-logfile", str(log), "--access-logformat", ACCESS_FORMAT, "--chdir", str(settings.BASE_DIR)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "deploy.tests.warm_wsgi", *binds, "--workers", "2", "--preload", *logging],
+        [sys.executable, "-m", "gunicorn", "aiguillage.wsgi", *binds, "--workers", "2", "--preload", *logging],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    # --preload: the app (aiguillage.wsgi, views included) is imported once, before the sockets exist (the unit lets
-    # each process import it, so that a reload takes new code): here the sockets' existence means ready, and the two
-    # processes share one import.
+    # --preload: the app (aiguillage.wsgi, which warms the views up) is imported once, before the sockets exist (the
+    # unit lets each process import it, so that a reload takes new code): here the sockets' existence means ready, and
+    # the two processes share one import.
     harness.wait_until(lambda: all(path.exists() for path in sockets), process, "gunicorn", seconds=90)
     return process
 
