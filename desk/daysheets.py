@@ -61,6 +61,15 @@ class SheetLine:
 
     booking: Booking
     day: date
+    cell_id: int = 0  # the sheet's cell
+
+    @property
+    def booked_by_other_cell(self) -> str:
+        """The name of the cell that booked this time of the cell's shared professional (decision 0021), printed
+        instead of its patient; "" for the cell's own patients."""
+        if self.booking.request.cell_id == self.cell_id:
+            return ""
+        return str(self.booking.request.cell.name)
 
     @property
     def request(self) -> Any:
@@ -111,8 +120,8 @@ class DaySheet:
 
     @property
     def request_ids(self) -> list[int]:
-        """The requests whose patients the sheet names, for the access log."""
-        return [line.booking.request_id for line in self.lines]
+        """The requests whose patients the sheet names, for the access log (another cell's booking names none)."""
+        return [line.booking.request_id for line in self.lines if not line.booked_by_other_cell]
 
     @property
     def shows_teleconsultant(self) -> bool:
@@ -122,13 +131,18 @@ class DaySheet:
 SHEET_MAX = 300  # a day's patients at one place: a Médicobus stop takes up to 25, a busy cell 110 a day in all
 
 
-def _bookings_of_day(cell: Cell, day: date) -> QuerySet[Booking]:
-    """The day's kept bookings (cancelled ones left out) of the cell, with everything a sheet prints."""
+def _bookings_of_day(cell: Cell, day: date, *, shared: Professional | None = None) -> QuerySet[Booking]:
+    """The day's kept bookings (cancelled ones left out) of the cell, with everything a sheet prints. `shared`: also
+    the bookings other cells made of this professional's times (a pool, decision 0021), printed as taken."""
     start, end = day_bounds(day)
+    ours = Q(slot__cell=cell, request__cell=cell)
+    if shared is not None:
+        ours |= ~Q(request__cell=cell) & (Q(slot__professional=shared) | Q(paired_slot__professional=shared))
     return (
-        Booking.objects.filter(slot__cell=cell, request__cell=cell, slot__starts_at__gte=start, slot__starts_at__lt=end)
+        Booking.objects.filter(ours, slot__starts_at__gte=start, slot__starts_at__lt=end)
         .exclude(status=BookingStatus.CANCELLED)
         .select_related(
+            "request__cell",
             "request__requester_professional",
             "request__requester_site",
             "request__patient_commune",
@@ -141,8 +155,8 @@ def _bookings_of_day(cell: Cell, day: date) -> QuerySet[Booking]:
     )
 
 
-def _lines(bookings: QuerySet[Booking], day: date) -> list[SheetLine]:
-    return [SheetLine(booking, day) for booking in bookings[:SHEET_MAX]]
+def _lines(bookings: QuerySet[Booking], day: date, cell: Cell) -> list[SheetLine]:
+    return [SheetLine(booking, day, cell.pk) for booking in bookings[:SHEET_MAX]]
 
 
 def _site_place(site: Site) -> str:
@@ -193,7 +207,7 @@ def tour_sheet(cell: Cell, tour: MedicobusTour, day: date) -> DaySheet:
         bounds = hours.setdefault(key, [slot.starts_at, slot.ends_at])
         bounds[1] = max(bounds[1], slot.ends_at)
     lines: dict[tuple[Any, str], list[SheetLine]] = {key: [] for key in headings}
-    for line in _lines(_bookings_of_day(cell, day).filter(slot__plan__tour=tour), day):
+    for line in _lines(_bookings_of_day(cell, day).filter(slot__plan__tour=tour), day, cell):
         key = (line.slot.commune_id, line.slot.place)
         headings.setdefault(key, _stop_heading(line.slot))
         hours.setdefault(key, [line.slot.starts_at, line.slot.ends_at])
@@ -227,7 +241,7 @@ def spot_sheet(cell: Cell, spot: TelemedicineSpot, day: date) -> DaySheet:
         heading=spot.site.name,
         place=_site_place(spot.site),
         day=day,
-        sections=[SheetSection("", _lines(bookings, day))],
+        sections=[SheetSection("", _lines(bookings, day, cell))],
     )
 
 
@@ -240,7 +254,7 @@ def site_sheet(cell: Cell, site: Site, day: date) -> DaySheet:
         heading=site.name,
         place=_site_place(site),
         day=day,
-        sections=[SheetSection("", _lines(bookings, day))],
+        sections=[SheetSection("", _lines(bookings, day, cell))],
     )
 
 
@@ -248,7 +262,7 @@ def professional_sheet(cell: Cell, professional: Professional, day: date) -> Day
     """A professional's day across sites: their own slots, the assisted teleconsultations paired with their time,
     their spot's times (an IDEL), their tour's stops (the bus assistant), as on their appointments page."""
     spot_sites = TelemedicineSpot.objects.filter(cell=cell, nurses=professional).values("site")
-    bookings = _bookings_of_day(cell, day).filter(
+    bookings = _bookings_of_day(cell, day, shared=professional).filter(
         Q(slot__professional=professional)
         | Q(paired_slot__professional=professional)
         | Q(slot__site__in=spot_sites, slot__modality=Modality.ASSISTED_TELECONSULTATION)
@@ -260,7 +274,7 @@ def professional_sheet(cell: Cell, professional: Professional, day: date) -> Day
         heading=str(professional),
         place=str(professional.get_profession_display()),
         day=day,
-        sections=[SheetSection("", _lines(bookings, day))],
+        sections=[SheetSection("", _lines(bookings, day, cell))],
     )
 
 

@@ -1,0 +1,86 @@
+"""A shared professional's day sheet in their home cell (decision 0021): another cell's bookings of their times are
+printed as taken by that cell, without the patient; the cell's own patients as before; the access log names only
+the cell's own."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from agenda import services
+from agenda.tests.factories import make_slot
+from conftest import World
+from desk.daysheets import SheetKind, day_sheet, sheet_subject
+from directory.models import AgreementStatus, PoolAgreement, Professional
+from referrals.tests.factories import make_request
+from tests.factories import ProfessionalFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+
+DAY = date(2027, 1, 13)
+
+
+def paris(hour: int) -> datetime:
+    return timezone.make_aware(datetime.combine(DAY, time(hour)))
+
+
+def shared(world: World) -> Professional:
+    doctor: Professional = ProfessionalFactory(cell=world.cell, last_name="Partagé", teleconsultant_tier="local")
+    PoolAgreement.objects.create(
+        professional=doctor,
+        cell=world.other_cell,
+        tier="regional",
+        starts_on=DAY - timedelta(days=30),
+        status=AgreementStatus.ACCEPTED,
+        created_by=world.owner,
+        created_at=timezone.now(),
+        accepted_by=world.outsider,
+        accepted_at=timezone.now(),
+    )
+    ProfessionalFactory(cell=world.cell)
+    ProfessionalFactory(cell=world.other_cell)
+    return doctor
+
+
+def book(world: World, slot: Any, cell: Any, user: Any, name: str) -> Any:
+    before = slot.starts_at - timedelta(days=1)
+    request = make_request(cell, now=before, last_name=name)
+    return services.slot_book(slot=slot, request=request, user=user, now=before)
+
+
+def test_another_cells_bookings_are_printed_as_taken_by_that_cell_without_the_patient(world: World) -> None:
+    doctor = shared(world)
+    book(world, make_slot(world.cell, professional=doctor, starts_at=paris(9)), world.cell, world.colleague, "Ornais")
+    theirs = make_slot(world.cell, professional=doctor, starts_at=paris(10), modality="teleconsultation")
+    book(world, theirs, world.other_cell, world.outsider, "Vigneron")
+    # A teleconsultation at the other cell's spot, paired with the doctor's time.
+    make_slot(world.cell, professional=doctor, starts_at=paris(14), modality="assisted_teleconsultation")
+    spot = make_slot(
+        world.other_cell,
+        site=SiteFactory(cell=world.other_cell, kind="telemedicine_spot"),
+        starts_at=paris(14),
+        modality="assisted_teleconsultation",
+    )
+    book(world, spot, world.other_cell, world.outsider, "Cabine")
+
+    sheet = day_sheet(world.cell, sheet_subject(world.cell, SheetKind.PROFESSIONAL, doctor.pk), DAY)
+
+    assert [line.booked_by_other_cell for line in sheet.lines] == ["", world.other_cell.name, world.other_cell.name]
+    assert sheet.request_ids == [sheet.lines[0].booking.request_id]
+    # The other cell's own sheets are untouched: its spot's sheet has its patient.
+    assert all(line.booking.request.cell_id == world.cell.pk for line in sheet.lines if not line.booked_by_other_cell)
+
+
+def test_the_printed_sheet_names_the_other_cell_and_not_its_patient(world: World) -> None:
+    doctor = shared(world)
+    theirs = make_slot(world.cell, professional=doctor, starts_at=paris(10), modality="teleconsultation")
+    book(world, theirs, world.other_cell, world.outsider, "Vigneron")
+    url = reverse("desk:daysheet_professional", kwargs={"cell": world.cell.slug, "pk": doctor.pk})
+    response = world.client_for(world.colleague).get(url, {"jour": str(DAY)})
+    page = response.content.decode()
+    assert response.status_code == 200, page[:500]
+    assert world.other_cell.name in page and "VIGNERON" not in page.upper()
