@@ -193,11 +193,19 @@ class AnnuaireImportForm(forms.Form):
         return [] if len(chosen) == len(IMPORT_PROFESSION_CHOICES) else chosen
 
 
+NO_SUCH_CELL = _("No cell has this short name: check it with that cell's administrator.")
+
+
 class PoolAgreementOfferForm(forms.Form):
     """The home cell offers one of its professionals to another cell (decision 0021)."""
 
     professional = forms.ModelChoiceField(label=_("Professional"), queryset=Professional.objects.none())
-    to_cell = forms.ModelChoiceField(label=_("Cell offered to"), queryset=Cell.objects.none())
+    # Typed, not chosen from a list: a cell never lists the other cells of the deployment (the other cell's
+    # administrator gives its short name, the one in its addresses).
+    to_cell = forms.SlugField(
+        label=_("Short name of the cell offered to"),
+        help_text=_("As in the addresses of its pages (…/c/<short name>/…): ask that cell's administrator."),
+    )
     tier = forms.ChoiceField(
         label=_("Tier for that cell"),
         choices=TeleconsultantTier.choices,
@@ -214,10 +222,15 @@ class PoolAgreementOfferForm(forms.Form):
     def __init__(self, *args: Any, cell: Cell, **kwargs: Any) -> None:
         kwargs.pop("instance", None)
         super().__init__(*args, **kwargs)
-        from .selectors import pool_cells_offerable
-
         self.fields["professional"].queryset = Professional.objects.filter(cell=cell, is_active=True)  # type: ignore[attr-defined]
-        self.fields["to_cell"].queryset = pool_cells_offerable(cell)  # type: ignore[attr-defined]
+
+    def clean_to_cell(self) -> Cell:
+        from .selectors import pool_cell_named
+
+        found = pool_cell_named(self.cleaned_data["to_cell"])
+        if found is None:
+            raise forms.ValidationError(NO_SUCH_CELL)
+        return found
 
 
 class PoolAgreementEndForm(forms.Form):

@@ -146,6 +146,6 @@ def pool_agreement_get(cell: Cell, pk: int) -> PoolAgreement:
     return get_object_or_404(_agreements(), Q(cell=cell) | Q(professional__cell=cell), pk=pk)
 
 
-def pool_cells_offerable(cell: Cell) -> QuerySet[Cell]:
-    """The cells the cell may offer its professionals to: every other cell of the deployment."""
-    return Cell.objects.exclude(pk=cell.pk).order_by("name")
+def pool_cell_named(slug: str) -> Cell | None:
+    """The cell a professional is offered to, by the short name its administrator gave (no cell lists the others)."""
+    return Cell.objects.filter(slug=slug.strip().lower()).first()
