@@ -29,6 +29,7 @@ from . import data
 from .agenda import load_demo_agenda
 from .appointments import load_demo_appointments
 from .data import DEMO_PASSWORD
+from .pools import POOL_RPPS_NUMBER, load_demo_pool
 from .protocol import load_demo_protocol
 from .requests import load_demo_requests
 from .surveys import load_demo_patient_surveys
@@ -285,6 +286,9 @@ def load_demo(*, history: bool = True) -> DemoSummary:
         opening_hours_set(cell=first, days=week, open_on_public_holidays=False)
         loader.created += len(week)
     loader.created += load_demo_agenda(first, loader.sites[first.slug], loader.professionals[first.slug])
+    # A regional teleconsultant of the second cell shared with the first (decision 0021).
+    if len(data.CELLS) > 1:
+        loader.created += load_demo_pool(cells[data.CELLS[1].slug], first, demo_rpps(POOL_RPPS_NUMBER))
     if coordinator is not None:
         loader.created += load_demo_requests(first, coordinator)
         loader.created += load_demo_tags(first, coordinator)

@@ -68,7 +68,8 @@ def test_orne_est_has_the_professionals_of_the_brief(summary: DemoSummary) -> No
     medicobus = Site.objects.get(cell=_orne(), kind=SiteKind.MOBILE_UNIT)
     assert {pro.profession for pro in medicobus.professionals.all()} == {Profession.GP, Profession.MEDICAL_ASSISTANT}
     assert professionals.count() == 25 + 8 + 6 + 4 + 1 + 2 + 1 + 2
-    assert summary.professionals == professionals.count() + 7  # and Sud Loire Vignoble's 5 GPs and 2 pharmacists
+    # and Sud Loire Vignoble's 5 GPs, 2 pharmacists and the teleconsultant it shares with Orne-Est (demo/pools.py)
+    assert summary.professionals == professionals.count() + 8
 
 
 def test_orne_est_territory_sites_and_resources(summary: DemoSummary) -> None:
@@ -95,7 +96,8 @@ def test_sud_loire_vignoble_is_a_small_separate_cell(summary: DemoSummary) -> No
     assert territory.name == "CPTS Sud Loire Vignoble"
     assert set(territory.communes.values_list("department", flat=True)) == {"44"}
     assert 15 <= territory.communes.count() <= 25
-    assert Professional.objects.filter(cell=cell, profession=Profession.GP).count() == 5
+    assert Professional.objects.filter(cell=cell, profession=Profession.GP).exclude(teleconsultant_tier="").count() == 1
+    assert Professional.objects.filter(cell=cell, profession=Profession.GP, teleconsultant_tier="").count() == 5
     assert Professional.objects.filter(cell=cell, profession=Profession.PHARMACIST).count() == 2
     assert ReorientationResource.objects.filter(cell=cell).count() == 3
     assert not Territory.objects.filter(cell=cell, communes__department="61").exists()
@@ -218,3 +220,14 @@ def test_force_loads_even_outside_a_demo(settings: object) -> None:
     settings.AIGUILLAGE_DEMO = False
     call_command("load_demo", "--force", stdout=StringIO())
     assert Cell.objects.filter(slug=data.ORNE.slug).exists()
+
+
+def test_a_regional_teleconsultant_of_the_vignoble_is_shared_with_orne_est(summary: DemoSummary) -> None:
+    from agenda.models import Slot
+    from directory.models import AgreementStatus, PoolAgreement
+
+    agreement = PoolAgreement.objects.select_related("professional__cell", "cell").get()
+    assert (agreement.professional.cell.slug, agreement.cell.slug) == ("sud-loire-vignoble", "orne-est")
+    assert (agreement.status, agreement.tier) == (AgreementStatus.ACCEPTED, "regional")
+    pool_times = Slot.objects.teleconsultant_times().seen_by(agreement.cell_id).exclude(cell=agreement.cell_id)
+    assert pool_times.filter(professional=agreement.professional).exists()
