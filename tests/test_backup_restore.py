@@ -410,34 +410,60 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     }
 
 
-def test_a_restore_into_a_data_directory_that_is_not_empty_is_refused_and_nothing_is_touched(tmp_path: Path) -> None:
+def script(name: str, monkeypatch: pytest.MonkeyPatch, *, as_root: bool = False) -> Any:
+    """deploy/backup's script `name` as a module, run in the test's process as the `postgres` user (or root) runs it:
+    its checks run as they are; pgBackRest, where reached, in a process of its own."""
+    spec = importlib.util.spec_from_file_location(name.removesuffix(".py"), BACKUP / name)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(os, "geteuid", lambda: 0 if as_root else 1000)
+    return module
+
+
+def test_a_restore_into_a_data_directory_that_is_not_empty_is_refused_and_nothing_is_touched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
     cluster = tmp_path / "main"
     cluster.mkdir()
     (cluster / "PG_VERSION").write_text("15\n")
     (cluster / "postmaster.pid").write_text("4242\n")
     before = snapshot(tmp_path)
     # pgBackRest is never reached: a restore that ran it would fail on this missing command instead.
-    refused = subprocess.run(
-        [sys.executable, str(BACKUP / "restore.py"), "--pg-data", str(cluster), "--pgbackrest", str(tmp_path / "x")],
-        capture_output=True,
-        text=True,
-        timeout=DEADLINE,
-    )
-    assert refused.returncode == 2
-    assert refused.stderr == (
+    code = script("restore.py", monkeypatch).main(["--pg-data", str(cluster), "--pgbackrest", str(tmp_path / "x")])
+    out, err = capfd.readouterr()
+    assert code == 2
+    assert err == (
         f"aiguillage restore: refusing to restore into {cluster}: the directory is not empty (2 entries: PG_VERSION, "
         "postmaster.pid). A PostgreSQL server is running on it (postmaster.pid). Nothing was changed. Restore into a "
         "new, empty directory, or move this one aside first.\n"
     )
-    assert refused.stdout == ""
+    assert out == ""
     assert snapshot(tmp_path) == before
 
 
-def test_a_restore_into_a_missing_or_empty_directory_runs_pgbackrest_restore_to_the_target() -> None:
-    spec = importlib.util.spec_from_file_location("restore", BACKUP / "restore.py")
-    assert spec is not None and spec.loader is not None
-    restore = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(restore)
+def test_the_backup_and_the_restore_refuse_to_run_as_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Files pgBackRest made as root (the restored cluster, its log and lock files) would stop PostgreSQL, which runs
+    as `postgres`: both scripts refuse before running anything."""
+    missing = str(tmp_path / "pgbackrest")
+    restore = script("restore.py", monkeypatch, as_root=True).main(
+        ["--pg-data", str(tmp_path / "new"), "--pgbackrest", missing]
+    )
+    backup = script("backup.py", monkeypatch, as_root=True).main(["--type", "full", "--pgbackrest", missing])
+    assert (restore, backup) == (2, 2)
+    assert capfd.readouterr().err.splitlines() == [
+        "aiguillage restore: refusing to run as root: run it as postgres (sudo -u postgres ...)",
+        "aiguillage backup FAILED: refusing to run as root: run it as postgres (sudo -u postgres ...)",
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_restore_into_a_missing_or_empty_directory_runs_pgbackrest_restore_to_the_target(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    restore = script("restore.py", monkeypatch)
     assert restore.refusal(Path("/nonexistent/aiguillage")) is None
     args = restore.argparse.Namespace(
         pgbackrest="pgbackrest",
@@ -461,7 +487,9 @@ def test_a_restore_into_a_missing_or_empty_directory_runs_pgbackrest_restore_to_
     ]
 
 
-def test_a_backup_to_a_repository_that_cannot_be_reached_fails_loudly(tmp_path: Path) -> None:
+def test_a_backup_to_a_repository_that_cannot_be_reached_fails_loudly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
     """The repository's disk not mounted (its directory missing): pgBackRest fails and says where, the wrapper adds
     its one line and a non-zero exit, which the systemd unit turns into a failed unit."""
     pgbackrest()
@@ -472,17 +500,13 @@ def test_a_backup_to_a_repository_that_cannot_be_reached_fails_loudly(tmp_path: 
             REPO_PATH=unmounted, REPO_CIPHER_PASS="x" * 32, PG_DATA=tmp_path / "data", PG_SOCKET=tmp_path, PG_PORT=1
         )
     )
-    failed = subprocess.run(
-        [sys.executable, str(BACKUP / "backup.py"), "--type", "full", f"--config={config}"],
-        capture_output=True,
-        text=True,
-        timeout=DEADLINE,
-        env={**os.environ, "PGBACKREST_LOG_PATH": str(tmp_path / "log"), "PGBACKREST_LOCK_PATH": str(tmp_path)},
-    )
-    assert failed.returncode != 0
-    assert f"unable to load info file '{unmounted}/backup/aiguillage/backup.info'" in failed.stderr
-    assert failed.stderr.splitlines()[-1] == (
-        f"aiguillage backup FAILED: pgbackrest backup exited with {failed.returncode} (its error is above); no new "
-        "backup was made"
+    monkeypatch.setenv("PGBACKREST_LOG_PATH", str(tmp_path / "log"))
+    monkeypatch.setenv("PGBACKREST_LOCK_PATH", str(tmp_path))
+    code = script("backup.py", monkeypatch).main(["--type", "full", f"--config={config}"])
+    err = capfd.readouterr().err
+    assert code != 0
+    assert f"unable to load info file '{unmounted}/backup/aiguillage/backup.info'" in err
+    assert err.splitlines()[-1] == (
+        f"aiguillage backup FAILED: pgbackrest backup exited with {code} (its error is above); no new backup was made"
     )
     assert not unmounted.exists()

@@ -5,9 +5,9 @@ now holds. The systemd units beside this file run it (full on Sundays, different
     backup.py --type full
     backup.py --type diff
 
-Run it as the `postgres` user. Every failure ends in one line starting "aiguillage backup FAILED" on stderr and a
-non-zero exit (the unit then shows as failed: `systemctl --failed`, the journal); pgBackRest's own error is printed
-above it. A repository that cannot be reached (a disk not mounted, a remote host down) is such a failure: pgBackRest
+Run it as the `postgres` user (it refuses root, whose log and lock files would stop PostgreSQL's own archive-push).
+Every failure ends in one line starting "aiguillage backup FAILED" on stderr and a non-zero exit (the unit then shows
+as failed: `systemctl --failed`, the journal); pgBackRest's own error is printed above it. A repository that cannot be reached (a disk not mounted, a remote host down) is such a failure: pgBackRest
 does not create a missing repository, `stanza-create` does, once, on purpose.
 
 Standard library only: it runs with the host's python3, beside pgbackrest.
@@ -33,6 +33,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("extra", nargs="*", help="more pgbackrest options, e.g. --repo1-path=... (after --)")
     args = parser.parse_args(argv)
 
+    if os.geteuid() == 0:
+        # pgBackRest's log and lock files made by root would then stop the server's own archive-push (as postgres).
+        print(
+            "aiguillage backup FAILED: refusing to run as root: run it as postgres (sudo -u postgres ...)",
+            file=sys.stderr,
+        )
+        return 2
     base = [args.pgbackrest, f"--config={args.config}", f"--stanza={args.stanza}", *args.extra]
     steps = [
         ("backup", [*base, f"--type={args.type}", "backup"]),

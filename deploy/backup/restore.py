@@ -6,7 +6,8 @@
     restore.py --pg-data DIR --target-name before-upgrade             # a restore point (pg_create_restore_point)
     restore.py --pg-data DIR --drill                                  # a drill: the copy archives nothing
 
-Run it as the `postgres` user (the owner of the data directory). A directory that exists and is not empty is refused
+Run it as the `postgres` user (the owner of the data directory; it refuses root, whose files would stop the
+server). A directory that exists and is not empty is refused
 before anything is done: a restore never writes over a cluster, running or not (pgBackRest's --delta and --force,
 which would, are not offered). Then start PostgreSQL on that directory: it replays the archived WAL up to the target,
 then opens for writes (promotes). Then check the copy (README, "Backups"): `manage.py verify_access_log
@@ -84,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.pg_data = args.pg_data.absolute()
 
+    if os.geteuid() == 0:
+        # Files restored by root would be root's, and a server started on them refuses them; run as the owner.
+        print("aiguillage restore: refusing to run as root: run it as postgres (sudo -u postgres ...)", file=sys.stderr)
+        return REFUSED
     if (why := refusal(args.pg_data)) is not None:
         print(f"aiguillage restore: {why}", file=sys.stderr)
         return REFUSED
