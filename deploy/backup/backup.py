@@ -7,8 +7,9 @@ now holds. The systemd units beside this file run it (full on Sundays, different
 
 Run it as the `postgres` user (it refuses root, whose log and lock files would stop PostgreSQL's own archive-push).
 Every failure ends in one line starting "aiguillage backup FAILED" on stderr and a non-zero exit (the unit then shows
-as failed: `systemctl --failed`, the journal); pgBackRest's own error is printed above it. A repository that cannot be reached (a disk not mounted, a remote host down) is such a failure: pgBackRest
-does not create a missing repository, `stanza-create` does, once, on purpose.
+as failed: `systemctl --failed`, the journal); pgBackRest's own error is printed above it. A repository that cannot
+be reached (a disk not mounted, a remote host down) is such a failure: pgBackRest does not create a missing
+repository, `stanza-create` does, once, on purpose.
 
 Standard library only: it runs with the host's python3, beside pgbackrest.
 """

@@ -6,12 +6,11 @@
     restore.py --pg-data DIR --target-name before-upgrade             # a restore point (pg_create_restore_point)
     restore.py --pg-data DIR --drill                                  # a drill: the copy archives nothing
 
-Run it as the `postgres` user (the owner of the data directory; it refuses root, whose files would stop the
-server). A directory that exists and is not empty is refused
-before anything is done: a restore never writes over a cluster, running or not (pgBackRest's --delta and --force,
-which would, are not offered). Then start PostgreSQL on that directory: it replays the archived WAL up to the target,
-then opens for writes (promotes). Then check the copy (README, "Backups"): `manage.py verify_access_log
---no-checkpoint` and the app's pages.
+Run it as the `postgres` user (the owner of the data directory; it refuses root, whose files would stop the server).
+A directory that exists and is not empty is refused before anything is done: a restore never writes over a cluster,
+running or not (pgBackRest's --delta and --force, which would, are not offered). Then start PostgreSQL on that
+directory: it replays the archived WAL up to the target, then opens for writes (promotes). Then check the copy
+(README, "Backups and restore"): `manage.py verify_access_log --no-checkpoint` and the app's pages.
 
 A drill (--drill) switches archiving off in the copy: a copy that archived into the production repository would add
 a timeline of its own there. Without it the restored cluster archives as the old one did (a real recovery).
