@@ -4,6 +4,7 @@ deploy/nginx/aiguillage.conf with the test's paths and loopback ports, and a sma
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -101,15 +102,17 @@ http {{
     return NginxSite(folder, main_conf, env_file, http_port, https_port)
 
 
-def wait_until(ready: Callable[[], bool], process: subprocess.Popen[bytes], what: str, seconds: float = 20) -> None:
+def wait_until(
+    ready: Callable[[], bool], process: subprocess.Popen[bytes], what: str, log: Path, seconds: float = 20
+) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{what} stopped: {process.stderr.read().decode() if process.stderr else ''}")
+            raise RuntimeError(f"{what} stopped:\n{log.read_text(errors='replace')}")
         if ready():
             return
         time.sleep(0.05)
-    raise RuntimeError(f"{what} not ready after {seconds} s")
+    raise RuntimeError(f"{what} not ready after {seconds} s:\n{log.read_text(errors='replace')}")
 
 
 def listening(port: int) -> bool:
@@ -119,27 +122,34 @@ def listening(port: int) -> bool:
 
 def start_nginx(site: NginxSite) -> subprocess.Popen[bytes]:
     nginx = require_nginx()
-    process = subprocess.Popen(
+    process = spawn(
         [str(nginx), "-p", str(site.folder), "-e", str(site.error_log), "-c", str(site.main_conf), *FOREGROUND],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        site.error_log,
     )
     try:
-        wait_until(lambda: listening(site.https_port) and listening(site.http_port), process, "nginx")
-    except RuntimeError as error:
+        wait_until(lambda: listening(site.https_port) and listening(site.http_port), process, "nginx", site.error_log)
+    except RuntimeError:
         stop(process)
-        log = (site.folder / "error.log").read_text() if (site.folder / "error.log").exists() else ""
-        raise RuntimeError(f"{error}\n{log}") from error
+        raise
     return process
 
 
+def spawn(command: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """A server in its own process group (stop() ends it with its workers), its output in `log` (a pipe nobody reads
+    would block it once full)."""
+    with log.open("wb") as output:
+        return subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGINT: nginx's and gunicorn's quick shutdown (gunicorn's SIGTERM would wait for its workers' keep-alive
-    connections), then SIGKILL if it lingers; the workers go with their master."""
+    """SIGINT to the server's group (nginx's and gunicorn's quick shutdown), then SIGKILL to whatever of the group is
+    left after 2 s: gunicorn's master lingers seconds after its workers have gone, and a worker left behind would
+    hold a connection to the test database, which pytest-django then could not drop."""
     if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(2)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(10)

@@ -75,17 +75,23 @@ def start_gunicorn(folder: Path, sockets: list[Path], https_port: int, static_ro
     )
     binds = [argument for path in sockets for argument in ("--bind", f"unix:{path}")]
     log = folder / "gunicorn-access.log"
+    # --no-control-socket, as the unit: else gunicorn opens one in ~/.gunicorn/, shared by two runs at once.
+    options = ["--workers", "2", "--preload", "--no-control-socket"]
     logging = ["--access-logfile", str(log), "--access-logformat", ACCESS_FORMAT, "--chdir", str(settings.BASE_DIR)]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "aiguillage.wsgi", *binds, "--workers", "2", "--preload", *logging],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    output = folder / "gunicorn.log"
+    process = harness.spawn(
+        [sys.executable, "-m", "gunicorn", "aiguillage.wsgi", *binds, *options, *logging],
+        output,
+        env,
     )
     # --preload: the app (aiguillage.wsgi, which warms the views up) is imported once, before the sockets exist (the
     # unit lets each process import it, so that a reload takes new code): here the sockets' existence means ready, and
     # the two processes share one import.
-    harness.wait_until(lambda: all(path.exists() for path in sockets), process, "gunicorn", seconds=90)
+    try:
+        harness.wait_until(lambda: all(path.exists() for path in sockets), process, "gunicorn", output, seconds=90)
+    except RuntimeError:
+        harness.stop(process)
+        raise
     return process
 
 
