@@ -79,7 +79,19 @@ def browser(user: FastHttpUser, session_id: str | None) -> FastHttpSession:
     """A cookie jar of one person: the session cookie the runner made for them, and whatever the server sets (the
     CSRF cookie, the messages shown on the next page). The browser talks HTTPS to nginx, so the server's Secure
     cookies go back over this loopback HTTP."""
-    client = FastHttpSession(base_url=user.host, request_event=user.environment.events.request, user=user)
+    client = FastHttpSession(
+        base_url=user.host,
+        request_event=user.environment.events.request,
+        user=user,
+        # FastHttpUser's own (60 s): the library's defaults give up after 5 s, which would count a slow answer, whose
+        # write may have happened, as a failure and make the write check fail for the client's sake
+        network_timeout=user.network_timeout,
+        connection_timeout=user.connection_timeout,
+        max_retries=user.max_retries,
+        max_redirects=user.max_redirects,
+        insecure=user.insecure,
+        concurrency=user.concurrency,
+    )
     client.cookiejar.set_policy(DefaultCookiePolicy(secure_protocols=("https", "wss", "http")))
     if session_id:
         client.cookiejar.set_cookie(_secure_cookie("sessionid", session_id, urlsplit(str(user.host)).hostname or ""))
@@ -126,6 +138,11 @@ def csrf(page: Any) -> str:
 _numbers = itertools.count()
 
 
+def mobile() -> str:
+    """A French mobile number that phonenumbers takes as valid (not every 06 range is allocated)."""
+    return "06 12 " + " ".join(f"{random.randrange(100):02d}" for _ in range(3))
+
+
 class Journey(FastHttpUser):
     """One request from intake to booking per iteration (13 calls)."""
 
@@ -154,7 +171,7 @@ class Journey(FastHttpUser):
                     "last_name": patient,
                     "first_name": "Camille",
                     "commune_insee": cell["insee"][commune],
-                    "phone": f"06 {random.randrange(10, 99)} 00 {random.randrange(10, 99)} 00",
+                    "phone": mobile(),
                     "mt_situation": "no_mt",
                 },
                 "need": {
@@ -183,7 +200,7 @@ class Journey(FastHttpUser):
                 "patient_sex": "F",
                 "patient_commune": cell["communes"][commune],
                 "patient_street": "",
-                "patient_phone": f"06 {random.randrange(10, 99)} 00 {random.randrange(10, 99)} 00",
+                "patient_phone": mobile(),
                 "mt_situation": "no_mt",
                 "mt_name": "",
                 "reason": "Otalgie depuis deux jours",

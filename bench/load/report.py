@@ -156,8 +156,9 @@ def format_table(step: Step) -> str:
     t = step.total
     lines.append("-" * len(head))
     lines.append(f"{'all':<{width}}  {t.count:>6}  {_ms(t.p50):>6}  {_ms(t.p95):>6}  {_ms(t.p99):>6}  {t.failures:>6}")
+    spent = t.count / step.rate if step.rate else step.seconds  # Locust's: until the last journey ended
     lines.append(
-        f"{step.rate:.1f} calls/s over {step.seconds:.0f} s (asked {step.asked:.1f}); "
+        f"{step.rate:.1f} calls/s over {spent:.0f} s (asked {step.asked:.1f}); "
         + ("passed" if step.passed else f"failed (p95 < {P95_LIMIT_MS:.0f} ms and 0 errors needed)")
     )
     if step.cpu:
