@@ -102,6 +102,8 @@ def https(
     cert: tuple[Path, Path] | None = None,
     headers: dict[str, str] | None = None,
     server_name: str = harness.SERVER_NAME,
+    method: str = "GET",
+    body: bytes | None = None,
 ) -> Answer:
     context = ssl.create_default_context(cafile=str(deployment.pki.server_ca))
     if cert:
@@ -110,7 +112,7 @@ def https(
     with raw, context.wrap_socket(raw, server_hostname=server_name) as tls:
         connection = http.client.HTTPConnection(server_name, deployment.site.https_port, timeout=30)
         connection.sock = tls
-        connection.request("GET", path, headers={"Accept": "application/fhir+json", **(headers or {})})
+        connection.request(method, path, body, headers={"Accept": "application/fhir+json", **(headers or {})})
         response = connection.getresponse()
         return Answer(response.status, response.headers, response.read())
 

@@ -124,6 +124,22 @@ def test_nginx_serves_the_collected_static_files_with_cache_headers(deployment: 
     assert missing.status == 404 and b"nginx" in missing.body  # answered by nginx, not passed to the app
 
 
-def test_another_host_name_gets_no_tls_handshake(deployment: Deployment) -> None:
+def test_another_host_name_gets_no_tls_handshake_nor_an_http_answer(deployment: Deployment) -> None:
     with pytest.raises(ssl.SSLError):
         https(deployment, "/", server_name="autre.example.org")
+    connection = http.client.HTTPConnection("127.0.0.1", deployment.site.http_port, timeout=30)
+    connection.request("GET", "/", headers={"Host": "autre.example.org"})
+    with pytest.raises(http.client.RemoteDisconnected):  # nginx's 444: the connection closed, no answer
+        connection.getresponse()
+
+
+def test_bodies_up_to_10_mb_reach_the_app_and_larger_ones_are_refused_by_nginx(deployment: Deployment) -> None:
+    path, marker = probe("/connexion/")
+    answer = https(deployment, path, method="POST", body=b"x" * (5 * 1024 * 1024))  # over nginx's default 1 MB
+    assert answer.status != 413
+    arrived(deployment, marker)
+    path, marker = probe("/connexion/")
+    # Only the headers are sent: nginx answers from the announced length, without waiting for the body.
+    answer = https(deployment, path, method="POST", headers={"Content-Length": str(11 * 1024 * 1024)})
+    assert answer.status == 413
+    assert marker not in deployment.gunicorn_log.read_text()
