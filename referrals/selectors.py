@@ -196,8 +196,9 @@ def with_tags(requests: QuerySet[Request]) -> QuerySet[Request]:
 
 
 def queue_with_tags(membership: Membership, filters: QueueFilters | None = None) -> QuerySet[Request]:
-    """The queue as the desk shows it: each row with its tags."""
-    return with_tags(queue(membership, filters))
+    """The queue as the desk shows it: each row with its tags, and only the related rows it names (the commune, the
+    holder): the requester's professional and site, read for the request page, would be 400 objects more to build."""
+    return with_tags(queue(membership, filters).select_related(None).select_related("patient_commune", "holder"))
 
 
 def requester_scope(membership: Membership) -> Q:
