@@ -202,7 +202,10 @@ def start_servers(port: int, workers: int, logs: Path) -> tuple[subprocess.Popen
             f"127.0.0.1:{port}",
             "--workers",
             str(workers),
-            "--no-control-socket",  # its default path is shared by every gunicorn of the machine
+            # As deploy/systemd/aiguillage-web.service runs it (its access log aside); the control socket's default
+            # path would be shared with every other gunicorn of the machine.
+            *("--timeout", "60", "--graceful-timeout", "30", "--max-requests", "2000", "--max-requests-jitter", "200"),
+            *("--worker-tmp-dir", "/dev/shm", "--no-control-socket"),  # noqa: S108 (heartbeats in memory)
         ],
         cwd=ROOT,
         stdout=(logs / "gunicorn.log").open("wb"),
@@ -351,6 +354,9 @@ def run_step(
         for row in csv.DictReader(file):
             print(f"  failed: {row['Occurrences']} × {row['Method']} {row['Name']}: {row['Error'][:200]}")
     written = json.loads(results.read_text(encoding="utf-8")) if results.exists() else {}
+    if written.get("refreshes"):
+        answers = ", ".join(f"{count} × {status}" for status, count in sorted(written["refreshes"].items()))
+        print(f"  queue refreshes answered: {answers} (204: nothing changed)")
     step = Step(
         fraction=fraction, asked=asked, seconds=float(seconds), calls=calls, total=total, cpu=cpu, measured_rate=rate
     )

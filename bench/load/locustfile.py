@@ -24,13 +24,13 @@ import json
 import os
 import random
 import re
+import time
 import uuid
 from http.cookiejar import Cookie, DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlsplit
 
-import gevent  # type: ignore[import-untyped]
-from locust import FastHttpUser, constant_pacing, events, task
+from locust import FastHttpUser, events, task
 from locust.contrib.fasthttp import FastHttpSession
 
 CONFIG: dict[str, Any] = {}
@@ -46,6 +46,7 @@ SAS_PACING = float(MIX.get("sas_pacing", 5))
 CREATED: list[int] = []  # requests the server answered as created
 BOOKED: list[int] = []  # requests whose booking the page confirmed
 REFUSED: list[int] = []  # bookings refused (the slot taken meanwhile): the page says so, nothing written
+REFRESHES: dict[str, int] = {}  # the queue refreshes' answers by status: 204 is "nothing changed"
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 SUBMISSION_KEY = re.compile(r'name="submission_key" value="([^"]*)"')
@@ -143,23 +144,52 @@ def mobile() -> str:
     return "06 12 " + " ".join(f"{random.randrange(100):02d}" for _ in range(3))
 
 
-class Journey(FastHttpUser):
-    """One request from intake to booking per iteration (13 calls)."""
+class Paced(FastHttpUser):
+    """A user who starts at a random moment of its first interval, then begins an iteration every `pacing` seconds.
+    The random start is a wait, not a sleep inside a task: at the end of a step Locust stops a waiting user at once,
+    and lets a user in the middle of an iteration finish it (--stop-timeout), so no call is cut halfway (a write whose
+    answer the client never read would fail the write check for the client's sake)."""
 
-    fixed_count = int(MIX.get("journey_users", 1))
-    wait_time = constant_pacing(JOURNEY_PACING)
+    abstract = True
+    pacing = 1.0
 
     def on_start(self) -> None:
         self.number = next(_numbers)
+        self.offset: float | None = random.uniform(0, self.pacing)
+        self.began = time.monotonic()
+
+    def wait_time(self) -> float:
+        if self.offset is not None:
+            offset, self.offset = self.offset, None
+            return offset
+        return max(0.0, self.pacing - (time.monotonic() - self.began))
+
+    @task
+    def iterate(self) -> None:
+        if self.offset is not None:
+            return  # the first iteration is the random start's wait
+        self.began = time.monotonic()
+        self.once()
+
+    def once(self) -> None:
+        raise NotImplementedError
+
+
+class Journey(Paced):
+    """One request from intake to booking per iteration (13 calls)."""
+
+    fixed_count = int(MIX.get("journey_users", 1))
+    pacing = JOURNEY_PACING
+
+    def on_start(self) -> None:
+        super().on_start()
         self.cell = CELLS[self.number % len(CELLS)]
         coordinators = self.cell["coordinators"]
         self.coordinator = browser(self, coordinators[self.number // len(CELLS) % len(coordinators)])
         self.requester = browser(self, self.cell["requester_web"])
         self.software = browser(self, None)
-        gevent.sleep(random.uniform(0, JOURNEY_PACING))  # not all at once
 
-    @task
-    def journey(self) -> None:
+    def once(self) -> None:
         cell, slug = self.cell, self.cell["slug"]
         commune = random.randrange(len(cell["communes"]))
         by_api = random.random() < 0.5
@@ -263,7 +293,22 @@ class Journey(FastHttpUser):
             data={"csrfmiddlewaretoken": csrf(page) or token, **cell["qualify"]},
         )
         call(self.coordinator, self, "GET", page_url, "request page", (200,))
-        finder = call(self.coordinator, self, "GET", page_url + "?finder-modality=in_person", "slot finder", (200,))
+        # The finder's filter changed to "in person": htmx asks for the finder alone (hx-target #slot-finder).
+        finder_url = page_url + "?finder-modality=in_person&finder-km="
+        finder = call(
+            self.coordinator,
+            self,
+            "GET",
+            finder_url,
+            "slot finder (htmx filter)",
+            (200,),
+            headers={
+                "HX-Request": "true",
+                "HX-Target": "slot-finder",
+                "HX-Trigger": "finder-form",
+                "HX-Current-URL": f"{self.host}{page_url}",
+            },
+        )
         offered = re.findall(rf"/c/{slug}/agenda/demandes/{pk}/creneaux/(\d+)/", finder.text or "")
         if offered:
             slot = random.choice(offered[:5])
@@ -295,31 +340,30 @@ class Journey(FastHttpUser):
             call(self.requester, self, "GET", page_url, "requester's request page", (200,))
 
 
-class QueuePoll(FastHttpUser):
+class QueuePoll(Paced):
     """A coordinator's open queue page: opened once, then its rows polled as htmx does (hx-get with the filters'
     values and the rows' hx-headers: the refresh mark and the version of the rows shown, which the server answers
     with 204 when nothing changed)."""
 
     fixed_count = int(MIX.get("poll_users", 1))
-    wait_time = constant_pacing(POLL_PACING)
+    pacing = POLL_PACING
 
     def on_start(self) -> None:
-        self.number = next(_numbers)
+        super().on_start()
         cell = CELLS[self.number % len(CELLS)]
         sessions = cell["coordinators"]
         self.page = browser(self, sessions[self.number // len(CELLS) % len(sessions)])
         self.url = f"/c/{cell['slug']}/demandes/?{CONFIG.get('poll_query', '')}"
         self.version = self.etag = ""
-        gevent.sleep(random.uniform(0, POLL_PACING))
-        self.seen(call(self.page, self, "GET", f"/c/{cell['slug']}/demandes/", "queue page", (200,)))
-        self.just_opened = True  # its first refresh comes one interval later
+        self.opened = False
 
-    @task
-    def poll(self) -> None:
-        if self.just_opened:
-            self.just_opened = False
-            return
-        self.refresh()
+    def once(self) -> None:
+        """The page opened first; its rows refreshed every interval after."""
+        if not self.opened:
+            self.opened = True
+            self.seen(call(self.page, self, "GET", self.url.split("?")[0], "queue page", (200,)))
+        else:
+            self.refresh()
 
     def seen(self, answer: Any) -> None:
         """What the browser keeps of an answer: the rows' version (in their hx-headers), an ETag if one came."""
@@ -340,22 +384,18 @@ class QueuePoll(FastHttpUser):
             headers["X-Aiguillage-Version"] = self.version
         if self.etag:
             headers["If-None-Match"] = self.etag
-        self.seen(call(self.page, self, "GET", self.url, "queue poll (htmx)", (200, 204, 304), headers=headers))
+        answer = call(self.page, self, "GET", self.url, "queue poll (htmx)", (200, 204, 304), headers=headers)
+        REFRESHES[str(answer.status_code)] = REFRESHES.get(str(answer.status_code), 0) + 1
+        self.seen(answer)
 
 
-class SasPlatform(FastHttpUser):
+class SasPlatform(Paced):
     """The SAS platform's INT_R04 searches, through mutual TLS terminated by nginx."""
 
     fixed_count = int(MIX.get("sas_users", 0))
-    wait_time = constant_pacing(SAS_PACING)
+    pacing = SAS_PACING
 
-    def on_start(self) -> None:
-        self.number = next(_numbers)
-        self.client.cookiejar.set_policy(DefaultCookiePolicy(secure_protocols=("https", "wss", "http")))
-        gevent.sleep(random.uniform(0, SAS_PACING))
-
-    @task
-    def search(self) -> None:
+    def once(self) -> None:
         queries = CELLS[random.randrange(len(CELLS))]["fhir"]
         headers = {"X-SSL-Client-Verify": "SUCCESS", "X-SSL-Client-S-DN": CONFIG.get("sas_subject", "")}
         call(self.client, self, "GET", random.choice(queries), "FHIR Slot search", (200,), headers=headers)
@@ -366,4 +406,4 @@ def _write_results(**_kwargs: Any) -> None:
     path = os.environ.get("AIGUILLAGE_LOAD_RESULTS")
     if path:
         with open(path, "w", encoding="utf-8") as file:
-            json.dump({"created": CREATED, "booked": BOOKED, "refused": REFUSED}, file)
+            json.dump({"created": CREATED, "booked": BOOKED, "refused": REFUSED, "refreshes": REFRESHES}, file)
