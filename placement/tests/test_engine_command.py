@@ -79,3 +79,27 @@ def test_a_missing_instance_file_exits_2(tmp_path: Path) -> None:
     command = [sys.executable, "manage.py", "plan", "--instance", str(tmp_path / "nope.json"), "--out", str(out)]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     assert result.returncode == 2 and "nope.json" in result.stderr and not out.exists()
+
+
+def test_the_command_and_its_help_do_not_import_the_solver_library() -> None:
+    """`manage.py plan --help` (and the app, which imports the engine) start without loading OR-Tools: the solver
+    imports it when it solves. The same process then plans an instance, and OR-Tools is there (the check works)."""
+    code = """
+import contextlib, io, json, os, sys
+os.environ["DJANGO_SETTINGS_MODULE"] = "aiguillage.settings.test"
+import django
+django.setup()
+import placement.management.commands.plan
+from django.core.management import ManagementUtility
+with contextlib.redirect_stdout(io.StringIO()) as shown, contextlib.suppress(SystemExit):
+    ManagementUtility(["manage.py", "plan", "--help"]).execute()
+before = sorted(name for name in ("ortools", "scipy") if name in sys.modules)
+from placement.engine.files import instance_from_json
+from placement.engine.solver import plan_optimal
+plan_optimal(instance_from_json(sys.argv[1]))
+print(json.dumps({"help": "--instance" in shown.getvalue(), "before": before, "after": "ortools" in sys.modules}))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(INSTANCE)], capture_output=True, text=True, check=True
+    )
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {"help": True, "before": [], "after": True}

@@ -9,6 +9,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from placement.engine import solver
 from placement.engine.exact import plan_exact
@@ -151,10 +153,13 @@ def test_the_plan_is_the_exact_optimum_on_generated_territories(seed: int) -> No
         assert compatible(*found, instance.now)
 
 
-def test_coarser_units_then_the_polish_keep_the_first_levels_and_the_distance(monkeypatch) -> None:
-    """A budget so small that the metre does not fit: kilometres first, then the second flow to the metre."""
+@pytest.mark.parametrize("nearest", [16, 1])
+def test_coarser_units_then_the_polish_keep_the_first_levels_and_the_distance(monkeypatch, nearest) -> None:
+    """A budget so small that the metre does not fit: kilometres first, then the second flow to the metre (also
+    with one explicit class per request at first: both flows go through the far arcs' rounds)."""
     instance = territory_instance(60, 240, seed=5)
     monkeypatch.setattr(solver, "_COST_BUDGET", 2**40)
+    monkeypatch.setattr(solver, "NEAREST", nearest)
     plan, resolution = solve_with_resolution(instance)
     assert resolution.polished and resolution.metres == 1
     exact = plan_exact(instance)
@@ -177,14 +182,26 @@ def test_only_the_first_two_levels_when_no_unit_fits_then_the_polish(monkeypatch
     )
 
 
-def test_on_very_large_lists_requests_keep_their_nearest_classes(monkeypatch) -> None:
-    instance = territory_instance(80, 400, seed=7)
-    monkeypatch.setattr(solver, "EXPLICIT_PAIRS", 50)
-    monkeypatch.setattr(solver, "NEAREST", 3)
-    plan = plan_optimal(instance)  # evaluate() inside: every pairing is compatible
+@pytest.mark.parametrize(("seed", "nearest"), [(7, 1), (8, 2), (9, 3)])
+def test_with_few_explicit_classes_the_far_arcs_keep_the_plan_the_exact_optimum(monkeypatch, seed, nearest) -> None:
+    """Each request joined to 1 to 3 of its nearest classes at first: the flow sends some beyond them (far arcs),
+    those get more classes and the flow runs again, until none does: the plan is the optimum over every pairing."""
+    instance = territory_instance(80, 400, places=40, seed=seed)
+    monkeypatch.setattr(solver, "NEAREST", nearest)
+    widened: list[int] = []
+    widen = solver._Candidates.widen
+
+    def counted(self: solver._Candidates, requests) -> None:
+        widened.append(len(requests))
+        widen(self, requests)
+
+    monkeypatch.setattr(solver._Candidates, "widen", counted)
+    plan, resolution = solve_with_resolution(instance)
     exact = plan_exact(instance)
-    assert plan.objective.key() >= exact.objective.key()  # never better than the optimum
-    assert plan.objective.placed >= 0.9 * exact.objective.placed
+    assert widened, "the far arcs were never needed: the test would prove nothing"
+    assert resolution == solver.Resolution(1, True)
+    _same_first_levels_and_distance(plan, exact)
+    assert plan.objective.tier == exact.objective.tier
 
 
 def test_times_across_the_clock_change_compare_as_instants() -> None:
@@ -254,6 +271,19 @@ def _tiny(seed: int) -> Instance:
 @pytest.mark.parametrize("seed", range(60))
 def test_the_plan_is_the_exact_optimum_on_small_instances_full_of_ties(seed: int) -> None:
     instance = _tiny(seed)
+    plan, exact = plan_optimal(instance), plan_exact(instance)
+    _same_first_levels_and_distance(plan, exact)
+    if abs(plan.objective.km - exact.objective.km) < 1e-6:
+        assert plan.objective.tier == exact.objective.tier
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10**6), nearest=st.integers(1, 2))
+def test_with_one_or_two_explicit_classes_small_instances_keep_the_exact_optimum(monkeypatch, seed, nearest) -> None:
+    """The same small instances full of ties, each request joined at first to its one or two nearest classes only:
+    whatever the far arcs and the rounds do, the plan is the exact optimum."""
+    instance = _tiny(seed)
+    monkeypatch.setattr(solver, "NEAREST", nearest)
     plan, exact = plan_optimal(instance), plan_exact(instance)
     _same_first_levels_and_distance(plan, exact)
     if abs(plan.objective.km - exact.objective.km) < 1e-6:
