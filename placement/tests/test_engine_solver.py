@@ -8,6 +8,7 @@ import sys
 from dataclasses import replace
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from placement.engine.generator import territory_instance
 from placement.engine.model import Instance, Objective, Plan
 from placement.engine.rules import compatible, evaluate
 from placement.engine.solver import plan_optimal, solve_with_resolution
+from placement.engine.vectors import km_matrix
 
 from .test_engine_rules_and_fcfs import ARGENTAN, GACE, NOW, request, slot
 
@@ -312,3 +314,21 @@ def test_a_slot_exactly_at_the_maximum_distance_is_allowed(strategy) -> None:
     there = slot("there", at=GACE)
     bounded = request("r", max_km=distance_km(request("probe"), there))
     assert strategy(Instance(NOW, (bounded,), (there,))).assignments == (("r", "there"),)
+
+
+@pytest.mark.parametrize(("slots", "places"), [(10_000, 400), (3000, 1000), (240, None)])
+def test_the_generator_makes_a_department_of_so_many_distinct_places(slots: int, places: int | None) -> None:
+    from placement.engine.generator import default_places
+
+    instance = territory_instance(200, slots, places=places, seed=3)
+    points = {(s.lat, s.lon) for s in instance.slots}
+    assert len(instance.slots) == slots and len(instance.requests) == 200
+    assert len(points) == (places if places is not None else default_places(slots))
+    # A department's width (about 80 km north to south); hundreds of places are clustered: most have another
+    # within 2 km (the small test territories have too few places for that).
+    lats = sorted(lat for lat, _ in points)
+    assert 0.4 < lats[-1] - lats[0] < 1.0
+    lat, lon = (np.radians(np.array(column)) for column in zip(*points, strict=True))
+    km = km_matrix(lat, lon, lat, lon) + np.diag(np.full(len(points), np.inf))
+    assert (km.min(axis=1) < 2).mean() > 0.5 or len(points) < 300
+    assert territory_instance(200, slots, places=places, seed=3) == instance  # reproducible for a seed
