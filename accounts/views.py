@@ -228,12 +228,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @declare(AUTHENTICATED)
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Where a user lands after login: their cell's home, or a choice when they belong to several cells."""
+    """Where a user lands after login: their cell's home; for a person of several cells, what waits for them in
+    each (the desk's page, `accounts:waiting`, which can read every app it counts)."""
     assert isinstance(request.user, User)
     memberships = selectors.active_cells(request.user)
     if len(memberships) == 1:
         return redirect("accounts:cell_home", cell=memberships[0].cell.slug)
-    if not memberships and request.user.is_superuser:
+    if len(memberships) > 1:
+        return redirect("accounts:waiting")
+    if request.user.is_superuser:
         return redirect("admin:index")
     return render(request, "accounts/choose_cell.html", {"memberships": memberships})
 

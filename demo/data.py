@@ -370,4 +370,7 @@ ACCOUNTS = (
     AccountData("teleconsultant", ORNE.slug, Role.EFFECTOR, professional="tc-01"),
     AccountData("coordination-vignoble", VIGNOBLE.slug, Role.COORDINATOR, ("Anaïs", "Guérineau")),
     AccountData("admin-vignoble", VIGNOBLE.slug, Role.CELL_ADMIN, ("Yann", "Riou")),
+    # One login for two cells (a regional platform's coordinator): lands on what waits in each, switches in the header.
+    AccountData("coordination-regionale", ORNE.slug, Role.COORDINATOR, ("Élise", "Marchadour")),
+    AccountData("coordination-regionale", VIGNOBLE.slug, Role.COORDINATOR, ("Élise", "Marchadour")),
 )  # fmt: skip

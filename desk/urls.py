@@ -5,7 +5,7 @@ referrals' own, and `cell_home_urlpatterns` under `accounts`. Pages born in the 
 
 from django.urls import path
 
-from .views import daysheets, home, intake, queue, request_page
+from .views import daysheets, home, intake, queue, request_page, waiting
 
 urlpatterns = [  # under c/<cell>/demandes/, namespace "referrals"
     path("", queue.QueueView.as_view(), name="queue"),
@@ -19,6 +19,8 @@ urlpatterns = [  # under c/<cell>/demandes/, namespace "referrals"
 
 cell_home_urlpatterns = [  # under the site's root, namespace "accounts"
     path("c/<slug:cell>/", home.CellHome.as_view(), name="cell_home"),
+    # The landing page of a person of several cells (accounts:home sends them there): what waits in each.
+    path("ce-qui-vous-attend/", waiting.WaitingView.as_view(), name="waiting"),
 ]
 
 daysheet_urlpatterns = [  # under c/<cell>/feuilles-du-jour/, namespace "desk"

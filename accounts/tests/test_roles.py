@@ -39,11 +39,11 @@ def test_each_role_lands_on_its_own_home_page(world: World, role: str, heading: 
     assert heading in [t.name for t in response.templates]
 
 
-def test_a_member_of_two_cells_chooses_one(world: World) -> None:
+def test_a_member_of_two_cells_lands_on_what_waits_in_each(world: World) -> None:
     MembershipFactory(user=world.colleague, cell=world.other_cell, role=Role.COORDINATOR)
-    response = world.client_for(world.colleague).get("/")
-    assert response.status_code == 200
-    assert {m.cell for m in response.context["memberships"]} == {world.cell, world.other_cell}
+    response = world.client_for(world.colleague).get("/", follow=True)
+    assert response.redirect_chain == [("/ce-qui-vous-attend/", 302)]
+    assert {each.cell for each in response.context["cells"]} == {world.cell, world.other_cell}
 
 
 def test_login_page_then_home(world: World) -> None:

@@ -96,3 +96,12 @@ document.addEventListener("click", (event) => {
   event.preventDefault();
   for (const box of button.form.querySelectorAll('input[type="checkbox"]')) box.checked = button.dataset.check === "all";
 });
+
+// The cell switcher (a <details> in the header): Escape closes it and gives the focus back to its button.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const open = document.querySelector("details[data-cell-switcher][open]");
+  if (!open) return;
+  open.open = false;
+  open.querySelector("summary")?.focus();
+});
