@@ -26,7 +26,8 @@ def french_phone(label: StrOrPromise, *, required: bool = False, help_text: StrO
 
 def describe_fields(form: BaseForm) -> None:
     """Link each field to its help text and error message, and mark wrong fields, for assistive technologies
-    (RGAA 11.10). Ids follow templates/common/_field.html: `<auto_id>_helptext` (the id Django itself points at) and `<auto_id>_error`."""
+    (RGAA 11.10). Ids follow templates/common/_field.html: `<auto_id>_helptext` (the id Django itself points at)
+    and `<auto_id>_error`."""
     errors = form.errors if form.is_bound else {}
     for name, field in form.fields.items():
         auto_id = form[name].auto_id
