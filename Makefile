@@ -6,7 +6,7 @@ RUN := $(UV) run --frozen
 MANAGE := $(RUN) python manage.py
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup system-deps demo run test lint typecheck audit test-sqlite test-postgres bench bench-placement messages clean
+.PHONY: setup system-deps demo run test lint typecheck audit test-sqlite test-postgres bench bench-placement bench-load messages clean
 
 setup:  ## Python environment (uv, from uv.lock), front-end libraries (npm, from package-lock.json), translations
 	@./scripts/ensure_uv.sh
@@ -23,9 +23,10 @@ demo:  ## Runs the app on SQLite with the demo data on http://127.0.0.1:8000
 	@$(MAKE) --no-print-directory setup
 	$(MANAGE) migrate --no-input -v 0
 	$(MANAGE) load_demo
-	@echo "The background worker (messages) runs beside the server; Ctrl+C stops both."
+	@echo "The background worker (messages) and the scheduler (periodic jobs) run beside the server; Ctrl+C stops all."
 	$(MANAGE) db_worker --no-reload --verbosity 0 & worker=$$!; \
-		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(MANAGE) scheduler --jobs all & scheduler=$$!; \
+		trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 		$(MANAGE) runserver 127.0.0.1:8000
 
 run:  ## Production-like: gunicorn, prod settings; on PostgreSQL the owner role migrates, the app's role serves (SECURITY.md)
@@ -68,10 +69,10 @@ audit:  ## Known vulnerabilities in what uv.lock pins (pip-audit); says how many
 # The browser journeys run once, on PostgreSQL (production's database), below: they drive pages, which both databases
 # serve alike, and twice they were a third of `make test`. Everything else runs on both.
 test-sqlite:
-	$(RUN) pytest -n $(PYTEST_WORKERS) -q -m "not browser"
+	$(RUN) pytest -n $(PYTEST_WORKERS) --dist loadgroup -q -m "not browser"
 
 test-postgres:
-	python3 scripts/pg_cluster.py -- $(RUN) env AIGUILLAGE_EXPECT_DB=postgresql pytest -n $(PYTEST_WORKERS) -q \
+	python3 scripts/pg_cluster.py -- $(RUN) env AIGUILLAGE_EXPECT_DB=postgresql pytest -n $(PYTEST_WORKERS) --dist loadgroup -q \
 		-m "not no_database"
 
 test: system-deps setup lint typecheck audit test-sqlite test-postgres  ## Everything CI checks
@@ -83,6 +84,10 @@ bench:  ## Benchmarks (outside the test suite): median of several runs, figures 
 bench-placement:  ## The placement assistant's benchmarks alone (no database): quality against the optimum, speed
 	@$(MAKE) --no-print-directory setup
 	$(RUN) python -m bench.placement
+
+bench-load:  ## Load test of a region's peak hour: gunicorn + PostgreSQL + the worker under Locust (README, Benchmarks)
+	@$(MAKE) --no-print-directory setup
+	python3 scripts/pg_cluster.py -- $(RUN) python -m bench.load
 
 messages:  ## Refresh the translation catalogues after changing user-facing strings
 	$(MANAGE) makemessages -l fr --ignore=.venv --ignore=var --ignore=tests --ignore=conftest.py --ignore="*/tests/*" --no-obsolete

@@ -35,6 +35,7 @@ urlpatterns = [
     path("questionnaire/<str:token>/", survey_views.QuestionnaireAnswer.as_view(), name="questionnaire_answer"),
     path("donnees/<slug:slug>/", privacy_public_views.privacy, name="privacy"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("scheduling.urls")),  # /healthz and /readyz, for the host's monitoring
     # The platform administrator logs in like everyone (password pauses, second factor), never on the admin's page.
     path(
         "plateforme/admin/login/",

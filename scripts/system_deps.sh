@@ -3,8 +3,8 @@
 # own throwaway cluster), Chromium (browser tests), gettext (compiled translations), Node.js and npm (front-end
 # libraries from the npm registry), Pango and the DejaVu fonts (the PDF reports, drawn by WeasyPrint), LibreOffice Calc
 # without its GUI (a test opens the CSV export as a French spreadsheet does; not needed by the demo), nginx (a test
-# runs the deployment's nginx configuration, mutual TLS included, in front of gunicorn) and pgBackRest (the backup and
-# restore drill).
+# runs the deployment's nginx configuration, mutual TLS included, in front of gunicorn), pgBackRest (the backup and
+# restore drill) and systemd-analyze (the deployment's units are verified with it).
 # As root, installs what is missing with apt; otherwise says exactly what to install and fails.
 set -euo pipefail
 
@@ -16,6 +16,7 @@ command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v pgbackrest >/dev/null 2>&1 || missing+=(pgbackrest)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)  # checks the deployment's units
 pdf_deps() {
   ldconfig -p | grep -q "libpango-1.0.so.0" || missing+=(libpango-1.0-0)
   ldconfig -p | grep -q "libpangoft2-1.0.so.0" || missing+=(libpangoft2-1.0-0)

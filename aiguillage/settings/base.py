@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django_filters",
     "phonenumber_field",
     "common",
+    "scheduling",
     "accounts",
     "territory",
     "directory",
@@ -181,6 +182,8 @@ AIGUILLAGE_BASE_URL = env.str("AIGUILLAGE_BASE_URL", default="http://127.0.0.1:8
 
 # Background work (messages): tasks stored in the database, run by `manage.py db_worker` (no broker needed).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# How many days of periodic job runs the status page keeps (`manage.py scheduler` purges older ones daily).
+AIGUILLAGE_JOB_RUNS_DAYS = env.int("AIGUILLAGE_JOB_RUNS_DAYS", default=30)
 
 # E-mail: an SMTP URL in production (smtp+tls://user:password@host:587), printed on the console in development.
 vars().update(env.email_url("AIGUILLAGE_EMAIL_URL", default="consolemail://"))

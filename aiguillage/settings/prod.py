@@ -12,6 +12,8 @@ DEBUG = False
 AIGUILLAGE_DEMO = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("AIGUILLAGE_SSL_REDIRECT", default=True)
+# The host's monitoring asks gunicorn directly over loopback: its probes answer there (they carry no data).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env.int("AIGUILLAGE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("AIGUILLAGE_HSTS_PRELOAD", default=True)

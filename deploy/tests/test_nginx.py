@@ -29,6 +29,8 @@ ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.p
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(not ON_POSTGRESQL, reason="runs once, on PostgreSQL (make test-postgres)"),
+    # One pytest-xdist process runs them all, so that one nginx and one gunicorn start (make test: --dist loadgroup).
+    pytest.mark.xdist_group("deployment"),
 ]
 
 SLOT_SEARCH = (

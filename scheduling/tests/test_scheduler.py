@@ -1,0 +1,274 @@
+"""The scheduler's rules, with the time injected: each occurrence once, the lease, failures, catch-up."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command, get_commands
+from django.core.management.base import CommandError
+from django.db import connection
+
+from scheduling import services
+from scheduling.engine import LeaseLost
+from scheduling.jobs import APP, DAILY_GRACE, JOBS, OWNER, Schedule
+from scheduling.models import JobRun, RunStatus, SchedulerLease
+
+from .helpers import Calls, Clock, paris, scheduler
+
+PARIS_UTC = __import__("datetime").timezone.utc
+
+pytestmark = pytest.mark.django_db
+
+EVERY_MINUTE = Schedule(every_minutes=1)
+NIGHTLY = Schedule(at="02:00")
+
+
+def test_a_job_runs_at_each_occurrence_and_only_once_per_occurrence() -> None:
+    calls = Calls()
+    clock = Clock(paris(2026, 12, 7, 10, 0, 30))
+    first = scheduler([calls.job("tick", EVERY_MINUTE)], clock)
+    first.start()
+    assert first.tick() == []  # the next occurrence is 10:01
+    clock.advance(seconds=31)
+    assert [run.scheduled_for for run in first.tick()] == [paris(2026, 12, 7, 10, 1)]
+    clock.advance(seconds=10)
+    assert first.tick() == []
+    assert calls.names == ["tick"]
+    run = JobRun.objects.get()
+    assert (run.status, run.detail, run.host) == (RunStatus.SUCCEEDED, "tick done", "host-a")
+
+
+def test_a_restarted_scheduler_does_not_run_again_what_ran_before_it_stopped() -> None:
+    calls = Calls()
+    clock = Clock(paris(2026, 12, 7, 1, 59, 50))
+    first = scheduler([calls.job("nightly", NIGHTLY, grace=DAILY_GRACE)], clock)
+    first.start()
+    clock.advance(seconds=15)
+    first.tick()
+    first.stop()
+    again = scheduler([calls.job("nightly", NIGHTLY, grace=DAILY_GRACE)], clock, name="b", pid=2)
+    again.start()
+    clock.advance(minutes=30)
+    assert again.tick() == []
+    assert calls.names == ["nightly"]
+
+
+def test_the_same_occurrence_claimed_twice_is_given_once() -> None:
+    holder = services.Holder(token="x", host="h", pid=1)
+    at = paris(2026, 12, 7, 2, 0)
+    assert services.occurrence_claim(job="nightly", scheduled_for=at, holder=holder, now=at) is not None
+    assert services.occurrence_claim(job="nightly", scheduled_for=at, holder=holder, now=at) is None
+    assert JobRun.objects.count() == 1
+
+
+def test_a_second_scheduler_is_refused_with_who_holds_the_lease_and_takes_nothing() -> None:
+    clock = Clock(paris(2026, 12, 7, 10, 0))
+    calls = Calls()
+    scheduler([calls.job("tick", EVERY_MINUTE)], clock).start()
+    second = scheduler([calls.job("tick", EVERY_MINUTE)], clock, groups=(OWNER, APP), name="b", pid=2)
+    with pytest.raises(services.LeaseHeld, match="already runs on host-a \\(pid 1"):
+        second.start()
+    # The owner's lease it took before finding the app's held is given back: nothing half-done.
+    assert list(SchedulerLease.objects.values_list("group", "holder")) == [(APP, "a")]
+
+
+def test_the_command_refuses_to_start_beside_a_live_scheduler() -> None:
+    if connection.vendor == "postgresql":
+        pytest.skip("the test database's role owns everything: --jobs app refuses it before the lease (tested below)")
+    services.lease_acquire(group=APP, holder=services.Holder("other", "elsewhere", 42), now=paris(2030, 1, 1))
+    with pytest.raises(CommandError, match="already runs on elsewhere \\(pid 42"):
+        call_command("scheduler")
+
+
+def test_a_stale_lease_is_taken_over_and_its_old_holder_stops() -> None:
+    clock = Clock(paris(2026, 12, 7, 10, 0))
+    calls = Calls()
+    stuck = scheduler([calls.job("tick", EVERY_MINUTE)], clock)
+    stuck.start()
+    clock.advance(minutes=2)
+    with pytest.raises(services.LeaseHeld):
+        scheduler([calls.job("tick", EVERY_MINUTE)], clock, name="b", pid=2).start()
+    clock.advance(minutes=2)  # four minutes without a heartbeat
+    successor = scheduler([calls.job("tick", EVERY_MINUTE)], clock, name="b", pid=2)
+    successor.start()
+    assert SchedulerLease.objects.get(group=APP).host == "host-b"
+    with pytest.raises(LeaseLost):
+        stuck.tick()
+
+
+def test_a_run_left_running_by_a_dead_scheduler_is_closed_as_failed_by_its_successor() -> None:
+    clock = Clock(paris(2026, 12, 7, 10, 0))
+    calls = Calls()
+    dead = services.Holder("dead", "host-dead", 9)
+    services.occurrence_claim(job="tick", scheduled_for=paris(2026, 12, 7, 9, 50), holder=dead, now=clock.now)
+    scheduler([calls.job("tick", EVERY_MINUTE)], clock).start()
+    run = JobRun.objects.get()
+    assert run.status == RunStatus.FAILED and run.detail.startswith("interrupted")
+
+
+def test_a_failing_job_is_recorded_with_its_first_lines_and_the_others_still_run() -> None:
+    calls = Calls()
+    clock = Clock(paris(2026, 12, 7, 10, 0, 50))
+    jobs = [calls.job("broken", EVERY_MINUTE, fail=True), calls.job("fine", EVERY_MINUTE)]
+    running = scheduler(jobs, clock)
+    running.start()
+    clock.advance(seconds=15)
+    running.tick()
+    clock.advance(minutes=1)
+    running.tick()
+    assert calls.names == ["broken", "fine", "broken", "fine"]
+    broken = JobRun.objects.filter(job="broken").first()
+    assert broken is not None and broken.status == RunStatus.FAILED
+    assert broken.detail == "CommandError: broken broke\nsecond line\nbroken done"  # the error, then the output
+    assert broken.finished_at == clock.now
+    assert set(JobRun.objects.filter(job="fine").values_list("status", flat=True)) == {RunStatus.SUCCEEDED}
+
+
+def test_a_daily_job_missed_while_down_runs_once_when_the_scheduler_is_back_the_same_day() -> None:
+    calls = Calls()
+    holder = services.Holder("old", "h", 1)
+    services.occurrence_claim(
+        job="nightly", scheduled_for=paris(2026, 12, 6, 2, 0), holder=holder, now=paris(2026, 12, 6, 2, 0)
+    )
+    JobRun.objects.update(status=RunStatus.SUCCEEDED)
+    clock = Clock(paris(2026, 12, 7, 9, 0))  # down from 01:00 to 09:00
+    back = scheduler([calls.job("nightly", NIGHTLY, grace=DAILY_GRACE)], clock)
+    back.start()
+    assert [run.scheduled_for for run in back.tick()] == [paris(2026, 12, 7, 2, 0)]
+    clock.advance(hours=1)
+    assert back.tick() == []
+    assert calls.names == ["nightly"]
+
+
+def test_a_daily_job_missed_beyond_its_grace_waits_for_its_next_occurrence() -> None:
+    calls = Calls()
+    holder = services.Holder("old", "h", 1)
+    services.occurrence_claim(
+        job="nightly", scheduled_for=paris(2026, 12, 6, 2, 0), holder=holder, now=paris(2026, 12, 6, 2, 0)
+    )
+    JobRun.objects.update(status=RunStatus.SUCCEEDED)
+    clock = Clock(paris(2026, 12, 7, 23, 0))  # 21 hours late: too late to be useful
+    back = scheduler([calls.job("nightly", NIGHTLY, grace=DAILY_GRACE)], clock)
+    back.start()
+    assert back.tick() == []
+    clock.now = paris(2026, 12, 8, 2, 0, 5)
+    assert [run.scheduled_for for run in back.tick()] == [paris(2026, 12, 8, 2, 0)]
+
+
+def test_a_frequent_job_runs_its_latest_occurrence_once_after_hours_down() -> None:
+    calls = Calls()
+    holder = services.Holder("old", "h", 1)
+    services.occurrence_claim(
+        job="tick", scheduled_for=paris(2026, 12, 7, 7, 0), holder=holder, now=paris(2026, 12, 7, 7, 0)
+    )
+    JobRun.objects.update(status=RunStatus.SUCCEEDED)
+    clock = Clock(paris(2026, 12, 7, 10, 0, 20))
+    back = scheduler([calls.job("tick", EVERY_MINUTE)], clock)
+    back.start()
+    assert [run.scheduled_for for run in back.tick()] == [paris(2026, 12, 7, 10, 0)]
+    assert calls.names == ["tick"]
+
+
+def test_daily_times_are_paris_wall_clock_across_the_clock_change() -> None:
+    calls = Calls()
+    job = calls.job("nightly", NIGHTLY, grace=DAILY_GRACE)
+    before = job.first_at_or_after(paris(2027, 3, 27, 12, 0))
+    after = job.following(before)
+    assert (before.astimezone(PARIS_UTC).hour, after.astimezone(PARIS_UTC).hour) == (1, 0)  # 02:00 CET, then CEST
+
+
+def test_the_history_past_its_days_is_purged_but_not_a_run_under_way(settings) -> None:
+    settings.AIGUILLAGE_JOB_RUNS_DAYS = 30
+    holder = services.Holder("x", "h", 1)
+    now = paris(2026, 12, 7, 4, 0)
+    for days, status in ((31, RunStatus.SUCCEEDED), (31, RunStatus.RUNNING), (29, RunStatus.FAILED)):
+        run = services.occurrence_claim(
+            job=f"j{days}{status}", scheduled_for=now - timedelta(days=days), holder=holder, now=now
+        )
+        JobRun.objects.filter(pk=run.pk).update(status=status)
+    assert services.job_runs_purge(now=now) == 1
+    assert JobRun.objects.count() == 2
+
+
+def test_every_command_job_names_a_command_of_the_project() -> None:
+    commands = get_commands()
+    for job in JOBS:
+        if job.name not in ("worker_heartbeat", "purge_job_runs"):
+            assert job.name in commands
+    assert {job.name for job in JOBS if job.group == OWNER} == {"purge_access_log", "verify_access_log"}
+
+
+def test_the_real_jobs_claim_and_record_a_command_run() -> None:
+    clock = Clock(paris(2026, 12, 7, 9, 59, 55))
+    real = scheduler([job for job in JOBS if job.name == "advance_alerts"], clock)
+    real.start()
+    clock.advance(seconds=10)
+    (run,) = real.tick()
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED
+
+
+def test_the_worker_heartbeat_is_queued_once_while_one_waits() -> None:
+    from scheduling.models import Heartbeat
+    from scheduling.tasks import worker_heartbeat
+
+    assert services.worker_heartbeat_enqueue() is True
+    assert services.worker_heartbeat_enqueue() is False
+    worker_heartbeat.call()
+    assert Heartbeat.objects.filter(name="worker").exists()
+
+
+def test_on_postgresql_the_owner_jobs_never_run_in_the_apps_scheduler() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("roles are PostgreSQL's")
+    with pytest.raises(CommandError, match="--jobs all is for SQLite"):
+        call_command("scheduler", jobs="all")
+    # The tests connect as the owner: the app's scheduler refuses to run with its credentials.
+    with pytest.raises(CommandError, match="must connect as the app's role"):
+        call_command("scheduler", jobs="app")
+    assert not SchedulerLease.objects.exists()
+
+
+def test_a_lease_left_by_a_dead_process_of_this_host_is_taken_at_once() -> None:
+    import os
+    import subprocess
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a pid that no longer exists
+    clock = Clock(paris(2026, 12, 7, 10, 0))
+    here = services.Holder.of_this_process()
+    services.lease_acquire(group=APP, holder=services.Holder("crashed", here.host, gone.pid), now=clock.now)
+    assert services.lease_acquire(group=APP, holder=here, now=clock.now).pid == os.getpid()
+    # A live process of this host (this one) is not taken over.
+    with pytest.raises(services.LeaseHeld):
+        services.lease_acquire(group=APP, holder=services.Holder("next", here.host, here.pid + 1), now=clock.now)
+
+
+def test_a_run_waiting_in_its_lane_records_when_it_really_started() -> None:
+    from concurrent.futures import Future
+
+    class Held:
+        """A lane busy with another job: what is submitted waits until the test lets it go."""
+
+        def __init__(self) -> None:
+            self.waiting: list[tuple] = []
+
+        def submit(self, fn, *args):
+            self.waiting.append((fn, args))
+            return Future()
+
+    calls = Calls()
+    clock = Clock(paris(2026, 12, 7, 10, 0, 50))
+    lane = Held()
+    held = scheduler([calls.job("tick", EVERY_MINUTE)], clock)
+    held.lanes = {"frequent": lane, "daily": lane}  # type: ignore[dict-item]
+    held.start()
+    clock.advance(seconds=15)
+    (run,) = held.tick()
+    clock.advance(minutes=1)
+    assert held.tick() == []  # still waiting: its next occurrence is not claimed
+    fn, args = lane.waiting.pop()
+    fn(*args)
+    run.refresh_from_db()
+    assert (run.scheduled_for, run.started_at, run.finished_at) == (paris(2026, 12, 7, 10, 1), clock.now, clock.now)
