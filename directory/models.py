@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from phonenumber_field.modelfields import PhoneNumberField
 
 from common.text import normalize
@@ -323,7 +324,7 @@ class ImportIssue(models.Model):
 
 class AgreementStatus(models.TextChoices):
     OFFERED = "offered", _("Offered, waiting for the cell's answer")
-    ACCEPTED = "accepted", _("Accepted")
+    ACCEPTED = "accepted", pgettext_lazy("pool agreement", "Accepted")
     ENDED = "ended", _("Withdrawn or declined")
 
 

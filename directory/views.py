@@ -110,9 +110,14 @@ class ProfessionalList(CellListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        actions = []
         if self.allows(Perm.DIRECTORY_IMPORT):
             url = reverse("directory:import_start", kwargs={"cell": self.cell.slug})
-            context["extra_actions"] = [(url, gettext("Import from the Annuaire Santé"))]
+            actions.append((url, gettext("Import from the Annuaire Santé")))
+        if self.allows(Perm.DIRECTORY_MANAGE):
+            actions.append((reverse("directory:pool_list", kwargs={"cell": self.cell.slug}), gettext("Shared pools")))
+        if actions:
+            context["extra_actions"] = actions
         return context
 
 

@@ -188,6 +188,8 @@ OBJECTS_BY_URL: dict[str, dict[str, Callable[[World, Any], Any]]] = {
     "desk:daysheet_site_pdf": {"pk": lambda w, cell: Site.objects.filter(cell=cell).first()},
     "desk:daysheet_professional": {"pk": lambda w, cell: Professional.objects.filter(cell=cell).first()},
     "desk:daysheet_professional_pdf": {"pk": lambda w, cell: Professional.objects.filter(cell=cell).first()},
+    "directory:pool_accept": {"pk": lambda w, cell: _pool_agreement(cell)},
+    "directory:pool_end": {"pk": lambda w, cell: _pool_agreement(cell)},
     "directory:import_detail": {"pk": lambda w, cell: cell.annuaire_imports.first()},
     "directory:import_report": {"pk": lambda w, cell: cell.annuaire_imports.first()},
 }
@@ -199,6 +201,31 @@ def _closure(cell: Any) -> Closure:
         cell=cell, first_day=date(2099, 8, 10), defaults={"last_day": date(2099, 8, 21), "reason": "Fermeture annuelle"}
     )
     return closure
+
+
+def _pool_agreement(cell: Any) -> Any:
+    """A professional of a third cell offered to the cell (decision 0021; the populated world has none): the cell may
+    accept or end it, the world's other cell is no party to it."""
+    from directory.models import PoolAgreement
+    from territory.models import Cell
+
+    third, _created = Cell.objects.get_or_create(
+        slug=f"tierce-{cell.pk}", defaults={"name": f"Cellule tierce {cell.pk}"}
+    )
+    professional, _created = Professional.objects.get_or_create(
+        cell=third, last_name="Mutualisé", first_name="Alex", defaults={"profession": "gp", "rpps": next_rpps()}
+    )
+    agreement, _created = PoolAgreement.objects.get_or_create(
+        professional=professional,
+        cell=cell,
+        defaults={
+            "tier": "regional",
+            "starts_on": timezone.localdate(),
+            "created_by": cell.memberships.first().user,
+            "created_at": timezone.now(),
+        },
+    )
+    return agreement
 
 
 def _invitation(cell: Any) -> Invitation:
@@ -432,6 +459,14 @@ def _placement_body(cell: Any) -> dict[str, Any]:
 
 VALID_BODIES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "directory:import_start": _annuaire_body,
+    "directory:pool_offer": lambda w, cell: {
+        "professional": Professional.objects.filter(cell=cell).first().pk,
+        "to_cell": _pool_agreement(cell).professional.cell.slug,
+        "tier": "regional",
+        "starts_on": str(timezone.localdate() + timedelta(days=1)),
+    },
+    "directory:pool_accept": lambda w, cell: {},
+    "directory:pool_end": lambda w, cell: {},
     "directory:site_create": _site_body,
     "directory:site_update": _site_body,
     "directory:professional_create": _professional_body,
