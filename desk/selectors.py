@@ -67,6 +67,9 @@ class RequestPage:
     is_holder: bool
     found: Found | None
     move_found: Found | None
+    # A finder the page may show but did not compute: its panel asks for itself once the page is drawn (htmx).
+    finder_deferred: bool
+    move_deferred: bool
     on_duty: User | None
     limit: int
 
@@ -104,9 +107,13 @@ def request_page(
     finder_filters: Filters | None,
     finder_shown: int,
     move_shown: int,
+    with_finder: bool,
+    with_move: bool,
 ) -> RequestPage:
     """What sits beside a request on its page (the request as `referrals.selectors.request_for` gave it to the
-    member): the finder's best slots while it may be oriented, the slots to move to once it is."""
+    member): the finder's best slots while it may be oriented, the slots to move to once it is. The finders are
+    computed only when asked for (`with_finder`, `with_move`: the page without JavaScript); otherwise the page says
+    which one it may show, and its panel asks for it alone (`finder_panel`) — a view of the request costs no search."""
     cell = membership.cell
     for_requester = membership.role == Role.REQUESTER
     next_session = _next_session(request)
@@ -138,8 +145,10 @@ def request_page(
         can_handle=may_handle and request.status in OPEN,
         can_orient=can_orient,
         is_holder=request.holder_id == user.pk,
-        found=find(request, now, finder_filters, finder_shown) if can_orient else None,
-        move_found=find(request, now, limit=move_shown, page=MOVE_PAGE) if can_move else None,
+        found=find(request, now, finder_filters, finder_shown) if can_orient and with_finder else None,
+        move_found=find(request, now, limit=move_shown, page=MOVE_PAGE) if can_move and with_move else None,
+        finder_deferred=can_orient and not with_finder,
+        move_deferred=can_move and not with_move,
         on_duty=services.supervisor_on_duty(cell) if not for_requester else None,
         limit=selectors.settings_for(cell).max_failed_callbacks,
     )

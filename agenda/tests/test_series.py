@@ -206,10 +206,15 @@ def test_whatever_happens_the_series_counts_what_it_holds(world: World, actions:
         assert (request.status in FINAL) == (recorded == request.sessions and recorded > 0)
 
 
-def _page(world: World, request: Request):
+def _page(world: World, request: Request, **headers: str):
     return world.client_for(world.colleague).get(
-        reverse("referrals:request_detail", kwargs={"cell": world.cell.slug, "pk": request.pk})
+        reverse("referrals:request_detail", kwargs={"cell": world.cell.slug, "pk": request.pk}), **headers
     )
+
+
+def _finder(world: World, request: Request):
+    """The request page's slot finder, as the page asks for its panel once shown (htmx)."""
+    return _page(world, request, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="slot-finder")
 
 
 def test_the_request_page_sets_the_series_then_books_each_session_from_its_finder(world: World) -> None:
@@ -229,8 +234,8 @@ def test_the_request_page_sets_the_series_then_books_each_session_from_its_finde
     first, second = _slot(world, 20), _slot(world, 70)
     client.post(reverse("agenda:book", kwargs={"cell": world.cell.slug, "pk": request.pk, "slot_pk": first.pk}))
     page = _page(world, request)
-    assert page.context["next_session"] is True
-    assert second in [c.slot for c in page.context["candidates"]]
+    assert page.context["next_session"] is True and page.context["finder_deferred"] is True
+    assert second in [c.slot for c in _finder(world, request).context["candidates"]]
     sessions = page.context["series"]
     assert [(s.number, s.booking is not None) for s in sessions] == [(1, True), (2, False)]
     # Oriented with a session to book: the request waits in the queue for it.
@@ -240,7 +245,8 @@ def test_the_request_page_sets_the_series_then_books_each_session_from_its_finde
     request.refresh_from_db()
     assert (request.status, request.sessions_taken) == (Status.ORIENTED, 2)
     page = _page(world, request)
-    assert page.context["next_session"] is False and page.context["candidates"] is None
+    assert page.context["next_session"] is False and page.context["finder_deferred"] is False
+    assert _finder(world, request).status_code == 404  # nothing left to book
     queue = client.get(reverse("referrals:queue", kwargs={"cell": world.cell.slug}))
     assert request not in list(queue.context["requests"])
 

@@ -28,8 +28,10 @@ def test_the_request_page_lists_free_slots_before_the_deadline_first_then_neares
     far_soon = make_slot(world.cell, site=far, starts_at=tomorrow + timedelta(hours=2))
     near_soon = make_slot(world.cell, site=near, starts_at=tomorrow + timedelta(hours=3))
     make_slot(world.cell, site=near, care_channel="physiotherapy")
-    page = world.client_for(world.colleague).get(
-        reverse("referrals:request_detail", kwargs={"cell": world.cell.slug, "pk": request.pk})
+    page = world.client_for(world.colleague).get(  # the finder's panel, as the page asks for it once shown (htmx)
+        reverse("referrals:request_detail", kwargs={"cell": world.cell.slug, "pk": request.pk}),
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="slot-finder",
     )
     order = [c.slot for c in page.context["candidates"]]
     assert order == [near_soon, far_soon, late]

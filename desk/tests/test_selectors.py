@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Membership, Role
+from agenda.services import slot_book
 from agenda.tests.factories import make_slot
 from conftest import World
 from desk.selectors import request_page
@@ -20,7 +21,7 @@ from tests.factories import MembershipFactory, ProfessionalFactory
 pytestmark = pytest.mark.django_db
 
 
-def _page(membership: Membership, request: Request, *, may_handle: bool) -> Any:
+def _page(membership: Membership, request: Request, *, may_handle: bool, finders: bool = True) -> Any:
     return request_page(
         request,
         membership=membership,
@@ -30,6 +31,8 @@ def _page(membership: Membership, request: Request, *, may_handle: bool) -> Any:
         finder_filters=None,
         finder_shown=20,
         move_shown=8,
+        with_finder=finders,
+        with_move=finders,
     )
 
 
@@ -48,6 +51,20 @@ def test_a_coordinator_sees_the_finder_while_the_request_may_be_oriented(world: 
     assert len(page.callbacks) == 1 and page.next_try == page.callbacks[0].next_try_at
     assert page.as_context()["req"] == request
     assert page.as_context()["candidates"] == page.candidates
+    assert page.finder_deferred is False
+
+
+def test_unless_asked_for_the_finders_are_not_computed_but_announced(world: World) -> None:
+    ProfessionalFactory(cell=world.cell)
+    request = make_request(world.cell)
+    slot = make_slot(world.cell)
+    membership = Membership.objects.get(user=world.colleague, cell=world.cell)
+    page = _page(membership, request, may_handle=True, finders=False)
+    assert (page.can_orient, page.found, page.candidates, page.finder_deferred) == (True, None, None, True)
+    slot_book(slot=slot, request=request, user=world.colleague)
+    request.refresh_from_db()
+    page = _page(membership, request, may_handle=True, finders=False)  # oriented: the slots to move to, deferred
+    assert (page.move_found, page.move_deferred, page.finder_deferred) == (None, True, False)
 
 
 def test_without_the_handling_permission_no_finder_is_computed(world: World) -> None:
@@ -57,6 +74,7 @@ def test_without_the_handling_permission_no_finder_is_computed(world: World) -> 
     membership = Membership.objects.get(user=world.colleague, cell=world.cell)
     page = _page(membership, request, may_handle=False)
     assert (page.can_handle, page.can_orient, page.found, page.candidates) == (False, False, None, None)
+    assert (page.finder_deferred, page.move_deferred) == (False, False)  # nor a placeholder asking for it
 
 
 def test_a_requester_sees_their_request_without_the_cell_s_calls_and_messages(world: World) -> None:

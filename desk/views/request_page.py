@@ -52,8 +52,20 @@ def _more_query(params: QueryDict, name: str, found: Found | None) -> str:
 
 # The finders' panels, by the id their filters and "show more" target (htmx's HX-Target): asked for alone, they are
 # answered alone, the request and its finder, instead of the whole page (its 30 reads, its access-log row) from which
-# htmx would keep the panel only.
+# htmx would keep the panel only. The page itself draws them empty: each asks for itself once the page is shown (the
+# slot finder) or opened (the move table), so that a view of the request costs no search.
 FINDER_PANELS = {"slot-finder": "referrals/_finder.html", "move-finder": "referrals/_move_finder.html"}
+
+
+def _asks_for(params: QueryDict, name: str) -> bool:
+    """The page's address asks for a finder drawn in the page (`?finder=1`, `?move=1`: the panels' links without
+    JavaScript), or carries its filters or its "show more" (`finder-…`, `move-…`: a finder used without JavaScript)."""
+    return any(key == name or key.startswith(f"{name}-") for key in params)
+
+
+def _finder_form(params: QueryDict) -> FinderForm:
+    """The finder's filters, bound when the address carries some (else the finder says no slot, not "widen them")."""
+    return FinderForm(params if _asks_for(params, "finder") and params.keys() - {"finder"} else None, prefix="finder")
 
 
 class RequestDetail(CellMixin, TemplateView):
@@ -63,15 +75,17 @@ class RequestDetail(CellMixin, TemplateView):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         htmx = getattr(request, "htmx", None)
         target = htmx.target if htmx else None
-        if target in FINDER_PANELS:
-            return self.finder_panel(target)
+        if htmx and target in FINDER_PANELS:
+            # Asked for by the panel itself (HX-Trigger: its placeholder, the page just shown or the table opened).
+            return self.finder_panel(target, first=htmx.trigger == target)
         return super().get(request, *args, **kwargs)
 
-    def finder_panel(self, target: str) -> HttpResponse:
-        """One finder, as its panel's htmx asks for it: slots, places and times, no patient data (nothing logged)."""
+    def finder_panel(self, target: str, *, first: bool = False) -> HttpResponse:
+        """One finder, as its panel's htmx asks for it: slots, places and times, no patient data (nothing logged).
+        Its `first` drawing, in place of the page's placeholder, also tells the page's live region how many came."""
         request = selectors.request_for(self.membership, self.kwargs["pk"])
         params = self.request.GET
-        finder_form = FinderForm(params or None, prefix="finder")
+        finder_form = _finder_form(params)
         panel = finder_panel(
             request,
             may_handle=self.allows(Perm.REQUEST_HANDLE),
@@ -89,6 +103,7 @@ class RequestDetail(CellMixin, TemplateView):
             "finder_more": _more_query(params, FINDER_SHOWN, panel.found),
             "move_more": _more_query(params, MOVE_SHOWN, panel.move_found),
             "order_rule": ORDER_RULE,
+            "announce": first,
         }
         return render(self.request, FINDER_PANELS[target], context)
 
@@ -101,7 +116,7 @@ class RequestDetail(CellMixin, TemplateView):
         # The supervisor's answers, at the top of the page for whoever handles the request, read from then on.
         answers = services.answers_read(request=request, user=user) if may_handle else []
         params = self.request.GET
-        finder_form = FinderForm(params or None, prefix="finder")
+        finder_form = _finder_form(params)
         now = timezone.now()
         page = request_page(
             request,
@@ -112,6 +127,8 @@ class RequestDetail(CellMixin, TemplateView):
             finder_filters=finder_form.filters(),
             finder_shown=shown_from(params.get(FINDER_SHOWN)),
             move_shown=shown_from(params.get(MOVE_SHOWN), MOVE_PAGE),
+            with_finder=_asks_for(params, "finder"),
+            with_move=_asks_for(params, "move"),
         )
         # The page names the possible duplicates' patients too: their requests are in the row.
         record_read(cell=self.cell, request_obj=request, also=page.also_read())

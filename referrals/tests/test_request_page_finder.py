@@ -53,6 +53,12 @@ def page_of(client: Client, request: Request, **params: str) -> Any:
     return client.get(url, params, HTTP_ACCEPT_LANGUAGE="en")
 
 
+def panel_of(client: Client, request: Request, target: str = "slot-finder", **params: str) -> Any:
+    """A finder's panel as the page asks for it once shown (htmx: HX-Target its id); the page itself draws none."""
+    url = reverse("referrals:request_detail", kwargs={"cell": request.cell.slug, "pk": request.pk})
+    return client.get(url, params, HTTP_ACCEPT_LANGUAGE="en", HTTP_HX_REQUEST="true", HTTP_HX_TARGET=target)
+
+
 def part(page: Any, start: str, end: str) -> str:
     html = page.content.decode()
     return html[html.index(start) : html.index(end, html.index(start))]
@@ -111,7 +117,7 @@ def test_beyond_the_slots_read_the_page_says_at_least(world: World, monkeypatch:
     monkeypatch.setattr(finder, "FINDER_CANDIDATES", 21)
     request = a_request(world)
     slots_tomorrow(world, 23)
-    page = page_of(world.client_for(world.colleague), request)
+    page = panel_of(world.client_for(world.colleague), request)
     finder_html = part(page, '<div id="slot-finder">', "</details>")
     assert "The best 20 of at least 21 free slots: narrow with the filters to see the later ones." in finder_html
     assert "Show 1 more slot<" in finder_html
@@ -121,7 +127,7 @@ def test_the_page_states_the_order_and_lists_an_earlier_day_first(world: World) 
     request = a_request(world)
     near_later = make_slot(world.cell, site=make_site(world.cell, ARGENTAN), starts_at=day_at(6, 9))
     far_sooner = make_slot(world.cell, site=make_site(world.cell, L_AIGLE), starts_at=day_at(2, 17))
-    page = page_of(world.client_for(world.colleague), request)
+    page = panel_of(world.client_for(world.colleague), request)
     assert [c.slot for c in page.context["candidates"]] == [far_sooner, near_later]  # the nearer came first before
     caption = unescape(part(page, "<caption>", "</caption>"))
     with override("en"):
@@ -136,7 +142,7 @@ def test_an_assisted_teleconsultation_row_names_the_teleconsultant_once(world: W
     spot = make_site(world.cell, ARGENTAN, kind="telemedicine_spot", name="Point de télémédecine d'Argentan")
     make_slot(world.cell, site=spot, starts_at=day_at(1, 14), modality="assisted_teleconsultation")
     make_slot(world.cell, professional=doctor, starts_at=day_at(1, 14), modality="assisted_teleconsultation")
-    page = page_of(world.client_for(world.colleague), request)
+    page = panel_of(world.client_for(world.colleague), request)
     finder_html = part(page, '<div id="slot-finder">', "</details>")
     assert finder_html.count(str(doctor)) == 1 and finder_html.count(doctor.last_name.upper()) == 1
     assert f"Teleconsultant: {doctor}</small>" in finder_html
@@ -152,11 +158,11 @@ def test_the_move_table_shows_8_in_the_same_order_with_more_and_names_once(world
     make_slot(world.cell, professional=doctor, starts_at=day_at(1, 7), modality="assisted_teleconsultation")
     slot_book(slot=slots[0], request=request, user=world.colleague)  # in person: the modality decided from then on
     client = world.client_for(world.colleague)
-    page = page_of(client, request)
+    assert "<details><summary><h3>Move the appointment" in page_of(client, request).content.decode()  # closed
+    page = panel_of(client, request, "move-finder")  # asked for once opened
     assert [c.slot for c in page.context["move_candidates"]] == slots[1:9]
-    move_html = part(page, '<div id="move-finder">', "</details>")
+    move_html = part(page, '<div id="move-finder">', "</div>")
     assert "The best 8 of 12 free slots." in move_html
-    assert "<details><summary><h3>Move the appointment" in page.content.decode()  # closed until asked
     link = more_link(move_html)
     assert link["href"] == "?move-shown=16#move-next" and link["hx-target"] == "#move-finder"
     assert "Show 4 more slots" in move_html

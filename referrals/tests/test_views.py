@@ -276,7 +276,9 @@ def test_a_late_finder_answer_never_undoes_a_newer_filter(world: World) -> None:
     ProfessionalFactory(cell=world.cell)
     request = make_request(world.cell)
     page = world.client_for(world.colleague).get(
-        reverse("referrals:request_detail", kwargs={"cell": world.cell.slug, "pk": request.pk})
+        reverse("referrals:request_detail", kwargs={"cell": world.cell.slug, "pk": request.pk}),
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="slot-finder",
     )
     form = page.content.decode().split('class="finder-filters"')[1].split(">")[0]
     assert 'hx-sync="this:replace"' in form and 'hx-trigger="change, submit"' in form
