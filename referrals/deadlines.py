@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
 # The one home of the deadlines' hours, keyed by the urgency's value (referrals.models.Urgency): the queue's clocks,
 # the indicators and the placement engine's generator read them here. "This week" keeps the 48 h of unscheduled care:
@@ -29,6 +30,10 @@ def deadline_for(received_at: datetime, urgency: str) -> datetime:
 class TimeLeft:
     seconds: int
     level: str  # "ok", "amber", "red"
+
+    # The levels' thresholds in seconds, for the clocks that tick in the browser (static/js/clock.js).
+    AMBER_SECONDS: ClassVar[int] = int(AMBER_BELOW.total_seconds())
+    RED_SECONDS: ClassVar[int] = int(RED_BELOW.total_seconds())
 
     @property
     def overdue(self) -> bool:

@@ -1,6 +1,7 @@
 """The queue's refresh (every 30 s) answers 204, nothing to swap, when nothing its rows show has changed: one light
 query, no rows drawn, no access-log row. Any change a coordinator would see draws them again: a new request, a move,
-a holder, a badge, a call, a tag, a deadline warning, another minute on the clocks, other filters."""
+a holder, a badge, a call, a tag, a deadline warning, a clock changing colour or passing its deadline, a closed-hours
+label, other filters. The minutes the clocks count do not: they tick in the browser (static/js/clock.js)."""
 
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ from tests.factories import MembershipFactory, ProfessionalFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-# The refresh's reads when nothing changed: the session, the user, the second factor's device, the memberships and the
-# rows' version (one query, whatever the number of rows).
-UNCHANGED_QUERIES = 5
+# The refresh's reads when nothing changed: the session, the user, the second factor's device, the memberships, the
+# rows' version (one query, whatever the number of rows) and the cell's opening hours and closures (the rows'
+# closed-hours labels).
+UNCHANGED_QUERIES = 7
 
 
 @pytest.fixture
@@ -146,12 +148,66 @@ def test_another_cell_changing_leaves_the_queue_unchanged(queue: SimpleNamespace
     assert poll(queue.client, queue.url, queue.version).status_code == 204
 
 
-def test_the_next_minute_draws_the_clocks_again(queue: SimpleNamespace, clock: SimpleNamespace) -> None:
-    clock.at += timedelta(seconds=30)  # 20 s past the minute + 30 s: same minute
-    assert poll(queue.client, queue.url, queue.version).status_code == 204
-    clock.at += timedelta(seconds=30)
-    response = poll(queue.client, queue.url, queue.version)
-    assert response.status_code == 200 and version_of(response.content.decode()) != queue.version
+def test_the_minutes_alone_leave_the_rows_as_they_are(queue: SimpleNamespace, clock: SimpleNamespace) -> None:
+    for step in (timedelta(seconds=30), timedelta(seconds=30), timedelta(minutes=7), timedelta(hours=3)):
+        clock.at += step  # the clocks' minutes change (in the browser); no colour, no deadline passed, no closed hours
+        assert poll(queue.client, queue.url, queue.version).status_code == 204, step
+
+
+def _deadline_in(request: Request, clock: SimpleNamespace, left: timedelta) -> None:
+    clock.at += timedelta(minutes=1)  # after the request's reception (the clock stopped up to 40 s before it)
+    Request.objects.filter(pk=request.pk).update(deadline_at=clock.at + left)
+
+
+@pytest.mark.parametrize(
+    ("left", "drawn"),
+    [
+        (timedelta(hours=12, seconds=30), "clock-amber"),  # 12 h left: amber
+        (timedelta(hours=4, seconds=30), "clock-red"),  # 4 h left: red
+        (timedelta(seconds=30), "clock-red"),  # the deadline passes: "passed by…"
+    ],
+)
+def test_a_clock_crossing_a_threshold_draws_the_rows(
+    queue: SimpleNamespace, clock: SimpleNamespace, left: timedelta, drawn: str
+) -> None:
+    _deadline_in(queue.requests[0], clock, left)
+    version = shown(queue.client, queue.url)
+    clock.at += timedelta(seconds=20)  # 10 s before the threshold: the same side
+    assert poll(queue.client, queue.url, version).status_code == 204
+    clock.at += timedelta(seconds=20)
+    response = poll(queue.client, queue.url, version)
+    assert response.status_code == 200 and version_of(response.content.decode()) != version
+    row = response.content.decode().split(f'data-request="{queue.requests[0].pk}"')[1].split("</tr>")[0]
+    assert f"clock {drawn}" in row
+    assert poll(queue.client, queue.url, version_of(response.content.decode())).status_code == 204
+
+
+def test_a_closed_hours_label_changing_draws_the_rows(
+    queue: SimpleNamespace, clock: SimpleNamespace, world: World
+) -> None:
+    today = timezone.localdate()
+    world.cell.closures.create(first_day=today - timedelta(days=1), last_day=today + timedelta(days=4), reason="Test")
+    _deadline_in(queue.requests[0], clock, timedelta(hours=10, minutes=33))  # closed all the way: "11 h closed"
+    version = shown(queue.client, queue.url)
+    clock.at += timedelta(minutes=1)  # 10 h 32 closed left: still "11 h"
+    assert poll(queue.client, queue.url, version).status_code == 204
+    clock.at += timedelta(minutes=3)  # 10 h 29: "10 h closed"
+    response = poll(queue.client, queue.url, version)
+    assert response.status_code == 200 and version_of(response.content.decode()) != version
+
+
+def test_the_clocks_carry_what_the_browser_needs_to_tick(queue: SimpleNamespace, clock: SimpleNamespace) -> None:
+    html = queue.client.get(queue.url, HTTP_HX_REQUEST="true").content.decode()
+    request = queue.requests[0]
+    request.refresh_from_db()
+    row = html.split(f'data-request="{request.pk}"')[1].split("</tr>")[0]
+    span = re.search(r'<span class="clock [^>]*>', row)
+    assert span is not None
+    attributes = dict(re.findall(r'(data-[\w-]+)="([^"]*)"', span.group(0)))
+    assert datetime.fromisoformat(attributes["data-deadline"]) == request.deadline_at
+    assert datetime.fromisoformat(attributes["data-now"]) == clock.at
+    assert attributes["data-levels"] == "43200 14400"  # amber below 12 h, red below 4 h (referrals.deadlines)
+    assert "{time}" in attributes["data-overdue"]  # the server's words for a passed deadline, the time left out
 
 
 def test_the_version_depends_on_who_looks_and_with_which_filters(queue: SimpleNamespace, world: World) -> None:
