@@ -355,6 +355,9 @@ RESOURCES: dict[str, tuple[ResourceData, ...]] = {
     ),
 }  # fmt: skip
 
+# The teleconsultant Sud Loire Vignoble shares with Orne-Est (demo/pools.py makes her, past the loader's numbering).
+POOL_TELECONSULTANT = "tc-pool"
+
 ACCOUNTS = (
     AccountData("coordination", ORNE.slug, Role.COORDINATOR, ("Manon", "Hamel")),
     AccountData("superviseur", ORNE.slug, Role.SUPERVISOR, professional="gp-02"),
@@ -370,6 +373,8 @@ ACCOUNTS = (
     AccountData("teleconsultant", ORNE.slug, Role.EFFECTOR, professional="tc-01"),
     AccountData("coordination-vignoble", VIGNOBLE.slug, Role.COORDINATOR, ("Anaïs", "Guérineau")),
     AccountData("admin-vignoble", VIGNOBLE.slug, Role.CELL_ADMIN, ("Yann", "Riou")),
+    # Her appointments page lists those Orne-Est books on her times, with "Booked by" that cell (demo/pools.py).
+    AccountData("teleconsultante-regionale", VIGNOBLE.slug, Role.EFFECTOR, professional=POOL_TELECONSULTANT),
     # One login for two cells (a regional platform's coordinator): lands on what waits in each, switches in the header.
     AccountData("coordination-regionale", ORNE.slug, Role.COORDINATOR, ("Élise", "Marchadour")),
     AccountData("coordination-regionale", VIGNOBLE.slug, Role.COORDINATOR, ("Élise", "Marchadour")),

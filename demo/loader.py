@@ -29,7 +29,7 @@ from . import data
 from .agenda import load_demo_agenda
 from .appointments import load_demo_appointments
 from .data import DEMO_PASSWORD
-from .pools import POOL_RPPS_NUMBER, load_demo_pool
+from .pools import POOL_RPPS_NUMBER, demo_pool_professional, load_demo_pool, load_demo_pool_bookings
 from .protocol import load_demo_protocol
 from .requests import load_demo_requests
 from .surveys import load_demo_patient_surveys
@@ -271,6 +271,11 @@ def load_demo(*, history: bool = True) -> DemoSummary:
     demo for each test and never read those pages' figures, go without it."""
     loader = _Loader()
     cells = {spec.slug: loader.load_cell(spec) for spec in data.CELLS}
+    if len(data.CELLS) > 1:  # the teleconsultant the second cell shares (decision 0021) has an account
+        home = data.CELLS[1].slug
+        loader.professionals[home][data.POOL_TELECONSULTANT] = demo_pool_professional(
+            cells[home], demo_rpps(POOL_RPPS_NUMBER)
+        )
     for account in data.ACCOUNTS:
         loader.load_account(account, cells[account.cell])
     # A working day in the queue of the first cell, handled by its coordinator.
@@ -293,6 +298,8 @@ def load_demo(*, history: bool = True) -> DemoSummary:
         loader.created += load_demo_requests(first, coordinator)
         loader.created += load_demo_tags(first, coordinator)
         loader.created += load_demo_appointments(first, coordinator, loader.professionals[first.slug])
+        if len(data.CELLS) > 1:  # Orne-Est's spot paired with the shared teleconsultant's time
+            loader.created += load_demo_pool_bookings(first, coordinator, loader.professionals[first.slug])
     # Two years behind, for the indicators and the capacity forecast (a year to compare with).
     if history and not has_history(first):
         made = generate_history(first, days=728, requests_per_day=8, slots_per_day=12, until=timezone.localdate())

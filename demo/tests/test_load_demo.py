@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 import phonenumbers
@@ -9,6 +10,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from accounts.models import Membership, Role, User
 from common.identifiers import check_adeli, check_finess, check_rpps
@@ -231,3 +233,49 @@ def test_a_regional_teleconsultant_of_the_vignoble_is_shared_with_orne_est(summa
     assert (agreement.status, agreement.tier) == (AgreementStatus.ACCEPTED, "regional")
     pool_times = Slot.objects.teleconsultant_times().seen_by(agreement.cell_id).exclude(cell=agreement.cell_id)
     assert pool_times.filter(professional=agreement.professional).exists()
+
+
+def test_the_shared_teleconsultant_logs_in_as_an_effector_of_her_home_cell(summary: DemoSummary) -> None:
+    from directory.models import PoolAgreement
+
+    doctor = PoolAgreement.objects.get().professional
+    user = authenticate(username="teleconsultante-regionale", password=DEMO_PASSWORD)
+    assert user is not None
+    membership = Membership.objects.select_related("cell").get(user=user)
+    assert (membership.role, membership.professional_id, membership.cell.slug) == (
+        Role.EFFECTOR,
+        doctor.pk,
+        "sud-loire-vignoble",
+    )
+    assert (user.first_name, user.last_name) == ("Gwenaëlle", "Kerbrat")
+    assert ("teleconsultante-regionale", str(Role.EFFECTOR.label), "CPTS Sud Loire Vignoble") in summary.accounts
+
+
+def test_orne_est_books_two_spot_times_paired_with_the_shared_teleconsultant(summary: DemoSummary) -> None:
+    from agenda.models import Booking, BookingStatus, SlotStatus
+    from directory.models import PoolAgreement
+
+    agreement = PoolAgreement.objects.select_related("professional", "cell").get()
+    bookings = list(
+        Booking.objects.filter(paired_slot__professional=agreement.professional)
+        .select_related("slot__site", "paired_slot", "request__cell")
+        .order_by("slot__starts_at")
+    )
+    assert len(bookings) == 2
+    first, second = bookings
+    for booking in bookings:
+        assert booking.status == BookingStatus.BOOKED
+        assert booking.request.cell == agreement.cell  # an Orne-Est request...
+        assert booking.request.status == Status.ORIENTED
+        assert booking.slot.site.kind == SiteKind.TELEMEDICINE_SPOT  # ...at its spot...
+        assert booking.slot.cell == agreement.cell
+        paired = booking.paired_slot
+        assert paired.cell == agreement.professional.cell  # ...on her time in the Vignoble's agenda
+        assert (paired.starts_at, paired.booked, paired.status) == (booking.slot.starts_at, 1, SlotStatus.OPEN)
+        assert timezone.localtime(paired.starts_at).weekday() in (0, 4)  # her Monday or Friday afternoon
+        assert paired.starts_at > timezone.now()
+    assert second.slot.starts_at - first.slot.starts_at == timedelta(minutes=20)
+    assert [booking.request.patient_last_name for booking in bookings] == ["Lemonnier", "Bazire"]
+    # loaded again the same day: nothing more
+    load_demo(history=False)
+    assert Booking.objects.filter(paired_slot__professional=agreement.professional).count() == 2
