@@ -65,7 +65,7 @@ def _asks_for(params: QueryDict, name: str) -> bool:
 
 def _finder_form(params: QueryDict) -> FinderForm:
     """The finder's filters, bound when the address carries some (else the finder says no slot, not "widen them")."""
-    return FinderForm(params if _asks_for(params, "finder") and params.keys() - {"finder"} else None, prefix="finder")
+    return FinderForm(params if any(key.startswith("finder-") for key in params) else None, prefix="finder")
 
 
 class RequestDetail(CellMixin, TemplateView):
