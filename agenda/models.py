@@ -507,6 +507,24 @@ class Booking(models.Model):
     def __str__(self) -> str:
         return f"{self.request_id} → {self.slot_id}"
 
+    def paired_tier_label(self) -> str:
+        """The paired teleconsultant's tier for the cell of the spot booked (`teleconsultant_tier_label`)."""
+        if self.paired_slot is None:
+            return ""
+        return teleconsultant_tier_label(self.paired_slot, self.slot.cell_id)
+
+
+def teleconsultant_tier_label(paired: Slot, cell_id: int) -> str:
+    """The tier a teleconsultant's time has for the cell whose spot it is paired with: their own in their cell, the
+    agreement's for a cell they are shared with (decision 0021: a regional doctor of one cell may be another's local
+    volunteer, or the reverse). One query for a pool's time, none for the cell's own."""
+    if paired.professional is None:
+        return ""
+    if paired.cell_id == cell_id:
+        return str(paired.professional.get_teleconsultant_tier_display())
+    tier = Slot.objects.filter(pk=paired.pk).annotate(tier=tier_for(cell_id)).values_list("tier", flat=True).first()
+    return str(TeleconsultantTier(tier).label) if tier else ""
+
 
 class Relay(models.TextChoices):
     """Who takes over after an assisted teleconsultation, as the spot's IDEL arranged it with the patient."""

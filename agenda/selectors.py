@@ -27,6 +27,7 @@ from .models import (
     SlotStatus,
     TelemedicineSpot,
     books_directly,
+    teleconsultant_tier_label,
 )
 
 
@@ -413,7 +414,7 @@ def slot_label(slot: Slot, paired: Slot | None = None) -> str:
         where = slot.site.name if slot.site else str(slot.get_modality_display())
     who = f" — {slot.professional}" if slot.professional else ""
     if paired is not None and paired.professional is not None:
-        tier = paired.professional.get_teleconsultant_tier_display()
+        tier = teleconsultant_tier_label(paired, slot.cell_id)
         who += " — " + str(TELECONSULTATION_WITH % {"doctor": paired.professional}) + (f" ({tier})" if tier else "")
     return f"{local:%d/%m/%Y %H:%M}, {where}{who}"
 

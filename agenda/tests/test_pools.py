@@ -8,12 +8,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agenda import services
 from agenda.finder import find, find_slots
-from agenda.models import Booking, Slot
-from agenda.selectors import teleconsultants_for
+from agenda.models import Booking, Slot, teleconsultant_tier_label
+from agenda.selectors import slot_label, teleconsultants_for
 from common.errors import DomainError
 from conftest import ARGENTAN, World
 from directory.models import AgreementStatus, PoolAgreement, Professional
@@ -118,6 +118,11 @@ def test_a_spot_pairs_the_pool_doctor_ranked_with_the_agreements_tier_for_the_ce
     booking = services.slot_book(slot=spot_time, request=request, user=world.colleague, now=now)
     assert booking.paired_slot_id == pool_time.pk
     assert Slot.objects.get(pk=pool_time.pk).booked == 1
+    # Named with the tier this cell gave them, not their home cell's: on the request page and in its history.
+    with translation.override("en"):
+        assert booking.paired_tier_label() == "Extra-territorial"
+        assert slot_label(spot_time, pool_time).endswith("(Extra-territorial)")
+        assert teleconsultant_tier_label(own_time, world.cell.pk) == "Regional pool"
 
 
 def test_the_home_cell_pairs_its_own_doctor_with_their_own_tier(world: World) -> None:
