@@ -131,6 +131,26 @@ def call(
         return response
 
 
+DEFERRED_FINDER = re.compile(r'<div id="slot-finder" aria-busy="true" hx-get="([^"]+)" hx-trigger="load"')
+
+
+def finder_panel(user: Any, owner: Any, page: Any, page_url: str) -> None:
+    """What the browser does after a request page that defers its slot finder (hx-trigger="load"): asks for the
+    finder's panel alone."""
+    deferred = DEFERRED_FINDER.search(page.text or "")
+    if deferred is None:
+        return
+    call(
+        user,
+        owner,
+        "GET",
+        deferred.group(1),
+        "slot finder (panel on load)",
+        (200,),
+        headers={"HX-Request": "true", "HX-Target": "slot-finder", "HX-Current-URL": f"{owner.host}{page_url}"},
+    )
+
+
 def csrf(page: Any) -> str:
     found = CSRF_INPUT.search(page.text or "")
     return found.group(1) if found else ""
@@ -254,6 +274,7 @@ class Journey(Paced):
         CREATED.append(pk)
         page_url = f"/c/{slug}/demandes/{pk}/"
         page = call(self.coordinator, self, "GET", page_url, "request page", (200,))
+        finder_panel(self.coordinator, self, page, page_url)
         token = csrf(page)
         call(
             self.coordinator, self, "POST", page_url + "take/", "POST take", (302,), data={"csrfmiddlewaretoken": token}
@@ -269,6 +290,7 @@ class Journey(Paced):
                 headers={"Authorization": f"Bearer {cell['api_token']}"},
             )
         page = call(self.coordinator, self, "GET", page_url, "request page", (200,))
+        finder_panel(self.coordinator, self, page, page_url)
         call(
             self.coordinator,
             self,
@@ -283,6 +305,7 @@ class Journey(Paced):
             },
         )
         page = call(self.coordinator, self, "GET", page_url, "request page", (200,))
+        finder_panel(self.coordinator, self, page, page_url)
         call(
             self.coordinator,
             self,
@@ -292,7 +315,8 @@ class Journey(Paced):
             (302,),
             data={"csrfmiddlewaretoken": csrf(page) or token, **cell["qualify"]},
         )
-        call(self.coordinator, self, "GET", page_url, "request page", (200,))
+        page = call(self.coordinator, self, "GET", page_url, "request page", (200,))
+        finder_panel(self.coordinator, self, page, page_url)
         # The finder's filter changed to "in person": htmx asks for the finder alone (hx-target #slot-finder).
         finder_url = page_url + "?finder-modality=in_person&finder-km="
         finder = call(
@@ -322,6 +346,7 @@ class Journey(Paced):
                 data={"csrfmiddlewaretoken": csrf(finder) or token},
             )
             after = call(self.coordinator, self, "GET", page_url, "request page", (200,))
+            finder_panel(self.coordinator, self, after, page_url)
             if "message-success" in (after.text or ""):
                 BOOKED.append(pk)
             elif "message-error" in (after.text or ""):
