@@ -95,7 +95,7 @@ def main() -> int:
     mark_second_factor_verified(coordinator, User.objects.get(username="coordination"))
     print(f"Requests in the database: {seeded} ({Request.objects.filter(cell=cell, status__in=OPEN).count()} open)")
     measure(
-        "GET queue (50,000 requests, 200 most pressing shown)",
+        "GET queue (50,000 requests, 50 most pressing shown)",
         lambda: coordinator.get("/c/orne-est/demandes/"),
         rounds=7,
         inner=5,
