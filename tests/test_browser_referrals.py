@@ -345,6 +345,12 @@ def test_the_queue_refreshes_in_place_and_says_how_many_requests_are_open(
     page.get_by_role("link", name="File d’attente", exact=True).click()
     rows = page.locator("#queue-rows tr").count()
     page.evaluate("window.__sameDocument = true; document.getElementById('queue-count').textContent = 'périmé'")
+    # As if the rows had changed since they were drawn: the refresh sends back a version the server no longer has
+    # (an unchanged queue answers 204 and htmx leaves the rows: desk/tests/test_queue_refresh.py).
+    page.evaluate(
+        "document.getElementById('queue-rows').setAttribute('hx-headers', "
+        "JSON.stringify({'X-Aiguillage-Refresh': '1', 'X-Aiguillage-Version': 'drawn-before-a-change'}))"
+    )
     with page.expect_response(re.compile(r"/demandes/")):
         page.evaluate(
             "htmx.ajax('GET', window.location.pathname, {source: '#queue-rows', target: '#queue-rows', "
