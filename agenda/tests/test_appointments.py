@@ -79,7 +79,7 @@ def test_a_gp_sees_each_appointment_with_what_they_need(world: World) -> None:
         world, slot, last_name="Vasseur", birth_date=date(1950, 3, 1), mt_name="Dr Paul Hébert", mt_situation="mt_away"
     )
     Booking.objects.filter(pk=booking.pk).update(effector_note="Patient malentendant : appeler sa fille.")
-    page = appointments_page(world, gp_user).content.decode()
+    page = appointments_page(world, gp_user, timezone.localdate(slot.starts_at)).content.decode()
     request = booking.request
     assert "Rose VASSEUR" in page
     today = timezone.localdate(slot.starts_at)
@@ -101,7 +101,7 @@ def test_an_effector_sees_only_their_own_appointments(world: World) -> None:
         make_slot(world.cell, professional=other, starts_at=timezone.now() + timedelta(hours=2)),
         last_name="Autre",
     )
-    page = appointments_page(world, gp_user).content.decode()
+    page = appointments_page(world, gp_user, timezone.localdate(mine.slot.starts_at)).content.decode()
     assert mine.request.patient_name in page and theirs.request.patient_name not in page
     client = world.client_for(gp_user)
     detail = reverse("agenda:appointment", kwargs={"cell": world.cell.slug, "pk": theirs.pk})
@@ -165,10 +165,11 @@ def test_a_moved_appointment_cannot_be_closed_by_its_former_effector(world: Worl
 
 def test_the_teleconsultant_sees_the_spot_and_its_idel_and_the_idel_her_patients(world: World) -> None:
     spot = assisted_teleconsultation(world, timezone.now() + timedelta(hours=1))
-    doctor_page = appointments_page(world, spot.doctor_user).content.decode()
+    day = timezone.localdate(spot.booking.slot.starts_at)
+    doctor_page = appointments_page(world, spot.doctor_user, day).content.decode()
     assert "Rose MARCHAND" in doctor_page and "Point de télémédecine de Cabourg" in doctor_page
     assert str(spot.nurse) in doctor_page and spot.nurse.phone.as_national in doctor_page
-    nurse_page = appointments_page(world, spot.nurse_user).content.decode()
+    nurse_page = appointments_page(world, spot.nurse_user, day).content.decode()
     assert "Rose MARCHAND" in nurse_page and str(spot.doctor) in nurse_page
     roles = {
         user: selectors.appointment_of(world.cell, pro, spot.booking.pk).role
@@ -262,7 +263,7 @@ def test_a_home_visit_shows_the_patients_address(world: World) -> None:
         starts_at=timezone.now() + timedelta(hours=1),
     )
     booking = booked(world, slot, care_channel="nursing", street="12 rue des Tilleuls")
-    page = appointments_page(world, nurse_user).content.decode()
+    page = appointments_page(world, nurse_user, timezone.localdate(slot.starts_at)).content.decode()
     assert "12 rue des Tilleuls" in page and "1 place du Marché" not in page
     told = Message.objects.get(request=booking.request, kind=MessageKind.PATIENT_BOOKED)
     assert "Cabinet infirmier du Centre" not in told.body and "1 place du Marché" not in told.body
@@ -305,8 +306,9 @@ def test_the_cells_note_reaches_the_effector_only(world: World) -> None:
     url = reverse("agenda:booking_note", kwargs={"cell": world.cell.slug, "pk": booking.pk})
     answer = world.client_for(world.colleague).post(url, {"effector_note": "Interprète en langue des signes présent"})
     assert answer.status_code == 302
-    assert "Interprète en langue des signes présent" in appointments_page(world, gp_user).content.decode()
-    assert "Interprète" not in appointments_page(world, other_user).content.decode()
+    day = timezone.localdate(booking.slot.starts_at)
+    assert "Interprète en langue des signes présent" in appointments_page(world, gp_user, day).content.decode()
+    assert "Interprète" not in appointments_page(world, other_user, day).content.decode()
     assert booking.request.events.filter(kind=EventKind.NOTE, text=str(services.EFFECTOR_NOTE_CHANGED)).exists()
     too_long = world.client_for(world.colleague).post(url, {"effector_note": "x" * 1001})
     assert too_long.status_code == 302
