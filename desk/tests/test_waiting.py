@@ -250,6 +250,11 @@ def test_alerts_are_counted_for_the_effector_they_wait_for_and_for_the_cells_sta
     assert cells[populated.cell.slug].alerts_to_answer == 1
     assert cells[populated.cell.slug].alerts_unanswered == 1
     assert cells[populated.other_cell.slug].alerts_to_answer is None  # no effector role there
+    # The figure links to the cell's home, where the person, acting as coordinator there, finds the alert to answer.
+    home = populated.client_for(regional).get(reverse("accounts:cell_home", kwargs={"cell": populated.cell.slug}))
+    page = home.content.decode()
+    assert reverse("alert_answer", kwargs={"token": "t1"}) in page
+    assert reverse("alert_answer", kwargs={"token": "t2"}) not in page  # another effector's
 
 
 def test_a_requester_is_told_nothing_waits_for_them(populated: World, regional: User) -> None:

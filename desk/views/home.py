@@ -10,6 +10,7 @@ from django.views.generic import TemplateView
 from accounts import selectors as account_selectors
 from accounts.models import Role
 from accounts.policies import CellMixin, Perm
+from alerts.selectors import running_alerts_for
 from referrals.selectors import queue_summary
 
 
@@ -26,4 +27,9 @@ class CellHome(CellMixin, TemplateView):
         if self.membership.role in (Role.COORDINATOR, Role.SUPERVISOR, Role.CELL_ADMIN):
             context["overview"] = account_selectors.cell_overview(self.cell)
             context["queue"] = queue_summary(self.cell, timezone.now())
+            # A coordinator or supervisor who is also an effector of the cell (one login, several roles) still sees
+            # the alerts waiting for their answer as an effector ("Ce qui vous attend" links here for them).
+            rows = getattr(self.acting, "rows", [self.acting])
+            professionals = [row.professional_id for row in rows if row.role == Role.EFFECTOR and row.professional_id]
+            context["alerts"] = running_alerts_for(professionals) if professionals else []
         return context
