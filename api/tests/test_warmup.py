@@ -9,6 +9,8 @@ import sys
 from typing import Any
 
 import pytest
+from django.template import engines
+from django.template.loaders import cached
 from django.test import Client
 from django.utils import timezone
 
@@ -67,3 +69,14 @@ def test_the_wsgi_application_warms_up_at_its_start(monkeypatch: pytest.MonkeyPa
     else:
         importlib.import_module("aiguillage.wsgi")
     assert calls == [True]
+
+
+def test_the_warm_up_compiles_every_template_of_the_project_once() -> None:
+    loader = engines["django"].engine.template_loaders[0]
+    assert isinstance(loader, cached.Loader)  # production's loader (DEBUG off): templates compiled once per process
+    loader.reset()
+    warmup.warm_up()
+    names = set(warmup.project_templates())
+    assert {"referrals/intake.html", "referrals/request_detail.html", "alerts/_waiting.html"} <= names
+    assert not any(name.startswith(("admin/", "django/")) for name in names)  # the libraries' own are not ours
+    assert names <= set(loader.get_template_cache)
