@@ -36,7 +36,8 @@ TEMPLATE_SUFFIXES = (".html", ".txt")
 def project_templates() -> Iterator[str]:
     """The names of the project's own templates (its templates folder and its apps'), not the libraries'."""
     root = Path(settings.BASE_DIR).resolve()
-    folders = [Path(folder) for engine in settings.TEMPLATES for folder in engine.get("DIRS", [])]
+    engine_dirs: list[list[str]] = [engine.get("DIRS", []) for engine in settings.TEMPLATES]
+    folders = [Path(folder) for dirs in engine_dirs for folder in dirs]
     folders += [Path(config.path) / "templates" for config in apps.get_app_configs()]
     for folder in folders:
         folder = folder.resolve()
