@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -36,8 +37,8 @@ TEMPLATE_SUFFIXES = (".html", ".txt")
 def project_templates() -> Iterator[str]:
     """The names of the project's own templates (its templates folder and its apps'), not the libraries'."""
     root = Path(settings.BASE_DIR).resolve()
-    engine_dirs: list[list[str]] = [engine.get("DIRS", []) for engine in settings.TEMPLATES]
-    folders = [Path(folder) for dirs in engine_dirs for folder in dirs]
+    engines_settings: list[dict[str, Any]] = settings.TEMPLATES
+    folders = [Path(folder) for engine in engines_settings for folder in engine.get("DIRS", [])]
     folders += [Path(config.path) / "templates" for config in apps.get_app_configs()]
     for folder in folders:
         folder = folder.resolve()
