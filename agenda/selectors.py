@@ -22,6 +22,7 @@ from .models import (
     AvailabilityPlan,
     Booking,
     BookingStatus,
+    InPool,
     MedicobusTour,
     Slot,
     SlotStatus,
@@ -33,6 +34,15 @@ from .models import (
 
 def slot_for(cell: Cell, pk: int) -> Slot:
     slot = Slot.objects.filter(cell=cell, pk=pk).first()
+    if slot is None:
+        raise Http404
+    return slot
+
+
+def slot_to_book(cell: Cell, pk: int) -> Slot:
+    """A slot the cell's coordinators may try to book or move to: its own, or one of its pool's professionals'
+    (decision 0021; whether an agreement covers the slot's day is the booking's check, with its message)."""
+    slot = Slot.objects.filter(Q(cell=cell) | Q(InPool(cell.pk)), pk=pk).first()
     if slot is None:
         raise Http404
     return slot

@@ -48,7 +48,7 @@ class BookSlot(RequestPageAction):
 
     def act(self, user: User) -> tuple[int, str]:
         target = self.target
-        slot = selectors.slot_for(self.cell, self.kwargs["slot_pk"])
+        slot = selectors.slot_to_book(self.cell, self.kwargs["slot_pk"])
         if self.request.POST.get("ready_only") == "1":  # from the freed-slot proposals: ready requests only
             slot_book_ready(slot=slot, request=target, user=user)
         else:
@@ -93,7 +93,7 @@ class BookingMove(BookingAction):
 
     def act(self, user: User) -> tuple[int, str]:
         booking = selectors.booking_for(self.cell, self.kwargs["pk"])
-        slot = selectors.slot_for(self.cell, self.kwargs["slot_pk"])
+        slot = selectors.slot_to_book(self.cell, self.kwargs["slot_pk"])
         services.booking_move(booking=booking, slot=slot, user=user)
         return booking.request_id, gettext("Appointment moved: %(slot)s.") % {"slot": selectors.slot_label(slot)}
 

@@ -57,6 +57,10 @@ def _require_seen_by(slot: Slot, cell_id: int) -> None:
     by the same conditional UPDATE whichever cell books: one time is never booked twice across cells."""
     if slot.cell_id == cell_id:
         return
+    if slot.professional_id is not None:
+        # The professional's row is what offering, accepting and ending an agreement lock (directory.services): an
+        # agreement ended while this booking checks it waits for the booking, or the booking reads it ended.
+        Professional.objects.select_for_update(no_key=True).filter(pk=slot.professional_id).first()
     if slot.professional_id is None or not Slot.objects.seen_by(cell_id).filter(pk=slot.pk).exists():
         raise DomainError(SLOT_OTHER_CELL, field="slot", code="other_cell")
 

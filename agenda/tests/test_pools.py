@@ -8,7 +8,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 
 from agenda import services
 from agenda.finder import find, find_slots
@@ -191,3 +193,39 @@ def test_the_finder_keeps_three_queries_with_pool_times(world: World, django_ass
         found = find(request, now, limit=60)
     assert (len(found.candidates), found.total) == (60, 60)
     assert {c.tier for c in found.candidates if c.teleconsultant} == {"regional"}
+
+
+def test_the_request_pages_book_and_move_buttons_take_a_pool_time(world: World) -> None:
+    """The finder offers the pool's times with their Book and Move buttons: the buttons reach them too."""
+    request = request_in_argentan(world)
+    first = pool_teleconsultation(world, starts_at=day_at(1, 10))
+    share(first.professional, world.cell)
+    second = pool_teleconsultation(world, starts_at=day_at(1, 11), professional=first.professional)
+    client = world.client_for(world.colleague)
+    book = reverse("agenda:book", kwargs={"cell": world.cell.slug, "pk": request.pk, "slot_pk": first.pk})
+    assert client.post(book).status_code == 302
+    booking = Booking.objects.get(request=request, slot=first)
+    move = reverse("agenda:booking_move", kwargs={"cell": world.cell.slug, "pk": booking.pk, "slot_pk": second.pk})
+    assert client.post(move).status_code == 302
+    booking.refresh_from_db()
+    assert booking.slot_id == second.pk
+    assert [Slot.objects.get(pk=s.pk).booked for s in (first, second)] == [0, 1]
+
+
+def test_the_book_button_on_a_time_of_a_professional_never_shared_is_not_found(world: World) -> None:
+    request = request_in_argentan(world)
+    slot = pool_teleconsultation(world, starts_at=day_at(1, 10))  # no agreement
+    url = reverse("agenda:book", kwargs={"cell": world.cell.slug, "pk": request.pk, "slot_pk": slot.pk})
+    assert world.client_for(world.colleague).post(url).status_code == 404
+    assert not Booking.objects.exists()
+
+
+def test_the_book_button_on_a_pool_time_outside_the_agreement_says_why(world: World) -> None:
+    request = request_in_argentan(world)
+    slot = pool_teleconsultation(world, starts_at=day_at(3, 10))
+    share(slot.professional, world.cell, ends_on=timezone.localdate() + timedelta(days=1))
+    url = reverse("agenda:book", kwargs={"cell": world.cell.slug, "pk": request.pk, "slot_pk": slot.pk})
+    with translation.override("fr"):
+        page = world.client_for(world.colleague).post(url, follow=True).content.decode()
+        assert escape(str(services.SLOT_OTHER_CELL)) in page
+    assert not Booking.objects.exists()
