@@ -359,12 +359,17 @@ def test_a_backup_taken_while_the_cell_writes_restores_to_the_point_with_its_acc
         assert archived.returncode == 0, archived.stderr + archived.stdout
         drill.stop(source)  # the host is lost: the restore has only the repository
 
+        listed = drill.pgbackrest("--stanza=aiguillage", "--output=json", "info")
+        assert listed.returncode == 0, listed.stderr
+        label = json.loads(listed.stdout)[0]["backup"][-1]["label"]  # the backup taken before the restore point
         restore = drill.script(
             "restore.py",
             "--pg-data",
             str(restored),
             "--target-name",
             RESTORE_POINT,
+            "--set",
+            label,
             "--drill",
             f"--config={drill.config}",
         )
@@ -510,3 +515,34 @@ def test_a_backup_to_a_repository_that_cannot_be_reached_fails_loudly(
         f"aiguillage backup FAILED: pgbackrest backup exited with {code} (its error is above); no new backup was made"
     )
     assert not unmounted.exists()
+
+
+@pytest.mark.parametrize(
+    ("target", "why"),
+    [
+        (
+            ["--target-time", "2026-12-07 14:30"],
+            '--target-time "2026-12-07 14:30" has no offset from UTC: add it, +01 in winter and +02 in summer for '
+            'Paris time (e.g. "2026-12-07 14:30:00+01"), or write the UTC time with +00.',
+        ),
+        (
+            ["--target-time", "hier 14h30"],
+            '--target-time "hier 14h30" is not a moment: write it as "2026-12-07 14:30:00+01".',
+        ),
+        (
+            ["--target-name", "avant-mise-a-jour"],
+            "--target-name avant-mise-a-jour needs --set: the label of the last backup taken before that restore "
+            "point (`pgbackrest --stanza=aiguillage info` lists the backups with their times).",
+        ),
+    ],
+)
+def test_a_restore_target_that_would_restore_the_wrong_moment_is_refused_before_anything(
+    target: list[str], why: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    missing = str(tmp_path / "pgbackrest")  # never reached: running it would fail on this missing command instead
+    code = script("restore.py", monkeypatch).main(
+        ["--pg-data", str(tmp_path / "new"), *target, "--pgbackrest", missing]
+    )
+    assert code == 2
+    assert capfd.readouterr().err == f"aiguillage restore: refusing: {why} Nothing was changed.\n"
+    assert list(tmp_path.iterdir()) == []

@@ -3,7 +3,8 @@
 
     restore.py --pg-data /var/lib/postgresql/15/restored             # up to the last archived WAL
     restore.py --pg-data DIR --target-time "2026-12-07 14:30:00+01"  # a point in time (before a mistake)
-    restore.py --pg-data DIR --target-name before-upgrade             # a restore point (pg_create_restore_point)
+    restore.py --pg-data DIR --target-name before-upgrade --set LABEL # a restore point (pg_create_restore_point),
+                                                                      # from the backup taken before it
     restore.py --pg-data DIR --drill                                  # a drill: the copy archives nothing
 
 Run it as the `postgres` user (the owner of the data directory; it refuses root, whose files would stop the server).
@@ -24,6 +25,7 @@ import argparse
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 STANZA = "aiguillage"
@@ -46,6 +48,30 @@ def refusal(pg_data: Path) -> str | None:
         f"refusing to restore into {pg_data}: the directory is not empty ({len(entries)} entries: {shown}).{running}"
         " Nothing was changed. Restore into a new, empty directory, or move this one aside first."
     )
+
+
+def target_refusal(args: argparse.Namespace) -> str | None:
+    """Why the target asked for cannot be restored as given, or None."""
+    if args.target_time:
+        try:
+            moment = datetime.fromisoformat(args.target_time)
+        except ValueError:
+            return f'--target-time "{args.target_time}" is not a moment: write it as "2026-12-07 14:30:00+01".'
+        if moment.tzinfo is None:
+            # PostgreSQL would read it in the restored server's time zone (often UTC on a server): an hour or two
+            # after the mistake, which would come back.
+            return (
+                f'--target-time "{args.target_time}" has no offset from UTC: add it, +01 in winter and +02 in summer '
+                'for Paris time (e.g. "2026-12-07 14:30:00+01"), or write the UTC time with +00.'
+            )
+    if args.target_name and not args.set:
+        # pgBackRest starts from the latest backup unless told: a backup taken after the restore point cannot go
+        # back to it, and PostgreSQL then refuses to start ("recovery ended before configured recovery target").
+        return (
+            f"--target-name {args.target_name} needs --set: the label of the last backup taken before that restore "
+            "point (`pgbackrest --stanza=aiguillage info` lists the backups with their times)."
+        )
+    return None
 
 
 def pgbackrest_command(args: argparse.Namespace) -> list[str]:
@@ -75,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     target.add_argument("--target-time", help='recover up to this moment, e.g. "2026-12-07 14:30:00+01"')
     target.add_argument("--target-name", help="recover up to this restore point (pg_create_restore_point)")
     parser.add_argument(
-        "--set", help="the backup to start from (pgbackrest info); default: the right one for the target"
+        "--set",
+        help="the backup to start from (pgbackrest info); needed with --target-name; with --target-time, "
+        "pgBackRest picks the last backup before the time",
     )
     parser.add_argument("--drill", action="store_true", help="a drill: the restored cluster archives nothing")
     parser.add_argument("--stanza", default=STANZA)
@@ -87,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     if os.geteuid() == 0:
         # Files restored by root would be root's, and a server started on them refuses them; run as the owner.
         print("aiguillage restore: refusing to run as root: run it as postgres (sudo -u postgres ...)", file=sys.stderr)
+        return REFUSED
+    if (why := target_refusal(args)) is not None:
+        print(f"aiguillage restore: refusing: {why} Nothing was changed.", file=sys.stderr)
         return REFUSED
     if (why := refusal(args.pg_data)) is not None:
         print(f"aiguillage restore: {why}", file=sys.stderr)
