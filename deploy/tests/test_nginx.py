@@ -133,6 +133,9 @@ def test_another_host_name_gets_no_tls_handshake_nor_an_http_answer(deployment: 
     connection.request("GET", "/", headers={"Host": "autre.example.org"})
     with pytest.raises(http.client.RemoteDisconnected):  # nginx's 444: the connection closed, no answer
         connection.getresponse()
+    # Our name in the handshake, another in the request: the default server closes too (it served nginx's own root).
+    with pytest.raises(http.client.RemoteDisconnected):
+        https(deployment, "/", headers={"Host": "autre.example.org"})
 
 
 def test_bodies_up_to_10_mb_reach_the_app_and_larger_ones_are_refused_by_nginx(deployment: Deployment) -> None:
