@@ -132,10 +132,12 @@ SHEET_MAX = 300  # a day's patients at one place: a Médicobus stop takes up to 
 
 
 def _bookings_of_day(cell: Cell, day: date, *, shared: Professional | None = None) -> QuerySet[Booking]:
-    """The day's kept bookings (cancelled ones left out) of the cell, with everything a sheet prints. `shared`: also
-    the bookings other cells made of this professional's times (a pool, decision 0021), printed as taken."""
+    """The day's kept bookings (cancelled ones left out) of the cell's times, with everything a sheet prints: those
+    another cell made of a shared professional's time (a pool, decision 0021) are printed "booked by" that cell,
+    without their patient (SheetLine.booked_by_other_cell), so that the site's, spot's or bus's staff expect
+    someone. `shared`: also that professional's times in other cells' agendas which other cells booked."""
     start, end = day_bounds(day)
-    ours = Q(slot__cell=cell, request__cell=cell)
+    ours = Q(slot__cell=cell)
     if shared is not None:
         ours |= ~Q(request__cell=cell) & (Q(slot__professional=shared) | Q(paired_slot__professional=shared))
     return (

@@ -59,20 +59,35 @@ def test_another_cells_bookings_are_printed_as_taken_by_that_cell_without_the_pa
     book(world, theirs, world.other_cell, world.outsider, "Vigneron")
     # A teleconsultation at the other cell's spot, paired with the doctor's time.
     make_slot(world.cell, professional=doctor, starts_at=paris(14), modality="assisted_teleconsultation")
-    spot = make_slot(
-        world.other_cell,
-        site=SiteFactory(cell=world.other_cell, kind="telemedicine_spot"),
-        starts_at=paris(14),
-        modality="assisted_teleconsultation",
-    )
+    cabin = SiteFactory(cell=world.other_cell, kind="telemedicine_spot")
+    spot = make_slot(world.other_cell, site=cabin, starts_at=paris(14), modality="assisted_teleconsultation")
     book(world, spot, world.other_cell, world.outsider, "Cabine")
 
     sheet = day_sheet(world.cell, sheet_subject(world.cell, SheetKind.PROFESSIONAL, doctor.pk), DAY)
 
     assert [line.booked_by_other_cell for line in sheet.lines] == ["", world.other_cell.name, world.other_cell.name]
     assert sheet.request_ids == [sheet.lines[0].booking.request_id]
-    # The other cell's own sheets are untouched: its spot's sheet has its patient.
-    assert all(line.booking.request.cell_id == world.cell.pk for line in sheet.lines if not line.booked_by_other_cell)
+    # The other cell's own sheets are untouched: its spot's sheet has its patient, named.
+    theirs_sheet = day_sheet(world.other_cell, sheet_subject(world.other_cell, SheetKind.SITE, cabin.pk), DAY)
+    assert [(line.booked_by_other_cell, line.request.patient_last_name) for line in theirs_sheet.lines] == [
+        ("", "Cabine")
+    ]
+
+
+def test_the_home_cells_site_sheet_shows_the_time_another_cell_booked_there_without_its_patient(world: World) -> None:
+    """The practice's front desk expects someone at that time: the sheet of its site says which cell booked it."""
+    doctor = shared(world)
+    practice = SiteFactory(cell=world.cell, name="Maison de santé du Bourg")
+    ours = make_slot(world.cell, professional=doctor, site=practice, starts_at=paris(9))
+    book(world, ours, world.cell, world.colleague, "Ornais")
+    theirs = make_slot(world.cell, professional=doctor, site=practice, starts_at=paris(10))
+    book(world, theirs, world.other_cell, world.outsider, "Vigneron")
+    sheet = day_sheet(world.cell, sheet_subject(world.cell, SheetKind.SITE, practice.pk), DAY)
+    assert [line.booked_by_other_cell for line in sheet.lines] == ["", world.other_cell.name]
+    assert sheet.request_ids == [sheet.lines[0].booking.request_id]  # the access log: the cell's own patient only
+    url = reverse("desk:daysheet_site", kwargs={"cell": world.cell.slug, "pk": practice.pk})
+    page = world.client_for(world.colleague).get(url, {"jour": str(DAY)}).content.decode()
+    assert "ORNAIS" in page.upper() and world.other_cell.name in page and "VIGNERON" not in page.upper()
 
 
 def test_the_printed_sheet_names_the_other_cell_and_not_its_patient(world: World) -> None:
