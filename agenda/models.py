@@ -523,6 +523,12 @@ def teleconsultant_tier_label(paired: Slot, cell_id: int) -> str:
     if paired.cell_id == cell_id:
         return str(paired.professional.get_teleconsultant_tier_display())
     tier = Slot.objects.filter(pk=paired.pk).annotate(tier=tier_for(cell_id)).values_list("tier", flat=True).first()
+    if not tier:
+        # A booking kept beyond an agreement shortened since: the tier of the cell's latest agreement with them.
+        agreements = PoolAgreement.objects.filter(
+            professional=paired.professional_id, cell=cell_id, status=AgreementStatus.ACCEPTED
+        )
+        tier = agreements.order_by("-starts_on", "-pk").values_list("tier", flat=True).first()
     return str(TeleconsultantTier(tier).label) if tier else ""
 
 

@@ -125,6 +125,10 @@ def test_a_spot_pairs_the_pool_doctor_ranked_with_the_agreements_tier_for_the_ce
         assert booking.paired_tier_label() == "Extra-territorial"
         assert slot_label(spot_time, pool_time).endswith("(Extra-territorial)")
         assert teleconsultant_tier_label(own_time, world.cell.pk) == "Regional pool"
+    # The agreement shortened since (its last day before the appointment): the booking keeps its tier's name.
+    PoolAgreement.objects.filter(professional=pool_doctor).update(ends_on=timezone.localdate())
+    with translation.override("en"):
+        assert Booking.objects.get(pk=booking.pk).paired_tier_label() == "Extra-territorial"
 
 
 def test_the_home_cell_pairs_its_own_doctor_with_their_own_tier(world: World) -> None:
