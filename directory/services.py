@@ -354,6 +354,9 @@ POOL_EXPIRED = _("This offer's last day has passed: the professional's cell must
 POOL_ALREADY_ENDED = _("This agreement has already ended.")
 POOL_END_IN_PAST = _("An agreement ends today at the earliest: the days already past stay as they were.")
 POOL_NOT_A_PARTY = _("Only the two cells of the agreement may end it.")
+POOL_END_NOT_EARLIER = _(
+    "This agreement already ends on %(day)s: to end it sooner, choose an earlier last day. Nothing was changed."
+)
 POOL_NO_TIER = _("Choose the tier the professional has for that cell.")
 POOL_END_DATE_INVALID = _("Give the last day as a date, or leave it empty for today.")
 
@@ -464,11 +467,15 @@ def pool_agreement_end(
     agreement = PoolAgreement.objects.select_related("professional").get(pk=agreement.pk)
     if cell.pk not in (agreement.cell_id, agreement.professional.cell_id):
         raise DomainError(POOL_NOT_A_PARTY)
-    if agreement.status == AgreementStatus.ENDED or (agreement.ends_on is not None and agreement.ends_on < today):
+    over = agreement.ends_on is not None and agreement.ends_on < today
+    if agreement.status == AgreementStatus.ENDED or (agreement.status == AgreementStatus.ACCEPTED and over):
         raise DomainError(POOL_ALREADY_ENDED, code="ended")
     last_day = last_day or today
     if last_day < today:
         raise DomainError(POOL_END_IN_PAST, field="last_day")
+    if agreement.status == AgreementStatus.ACCEPTED and agreement.ends_on is not None and last_day >= agreement.ends_on:
+        day = formats.date_format(agreement.ends_on, "SHORT_DATE_FORMAT")
+        raise DomainError(str(POOL_END_NOT_EARLIER) % {"day": day}, field="last_day", code="not_earlier")
     if agreement.status == AgreementStatus.OFFERED or last_day < agreement.starts_on:
         agreement.status = AgreementStatus.ENDED
     elif agreement.ends_on is None or last_day < agreement.ends_on:

@@ -127,6 +127,9 @@ def test_an_offer_whose_last_day_passed_cannot_be_accepted(world: World) -> None
     assert raised.value.code == "expired"
     agreement.refresh_from_db()
     assert agreement.status == AgreementStatus.OFFERED
+    # Either cell clears it (withdrawn, declined): an offer nobody can accept any more does not wait forever.
+    ended = services.pool_agreement_end(cell=world.cell, agreement=agreement, user=world.owner, now=later)
+    assert ended.status == AgreementStatus.ENDED
 
 
 def test_a_waiting_offer_declined_by_the_other_cell_never_counts(world: World) -> None:
@@ -151,6 +154,14 @@ def test_either_cell_ends_an_accepted_agreement_from_today_on(world: World) -> N
             cell=world.cell, agreement=agreement, user=world.owner, last_day=TODAY - timedelta(days=1), now=NOW
         )
     assert raised.value.message == services.POOL_END_IN_PAST
+    # A last day later than the one it has would change nothing: refused, and nothing recorded as ended.
+    with pytest.raises(DomainError) as raised:
+        services.pool_agreement_end(
+            cell=world.cell, agreement=agreement, user=world.owner, last_day=TODAY + timedelta(days=9), now=NOW
+        )
+    assert (raised.value.code, raised.value.field) == ("not_earlier", "last_day")
+    agreement.refresh_from_db()
+    assert (agreement.ends_on, agreement.ended_by) == (TODAY + timedelta(days=3), world.outsider)
     # Once its last day has passed it is over.
     with pytest.raises(DomainError) as raised:
         services.pool_agreement_end(cell=world.cell, agreement=agreement, user=world.owner, now=NOW + timedelta(days=5))

@@ -153,3 +153,19 @@ def test_ending_from_the_list_sets_the_last_day_and_a_past_day_is_refused(world:
     client.post(url(world.other_cell, "pool_end", pk=agreement.pk), {"last_day": in_a_week.isoformat()})
     agreement.refresh_from_db()
     assert (agreement.ends_on, agreement.ended_by) == (in_a_week, world.outsider)
+
+
+def test_an_offer_whose_last_day_passed_is_shown_expired_and_can_only_be_cleared(world: World) -> None:
+    agreement = offered(world)
+    today = timezone.localdate()
+    PoolAgreement.objects.filter(pk=agreement.pk).update(
+        starts_on=today - timedelta(days=9), ends_on=today - timedelta(days=1)
+    )
+    client = world.client_for(world.owner)
+    with translation.override("en"):
+        page = client.get(url(world.cell, "pool_list")).content.decode()
+    assert "Offer expired: its last day has passed" in page
+    assert url(world.cell, "pool_accept", pk=agreement.pk) not in page
+    client.post(url(world.cell, "pool_end", pk=agreement.pk))  # declined: off the list of what waits
+    agreement.refresh_from_db()
+    assert (agreement.status, agreement.ended_by) == (AgreementStatus.ENDED, world.owner)
