@@ -1,9 +1,16 @@
 """The platform's periodic jobs: what runs, when (Europe/Paris wall-clock time), as which database role, and how late
 a missed occurrence may still run (decision 0022).
 
-Every schedule is a cron expression (APScheduler's CronTrigger computes the fire times, clock changes included): its
-occurrences are the same instants in every scheduler process, which is what lets the (job, scheduled time) claim
-make two schedulers run each occurrence once. An interval counted from each process's start would not.
+A schedule's occurrences are fixed instants, the same in every scheduler process, which is what lets the (job,
+scheduled time) claim make two schedulers run each occurrence once (an interval counted from each process's start
+would not). Two kinds, both computed here on UTC instants, so that time only ever goes forward:
+- every N minutes (N dividing 60): the UTC instants whose minute is a multiple of N, the same as Paris's, whose
+  offsets are whole hours; the hour repeated in October runs twice, as the clock shows it twice (at every N minutes,
+  missing that hour's alerts or messages would be the harm, not running them);
+- every day at HH:MM, Paris time: that wall-clock time on each Paris day, the first one when October repeats it, and
+  when March skips it (02:00–03:00), the same moment of the offset before the change (02:30 runs at 03:30 CEST).
+APScheduler 3.11's CronTrigger, used before, stepped backwards in the repeated hour (after 02:00+01:00 it gave
+02:01+02:00, an hour earlier), and the scheduler's catch-up loop never ended there (decision 0022, amended).
 
 A job calls an existing management command by name (`call_command`), so this app imports no domain app and sits low
 in the layers; the commands stay usable by hand.
@@ -14,10 +21,9 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 from django.conf import settings
 from django.core.management import call_command
 from django.utils.functional import Promise
@@ -26,7 +32,6 @@ from django.utils.translation import gettext_lazy as _
 
 APP, OWNER = "app", "owner"
 GROUPS = (APP, OWNER)
-_STEP = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -36,12 +41,38 @@ class Schedule:
     every_minutes: int = 0
     at: str = ""
 
-    def trigger(self) -> CronTrigger:
-        zone = ZoneInfo(settings.TIME_ZONE)
+    def __post_init__(self) -> None:
+        if bool(self.every_minutes) == bool(self.at):
+            raise ValueError("a schedule is either every N minutes or every day at HH:MM")
+        if self.every_minutes and 60 % self.every_minutes:
+            raise ValueError(f"every {self.every_minutes} minutes: N must divide an hour")
+        if self.at:
+            time.fromisoformat(self.at)  # ValueError when it is not HH:MM
+
+    def on_day(self, day: date) -> datetime:
+        """A daily schedule's occurrence on a Paris day, in UTC (fold 0: the first of a repeated time; a time the
+        clock skips is read with the offset before the change)."""
+        local = datetime.combine(day, time.fromisoformat(self.at), tzinfo=ZoneInfo(settings.TIME_ZONE))
+        return local.astimezone(UTC)
+
+    def first_at_or_after(self, moment: datetime) -> datetime:
+        moment = moment.astimezone(UTC)
         if self.every_minutes:
-            return CronTrigger(minute=f"*/{self.every_minutes}", timezone=zone)
-        hour, minute = self.at.split(":")
-        return CronTrigger(hour=int(hour), minute=int(minute), timezone=zone)
+            period = timedelta(minutes=self.every_minutes)
+            hour = moment.replace(minute=0, second=0, microsecond=0)
+            return hour + -((hour - moment) // period) * period  # rounded up to the next multiple of the period
+        day = moment.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+        for candidate in (self.on_day(day - timedelta(days=1)), self.on_day(day), self.on_day(day + timedelta(days=1))):
+            if candidate >= moment:
+                return candidate
+        raise AssertionError("a daily occurrence is never more than a day away")  # pragma: no cover
+
+    def following(self, occurrence: datetime) -> datetime:
+        """The occurrence after this one: always later (the loops over occurrences rely on it)."""
+        occurrence = occurrence.astimezone(UTC)
+        if self.every_minutes:
+            return occurrence + timedelta(minutes=self.every_minutes)
+        return self.first_at_or_after(occurrence + timedelta(microseconds=1))
 
     def describe(self) -> str:
         if self.every_minutes == 1:
@@ -70,14 +101,10 @@ class Job:
     group: str = APP
 
     def first_at_or_after(self, moment: datetime) -> datetime:
-        fire = self.schedule.trigger().get_next_fire_time(None, moment)
-        assert fire is not None  # cron schedules without an end never run out
-        return fire
+        return self.schedule.first_at_or_after(moment)
 
     def following(self, occurrence: datetime) -> datetime:
-        fire = self.schedule.trigger().get_next_fire_time(occurrence, occurrence + _STEP)
-        assert fire is not None
-        return fire
+        return self.schedule.following(occurrence)
 
     def latest_at_or_before(self, now: datetime, since: datetime) -> datetime | None:
         """The last occurrence in [since, now], or None. Looks back two days at most (enough for daily jobs; a

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import signal
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
 from django.db import connection
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scheduling import services
 from scheduling.engine import LeaseLost
@@ -17,6 +22,7 @@ from scheduling.models import JobRun, RunStatus, SchedulerLease
 from .helpers import Calls, Clock, paris, scheduler
 
 PARIS_UTC = __import__("datetime").timezone.utc
+PARIS = ZoneInfo("Europe/Paris")
 
 pytestmark = pytest.mark.django_db
 
@@ -272,3 +278,98 @@ def test_a_run_waiting_in_its_lane_records_when_it_really_started() -> None:
     fn(*args)
     run.refresh_from_db()
     assert (run.scheduled_for, run.started_at, run.finished_at) == (paris(2026, 12, 7, 10, 1), clock.now, clock.now)
+
+
+def _within(seconds: float, work: Callable[[], list[JobRun]]) -> list[JobRun]:
+    """`work()`, failing the test (not hanging it) when it has not returned in `seconds`: a tick that never ends
+    stops every job (the repeated hour of October once made the catch-up loop endless). An alarm in this thread
+    (the test's database connection is this thread's)."""
+
+    def too_long(*_: object) -> None:
+        pytest.fail(f"the scheduler's tick did not return within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, too_long)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return work()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_the_repeated_hour_of_october_runs_the_frequent_jobs_every_minute_and_the_nightly_once() -> None:
+    calls = Calls()
+    jobs = [calls.job("tick", EVERY_MINUTE), calls.job("five", Schedule(every_minutes=5))]
+    jobs.append(calls.job("nightly", NIGHTLY, grace=DAILY_GRACE))
+    clock = Clock(datetime(2027, 10, 30, 23, 58, 30, tzinfo=UTC))  # 01:58:30 CEST, the night the clocks go back
+    running = scheduler(jobs, clock)
+    running.start()
+    ran: list[JobRun] = []
+    while clock.now < datetime(2027, 10, 31, 2, 2, tzinfo=UTC):  # to 03:02 CET: 02:00–03:00 happened twice
+        clock.advance(seconds=20)
+        ran += _within(5, running.tick)
+    by_job = {name: [run.scheduled_for for run in ran if run.job == name] for name in ("tick", "five", "nightly")}
+    minutes = [datetime(2027, 10, 30, 23, 59, tzinfo=UTC) + timedelta(minutes=n) for n in range(124)]
+    assert by_job["tick"] == minutes  # every minute of both passes through 02:00–03:00, each once
+    assert by_job["five"] == [minute for minute in minutes if minute.minute % 5 == 0]
+    assert by_job["nightly"] == [datetime(2027, 10, 31, 0, 0, tzinfo=UTC)]  # 02:00 CEST, the first pass, once
+    assert JobRun.objects.count() == len(ran) == 124 + 25 + 1
+
+
+def at_utc(hour: int, minute: int, second: int = 0) -> datetime:
+    return datetime(2027, 10, 31, hour, minute, second, tzinfo=UTC)
+
+
+def test_a_scheduler_started_in_or_after_the_repeated_hour_catches_up_and_goes_on() -> None:
+    calls = Calls()
+    jobs = [calls.job("tick", EVERY_MINUTE), calls.job("nightly", NIGHTLY, grace=DAILY_GRACE)]
+    for name, at in (("nightly", datetime(2027, 10, 31, 0, 0, tzinfo=UTC)), ("tick", at_half_past := at_utc(0, 30))):
+        services.occurrence_claim(job=name, scheduled_for=at, holder=services.Holder("old", "h", 1), now=at)
+    JobRun.objects.update(status=RunStatus.SUCCEEDED)
+    assert at_half_past.astimezone(PARIS).strftime("%H:%M%z") == "02:30+0200"  # the first pass; then down
+    for started in (datetime(2027, 10, 31, 1, 0, 10, tzinfo=UTC), datetime(2027, 10, 31, 5, 0, 10, tzinfo=UTC)):
+        clock = Clock(started)  # 02:00:10 CET (the second pass), then 06:00:10 CET
+        back = scheduler(jobs, clock, name=f"b{started.hour}", pid=started.hour)
+        back.start()
+        assert [(run.job, run.scheduled_for) for run in _within(5, back.tick)] == [("tick", started.replace(second=0))]
+        clock.advance(minutes=1)
+        assert [run.scheduled_for for run in _within(5, back.tick)] == [
+            started.replace(second=0) + timedelta(minutes=1)
+        ]
+        back.stop()
+    assert calls.names.count("nightly") == 0  # it ran at 02:00 CEST: not again at 02:00 CET
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2031, 1, 1), timezones=st.just(UTC)),
+    every=st.sampled_from([0, 1, 2, 5, 10, 15, 30, 60]),
+    at=st.times().map(lambda t: f"{t:%H:%M}"),
+)
+def test_occurrences_only_go_forward_at_their_pace_across_any_clock_change(
+    moment: datetime, every: int, at: str
+) -> None:
+    schedule = Schedule(every_minutes=every) if every else Schedule(at=at)
+    first = schedule.first_at_or_after(moment)
+    assert moment <= first < moment + (timedelta(minutes=every) if every else timedelta(hours=25))
+    occurrence = first
+    for _ in range(3):
+        following = schedule.following(occurrence)
+        if every:
+            assert following - occurrence == timedelta(minutes=every) and following.minute % every == 0
+        else:
+            # A day is 23, 24 or 25 hours; a time the clock skips moves an hour later that day only.
+            assert timedelta(hours=22) <= following - occurrence <= timedelta(hours=26)
+            assert following.astimezone(PARIS).strftime("%H:%M") in {at, _an_hour_later(at)}
+        occurrence = following
+
+
+def _an_hour_later(at: str) -> str:
+    hour, minute = at.split(":")
+    return f"{(int(hour) + 1) % 24:02d}:{minute}"
+
+
+def test_a_schedule_that_is_not_one_of_the_two_kinds_is_refused() -> None:
+    for wrong in ({}, {"every_minutes": 7}, {"at": "25:00"}, {"every_minutes": 5, "at": "02:00"}):
+        with pytest.raises(ValueError):
+            Schedule(**wrong)
