@@ -18,6 +18,7 @@ from referrals.models import Request
 from territory.models import Cell
 
 from .models import (
+    AUDIENCE_FLAG,
     Absence,
     AvailabilityPlan,
     Booking,
@@ -28,6 +29,7 @@ from .models import (
     SlotStatus,
     TelemedicineSpot,
     books_directly,
+    named_slot_ids,
     teleconsultant_tier_label,
 )
 
@@ -113,21 +115,30 @@ def slots_open_to(
 ) -> list[Slot]:
     """Free future slots a requester of this type, linked to this professional or site, may book directly (open to
     their kind, or naming them), soonest first; the `wanted` one (a link to a slot, from the SAS platform) first of
-    all when it is one of them, however far ahead. One query (two with `wanted` beyond the first ones): the named
-    lists are an EXISTS in it."""
+    all when it is one of them, however far ahead.
+
+    Two short reads rather than one with an OR: the slots open to the kind, from that kind's partial index in start
+    order (a LIMIT stops it after `limit` rows), and the slots naming the requester, from the named lists' indexes;
+    merged here. One query (two when the requester may be named, one more for a `wanted` slot beyond the first ones).
+    With `open_to_X OR <named>` in one WHERE, no index fits, and PostgreSQL read every future slot of the region in
+    start order to find the few (or none)."""
     if not books_directly(requester_type) and professional_id is None and site_id is None:
         return []
     bookable = (
-        Slot.objects.filter(cell=cell)
-        .free(now)
-        .open_to(requester_type, professional_id=professional_id, site_id=site_id)
-        .bookable()
-        .select_related("site", "professional", "commune")
+        Slot.objects.filter(cell=cell).free(now).bookable().select_related("site", "professional", "commune")
     )
-    found = list(bookable.order_by("starts_at")[:limit])
-    if wanted is not None and all(slot.pk != wanted for slot in found):
-        found = list(bookable.filter(pk=wanted)) + found
-    return found
+    flag = AUDIENCE_FLAG.get(requester_type)
+    found: dict[int, Slot] = {}
+    if flag is not None:
+        found.update((slot.pk, slot) for slot in bookable.filter(**{flag: True}).order_by("starts_at", "pk")[:limit])
+    if professional_id is not None or site_id is not None:
+        naming = bookable.filter(pk__in=named_slot_ids(professional_id, site_id)).order_by("starts_at", "pk")
+        found.update((slot.pk, slot) for slot in naming[:limit])
+    soonest = sorted(found.values(), key=lambda slot: (slot.starts_at, slot.pk))[:limit]
+    if wanted is not None and all(slot.pk != wanted for slot in soonest):
+        extra = bookable.filter(pk=wanted).open_to(requester_type, professional_id=professional_id, site_id=site_id)
+        soonest = list(extra) + soonest
+    return soonest
 
 
 def plans_for(cell: Cell, professional_id: int | None = None) -> list[AvailabilityPlan]:

@@ -174,18 +174,33 @@ def test_a_plan_open_to_nobody_is_for_the_cells_coordinators_only(world: World) 
 # Who sees the slots and may book them
 
 
-def test_only_the_named_gp_is_offered_the_imaging_slot_in_one_query(
+def test_only_the_named_gp_is_offered_the_imaging_slot_in_two_queries(
     world: World, django_assert_num_queries: Any
 ) -> None:
+    """Two reads whatever the number of slots: those open to GPs (their kind's index), those naming this GP."""
     gp_in, gp_out = requester(world, "gp"), requester(world, "gp")
     named = make_slot(world.cell, **IMAGING)
     named.open_to_professionals.add(gp_in.professional)
-    for _ in range(5):  # other slots, named to someone else or to nobody: still one query
+    for _ in range(5):  # other slots, named to someone else or to nobody: still two queries
         make_slot(world.cell, **IMAGING).open_to_professionals.add(ProfessionalFactory(cell=world.cell))
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         assert open_to(gp_in) == [named]
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         assert open_to(gp_out) == []
+
+
+def test_the_soonest_slots_of_both_reads_come_first_each_once_and_no_more_than_asked(world: World) -> None:
+    gp = requester(world, "gp")
+    soon = timezone.now() + timedelta(hours=1)
+    by_kind = [make_slot(world.cell, starts_at=soon + timedelta(hours=2 * n), open_to_gps=True) for n in range(3)]
+    by_name = [make_slot(world.cell, starts_at=soon + timedelta(hours=2 * n + 1)) for n in range(3)]
+    both = make_slot(world.cell, starts_at=soon - timedelta(minutes=30), open_to_gps=True)
+    for slot in [*by_name, both]:
+        slot.open_to_professionals.add(gp.professional)
+    expected = [both, by_kind[0], by_name[0], by_kind[1], by_name[1]]
+    assert selectors.slots_open_to(world.cell, "gp", timezone.now(), limit=5, professional_id=gp.professional_id) == (
+        expected
+    )
 
 
 def test_the_kind_or_a_name_opens_a_slot_and_a_slot_named_twice_is_listed_once(world: World) -> None:
