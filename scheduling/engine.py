@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from django.db import close_old_connections, connections
+from django.db import DatabaseError, close_old_connections, connections
 from django.db.models import Max
 
 from . import services
@@ -127,7 +127,13 @@ class Scheduler:
                         "%s: still running, the occurrence of %s is left to the next one", job.name, occurrence
                     )
                     continue
-            run = services.occurrence_claim(job=job.name, scheduled_for=occurrence, holder=self.holder, now=now)
+            try:
+                run = services.occurrence_claim(job=job.name, scheduled_for=occurrence, holder=self.holder, now=now)
+            except DatabaseError:
+                # The database failed us (a lock, a reset connection): not claimed, so due again at the next tick,
+                # within its grace, instead of waiting for its next occurrence (tomorrow, for a nightly job).
+                self.next_at[job.name] = occurrence
+                raise
             if run is None:
                 continue  # another scheduler has it
             claimed.append(run)

@@ -142,14 +142,17 @@ def heartbeat_stamp(*, name: str, now: datetime | None = None) -> None:
     Heartbeat.objects.update_or_create(name=name, defaults={"seen_at": now or timezone.now()})
 
 
-def worker_heartbeat_enqueue() -> bool:
-    """Queues the worker's heartbeat task unless one is already waiting: a stopped worker does not pile them up."""
+def worker_heartbeat_enqueue(now: datetime | None = None) -> bool:
+    """Queues the worker's heartbeat task unless a recent one is already waiting: a stopped worker does not pile them
+    up, and one left RUNNING by a worker killed under it (nothing ever finishes it) does not stop the heartbeats."""
     from django_tasks_db.models import DBTaskResult
 
+    from .selectors import WORKER_STALE
     from .tasks import worker_heartbeat
 
+    recent = (now or timezone.now()) - WORKER_STALE
     waiting = DBTaskResult.objects.filter(
-        task_path=worker_heartbeat.module_path, status__in=["READY", "RUNNING"]
+        task_path=worker_heartbeat.module_path, status__in=["READY", "RUNNING"], enqueued_at__gte=recent
     ).exists()
     if waiting:
         return False

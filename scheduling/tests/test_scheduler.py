@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import OperationalError, connection
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -225,6 +226,17 @@ def test_the_worker_heartbeat_is_queued_once_while_one_waits() -> None:
     assert Heartbeat.objects.filter(name="worker").exists()
 
 
+def test_a_heartbeat_left_running_by_a_killed_worker_does_not_stop_the_next_ones() -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    assert services.worker_heartbeat_enqueue() is True
+    DBTaskResult.objects.update(status="RUNNING")  # the worker was killed while running it: nothing finishes it
+    assert services.worker_heartbeat_enqueue() is False  # a recent one: it may still be running
+    later = timezone.now() + timedelta(minutes=6)
+    assert services.worker_heartbeat_enqueue(now=later) is True
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+
+
 def test_on_postgresql_the_owner_jobs_never_run_in_the_apps_scheduler() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("roles are PostgreSQL's")
@@ -373,3 +385,25 @@ def test_a_schedule_that_is_not_one_of_the_two_kinds_is_refused() -> None:
     for wrong in ({}, {"every_minutes": 7}, {"at": "25:00"}, {"every_minutes": 5, "at": "02:00"}):
         with pytest.raises(ValueError):
             Schedule(**wrong)
+
+
+def test_an_occurrence_the_database_failed_to_claim_is_claimed_at_the_next_tick(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = Calls()
+    clock = Clock(paris(2026, 12, 7, 1, 59, 50))
+    running = scheduler([calls.job("nightly", NIGHTLY, grace=DAILY_GRACE)], clock)
+    running.start()
+    claim = services.occurrence_claim
+
+    def locked(**kwargs: object) -> JobRun | None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "occurrence_claim", locked)
+    clock.advance(seconds=15)
+    with pytest.raises(OperationalError):
+        running.tick()
+    monkeypatch.setattr(services, "occurrence_claim", claim)
+    clock.advance(seconds=15)
+    assert [run.scheduled_for for run in running.tick()] == [paris(2026, 12, 7, 2, 0)]  # not tomorrow's
+    assert calls.names == ["nightly"]
