@@ -148,9 +148,10 @@ def waiting_for(user: User, now: datetime) -> list[CellWaiting]:
 
     handling = having(Perm.REQUEST_HANDLE)
     if handling:
-        # The cascade that found nobody is the request's last: no other one running or accepted since.
-        later = Cascade.objects.filter(
-            request=OuterRef("request"), status__in=(CascadeStatus.RUNNING, CascadeStatus.ACCEPTED)
+        # The cascade that found nobody is the request's last: none started since it (an accepted one before it, whose
+        # appointment was cancelled since, does not count), and none running.
+        later = Cascade.objects.filter(request=OuterRef("request")).filter(
+            Q(started_at__gt=OuterRef("started_at")) | Q(status=CascadeStatus.RUNNING)
         )
         counts = _by_cell(
             Cascade.objects.filter(cell__in=list(handling), status=CascadeStatus.EXHAUSTED, request__status__in=OPEN)

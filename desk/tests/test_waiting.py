@@ -328,3 +328,23 @@ def test_the_figures_refresh_themselves_without_the_page(populated: World, regio
     assert 'hx-trigger="every 60s"' in page and '"X-Aiguillage-Refresh": "1"' in page
     part = client.get(WAITING, HTTP_HX_REQUEST="true", HTTP_X_AIGUILLAGE_REFRESH="1").content.decode()
     assert part.lstrip().startswith('<div id="waiting-cells"') and "<header" not in part
+
+
+def test_an_alert_round_that_found_nobody_counts_even_after_an_earlier_accepted_one(
+    populated: World, regional: User
+) -> None:
+    """Someone accepted a first round, the appointment was cancelled since, a second round found nobody: it waits."""
+    now = timezone.now()
+    request = make_request(populated.cell)
+
+    def cascade(status: str, started: timedelta) -> Cascade:
+        return Cascade.objects.create(
+            cell=populated.cell, request=request, started_by=populated.colleague, started_at=now - started, step=1,
+            step_ends_at=now, status=status,
+        )  # fmt: skip
+
+    cascade(CascadeStatus.ACCEPTED, timedelta(hours=5))
+    cascade(CascadeStatus.EXHAUSTED, timedelta(hours=1))
+    assert _by_slug(populated.client_for(regional).get(WAITING))[populated.cell.slug].alerts_unanswered == 1
+    cascade(CascadeStatus.RUNNING, timedelta(minutes=5))  # a third round under way: nothing to do yet
+    assert _by_slug(populated.client_for(regional).get(WAITING))[populated.cell.slug].alerts_unanswered == 0
