@@ -202,7 +202,7 @@ def named(professional_id: int | None, site_id: int | None) -> Q:
 def named_slot_ids(professional_id: int | None, site_id: int | None) -> QuerySet[Any]:
     """The ids of the slots whose named lists include this professional or this site (a subquery: a UNION of the two
     lists' rows, each read by its own index)."""
-    lists = []
+    lists: list[QuerySet[Any, Any]] = []
     if professional_id is not None:
         lists.append(Slot.open_to_professionals.through.objects.filter(professional=professional_id).values("slot_id"))
     if site_id is not None:

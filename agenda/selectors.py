@@ -124,9 +124,7 @@ def slots_open_to(
     start order to find the few (or none)."""
     if not books_directly(requester_type) and professional_id is None and site_id is None:
         return []
-    bookable = (
-        Slot.objects.filter(cell=cell).free(now).bookable().select_related("site", "professional", "commune")
-    )
+    bookable = Slot.objects.filter(cell=cell).free(now).bookable().select_related("site", "professional", "commune")
     flag = AUDIENCE_FLAG.get(requester_type)
     found: dict[int, Slot] = {}
     if flag is not None:
