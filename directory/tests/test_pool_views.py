@@ -162,9 +162,8 @@ def test_an_offer_whose_last_day_passed_is_shown_expired_and_can_only_be_cleared
         starts_on=today - timedelta(days=9), ends_on=today - timedelta(days=1)
     )
     client = world.client_for(world.owner)
-    with translation.override("en"):
-        page = client.get(url(world.cell, "pool_list")).content.decode()
-    assert "Offer expired: its last day has passed" in page
+    page = client.get(url(world.cell, "pool_list")).content.decode()
+    assert "Offre expirée : son dernier jour est passé" in page  # as the administrator reads it
     assert url(world.cell, "pool_accept", pk=agreement.pk) not in page
     client.post(url(world.cell, "pool_end", pk=agreement.pk))  # declined: off the list of what waits
     agreement.refresh_from_db()
