@@ -48,7 +48,10 @@
       }
     }
 
-    function render() {
+    // `kept`: the label of the option the user had moved to, highlighted again if the new suggestions still hold it
+    // (an answer that arrives while they arrow through the list must not drop their choice: Enter would then send
+    // the form instead of choosing).
+    function render(kept = null) {
       listbox.replaceChildren();
       suggestions.forEach((suggestion, i) => {
         const option = document.createElement("li");
@@ -64,7 +67,7 @@
       if (suggestions.length) {
         listbox.hidden = false;
         input.setAttribute("aria-expanded", "true");
-        highlight(-1);
+        highlight(kept === null ? -1 : suggestions.findIndex((suggestion) => suggestion.label === kept));
       } else {
         close();
       }
@@ -102,8 +105,9 @@
         if (options.unavailable) options.unavailable();
         return;
       }
+      const kept = active >= 0 && suggestions[active] ? suggestions[active].label : null;
       suggestions = answer.suggestions;
-      render();
+      render(kept);
       if (!suggestions.length) announce(box.dataset.foundNone);
       else if (suggestions.length === 1) announce(box.dataset.foundOne);
       else announce(box.dataset.foundSome.replace("{count}", String(suggestions.length)));
