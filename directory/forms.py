@@ -11,7 +11,7 @@ from territory.forms import CommuneField, suggest_addresses
 from territory.models import Cell
 from territory.selectors import cell_communes
 
-from .models import Professional, ReorientationResource, Site, TeleconsultantTier, is_mssante_address
+from .models import AgreementStatus, Professional, ReorientationResource, Site, TeleconsultantTier, is_mssante_address
 
 NOT_MSSANTE = _(
     "This is not an MSSanté address: those end in mssante.fr (for example prenom.nom@medecin.mssante.fr). "
@@ -240,3 +240,6 @@ class PoolAgreementEndForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Today when empty. Appointments already booked stay."),
     )
+    # The agreement's status on the page the button was on: a Withdraw or Decline that crossed the other cell's
+    # Accept must not end the agreement it accepted meanwhile.
+    seen = forms.ChoiceField(choices=AgreementStatus.choices, required=False, widget=forms.HiddenInput)

@@ -354,6 +354,9 @@ POOL_EXPIRED = _("This offer's last day has passed: the professional's cell must
 POOL_ALREADY_ENDED = _("This agreement has already ended.")
 POOL_END_IN_PAST = _("An agreement ends today at the earliest: the days already past stay as they were.")
 POOL_NOT_A_PARTY = _("Only the two cells of the agreement may end it.")
+POOL_CHANGED_MEANWHILE = _(
+    "The other cell answered this agreement meanwhile: nothing was changed. Here it is as it is now."
+)
 POOL_END_NOT_EARLIER = _(
     "This agreement already ends on %(day)s: to end it sooner, choose an earlier last day. Nothing was changed."
 )
@@ -456,17 +459,26 @@ def pool_agreement_accept(
 @transaction.atomic
 @lock_wait_bounded()
 def pool_agreement_end(
-    *, cell: Cell, agreement: PoolAgreement, user: Any, last_day: date | None = None, now: datetime | None = None
+    *,
+    cell: Cell,
+    agreement: PoolAgreement,
+    user: Any,
+    last_day: date | None = None,
+    now: datetime | None = None,
+    seen: str | None = None,
 ) -> PoolAgreement:
     """Either cell ends the agreement. A waiting offer is withdrawn (by the home cell) or declined (by the other);
     an accepted one runs until `last_day` (today by default, never a past day: appointments already booked stay),
-    or is ended outright when it had not started yet."""
+    or is ended outright when it had not started yet. `seen`: the status the person saw (the page's); when it
+    changed meanwhile (an offer accepted by the other cell), nothing is done and they are told."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     _lock_professional(agreement.professional)
     agreement = PoolAgreement.objects.select_related("professional").get(pk=agreement.pk)
     if cell.pk not in (agreement.cell_id, agreement.professional.cell_id):
         raise DomainError(POOL_NOT_A_PARTY)
+    if seen is not None and agreement.status != seen:
+        raise DomainError(POOL_CHANGED_MEANWHILE, code="changed")
     over = agreement.ends_on is not None and agreement.ends_on < today
     if agreement.status == AgreementStatus.ENDED or (agreement.status == AgreementStatus.ACCEPTED and over):
         raise DomainError(POOL_ALREADY_ENDED, code="ended")

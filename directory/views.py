@@ -359,6 +359,10 @@ class PoolAgreementEnd(_PoolAgreementAction):
         if not form.is_valid():
             raise DomainError(services.POOL_END_DATE_INVALID, field="last_day")
         services.pool_agreement_end(
-            cell=self.cell, agreement=agreement, user=self.request.user, last_day=form.cleaned_data["last_day"]
+            cell=self.cell,
+            agreement=agreement,
+            user=self.request.user,
+            last_day=form.cleaned_data["last_day"],
+            seen=form.cleaned_data["seen"] or None,
         )
         return gettext("Agreement for %(name)s ended.") % {"name": agreement.professional}

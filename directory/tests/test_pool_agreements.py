@@ -194,3 +194,22 @@ def test_each_cell_lists_what_it_gives_and_receives_and_reads_only_its_own(world
 
     with pytest.raises(Http404):
         selectors.pool_agreement_get(CellFactory(), given.pk)
+
+
+def test_a_withdrawal_that_crossed_the_other_cells_acceptance_changes_nothing(world: World) -> None:
+    """The home cell's page still showed the offer (Withdraw) when the other cell accepted it: the withdrawal, sent
+    with the status it saw, is refused and the agreement stays accepted, with no last day."""
+    agreement = offer(world)
+    services.pool_agreement_accept(cell=world.cell, agreement=agreement, user=world.owner, now=NOW)
+    with pytest.raises(DomainError) as raised:
+        services.pool_agreement_end(
+            cell=world.other_cell, agreement=agreement, user=world.outsider, now=NOW, seen=AgreementStatus.OFFERED
+        )
+    assert raised.value.code == "changed"
+    agreement.refresh_from_db()
+    assert (agreement.status, agreement.ends_on, agreement.ended_by) == (AgreementStatus.ACCEPTED, None, None)
+    # Seen as it is, it ends as before.
+    ended = services.pool_agreement_end(
+        cell=world.other_cell, agreement=agreement, user=world.outsider, now=NOW, seen=AgreementStatus.ACCEPTED
+    )
+    assert ended.ends_on == TODAY

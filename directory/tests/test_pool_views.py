@@ -168,3 +168,15 @@ def test_an_offer_whose_last_day_passed_is_shown_expired_and_can_only_be_cleared
     client.post(url(world.cell, "pool_end", pk=agreement.pk))  # declined: off the list of what waits
     agreement.refresh_from_db()
     assert (agreement.status, agreement.ended_by) == (AgreementStatus.ENDED, world.owner)
+
+
+def test_the_withdraw_button_carries_what_its_page_showed_and_a_crossed_acceptance_stays(world: World) -> None:
+    agreement = offered(world)
+    client = world.client_for(world.outsider)
+    page = client.get(url(world.other_cell, "pool_list")).content.decode()
+    assert '<input type="hidden" name="seen" value="offered">' in page
+    services.pool_agreement_accept(cell=world.cell, agreement=agreement, user=world.owner)  # meanwhile, the other cell
+    answer = client.post(url(world.other_cell, "pool_end", pk=agreement.pk), {"seen": "offered"}, follow=True)
+    assert "L’autre cellule a répondu à cet accord entre-temps" in answer.content.decode()
+    agreement.refresh_from_db()
+    assert (agreement.status, agreement.ends_on) == (AgreementStatus.ACCEPTED, None)
