@@ -186,22 +186,9 @@ def may_book_directly(
     return Slot.objects.filter(named(professional_id, site_id), pk=slot.pk).exists()
 
 
-def named(professional_id: int | None, site_id: int | None) -> Q:
-    """Slots whose named lists include this professional or this site: one EXISTS on a list's table per record
-    (its unique (slot, professional) index answers it), never a join that would repeat a slot."""
-    found = Q(pk__in=[])  # nobody named: no slot
-    if professional_id is not None:
-        through = Slot.open_to_professionals.through.objects
-        found = Q(Exists(through.filter(slot=OuterRef("pk"), professional=professional_id)))
-    if site_id is not None:
-        sites = Q(Exists(Slot.open_to_sites.through.objects.filter(slot=OuterRef("pk"), site=site_id)))
-        found = found | sites if professional_id is not None else sites
-    return found
-
-
 def named_slot_ids(professional_id: int | None, site_id: int | None) -> QuerySet[Any]:
-    """The ids of the slots whose named lists include this professional or this site (a subquery: a UNION of the two
-    lists' rows, each read by its own index)."""
+    """The ids of the slots whose named lists include this professional or this site: a subquery, the UNION of the
+    two lists' rows, each read by its own index (never a join that would repeat a slot)."""
     lists: list[QuerySet[Any, Any]] = []
     if professional_id is not None:
         lists.append(Slot.open_to_professionals.through.objects.filter(professional=professional_id).values("slot_id"))
@@ -210,6 +197,11 @@ def named_slot_ids(professional_id: int | None, site_id: int | None) -> QuerySet
     if not lists:
         return Slot.objects.none().values("pk")
     return lists[0].union(*lists[1:]) if len(lists) > 1 else lists[0]
+
+
+def named(professional_id: int | None, site_id: int | None) -> Q:
+    """Slots whose named lists include this professional or this site (`named_slot_ids`; nobody named: no slot)."""
+    return Q(pk__in=named_slot_ids(professional_id, site_id))
 
 
 # The order in which a telemedicine spot's time pairs a teleconsultant, and in which the finder and the placement

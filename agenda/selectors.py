@@ -29,7 +29,7 @@ from .models import (
     SlotStatus,
     TelemedicineSpot,
     books_directly,
-    named_slot_ids,
+    named,
     teleconsultant_tier_label,
 )
 
@@ -130,7 +130,7 @@ def slots_open_to(
     if flag is not None:
         found.update((slot.pk, slot) for slot in bookable.filter(**{flag: True}).order_by("starts_at", "pk")[:limit])
     if professional_id is not None or site_id is not None:
-        naming = bookable.filter(pk__in=named_slot_ids(professional_id, site_id)).order_by("starts_at", "pk")
+        naming = bookable.filter(named(professional_id, site_id)).order_by("starts_at", "pk")
         found.update((slot.pk, slot) for slot in naming[:limit])
     soonest = sorted(found.values(), key=lambda slot: (slot.starts_at, slot.pk))[:limit]
     if wanted is not None and all(slot.pk != wanted for slot in soonest):
