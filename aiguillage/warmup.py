@@ -22,12 +22,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.forms.renderers import get_default_renderer
 from django.template import engines
+from django.template.utils import get_app_template_dirs
 from django.urls import get_resolver, reverse
 from django.utils import timezone, translation
 
@@ -37,9 +36,7 @@ TEMPLATE_SUFFIXES = (".html", ".txt")
 def project_templates() -> Iterator[str]:
     """The names of the project's own templates (its templates folder and its apps'), not the libraries'."""
     root = Path(settings.BASE_DIR).resolve()
-    engines_settings: list[dict[str, Any]] = settings.TEMPLATES
-    folders = [Path(folder) for engine in engines_settings for folder in engine.get("DIRS", [])]
-    folders += [Path(config.path) / "templates" for config in apps.get_app_configs()]
+    folders = [Path(folder) for folder in (*engines["django"].dirs, *get_app_template_dirs("templates"))]
     for folder in folders:
         folder = folder.resolve()
         if not folder.is_dir() or not folder.is_relative_to(root) or ".venv" in folder.parts:
