@@ -36,7 +36,7 @@ TEMPLATE_SUFFIXES = (".html", ".txt")
 def project_templates() -> Iterator[str]:
     """The names of the project's own templates (its templates folder and its apps'), not the libraries'."""
     root = Path(settings.BASE_DIR).resolve()
-    folders = [Path(folder) for folder in (*engines["django"].dirs, *get_app_template_dirs("templates"))]
+    folders = [Path(str(folder)) for folder in (*engines["django"].dirs, *get_app_template_dirs("templates"))]
     for folder in folders:
         folder = folder.resolve()
         if not folder.is_dir() or not folder.is_relative_to(root) or ".venv" in folder.parts:
