@@ -209,6 +209,12 @@ class Journey(Paced):
         self.requester = browser(self, self.cell["requester_web"])
         self.software = browser(self, None)
 
+    def request_page(self, page_url: str) -> Any:
+        """The coordinator opens the request's page, then the browser asks for its deferred finder panel."""
+        page = call(self.coordinator, self, "GET", page_url, "request page", (200,))
+        finder_panel(self.coordinator, self, page, page_url)
+        return page
+
     def once(self) -> None:
         cell, slug = self.cell, self.cell["slug"]
         commune = random.randrange(len(cell["communes"]))
@@ -273,8 +279,7 @@ class Journey(Paced):
             pk = int(landed.group(1))
         CREATED.append(pk)
         page_url = f"/c/{slug}/demandes/{pk}/"
-        page = call(self.coordinator, self, "GET", page_url, "request page", (200,))
-        finder_panel(self.coordinator, self, page, page_url)
+        page = self.request_page(page_url)
         token = csrf(page)
         call(
             self.coordinator, self, "POST", page_url + "take/", "POST take", (302,), data={"csrfmiddlewaretoken": token}
@@ -289,8 +294,7 @@ class Journey(Paced):
                 (200,),
                 headers={"Authorization": f"Bearer {cell['api_token']}"},
             )
-        page = call(self.coordinator, self, "GET", page_url, "request page", (200,))
-        finder_panel(self.coordinator, self, page, page_url)
+        page = self.request_page(page_url)
         call(
             self.coordinator,
             self,
@@ -304,8 +308,7 @@ class Journey(Paced):
                 "callback-note": "Messagerie",
             },
         )
-        page = call(self.coordinator, self, "GET", page_url, "request page", (200,))
-        finder_panel(self.coordinator, self, page, page_url)
+        page = self.request_page(page_url)
         call(
             self.coordinator,
             self,
@@ -315,8 +318,7 @@ class Journey(Paced):
             (302,),
             data={"csrfmiddlewaretoken": csrf(page) or token, **cell["qualify"]},
         )
-        page = call(self.coordinator, self, "GET", page_url, "request page", (200,))
-        finder_panel(self.coordinator, self, page, page_url)
+        page = self.request_page(page_url)
         # The finder's filter changed to "in person": htmx asks for the finder alone (hx-target #slot-finder).
         finder_url = page_url + "?finder-modality=in_person&finder-km="
         finder = call(
@@ -345,8 +347,7 @@ class Journey(Paced):
                 (302,),
                 data={"csrfmiddlewaretoken": csrf(finder) or token},
             )
-            after = call(self.coordinator, self, "GET", page_url, "request page", (200,))
-            finder_panel(self.coordinator, self, after, page_url)
+            after = self.request_page(page_url)
             if "message-success" in (after.text or ""):
                 BOOKED.append(pk)
             elif "message-error" in (after.text or ""):
