@@ -151,6 +151,9 @@ def handle(page: Page, base: str, surname: str, ending: str) -> None:
     name = f"Aurore {surname.upper()}"
     row = page.locator("#queue-rows tr", has_text=name)
     row.get_by_role("link", name=name).click()
+    # The buttons are counted below, so the request page must be there first (count() does not wait).
+    page.wait_for_url(re.compile(r"/demandes/\d+/$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text(surname.upper())
     validate = page.get_by_role("button", name="Valider et placer dans la file d’attente")
     if validate.count():
         expect(page.locator(".status-line")).to_contain_text("À valider")
@@ -343,6 +346,7 @@ def test_the_queue_refreshes_in_place_and_says_how_many_requests_are_open(
     base = str(live_server)
     log_in(page, base, "coordination")
     page.get_by_role("link", name="File d’attente", exact=True).click()
+    expect(page.locator("#queue-rows tr").first).to_be_visible()  # count() does not wait for the queue page
     rows = page.locator("#queue-rows tr").count()
     page.evaluate("window.__sameDocument = true; document.getElementById('queue-count').textContent = 'périmé'")
     # As if the rows had changed since they were drawn: the refresh sends back a version the server no longer has
