@@ -12,10 +12,12 @@ is proposed is what the booking accepts):
   a slot (they would take one from a ready patient) nor applied; the patient's point is the geocoded address when BAN
   placed it, else the commune's; urgency weight 3 / 2 / 1 for within 24 h / 48 h / this week; the modality decided by
   the coordinator when there is one, else any modality;
-- slots: open, still to come within the finder's horizon, with a place left, of the cell; a teleconsultant's own
-  time is never booked alone (it is paired with a telemedicine spot's time), and a spot's time counts only when a
-  teleconsultant is free to pair with it: its tier is that doctor's (local 0, regional 1, extra-territorial 2, the
-  order in which the booking pairs them), every other slot's tier is 0. Capacity is the places left.
+- slots: open, still to come within the finder's horizon, with a place left, that the cell books: its own and its
+  pool's (professionals other cells share with it by an accepted agreement covering the slot's day, decision 0021),
+  as the finder sees them; a teleconsultant's own time is never booked alone (it is paired with a telemedicine
+  spot's time), and a spot's time counts only when a teleconsultant is free to pair with it, the cell's own or its
+  pool's: its tier is that doctor's for the cell (local 0, regional 1, extra-territorial 2, the order in which the
+  booking pairs them; a pool doctor's is the agreement's), every other slot's tier is 0. Capacity is the places left.
 - Requests whose patient has no point and slots with no point are left out, and counted for the page.
 
 Two spot times at the same hour may count on the same teleconsultant: the engine does not know they share a doctor;
@@ -35,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -154,11 +157,13 @@ def waiting_requests(membership: Membership, filters: referral_selectors.QueueFi
 
 
 def free_slots(cell: Cell, now: datetime, channels: set[str]) -> list[Slot]:
-    """Free slots of these care channels a coordinator may book, within the finder's horizon (one query)."""
+    """Free slots of these care channels a coordinator may book (the cell's and its pool's), within the finder's
+    horizon (one query)."""
     if not channels:
         return []
     slots = (
-        Slot.objects.filter(cell=cell, care_channel__in=channels, starts_at__lt=now + timedelta(days=FINDER_DAYS))
+        Slot.objects.seen_by(cell.pk)
+        .filter(care_channel__in=channels, starts_at__lt=now + timedelta(days=FINDER_DAYS))
         .free(now)
         .bookable()
     )
@@ -167,20 +172,21 @@ def free_slots(cell: Cell, now: datetime, channels: set[str]) -> list[Slot]:
 
 def spot_tiers(cell: Cell, spots: list[Slot]) -> dict[int, int]:
     """For each telemedicine spot's time, the tier of the teleconsultant the booking would pair with it now (the
-    first free doctor covering it in tier order, as `agenda.selectors.teleconsultants_for`); spots with no
-    doctor free are absent. One query, whatever the number of spots."""
+    first free doctor covering it in tier order, the cell's own or its pool's, as
+    `agenda.selectors.teleconsultants_for`); spots with no doctor free are absent. One query, whatever the number of
+    spots."""
     if not spots:
         return {}
     ranked = list(
         Slot.objects.teleconsultant_times()
+        .seen_by(cell.pk)
         .filter(
-            cell=cell,
             care_channel__in={s.care_channel for s in spots},
             starts_at__lte=max(s.starts_at for s in spots),
             ends_at__gte=min(s.ends_at for s in spots),
         )
-        .in_tier_order()
-        .values_list("pk", "starts_at", "ends_at", "care_channel", "professional__teleconsultant_tier")
+        .in_tier_order(cell.pk)
+        .values_list("pk", "starts_at", "ends_at", "care_channel", "cell_tier")
     )
     tiers: dict[int, int] = {}
     for spot in spots:
@@ -361,6 +367,12 @@ def _recheck(request: Request, slot: Slot, point: GeoPoint | None, *, now: datet
     return None
 
 
+def _may_be_seen_by(slot: Slot, cell: Cell) -> bool:
+    """The cell's slot, or a professional's that may be its pool's: the booking checks the agreement under its lock
+    (`agenda.services.booking`), and reports an agreement ended meanwhile as any other reason not to book."""
+    return slot.cell_id == cell.pk or slot.professional_id is not None
+
+
 def proposal_apply(
     *, cell: Cell, user: User, pairings: Sequence[tuple[int, int]], allowed: Sequence[tuple[int, int]], now: datetime
 ) -> Applied:
@@ -381,7 +393,7 @@ def proposal_apply(
     slots = Slot.objects.select_related("site__commune", "commune", "professional").in_bulk([s for _r, s in chosen])
     for request_id, slot_id in chosen:
         request, slot = requests.get(request_id), slots.get(slot_id)
-        if request is None or slot is None or request.cell_id != cell.pk or slot.cell_id != cell.pk:
+        if request is None or slot is None or request.cell_id != cell.pk or not _may_be_seen_by(slot, cell):
             raise DomainError(PAIRING_UNKNOWN, code="unknown")
     points = patient_points(list(requests.values()))  # one query for them all, not one per pairing
     result = Applied()
@@ -408,7 +420,8 @@ def applied_for(cell: Cell, booked: Sequence[int], not_applied: Sequence[Sequenc
     result = Applied(booked=[Booked(booking.request, booking) for booking in bookings])
     requests = Request.objects.filter(cell=cell).in_bulk([int(item[0]) for item in not_applied])
     slots = (
-        Slot.objects.filter(cell=cell)
+        Slot.objects.filter(Q(cell=cell) | Q(professional__pool_agreements__cell=cell))
+        .distinct()
         .select_related("site", "commune", "professional")
         .in_bulk([int(item[1]) for item in not_applied])
     )
