@@ -8,6 +8,7 @@ from typing import Any
 
 from csp.decorators import csp_update
 from django import forms
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -21,12 +22,22 @@ from django.views.generic import TemplateView
 from accounts.policies import Perm
 from audit.recording import record_list
 from common.care import CareChannel
-from directory.models import Professional, Site
+from directory.models import AgreementStatus, PoolAgreement, Professional, Site
 
 from . import selectors
 from .models import Slot
 from .seasons import calendar_holidays
 from .views import OwnMixin
+
+# A professional another cell shares with this one (decision 0021), named with their home cell.
+POOL_NAME = _("%(name)s (pool, %(cell)s)")
+
+
+def pool_label(professional: Professional, cell_id: int) -> str:
+    """A professional's name; for one of the cell's pool, with their home cell."""
+    if professional.cell_id == cell_id:
+        return str(professional)
+    return str(POOL_NAME) % {"name": professional, "cell": professional.cell.name}
 
 
 class CalendarFilters(forms.Form):
@@ -46,7 +57,15 @@ class CalendarFilters(forms.Form):
         site = self.fields["site"]
         assert isinstance(professional, forms.ModelChoiceField) and isinstance(site, forms.ModelChoiceField)
         offering = Slot.objects.filter(cell=cell).values("professional")
-        professional.queryset = Professional.objects.filter(cell=cell, pk__in=offering).order_by("search_name")
+        # The professionals other cells share with this one (decision 0021): choosing one shows their times here.
+        pool = PoolAgreement.objects.filter(cell=cell, status=AgreementStatus.ACCEPTED).values("professional")
+        professional.queryset = (
+            Professional.objects.filter(Q(cell=cell, pk__in=offering) | Q(pk__in=pool))
+            .select_related("cell")
+            .order_by("search_name")
+        )
+        self.own_professionals = [p for p in professional.queryset if p.cell_id == cell.pk]
+        professional.label_from_instance = lambda p: pool_label(p, cell.pk)  # type: ignore[assignment]
         site.queryset = Site.objects.filter(cell=cell, pk__in=Slot.objects.filter(cell=cell).values("site")).order_by(
             "name"
         )
@@ -161,6 +180,9 @@ class CalendarEvents(OwnMixin, View):
         if slot.is_teleconsultant_time and bookings and bookings[0].slot.site is not None:
             where = bookings[0].slot.site.name  # the spot where the patient and the IDEL wait
         title = f"{slot.get_care_channel_display()} · {slot.booked}/{slot.capacity}"
+        who = str(slot.professional or "")
+        if slot.cell_id != self.cell.pk:  # a pool professional's time: their agenda lives in their home cell
+            who = str(POOL_NAME) % {"name": who, "cell": slot.cell.name}
         patients = [label for label in (self.who(booking, sees_patients) for booking in bookings) if label]
         ours = bool(bookings) and bookings[0].request.cell_id == self.cell.pk
         url = ""
@@ -176,7 +198,7 @@ class CalendarEvents(OwnMixin, View):
             "classNames": [f"slot-{state}"],
             "url": url,
             "extendedProps": {
-                "who": str(slot.professional or ""),
+                "who": who,
                 "where": where,
                 "modality": str(slot.get_modality_display()),
                 "attention": slot.attention,

@@ -19,6 +19,7 @@ from territory.models import Cell
 
 from .models import (
     AUDIENCE_FLAG,
+    SLOT_MAX_LENGTH,
     Absence,
     AvailabilityPlan,
     Booking,
@@ -30,6 +31,7 @@ from .models import (
     TelemedicineSpot,
     books_directly,
     named,
+    seen_by,
     teleconsultant_tier_label,
 )
 
@@ -207,8 +209,20 @@ def calendar_slots(
     """Slots offered between two instants (withdrawn ones left out), with their active or past bookings and each
     booking's request (a teleconsultant's time: the bookings it is paired with), and the professionals and sites
     each is open to by name, in six queries. `effector_id`: an effector's own agenda — their slots, their spots'
-    times (an IDEL), their tour's stops (the bus assistant)."""
-    slots = Slot.objects.filter(cell=cell, status=SlotStatus.OPEN, starts_at__lt=end, ends_at__gt=start)
+    times (an IDEL), their tour's stops (the bus assistant).
+
+    The cell's agenda also shows the times of its pool (decision 0021) where its patients are: a pool professional's
+    slot it booked, a pool teleconsultant's time paired with its spot's booking; and, when one pool professional is
+    chosen, all their times the cell may book (`seen_by`)."""
+    slots = Slot.objects.filter(status=SlotStatus.OPEN, starts_at__lt=end, ends_at__gt=start)
+    if effector_id is None:
+        ours = Booking.objects.filter(
+            request__cell=cell, slot__starts_at__lt=end + SLOT_MAX_LENGTH, slot__ends_at__gt=start - SLOT_MAX_LENGTH
+        ).exclude(status=BookingStatus.CANCELLED)
+        shown = Q(cell=cell) | Q(pk__in=ours.values("slot")) | Q(pk__in=ours.values("paired_slot"))
+        slots = slots.filter(shown | seen_by(cell.pk) if professional_id is not None else shown)
+    else:
+        slots = slots.filter(cell=cell)
     if professional_id is not None:
         slots = slots.filter(professional=professional_id)
     if effector_id is not None:
@@ -224,7 +238,7 @@ def calendar_slots(
         slots = slots.filter(care_channel=care_channel)
     bookings = Booking.objects.exclude(status=BookingStatus.CANCELLED).select_related("request__cell", "slot__site")
     return list(
-        slots.select_related("site", "professional", "commune")
+        slots.select_related("site", "professional", "commune", "cell")
         .prefetch_related(
             Prefetch("bookings", queryset=bookings, to_attr="kept_bookings"),
             Prefetch("paired_bookings", queryset=bookings, to_attr="kept_paired"),

@@ -82,6 +82,44 @@ def test_the_home_cells_agenda_shows_another_cells_booking_as_taken_by_that_cell
     assert event.cell_id == world.cell.pk
 
 
+def events_of(world: World, cell: Any, user: Any, **filters: Any) -> dict[int, dict[str, Any]]:
+    url = reverse("agenda:calendar_events", kwargs={"cell": cell.slug})
+    start = timezone.localdate() + timedelta(days=1)
+    response = world.client_for(user).get(url, {"start": f"{start}T00:00:00", "end": f"{start}T23:59:00", **filters})
+    assert response.status_code == 200
+    return {event["id"]: event for event in response.json() if "id" in event}
+
+
+def test_the_booking_cells_agenda_shows_its_patients_on_the_pool_and_the_pools_times_on_demand(world: World) -> None:
+    doctor, _user, theirs, ours = shared_booking(world)
+    free = make_slot(world.cell, professional=doctor, starts_at=tomorrow_at(15), modality="teleconsultation")
+    coordinator = MembershipFactory(cell=world.other_cell, role=Role.COORDINATOR).user
+
+    # The whole cell's agenda: its own patient's appointment with the pool doctor, named, linked to the request.
+    shown = events_of(world, world.other_cell, coordinator)
+    assert theirs.slot_id in shown and ours.slot_id not in shown and free.pk not in shown
+    event = shown[theirs.slot_id]
+    assert "VIGNERON" in event["title"].upper()
+    assert event["url"] == reverse(
+        "referrals:request_detail", kwargs={"cell": world.other_cell.slug, "pk": theirs.request_id}
+    )
+    assert event["extendedProps"]["who"] == f"{doctor} (vivier, {world.cell.name})"
+    # Read in the booking cell's access log, not the home cell's.
+    assert AccessEvent.objects.get(object_type="calendar").cell_id == world.other_cell.pk
+
+    # The pool doctor chosen in the filter: all their times the cell may book; the home cell's patient stays hidden.
+    chosen = events_of(world, world.other_cell, coordinator, professional=doctor.pk)
+    assert {theirs.slot_id, ours.slot_id, free.pk} <= set(chosen)
+    assert "ORNAIS" not in chosen[ours.slot_id]["title"].upper() and chosen[ours.slot_id]["url"] == ""
+    assert world.cell.name in chosen[ours.slot_id]["title"]
+
+    # The filter offers the pool doctor with their home cell; the day sheets list only the cell's own.
+    page = world.client_for(coordinator).get(reverse("agenda:calendar", kwargs={"cell": world.other_cell.slug}))
+    text = page.content.decode()
+    assert f'<option value="{doctor.pk}">{doctor} (vivier, {world.cell.name})</option>' in text
+    assert f'value="professionnel-{doctor.pk}"' not in text
+
+
 def test_the_professional_sees_all_their_appointments_with_the_cell_of_each(world: World) -> None:
     _doctor, doctor_user, theirs, _ours = shared_booking(world)
     url = reverse("agenda:appointments", kwargs={"cell": world.cell.slug})
