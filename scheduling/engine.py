@@ -83,7 +83,7 @@ class Scheduler:
                 services.lease_release(group=group, holder=self.holder)
             raise
         self.leased = True
-        services.runs_interrupted_close(jobs=[job.name for job in self.jobs], holder=self.holder, now=now)
+        services.runs_interrupted_close(jobs=[job.name for job in self.jobs], now=now)
 
     def plan(self) -> None:
         """Each job's next occurrence: the one after the last claimed (a missed one is then due at once); from now for

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from .models import Heartbeat, JobRun, RunStatus, SchedulerLease
 
@@ -19,6 +20,7 @@ from .models import Heartbeat, JobRun, RunStatus, SchedulerLease
 LEASE_STALE = timedelta(minutes=3)
 DETAIL_CHARS = 2000
 DETAIL_LINES = 12
+INTERRUPTED = _("Interrupted: the scheduler running it stopped before it ended.")
 
 
 class LeaseHeld(Exception):
@@ -58,7 +60,8 @@ def _process_gone(pid: int) -> bool:
 
 def lease_acquire(*, group: str, holder: Holder, now: datetime) -> SchedulerLease:
     """Takes the group's lease: free, stale (no heartbeat for LEASE_STALE), already ours, or held by a process of this
-    host that no longer exists (a scheduler restarted after a crash need not wait out the staleness). A conditional
+    host that no longer exists, or by another holder with our own pid (a scheduler restarted after a crash need not
+    wait out the staleness). A conditional
     UPDATE, then an INSERT the primary key keeps unique, so two schedulers starting at once cannot both get it.
     Raises LeaseHeld."""
     values = {"holder": holder.token, "host": holder.host, "pid": holder.pid, "started_at": now, "heartbeat_at": now}
@@ -71,7 +74,9 @@ def lease_acquire(*, group: str, holder: Holder, now: datetime) -> SchedulerLeas
     except IntegrityError:
         pass
     held = SchedulerLease.objects.get(group=group)
-    dead_here = held.host == holder.host and held.pid != holder.pid and _process_gone(held.pid)
+    # Held from this host by another holder: gone if its process is, or if its pid is ours (a former incarnation of
+    # this pid, e.g. a container's scheduler restarted as pid 1 again).
+    dead_here = held.host == holder.host and (held.pid == holder.pid or _process_gone(held.pid))
     if dead_here and SchedulerLease.objects.filter(group=group, holder=held.holder).update(**values):
         return SchedulerLease.objects.get(group=group)
     raise LeaseHeld(held)
@@ -86,13 +91,14 @@ def lease_release(*, group: str, holder: Holder) -> None:
     SchedulerLease.objects.filter(group=group, holder=holder.token).delete()
 
 
-def runs_interrupted_close(*, jobs: list[str], holder: Holder, now: datetime) -> int:
-    """Runs left "running" by a scheduler that died (its lease just taken over or free) end as failed: no other
-    scheduler of the group can be running them."""
-    return (
-        JobRun.objects.filter(job__in=jobs, status=RunStatus.RUNNING)
-        .exclude(host=holder.host, pid=holder.pid)
-        .update(status=RunStatus.FAILED, finished_at=now, detail="interrupted: the scheduler running it stopped")
+def runs_interrupted_close(*, jobs: list[str], now: datetime) -> int:
+    """Runs left "running" by a scheduler that died end as failed. Called by a scheduler that has just taken its
+    groups' leases and claimed nothing yet: no scheduler can be running them, not even a predecessor that had the same
+    host and pid (a container's process restarted as pid 1)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        detail = str(INTERRUPTED)
+    return JobRun.objects.filter(job__in=jobs, status=RunStatus.RUNNING).update(
+        status=RunStatus.FAILED, finished_at=now, detail=detail
     )
 
 

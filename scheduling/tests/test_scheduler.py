@@ -111,7 +111,23 @@ def test_a_run_left_running_by_a_dead_scheduler_is_closed_as_failed_by_its_succe
     services.occurrence_claim(job="tick", scheduled_for=paris(2026, 12, 7, 9, 50), holder=dead, now=clock.now)
     scheduler([calls.job("tick", EVERY_MINUTE)], clock).start()
     run = JobRun.objects.get()
-    assert run.status == RunStatus.FAILED and run.detail.startswith("interrupted")
+    assert (
+        run.status == RunStatus.FAILED
+        and run.detail == "Interrompue : le planificateur qui la menait s’est arrêté avant la fin."
+    )
+
+
+def test_a_run_left_by_a_predecessor_with_the_same_host_and_pid_is_closed_too() -> None:
+    """A container's scheduler restarted is pid 1 again, on the same host name."""
+    clock = Clock(paris(2026, 12, 7, 10, 0))
+    calls = Calls()
+    same = services.Holder("before-restart", "host-a", 1)
+    services.occurrence_claim(job="tick", scheduled_for=paris(2026, 12, 7, 9, 50), holder=same, now=clock.now)
+    services.lease_acquire(group=APP, holder=same, now=clock.now - timedelta(seconds=20))  # a fresh heartbeat
+    restarted = scheduler([calls.job("tick", EVERY_MINUTE)], clock)  # host-a, pid 1: at once, no 3 minutes' wait
+    restarted.start()
+    assert SchedulerLease.objects.get(group=APP).holder == "a"
+    assert JobRun.objects.get().status == RunStatus.FAILED
 
 
 def test_a_failing_job_is_recorded_with_its_first_lines_and_the_others_still_run() -> None:
