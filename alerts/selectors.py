@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy
 
 from agenda.models import Absence
@@ -14,10 +14,11 @@ from common.errors import DomainError
 from common.phones import takes_sms
 from directory.models import Profession, Professional
 from referrals.models import CareChannel, Request
+from referrals.states import OPEN
 from territory.geo import great_circle_km
 from territory.geocoding import cached_point
 
-from .models import Alert, AlertPolicy, AlertStatus, CascadeStatus
+from .models import Alert, AlertPolicy, AlertStatus, Cascade, CascadeStatus
 
 # Who gives each care (the filière's effectors).
 CARE_PROFESSIONS = {
@@ -132,3 +133,21 @@ def running_alerts_for(professional_ids: list[int]) -> list[Alert]:
             cascade__status=CascadeStatus.RUNNING,
         ).select_related("cascade__request__patient_commune", "cascade__request__cell")
     )
+
+
+def cascades_unanswered(cells: list[int]) -> QuerySet[Cascade]:
+    """The cascades of these cells that found nobody and are their open request's last: none started since (an
+    accepted one before it, whose appointment was cancelled since, does not count), and none running. "Ce qui vous
+    attend" counts their requests; the queue's filter lists them."""
+    later = Cascade.objects.filter(request=OuterRef("request")).filter(
+        Q(started_at__gt=OuterRef("started_at")) | Q(status=CascadeStatus.RUNNING)
+    )
+    return Cascade.objects.filter(cell__in=cells, status=CascadeStatus.EXHAUSTED, request__status__in=OPEN).exclude(
+        Exists(later)
+    )
+
+
+def requests_unanswered(cell_id: int) -> tuple[int, ...]:
+    """The cell's open requests whose last alert cascade found nobody, for the queue's filter (a few: each is a patient
+    the cell still has to place)."""
+    return tuple(sorted(set(cascades_unanswered([cell_id]).values_list("request", flat=True))))

@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 
 from accounts.models import Membership, PscAccessRequest, PscAccessStatus, User
 from accounts.policies import ROLE_ORDER, ROLE_PERMISSIONS, Perm
-from alerts.models import Alert, AlertStatus, Cascade, CascadeStatus
+from alerts.models import Alert, AlertStatus, CascadeStatus
+from alerts.selectors import cascades_unanswered
 from notifications.models import Message, MessageStatus
 from referrals.deadlines import RED_BELOW
 from referrals.models import Request, SupervisorQuestion
@@ -148,17 +149,8 @@ def waiting_for(user: User, now: datetime) -> list[CellWaiting]:
 
     handling = having(Perm.REQUEST_HANDLE)
     if handling:
-        # The cascade that found nobody is the request's last: none started since it (an accepted one before it, whose
-        # appointment was cancelled since, does not count), and none running.
-        later = Cascade.objects.filter(request=OuterRef("request")).filter(
-            Q(started_at__gt=OuterRef("started_at")) | Q(status=CascadeStatus.RUNNING)
-        )
         counts = _by_cell(
-            Cascade.objects.filter(cell__in=list(handling), status=CascadeStatus.EXHAUSTED, request__status__in=OPEN)
-            .exclude(Exists(later))
-            .values("cell")
-            .order_by()
-            .annotate(n=Count("request", distinct=True))
+            cascades_unanswered(list(handling)).values("cell").order_by().annotate(n=Count("request", distinct=True))
         )
         for pk, each in handling.items():
             each.alerts_unanswered = counts.get(pk, {}).get("n", 0)

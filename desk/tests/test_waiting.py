@@ -348,3 +348,40 @@ def test_an_alert_round_that_found_nobody_counts_even_after_an_earlier_accepted_
     assert _by_slug(populated.client_for(regional).get(WAITING))[populated.cell.slug].alerts_unanswered == 1
     cascade(CascadeStatus.RUNNING, timedelta(minutes=5))  # a third round under way: nothing to do yet
     assert _by_slug(populated.client_for(regional).get(WAITING))[populated.cell.slug].alerts_unanswered == 0
+
+
+def test_each_figure_opens_a_list_of_as_many_rows_in_that_cell(populated: World, regional: User) -> None:
+    """Past their deadline, deadline near, alerts nobody accepted, messages not sent this week: the link of each
+    figure opens the queue or the outbox filtered to what it counts, not the whole list."""
+    now = timezone.now()
+    make_request(populated.cell, now=now - timedelta(hours=45))  # deadline in 3 hours
+    make_request(populated.cell, now=now - timedelta(hours=50))  # deadline passed
+    make_request(populated.cell, now=now - timedelta(hours=60))  # deadline passed
+    nobody = make_request(populated.cell)
+    Cascade.objects.create(
+        cell=populated.cell, request=nobody, started_by=populated.colleague, started_at=now, step=3,
+        step_ends_at=now, status=CascadeStatus.EXHAUSTED,
+    )  # fmt: skip
+    for n, age in enumerate((timedelta(hours=2), timedelta(days=9))):
+        Message.objects.create(
+            cell=populated.cell, kind=MessageKind.choices[0][0], channel=MessageChannel.choices[0][0],
+            to="+33600000000", subject="s", body="b", key=f"failed-{n}", status=MessageStatus.FAILED,
+            created_at=now - age,
+        )  # fmt: skip
+    client = populated.client_for(regional)
+    page = client.get(WAITING)
+    row = next(figures for each, figures in page.context["rows"] if each.cell == populated.cell)
+    by_kind = {figure.column.key: figure for figure in row if figure}
+    for kind in ("queue.overdue", "queue.near", "alerts_unanswered", "messages_failed"):
+        figure = by_kind[kind]
+        assert figure.count >= 1, kind
+        opened = client.get(figure.url)
+        assert opened.status_code == 200
+        shown = opened.context["total"] if "total" in opened.context else opened.context["paginator"].count
+        assert shown == figure.count, (kind, figure.url)
+    unanswered = client.get(by_kind["alerts_unanswered"].url)
+    assert [request.pk for request in unanswered.context["requests"]] == [nobody.pk]
+    html = unanswered.content.decode()
+    # The filter stays while the others change (the form sends it again), and says how to leave it.
+    assert '<input type="hidden" name="alertes" value="sans-preneur">' in html
+    assert "Seulement les demandes dont la dernière alerte n’a trouvé personne." in html

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 
 from accounts.policies import CellMixin, Perm
 from agenda.backfill import freed_slots
+from alerts.selectors import requests_unanswered
 from audit.recording import record_list
 from referrals import selectors
 from referrals.deadlines import time_left
@@ -28,6 +29,7 @@ REFRESH_HEADER, VERSION_HEADER = "X-Aiguillage-Refresh", "X-Aiguillage-Version"
 
 
 DEADLINE = selectors.QUEUE_ROW_FIELDS.index("deadline_at")
+UNANSWERED_PARAM, UNANSWERED_VALUE = "alertes", "sans-preneur"
 
 
 @dataclass
@@ -64,10 +66,18 @@ class QueueView(CellMixin, TemplateView):
     # draw 200 rows (the regional load test: the whole queue page was its slowest call, 310 ms median, with 150 open).
     LIMIT = 50
 
+    def filters(self) -> selectors.QueueFilters:
+        """The queue's filters from the query string; `alertes=sans-preneur` ("Ce qui vous attend"'s link) keeps the
+        requests whose last alert cascade found nobody."""
+        filters = selectors.QueueFilters.from_params(self.request.GET)
+        if self.request.GET.get(UNANSWERED_PARAM) == UNANSWERED_VALUE:
+            filters = replace(filters, among=requests_unanswered(self.cell.pk))
+        return filters
+
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         sent = request.headers.get(VERSION_HEADER)
         if sent and self.is_refresh():
-            filters = selectors.QueueFilters.from_params(request.GET)
+            filters = self.filters()
             rows, total = selectors.queue_rows_key(self.membership, filters, self.LIMIT)
             now = timezone.now()
             marked = [_Deadline(cast(datetime, row[DEADLINE])) for row in rows]
@@ -93,7 +103,7 @@ class QueueView(CellMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        filters = selectors.QueueFilters.from_params(self.request.GET)
+        filters = self.filters()
         requests = selectors.queue_with_tags(self.membership, filters)
         shown = list(requests[: self.LIMIT])
         record_list(self.request, cell=self.cell, what="queue", requests=shown)
@@ -112,6 +122,8 @@ class QueueView(CellMixin, TemplateView):
             open_statuses=[(s.value, s.label) for s in Status if s in OPEN],
             care_channels=CareChannel.choices,
             urgencies=Urgency.choices,
+            deadlines=list(selectors.DEADLINE_FILTERS.items()),
+            unanswered=(UNANSWERED_PARAM, UNANSWERED_VALUE) if filters.among is not None else None,
             tags=selectors.tags_for_filter(self.cell) if not partial else [],
             can_handle=self.allows(Perm.REQUEST_HANDLE),
             freed=freed_slots(self.cell, now) if not partial else [],

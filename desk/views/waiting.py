@@ -30,8 +30,8 @@ class Column:
 
 
 COLUMNS = (
-    Column("queue.overdue", _("Past their deadline"), "referrals:queue", urgent=True),
-    Column("queue.near", _("Deadline in less than 4 hours"), "referrals:queue", urgent=True),
+    Column("queue.overdue", _("Past their deadline"), "referrals:queue", "?deadline=overdue", urgent=True),
+    Column("queue.near", _("Deadline in less than 4 hours"), "referrals:queue", "?deadline=near", urgent=True),
     Column("queue.received", _("Not called back yet"), "referrals:queue", "?status=received"),
     Column("queue.in_progress", _("Being called back or qualified"), "referrals:queue", "?status=in_progress"),
     Column("queue.to_validate", _("To validate (QR code)"), "referrals:queue", "?status=to_validate"),
@@ -41,9 +41,15 @@ COLUMNS = (
     Column("queue.mine", _("Held by you"), "referrals:queue", "?mine=1"),
     Column("queue.in_queue", _("In the queue"), "referrals:queue"),
     Column("questions", _("Questions for the supervising doctor"), "referrals:supervisor_inbox", urgent=True),
-    Column("alerts_unanswered", _("Alerts nobody accepted"), "referrals:queue", urgent=True),
+    Column("alerts_unanswered", _("Alerts nobody accepted"), "referrals:queue", "?alertes=sans-preneur", urgent=True),
     Column("alerts_to_answer", _("Alerts waiting for your answer"), "accounts:cell_home", urgent=True),
-    Column("messages_failed", _("Messages not sent (7 days)"), "notifications:outbox", "?status=failed", urgent=True),
+    Column(
+        "messages_failed",
+        _("Messages not sent (7 days)"),
+        "notifications:outbox",
+        "?status=failed&depuis=7",
+        urgent=True,
+    ),
     Column("access_requests", _("Pro Santé Connect access requests"), "accounts:psc_request_list", "?status=pending"),
 )
 
