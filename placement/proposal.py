@@ -186,7 +186,7 @@ def spot_tiers(cell: Cell, spots: list[Slot]) -> dict[int, int]:
             ends_at__gte=min(s.ends_at for s in spots),
         )
         .in_tier_order(cell.pk)
-        .values_list("pk", "starts_at", "ends_at", "care_channel", "cell_tier")
+        .values_list("pk", "starts_at", "ends_at", "care_channel", "cell_tier")  # type: ignore[misc]  # an annotation
     )
     tiers: dict[int, int] = {}
     for spot in spots:
