@@ -5,7 +5,10 @@
    root (the system's, or --server-ca), for SERVER_NAME, as a TLS server; its key (TLS_CERTIFICATE_KEY) is its own.
 2. The FHIR clients' authorities (CLIENT_CA, the IGC-Santé bundle) are CA certificates, each verifying within the
    bundle up to a root it holds.
-3. `nginx -t` accepts the whole configuration.
+3. The revocation lists nginx checks client certificates against (CLIENT_CRL, written by deploy/refresh_crl.py): one
+   for each authority of the bundle, each signed by it, none past its next update (nginx checks the whole chain: a
+   list missing or expired for one authority fails every client certificate).
+4. `nginx -t` accepts the whole configuration.
 
 Any failure prints what is wrong and which file, exits 1, and runs nothing further: nginx.service's drop-in runs this
 before every start and reload (deploy/systemd/nginx.service.d/aiguillage.conf), so a chain that does not verify never
@@ -19,6 +22,8 @@ import re
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -26,7 +31,9 @@ from deploy.render import RenderError, read_env_file
 
 SYSTEM_CAS = Path("/etc/ssl/certs/ca-certificates.crt")
 PEM_CERTIFICATE = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----\n?", re.DOTALL)
+PEM_CRL = re.compile(rb"-----BEGIN X509 CRL-----.+?-----END X509 CRL-----\n?", re.DOTALL)
 EXPIRY_WARNING_DAYS = 21
+CRL_WARNING = timedelta(hours=12)  # refresh_crl.py runs every hour: a list this close to its end was not refreshed
 
 
 class Refused(Exception):
@@ -115,6 +122,70 @@ def check_client_authorities(bundle: Path, folder: Path) -> list[str]:
     return notes
 
 
+@dataclass(frozen=True)
+class RevocationList:
+    issuer: str
+    next_update: datetime
+    pem: bytes
+
+
+def revocation_list(pem: bytes, bundle: Path, origin: str, now: datetime) -> RevocationList:
+    """A CRL (PEM) checked against the authorities of `bundle`: signed by one of them, not past its next update.
+    `origin` names where it came from in the messages."""
+    read = openssl("crl", "-noout", "-issuer", "-nextupdate", "-nameopt", "RFC2253", "-CAfile", str(bundle), stdin=pem)
+    said = (read.stdout + read.stderr).decode(errors="replace")
+    issuer = re.search(r"^issuer=(.*)$", said, re.MULTILINE)
+    if read.returncode != 0 or issuer is None:
+        first = said.strip().splitlines()[0] if said.strip() else "openssl crl failed"
+        raise Refused(f"{origin}: not a readable revocation list ({first})")
+    # `openssl crl -CAfile` says "verify OK" or "verify failure" and exits 0 either way: its words decide.
+    if "verify OK" not in said or "verify failure" in said:
+        raise Refused(f"{origin}: the revocation list of {issuer.group(1)} is not signed by an authority of {bundle}")
+    next_update = re.search(r"^nextUpdate=(.*)$", said, re.MULTILINE)
+    if next_update is None or next_update.group(1).strip() == "NONE":
+        raise Refused(f"{origin}: the revocation list of {issuer.group(1)} gives no next update")
+    ends = datetime.strptime(next_update.group(1).strip(), "%b %d %H:%M:%S %Y GMT").replace(tzinfo=UTC)
+    if ends <= now:
+        raise Refused(
+            f"{origin}: the revocation list of {issuer.group(1)} expired at {ends:%Y-%m-%d %H:%M} UTC (nginx would "
+            "refuse every client certificate): fetch a fresh one (deploy/refresh_crl.py)"
+        )
+    return RevocationList(issuer.group(1), ends, pem)
+
+
+def check_coverage(lists: list[RevocationList], bundle: Path, origin: str) -> None:
+    """Each authority of the bundle has its list: nginx checks every certificate of the chain."""
+    authorities = [describe(pem) for pem in certificates(bundle)]
+    missing = [name for name in authorities if name not in {each.issuer for each in lists}]
+    if missing:
+        raise Refused(
+            f"{origin}: no revocation list for {'; '.join(missing)} (nginx checks every authority of the chain: "
+            "without it, every client certificate fails)"
+        )
+
+
+def check_revocation_lists(crl_file: Path, bundle: Path, now: datetime) -> list[str]:
+    try:
+        found = PEM_CRL.findall(crl_file.read_bytes())
+    except OSError as error:
+        raise Refused(f"{crl_file}: cannot be read ({error.strerror}); deploy/refresh_crl.py writes it") from error
+    if not found:
+        raise Refused(f"{crl_file}: holds no PEM revocation list; deploy/refresh_crl.py writes it")
+    lists = [revocation_list(pem, bundle, str(crl_file), now) for pem in found]
+    check_coverage(lists, bundle, str(crl_file))
+    soonest = min(each.next_update for each in lists)
+    notes = [
+        f"revocation lists: {len(lists)} in {crl_file}, each signed by its authority; the first ends "
+        f"{soonest:%Y-%m-%d %H:%M} UTC"
+    ]
+    if soonest - now < CRL_WARNING:
+        notes.append(
+            f"WARNING: a revocation list ends within {int(CRL_WARNING.total_seconds() // 3600)} hours: is "
+            "aiguillage-crl.timer running? (systemctl status aiguillage-crl.service)"
+        )
+    return notes
+
+
 def check_nginx(nginx: str, configuration: Path | None) -> str:
     arguments = [nginx, "-t", "-q"] + (["-c", str(configuration)] if configuration else [])
     try:
@@ -135,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         values = read_env_file(args.env_file)
-        missing = [k for k in ("SERVER_NAME", "TLS_CERTIFICATE", "TLS_CERTIFICATE_KEY", "CLIENT_CA") if k not in values]
+        needed = ("SERVER_NAME", "TLS_CERTIFICATE", "TLS_CERTIFICATE_KEY", "CLIENT_CA", "CLIENT_CRL")
+        missing = [k for k in needed if k not in values]
         if missing:
             raise Refused(f"{args.env_file}: no value for {', '.join(missing)}")
         with tempfile.TemporaryDirectory(prefix="aiguillage-check-tls-") as scratch:
@@ -147,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
                 Path(scratch),
             )
             notes += check_client_authorities(Path(values["CLIENT_CA"]), Path(scratch))
+            notes += check_revocation_lists(Path(values["CLIENT_CRL"]), Path(values["CLIENT_CA"]), datetime.now(UTC))
         notes.append(check_nginx(args.nginx, args.nginx_conf))
     except (Refused, RenderError, OSError) as error:
         print(f"check_tls.py: REFUSED: {error}", file=sys.stderr)

@@ -20,6 +20,8 @@ from pathlib import Path
 
 TEMPLATE = Path(__file__).resolve().parent / "nginx" / "aiguillage.conf"
 PLACEHOLDER = re.compile(r"@([A-Z][A-Z0-9_]*)(\*?)@")
+# Values of the same file that other tools read, not the template: the revocation lists' addresses (refresh_crl.py).
+READ_ELSEWHERE = frozenset({"CLIENT_CRL_URLS"})
 
 
 class RenderError(Exception):
@@ -46,7 +48,7 @@ def render(template: str, values: dict[str, str]) -> str:
     missing = sorted(name for name in used if not values.get(name, "").strip())
     if missing:
         raise RenderError(f"no value for {', '.join(missing)} (set in the environment file or with --set)")
-    unused = sorted(set(values) - used)
+    unused = sorted(set(values) - used - READ_ELSEWHERE)
     if unused:
         raise RenderError(f"not a placeholder of the template: {', '.join(unused)}")
     lines = []

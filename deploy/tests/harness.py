@@ -67,6 +67,8 @@ def render_site(folder: Path, pki: Pki, static_root: Path, upstream: list[str]) 
                 f"TLS_CERTIFICATE={pki.server_chain}",
                 f"TLS_CERTIFICATE_KEY={pki.server_key}",
                 f"CLIENT_CA={pki.client_ca}",
+                f"CLIENT_CRL={pki.client_crl}",
+                "CLIENT_CRL_URLS=http://127.0.0.1:9/unused-by-nginx.crl",
                 f"STATIC_ROOT={static_root}",
                 f'UPSTREAM="{" ".join(upstream)}"',
             ]

@@ -1,7 +1,8 @@
 """A throwaway public-key infrastructure shaped like IGC-Santé's, made with `cryptography`: a root CA, an
 intermediate CA under it (as "AC IGC-SANTE ELEMENTAIRE ORGANISATIONS" is under its root), the server's certificate,
 client certificates for an allowed and an unknown subject, and a second, unrelated CA whose client certificate carries
-the allowed subject (so that only the issuer tells it apart)."""
+the allowed subject (so that only the issuer tells it apart); the two authorities' revocation lists, the intermediate's
+revoking a third certificate of the allowed subject."""
 
 from __future__ import annotations
 
@@ -87,6 +88,35 @@ def issue(
     return Issued(builder.sign(signer_key, hashes.SHA256()), key)
 
 
+def revocation_list(
+    issuer: Issued, revoked: tuple[x509.Certificate, ...] = (), *, hours: int = 24 * 7
+) -> x509.CertificateRevocationList:
+    """`issuer`'s list revoking these certificates, issued an hour ago, next update in `hours` (negative: expired)."""
+    now = datetime.now(UTC)
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuer.certificate.subject)
+        .last_update(now - timedelta(hours=1) if hours > 0 else now + timedelta(hours=2 * hours))
+        .next_update(now + timedelta(hours=hours))
+    )
+    for certificate in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(certificate.serial_number)
+            .revocation_date(now - timedelta(minutes=30))
+            .build()
+        )
+    return builder.sign(issuer.key, hashes.SHA256())
+
+
+def crl_pem(crl: x509.CertificateRevocationList) -> bytes:
+    return crl.public_bytes(serialization.Encoding.PEM)
+
+
+def crl_der(crl: x509.CertificateRevocationList) -> bytes:
+    return crl.public_bytes(serialization.Encoding.DER)
+
+
 @dataclass(frozen=True)
 class Pki:
     """The files, under one folder: what nginx loads (server chain and key, client CA bundle), what clients load."""
@@ -98,6 +128,12 @@ class Pki:
     allowed: tuple[Path, Path]  # (certificate, key) of the allowed subject
     unknown: tuple[Path, Path]  # a verified certificate whose subject is not allowed
     foreign: tuple[Path, Path]  # the allowed subject, issued by another CA
+    revoked: tuple[Path, Path]  # the allowed subject, issued by the intermediate, then revoked
+    client_crl: Path  # the root's and the intermediate's revocation lists (PEM), nginx's ssl_crl
+    root: Issued
+    intermediate: Issued
+    other_root: Issued
+    revoked_certificate: x509.Certificate
 
 
 def make_pki(folder: Path, host: str) -> Pki:
@@ -109,6 +145,10 @@ def make_pki(folder: Path, host: str) -> Pki:
     (folder / "root.pem").write_bytes(pem(root.certificate))
     (folder / "client-ca.pem").write_bytes(pem(intermediate.certificate) + pem(root.certificate))
     server_chain, server_key = server.write(folder, "server", intermediate.certificate)
+    revoked = issue(ALLOWED_SUBJECT, intermediate, client=True)
+    (folder / "client-crl.pem").write_bytes(
+        crl_pem(revocation_list(root)) + crl_pem(revocation_list(intermediate, (revoked.certificate,)))
+    )
     return Pki(
         server_ca=folder / "root.pem",
         server_chain=server_chain,
@@ -117,4 +157,10 @@ def make_pki(folder: Path, host: str) -> Pki:
         allowed=issue(ALLOWED_SUBJECT, intermediate, client=True).write(folder, "allowed", intermediate.certificate),
         unknown=issue(UNKNOWN_SUBJECT, intermediate, client=True).write(folder, "unknown", intermediate.certificate),
         foreign=issue(ALLOWED_SUBJECT, other_root, client=True).write(folder, "foreign"),
+        revoked=revoked.write(folder, "revoked", intermediate.certificate),
+        client_crl=folder / "client-crl.pem",
+        root=root,
+        intermediate=intermediate,
+        other_root=other_root,
+        revoked_certificate=revoked.certificate,
     )

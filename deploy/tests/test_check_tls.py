@@ -1,6 +1,7 @@
 """deploy/check_tls.py, what nginx.service's drop-in runs before every start and reload: it accepts a good deployment
 (and runs `nginx -t` on it), and refuses, with a message naming the file and the fault and without going further, a
-server chain that does not verify, a key of another certificate, and a client authority bundle that lacks its root.
+server chain that does not verify, a key of another certificate, a client authority bundle that lacks its root, and
+revocation lists nginx would fail every client with (one missing, expired, or not signed by its authority).
 A missing nginx fails the test with the command that installs it, it never skips."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 from cryptography import x509
 
 from deploy.tests import harness
-from deploy.tests.pki import Pki, issue, make_pki, pem
+from deploy.tests.pki import Pki, crl_pem, issue, make_pki, pem, revocation_list
 
 CHECK = harness.DEPLOY / "check_tls.py"
 
@@ -53,6 +54,7 @@ def test_a_good_deployment_passes_with_nginx_t(deployed: tuple[Pki, harness.Ngin
     assert result.returncode == 0, result.stderr
     assert "server certificate: CN=localhost, 1 intermediate(s), verifies for localhost" in result.stdout
     assert "client authorities: 2 in" in result.stdout
+    assert f"revocation lists: 2 in {deployed[0].client_crl}, each signed by its authority" in result.stdout
     assert f"nginx -t: the configuration {deployed[1].main_conf} is accepted" in result.stdout
 
 
@@ -98,3 +100,40 @@ def test_a_configuration_nginx_refuses_is_reported_with_nginx_s_words(
     site.main_conf.write_text(site.main_conf.read_text().replace("worker_connections 64;", "worker_connections;"))
     message = refused(check(pki, site))
     assert "nginx -t refuses the configuration" in message and "worker_connections" in message
+
+
+INTERMEDIATE = "CN=AC de test ORGANISATIONS,O=Aiguillage tests,C=FR"
+
+
+def test_revocation_lists_missing_for_an_authority_are_refused(deployed: tuple[Pki, harness.NginxSite]) -> None:
+    pki, site = deployed
+    pki.client_crl.write_bytes(crl_pem(revocation_list(pki.root)))
+    message = refused(check(pki, site))
+    assert f"{pki.client_crl}: no revocation list for {INTERMEDIATE}" in message
+
+
+def test_an_expired_revocation_list_is_refused(deployed: tuple[Pki, harness.NginxSite]) -> None:
+    pki, site = deployed
+    pki.client_crl.write_bytes(
+        crl_pem(revocation_list(pki.root)) + crl_pem(revocation_list(pki.intermediate, hours=-1))
+    )
+    message = refused(check(pki, site))
+    assert f"the revocation list of {INTERMEDIATE} expired at" in message
+    assert "nginx would refuse every client certificate" in message
+
+
+def test_a_revocation_list_its_authority_did_not_sign_is_refused(deployed: tuple[Pki, harness.NginxSite]) -> None:
+    pki, site = deployed
+    # The intermediate's name, another authority's key: what a forged list looks like.
+    forged = type(pki.intermediate)(pki.intermediate.certificate, pki.other_root.key)
+    pki.client_crl.write_bytes(crl_pem(revocation_list(pki.root)) + crl_pem(revocation_list(forged)))
+    message = refused(check(pki, site))
+    assert f"the revocation list of {INTERMEDIATE} is not signed by an authority of {pki.client_ca}" in message
+
+
+def test_a_revocation_list_near_its_end_is_accepted_with_a_warning(deployed: tuple[Pki, harness.NginxSite]) -> None:
+    pki, site = deployed
+    pki.client_crl.write_bytes(crl_pem(revocation_list(pki.root)) + crl_pem(revocation_list(pki.intermediate, hours=3)))
+    result = check(pki, site)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING: a revocation list ends within 12 hours: is aiguillage-crl.timer running?" in result.stdout

@@ -77,6 +77,17 @@ def test_a_certificate_from_another_authority_is_refused_by_nginx_everywhere(dep
         assert b"The SSL certificate error" in answer.body
 
 
+def test_a_revoked_certificate_is_refused_by_nginx_everywhere(deployment: Deployment) -> None:
+    # The allowed subject, issued by the right intermediate, valid: only its place on the intermediate's revocation
+    # list (ssl_crl) sets it apart from the allowed certificate, which gets the bundle (above).
+    path, marker = probe(SLOT_SEARCH)
+    for where in (path, "/"):
+        answer = https(deployment, where, cert=deployment.pki.revoked)
+        assert answer.status == 400
+        assert b"The SSL certificate error" in answer.body
+    assert marker not in deployment.gunicorn_log.read_text()
+
+
 def test_forged_certificate_headers_without_a_certificate_are_refused(deployment: Deployment) -> None:
     path, marker = probe(SLOT_SEARCH)
     answer = https(deployment, path, headers=FORGED)
