@@ -423,3 +423,46 @@ def test_an_occurrence_the_database_failed_to_claim_is_claimed_at_the_next_tick(
     clock.advance(seconds=15)
     assert [run.scheduled_for for run in running.tick()] == [paris(2026, 12, 7, 2, 0)]  # not tomorrow's
     assert calls.names == ["nightly"]
+
+
+def test_on_standby_a_second_scheduler_waits_for_the_lease_and_takes_it_when_freed() -> None:
+    from scheduling.management.commands.scheduler import start_when_free
+
+    clock = Clock(paris(2026, 12, 7, 10, 0))
+    calls = Calls()
+    other = services.Holder("other", "host-other", 42)
+    services.lease_acquire(group=APP, holder=other, now=clock.now)
+    waiting = scheduler([calls.job("tick", EVERY_MINUTE)], clock)
+    said: list[str] = []
+    waits: list[float] = []
+
+    def wait(seconds: float) -> bool:
+        waits.append(seconds)
+        if len(waits) == 3:  # the other host's scheduler stops: its lease is released
+            services.lease_release(group=APP, holder=other)
+        clock.advance(seconds=seconds)
+        return False
+
+    assert start_when_free(waiting, standby=True, wait=wait, say=said.append) is True
+    assert SchedulerLease.objects.get(group=APP).holder == "a" and len(waits) == 3
+    assert len(said) == 1 and said[0].startswith("standby: a scheduler for the 'app' jobs already runs on host-other")
+
+
+def test_on_standby_a_stop_asked_while_waiting_ends_without_the_lease() -> None:
+    from scheduling.management.commands.scheduler import start_when_free
+
+    clock = Clock(paris(2026, 12, 7, 10, 0))
+    services.lease_acquire(group=APP, holder=services.Holder("other", "host-other", 42), now=clock.now)
+    waiting = scheduler([Calls().job("tick", EVERY_MINUTE)], clock)
+    assert start_when_free(waiting, standby=True, wait=lambda seconds: True, say=lambda text: None) is False
+    assert SchedulerLease.objects.get(group=APP).holder == "other"
+
+
+def test_without_standby_a_held_lease_refuses_the_start_at_once() -> None:
+    from scheduling.management.commands.scheduler import start_when_free
+
+    clock = Clock(paris(2026, 12, 7, 10, 0))
+    services.lease_acquire(group=APP, holder=services.Holder("other", "host-other", 42), now=clock.now)
+    waiting = scheduler([Calls().job("tick", EVERY_MINUTE)], clock)
+    with pytest.raises(CommandError, match="already runs on host-other"):
+        start_when_free(waiting, standby=False, wait=lambda seconds: pytest.fail("no wait"), say=lambda text: None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -28,6 +29,33 @@ def _is_owner() -> bool:
         return bool(cursor.fetchone()[0])
 
 
+def start_when_free(
+    scheduler: Scheduler, *, standby: bool, wait: Callable[[float], bool], say: Callable[[str], None]
+) -> bool:
+    """Starts the scheduler: True once it holds its leases. A lease another scheduler holds refuses the start
+    (CommandError) or, on standby, is asked for again every TICK_SECONDS (said once) until it is free or taken over;
+    False when `wait` says to stop meanwhile. On standby the process stays up: systemd does not restart it every few
+    seconds (each start of the unit would run the migrations' unit it requires again)."""
+    said = False
+    while True:
+        try:
+            scheduler.start()
+            return True
+        except services.LeaseHeld as held:
+            if not standby:
+                raise CommandError(str(held)) from None
+            if not said:
+                say(f"standby: {held}")
+                said = True
+        except DatabaseError:
+            if not standby:
+                raise
+            logger.exception("standby: the lease could not be asked for; trying again")
+            connection.close()
+        if wait(TICK_SECONDS):
+            return False
+
+
 class Command(BaseCommand):
     help = (
         "Runs the periodic jobs, each occurrence once even with several schedulers. --jobs app (default) as the "
@@ -37,6 +65,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--jobs", choices=["app", "owner", "all"], default="app")
+        parser.add_argument(
+            "--standby",
+            action="store_true",
+            help="when another scheduler holds the lease, wait and take over when it stops or goes silent (the "
+            "units do, so that a second host stays ready); without it, such a start is refused",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         groups = groups_for(options["jobs"])
@@ -55,10 +89,9 @@ class Command(BaseCommand):
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stopping.set())
         scheduler = Scheduler(jobs=JOBS, groups=groups, clock=timezone.now)
-        try:
-            scheduler.start()
-        except services.LeaseHeld as held:
-            raise CommandError(str(held)) from None
+        if not start_when_free(scheduler, standby=options["standby"], wait=stopping.wait, say=self.stdout.write):
+            self.stdout.write("scheduler stopped while on standby")
+            return
         names = ", ".join(job.name for job in scheduler.jobs)
         self.stdout.write(f"scheduler for the {'/'.join(groups)} jobs ({names}) started, pid {scheduler.holder.pid}")
         try:
