@@ -71,14 +71,15 @@ class Scheduler:
         self.plan()
 
     def take_leases(self) -> None:
-        """Every lease of its groups, or none: LeaseHeld leaves none taken (a scheduler refused holds nothing)."""
+        """Every lease of its groups, or none: LeaseHeld or a database error leaves none taken (a scheduler refused
+        holds nothing)."""
         now = self.clock()
         taken: list[str] = []
         try:
             for group in self.groups:
                 services.lease_acquire(group=group, holder=self.holder, now=now)
                 taken.append(group)
-        except services.LeaseHeld:
+        except BaseException:  # refused, or the database failed midway: nothing kept
             for group in taken:
                 services.lease_release(group=group, holder=self.holder)
             raise

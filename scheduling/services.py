@@ -42,10 +42,13 @@ class Holder:
     token: str
     host: str
     pid: int
+    # When this holder came to be: a lease of this host and pid whose heartbeat is older was a former incarnation of
+    # this pid (a container restarted as pid 1 again); a newer heartbeat is another live process (None: never assumed).
+    since: datetime | None = None
 
     @classmethod
     def of_this_process(cls) -> Holder:
-        return cls(token=uuid.uuid4().hex, host=socket.gethostname()[:255], pid=os.getpid())
+        return cls(token=uuid.uuid4().hex, host=socket.gethostname()[:255], pid=os.getpid(), since=timezone.now())
 
 
 def _process_gone(pid: int) -> bool:
@@ -60,7 +63,7 @@ def _process_gone(pid: int) -> bool:
 
 def lease_acquire(*, group: str, holder: Holder, now: datetime) -> SchedulerLease:
     """Takes the group's lease: free, stale (no heartbeat for LEASE_STALE), already ours, or held by a process of this
-    host that no longer exists, or by another holder with our own pid (a scheduler restarted after a crash need not
+    host that no longer exists, or by a former incarnation of our own pid (a scheduler restarted after a crash need not
     wait out the staleness). A conditional
     UPDATE, then an INSERT the primary key keeps unique, so two schedulers starting at once cannot both get it.
     Raises LeaseHeld."""
@@ -74,9 +77,11 @@ def lease_acquire(*, group: str, holder: Holder, now: datetime) -> SchedulerLeas
     except IntegrityError:
         pass
     held = SchedulerLease.objects.get(group=group)
-    # Held from this host by another holder: gone if its process is, or if its pid is ours (a former incarnation of
-    # this pid, e.g. a container's scheduler restarted as pid 1 again).
-    dead_here = held.host == holder.host and (held.pid == holder.pid or _process_gone(held.pid))
+    # Held from this host by another holder: gone if its process is; or, with our own pid, if its last heartbeat is
+    # older than we are (a former incarnation of this pid, e.g. a container's scheduler restarted as pid 1 again; two
+    # live containers sharing a host name and pid 1 both stamp heartbeats after the other started, and wait).
+    former_self = held.pid == holder.pid and holder.since is not None and held.heartbeat_at < holder.since
+    dead_here = held.host == holder.host and (former_self or (held.pid != holder.pid and _process_gone(held.pid)))
     if dead_here and SchedulerLease.objects.filter(group=group, holder=held.holder).update(**values):
         return SchedulerLease.objects.get(group=group)
     raise LeaseHeld(held)

@@ -48,14 +48,20 @@ class Calls:
 
 
 def scheduler(
-    jobs: list[Job], clock: Clock, *, groups: tuple[str, ...] = (APP,), name: str = "a", pid: int = 1
+    jobs: list[Job],
+    clock: Clock,
+    *,
+    groups: tuple[str, ...] = (APP,),
+    name: str = "a",
+    pid: int = 1,
+    since: datetime | None = None,
 ) -> Scheduler:
     inline = InlineExecutor()
     return Scheduler(
         jobs=jobs,
         groups=groups,
         clock=clock,
-        holder=Holder(token=name, host=f"host-{name}", pid=pid),
+        holder=Holder(token=name, host=f"host-{name}", pid=pid, since=since),
         lanes={"frequent": inline, "daily": inline},
     )
 

@@ -124,10 +124,25 @@ def test_a_run_left_by_a_predecessor_with_the_same_host_and_pid_is_closed_too() 
     same = services.Holder("before-restart", "host-a", 1)
     services.occurrence_claim(job="tick", scheduled_for=paris(2026, 12, 7, 9, 50), holder=same, now=clock.now)
     services.lease_acquire(group=APP, holder=same, now=clock.now - timedelta(seconds=20))  # a fresh heartbeat
-    restarted = scheduler([calls.job("tick", EVERY_MINUTE)], clock)  # host-a, pid 1: at once, no 3 minutes' wait
+    # host-a, pid 1, started after that heartbeat: at once, no 3 minutes' wait.
+    restarted = scheduler([calls.job("tick", EVERY_MINUTE)], clock, since=clock.now - timedelta(seconds=5))
     restarted.start()
     assert SchedulerLease.objects.get(group=APP).holder == "a"
     assert JobRun.objects.get().status == RunStatus.FAILED
+
+
+def test_a_live_scheduler_with_the_same_host_name_and_pid_keeps_its_lease() -> None:
+    """Two containers sharing a host name, each its scheduler as pid 1: the other stamped a heartbeat after this one
+    started, so it is alive; no taking turns, no run of the other's closed as interrupted."""
+    clock = Clock(paris(2026, 12, 7, 10, 0))
+    twin = services.Holder("twin", "host-a", 1)
+    services.occurrence_claim(job="tick", scheduled_for=paris(2026, 12, 7, 9, 59), holder=twin, now=clock.now)
+    services.lease_acquire(group=APP, holder=twin, now=clock.now - timedelta(seconds=5))
+    second = scheduler([Calls().job("tick", EVERY_MINUTE)], clock, since=clock.now - timedelta(seconds=30))
+    with pytest.raises(services.LeaseHeld):
+        second.start()
+    assert SchedulerLease.objects.get(group=APP).holder == "twin"
+    assert JobRun.objects.get().status == RunStatus.RUNNING
 
 
 def test_a_failing_job_is_recorded_with_its_first_lines_and_the_others_still_run() -> None:
@@ -466,3 +481,19 @@ def test_without_standby_a_held_lease_refuses_the_start_at_once() -> None:
     waiting = scheduler([Calls().job("tick", EVERY_MINUTE)], clock)
     with pytest.raises(CommandError, match="already runs on host-other"):
         start_when_free(waiting, standby=False, wait=lambda seconds: pytest.fail("no wait"), say=lambda text: None)
+
+
+def test_a_database_error_on_the_second_lease_gives_back_the_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock(paris(2026, 12, 7, 10, 0))
+    real = services.lease_acquire
+
+    def failing_second(*, group: str, holder: services.Holder, now: datetime) -> SchedulerLease:
+        if group == APP:
+            raise OperationalError("connection lost")
+        return real(group=group, holder=holder, now=now)
+
+    monkeypatch.setattr(services, "lease_acquire", failing_second)
+    both = scheduler([Calls().job("tick", EVERY_MINUTE)], clock, groups=(OWNER, APP))
+    with pytest.raises(OperationalError):
+        both.start()
+    assert not SchedulerLease.objects.exists()  # the owner's lease taken first is given back
