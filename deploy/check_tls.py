@@ -6,8 +6,9 @@
 2. The FHIR clients' authorities (CLIENT_CA, the IGC-Santé bundle) are CA certificates, each verifying within the
    bundle up to a root it holds.
 3. The revocation lists nginx checks client certificates against (CLIENT_CRL, written by deploy/refresh_crl.py): one
-   for each authority of the bundle, each signed by it, none past its next update (nginx checks the whole chain: a
-   list missing or expired for one authority fails every client certificate).
+   for each authority of the bundle, each signed by it, none dated in the future (nginx checks the whole chain: a
+   list missing for one authority fails every client certificate). One past its next update is a WARNING, not a
+   refusal: it fails the FHIR clients only, and refusing nginx's start would take the whole site down with them.
 4. `nginx -t` accepts the whole configuration.
 
 Any failure prints what is wrong and which file, exits 1, and runs nothing further: nginx.service's drop-in runs this
@@ -34,6 +35,7 @@ PEM_CERTIFICATE = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICA
 PEM_CRL = re.compile(rb"-----BEGIN X509 CRL-----.+?-----END X509 CRL-----\n?", re.DOTALL)
 EXPIRY_WARNING_DAYS = 21
 CRL_WARNING = timedelta(hours=12)  # refresh_crl.py runs every hour: a list this close to its end was not refreshed
+CLOCK_SKEW = timedelta(minutes=5)  # a list issued this far "ahead" of this host's clock is still taken
 
 
 class Refused(Exception):
@@ -125,32 +127,51 @@ def check_client_authorities(bundle: Path, folder: Path) -> list[str]:
 @dataclass(frozen=True)
 class RevocationList:
     issuer: str
+    last_update: datetime
     next_update: datetime
     pem: bytes
 
 
+def _openssl_time(said: str, field: str) -> datetime | None:
+    found = re.search(rf"^{field}=(.*)$", said, re.MULTILINE)
+    if found is None or found.group(1).strip() == "NONE":
+        return None
+    return datetime.strptime(found.group(1).strip(), "%b %d %H:%M:%S %Y GMT").replace(tzinfo=UTC)
+
+
 def revocation_list(pem: bytes, bundle: Path, origin: str, now: datetime) -> RevocationList:
-    """A CRL (PEM) checked against the authorities of `bundle`: signed by one of them, not past its next update.
-    `origin` names where it came from in the messages."""
-    read = openssl("crl", "-noout", "-issuer", "-nextupdate", "-nameopt", "RFC2253", "-CAfile", str(bundle), stdin=pem)
+    """A CRL (PEM) checked against the authorities of `bundle` only (not the system's): signed by one of them, not
+    dated in the future (nginx would fail every client until then). Its next update is the caller's to judge
+    (`expired`). `origin` names where it came from in the messages."""
+    read = openssl(
+        "crl", "-noout", "-issuer", "-lastupdate", "-nextupdate", "-nameopt", "RFC2253",
+        "-CAfile", str(bundle), "-no-CApath", "-no-CAstore", stdin=pem,
+    )  # fmt: skip
     said = (read.stdout + read.stderr).decode(errors="replace")
     issuer = re.search(r"^issuer=(.*)$", said, re.MULTILINE)
     if read.returncode != 0 or issuer is None:
         first = said.strip().splitlines()[0] if said.strip() else "openssl crl failed"
         raise Refused(f"{origin}: not a readable revocation list ({first})")
-    # `openssl crl -CAfile` says "verify OK" or "verify failure" and exits 0 either way: its words decide.
+    # `openssl crl -CAfile` says "verify OK" or "verify failure" (or cannot find the issuer) and exits 0 either way:
+    # its words decide.
     if "verify OK" not in said or "verify failure" in said:
         raise Refused(f"{origin}: the revocation list of {issuer.group(1)} is not signed by an authority of {bundle}")
-    next_update = re.search(r"^nextUpdate=(.*)$", said, re.MULTILINE)
-    if next_update is None or next_update.group(1).strip() == "NONE":
-        raise Refused(f"{origin}: the revocation list of {issuer.group(1)} gives no next update")
-    ends = datetime.strptime(next_update.group(1).strip(), "%b %d %H:%M:%S %Y GMT").replace(tzinfo=UTC)
-    if ends <= now:
+    starts, ends = _openssl_time(said, "lastUpdate"), _openssl_time(said, "nextUpdate")
+    if starts is None or ends is None:
+        raise Refused(f"{origin}: the revocation list of {issuer.group(1)} gives no last or next update")
+    if starts > now + CLOCK_SKEW:
         raise Refused(
-            f"{origin}: the revocation list of {issuer.group(1)} expired at {ends:%Y-%m-%d %H:%M} UTC (nginx would "
-            "refuse every client certificate): fetch a fresh one (deploy/refresh_crl.py)"
+            f"{origin}: the revocation list of {issuer.group(1)} is dated {starts:%Y-%m-%d %H:%M} UTC, in the future "
+            "(this host's clock, or the list, is wrong: nginx would refuse every client certificate until then)"
         )
-    return RevocationList(issuer.group(1), ends, pem)
+    return RevocationList(issuer.group(1), starts, ends, pem)
+
+
+def expired(each: RevocationList, origin: str) -> str:
+    return (
+        f"{origin}: the revocation list of {each.issuer} expired at {each.next_update:%Y-%m-%d %H:%M} UTC (nginx "
+        "refuses every client certificate until a fresh one is fetched: deploy/refresh_crl.py)"
+    )
 
 
 def check_coverage(lists: list[RevocationList], bundle: Path, origin: str) -> None:
@@ -178,7 +199,10 @@ def check_revocation_lists(crl_file: Path, bundle: Path, now: datetime) -> list[
         f"revocation lists: {len(lists)} in {crl_file}, each signed by its authority; the first ends "
         f"{soonest:%Y-%m-%d %H:%M} UTC"
     ]
-    if soonest - now < CRL_WARNING:
+    # An expired list fails the FHIR clients only (nginx's 400): refusing nginx's start for it would take the whole
+    # site down with them, for what only a fresh list mends. Said loudly, not refused.
+    notes += [f"WARNING: {expired(each, str(crl_file))}" for each in lists if each.next_update <= now]
+    if now < soonest and soonest - now < CRL_WARNING:
         notes.append(
             f"WARNING: a revocation list ends within {int(CRL_WARNING.total_seconds() // 3600)} hours: is "
             "aiguillage-crl.timer running? (systemctl status aiguillage-crl.service)"

@@ -4,9 +4,11 @@
 every hour by its timer; README "Deployment").
 
 Each address of CLIENT_CRL_URLS is fetched (DER or PEM, as the authorities publish them). Each list must be signed by
-an authority of CLIENT_CA and not be past its next update, and every authority of the bundle must have one: nginx
-checks the whole chain, and a list missing or expired for one authority fails every client certificate. Only then is
-CLIENT_CRL replaced, at once (written beside, then renamed), and the reload command run, when the lists changed.
+an authority of CLIENT_CA, not be past its next update nor dated in the future, nor older than the one installed for
+its authority (they come over plain HTTP: an older list served again would take revocations back), and every
+authority of the bundle must have one: nginx checks the whole chain, and a list missing or expired for one authority
+fails every client certificate. Only then is CLIENT_CRL replaced, at once (written beside, then renamed), and the
+reload command run, when the lists changed; a reload that fails puts the file back, so that the next run tries again.
 
 Any failure (an address that does not answer, a list an authority did not sign, one expired, an authority without
 one) prints what and where, exits 1, and leaves CLIENT_CRL as it was: nginx keeps the lists it has, which stay valid
@@ -30,6 +32,7 @@ from deploy.check_tls import (
     Refused,
     RevocationList,
     check_coverage,
+    expired,
     openssl,
     revocation_list,
 )
@@ -63,23 +66,48 @@ def as_pem(body: bytes, url: str) -> list[bytes]:
     return [converted.stdout]
 
 
-def refresh(urls: list[str], bundle: Path, target: Path, now: datetime) -> bool:
-    """Writes the checked lists to `target`; True when its content changed. Raises Refused, writing nothing."""
-    if not urls:
-        raise Refused("CLIENT_CRL_URLS names no address: one per authority of CLIENT_CA")
-    lists: list[RevocationList] = []
-    for url in urls:
-        lists += [revocation_list(pem, bundle, url, now) for pem in as_pem(fetch(url), url)]
-    check_coverage(lists, bundle, " ".join(urls))
-    text = b"".join(each.pem for each in lists)
+def installed(target: Path, bundle: Path, now: datetime) -> tuple[bytes | None, dict[str, datetime]]:
+    """What `target` holds now, and when each authority's list in it was issued (unreadable lists are ignored:
+    they are about to be replaced)."""
     try:
         before = target.read_bytes()
     except FileNotFoundError:
-        before = None
+        return None, {}
+    issued: dict[str, datetime] = {}
+    for pem in PEM_CRL.findall(before):
+        try:
+            each = revocation_list(pem, bundle, str(target), now)
+        except Refused:
+            continue
+        issued[each.issuer] = max(each.last_update, issued.get(each.issuer, each.last_update))
+    return before, issued
+
+
+def refresh(urls: list[str], bundle: Path, target: Path, now: datetime) -> tuple[bool, bytes | None]:
+    """Writes the checked lists to `target`: (whether its content changed, what it held before). Raises Refused,
+    writing nothing: a list expired, or older than the one installed for its authority (the lists come over plain
+    HTTP: an older one served again would take a revocation back)."""
+    if not urls:
+        raise Refused("CLIENT_CRL_URLS names no address: one per authority of CLIENT_CA")
+    before, issued = installed(target, bundle, now)
+    lists: list[RevocationList] = []
+    for url in urls:
+        for each in (revocation_list(pem, bundle, url, now) for pem in as_pem(fetch(url), url)):
+            if each.next_update <= now:
+                raise Refused(expired(each, url))
+            if each.issuer in issued and each.last_update < issued[each.issuer]:
+                raise Refused(
+                    f"{url}: the revocation list of {each.issuer} was issued {each.last_update:%Y-%m-%d %H:%M} UTC, "
+                    f"before the one installed ({issued[each.issuer]:%Y-%m-%d %H:%M} UTC): an older list would take "
+                    "revocations back"
+                )
+            lists.append(each)
+    check_coverage(lists, bundle, " ".join(urls))
+    text = b"".join(each.pem for each in lists)
     if before == text:
-        return False
+        return False, before
     write_atomically(target, text.decode("ascii"))  # PEM is ASCII
-    return True
+    return True, before
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         if missing:
             raise Refused(f"{args.env_file}: no value for {', '.join(missing)}")
         target = Path(values["CLIENT_CRL"])
-        changed = refresh(values["CLIENT_CRL_URLS"].split(), Path(values["CLIENT_CA"]), target, datetime.now(UTC))
+        changed, before = refresh(
+            values["CLIENT_CRL_URLS"].split(), Path(values["CLIENT_CA"]), target, datetime.now(UTC)
+        )
     except (Refused, RenderError, OSError) as error:
         print(f"refresh_crl.py: REFUSED: {error}", file=sys.stderr)
         print("refresh_crl.py: the revocation lists nginx has are kept as they were.", file=sys.stderr)
@@ -105,7 +135,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.reload:
         reloaded = subprocess.run(shlex.split(args.reload), check=False, timeout=120)
         if reloaded.returncode != 0:
-            print(f"refresh_crl.py: {args.reload!r} failed (exit {reloaded.returncode})", file=sys.stderr)
+            # nginx still has the former lists in memory: the file goes back to them, so that the next run finds a
+            # change again and reloads again (else it would say "unchanged" and never reload).
+            if before is None:
+                target.unlink(missing_ok=True)
+            else:
+                write_atomically(target, before.decode("ascii"))
+            print(
+                f"refresh_crl.py: {args.reload!r} failed (exit {reloaded.returncode}); {target} put back as it was, "
+                "the next run tries again",
+                file=sys.stderr,
+            )
             return 1
     return 0
 

@@ -89,14 +89,21 @@ def issue(
 
 
 def revocation_list(
-    issuer: Issued, revoked: tuple[x509.Certificate, ...] = (), *, hours: int = 24 * 7
+    issuer: Issued,
+    revoked: tuple[x509.Certificate, ...] = (),
+    *,
+    hours: int = 24 * 7,
+    issued_ago: timedelta | None = None,
 ) -> x509.CertificateRevocationList:
-    """`issuer`'s list revoking these certificates, issued an hour ago, next update in `hours` (negative: expired)."""
+    """`issuer`'s list revoking these certificates, issued an hour ago (or `issued_ago`; negative: in the future),
+    next update in `hours` (negative: expired)."""
     now = datetime.now(UTC)
+    if issued_ago is None:
+        issued_ago = timedelta(hours=1) if hours > 0 else -timedelta(hours=2 * hours)
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(issuer.certificate.subject)
-        .last_update(now - timedelta(hours=1) if hours > 0 else now + timedelta(hours=2 * hours))
+        .last_update(now - issued_ago)
         .next_update(now + timedelta(hours=hours))
     )
     for certificate in revoked:

@@ -1,13 +1,15 @@
 """deploy/check_tls.py, what nginx.service's drop-in runs before every start and reload: it accepts a good deployment
 (and runs `nginx -t` on it), and refuses, with a message naming the file and the fault and without going further, a
 server chain that does not verify, a key of another certificate, a client authority bundle that lacks its root, and
-revocation lists nginx would fail every client with (one missing, expired, or not signed by its authority).
+revocation lists nginx would fail every client with (one missing, dated in the future, or not signed by its authority);
+an expired one is a warning (it fails the FHIR clients only).
 A missing nginx fails the test with the command that installs it, it never skips."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -112,14 +114,24 @@ def test_revocation_lists_missing_for_an_authority_are_refused(deployed: tuple[P
     assert f"{pki.client_crl}: no revocation list for {INTERMEDIATE}" in message
 
 
-def test_an_expired_revocation_list_is_refused(deployed: tuple[Pki, harness.NginxSite]) -> None:
+def test_an_expired_revocation_list_is_said_loudly_but_nginx_may_start(deployed: tuple[Pki, harness.NginxSite]) -> None:
+    """It fails the FHIR clients only; refusing nginx would take the pages down with them."""
     pki, site = deployed
     pki.client_crl.write_bytes(
         crl_pem(revocation_list(pki.root)) + crl_pem(revocation_list(pki.intermediate, hours=-1))
     )
+    result = check(pki, site)
+    assert result.returncode == 0, result.stderr
+    assert f"WARNING: {pki.client_crl}: the revocation list of {INTERMEDIATE} expired at" in result.stdout
+    assert "nginx refuses every client certificate until a fresh one is fetched" in result.stdout
+
+
+def test_a_revocation_list_dated_in_the_future_is_refused(deployed: tuple[Pki, harness.NginxSite]) -> None:
+    pki, site = deployed
+    ahead = revocation_list(pki.intermediate, issued_ago=-timedelta(hours=2))
+    pki.client_crl.write_bytes(crl_pem(revocation_list(pki.root)) + crl_pem(ahead))
     message = refused(check(pki, site))
-    assert f"the revocation list of {INTERMEDIATE} expired at" in message
-    assert "nginx would refuse every client certificate" in message
+    assert f"the revocation list of {INTERMEDIATE} is dated" in message and "in the future" in message
 
 
 def test_a_revocation_list_its_authority_did_not_sign_is_refused(deployed: tuple[Pki, harness.NginxSite]) -> None:

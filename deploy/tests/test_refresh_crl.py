@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,8 @@ def test_the_lists_are_fetched_checked_written_and_nginx_reloaded_only_when_they
         ("forged", f"the revocation list of {INTERMEDIATE} is not signed by an authority of"),
         ("not found", "cannot be fetched (Not Found)"),
         ("garbage", "not a revocation list (neither PEM nor DER)"),
+        ("older", f"the revocation list of {INTERMEDIATE} was issued"),
+        ("future", "in the future"),
     ],
 )
 def test_a_fault_writes_nothing_and_keeps_what_nginx_has(
@@ -141,12 +144,42 @@ def test_a_fault_writes_nothing_and_keeps_what_nginx_has(
         state.files["/organisations.crl"] = crl_der(revocation_list(forged))
     elif fault == "garbage":
         state.files["/organisations.crl"] = b"<html>maintenance</html>"
+    elif fault == "older":  # issued 3 hours ago, while nginx has the one of an hour ago: a replay
+        state.files["/organisations.crl"] = crl_der(revocation_list(pki.intermediate, issued_ago=timedelta(hours=3)))
+    elif fault == "future":
+        state.files["/organisations.crl"] = crl_der(revocation_list(pki.intermediate, issued_ago=-timedelta(hours=1)))
     target, marker = tmp_path / "crl.pem", tmp_path / "reloads"
     target.write_bytes(pki.client_crl.read_bytes())  # what nginx has now
     before = target.read_bytes()
     assert message in refused(refresh(env_file(tmp_path, pki, target, urls), marker))
     assert target.read_bytes() == before and not marker.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".crl.pem")] == []  # no half-written file
+
+
+def test_a_reload_that_fails_puts_the_file_back_so_that_the_next_run_reloads_again(
+    tmp_path: Path, pki: Pki, published: tuple[Published, str]
+) -> None:
+    state, base = published
+    state.files["/racine.crl"] = crl_der(revocation_list(pki.root))
+    state.files["/organisations.crl"] = crl_der(revocation_list(pki.intermediate, (pki.revoked_certificate,)))
+    target = tmp_path / "crl.pem"
+    target.write_bytes(pki.client_crl.read_bytes())
+    before = target.read_bytes()
+    env = env_file(tmp_path, pki, target, [f"{base}/racine.crl", f"{base}/organisations.crl"])
+    failing = subprocess.run(
+        [sys.executable, str(REFRESH), str(env), "--reload", f"{sys.executable} -c 'raise SystemExit(3)'"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (
+        failing.returncode == 1 and "failed (exit 3)" in failing.stderr and "the next run tries again" in failing.stderr
+    )
+    assert target.read_bytes() == before  # what nginx still has in memory
+    again = refresh(env, tmp_path / "reloads")
+    assert again.returncode == 0 and f"{target} written" in again.stdout
+    assert (tmp_path / "reloads").read_text() == "reloaded\n"
 
 
 def test_the_example_environment_names_what_refresh_crl_reads() -> None:
@@ -156,4 +189,4 @@ def test_the_example_environment_names_what_refresh_crl_reads() -> None:
     unit = (harness.DEPLOY / "systemd" / "aiguillage-crl.service").read_text()
     assert "deploy/refresh_crl.py /etc/aiguillage/nginx.env --reload" in unit
     timer = (harness.DEPLOY / "systemd" / "aiguillage-crl.timer").read_text()
-    assert "OnUnitActiveSec=1h" in timer and "Unit=aiguillage-crl.service" in timer
+    assert "OnCalendar=hourly" in timer and "Unit=aiguillage-crl.service" in timer
