@@ -41,6 +41,8 @@ def pool_label(professional: Professional, cell_id: int) -> str:
 
 
 class CalendarFilters(forms.Form):
+    cell: Any
+
     professional = forms.ModelChoiceField(
         label=_("Professional"), queryset=Professional.objects.none(), required=False, empty_label=_("Everyone")
     )
@@ -64,11 +66,19 @@ class CalendarFilters(forms.Form):
             .select_related("cell")
             .order_by("search_name")
         )
-        self.own_professionals = [p for p in professional.queryset if p.cell_id == cell.pk]
+        self.cell = cell
         professional.label_from_instance = lambda p: pool_label(p, cell.pk)  # type: ignore[assignment]
         site.queryset = Site.objects.filter(cell=cell, pk__in=Slot.objects.filter(cell=cell).values("site")).order_by(
             "name"
         )
+
+    @property
+    def own_professionals(self) -> list[Professional]:
+        """The cell's own professionals of the filter (the day sheets' list: a pool professional's is their cell's);
+        read only by the page, not by its events' requests."""
+        field = self.fields["professional"]
+        assert isinstance(field, forms.ModelChoiceField) and field.queryset is not None
+        return [p for p in field.queryset if p.cell_id == self.cell.pk]
 
 
 # FullCalendar 6 embeds its icon font (the toolbar's arrows) as a data: URL in the stylesheet it creates at run time

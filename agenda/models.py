@@ -242,19 +242,16 @@ def pool_agreements_covering(cell_id: int) -> QuerySet[PoolAgreement]:
     )
 
 
-class InPool(Func):
-    """`professional_id IN (the cell's pool professionals)`. On PostgreSQL written `= ANY(ARRAY(…))`: computed once
-    (an InitPlan), it is an index condition, so that `cell = X OR <in the pool>` reads two indexes (a BitmapOr)
-    instead of every slot of the window of every cell (an `IN (subquery)` under an OR is a filter on each row)."""
+class InSubquery(Func):
+    """`column IN (subquery)`. On PostgreSQL written `= ANY(ARRAY(…))`: computed once (an InitPlan), it is an index
+    condition, so that an OR of such conditions reads each one's index (a BitmapOr) instead of every row the other
+    conditions leave (an `IN (subquery)` under an OR is a filter on each row)."""
 
     output_field = BooleanField()
     conditional = True
 
-    def __init__(self, cell_id: int) -> None:
-        professionals = PoolAgreement.objects.filter(cell=cell_id, status=AgreementStatus.ACCEPTED).values(
-            "professional_id"
-        )
-        super().__init__(F("professional_id"), Subquery(professionals))
+    def __init__(self, column: Any, subquery: Any) -> None:
+        super().__init__(column, Subquery(subquery))
 
     def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, tuple[Any, ...]]:  # type: ignore[override]
         column, params = compiler.compile(self.source_expressions[0])
@@ -265,6 +262,16 @@ class InPool(Func):
         column, params = compiler.compile(self.source_expressions[0])
         subquery, subparams = compiler.compile(self.source_expressions[1])
         return f"{column} = ANY(ARRAY{subquery})", (*params, *subparams)
+
+
+class InPool(InSubquery):
+    """`professional_id IN (the cell's pool professionals)`, so that `cell = X OR <in the pool>` reads two indexes."""
+
+    def __init__(self, cell_id: int) -> None:
+        professionals = PoolAgreement.objects.filter(cell=cell_id, status=AgreementStatus.ACCEPTED).values(
+            "professional_id"
+        )
+        super().__init__(F("professional_id"), professionals)
 
 
 def seen_by(cell_id: int) -> Q:

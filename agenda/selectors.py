@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +25,7 @@ from .models import (
     Booking,
     BookingStatus,
     InPool,
+    InSubquery,
     MedicobusTour,
     Slot,
     SlotStatus,
@@ -219,7 +220,13 @@ def calendar_slots(
         ours = Booking.objects.filter(
             request__cell=cell, slot__starts_at__lt=end + SLOT_MAX_LENGTH, slot__ends_at__gt=start - SLOT_MAX_LENGTH
         ).exclude(status=BookingStatus.CANCELLED)
-        shown = Q(cell=cell) | Q(pk__in=ours.values("slot")) | Q(pk__in=ours.values("paired_slot"))
+        # Each an index condition on PostgreSQL (InSubquery), so that the OR reads the cell's index and two short
+        # lists of primary keys, not every cell's slots of the weeks shown.
+        shown = (
+            Q(cell=cell)
+            | Q(InSubquery(F("pk"), ours.values("slot")))
+            | Q(InSubquery(F("pk"), ours.values("paired_slot")))
+        )
         slots = slots.filter(shown | seen_by(cell.pk) if professional_id is not None else shown)
     else:
         slots = slots.filter(cell=cell)
@@ -452,16 +459,19 @@ def slot_label(slot: Slot, paired: Slot | None = None) -> str:
     return f"{local:%d/%m/%Y %H:%M}, {where}{who}"
 
 
-def teleconsultants_for(spot_slot: Slot, now: datetime) -> QuerySet[Slot]:
+def teleconsultants_for(spot_slot: Slot, now: datetime, cell_id: int | None = None) -> QuerySet[Slot]:
     """Free teleconsultant times covering the spot's slot, in tier order: the territory's volunteers, then the
-    regional pool, then extra-territorial doctors; the earliest first within a tier. The spot's cell's own doctors
-    and its pool's (decision 0021), each with their tier for that cell."""
+    regional pool, then extra-territorial doctors; the earliest first within a tier. The booking cell's own doctors
+    and its pool's (decision 0021), each with their tier for that cell: `cell_id`, the request's cell (the spot's
+    cell when not given), as the finder and the placement assistant rank them, even for a pool IDEL's spot time in
+    another cell."""
+    cell = spot_slot.cell_id if cell_id is None else cell_id
     return (
         Slot.objects.teleconsultant_times()
-        .seen_by(spot_slot.cell_id)
+        .seen_by(cell)
         .filter(care_channel=spot_slot.care_channel)
         .covering(spot_slot.starts_at, spot_slot.ends_at)
-        .in_tier_order(spot_slot.cell_id)
+        .in_tier_order(cell)
         .select_related("professional")
     )
 

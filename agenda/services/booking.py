@@ -65,10 +65,10 @@ def _require_seen_by(slot: Slot, cell_id: int) -> None:
         raise DomainError(SLOT_OTHER_CELL, field="slot", code="other_cell")
 
 
-def _pair_teleconsultant(spot_slot: Slot, now: datetime) -> Slot:
-    """Take the first teleconsultant time still free, in tier order (each taken by a conditional update: a doctor's
-    time that went meanwhile is passed over)."""
-    for candidate in teleconsultants_for(spot_slot, now)[:20]:
+def _pair_teleconsultant(spot_slot: Slot, now: datetime, cell_id: int) -> Slot:
+    """Take the first teleconsultant time still free, in tier order for the booking cell (each taken by a conditional
+    update: a doctor's time that went meanwhile is passed over)."""
+    for candidate in teleconsultants_for(spot_slot, now, cell_id)[:20]:
         taken = Slot.objects.filter(pk=candidate.pk).with_place_left().update(booked=F("booked") + 1)
         if taken == 1:
             return candidate
@@ -159,7 +159,7 @@ def _take(slot: Slot, request: Request, now: datetime) -> Slot | None:
             raise DomainError(SLOT_PAST, field="slot", code="past")
         raise DomainError(SLOT_JUST_TAKEN, field="slot", code="taken")
     # The spot's time is held; its teleconsultant is paired in the same transaction (none free: nothing is kept).
-    return _pair_teleconsultant(slot, now) if slot.is_spot_time else None
+    return _pair_teleconsultant(slot, now, request.cell_id) if slot.is_spot_time else None
 
 
 def _release(booking: Booking) -> None:

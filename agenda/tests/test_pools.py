@@ -142,6 +142,39 @@ def test_the_home_cell_pairs_its_own_doctor_with_their_own_tier(world: World) ->
     assert [(t.pk, t.cell_tier) for t in teleconsultants_for(spot_time, now)] == [(own.pk, "local")]
 
 
+def test_a_pool_idels_spot_time_in_another_cell_pairs_the_booking_cells_doctor_as_the_finder_showed(
+    world: World,
+) -> None:
+    """An IDEL of the other cell shared with this one: her spot's time lives in her cell, and the finder, the
+    placement assistant and the booking all pair the doctor the booking cell has (its own, or its pool's)."""
+    request = request_in_argentan(world)
+    now = timezone.now()
+    at = day_at(1, 15)
+    nurse: Professional = ProfessionalFactory(cell=world.other_cell, last_name="Infirmière")
+    share(nurse, world.cell)
+    spot = make_site(world.other_cell, ARGENTAN, kind="telemedicine_spot", name="Point partagé")
+    spot_time = make_slot(
+        world.other_cell, site=spot, professional=nurse, starts_at=at, modality="assisted_teleconsultation"
+    )
+    theirs = make_slot(
+        world.other_cell,
+        professional=make_teleconsultant(world.other_cell, "local"),
+        starts_at=at,
+        modality="assisted_teleconsultation",
+    )
+    ours = make_slot(
+        world.cell,
+        professional=make_teleconsultant(world.cell, "local"),
+        starts_at=at,
+        modality="assisted_teleconsultation",
+    )
+    [candidate] = [c for c in find_slots(request, now) if c.slot == spot_time]
+    assert candidate.teleconsultant == ours
+    booking = services.slot_book(slot=spot_time, request=request, user=world.colleague, now=now)
+    assert booking.paired_slot_id == ours.pk
+    assert Slot.objects.get(pk=theirs.pk).booked == 0
+
+
 def test_booking_a_pool_time_from_the_other_cell_takes_its_place(world: World) -> None:
     request = request_in_argentan(world)
     slot = pool_teleconsultation(world, starts_at=day_at(1, 10))
