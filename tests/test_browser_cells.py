@@ -1,7 +1,10 @@
 """In a real browser: a coordinator of two cells (the demo's `coordination-regionale`) lands on what waits for them in
-each, opens one cell's queue, and switches to the other cell with the keyboard alone, landing in its queue."""
+each, opens the requests past their deadline in one cell (as many as counted), then that cell's queue, and switches
+to the other cell with the keyboard alone, landing in its queue."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from django.utils import translation
@@ -26,6 +29,17 @@ def test_a_coordinator_of_two_cells_sees_what_waits_and_switches_cell_by_keyboar
     expect(orne.get_by_role("rowheader")).to_contain_text("CSNP Orne-Est")
     expect(page.locator('tr[data-cell="sud-loire-vignoble"]')).to_be_visible()
     screenshot(page, "waiting-two-cells")
+
+    # A figure opens its list filtered to what it counts: as many rows, the filter shown as chosen.
+    overdue = orne.locator('a[data-kind="queue.overdue"]')
+    counted = int(re.match(r"\d+", overdue.inner_text().strip()).group(0))  # type: ignore[union-attr]
+    assert counted >= 1  # the demo's request past its deadline
+    overdue.click()
+    expect(page).to_have_url(f"{base}/c/orne-est/demandes/?deadline=overdue")
+    expect(page.get_by_label("Échéance")).to_have_value("overdue")
+    expect(page.locator("#queue-rows tr")).to_have_count(counted)
+    expect(page.locator("#queue-rows .clock").first).to_contain_text("dépassé")
+    page.go_back()
 
     orne.locator('a[data-kind="queue.in_queue"]').click()  # every request in the queue
     expect(page).to_have_url(f"{base}/c/orne-est/demandes/")
