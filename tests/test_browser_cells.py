@@ -32,7 +32,9 @@ def test_a_coordinator_of_two_cells_sees_what_waits_and_switches_cell_by_keyboar
 
     # A figure opens its list filtered to what it counts: as many rows, the filter shown as chosen.
     overdue = orne.locator('a[data-kind="queue.overdue"]')
-    counted = int(re.match(r"\d+", overdue.inner_text().strip()).group(0))  # type: ignore[union-attr]
+    found = re.match(r"\d+", overdue.inner_text().strip())
+    assert found is not None
+    counted = int(found.group(0))
     assert counted >= 1  # the demo's request past its deadline
     overdue.click()
     expect(page).to_have_url(f"{base}/c/orne-est/demandes/?deadline=overdue")
