@@ -81,7 +81,10 @@ class Scheduler:
                 taken.append(group)
         except BaseException:  # refused, or the database failed midway: nothing kept
             for group in taken:
-                services.lease_release(group=group, holder=self.holder)
+                try:
+                    services.lease_release(group=group, holder=self.holder)
+                except DatabaseError:  # the database still away: that lease goes stale (LEASE_STALE)
+                    logger.exception("the lease of the %r jobs could not be given back", group)
             raise
         self.leased = True
         services.runs_interrupted_close(jobs=[job.name for job in self.jobs], now=now)

@@ -18,6 +18,9 @@ from .models import Heartbeat, JobRun, RunStatus, SchedulerLease
 
 # A scheduler stamps its lease at every tick (seconds apart); one silent this long is taken for dead and taken over.
 LEASE_STALE = timedelta(minutes=3)
+# A live scheduler stamps its heartbeat at least this often (every tick, 15 s at most): one that stamped none for this
+# long after we started is not alive.
+HEARTBEAT_PROOF = timedelta(seconds=20)
 DETAIL_CHARS = 2000
 DETAIL_LINES = 12
 INTERRUPTED = _("Interrupted: the scheduler running it stopped before it ended.")
@@ -77,10 +80,16 @@ def lease_acquire(*, group: str, holder: Holder, now: datetime) -> SchedulerLeas
     except IntegrityError:
         pass
     held = SchedulerLease.objects.get(group=group)
-    # Held from this host by another holder: gone if its process is; or, with our own pid, if its last heartbeat is
-    # older than we are (a former incarnation of this pid, e.g. a container's scheduler restarted as pid 1 again; two
-    # live containers sharing a host name and pid 1 both stamp heartbeats after the other started, and wait).
-    former_self = held.pid == holder.pid and holder.since is not None and held.heartbeat_at < holder.since
+    # Held from this host by another holder: gone if its process is; or, with our own pid, once we have lived longer
+    # than a heartbeat's interval and it stamped none since we started (a former incarnation of this pid, e.g. a
+    # container's scheduler restarted as pid 1 again; a live twin container with the same host name and pid stamps
+    # one within HEARTBEAT_PROOF, and keeps its lease).
+    former_self = (
+        held.pid == holder.pid
+        and holder.since is not None
+        and held.heartbeat_at < holder.since
+        and now >= holder.since + HEARTBEAT_PROOF
+    )
     dead_here = held.host == holder.host and (former_self or (held.pid != holder.pid and _process_gone(held.pid)))
     if dead_here and SchedulerLease.objects.filter(group=group, holder=held.holder).update(**values):
         return SchedulerLease.objects.get(group=group)

@@ -123,9 +123,9 @@ def test_a_run_left_by_a_predecessor_with_the_same_host_and_pid_is_closed_too() 
     calls = Calls()
     same = services.Holder("before-restart", "host-a", 1)
     services.occurrence_claim(job="tick", scheduled_for=paris(2026, 12, 7, 9, 50), holder=same, now=clock.now)
-    services.lease_acquire(group=APP, holder=same, now=clock.now - timedelta(seconds=20))  # a fresh heartbeat
-    # host-a, pid 1, started after that heartbeat: at once, no 3 minutes' wait.
-    restarted = scheduler([calls.job("tick", EVERY_MINUTE)], clock, since=clock.now - timedelta(seconds=5))
+    services.lease_acquire(group=APP, holder=same, now=clock.now - timedelta(seconds=40))  # not yet stale
+    # host-a, pid 1, started 30 s ago: no heartbeat since, so no live twin: taken, no 3 minutes' wait.
+    restarted = scheduler([calls.job("tick", EVERY_MINUTE)], clock, since=clock.now - timedelta(seconds=30))
     restarted.start()
     assert SchedulerLease.objects.get(group=APP).holder == "a"
     assert JobRun.objects.get().status == RunStatus.FAILED
@@ -141,6 +141,12 @@ def test_a_live_scheduler_with_the_same_host_name_and_pid_keeps_its_lease() -> N
     second = scheduler([Calls().job("tick", EVERY_MINUTE)], clock, since=clock.now - timedelta(seconds=30))
     with pytest.raises(services.LeaseHeld):
         second.start()
+    # Just started, its twin's last heartbeat a little older than itself: it waits for the proof of a heartbeat's
+    # interval rather than take a live lease.
+    SchedulerLease.objects.filter(group=APP).update(heartbeat_at=clock.now - timedelta(seconds=12))
+    just_started = scheduler([Calls().job("tick", EVERY_MINUTE)], clock, since=clock.now - timedelta(seconds=3))
+    with pytest.raises(services.LeaseHeld):
+        just_started.start()
     assert SchedulerLease.objects.get(group=APP).holder == "twin"
     assert JobRun.objects.get().status == RunStatus.RUNNING
 
