@@ -532,15 +532,16 @@ class Booking(models.Model):
         return f"{self.request_id} → {self.slot_id}"
 
     def paired_tier_label(self) -> str:
-        """The paired teleconsultant's tier for the cell of the spot booked (`teleconsultant_tier_label`)."""
+        """The paired teleconsultant's tier for the booking cell (the request's: the cell the pairing ranked them for,
+        `teleconsultant_tier_label`)."""
         if self.paired_slot is None:
             return ""
-        return teleconsultant_tier_label(self.paired_slot, self.slot.cell_id)
+        return teleconsultant_tier_label(self.paired_slot, self.request.cell_id)
 
 
 def teleconsultant_tier_label(paired: Slot, cell_id: int) -> str:
-    """The tier a teleconsultant's time has for the cell whose spot it is paired with: their own in their cell, the
-    agreement's for a cell they are shared with (decision 0021: a regional doctor of one cell may be another's local
+    """The tier a teleconsultant's time has for the booking cell: their own in their cell, the agreement's for a cell
+    they are shared with (decision 0021: a regional doctor of one cell may be another's local
     volunteer, or the reverse). One query for a pool's time, none for the cell's own."""
     if paired.professional is None:
         return ""

@@ -446,7 +446,9 @@ def named_label(audience: Slot | AvailabilityPlan) -> str:
 LINK_NOT_VALID = _("This link is not valid (any more).")
 
 
-def slot_label(slot: Slot, paired: Slot | None = None) -> str:
+def slot_label(slot: Slot, paired: Slot | None = None, cell_id: int | None = None) -> str:
+    """When, where, who; and the teleconsultant paired with a spot's time, with their tier for the booking cell
+    (`cell_id`, the request's; the slot's cell when not given), the cell the pairing ranked them for."""
     local = timezone.localtime(slot.starts_at)
     if slot.commune_id is not None:
         where = f"{slot.get_modality_display()}, {slot.place} ({slot.commune})" if slot.place else str(slot.commune)
@@ -454,7 +456,7 @@ def slot_label(slot: Slot, paired: Slot | None = None) -> str:
         where = slot.site.name if slot.site else str(slot.get_modality_display())
     who = f" — {slot.professional}" if slot.professional else ""
     if paired is not None and paired.professional is not None:
-        tier = teleconsultant_tier_label(paired, slot.cell_id)
+        tier = teleconsultant_tier_label(paired, slot.cell_id if cell_id is None else cell_id)
         who += " — " + str(TELECONSULTATION_WITH % {"doctor": paired.professional}) + (f" ({tier})" if tier else "")
     return f"{local:%d/%m/%Y %H:%M}, {where}{who}"
 

@@ -340,7 +340,7 @@ class Booked:
     @property
     def label(self) -> str:
         """When, where, who, and the teleconsultant paired with a spot's time."""
-        return slot_label(self.booking.slot, self.booking.paired_slot)
+        return slot_label(self.booking.slot, self.booking.paired_slot, self.request.cell_id)
 
 
 @dataclass

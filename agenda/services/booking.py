@@ -120,7 +120,7 @@ def slot_book(
         raise DomainError(ALREADY_BOOKED, field="slot") from error
     referral_series.sessions_taken_change(request, +1)
     slot = Slot.objects.select_related("site", "professional", "commune").get(pk=slot.pk)
-    where = slot_label(slot, paired)
+    where = slot_label(slot, paired, request.cell_id)
     if next_session:
         text = referral_series.SESSION_BOOKED % {"number": number, "total": request.sessions, "where": where}
         referral_series.request_session_event(request=request, user=user, at=now, text=str(text), booking=booking)
@@ -192,7 +192,7 @@ def booking_move(*, booking: Booking, slot: Slot, user: User, now: datetime | No
     booking.save(update_fields=["slot", "paired_slot"])
     moved_to = Slot.objects.select_related("site", "professional", "commune").get(pk=slot.pk)
     referrals.request_appointment_moved(
-        request=request, user=user, at=now, where=slot_label(moved_to, paired), booking=booking
+        request=request, user=user, at=now, where=slot_label(moved_to, paired, request.cell_id), booking=booking
     )
     request.modality = moved_to.modality
     request.save(update_fields=["modality"])

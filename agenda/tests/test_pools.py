@@ -173,6 +173,11 @@ def test_a_pool_idels_spot_time_in_another_cell_pairs_the_booking_cells_doctor_a
     booking = services.slot_book(slot=spot_time, request=request, user=world.colleague, now=now)
     assert booking.paired_slot_id == ours.pk
     assert Slot.objects.get(pk=theirs.pk).booked == 0
+    # Named with the tier the booking cell has them at, on the request page and in its history.
+    with translation.override("en"):
+        assert Booking.objects.get(pk=booking.pk).paired_tier_label() == "Territory volunteer"
+    booked = request.events.filter(to_status="oriented").order_by("pk").last()  # written in French, once
+    assert booked is not None and booked.text.endswith("DOCTEURLOCAL (Volontaire du territoire (local))"), booked.text
 
 
 def test_booking_a_pool_time_from_the_other_cell_takes_its_place(world: World) -> None:
