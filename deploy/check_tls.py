@@ -6,9 +6,9 @@
 2. The FHIR clients' authorities (CLIENT_CA, the IGC-Santé bundle) are CA certificates, each verifying within the
    bundle up to a root it holds.
 3. The revocation lists nginx checks client certificates against (CLIENT_CRL, written by deploy/refresh_crl.py): one
-   for each authority of the bundle, each signed by it, none dated in the future (nginx checks the whole chain: a
-   list missing for one authority fails every client certificate). One past its next update is a WARNING, not a
-   refusal: it fails the FHIR clients only, and refusing nginx's start would take the whole site down with them.
+   for each authority of the bundle, each signed by it (nginx checks the whole chain: a list missing for one authority
+   fails every client certificate). One past its next update, or dated ahead of this host's clock, is a WARNING, not
+   a refusal: it fails the FHIR clients only, and refusing nginx's start would take the whole site down with them.
 4. `nginx -t` accepts the whole configuration.
 
 Any failure prints what is wrong and which file, exits 1, and runs nothing further: nginx.service's drop-in runs this
@@ -35,7 +35,7 @@ PEM_CERTIFICATE = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICA
 PEM_CRL = re.compile(rb"-----BEGIN X509 CRL-----.+?-----END X509 CRL-----\n?", re.DOTALL)
 EXPIRY_WARNING_DAYS = 21
 CRL_WARNING = timedelta(hours=12)  # refresh_crl.py runs every hour: a list this close to its end was not refreshed
-CLOCK_SKEW = timedelta(minutes=5)  # a list issued this far "ahead" of this host's clock is still taken
+CLOCK_SKEW = timedelta(minutes=5)  # refresh_crl.py: a list this little ahead of the clock waits for the next run
 
 
 class Refused(Exception):
@@ -139,10 +139,9 @@ def _openssl_time(said: str, field: str) -> datetime | None:
     return datetime.strptime(found.group(1).strip(), "%b %d %H:%M:%S %Y GMT").replace(tzinfo=UTC)
 
 
-def revocation_list(pem: bytes, bundle: Path, origin: str, now: datetime) -> RevocationList:
-    """A CRL (PEM) checked against the authorities of `bundle` only (not the system's): signed by one of them, not
-    dated in the future (nginx would fail every client until then). Its next update is the caller's to judge
-    (`expired`). `origin` names where it came from in the messages."""
+def revocation_list(pem: bytes, bundle: Path, origin: str) -> RevocationList:
+    """A CRL (PEM) checked against the authorities of `bundle` only (not the system's): signed by one of them. Its
+    dates are the caller's to judge (`expired`, `future`). `origin` names where it came from in the messages."""
     read = openssl(
         "crl", "-noout", "-issuer", "-lastupdate", "-nextupdate", "-nameopt", "RFC2253",
         "-CAfile", str(bundle), "-no-CApath", "-no-CAstore", stdin=pem,
@@ -159,11 +158,6 @@ def revocation_list(pem: bytes, bundle: Path, origin: str, now: datetime) -> Rev
     starts, ends = _openssl_time(said, "lastUpdate"), _openssl_time(said, "nextUpdate")
     if starts is None or ends is None:
         raise Refused(f"{origin}: the revocation list of {issuer.group(1)} gives no last or next update")
-    if starts > now + CLOCK_SKEW:
-        raise Refused(
-            f"{origin}: the revocation list of {issuer.group(1)} is dated {starts:%Y-%m-%d %H:%M} UTC, in the future "
-            "(this host's clock, or the list, is wrong: nginx would refuse every client certificate until then)"
-        )
     return RevocationList(issuer.group(1), starts, ends, pem)
 
 
@@ -171,6 +165,13 @@ def expired(each: RevocationList, origin: str) -> str:
     return (
         f"{origin}: the revocation list of {each.issuer} expired at {each.next_update:%Y-%m-%d %H:%M} UTC (nginx "
         "refuses every client certificate until a fresh one is fetched: deploy/refresh_crl.py)"
+    )
+
+
+def future(each: RevocationList, origin: str) -> str:
+    return (
+        f"{origin}: the revocation list of {each.issuer} is dated {each.last_update:%Y-%m-%d %H:%M:%S} UTC, in the "
+        "future (this host's clock, or the list, is wrong: nginx refuses every client certificate until then)"
     )
 
 
@@ -192,7 +193,7 @@ def check_revocation_lists(crl_file: Path, bundle: Path, now: datetime) -> list[
         raise Refused(f"{crl_file}: cannot be read ({error.strerror}); deploy/refresh_crl.py writes it") from error
     if not found:
         raise Refused(f"{crl_file}: holds no PEM revocation list; deploy/refresh_crl.py writes it")
-    lists = [revocation_list(pem, bundle, str(crl_file), now) for pem in found]
+    lists = [revocation_list(pem, bundle, str(crl_file)) for pem in found]
     check_coverage(lists, bundle, str(crl_file))
     soonest = min(each.next_update for each in lists)
     notes = [
@@ -202,6 +203,8 @@ def check_revocation_lists(crl_file: Path, bundle: Path, now: datetime) -> list[
     # An expired list fails the FHIR clients only (nginx's 400): refusing nginx's start for it would take the whole
     # site down with them, for what only a fresh list mends. Said loudly, not refused.
     notes += [f"WARNING: {expired(each, str(crl_file))}" for each in lists if each.next_update <= now]
+    # Dated ahead of this host's clock (a clock not yet set at boot): the same, the FHIR clients only until then.
+    notes += [f"WARNING: {future(each, str(crl_file))}" for each in lists if each.last_update > now]
     if now < soonest and soonest - now < CRL_WARNING:
         notes.append(
             f"WARNING: a revocation list ends within {int(CRL_WARNING.total_seconds() // 3600)} hours: is "

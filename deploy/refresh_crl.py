@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Fetches the revocation lists of the FHIR clients' authorities for nginx's `ssl_crl`:
-`python3 deploy/refresh_crl.py /etc/aiguillage/nginx.env --reload "systemctl reload nginx"` (aiguillage-crl.service,
-every hour by its timer; README "Deployment").
+`python3 deploy/refresh_crl.py /etc/aiguillage/nginx.env --reload "systemctl try-reload-or-restart nginx"`
+(aiguillage-crl.service, every hour by its timer; README "Deployment"; `try-`: nothing to reload while nginx is
+stopped, at the first run).
 
 Each address of CLIENT_CRL_URLS is fetched (DER or PEM, as the authorities publish them). Each list must be signed by
-an authority of CLIENT_CA, not be past its next update nor dated in the future, nor older than the one installed for
-its authority (they come over plain HTTP: an older list served again would take revocations back), and every
-authority of the bundle must have one: nginx checks the whole chain, and a list missing or expired for one authority
-fails every client certificate. Only then is CLIENT_CRL replaced, at once (written beside, then renamed), and the
-reload command run, when the lists changed; a reload that fails puts the file back, so that the next run tries again.
+an authority of CLIENT_CA (the bundle's only, not the system's), not be past its next update nor dated ahead of this
+host's clock (a few minutes ahead: kept for the next run), every authority of the bundle must have one (nginx checks
+the whole chain, and a list missing or expired for one authority fails every client certificate), and an authority's
+newest list must not be older than the newest installed for it (they come over plain HTTP: an older list served
+again would take revocations back). Only then is CLIENT_CRL replaced, at once (written beside, then renamed), and the
+reload command run when the lists changed; a reload that fails is tried again at the next runs until it succeeds.
 
 Any failure (an address that does not answer, a list an authority did not sign, one expired, an authority without
 one) prints what and where, exits 1, and leaves CLIENT_CRL as it was: nginx keeps the lists it has, which stay valid
@@ -28,11 +30,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from deploy.check_tls import (
+    CLOCK_SKEW,
     PEM_CRL,
     Refused,
     RevocationList,
     check_coverage,
     expired,
+    future,
     openssl,
     revocation_list,
 )
@@ -66,9 +70,9 @@ def as_pem(body: bytes, url: str) -> list[bytes]:
     return [converted.stdout]
 
 
-def installed(target: Path, bundle: Path, now: datetime) -> tuple[bytes | None, dict[str, datetime]]:
-    """What `target` holds now, and when each authority's list in it was issued (unreadable lists are ignored:
-    they are about to be replaced)."""
+def installed(target: Path, bundle: Path) -> tuple[bytes | None, dict[str, datetime]]:
+    """What `target` holds now, and when each authority's newest list in it was issued (unreadable lists are
+    ignored: they are about to be replaced)."""
     try:
         before = target.read_bytes()
     except FileNotFoundError:
@@ -76,44 +80,75 @@ def installed(target: Path, bundle: Path, now: datetime) -> tuple[bytes | None, 
     issued: dict[str, datetime] = {}
     for pem in PEM_CRL.findall(before):
         try:
-            each = revocation_list(pem, bundle, str(target), now)
+            each = revocation_list(pem, bundle, str(target))
         except Refused:
             continue
         issued[each.issuer] = max(each.last_update, issued.get(each.issuer, each.last_update))
     return before, issued
 
 
-def refresh(urls: list[str], bundle: Path, target: Path, now: datetime) -> tuple[bool, bytes | None]:
-    """Writes the checked lists to `target`: (whether its content changed, what it held before). Raises Refused,
-    writing nothing: a list expired, or older than the one installed for its authority (the lists come over plain
-    HTTP: an older one served again would take a revocation back)."""
+WRITTEN, UNCHANGED, NOT_YET = "written", "unchanged", "not yet"
+
+
+def refresh(urls: list[str], bundle: Path, target: Path, now: datetime) -> str:
+    """Writes the checked lists to `target`: WRITTEN, or UNCHANGED, or NOT_YET (a list issued a little ahead of this
+    host's clock: nginx would refuse every client until then, so it waits for the next run). Raises Refused, writing
+    nothing: a list expired, dated further ahead, or an authority's newest list older than the newest installed for
+    it (the lists come over plain HTTP: an older one served again would take revocations back)."""
     if not urls:
         raise Refused("CLIENT_CRL_URLS names no address: one per authority of CLIENT_CA")
-    before, issued = installed(target, bundle, now)
+    before, issued = installed(target, bundle)
     lists: list[RevocationList] = []
     for url in urls:
-        for each in (revocation_list(pem, bundle, url, now) for pem in as_pem(fetch(url), url)):
+        for each in (revocation_list(pem, bundle, url) for pem in as_pem(fetch(url), url)):
             if each.next_update <= now:
                 raise Refused(expired(each, url))
-            if each.issuer in issued and each.last_update < issued[each.issuer]:
-                raise Refused(
-                    f"{url}: the revocation list of {each.issuer} was issued {each.last_update:%Y-%m-%d %H:%M} UTC, "
-                    f"before the one installed ({issued[each.issuer]:%Y-%m-%d %H:%M} UTC): an older list would take "
-                    "revocations back"
-                )
+            if each.last_update > now + CLOCK_SKEW:
+                raise Refused(future(each, url))
             lists.append(each)
     check_coverage(lists, bundle, " ".join(urls))
+    newest: dict[str, datetime] = {}
+    for each in lists:  # an authority may publish several lists (a base and a delta, two addresses): its newest
+        newest[each.issuer] = max(each.last_update, newest.get(each.issuer, each.last_update))
+    for issuer, last in newest.items():
+        if issuer in issued and last < issued[issuer]:
+            raise Refused(
+                f"the newest revocation list of {issuer} fetched was issued {last:%Y-%m-%d %H:%M} UTC, before the "
+                f"one installed ({issued[issuer]:%Y-%m-%d %H:%M} UTC): an older list would take revocations back "
+                f"(if the authority really went back, remove {target} and run again)"
+            )
+    if any(each.last_update > now for each in lists):
+        return NOT_YET
     text = b"".join(each.pem for each in lists)
     if before == text:
-        return False, before
+        return UNCHANGED
     write_atomically(target, text.decode("ascii"))  # PEM is ASCII
-    return True, before
+    return WRITTEN
+
+
+def pending(target: Path) -> Path:
+    """Marks lists written that nginx has not loaded yet: the next run reloads even when nothing changed."""
+    return target.with_name(f".{target.name}.reload-pending")
+
+
+def reload(command: str) -> str | None:
+    """None when the command succeeded, else why not."""
+    try:
+        done = subprocess.run(shlex.split(command), check=False, timeout=120)
+    except (OSError, subprocess.SubprocessError) as error:
+        return str(error)
+    return None if done.returncode == 0 else f"exit {done.returncode}"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("env_file", type=Path, help="nginx.env: CLIENT_CA, CLIENT_CRL, CLIENT_CRL_URLS")
-    parser.add_argument("--reload", default="", metavar="COMMAND", help="run when the lists changed (nginx's reload)")
+    parser.add_argument(
+        "--reload",
+        default="",
+        metavar="COMMAND",
+        help="run when the lists changed (nginx's reload; tried again at each run until it succeeds)",
+    )
     args = parser.parse_args(argv)
     try:
         values = read_env_file(args.env_file)
@@ -121,32 +156,25 @@ def main(argv: list[str] | None = None) -> int:
         if missing:
             raise Refused(f"{args.env_file}: no value for {', '.join(missing)}")
         target = Path(values["CLIENT_CRL"])
-        changed, before = refresh(
-            values["CLIENT_CRL_URLS"].split(), Path(values["CLIENT_CA"]), target, datetime.now(UTC)
-        )
+        outcome = refresh(values["CLIENT_CRL_URLS"].split(), Path(values["CLIENT_CA"]), target, datetime.now(UTC))
+        if outcome == WRITTEN and args.reload:
+            pending(target).touch()
     except (Refused, RenderError, OSError) as error:
         print(f"refresh_crl.py: REFUSED: {error}", file=sys.stderr)
         print("refresh_crl.py: the revocation lists nginx has are kept as they were.", file=sys.stderr)
         return 1
-    if not changed:
-        print(f"refresh_crl.py: {target} unchanged")
+    if outcome == NOT_YET:
+        print(f"refresh_crl.py: a list is issued a little ahead of this host's clock; {target} kept for now")
         return 0
-    print(f"refresh_crl.py: {target} written")
-    if args.reload:
-        reloaded = subprocess.run(shlex.split(args.reload), check=False, timeout=120)
-        if reloaded.returncode != 0:
-            # nginx still has the former lists in memory: the file goes back to them, so that the next run finds a
-            # change again and reloads again (else it would say "unchanged" and never reload).
-            if before is None:
-                target.unlink(missing_ok=True)
-            else:
-                write_atomically(target, before.decode("ascii"))
-            print(
-                f"refresh_crl.py: {args.reload!r} failed (exit {reloaded.returncode}); {target} put back as it was, "
-                "the next run tries again",
-                file=sys.stderr,
-            )
+    print(f"refresh_crl.py: {target} {outcome}")
+    if args.reload and pending(target).exists():
+        failed = reload(args.reload)
+        if failed:
+            # The new lists stay written and marked: the next run reloads again, even if nothing changed by then.
+            print(f"refresh_crl.py: {args.reload!r} failed ({failed}); the next run tries again", file=sys.stderr)
             return 1
+        pending(target).unlink(missing_ok=True)
+        print(f"refresh_crl.py: {args.reload!r} done")
     return 0
 
 

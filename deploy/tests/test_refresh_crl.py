@@ -125,7 +125,7 @@ def test_the_lists_are_fetched_checked_written_and_nginx_reloaded_only_when_they
         ("forged", f"the revocation list of {INTERMEDIATE} is not signed by an authority of"),
         ("not found", "cannot be fetched (Not Found)"),
         ("garbage", "not a revocation list (neither PEM nor DER)"),
-        ("older", f"the revocation list of {INTERMEDIATE} was issued"),
+        ("older", f"the newest revocation list of {INTERMEDIATE} fetched was issued"),
         ("future", "in the future"),
     ],
 )
@@ -156,30 +156,64 @@ def test_a_fault_writes_nothing_and_keeps_what_nginx_has(
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".crl.pem")] == []  # no half-written file
 
 
-def test_a_reload_that_fails_puts_the_file_back_so_that_the_next_run_reloads_again(
+def test_a_reload_that_fails_is_tried_again_at_the_next_run_though_nothing_changed(
     tmp_path: Path, pki: Pki, published: tuple[Published, str]
 ) -> None:
     state, base = published
     state.files["/racine.crl"] = crl_der(revocation_list(pki.root))
     state.files["/organisations.crl"] = crl_der(revocation_list(pki.intermediate, (pki.revoked_certificate,)))
     target = tmp_path / "crl.pem"
+    env = env_file(tmp_path, pki, target, [f"{base}/racine.crl", f"{base}/organisations.crl"])
+    for failing in (f"{sys.executable} -c 'raise SystemExit(3)'", "/nonexistent/systemctl reload nginx"):
+        result = subprocess.run(
+            [sys.executable, str(REFRESH), str(env), "--reload", failing],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 1 and "the next run tries again" in result.stderr, result.stderr
+    assert "failed (exit 3)" in result.stderr or "No such file" in result.stderr
+    written = target.read_bytes()
+    assert written.count(b"-----BEGIN X509 CRL-----") == 2  # the new lists stay, for nginx's next (re)load
+    again = refresh(env, tmp_path / "reloads")
+    assert again.returncode == 0 and f"{target} unchanged" in again.stdout
+    assert (tmp_path / "reloads").read_text() == "reloaded\n"  # reloaded all the same: nginx had not loaded them
+    assert target.read_bytes() == written
+    third = refresh(env, tmp_path / "reloads")
+    assert third.returncode == 0 and (tmp_path / "reloads").read_text() == "reloaded\n"  # done: no more reloads
+
+
+def test_an_authority_publishing_two_lists_is_refreshed_run_after_run(
+    tmp_path: Path, pki: Pki, published: tuple[Published, str]
+) -> None:
+    """Two lists of one authority (two addresses, a base and a delta): the older of the two is no replay."""
+    state, base = published
+    state.files["/racine.crl"] = crl_der(revocation_list(pki.root))
+    state.files["/organisations-a.crl"] = crl_der(revocation_list(pki.intermediate, issued_ago=timedelta(hours=5)))
+    state.files["/organisations-b.crl"] = crl_der(revocation_list(pki.intermediate, (pki.revoked_certificate,)))
+    target = tmp_path / "crl.pem"
+    urls = [f"{base}/racine.crl", f"{base}/organisations-a.crl", f"{base}/organisations-b.crl"]
+    env = env_file(tmp_path, pki, target, urls)
+    assert refresh(env, tmp_path / "reloads").returncode == 0
+    again = refresh(env, tmp_path / "reloads")
+    assert again.returncode == 0 and f"{target} unchanged" in again.stdout, again.stderr
+
+
+def test_a_list_issued_a_little_ahead_of_the_clock_waits_for_the_next_run(
+    tmp_path: Path, pki: Pki, published: tuple[Published, str]
+) -> None:
+    state, base = published
+    state.files["/racine.crl"] = crl_der(revocation_list(pki.root))
+    state.files["/organisations.crl"] = crl_der(revocation_list(pki.intermediate, issued_ago=-timedelta(minutes=2)))
+    target = tmp_path / "crl.pem"
     target.write_bytes(pki.client_crl.read_bytes())
     before = target.read_bytes()
-    env = env_file(tmp_path, pki, target, [f"{base}/racine.crl", f"{base}/organisations.crl"])
-    failing = subprocess.run(
-        [sys.executable, str(REFRESH), str(env), "--reload", f"{sys.executable} -c 'raise SystemExit(3)'"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    result = refresh(
+        env_file(tmp_path, pki, target, [f"{base}/racine.crl", f"{base}/organisations.crl"]), tmp_path / "r"
     )
-    assert (
-        failing.returncode == 1 and "failed (exit 3)" in failing.stderr and "the next run tries again" in failing.stderr
-    )
-    assert target.read_bytes() == before  # what nginx still has in memory
-    again = refresh(env, tmp_path / "reloads")
-    assert again.returncode == 0 and f"{target} written" in again.stdout
-    assert (tmp_path / "reloads").read_text() == "reloaded\n"
+    assert result.returncode == 0 and "kept for now" in result.stdout
+    assert target.read_bytes() == before and not (tmp_path / "r").exists()
 
 
 def test_the_example_environment_names_what_refresh_crl_reads() -> None:
