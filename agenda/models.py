@@ -243,7 +243,8 @@ def pool_agreements_covering(cell_id: int) -> QuerySet[PoolAgreement]:
 
 
 class InSubquery(Func):
-    """`column IN (subquery)`. On PostgreSQL written `= ANY(ARRAY(…))`: computed once (an InitPlan), it is an index
+    """`column IN (subquery)`, for a subquery that does not refer to the outer query. On PostgreSQL written
+    `= ANY(ARRAY(…))`: computed once (an InitPlan; a correlated subquery would run for every row), it is an index
     condition, so that an OR of such conditions reads each one's index (a BitmapOr) instead of every row the other
     conditions leave (an `IN (subquery)` under an OR is a filter on each row)."""
 
