@@ -46,14 +46,19 @@ def openssl(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProce
     return subprocess.run(["openssl", *args], input=stdin, capture_output=True, timeout=30, check=False)
 
 
-def certificates(path: Path) -> list[bytes]:
+def pem_blocks(path: Path, pattern: re.Pattern[bytes], what: str, hint: str = "") -> list[bytes]:
+    """The PEM blocks of `pattern` in the file, or a refusal naming it (`hint`: what to do about it)."""
     try:
-        found = PEM_CERTIFICATE.findall(path.read_bytes())
+        found: list[bytes] = pattern.findall(path.read_bytes())
     except OSError as error:
-        raise Refused(f"{path}: cannot be read ({error.strerror})") from error
+        raise Refused(f"{path}: cannot be read ({error.strerror}){hint}") from error
     if not found:
-        raise Refused(f"{path}: holds no PEM certificate")
+        raise Refused(f"{path}: holds no PEM {what}{hint}")
     return found
+
+
+def certificates(path: Path) -> list[bytes]:
+    return pem_blocks(path, PEM_CERTIFICATE, "certificate")
 
 
 def describe(pem: bytes) -> str:
@@ -187,12 +192,7 @@ def check_coverage(lists: list[RevocationList], bundle: Path, origin: str) -> No
 
 
 def check_revocation_lists(crl_file: Path, bundle: Path, now: datetime) -> list[str]:
-    try:
-        found = PEM_CRL.findall(crl_file.read_bytes())
-    except OSError as error:
-        raise Refused(f"{crl_file}: cannot be read ({error.strerror}); deploy/refresh_crl.py writes it") from error
-    if not found:
-        raise Refused(f"{crl_file}: holds no PEM revocation list; deploy/refresh_crl.py writes it")
+    found = pem_blocks(crl_file, PEM_CRL, "revocation list", "; deploy/refresh_crl.py writes it")
     lists = [revocation_list(pem, bundle, str(crl_file)) for pem in found]
     check_coverage(lists, bundle, str(crl_file))
     soonest = min(each.next_update for each in lists)

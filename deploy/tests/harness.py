@@ -23,6 +23,14 @@ SERVER_NAME = "localhost"
 FOREGROUND = ["-g", "daemon off;"]  # the test holds nginx's master process, and stops it
 
 
+def run_script(name: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """One of deploy/'s scripts, run as a host runs it (the system's way: a python3 process, its exit code and its
+    words), never raising on a refusal."""
+    return subprocess.run(
+        [sys.executable, str(DEPLOY / name), *arguments], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
 def require_nginx() -> Path:
     """nginx is part of the tested deployment: missing, the test fails with what to install; it never skips."""
     if not NGINX.exists():

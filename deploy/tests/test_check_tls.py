@@ -8,7 +8,6 @@ A missing nginx fails the test with the command that installs it, it never skips
 from __future__ import annotations
 
 import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,8 +16,6 @@ from cryptography import x509
 
 from deploy.tests import harness
 from deploy.tests.pki import Pki, crl_pem, issue, make_pki, pem, revocation_list
-
-CHECK = harness.DEPLOY / "check_tls.py"
 
 
 @pytest.fixture
@@ -35,12 +32,8 @@ def nginx_options(site: harness.NginxSite) -> list[str]:
 
 
 def check(pki: Pki, site: harness.NginxSite) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(CHECK), str(site.env_file), "--server-ca", str(pki.server_ca), *nginx_options(site)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    return harness.run_script(
+        "check_tls.py", str(site.env_file), "--server-ca", str(pki.server_ca), *nginx_options(site)
     )
 
 

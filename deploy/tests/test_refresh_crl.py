@@ -19,7 +19,6 @@ from cryptography import x509
 from deploy.tests import harness
 from deploy.tests.pki import Pki, crl_der, crl_pem, make_pki, revocation_list
 
-REFRESH = harness.DEPLOY / "refresh_crl.py"
 INTERMEDIATE = "CN=AC de test ORGANISATIONS,O=Aiguillage tests,C=FR"
 
 
@@ -71,13 +70,7 @@ def env_file(folder: Path, pki: Pki, target: Path, urls: list[str]) -> Path:
 
 def refresh(env: Path, reload_marker: Path) -> subprocess.CompletedProcess[str]:
     reload = f"{sys.executable} -c \"open('{reload_marker}', 'a').write('reloaded\\n')\""
-    return subprocess.run(
-        [sys.executable, str(REFRESH), str(env), "--reload", reload],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return harness.run_script("refresh_crl.py", str(env), "--reload", reload)
 
 
 def refused(result: subprocess.CompletedProcess[str]) -> str:
@@ -165,13 +158,7 @@ def test_a_reload_that_fails_is_tried_again_at_the_next_run_though_nothing_chang
     target = tmp_path / "crl.pem"
     env = env_file(tmp_path, pki, target, [f"{base}/racine.crl", f"{base}/organisations.crl"])
     for failing in (f"{sys.executable} -c 'raise SystemExit(3)'", "/nonexistent/systemctl reload nginx"):
-        result = subprocess.run(
-            [sys.executable, str(REFRESH), str(env), "--reload", failing],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = harness.run_script("refresh_crl.py", str(env), "--reload", failing)
         assert result.returncode == 1 and "the next run tries again" in result.stderr, result.stderr
     assert "failed (exit 3)" in result.stderr or "No such file" in result.stderr
     written = target.read_bytes()

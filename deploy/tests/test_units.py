@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from deploy.tests import harness
 
 DEPLOY = Path(__file__).resolve().parent.parent
 UNITS = DEPLOY / "systemd"
@@ -80,13 +81,7 @@ def test_nginx_proxies_to_the_socket_the_web_unit_binds_and_serves_the_static_ro
 
 
 def render(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(DEPLOY / "render.py"), str(DEPLOY / "nginx.env.example"), *extra],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    return harness.run_script("render.py", str(DEPLOY / "nginx.env.example"), *extra)
 
 
 def test_the_example_renders_a_configuration_with_every_placeholder_filled(tmp_path: Path) -> None:
