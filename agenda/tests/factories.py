@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
 
 from agenda.models import Slot
-from directory.models import Professional, Site
+from directory.models import AgreementStatus, PoolAgreement, Professional, Site
 from territory.models import Cell
 
 
@@ -42,3 +42,33 @@ def make_practitioner(cell: Cell, **fields: Any) -> Professional:
     professional: Professional = ProfessionalFactory(cell=cell, **fields)
     professional.sites.add(SiteFactory(cell=cell))
     return professional
+
+
+def share(
+    professional: Professional,
+    cell: Cell,
+    *,
+    tier: str = "regional",
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    status: str = AgreementStatus.ACCEPTED,
+) -> PoolAgreement:
+    """An agreement sharing the professional with the cell (decision 0021), accepted from today unless told, offered
+    and accepted by the first user of the database."""
+    from accounts.models import User
+
+    user = User.objects.order_by("pk").first()
+    assert user is not None
+    now = timezone.now()
+    return PoolAgreement.objects.create(
+        professional=professional,
+        cell=cell,
+        tier=tier,
+        starts_on=starts_on or timezone.localdate(),
+        ends_on=ends_on,
+        status=status,
+        created_by=user,
+        created_at=now,
+        accepted_by=user if status == AgreementStatus.ACCEPTED else None,
+        accepted_at=now if status == AgreementStatus.ACCEPTED else None,
+    )

@@ -14,17 +14,17 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import Role
 from agenda import services
 from agenda.models import Booking, Slot
 from common.errors import DomainError
-from directory.models import AgreementStatus, PoolAgreement, Professional
+from directory.models import Professional
 from referrals.tests.factories import make_request
 from territory.communes import load_communes
 from territory.models import Cell, Commune
 from tests.factories import CellFactory, MembershipFactory, ProfessionalFactory, SiteFactory, TerritoryFactory
 
-from .factories import make_slot
+from .factories import make_slot, share
 from .test_concurrency import waiting_out_the_queue
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,17 +44,7 @@ def _pool() -> tuple[list[Any], list[Any], Slot, Slot, list[Slot]]:
         ProfessionalFactory(cell=cell)
         coordinators.append(MembershipFactory(cell=cell, role=Role.COORDINATOR).user)
         requests.append(make_request(cell, last_name=f"Partage{index}", phone=f"+33633{index:06d}"))
-    PoolAgreement.objects.create(
-        professional=cast(Professional, doctor),
-        cell=cast(Cell, other),
-        tier="regional",
-        starts_on=timezone.localdate(),
-        status=AgreementStatus.ACCEPTED,
-        created_by=cast(User, coordinators[0]),
-        created_at=timezone.now(),
-        accepted_by=cast(User, coordinators[1]),
-        accepted_at=timezone.now(),
-    )
+    share(cast(Professional, doctor), cast(Cell, other))
     start = timezone.now() + timedelta(hours=5)
     alone = make_slot(home, starts_at=start, professional=doctor, modality="teleconsultation")
     remote = make_slot(

@@ -16,11 +16,11 @@ from agenda import services
 from agenda.models import Booking, Slot
 from audit.models import AccessEvent
 from conftest import World
-from directory.models import AgreementStatus, PoolAgreement, Professional
+from directory.models import Professional
 from referrals.tests.factories import make_request
 from tests.factories import MembershipFactory, ProfessionalFactory
 
-from .factories import make_slot
+from .factories import make_slot, share
 
 pytestmark = pytest.mark.django_db
 
@@ -34,17 +34,7 @@ def shared_booking(world: World) -> tuple[Professional, Any, Booking, Booking]:
     each cell."""
     doctor: Professional = ProfessionalFactory(cell=world.cell, last_name="Partagé")
     doctor_user = MembershipFactory(cell=world.cell, role=Role.EFFECTOR, professional=doctor).user
-    PoolAgreement.objects.create(
-        professional=doctor,
-        cell=world.other_cell,
-        tier="regional",
-        starts_on=timezone.localdate(),
-        status=AgreementStatus.ACCEPTED,
-        created_by=world.owner,
-        created_at=timezone.now(),
-        accepted_by=world.outsider,
-        accepted_at=timezone.now(),
-    )
+    share(doctor, world.other_cell)
     ProfessionalFactory(cell=world.other_cell)
     ProfessionalFactory(cell=world.cell)
     theirs = services.slot_book(
@@ -139,17 +129,7 @@ def test_a_pool_doctor_paired_with_another_cells_spot_sees_that_appointment(worl
     from agenda.selectors import appointments_of
 
     doctor: Professional = ProfessionalFactory(cell=world.cell, last_name="Distant", teleconsultant_tier="local")
-    PoolAgreement.objects.create(
-        professional=doctor,
-        cell=world.other_cell,
-        tier="extra_territorial",
-        starts_on=timezone.localdate(),
-        status=AgreementStatus.ACCEPTED,
-        created_by=world.owner,
-        created_at=timezone.now(),
-        accepted_by=world.outsider,
-        accepted_at=timezone.now(),
-    )
+    share(doctor, world.other_cell, tier="extra_territorial")
     remote = make_slot(world.cell, professional=doctor, starts_at=tomorrow_at(14), modality="assisted_teleconsultation")
     from tests.factories import SiteFactory
 

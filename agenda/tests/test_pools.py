@@ -4,7 +4,7 @@ never without one. Services and the finder called directly."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -21,44 +21,15 @@ from conftest import ARGENTAN, World
 from directory.models import AgreementStatus, PoolAgreement, Professional
 from referrals.models import Request
 from referrals.tests.factories import make_request
-from territory.models import Cell
 from tests.factories import ProfessionalFactory, commune
 
-from .factories import make_site, make_slot, make_teleconsultant
+from .factories import make_site, make_slot, make_teleconsultant, share
 
 pytestmark = pytest.mark.django_db
 
 
 def day_at(days: int, hour: int, minute: int = 0) -> datetime:
     return timezone.make_aware(datetime.combine(timezone.localdate() + timedelta(days=days), time(hour, minute)))
-
-
-def share(
-    professional: Professional,
-    cell: Cell,
-    *,
-    tier: str = "regional",
-    starts_on: date | None = None,
-    ends_on: date | None = None,
-    status: str = AgreementStatus.ACCEPTED,
-) -> PoolAgreement:
-    from accounts.models import User
-
-    user = User.objects.order_by("pk").first()
-    assert user is not None
-    now = timezone.now()
-    return PoolAgreement.objects.create(
-        professional=professional,
-        cell=cell,
-        tier=tier,
-        starts_on=starts_on or timezone.localdate(),
-        ends_on=ends_on,
-        status=status,
-        created_by=user,
-        created_at=now,
-        accepted_by=user if status == AgreementStatus.ACCEPTED else None,
-        accepted_at=now if status == AgreementStatus.ACCEPTED else None,
-    )
 
 
 def request_in_argentan(world: World, **overrides: Any) -> Request:

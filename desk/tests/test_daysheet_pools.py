@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agenda import services
-from agenda.tests.factories import make_slot
+from agenda.tests.factories import make_slot, share
 from conftest import World
 from desk.daysheets import SheetKind, day_sheet, sheet_subject
-from directory.models import AgreementStatus, PoolAgreement, Professional
+from directory.models import Professional
 from referrals.tests.factories import make_request
 from tests.factories import ProfessionalFactory, SiteFactory
 
@@ -30,17 +30,7 @@ def paris(hour: int) -> datetime:
 
 def shared(world: World) -> Professional:
     doctor: Professional = ProfessionalFactory(cell=world.cell, last_name="Partagé", teleconsultant_tier="local")
-    PoolAgreement.objects.create(
-        professional=doctor,
-        cell=world.other_cell,
-        tier="regional",
-        starts_on=DAY - timedelta(days=30),
-        status=AgreementStatus.ACCEPTED,
-        created_by=world.owner,
-        created_at=timezone.now(),
-        accepted_by=world.outsider,
-        accepted_at=timezone.now(),
-    )
+    share(doctor, world.other_cell, starts_on=DAY - timedelta(days=30))
     ProfessionalFactory(cell=world.cell)
     ProfessionalFactory(cell=world.other_cell)
     return doctor

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from agenda.models import Booking, BookingStatus, Slot
 from agenda.services.booking import SLOT_OTHER_CELL
-from agenda.tests.factories import make_site, make_slot
+from agenda.tests.factories import make_site, make_slot, share
 from common.errors import DomainError
 from conftest import ARGENTAN, L_AIGLE, World
 from directory.models import AgreementStatus, PoolAgreement, Professional
@@ -27,17 +27,7 @@ pytestmark = pytest.mark.django_db
 def shared(world: World, tier: str = "regional", **fields: object) -> Professional:
     """A professional of the other cell, shared with the world's cell from today with this tier."""
     professional: Professional = ProfessionalFactory(cell=world.other_cell, **fields)
-    PoolAgreement.objects.create(
-        professional=professional,
-        cell=world.cell,
-        tier=tier,
-        starts_on=timezone.localdate(),
-        status=AgreementStatus.ACCEPTED,
-        created_by=world.outsider,
-        created_at=timezone.now(),
-        accepted_by=world.owner,
-        accepted_at=timezone.now(),
-    )
+    share(professional, world.cell, tier=tier)
     return professional
 
 
