@@ -20,13 +20,11 @@ from accounts.policies import ROLE_ORDER, ROLE_PERMISSIONS, Perm
 from alerts.models import Alert, AlertStatus, CascadeStatus
 from alerts.selectors import cascades_unanswered
 from notifications.models import Message, MessageStatus
-from referrals.deadlines import RED_BELOW
 from referrals.models import Request, SupervisorQuestion
-from referrals.selectors import IN_QUEUE
+from referrals.selectors import IN_QUEUE, deadline_within
 from referrals.states import OPEN, Status
 from territory.models import Cell
 
-NEAR = RED_BELOW  # a deadline "near": the queue's red clock
 FAILED_SINCE = timedelta(days=7)  # a message not sent is still worth a look for a week
 
 
@@ -39,7 +37,7 @@ class QueueCounts:
     in_progress: int = 0  # being called back and qualified
     to_validate: int = 0  # arrived by QR code, to validate
     waiting_supervisor: int = 0
-    near: int = 0  # open, deadline within NEAR
+    near: int = 0  # open, deadline within the queue's red clock (referrals.selectors.deadline_within)
     overdue: int = 0  # open, deadline passed
     mine: int = 0  # held by the person
 
@@ -112,7 +110,6 @@ def waiting_for(user: User, now: datetime) -> list[CellWaiting]:
 
     queues = having(Perm.QUEUE_VIEW)
     if queues:
-        open_ = Q(status__in=OPEN)
         figures = _by_cell(
             Request.objects.filter(IN_QUEUE, cell__in=list(queues))
             .values("cell")
@@ -123,8 +120,8 @@ def waiting_for(user: User, now: datetime) -> list[CellWaiting]:
                 in_progress=Count("pk", filter=Q(status=Status.IN_PROGRESS)),
                 to_validate=Count("pk", filter=Q(status=Status.TO_VALIDATE)),
                 waiting_supervisor=Count("pk", filter=Q(status=Status.WAITING_SUPERVISOR)),
-                near=Count("pk", filter=open_ & Q(deadline_at__gte=now, deadline_at__lt=now + NEAR)),
-                overdue=Count("pk", filter=open_ & Q(deadline_at__lt=now)),
+                near=Count("pk", filter=deadline_within("near", now)),
+                overdue=Count("pk", filter=deadline_within("overdue", now)),
                 mine=Count("pk", filter=Q(holder=user)),
             )
         )

@@ -71,6 +71,14 @@ IN_QUEUE = Q(status__in=OPEN) | Q(status=Status.ORIENTED, sessions_taken__lt=F("
 DEADLINE_FILTERS = {"overdue": _("Passed"), "near": _("Less than 4 hours")}
 
 
+def deadline_within(kind: str, now: datetime) -> Q:
+    """Open requests past their deadline ("overdue") or due within RED_BELOW ("near"): the queue's filter, and what
+    "Ce qui vous attend" counts."""
+    if kind == "near":
+        return Q(status__in=OPEN, deadline_at__gte=now, deadline_at__lt=now + RED_BELOW)
+    return Q(status__in=OPEN, deadline_at__lt=now)
+
+
 @dataclass(frozen=True)
 class QueueFilters:
     q: str = ""
@@ -122,11 +130,7 @@ def _queue_filtered(membership: Membership, filters: QueueFilters | None) -> Que
     if filters.mine:
         requests = requests.filter(holder=membership.user)
     if filters.deadline:
-        now = timezone.now()
-        if filters.deadline == "near":
-            requests = requests.filter(status__in=OPEN, deadline_at__gte=now, deadline_at__lt=now + RED_BELOW)
-        else:
-            requests = requests.filter(status__in=OPEN, deadline_at__lt=now)
+        requests = requests.filter(deadline_within(filters.deadline, timezone.now()))
     if filters.among is not None:
         requests = requests.filter(pk__in=filters.among)
     if filters.tag is not None:
