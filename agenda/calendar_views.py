@@ -23,6 +23,7 @@ from accounts.policies import Perm
 from audit.recording import record_list
 from common.care import CareChannel
 from directory.models import AgreementStatus, PoolAgreement, Professional, Site
+from territory.models import Cell
 
 from . import selectors
 from .models import Slot
@@ -33,11 +34,9 @@ from .views import OwnMixin
 POOL_NAME = _("%(name)s (pool, %(cell)s)")
 
 
-def pool_label(professional: Professional, cell_id: int) -> str:
-    """A professional's name; for one of the cell's pool, with their home cell."""
-    if professional.cell_id == cell_id:
-        return str(professional)
-    return str(POOL_NAME) % {"name": professional, "cell": professional.cell.name}
+def pool_label(name: object, home: Cell, cell_id: int) -> str:
+    """A professional's name; for one of the cell's pool (their home cell another), with their home cell."""
+    return str(name) if home.pk == cell_id else str(POOL_NAME) % {"name": name, "cell": home.name}
 
 
 class CalendarFilters(forms.Form):
@@ -67,7 +66,7 @@ class CalendarFilters(forms.Form):
             .order_by("search_name")
         )
         self.cell = cell
-        professional.label_from_instance = lambda p: pool_label(p, cell.pk)  # type: ignore[assignment]
+        professional.label_from_instance = lambda p: pool_label(p, p.cell, cell.pk)  # type: ignore[assignment]
         site.queryset = Site.objects.filter(cell=cell, pk__in=Slot.objects.filter(cell=cell).values("site")).order_by(
             "name"
         )
@@ -190,9 +189,8 @@ class CalendarEvents(OwnMixin, View):
         if slot.is_teleconsultant_time and bookings and bookings[0].slot.site is not None:
             where = bookings[0].slot.site.name  # the spot where the patient and the IDEL wait
         title = f"{slot.get_care_channel_display()} · {slot.booked}/{slot.capacity}"
-        who = str(slot.professional or "")
-        if slot.cell_id != self.cell.pk:  # a pool professional's time: their agenda lives in their home cell
-            who = str(POOL_NAME) % {"name": who, "cell": slot.cell.name}
+        # A pool professional's time lives in their home cell, the slot's.
+        who = pool_label(slot.professional or "", slot.cell, self.cell.pk)
         patients = [label for label in (self.who(booking, sees_patients) for booking in bookings) if label]
         ours = bool(bookings) and bookings[0].request.cell_id == self.cell.pk
         url = ""
