@@ -16,6 +16,7 @@ from accounts.models import User
 from accounts.policies import AUTHENTICATED
 
 from .. import waiting
+from .queue import UNANSWERED_PARAM, UNANSWERED_VALUE
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,13 @@ COLUMNS = (
     Column("queue.mine", _("Held by you"), "referrals:queue", "?mine=1"),
     Column("queue.in_queue", _("In the queue"), "referrals:queue"),
     Column("questions", _("Questions for the supervising doctor"), "referrals:supervisor_inbox", urgent=True),
-    Column("alerts_unanswered", _("Alerts nobody accepted"), "referrals:queue", "?alertes=sans-preneur", urgent=True),
+    Column(
+        "alerts_unanswered",
+        _("Alerts nobody accepted"),
+        "referrals:queue",
+        f"?{UNANSWERED_PARAM}={UNANSWERED_VALUE}",
+        urgent=True,
+    ),
     Column("alerts_to_answer", _("Alerts waiting for your answer"), "accounts:cell_home", urgent=True),
     Column(
         "messages_failed",
